@@ -1,0 +1,210 @@
+//! Periods, and trends: documents grouped by period × metadata columns
+//! with polars, then rates, share and balance from the summed counts
+//! (never averaged from documents).
+
+use crate::error::{Error, Result};
+use crate::model::{DatePrecision, DocDate};
+use crate::score;
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+/// The label of the bucket for documents without a date.
+pub const UNDATED: &str = "undated";
+
+/// The time unit trends are bucketed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+    Decade,
+}
+
+impl Period {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+            Period::Year => "year",
+            Period::Decade => "decade",
+        }
+    }
+
+    /// The label and first day of the period holding `date`:
+    /// `2019-03-01`, `2019-W09`, `2019-03`, `2019-Q1`, `2019`, `2010s`.
+    pub fn bucket(self, date: NaiveDate) -> (String, NaiveDate) {
+        let y = date.year();
+        let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid period start");
+        match self {
+            Period::Day => (date.format("%Y-%m-%d").to_string(), date),
+            Period::Week => {
+                let w = date.iso_week();
+                let start = NaiveDate::from_isoywd_opt(w.year(), w.week(), chrono::Weekday::Mon).expect("valid iso week");
+                (format!("{:04}-W{:02}", w.year(), w.week()), start)
+            }
+            Period::Month => (format!("{y:04}-{:02}", date.month()), ymd(y, date.month(), 1)),
+            Period::Quarter => {
+                let q = (date.month() - 1) / 3 + 1;
+                (format!("{y:04}-Q{q}"), ymd(y, (q - 1) * 3 + 1, 1))
+            }
+            Period::Year => (format!("{y:04}"), ymd(y, 1, 1)),
+            Period::Decade => {
+                let d = y.div_euclid(10) * 10;
+                (format!("{d:04}s"), ymd(d, 1, 1))
+            }
+        }
+    }
+
+    /// Is a date known only to a precision coarser than this period?
+    pub fn finer_than(self, precision: DatePrecision) -> bool {
+        match precision {
+            DatePrecision::Day => false,
+            DatePrecision::Month => matches!(self, Period::Day | Period::Week),
+            DatePrecision::Year => !matches!(self, Period::Year | Period::Decade),
+        }
+    }
+
+    pub fn label(self, date: Option<DocDate>) -> String {
+        date.map_or_else(|| UNDATED.to_string(), |d| self.bucket(d.date).0)
+    }
+}
+
+/// Days since 1970-01-01, polars' Date representation.
+pub fn epoch_days(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
+fn pe(e: PolarsError) -> Error {
+    Error::Other(format!("aggregation failed: {e}"))
+}
+
+fn u64_col(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
+    let c = df.column(name).map_err(pe)?.cast(&DataType::UInt64).map_err(pe)?;
+    Ok(c.u64().map_err(pe)?.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+/// Names of the count columns in a documents table that trends sum.
+pub struct TrendSpec<'a> {
+    /// Group-by keys beyond `period` (metadata column names).
+    pub groups: &'a [String],
+    /// Category names, in lexicon order: `hits_<name>` columns.
+    pub categories: &'a [String],
+    /// Sub-frame column names (`hits_<cat>__<sub>`).
+    pub subframe_columns: &'a [String],
+    pub behavioural: usize,
+    pub structural: usize,
+}
+
+/// Group a documents table (with `period`, `period_start`, `documents`,
+/// `coarse_date`, `tokens` and the hits columns) into trends.
+#[allow(deprecated)] // eager GroupBy::sum: the lazy engine is not compiled in (build time)
+pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
+    let mut keys: Vec<String> = vec!["period".into(), "period_start".into()];
+    keys.extend(spec.groups.iter().cloned());
+    let mut sums: Vec<String> = vec!["documents".into(), "coarse_dates".into(), "tokens".into()];
+    sums.extend(spec.categories.iter().map(|c| format!("hits_{c}")));
+    sums.extend(spec.subframe_columns.iter().cloned());
+
+    let grouped = docs.group_by(keys.iter().map(String::as_str)).map_err(pe)?.select(sums.iter().map(String::as_str)).sum().map_err(pe)?;
+    // Undo polars' "_sum" suffix.
+    let mut out = grouped;
+    for s in &sums {
+        out.rename(&format!("{s}_sum"), s.as_str().into()).map_err(pe)?;
+    }
+    let tokens = u64_col(&out, "tokens")?;
+    let cat_hits: Vec<Vec<u64>> = spec.categories.iter().map(|c| u64_col(&out, &format!("hits_{c}"))).collect::<Result<_>>()?;
+    let mut extra: Vec<Column> = Vec::new();
+    for (c, hits) in spec.categories.iter().zip(&cat_hits) {
+        let r: Vec<Option<f64>> = hits.iter().zip(&tokens).map(|(&h, &t)| score::rate(h, t)).collect();
+        extra.push(Column::new(format!("rate_{c}").into(), r));
+    }
+    let (b, s) = (&cat_hits[spec.behavioural], &cat_hits[spec.structural]);
+    extra.push(Column::new("share".into(), b.iter().zip(s).map(|(&b, &s)| score::share(b, s)).collect::<Vec<_>>()));
+    extra.push(Column::new("balance".into(), b.iter().zip(s).map(|(&b, &s)| score::balance(b, s)).collect::<Vec<_>>()));
+    let out = out.hstack(&extra).map_err(pe)?;
+
+    // Column order: keys, counts, category hits and rates, share, balance, sub-frames.
+    let mut order: Vec<String> = keys.clone();
+    order.extend(["documents", "coarse_dates", "tokens"].map(String::from));
+    for c in spec.categories {
+        order.push(format!("hits_{c}"));
+    }
+    for c in spec.categories {
+        order.push(format!("rate_{c}"));
+    }
+    order.extend(["share", "balance"].map(String::from));
+    order.extend(spec.subframe_columns.iter().cloned());
+    let out = out.select(order.iter().map(String::as_str)).map_err(pe)?;
+
+    let n = keys.len();
+    let opts = SortMultipleOptions::default()
+        .with_order_descending_multi(vec![false; n])
+        .with_nulls_last_multi(vec![true; n])
+        .with_maintain_order(true);
+    out.sort(keys.iter().map(String::as_str), opts).map_err(pe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn period_labels_and_starts() {
+        let d = nd(2019, 3, 1);
+        assert_eq!(Period::Day.bucket(d), ("2019-03-01".into(), d));
+        assert_eq!(Period::Week.bucket(d), ("2019-W09".into(), nd(2019, 2, 25)));
+        assert_eq!(Period::Month.bucket(d), ("2019-03".into(), nd(2019, 3, 1)));
+        assert_eq!(Period::Quarter.bucket(nd(2019, 8, 30)), ("2019-Q3".into(), nd(2019, 7, 1)));
+        assert_eq!(Period::Year.bucket(d), ("2019".into(), nd(2019, 1, 1)));
+        assert_eq!(Period::Decade.bucket(d), ("2010s".into(), nd(2010, 1, 1)));
+        assert_eq!(Period::Week.bucket(nd(2021, 1, 1)).0, "2020-W53");
+        assert_eq!(Period::Year.label(None), UNDATED);
+    }
+
+    #[test]
+    fn coarse_dates() {
+        assert!(Period::Month.finer_than(DatePrecision::Year));
+        assert!(!Period::Decade.finer_than(DatePrecision::Year));
+        assert!(Period::Week.finer_than(DatePrecision::Month));
+        assert!(!Period::Day.finer_than(DatePrecision::Day));
+    }
+
+    #[test]
+    fn trends_sum_counts_then_divide() {
+        let docs = df! {
+            "period" => ["2000", "2000", "2001"],
+            "period_start" => [Some(10957i32), Some(10957), Some(11323)],
+            "source" => ["a", "a", "b"],
+            "documents" => [1u32, 1, 1],
+            "coarse_dates" => [0u32, 0, 0],
+            "tokens" => [10_000u64, 30_000, 5_000],
+            "hits_behavioural" => [3u64, 1, 0],
+            "hits_structural" => [1u64, 3, 0],
+            "hits_behavioural__x" => [3u64, 1, 0],
+        }
+        .unwrap();
+        let spec = TrendSpec {
+            groups: &["source".to_string()],
+            categories: &["behavioural".to_string(), "structural".to_string()],
+            subframe_columns: &["hits_behavioural__x".to_string()],
+            behavioural: 0,
+            structural: 1,
+        };
+        let t = trends(&docs, &spec).unwrap();
+        assert_eq!(t.height(), 2);
+        assert_eq!(u64_col(&t, "tokens").unwrap(), [40_000, 5_000]);
+        let rate: Vec<Option<f64>> = t.column("rate_behavioural").unwrap().f64().unwrap().iter().collect();
+        assert_eq!(rate, [Some(1.0), Some(0.0)]);
+        let share: Vec<Option<f64>> = t.column("share").unwrap().f64().unwrap().iter().collect();
+        assert_eq!(share, [Some(0.5), None]);
+    }
+}

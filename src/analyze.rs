@@ -1,0 +1,408 @@
+//! Normalise, tokenise, split sentences and stem.
+//!
+//! The definition of a token is `tokenizers`: the normaliser is
+//! `Sequence[NFKC, Lowercase]` and the pre-tokeniser is `Whitespace`
+//! (`\w+|[^\w\s]+`), with byte offsets into the original text. Text made of
+//! ASCII and a handful of common typographic marks (curly quotes, dashes)
+//! is normalised to itself by that chain, so it takes a byte-level fast path
+//! that produces exactly the same tokens; every other stretch of text goes
+//! through `tokenizers` itself. `tests` and the differential test over the
+//! shared corpora prove the two paths agree.
+//!
+//! This is the only module that knows `tokenizers` and `rust-stemmers`.
+//! The same [`Analyzer`] compiles lexicon entries and reads documents.
+
+use crate::model::{Token, TokenKind};
+use regex::Regex;
+use rust_stemmers::{Algorithm, Stemmer};
+use std::sync::LazyLock;
+use tokenizers::normalizers::{Lowercase, NFKC, Sequence};
+use tokenizers::pre_tokenizers::whitespace::Whitespace;
+use tokenizers::{
+    NormalizedString, Normalizer, OffsetReferential, OffsetType, PreTokenizedString, PreTokenizer,
+};
+
+/// Languages with a Snowball stemmer, by the name used in lexicon files.
+pub const LANGUAGES: &[(&str, Algorithm)] = &[
+    ("arabic", Algorithm::Arabic),
+    ("danish", Algorithm::Danish),
+    ("dutch", Algorithm::Dutch),
+    ("english", Algorithm::English),
+    ("finnish", Algorithm::Finnish),
+    ("french", Algorithm::French),
+    ("german", Algorithm::German),
+    ("greek", Algorithm::Greek),
+    ("hungarian", Algorithm::Hungarian),
+    ("italian", Algorithm::Italian),
+    ("norwegian", Algorithm::Norwegian),
+    ("portuguese", Algorithm::Portuguese),
+    ("romanian", Algorithm::Romanian),
+    ("russian", Algorithm::Russian),
+    ("spanish", Algorithm::Spanish),
+    ("swedish", Algorithm::Swedish),
+    ("tamil", Algorithm::Tamil),
+    ("turkish", Algorithm::Turkish),
+];
+
+/// Words after which a full stop does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "rev", "hon", "rt", "gen", "gov", "sen",
+    "rep", "col", "capt", "lt", "sgt", "vs", "cf", "no", "nos", "vol", "pp", "fig", "art", "ch",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt",
+    "ft", "inc", "ltd", "co", "corp", "dept", "est", "approx",
+];
+
+/// The result of analysing one text. Reused between documents to avoid
+/// allocating per document.
+#[derive(Debug, Default, Clone)]
+pub struct Analysis {
+    pub tokens: Vec<Token>,
+    /// Normalised forms of all tokens, concatenated.
+    pub norm: String,
+    pub sentences: u32,
+    pub paragraphs: u32,
+}
+
+impl Analysis {
+    pub fn clear(&mut self) {
+        self.tokens.clear();
+        self.norm.clear();
+        self.sentences = 0;
+        self.paragraphs = 0;
+    }
+
+    /// The normalised (NFKC, lower-cased) form of a token.
+    pub fn norm_of(&self, t: &Token) -> &str {
+        &self.norm[t.norm_start as usize..t.norm_end as usize]
+    }
+
+    pub fn words(&self) -> impl Iterator<Item = &Token> {
+        self.tokens.iter().filter(|t| t.kind == TokenKind::Word)
+    }
+
+    pub fn word_count(&self) -> usize {
+        self.words().count()
+    }
+}
+
+/// Normaliser, pre-tokeniser and stemmer for one language.
+pub struct Analyzer {
+    language: &'static str,
+    normalizer: Sequence,
+    stemmer: Stemmer,
+    fast_path: bool,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer").field("language", &self.language).finish()
+    }
+}
+
+/// Characters the fast path handles besides ASCII: not `\w`, not `\s`,
+/// and unchanged by NFKC and lower-casing.
+fn is_fast_punct(c: char) -> bool {
+    matches!(c, '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{2013}' | '\u{2014}')
+}
+
+/// Whitespace as the pre-tokeniser's `\s` sees it, restricted to ASCII.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+fn is_ascii_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+impl Analyzer {
+    /// An analyzer for a language name as written in a lexicon file.
+    pub fn new(language: &str) -> Option<Analyzer> {
+        let (name, algorithm) = LANGUAGES.iter().find(|(n, _)| *n == language)?;
+        Some(Analyzer {
+            language: name,
+            normalizer: Sequence::new(vec![NFKC.into(), Lowercase.into()]),
+            stemmer: Stemmer::create(*algorithm),
+            fast_path: true,
+        })
+    }
+
+    /// The same analyzer with the fast path turned off: everything goes
+    /// through `tokenizers`. Used by the differential tests.
+    pub fn reference(language: &str) -> Option<Analyzer> {
+        let mut a = Analyzer::new(language)?;
+        a.fast_path = false;
+        Some(a)
+    }
+
+    pub fn language(&self) -> &'static str {
+        self.language
+    }
+
+    /// The Snowball stem of a normalised word.
+    pub fn stem<'a>(&self, norm: &'a str) -> std::borrow::Cow<'a, str> {
+        self.stemmer.stem(norm)
+    }
+
+    /// Tokenise `text` into `out`, then mark sentences and paragraphs.
+    pub fn analyze(&self, text: &str, out: &mut Analysis) {
+        out.clear();
+        self.tokenize(text, out);
+        mark_sentences(text, out);
+    }
+
+    fn tokenize(&self, text: &str, out: &mut Analysis) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if is_ascii_space(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let end = bytes[i..]
+                .iter()
+                .position(|&b| is_ascii_space(b))
+                .map_or(bytes.len(), |p| i + p);
+            let chunk = &text[i..end];
+            if self.fast_path && chunk.chars().all(|c| c.is_ascii() || is_fast_punct(c)) {
+                fast_chunk(chunk, i, out);
+            } else {
+                self.slow_chunk(chunk, i, out);
+            }
+            i = end;
+        }
+    }
+
+    /// Tokenise a chunk (no ASCII whitespace inside) with `tokenizers`.
+    fn slow_chunk(&self, chunk: &str, offset: usize, out: &mut Analysis) {
+        static WORD: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"^\w").expect("static regex is valid"));
+        let mut normalized = NormalizedString::from(chunk);
+        let mut pre = if self.normalizer.normalize(&mut normalized).is_ok() {
+            PreTokenizedString::from(normalized)
+        } else {
+            PreTokenizedString::from(chunk)
+        };
+        if Whitespace.pre_tokenize(&mut pre).is_err() {
+            return;
+        }
+        for (s, (a, b), _) in pre.get_splits(OffsetReferential::Original, OffsetType::Byte) {
+            let kind = if WORD.is_match(s) { TokenKind::Word } else { TokenKind::Punct };
+            push(out, offset + a, offset + b, s, kind);
+        }
+    }
+}
+
+fn push(out: &mut Analysis, start: usize, end: usize, norm: &str, kind: TokenKind) {
+    let norm_start = out.norm.len() as u32;
+    out.norm.push_str(norm);
+    out.tokens.push(Token {
+        start: start as u32,
+        end: end as u32,
+        norm_start,
+        norm_end: out.norm.len() as u32,
+        kind,
+        sentence: 0,
+        paragraph: 0,
+    });
+}
+
+/// The byte-level equivalent of NFKC + Lowercase + `\w+|[^\w\s]+` for a
+/// chunk of ASCII and fast punctuation with no whitespace inside.
+fn fast_chunk(chunk: &str, offset: usize, out: &mut Analysis) {
+    let bytes = chunk.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let word = is_ascii_word(bytes[i]);
+        let mut j = i + 1;
+        while j < bytes.len() && is_ascii_word(bytes[j]) == word {
+            j += 1;
+        }
+        let norm_start = out.norm.len() as u32;
+        if word {
+            out.norm.extend(bytes[i..j].iter().map(|b| b.to_ascii_lowercase() as char));
+        } else {
+            out.norm.push_str(&chunk[i..j]);
+        }
+        out.tokens.push(Token {
+            start: (offset + i) as u32,
+            end: (offset + j) as u32,
+            norm_start,
+            norm_end: out.norm.len() as u32,
+            kind: if word { TokenKind::Word } else { TokenKind::Punct },
+            sentence: 0,
+            paragraph: 0,
+        });
+        i = j;
+    }
+}
+
+/// Does the gap between two tokens hold a blank line?
+fn is_paragraph_break(gap: &[u8]) -> bool {
+    let mut newlines = 0;
+    for &b in gap {
+        match b {
+            b'\n' => {
+                newlines += 1;
+                if newlines >= 2 {
+                    return true;
+                }
+            }
+            b' ' | b'\t' | b'\r' | 0x0B | 0x0C => {}
+            _ => newlines = 0,
+        }
+    }
+    false
+}
+
+/// Assign sentence and paragraph numbers to every token.
+///
+/// A sentence ends at a blank line, or at punctuation holding `.`, `!` or
+/// `?` that is followed by whitespace (or the end) and then not by a
+/// lower-case word, unless the full stop closes an abbreviation (`Mr.`,
+/// `U.S.`, `Jan.`) or a single letter.
+fn mark_sentences(text: &str, out: &mut Analysis) {
+    let bytes = text.as_bytes();
+    let n = out.tokens.len();
+    let mut sentence = 0u32;
+    let mut paragraph = 0u32;
+    let mut sentence_has_tokens = false;
+    for k in 0..n {
+        if k > 0 {
+            let prev_end = out.tokens[k - 1].end as usize;
+            let start = out.tokens[k].start as usize;
+            if is_paragraph_break(&bytes[prev_end..start]) {
+                paragraph += 1;
+                if sentence_has_tokens {
+                    sentence += 1;
+                    sentence_has_tokens = false;
+                }
+            } else if sentence_has_tokens && ends_sentence(text, out, k - 1) {
+                sentence += 1;
+                sentence_has_tokens = false;
+            }
+        }
+        out.tokens[k].sentence = sentence;
+        out.tokens[k].paragraph = paragraph;
+        sentence_has_tokens = true;
+    }
+    out.sentences = if n == 0 { 0 } else { sentence + 1 };
+    out.paragraphs = if n == 0 { 0 } else { paragraph + 1 };
+}
+
+/// Does token `k` (punctuation) end its sentence, given what follows?
+fn ends_sentence(text: &str, out: &Analysis, k: usize) -> bool {
+    let t = &out.tokens[k];
+    if t.kind != TokenKind::Punct {
+        return false;
+    }
+    let norm = out.norm_of(t);
+    if !norm.bytes().any(|b| matches!(b, b'.' | b'!' | b'?')) {
+        return false;
+    }
+    let next = &out.tokens[k + 1];
+    if next.start == t.end {
+        // "3.5", "U.S", "e.g": no space after the stop.
+        return false;
+    }
+    if norm == "." && k > 0 {
+        let prev = &out.tokens[k - 1];
+        if prev.kind == TokenKind::Word && prev.end == t.start {
+            let w = out.norm_of(prev);
+            let single_letter = w.chars().count() == 1 && w.chars().all(char::is_alphabetic);
+            if single_letter || ABBREVIATIONS.contains(&w) {
+                return false;
+            }
+        }
+    }
+    // A lower-case word after the stop continues the sentence ("approx. three").
+    let first = text[next.start as usize..].chars().next();
+    !(next.kind == TokenKind::Word && first.is_some_and(char::is_lowercase))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<(String, u32, u32, TokenKind)> {
+        let a = Analyzer::new("english").unwrap();
+        let mut out = Analysis::default();
+        a.analyze(text, &mut out);
+        out.tokens.iter().map(|t| (out.norm_of(t).to_string(), t.start, t.end, t.kind)).collect()
+    }
+
+    fn reference_tokens(text: &str) -> Vec<(String, u32, u32, TokenKind)> {
+        let a = Analyzer::reference("english").unwrap();
+        let mut out = Analysis::default();
+        a.analyze(text, &mut out);
+        out.tokens.iter().map(|t| (out.norm_of(t).to_string(), t.start, t.end, t.kind)).collect()
+    }
+
+    fn sentences(text: &str) -> Vec<u32> {
+        let a = Analyzer::new("english").unwrap();
+        let mut out = Analysis::default();
+        a.analyze(text, &mut out);
+        out.words().map(|t| t.sentence).collect()
+    }
+
+    #[test]
+    fn tokens_keep_offsets_and_lowercase() {
+        let t = tokens("Zero-hours CONTRACTS, isn't it?");
+        let norms: Vec<&str> = t.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(norms, ["zero", "-", "hours", "contracts", ",", "isn", "'", "t", "it", "?"]);
+        assert_eq!((t[3].1, t[3].2), (11, 20));
+        assert_eq!(t[0].3, TokenKind::Word);
+        assert_eq!(t[1].3, TokenKind::Punct);
+    }
+
+    #[test]
+    fn fast_path_equals_tokenizers() {
+        for text in [
+            "The “so-called” scroungers — and ‘skivers’ – said: \"no!\" 3.5% of U.S. tax.",
+            "Mixed café Ünïcode ﬁnance… and NBSP\u{a0}here; ΟΔΟΣ tabs\tand\r\nlines",
+            "under_score and 42nd  ...?! end",
+            "",
+            "   ",
+        ] {
+            assert_eq!(tokens(text), reference_tokens(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn slow_path_offsets_point_into_original() {
+        let text = "The ﬁnance CAFÉ";
+        let t = tokens(text);
+        assert_eq!(t[1].0, "finance");
+        assert_eq!(&text[t[1].1 as usize..t[1].2 as usize], "ﬁnance");
+        assert_eq!(t[2].0, "café");
+        assert_eq!(&text[t[2].1 as usize..t[2].2 as usize], "CAFÉ");
+    }
+
+    #[test]
+    fn sentence_boundaries() {
+        assert_eq!(sentences("Low pay. Rents rise! Why? Yes"), [0, 0, 1, 1, 2, 3]);
+        assert_eq!(sentences("Mr. Smith met Dr. Jones in the U.S. today."), [0; 11]);
+        assert_eq!(sentences("It grew 3.5 per cent. Then fell"), [0, 0, 0, 0, 0, 0, 1, 1]);
+        assert_eq!(sentences("approx. three people"), [0, 0, 0]);
+        assert_eq!(sentences("a heading\n\nnext paragraph"), [0, 0, 1, 1]);
+        assert_eq!(sentences("He said \"stop.\" She left."), [0, 0, 0, 1, 1]);
+    }
+
+    #[test]
+    fn paragraphs_count_blank_lines() {
+        let a = Analyzer::new("english").unwrap();
+        let mut out = Analysis::default();
+        a.analyze("one\ntwo\n\n  \nthree\r\n\r\nfour", &mut out);
+        let p: Vec<u32> = out.words().map(|t| t.paragraph).collect();
+        assert_eq!(p, [0, 0, 1, 2]);
+        assert_eq!(out.paragraphs, 3);
+    }
+
+    #[test]
+    fn stems_are_snowball() {
+        let a = Analyzer::new("english").unwrap();
+        assert_eq!(a.stem("scroungers"), "scrounger");
+        assert_eq!(a.stem("contracts"), "contract");
+        assert_eq!(a.stem("dependency"), "depend");
+        assert!(Analyzer::new("klingon").is_none());
+    }
+}

@@ -1,0 +1,69 @@
+//! The command line: the only module that knows clap, prints, or decides
+//! exit codes. Flags are parsed here and settled into library calls.
+//!
+//! Exit codes: 0 success; 2 usage, lexicon or fatal error; 3 `--strict`
+//! and at least one document was skipped. (1 is reserved for thresholds.)
+
+mod lexicon_cmd;
+mod run_cmd;
+
+use crate::error::Error;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_ERROR: u8 = 2;
+pub const EXIT_STRICT: u8 = 3;
+
+/// Make the framing of poverty in policy and media text visible.
+///
+/// framewatch tags behavioural framings (dependency, lifestyle choices,
+/// worklessness, "hard-working families") against structural ones
+/// (austerity, benefit cuts, low pay, housing costs, inequality) with an
+/// editable lexicon, and writes trend datasets that trace every count to
+/// the sentence that produced it.
+#[derive(Debug, Parser)]
+#[command(name = "framewatch", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Tag a corpus and write documents, hits, trends and skipped tables.
+    Run(run_cmd::Args),
+    /// Work with lexicon files.
+    #[command(subcommand)]
+    Lexicon(lexicon_cmd::LexiconCommand),
+}
+
+/// Print an error with its hint, the one way errors reach the user.
+pub fn report(err: &Error) {
+    eprintln!("framewatch: error: {err}");
+    if let Some(h) = err.hint() {
+        eprintln!("hint: {h}");
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run_cmd::run(args),
+        Command::Lexicon(cmd) => lexicon_cmd::run(cmd),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            report(&e);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! `framewatch run`: the whole pipeline, inputs → datasets.
+
+use super::{EXIT_OK, EXIT_STRICT};
+use crate::aggregate::Period;
+use crate::error::{Error, Result};
+use crate::ingest::{Corpus, DEMO_NAME};
+use crate::lexicon::Lexicon;
+use crate::output::{Format, RunOptions, RunWriter};
+use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
+use crate::score;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PeriodArg {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+    Decade,
+}
+
+impl From<PeriodArg> for Period {
+    fn from(p: PeriodArg) -> Period {
+        match p {
+            PeriodArg::Day => Period::Day,
+            PeriodArg::Week => Period::Week,
+            PeriodArg::Month => Period::Month,
+            PeriodArg::Quarter => Period::Quarter,
+            PeriodArg::Year => Period::Year,
+            PeriodArg::Decade => Period::Decade,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    Parquet,
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files and folders to read (.txt, .md; a folder with a metadata.csv
+    /// is read as a corpus manifest). None: the bundled demo corpus.
+    pub inputs: Vec<PathBuf>,
+
+    /// Lexicon TOML file. Default: the built-in poverty-framing lexicon.
+    #[arg(long, short = 'l', value_name = "FILE")]
+    pub lexicon: Option<PathBuf>,
+
+    /// Time unit of the trends table.
+    #[arg(long, value_enum, default_value = "year")]
+    pub by: PeriodArg,
+
+    /// Metadata column to cross with the period in trends (repeatable:
+    /// source, kind, title, or any extra metadata.csv column).
+    #[arg(long, short = 'g', value_name = "COLUMN")]
+    pub group: Vec<String>,
+
+    /// Table format.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: FormatArg,
+
+    /// Output folder.
+    #[arg(long, short = 'o', value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+
+    /// Worker threads (default: all cores). Outputs are identical for any value.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Exit with code 3 if any document was skipped.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print only errors and skipped documents.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
+    let corpus = if args.inputs.is_empty() { Corpus::demo()? } else { Corpus::discover(&args.inputs)? };
+
+    for g in &args.group {
+        if !corpus.has_field(g) {
+            let known: Vec<String> = corpus.field_names().into_iter().collect();
+            return Err(Error::usage(
+                format!("--group \"{g}\": no such metadata column"),
+                Some(format!("available: {}", known.join(", "))),
+            ));
+        }
+    }
+    let format = match args.format {
+        FormatArg::Parquet => Format::Parquet,
+        FormatArg::Csv => Format::Csv,
+    };
+    let options = RunOptions {
+        inputs: if args.inputs.is_empty() { vec![DEMO_NAME.to_string()] } else { args.inputs.iter().map(|p| p.display().to_string()).collect() },
+        lexicon: lexicon.origin.clone(),
+        by: args.by.into(),
+        group: args.group.clone(),
+        format,
+        out: args.out.display().to_string(),
+        strict: args.strict,
+    };
+
+    for s in &corpus.skipped {
+        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
+    }
+    if !corpus.unlisted.is_empty() && !args.quiet {
+        let shown: Vec<&str> = corpus.unlisted.iter().take(3).map(String::as_str).collect();
+        eprintln!(
+            "framewatch: {} file{} not listed in metadata.csv left out ({}{})",
+            corpus.unlisted.len(),
+            if corpus.unlisted.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if corpus.unlisted.len() > 3 { ", ..." } else { "" }
+        );
+    }
+
+    let tagger = Tagger::new(lexicon, analyzer);
+    let mut writer = RunWriter::create(&args.out, format)?;
+    for s in corpus.skipped.iter().cloned() {
+        writer.add_skipped(s);
+    }
+    pipeline::run(&tagger, &corpus.docs, args.threads, DEFAULT_BATCH, |outcomes| {
+        let mut tagged = Vec::with_capacity(outcomes.len());
+        for o in outcomes {
+            match o {
+                Outcome::Tagged(d) => tagged.push(d),
+                Outcome::Skipped(s) => {
+                    eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
+                    writer.add_skipped(s);
+                }
+            }
+        }
+        writer.add_docs(&tagger.lexicon, &tagger, tagged)
+    })?;
+
+    let lexicon = &tagger.lexicon;
+    let (bi, si) = score::poles(lexicon);
+    let (mut b, mut s) = (0u64, 0u64);
+    for d in writer.documents() {
+        let c = score::category_counts(lexicon, &d.subframe_hits);
+        b += c[bi];
+        s += c[si];
+    }
+    let manifest = writer.finish(&corpus, lexicon, &options)?;
+    let c = &manifest.counts;
+    if c.documents_read == 0 {
+        return Err(Error::usage(
+            format!("no readable documents: all {} inputs were skipped", c.documents_skipped),
+            Some(format!("see the reasons above and {}/skipped.{}", options.out, format_ext(format))),
+        ));
+    }
+    if !args.quiet {
+        let share = score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
+        eprintln!(
+            "framewatch: {} documents read, {} skipped, {} undated; {} tokens, {} hits (behavioural {b}, structural {s}, behavioural share {share}) -> {}/ ({})",
+            c.documents_read,
+            c.documents_skipped,
+            c.undated,
+            c.tokens,
+            c.hits,
+            options.out,
+            format_ext(format)
+        );
+        if c.coarse_dates > 0 {
+            eprintln!(
+                "framewatch: {} documents have dates coarser than --by {} (e.g. a year only); they are counted in the period's first bucket, see date_precision",
+                c.coarse_dates,
+                options.by.as_str()
+            );
+        }
+    }
+    if args.strict && c.documents_skipped > 0 {
+        eprintln!("framewatch: --strict: {} documents were skipped", c.documents_skipped);
+        return Ok(EXIT_STRICT);
+    }
+    Ok(EXIT_OK)
+}
+
+fn format_ext(f: Format) -> &'static str {
+    f.ext()
+}

@@ -1,0 +1,507 @@
+//! Lexicon files: the TOML as written → a validated [`Lexicon`].
+//!
+//! Parsing keeps every key's and value's span so that each problem is
+//! reported as `path:line:col: message`, all of them at once. Validation
+//! runs each entry through the same [`Analyzer`] that reads documents, so
+//! an entry and the text it should match always tokenise alike.
+//!
+//! This module knows nothing of matching or output.
+
+use crate::analyze::{Analysis, Analyzer, LANGUAGES};
+use crate::error::{Error, Result};
+use crate::model::TokenKind;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::ops::Range;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// The default lexicon, compiled into the binary.
+pub const DEFAULT_NAME: &str = "builtin:poverty-framing";
+pub const DEFAULT_TOML: &str = include_str!("../lexicons/poverty-framing.toml");
+
+/// Shortest prefix a trailing wildcard may have.
+pub const MIN_WILDCARD_PREFIX: usize = 3;
+
+/// The categories whose balance framewatch measures.
+pub const BEHAVIOURAL: &str = "behavioural";
+pub const STRUCTURAL: &str = "structural";
+
+const LEXICON_KEYS: &[&str] = &["name", "version", "language", "description", "authors", "license", "url"];
+const CATEGORY_KEYS: &[&str] = &["description"];
+const SUBFRAME_KEYS: &[&str] = &["description", "entries"];
+
+/// One position of an entry's pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    /// Matches a word whose Snowball stem is this.
+    Stem(String),
+    /// Matches a word whose normalised (NFKC, lower-cased) form is this.
+    Exact(String),
+    /// Matches a word whose normalised form starts with this.
+    Prefix(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub name: String,
+    pub description: String,
+    /// Indices into [`Lexicon::subframes`].
+    pub subframes: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subframe {
+    pub category: usize,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub subframe: usize,
+    /// The entry as written in the file.
+    pub text: String,
+    pub pattern: Vec<Slot>,
+    /// 1-based line in the lexicon file.
+    pub line: u32,
+}
+
+/// A validated lexicon, ready to compile into a matcher.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    pub name: String,
+    pub version: String,
+    pub language: String,
+    pub description: String,
+    /// Where it was read from: a path, or [`DEFAULT_NAME`].
+    pub origin: String,
+    /// sha256 of the file's bytes, lower-case hex.
+    pub sha256: String,
+    pub categories: Vec<Category>,
+    pub subframes: Vec<Subframe>,
+    pub entries: Vec<Entry>,
+}
+
+impl Lexicon {
+    /// Read and validate the lexicon at `path`, or the built-in one.
+    pub fn load(path: Option<&std::path::Path>) -> Result<(Lexicon, Analyzer)> {
+        match path {
+            None => Lexicon::parse(DEFAULT_NAME, DEFAULT_TOML),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| {
+                    Error::usage(
+                        format!("{}: cannot read lexicon: {e}", p.display()),
+                        Some("check the path given to --lexicon".to_string()),
+                    )
+                })?;
+                Lexicon::parse(&p.display().to_string(), &text)
+            }
+        }
+    }
+
+    /// Parse and validate lexicon source text; `origin` names it in errors.
+    pub fn parse(origin: &str, text: &str) -> Result<(Lexicon, Analyzer)> {
+        let mut v = Validator { origin, text, problems: Vec::new() };
+        let result = v.run();
+        if !v.problems.is_empty() {
+            v.problems.sort_by_key(|p| p.0);
+            let problems = v
+                .problems
+                .into_iter()
+                .map(|(at, msg)| {
+                    let (line, col) = line_col(text, at);
+                    format!("{origin}:{line}:{col}: {msg}")
+                })
+                .collect();
+            return Err(Error::Lexicon { problems });
+        }
+        let (mut lexicon, analyzer) = result.expect("no problems means a lexicon");
+        lexicon.sha256 = hex_sha256(text.as_bytes());
+        Ok((lexicon, analyzer))
+    }
+
+    pub fn category_of(&self, entry: &Entry) -> &Category {
+        &self.categories[self.subframes[entry.subframe].category]
+    }
+
+    pub fn category_index(&self, name: &str) -> Option<usize> {
+        self.categories.iter().position(|c| c.name == name)
+    }
+
+    /// `category.subframe`, the name used in outputs.
+    pub fn subframe_path(&self, subframe: usize) -> String {
+        let s = &self.subframes[subframe];
+        format!("{}.{}", self.categories[s.category].name, s.name)
+    }
+}
+
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+struct Validator<'a> {
+    origin: &'a str,
+    text: &'a str,
+    problems: Vec<(usize, String)>,
+}
+
+/// A compiled pattern and where its entry was written, for duplicate checks.
+struct Seen {
+    at: usize,
+    subframe: usize,
+    text: String,
+}
+
+impl<'a> Validator<'a> {
+    fn problem(&mut self, at: usize, msg: impl Into<String>) {
+        self.problems.push((at, msg.into()));
+    }
+
+    fn unknown_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], what: &str, nested: bool) {
+        for (k, v) in table.iter() {
+            let is_table = matches!(v.get_ref(), DeValue::Table(_));
+            if !allowed.contains(&k.get_ref().as_ref()) && !(nested && is_table) {
+                self.problem(
+                    k.span().start,
+                    format!("unknown key \"{}\" in {what}; expected one of: {}", k.get_ref(), allowed.join(", ")),
+                );
+            }
+        }
+    }
+
+    fn string_field(&mut self, table: &DeTable<'_>, key: &str, at: usize, required: bool) -> Option<String> {
+        match table.get(key) {
+            Some(v) => match v.get_ref() {
+                DeValue::String(s) => Some(s.to_string()),
+                _ => {
+                    self.problem(v.span().start, format!("\"{key}\" must be a string"));
+                    None
+                }
+            },
+            None => {
+                if required {
+                    self.problem(at, format!("missing \"{key}\" in [lexicon]"));
+                }
+                None
+            }
+        }
+    }
+
+    fn run(&mut self) -> Option<(Lexicon, Analyzer)> {
+        let (doc, errors) = DeTable::parse_recoverable(self.text);
+        for e in &errors {
+            let at = e.span().map_or(0, |s| s.start);
+            self.problem(at, format!("TOML syntax error: {}", e.message().trim()));
+        }
+        if !errors.is_empty() {
+            return None;
+        }
+        let doc = doc.into_inner();
+        self.unknown_keys(&doc, &["lexicon", "categories"], "the top level", false);
+
+        let header = match doc.get("lexicon").map(|v| (v.span(), v.get_ref())) {
+            Some((_, DeValue::Table(t))) => Some(t),
+            Some((span, _)) => {
+                self.problem(span.start, "\"lexicon\" must be a table: [lexicon]");
+                None
+            }
+            None => {
+                self.problem(0, "missing [lexicon] table with name, version and language");
+                None
+            }
+        };
+        let header_at = doc.iter().find(|(k, _)| k.get_ref() == "lexicon").map_or(0, |(k, _)| k.span().start);
+        let mut name = String::new();
+        let mut version = String::new();
+        let mut language = String::from("english");
+        let mut description = String::new();
+        let mut analyzer = None;
+        if let Some(h) = header {
+            self.unknown_keys(h, LEXICON_KEYS, "[lexicon]", false);
+            name = self.string_field(h, "name", header_at, true).unwrap_or_default();
+            version = self.string_field(h, "version", header_at, true).unwrap_or_default();
+            description = self.string_field(h, "description", header_at, false).unwrap_or_default();
+            if let Some(l) = self.string_field(h, "language", header_at, true) {
+                language = l;
+                analyzer = Analyzer::new(&language);
+                if analyzer.is_none() {
+                    let at = h.get("language").map_or(header_at, |v| v.span().start);
+                    let names: Vec<&str> = LANGUAGES.iter().map(|(n, _)| *n).collect();
+                    self.problem(at, format!("unsupported language \"{language}\"; supported: {}", names.join(", ")));
+                }
+            }
+        }
+        // Validate the categories with an English analyzer if the language
+        // was bad, so that every other problem is still reported.
+        let checker = analyzer.unwrap_or_else(|| Analyzer::new("english").expect("english exists"));
+
+        let mut lex = Lexicon {
+            name,
+            version,
+            language,
+            description,
+            origin: self.origin.to_string(),
+            sha256: String::new(),
+            categories: Vec::new(),
+            subframes: Vec::new(),
+            entries: Vec::new(),
+        };
+        match doc.get("categories").map(|v| (v.span(), v.get_ref())) {
+            Some((_, DeValue::Table(cats))) => self.categories(cats, &checker, &mut lex),
+            Some((span, _)) => self.problem(span.start, "\"categories\" must be a table: [categories.NAME.SUBFRAME]"),
+            None => self.problem(0, "no [categories.NAME.SUBFRAME] tables: a lexicon needs at least \"behavioural\" and \"structural\""),
+        }
+        for required in [BEHAVIOURAL, STRUCTURAL] {
+            if doc.get("categories").is_some() && lex.category_index(required).is_none() {
+                let at = doc.iter().find(|(k, _)| k.get_ref() == "categories").map_or(0, |(k, _)| k.span().start);
+                self.problem(at, format!("missing category \"{required}\": share and balance compare \"{BEHAVIOURAL}\" with \"{STRUCTURAL}\""));
+            }
+        }
+        Some((lex, checker))
+    }
+
+    fn categories(&mut self, cats: &DeTable<'_>, analyzer: &Analyzer, lex: &mut Lexicon) {
+        let mut seen: HashMap<Vec<Slot>, Seen> = HashMap::new();
+        let mut scratch = Analysis::default();
+        for (cname, cval) in cats.iter() {
+            let cat_name = cname.get_ref().to_string();
+            let DeValue::Table(ctable) = cval.get_ref() else {
+                self.problem(cval.span().start, format!("category \"{cat_name}\" must be a table of sub-frames"));
+                continue;
+            };
+            self.check_name(cname, "category");
+            self.unknown_keys(ctable, CATEGORY_KEYS, &format!("category \"{cat_name}\""), true);
+            let description = self.string_field(ctable, "description", 0, false).unwrap_or_default();
+            let cat_index = lex.categories.len();
+            let first_sub = lex.subframes.len();
+            for (sname, sval) in ctable.iter() {
+                let DeValue::Table(stable) = sval.get_ref() else { continue };
+                let sub_name = sname.get_ref().to_string();
+                self.check_name(sname, "sub-frame");
+                let where_ = format!("sub-frame \"{cat_name}.{sub_name}\"");
+                self.unknown_keys(stable, SUBFRAME_KEYS, &where_, false);
+                let sub_index = lex.subframes.len();
+                lex.subframes.push(Subframe {
+                    category: cat_index,
+                    name: sub_name.clone(),
+                    description: self.string_field(stable, "description", 0, false).unwrap_or_default(),
+                });
+                let entries = match stable.get("entries").map(|v| (v.span(), v.get_ref())) {
+                    Some((_, DeValue::Array(a))) => a,
+                    Some((span, _)) => {
+                        self.problem(span.start, format!("\"entries\" in {where_} must be an array of strings"));
+                        continue;
+                    }
+                    None => {
+                        self.problem(sname.span().start, format!("{where_} has no \"entries\""));
+                        continue;
+                    }
+                };
+                if entries.iter().next().is_none() {
+                    self.problem(sname.span().start, format!("{where_} is empty: add entries or remove it"));
+                }
+                for e in entries.iter() {
+                    let at = e.span().start;
+                    let DeValue::String(s) = e.get_ref() else {
+                        self.problem(at, format!("entries in {where_} must be strings"));
+                        continue;
+                    };
+                    let Some(pattern) = self.compile_entry(s, at, analyzer, &mut scratch) else { continue };
+                    if let Some(prev) = seen.get(&pattern) {
+                        let (pl, pc) = line_col(self.text, prev.at);
+                        let prev_path = lex.subframe_path(prev.subframe);
+                        let here_cat = cat_index;
+                        let prev_cat = lex.subframes[prev.subframe].category;
+                        let msg = if prev_cat != here_cat {
+                            format!(
+                                "entry \"{s}\" appears in two categories: here in \"{cat_name}.{sub_name}\" and as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
+                                prev.text
+                            )
+                        } else if prev.text == s.as_ref() {
+                            format!("duplicate entry \"{s}\" (also in \"{prev_path}\" at {pl}:{pc})")
+                        } else {
+                            format!(
+                                "duplicate entry \"{s}\": it matches the same words as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
+                                prev.text
+                            )
+                        };
+                        self.problem(at, msg);
+                        continue;
+                    }
+                    seen.insert(pattern.clone(), Seen { at, subframe: sub_index, text: s.to_string() });
+                    let (line, _) = line_col(self.text, at);
+                    lex.entries.push(Entry { subframe: sub_index, text: s.to_string(), pattern, line: line as u32 });
+                }
+            }
+            if lex.subframes.len() == first_sub {
+                self.problem(cname.span().start, format!("category \"{cat_name}\" is empty: add [categories.{cat_name}.SUBFRAME] tables with entries"));
+            }
+            lex.categories.push(Category { name: cat_name, description, subframes: first_sub..lex.subframes.len() });
+        }
+    }
+
+    fn check_name(&mut self, key: &Spanned<toml::de::DeString<'_>>, what: &str) {
+        let name = key.get_ref();
+        let ok = !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !name.contains("__");
+        if !ok {
+            self.problem(
+                key.span().start,
+                format!("{what} name \"{name}\" must be lower-case letters, digits and single underscores (it becomes a column name)"),
+            );
+        }
+    }
+
+    /// Turn one entry into its pattern, or report why it cannot be one.
+    fn compile_entry(&mut self, raw: &str, at: usize, analyzer: &Analyzer, scratch: &mut Analysis) -> Option<Vec<Slot>> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            self.problem(at, "empty entry");
+            return None;
+        }
+        let (exact, body) = match trimmed.strip_prefix('=') {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, trimmed),
+        };
+        let mut pattern = Vec::new();
+        for word in body.split_whitespace() {
+            if let Some(prefix) = word.strip_suffix('*') {
+                if exact {
+                    self.problem(at, format!("entry \"{raw}\" mixes \"=\" (exact form) with a wildcard; use one or the other"));
+                    return None;
+                }
+                if prefix.contains('*') {
+                    self.problem(at, format!("entry \"{raw}\": \"*\" is allowed only once, at the end of a word"));
+                    return None;
+                }
+                analyzer.analyze(prefix, scratch);
+                let toks: Vec<_> = scratch.tokens.iter().collect();
+                if toks.len() != 1 || toks[0].kind != TokenKind::Word {
+                    self.problem(at, format!("wildcard \"{word}\" in \"{raw}\" must be letters or digits before the \"*\""));
+                    return None;
+                }
+                let norm = scratch.norm_of(toks[0]).to_string();
+                if norm.chars().count() < MIN_WILDCARD_PREFIX {
+                    self.problem(at, format!("wildcard \"{word}\" is too short to be meaningful: give at least {MIN_WILDCARD_PREFIX} characters before \"*\""));
+                    return None;
+                }
+                pattern.push(Slot::Prefix(norm));
+                continue;
+            }
+            if word.contains('*') {
+                self.problem(at, format!("entry \"{raw}\": \"*\" is allowed only at the end of a word"));
+                return None;
+            }
+            analyzer.analyze(word, scratch);
+            for t in &scratch.tokens {
+                let norm = scratch.norm_of(t);
+                match t.kind {
+                    TokenKind::Word if exact => pattern.push(Slot::Exact(norm.to_string())),
+                    TokenKind::Word => pattern.push(Slot::Stem(analyzer.stem(norm).into_owned())),
+                    TokenKind::Punct if is_joiner(norm) => {}
+                    TokenKind::Punct => {
+                        self.problem(at, format!("entry \"{raw}\" contains \"{norm}\": only hyphens and apostrophes may join words in an entry"));
+                        return None;
+                    }
+                }
+            }
+        }
+        if pattern.is_empty() || pattern.iter().all(|s| matches!(s, Slot::Stem(x) | Slot::Exact(x) if x.is_empty())) {
+            self.problem(at, format!("entry \"{raw}\" stems to nothing: it has no letters or digits"));
+            return None;
+        }
+        Some(pattern)
+    }
+}
+
+/// Punctuation that joins the words of a phrase: hyphens and apostrophes.
+/// Text matches a phrase across these (and whitespace), never across others.
+pub fn is_joiner(norm: &str) -> bool {
+    !norm.is_empty() && norm.chars().all(|c| matches!(c, '-' | '\'' | '\u{2019}' | '\u{2010}' | '\u{2011}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        match Lexicon::parse("t.toml", text) {
+            Ok(_) => vec![],
+            Err(Error::Lexicon { problems }) => problems,
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+
+    const HEAD: &str = "[lexicon]\nname = \"t\"\nversion = \"1\"\nlanguage = \"english\"\n";
+
+    #[test]
+    fn default_lexicon_is_valid() {
+        let (lex, _) = Lexicon::parse(DEFAULT_NAME, DEFAULT_TOML).unwrap();
+        assert!(lex.entries.len() > 100);
+        assert!(lex.category_index(BEHAVIOURAL).is_some());
+        assert_eq!(lex.sha256.len(), 64);
+    }
+
+    #[test]
+    fn entries_compile_to_slots() {
+        let text = format!(
+            "{HEAD}[categories.behavioural.a]\nentries = [\"Welfare Dependency\", \"scroung*\", \"=workless\", \"zero-hours contracts\"]\n[categories.structural.b]\nentries = [\"low pay\"]\n"
+        );
+        let (lex, _) = Lexicon::parse("t", &text).unwrap();
+        let p: Vec<&Vec<Slot>> = lex.entries.iter().map(|e| &e.pattern).collect();
+        assert_eq!(p[0], &vec![Slot::Stem("welfar".into()), Slot::Stem("depend".into())]);
+        assert_eq!(p[1], &vec![Slot::Prefix("scroung".into())]);
+        assert_eq!(p[2], &vec![Slot::Exact("workless".into())]);
+        assert_eq!(p[3], &vec![Slot::Stem("zero".into()), Slot::Stem("hour".into()), Slot::Stem("contract".into())]);
+        assert_eq!(lex.entries[3].line, 6);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_position() {
+        let text = format!(
+            "{HEAD}colour = 1\n[categories.behavioural.a]\nentries = [\"lazy\", \"laziness\", \"sc*\", \"--\", \"low, pay\"]\nnotes = \"x\"\n[categories.behavioural.b]\nentries = []\n[categories.structural.c]\nentries = [\"lazy\"]\n[categories.empty]\ndescription = \"nothing\"\n"
+        );
+        let p = problems(&text);
+        let joined = p.join("\n");
+        assert!(joined.contains("t.toml:5:1: unknown key \"colour\""), "{joined}");
+        assert!(joined.contains("t.toml:7:21: duplicate entry \"laziness\": it matches the same words as \"lazy\""), "{joined}");
+        assert!(joined.contains("wildcard \"sc*\" is too short"), "{joined}");
+        assert!(joined.contains("entry \"--\" stems to nothing"), "{joined}");
+        assert!(joined.contains("only hyphens and apostrophes"), "{joined}");
+        assert!(joined.contains("unknown key \"notes\""), "{joined}");
+        assert!(joined.contains("sub-frame \"behavioural.b\" is empty"), "{joined}");
+        assert!(joined.contains("t.toml:12:12: entry \"lazy\" appears in two categories"), "{joined}");
+        assert!(joined.contains("category \"empty\" is empty"), "{joined}");
+        assert_eq!(p.len(), 9, "{joined}");
+    }
+
+    #[test]
+    fn syntax_errors_and_missing_header() {
+        let p = problems("[lexicon\nname = 1");
+        assert!(p[0].starts_with("t.toml:1:"), "{p:?}");
+        assert!(p[0].contains("TOML syntax error"));
+        let p = problems("[categories.behavioural.a]\nentries=[\"x\"]\n");
+        assert!(p.iter().any(|m| m.contains("missing [lexicon]")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("missing category \"structural\"")), "{p:?}");
+        let p = problems(&HEAD.replace("english", "klingon"));
+        assert!(p.iter().any(|m| m.contains("unsupported language \"klingon\"")), "{p:?}");
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncdé f", 8), (2, 5));
+        assert_eq!(line_col("x", 0), (1, 1));
+    }
+}

@@ -1,0 +1,17 @@
+//! framewatch: make the framing of poverty in policy and media text
+//! visible. The modules mirror the pipeline and import one way:
+//!
+//! `model` ← `ingest` ← `analyze` ← `lexicon` ← `matcher` ← `score` ←
+//! `aggregate` ← `pipeline` ← `output` ← `cli`.
+
+pub mod aggregate;
+pub mod analyze;
+pub mod cli;
+pub mod error;
+pub mod ingest;
+pub mod lexicon;
+pub mod matcher;
+pub mod model;
+pub mod output;
+pub mod pipeline;
+pub mod score;

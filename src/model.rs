@@ -1,0 +1,135 @@
+//! The data types every stage shares: documents, tokens, hits, scores and
+//! skipped inputs. Plain data only: no I/O, no tokenizers, no polars.
+
+use chrono::NaiveDate;
+use std::path::PathBuf;
+
+/// How precisely a document's date is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DatePrecision {
+    Day,
+    Month,
+    Year,
+}
+
+impl DatePrecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatePrecision::Day => "day",
+            DatePrecision::Month => "month",
+            DatePrecision::Year => "year",
+        }
+    }
+}
+
+/// A date with the precision it was given at (`1945` is `1945-01-01`, year).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DocDate {
+    pub date: NaiveDate,
+    pub precision: DatePrecision,
+}
+
+/// Where a document's text lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A file on disk, read by a worker when its turn comes.
+    File(PathBuf),
+    /// Text compiled into the binary (the demo corpus).
+    Embedded(&'static str),
+}
+
+/// Everything known about a document before its text is read.
+#[derive(Debug, Clone)]
+pub struct DocMeta {
+    /// Position in the sorted input order; fixes output order.
+    pub ordinal: usize,
+    pub doc_id: String,
+    /// The path as shown in outputs (relative to the input given).
+    pub path: String,
+    pub origin: Origin,
+    pub date: Option<DocDate>,
+    /// Where the date came from: `metadata`, `filename` or empty.
+    pub date_source: &'static str,
+    pub source: Option<String>,
+    pub kind: Option<String>,
+    pub title: Option<String>,
+    /// Extra metadata columns, in the order of `Corpus::extra_fields`.
+    pub extra: Vec<Option<String>>,
+}
+
+/// A document that could not be processed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    pub path: String,
+    pub doc_id: Option<String>,
+    /// A short stable code: `missing`, `unreadable`, `not-utf8`, ...
+    pub reason: &'static str,
+    pub detail: String,
+}
+
+/// Whether a token is a word (`\w+`) or a run of punctuation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Word,
+    Punct,
+}
+
+/// One token: its byte span in the original text and its normalised form
+/// (a range into the analysis' shared `norm` buffer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub start: u32,
+    pub end: u32,
+    pub norm_start: u32,
+    pub norm_end: u32,
+    pub kind: TokenKind,
+    pub sentence: u32,
+    pub paragraph: u32,
+}
+
+/// How a lexicon entry matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchKind {
+    Stem,
+    Exact,
+    Wildcard,
+}
+
+impl MatchKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKind::Stem => "stem",
+            MatchKind::Exact => "exact",
+            MatchKind::Wildcard => "wildcard",
+        }
+    }
+}
+
+/// One lexicon match in one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Index of the entry in the validated lexicon.
+    pub entry: u32,
+    /// Word-token positions, end exclusive.
+    pub word_start: u32,
+    pub word_end: u32,
+    /// Byte span in the original text, end exclusive.
+    pub byte_start: u32,
+    pub byte_end: u32,
+    pub sentence: u32,
+    pub paragraph: u32,
+    /// The matched text exactly as it appears in the document.
+    pub surface: String,
+}
+
+/// A document after tagging: its counts and hits, without its text.
+#[derive(Debug, Clone)]
+pub struct DocResult {
+    pub meta: DocMeta,
+    pub bytes: u64,
+    pub words: u64,
+    pub sentences: u64,
+    /// Hits per sub-frame, indexed like `Lexicon::subframes`.
+    pub subframe_hits: Vec<u64>,
+    pub hits: Vec<Hit>,
+}

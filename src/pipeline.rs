@@ -1,0 +1,107 @@
+//! The one place threads run: documents are read, analysed and matched in
+//! ordered batches on a rayon pool, each worker with its own scratch
+//! (analysis buffers and word cache); results come back in input order,
+//! so output never depends on the number of threads. Only one batch of
+//! texts is in memory at a time.
+
+use crate::analyze::{Analysis, Analyzer};
+use crate::error::{Error, Result};
+use crate::ingest::read_text;
+use crate::lexicon::Lexicon;
+use crate::matcher::{Matcher, Scratch};
+use crate::model::{DocMeta, DocResult, Skipped};
+use rayon::prelude::*;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Documents per batch: bounds memory to one batch of texts.
+pub const DEFAULT_BATCH: usize = 256;
+
+/// The outcome of one document.
+#[derive(Debug)]
+pub enum Outcome {
+    Tagged(DocResult),
+    Skipped(Skipped),
+}
+
+/// A lexicon with the analyzer it was compiled by and its matcher.
+pub struct Tagger {
+    pub lexicon: Lexicon,
+    pub analyzer: Analyzer,
+    pub matcher: Matcher,
+    id: u64,
+}
+
+static NEXT_TAGGER: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// Per-worker scratch, tagged with the id of the tagger it belongs to.
+    static SCRATCH: RefCell<(u64, Analysis, Scratch)> = RefCell::new((0, Analysis::default(), Scratch::default()));
+}
+
+impl Tagger {
+    pub fn new(lexicon: Lexicon, analyzer: Analyzer) -> Tagger {
+        let matcher = Matcher::new(&lexicon);
+        Tagger { lexicon, analyzer, matcher, id: NEXT_TAGGER.fetch_add(1, Ordering::Relaxed) }
+    }
+
+    /// Analyse and match one text: (analysis summary, hits, sub-frame counts).
+    pub fn tag_text(&self, text: &str, meta: DocMeta) -> DocResult {
+        SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let (id, analysis, scratch) = &mut *guard;
+            if *id != self.id {
+                *id = self.id;
+                *scratch = Scratch::default();
+            }
+            self.analyzer.analyze(text, analysis);
+            let mut hits = Vec::new();
+            self.matcher.find(&self.analyzer, text, analysis, scratch, &mut hits);
+            let mut subframe_hits = vec![0u64; self.lexicon.subframes.len()];
+            for h in &hits {
+                subframe_hits[self.lexicon.entries[h.entry as usize].subframe] += 1;
+            }
+            DocResult {
+                meta,
+                bytes: text.len() as u64,
+                words: analysis.word_count() as u64,
+                sentences: analysis.sentences as u64,
+                subframe_hits,
+                hits,
+            }
+        })
+    }
+
+    fn tag_doc(&self, meta: &DocMeta) -> Outcome {
+        match read_text(meta) {
+            Ok(text) => Outcome::Tagged(self.tag_text(&text, meta.clone())),
+            Err((reason, detail)) => Outcome::Skipped(Skipped {
+                path: meta.path.clone(),
+                doc_id: Some(meta.doc_id.clone()),
+                reason,
+                detail,
+            }),
+        }
+    }
+}
+
+/// Tag `docs` on `threads` workers (None: all cores), handing each batch's
+/// outcomes to `sink` in input order.
+pub fn run(
+    tagger: &Tagger,
+    docs: &[DocMeta],
+    threads: Option<usize>,
+    batch: usize,
+    mut sink: impl FnMut(Vec<Outcome>) -> Result<()>,
+) -> Result<()> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        builder = builder.num_threads(n.max(1));
+    }
+    let pool = builder.build().map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
+    for chunk in docs.chunks(batch.max(1)) {
+        let outcomes: Vec<Outcome> = pool.install(|| chunk.par_iter().map(|m| tagger.tag_doc(m)).collect());
+        sink(outcomes)?;
+    }
+    Ok(())
+}

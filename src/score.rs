@@ -1,0 +1,53 @@
+//! Per-document and per-group measures: rates per 10,000 word tokens,
+//! behavioural share B/(B+S) and balance (B−S)/(B+S). One definition,
+//! used for documents and for trends alike.
+
+use crate::lexicon::{BEHAVIOURAL, Lexicon, STRUCTURAL};
+
+/// Hits per 10,000 word tokens; `None` when there are no tokens.
+pub fn rate(hits: u64, tokens: u64) -> Option<f64> {
+    (tokens > 0).then(|| hits as f64 * 10_000.0 / tokens as f64)
+}
+
+/// Behavioural share B/(B+S); `None` where B+S = 0.
+pub fn share(b: u64, s: u64) -> Option<f64> {
+    (b + s > 0).then(|| b as f64 / (b + s) as f64)
+}
+
+/// Balance (B−S)/(B+S), from −1 (all structural) to +1 (all behavioural).
+pub fn balance(b: u64, s: u64) -> Option<f64> {
+    (b + s > 0).then(|| (b as f64 - s as f64) / (b + s) as f64)
+}
+
+/// Sum sub-frame counts into category counts.
+pub fn category_counts(lexicon: &Lexicon, subframe_hits: &[u64]) -> Vec<u64> {
+    lexicon
+        .categories
+        .iter()
+        .map(|c| subframe_hits[c.subframes.clone()].iter().sum())
+        .collect()
+}
+
+/// Indices of the behavioural and structural categories.
+pub fn poles(lexicon: &Lexicon) -> (usize, usize) {
+    (
+        lexicon.category_index(BEHAVIOURAL).expect("validated lexicons have a behavioural category"),
+        lexicon.category_index(STRUCTURAL).expect("validated lexicons have a structural category"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures() {
+        assert_eq!(rate(3, 20_000), Some(1.5));
+        assert_eq!(rate(3, 0), None);
+        assert_eq!(share(3, 1), Some(0.75));
+        assert_eq!(balance(3, 1), Some(0.5));
+        assert_eq!(balance(0, 2), Some(-1.0));
+        assert_eq!(share(0, 0), None);
+        assert_eq!(balance(0, 0), None);
+    }
+}

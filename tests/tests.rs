@@ -1,0 +1,158 @@
+//! CLI integration tests: one binary, fixtures under `tests/fixtures`,
+//! golden outputs under `tests/golden`.
+
+mod util;
+
+use util::{fixtures, framewatch, golden, manifest, read, tempdir};
+
+fn mini_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["run", "mini", "--lexicon", "lexicons/mini.toml", "--out", out];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn run_mini_corpus_matches_golden_csv() {
+    let tmp = tempdir();
+    let out = tmp.path().join("out");
+    let out_s = out.to_str().unwrap();
+    let r = framewatch(&fixtures(), &mini_args(out_s, &["--format", "csv", "--group", "source", "--threads", "2"])).ok();
+    assert!(r.stderr.contains("mini/texts/d.txt: skipped: missing"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 file not listed in metadata.csv left out (mini/README.md)"), "{}", r.stderr);
+    assert!(r.stderr.contains("4 documents read, 1 skipped, 1 undated"), "{}", r.stderr);
+    for t in ["documents", "hits", "trends", "skipped"] {
+        golden(&format!("mini/{t}.csv"), &read(&out.join(format!("{t}.csv"))));
+    }
+    golden("mini/manifest.json", &read(&out.join("manifest.json")).replace(out_s, "OUT"));
+    let m = manifest(&out);
+    assert_eq!(m["counts"]["documents_read"], 4);
+    assert_eq!(m["counts"]["hits"], 11);
+    assert_eq!(m["counts"]["unlisted_files"], 1);
+}
+
+#[test]
+fn outputs_identical_for_any_thread_count() {
+    let tmp = tempdir();
+    for format in ["parquet", "csv"] {
+        let mut files = Vec::new();
+        for threads in ["1", "2", "7"] {
+            let out = tmp.path().join(format!("{format}-{threads}"));
+            let out_s = out.to_str().unwrap();
+            framewatch(&fixtures(), &mini_args(out_s, &["--format", format, "--threads", threads, "--by", "month"])).ok();
+            let mut bytes = Vec::new();
+            for t in ["documents", "hits", "trends", "skipped"] {
+                bytes.push(std::fs::read(out.join(format!("{t}.{format}"))).unwrap());
+            }
+            bytes.push(read(&out.join("manifest.json")).replace(out_s, "OUT").into_bytes());
+            files.push(bytes);
+        }
+        assert_eq!(files[0], files[1], "{format}: 1 vs 2 threads");
+        assert_eq!(files[0], files[2], "{format}: 1 vs 7 threads");
+    }
+}
+
+#[test]
+fn demo_run_with_no_arguments() {
+    let tmp = tempdir();
+    let r = framewatch(tmp.path(), &["run"]).ok();
+    let m = manifest(&tmp.path().join("out"));
+    let read_docs = m["counts"]["documents_read"].as_u64().unwrap();
+    assert!(read_docs >= 40, "{read_docs}");
+    assert_eq!(m["counts"]["documents_skipped"], 0);
+    assert_eq!(m["lexicon"]["origin"], "builtin:poverty-framing");
+    assert!(tmp.path().join("out/trends.parquet").is_file());
+    assert!(r.stderr.contains("documents read"), "{}", r.stderr);
+}
+
+#[test]
+fn lexicon_check_reports_every_problem() {
+    let r = framewatch(&fixtures(), &["lexicon", "check", "lexicons/broken.toml"]);
+    assert_eq!(r.code, 2);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert!(lines.contains(&"lexicons/broken.toml:5:1: unknown key \"colour\" in [lexicon]; expected one of: name, version, language, description, authors, license, url"), "{}", r.stderr);
+    assert!(r.stderr.contains("lexicons/broken.toml:8:20: duplicate entry \"laziness\""), "{}", r.stderr);
+    assert!(r.stderr.contains("lexicons/broken.toml:8:32: wildcard \"x*\" is too short"), "{}", r.stderr);
+    assert!(r.stderr.contains("lexicons/broken.toml:11:12: entry \"lazy\" appears in two categories"), "{}", r.stderr);
+    assert!(r.stderr.contains("lexicons/broken.toml: 4 problems"), "{}", r.stderr);
+
+    let ok = framewatch(&fixtures(), &["lexicon", "check", "lexicons/mini.toml"]).ok();
+    assert!(ok.stdout.starts_with("lexicons/mini.toml: ok: mini 1.0.0 (english), 2 categories, 4 sub-frames, 10 entries"), "{}", ok.stdout);
+    framewatch(&fixtures(), &["lexicon", "check"]).ok();
+}
+
+#[test]
+fn bad_lexicon_stops_a_run() {
+    let tmp = tempdir();
+    let r = framewatch(&fixtures(), &["run", "mini", "-l", "lexicons/syntax.toml", "-o", tmp.path().to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("lexicons/syntax.toml:1:"), "{}", r.stderr);
+    assert!(r.stderr.contains("TOML syntax error"), "{}", r.stderr);
+    let r = framewatch(&fixtures(), &["run", "mini", "-l", "no/such.toml"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no/such.toml: cannot read lexicon"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_inputs_give_one_line_errors() {
+    let tmp = tempdir();
+    let out = tmp.path().join("o");
+    let o = out.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "no-such-dir", "-o", o], "no-such-dir: cannot read input"),
+        (&["run", "empty_dir", "-o", o], "empty_dir: no documents found"),
+        (&["run", "badmeta", "-o", o], "badmeta/metadata.csv:1:1: missing column \"date\""),
+        (&["run", "latin1", "-o", o], "no readable documents: all 1 inputs were skipped"),
+        (&["run", "mini", "--group", "party2", "-o", o], "--group \"party2\": no such metadata column"),
+        (&["run", "--frobnicate"], "unexpected argument '--frobnicate'"),
+        (&["run", "mini", "--by", "century"], "invalid value 'century'"),
+    ];
+    for (args, expected) in cases {
+        let r = framewatch(&fixtures(), args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(expected), "{args:?}: expected {expected:?} in\n{}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    let r = framewatch(&fixtures(), &["run", "latin1", "-o", o]);
+    assert!(r.stderr.contains("latin1/old.txt: skipped: not-utf8: invalid UTF-8 at byte 3"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_dates_skip_one_document_and_strict_fails() {
+    let tmp = tempdir();
+    let out = tmp.path().join("o");
+    let o = out.to_str().unwrap();
+    let r = framewatch(&fixtures(), &["run", "nodate", "-o", o, "--format", "csv"]).ok();
+    assert!(r.stderr.contains("nodate/metadata.csv:2:3: unparseable date \"2001-02-30\""), "{}", r.stderr);
+    let skipped = read(&out.join("skipped.csv"));
+    assert!(skipped.contains("nodate/x.txt,x,bad-metadata,"), "{skipped}");
+    assert_eq!(manifest(&out)["counts"]["documents_read"], 1);
+    let r = framewatch(&fixtures(), &["run", "nodate", "-o", o, "--strict"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+}
+
+#[test]
+fn group_by_extra_metadata_column() {
+    let tmp = tempdir();
+    let out = tmp.path().join("o");
+    let o = out.to_str().unwrap();
+    framewatch(&fixtures(), &mini_args(o, &["--format", "csv", "--group", "party", "--by", "decade"])).ok();
+    let trends = read(&out.join("trends.csv"));
+    let header = trends.lines().next().unwrap();
+    assert!(header.starts_with("period,period_start,party,documents,"), "{header}");
+    assert!(trends.contains("\n2000s,2000-01-01,gov,1,"), "{trends}");
+    assert!(trends.contains("\nundated,,,1,"), "{trends}");
+}
+
+#[test]
+fn shared_corpora_document_counts() {
+    let shared = need_shared!();
+    let tmp = tempdir();
+    for (name, n, by) in [("uk_manifestos", 100, "decade"), ("us_sotu", 244, "year")] {
+        let out = tmp.path().join(name);
+        let corpus = shared.join("corpora").join(name);
+        framewatch(tmp.path(), &["run", corpus.to_str().unwrap(), "--by", by, "--group", "source", "-o", out.to_str().unwrap(), "-q"]).ok();
+        let m = manifest(&out);
+        assert_eq!(m["counts"]["documents_read"], n, "{name}");
+        assert_eq!(m["counts"]["documents_skipped"], 0, "{name}");
+    }
+}

@@ -1,0 +1,97 @@
+//! Helpers for the CLI tests: run the binary, compare with golden files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixtures() -> PathBuf {
+    root().join("tests/fixtures")
+}
+
+/// `../shared` beside the project, if present.
+pub fn shared() -> Option<PathBuf> {
+    let p = root().join("../shared");
+    p.join("corpora").is_dir().then_some(p)
+}
+
+/// Skip a test (with a printed reason) when `../shared` is absent.
+#[macro_export]
+macro_rules! need_shared {
+    () => {
+        match util::shared() {
+            Some(p) => p,
+            None => {
+                eprintln!("skipped: ../shared is not beside the project");
+                return;
+            }
+        }
+    };
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn framewatch(cwd: &Path, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_framewatch"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run framewatch");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+impl Run {
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "exit {}\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        self
+    }
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Compare `actual` with `tests/golden/<name>`; `FRAMEWATCH_BLESS=1`
+/// rewrites the golden file instead.
+pub fn golden(name: &str, actual: &str) {
+    let path = root().join("tests/golden").join(name);
+    if std::env::var_os("FRAMEWATCH_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}; run with FRAMEWATCH_BLESS=1 to create it", path.display()));
+    if expected != actual {
+        let mut diff = String::new();
+        for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
+            if e != a {
+                diff.push_str(&format!("line {}:\n- {e}\n+ {a}\n", i + 1));
+            }
+        }
+        let (el, al) = (expected.lines().count(), actual.lines().count());
+        if el != al {
+            diff.push_str(&format!("expected {el} lines, got {al}\n"));
+        }
+        panic!("{} differs from golden (FRAMEWATCH_BLESS=1 to accept):\n{diff}", path.display());
+    }
+}
+
+pub fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+pub fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(&dir.join("manifest.json"))).expect("manifest is JSON")
+}
