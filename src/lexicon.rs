@@ -285,6 +285,7 @@ impl<'a> Validator<'a> {
             let description = self.string_field(ctable, "description", 0, false).unwrap_or_default();
             let cat_index = lex.categories.len();
             let first_sub = lex.subframes.len();
+            lex.categories.push(Category { name: cat_name.clone(), description, subframes: first_sub..first_sub });
             for (sname, sval) in ctable.iter() {
                 let DeValue::Table(stable) = sval.get_ref() else { continue };
                 let sub_name = sname.get_ref().to_string();
@@ -347,7 +348,7 @@ impl<'a> Validator<'a> {
             if lex.subframes.len() == first_sub {
                 self.problem(cname.span().start, format!("category \"{cat_name}\" is empty: add [categories.{cat_name}.SUBFRAME] tables with entries"));
             }
-            lex.categories.push(Category { name: cat_name, description, subframes: first_sub..lex.subframes.len() });
+            lex.categories[cat_index].subframes = first_sub..lex.subframes.len();
         }
     }
 
@@ -476,7 +477,7 @@ mod tests {
         let p = problems(&text);
         let joined = p.join("\n");
         assert!(joined.contains("t.toml:5:1: unknown key \"colour\""), "{joined}");
-        assert!(joined.contains("t.toml:7:21: duplicate entry \"laziness\": it matches the same words as \"lazy\""), "{joined}");
+        assert!(joined.contains("t.toml:7:20: duplicate entry \"laziness\": it matches the same words as \"lazy\""), "{joined}");
         assert!(joined.contains("wildcard \"sc*\" is too short"), "{joined}");
         assert!(joined.contains("entry \"--\" stems to nothing"), "{joined}");
         assert!(joined.contains("only hyphens and apostrophes"), "{joined}");

@@ -74,7 +74,27 @@ impl Tagger {
 
     fn tag_doc(&self, meta: &DocMeta) -> Outcome {
         match read_text(meta) {
-            Ok(text) => Outcome::Tagged(self.tag_text(&text, meta.clone())),
+            Ok(text) => {
+                // A bug must cost one document, never the batch.
+                let tagged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.tag_text(&text, meta.clone())));
+                match tagged {
+                    Ok(result) => Outcome::Tagged(result),
+                    Err(panic) => {
+                        SCRATCH.with(|cell| cell.borrow_mut().0 = 0);
+                        let why = panic
+                            .downcast_ref::<String>()
+                            .map(String::as_str)
+                            .or_else(|| panic.downcast_ref::<&str>().copied())
+                            .unwrap_or("unknown panic");
+                        Outcome::Skipped(Skipped {
+                            path: meta.path.clone(),
+                            doc_id: Some(meta.doc_id.clone()),
+                            reason: "internal-error",
+                            detail: format!("framewatch failed on this document ({why}); please report it with the file"),
+                        })
+                    }
+                }
+            }
             Err((reason, detail)) => Outcome::Skipped(Skipped {
                 path: meta.path.clone(),
                 doc_id: Some(meta.doc_id.clone()),
