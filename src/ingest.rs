@@ -107,8 +107,10 @@ fn is_text_file(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()).is_some_and(|e| TEXT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
+/// A path as shown in outputs: `/` separators on every platform.
 fn slash_path(p: &Path) -> String {
-    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    let s = p.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' { s.into_owned() } else { s.replace(std::path::MAIN_SEPARATOR, "/") }
 }
 
 fn strip_ext(p: &str) -> String {

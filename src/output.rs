@@ -42,21 +42,104 @@ fn pe(path: &Path) -> impl Fn(PolarsError) -> Error + '_ {
     move |e| Error::output(path, e)
 }
 
-enum HitsSink {
+/// A table written batch by batch.
+enum Sink {
     Parquet(polars::io::parquet::write::BatchedWriter<BufWriter<File>>),
     Csv(polars::io::csv::write::BatchedWriter<BufWriter<File>>),
+}
+
+impl Sink {
+    fn create(path: &Path, format: Format, schema: &Schema) -> Result<Sink> {
+        let file = BufWriter::new(File::create(path).map_err(|e| Error::output(path, e))?);
+        Ok(match format {
+            Format::Parquet => Sink::Parquet(ParquetWriter::new(file).batched(schema).map_err(pe(path))?),
+            Format::Csv => Sink::Csv(CsvWriter::new(file).include_header(true).batched(schema).map_err(pe(path))?),
+        })
+    }
+
+    fn write(&mut self, df: &DataFrame, path: &Path) -> Result<()> {
+        if df.height() == 0 {
+            return Ok(());
+        }
+        match self {
+            Sink::Parquet(w) => w.write_batch(df),
+            Sink::Csv(w) => w.write_batch(df),
+        }
+        .map_err(pe(path))
+    }
+
+    fn finish(mut self, path: &Path) -> Result<()> {
+        match &mut self {
+            Sink::Parquet(w) => w.finish().map(|_| ()),
+            Sink::Csv(w) => w.finish(),
+        }
+        .map_err(pe(path))
+    }
+}
+
+/// The per-document columns trends are computed from, kept while the
+/// documents table itself is streamed to disk.
+#[derive(Default)]
+struct TrendRows {
+    period: Vec<String>,
+    period_start: Vec<Option<i32>>,
+    groups: Vec<Vec<Option<String>>>,
+    coarse: Vec<u32>,
+    tokens: Vec<u64>,
+    categories: Vec<Vec<u64>>,
+    subframes: Vec<Vec<u64>>,
 }
 
 /// Writes one run's outputs into a folder.
 pub struct RunWriter {
     dir: PathBuf,
     format: Format,
-    hits: HitsSink,
+    by: Period,
+    /// For each `--group` column: where its value comes from.
+    group_fields: Vec<GroupField>,
+    extra_names: Vec<String>,
+    hits: Sink,
     hits_tmp: PathBuf,
-    hits_schema: Schema,
-    hit_rows: u64,
-    docs: Vec<DocResult>,
+    docs: Sink,
+    docs_tmp: PathBuf,
+    trend_rows: TrendRows,
     skipped: Vec<Skipped>,
+    pub totals: Totals,
+}
+
+/// Running totals over the documents read.
+#[derive(Debug, Default, Clone)]
+pub struct Totals {
+    pub documents: usize,
+    pub undated: usize,
+    pub coarse_dates: usize,
+    pub tokens: u64,
+    pub hits: u64,
+    /// Hits per category, in lexicon order.
+    pub categories: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum GroupField {
+    Source,
+    Kind,
+    Title,
+    DocId,
+    DateSource,
+    Extra(usize),
+}
+
+impl GroupField {
+    fn value(self, d: &DocResult) -> Option<String> {
+        match self {
+            GroupField::Source => d.meta.source.clone(),
+            GroupField::Kind => d.meta.kind.clone(),
+            GroupField::Title => d.meta.title.clone(),
+            GroupField::DocId => Some(d.meta.doc_id.clone()),
+            GroupField::DateSource => (!d.meta.date_source.is_empty()).then(|| d.meta.date_source.to_string()),
+            GroupField::Extra(i) => d.meta.extra.get(i).cloned().flatten(),
+        }
+    }
 }
 
 fn tmp_path(dir: &Path, name: &str) -> PathBuf {
@@ -101,43 +184,78 @@ fn rename(from: &Path, to: &Path) -> Result<()> {
 }
 
 impl RunWriter {
-    pub fn create(dir: &Path, format: Format) -> Result<RunWriter> {
+    pub fn create(dir: &Path, corpus: &Corpus, lexicon: &Lexicon, options: &RunOptions) -> Result<RunWriter> {
         std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, format!("cannot create output folder: {e}")))?;
-        let hits_tmp = tmp_path(dir, &format!("hits.{}", format.ext()));
-        let file = BufWriter::new(File::create(&hits_tmp).map_err(|e| Error::output(&hits_tmp, e))?);
-        let schema = hits_schema();
-        let hits = match format {
-            Format::Parquet => HitsSink::Parquet(ParquetWriter::new(file).batched(&schema).map_err(pe(&hits_tmp))?),
-            Format::Csv => HitsSink::Csv(CsvWriter::new(file).include_header(true).batched(&schema).map_err(pe(&hits_tmp))?),
-        };
+        let format = options.format;
+        let ext = format.ext();
+        let group_fields = options
+            .group
+            .iter()
+            .map(|g| match g.as_str() {
+                "source" => Ok(GroupField::Source),
+                "kind" => Ok(GroupField::Kind),
+                "title" => Ok(GroupField::Title),
+                "doc_id" => Ok(GroupField::DocId),
+                "date_source" => Ok(GroupField::DateSource),
+                other => corpus
+                    .extra_fields
+                    .iter()
+                    .position(|f| f == other)
+                    .map(GroupField::Extra)
+                    .ok_or_else(|| Error::usage(format!("--group \"{other}\": no such metadata column"), None)),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let extra_names = extra_column_names(corpus, lexicon);
+        // An empty batch gives the documents table its schema.
+        let empty = documents_frame(&extra_names, lexicon, options.by, &[]).map_err(pe(dir))?;
+        let hits_tmp = tmp_path(dir, &format!("hits.{ext}"));
+        let docs_tmp = tmp_path(dir, &format!("documents.{ext}"));
         Ok(RunWriter {
             dir: dir.to_path_buf(),
             format,
-            hits,
+            by: options.by,
+            group_fields,
+            hits: Sink::create(&hits_tmp, format, &hits_schema())?,
+            docs: Sink::create(&docs_tmp, format, &empty.schema())?,
+            extra_names,
             hits_tmp,
-            hits_schema: schema,
-            hit_rows: 0,
-            docs: Vec::new(),
+            docs_tmp,
+            trend_rows: TrendRows { groups: vec![Vec::new(); options.group.len()], ..TrendRows::default() },
             skipped: Vec::new(),
+            totals: Totals { categories: vec![0; lexicon.categories.len()], ..Totals::default() },
         })
     }
 
-    /// Stream one document's hits to disk and keep its counts.
-    pub fn add_docs(&mut self, lexicon: &Lexicon, tagger: &Tagger, mut docs: Vec<DocResult>) -> Result<()> {
-        let df = hits_frame(lexicon, tagger, &docs).map_err(pe(&self.hits_tmp))?;
-        if df.height() > 0 {
-            debug_assert_eq!(df.schema().as_ref(), &self.hits_schema);
-            self.hit_rows += df.height() as u64;
-            match &mut self.hits {
-                HitsSink::Parquet(w) => w.write_batch(&df),
-                HitsSink::Csv(w) => w.write_batch(&df),
+    /// Stream a batch of documents and their hits to disk, keeping only
+    /// what trends need.
+    pub fn add_docs(&mut self, lexicon: &Lexicon, tagger: &Tagger, docs: Vec<DocResult>) -> Result<()> {
+        let hits = hits_frame(lexicon, tagger, &docs).map_err(pe(&self.hits_tmp))?;
+        self.hits.write(&hits, &self.hits_tmp)?;
+        let frame = documents_frame(&self.extra_names, lexicon, self.by, &docs).map_err(pe(&self.docs_tmp))?;
+        self.docs.write(&frame, &self.docs_tmp)?;
+
+        let rows = &mut self.trend_rows;
+        for d in &docs {
+            let cats = score::category_counts(lexicon, &d.subframe_hits);
+            let coarse = d.meta.date.is_some_and(|x| self.by.finer_than(x.precision));
+            rows.period.push(self.by.label(d.meta.date));
+            rows.period_start.push(d.meta.date.map(|x| epoch_days(self.by.bucket(x.date).1)));
+            for (g, field) in self.group_fields.iter().enumerate() {
+                rows.groups[g].push(field.value(d));
             }
-            .map_err(pe(&self.hits_tmp))?;
+            rows.coarse.push(coarse as u32);
+            rows.tokens.push(d.words);
+            self.totals.documents += 1;
+            self.totals.undated += d.meta.date.is_none() as usize;
+            self.totals.coarse_dates += coarse as usize;
+            self.totals.tokens += d.words;
+            self.totals.hits += d.hits.len() as u64;
+            for (t, c) in self.totals.categories.iter_mut().zip(&cats) {
+                *t += c;
+            }
+            rows.categories.push(cats);
+            rows.subframes.push(d.subframe_hits.clone());
         }
-        for d in &mut docs {
-            d.hits = Vec::new();
-        }
-        self.docs.extend(docs);
         Ok(())
     }
 
@@ -145,52 +263,53 @@ impl RunWriter {
         self.skipped.push(s);
     }
 
-    pub fn documents(&self) -> &[DocResult] {
-        &self.docs
-    }
-
-    pub fn hit_rows(&self) -> u64 {
-        self.hit_rows
-    }
-
-    /// Write the remaining tables and the manifest; returns the manifest.
+    /// Finish the streamed tables, write trends, skipped and the manifest.
     pub fn finish(mut self, corpus: &Corpus, lexicon: &Lexicon, options: &RunOptions) -> Result<Manifest> {
-        let by = options.by;
-        let groups = &options.group;
         let ext = self.format.ext();
-        match &mut self.hits {
-            HitsSink::Parquet(w) => w.finish().map(|_| ()),
-            HitsSink::Csv(w) => w.finish(),
-        }
-        .map_err(pe(&self.hits_tmp))?;
-        drop(self.hits);
+        self.hits.finish(&self.hits_tmp)?;
+        self.docs.finish(&self.docs_tmp)?;
 
         let (b, s) = score::poles(lexicon);
         let cat_names: Vec<String> = lexicon.categories.iter().map(|c| c.name.clone()).collect();
         let sub_cols: Vec<String> = (0..lexicon.subframes.len()).map(|i| subframe_column(lexicon, i)).collect();
-
-        let mut docs_df = documents_frame(corpus, lexicon, by, &self.docs).map_err(pe(&self.dir))?;
-        let spec = TrendSpec { groups, categories: &cat_names, subframe_columns: &sub_cols, behavioural: b, structural: s };
-        let mut trends = aggregate::trends(&docs_df, &spec)?;
-        // `documents` and `coarse_dates` are helper columns for grouping.
-        docs_df = docs_df.drop_many(["documents", "coarse_dates"]);
+        let rows = std::mem::take(&mut self.trend_rows);
+        let n = rows.period.len();
+        let mut cols = vec![
+            Column::new("period".into(), rows.period),
+            Column::new("period_start".into(), rows.period_start).cast(&DataType::Date).map_err(pe(&self.dir))?,
+        ];
+        for (g, values) in options.group.iter().zip(rows.groups) {
+            cols.push(Column::new(g.as_str().into(), values));
+        }
+        cols.push(Column::new("documents".into(), vec![1u32; n]));
+        cols.push(Column::new("coarse_dates".into(), rows.coarse));
+        cols.push(Column::new("tokens".into(), rows.tokens));
+        for (ci, c) in cat_names.iter().enumerate() {
+            cols.push(Column::new(format!("hits_{c}").into(), rows.categories.iter().map(|v| v[ci]).collect::<Vec<_>>()));
+        }
+        for (si, c) in sub_cols.iter().enumerate() {
+            cols.push(Column::new(c.as_str().into(), rows.subframes.iter().map(|v| v[si]).collect::<Vec<_>>()));
+        }
+        let per_doc = DataFrame::new(n, cols).map_err(pe(&self.dir))?;
+        let spec = TrendSpec { groups: &options.group, categories: &cat_names, subframe_columns: &sub_cols, behavioural: b, structural: s };
+        let mut trends = aggregate::trends(&per_doc, &spec)?;
+        drop(per_doc);
 
         self.skipped.sort();
         let mut skipped_df = skipped_frame(&self.skipped).map_err(pe(&self.dir))?;
-
-        for (name, df) in [("documents", &mut docs_df), ("trends", &mut trends), ("skipped", &mut skipped_df)] {
+        for (name, df) in [("trends", &mut trends), ("skipped", &mut skipped_df)] {
             let tmp = tmp_path(&self.dir, &format!("{name}.{ext}"));
             write_df(df, &tmp, self.format)?;
             rename(&tmp, &self.dir.join(format!("{name}.{ext}")))?;
         }
+        rename(&self.docs_tmp, &self.dir.join(format!("documents.{ext}")))?;
         rename(&self.hits_tmp, &self.dir.join(format!("hits.{ext}")))?;
 
-        let undated = self.docs.iter().filter(|d| d.meta.date.is_none()).count();
-        let coarse = self.docs.iter().filter(|d| d.meta.date.is_some_and(|x| by.finer_than(x.precision))).count();
         let mut skipped_by_reason = std::collections::BTreeMap::new();
         for s in &self.skipped {
             *skipped_by_reason.entry(s.reason.to_string()).or_insert(0usize) += 1;
         }
+        let t = &self.totals;
         let manifest = Manifest {
             schema_version: SCHEMA_VERSION,
             framewatch_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -206,16 +325,16 @@ impl RunWriter {
             },
             options: options.clone(),
             counts: Counts {
-                inputs: corpus.docs.len() + corpus.skipped.len(),
-                documents_read: self.docs.len(),
+                inputs: t.documents + self.skipped.len(),
+                documents_read: t.documents,
                 documents_skipped: self.skipped.len(),
                 skipped_by_reason,
-                undated,
-                coarse_dates: coarse,
+                undated: t.undated,
+                coarse_dates: t.coarse_dates,
                 unlisted_files: corpus.unlisted.len(),
                 hidden_files: corpus.hidden,
-                tokens: self.docs.iter().map(|d| d.words).sum(),
-                hits: self.hit_rows,
+                tokens: t.tokens,
+                hits: t.hits,
                 trend_rows: trends.height(),
             },
             tables: ["documents", "hits", "trends", "skipped"].iter().map(|t| format!("{t}.{ext}")).collect(),
@@ -297,7 +416,7 @@ pub fn extra_column_names(corpus: &Corpus, lexicon: &Lexicon) -> Vec<String> {
     corpus.extra_fields.iter().map(|f| if reserved(f) { format!("meta_{f}") } else { f.clone() }).collect()
 }
 
-fn documents_frame(corpus: &Corpus, lexicon: &Lexicon, by: Period, docs: &[DocResult]) -> PolarsResult<DataFrame> {
+fn documents_frame(extra_names: &[String], lexicon: &Lexicon, by: Period, docs: &[DocResult]) -> PolarsResult<DataFrame> {
     let n = docs.len();
     let (b, s) = score::poles(lexicon);
     let mut cols: Vec<Column> = Vec::new();
@@ -314,11 +433,9 @@ fn documents_frame(corpus: &Corpus, lexicon: &Lexicon, by: Period, docs: &[DocRe
     cols.push(text_col("source", &|d| d.meta.source.clone()));
     cols.push(text_col("kind", &|d| d.meta.kind.clone()));
     cols.push(text_col("title", &|d| d.meta.title.clone()));
-    for (i, name) in extra_column_names(corpus, lexicon).iter().enumerate() {
+    for (i, name) in extra_names.iter().enumerate() {
         cols.push(text_col(name, &|d| d.meta.extra.get(i).cloned().flatten()));
     }
-    cols.push(Column::new("documents".into(), vec![1u32; n]));
-    cols.push(Column::new("coarse_dates".into(), docs.iter().map(|d| d.meta.date.is_some_and(|x| by.finer_than(x.precision)) as u32).collect::<Vec<_>>()));
     cols.push(Column::new("bytes".into(), docs.iter().map(|d| d.bytes).collect::<Vec<_>>()));
     cols.push(Column::new("tokens".into(), docs.iter().map(|d| d.words).collect::<Vec<_>>()));
     cols.push(Column::new("sentences".into(), docs.iter().map(|d| d.sentences).collect::<Vec<_>>()));

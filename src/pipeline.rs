@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Documents per batch: bounds memory to one batch of texts.
-pub const DEFAULT_BATCH: usize = 256;
+pub const DEFAULT_BATCH: usize = 512;
 
 /// The outcome of one document.
 #[derive(Debug)]
@@ -72,11 +72,12 @@ impl Tagger {
         })
     }
 
-    fn tag_doc(&self, meta: &DocMeta) -> Outcome {
-        match read_text(meta) {
+    fn tag_doc(&self, meta: DocMeta) -> Outcome {
+        match read_text(&meta) {
             Ok(text) => {
                 // A bug must cost one document, never the batch.
-                let tagged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.tag_text(&text, meta.clone())));
+                let (path, doc_id) = (meta.path.clone(), meta.doc_id.clone());
+                let tagged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.tag_text(&text, meta)));
                 match tagged {
                     Ok(result) => Outcome::Tagged(result),
                     Err(panic) => {
@@ -87,8 +88,8 @@ impl Tagger {
                             .or_else(|| panic.downcast_ref::<&str>().copied())
                             .unwrap_or("unknown panic");
                         Outcome::Skipped(Skipped {
-                            path: meta.path.clone(),
-                            doc_id: Some(meta.doc_id.clone()),
+                            path,
+                            doc_id: Some(doc_id),
                             reason: "internal-error",
                             detail: format!("framewatch failed on this document ({why}); please report it with the file"),
                         })
@@ -96,8 +97,8 @@ impl Tagger {
                 }
             }
             Err((reason, detail)) => Outcome::Skipped(Skipped {
-                path: meta.path.clone(),
-                doc_id: Some(meta.doc_id.clone()),
+                path: meta.path,
+                doc_id: Some(meta.doc_id),
                 reason,
                 detail,
             }),
@@ -106,22 +107,41 @@ impl Tagger {
 }
 
 /// Tag `docs` on `threads` workers (None: all cores), handing each batch's
-/// outcomes to `sink` in input order.
+/// outcomes to `sink` in input order. The sink runs on its own thread, so
+/// writing one batch overlaps with tagging the next; at most two batches
+/// of results are in flight, and one batch of texts.
 pub fn run(
     tagger: &Tagger,
-    docs: &[DocMeta],
+    docs: Vec<DocMeta>,
     threads: Option<usize>,
     batch: usize,
-    mut sink: impl FnMut(Vec<Outcome>) -> Result<()>,
+    mut sink: impl FnMut(Vec<Outcome>) -> Result<()> + Send,
 ) -> Result<()> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         builder = builder.num_threads(n.max(1));
     }
     let pool = builder.build().map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
-    for chunk in docs.chunks(batch.max(1)) {
-        let outcomes: Vec<Outcome> = pool.install(|| chunk.par_iter().map(|m| tagger.tag_doc(m)).collect());
-        sink(outcomes)?;
-    }
-    Ok(())
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
+        let writer = scope.spawn(move || -> Result<()> {
+            for outcomes in rx {
+                sink(outcomes)?;
+            }
+            Ok(())
+        });
+        let mut docs = docs.into_iter();
+        loop {
+            let chunk: Vec<DocMeta> = docs.by_ref().take(batch.max(1)).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let outcomes: Vec<Outcome> = pool.install(|| chunk.into_par_iter().map(|m| tagger.tag_doc(m)).collect());
+            if tx.send(outcomes).is_err() {
+                break; // the writer stopped with an error; join reports it
+            }
+        }
+        drop(tx);
+        writer.join().map_err(|_| Error::Other("the output writer panicked".into()))?
+    })
 }

@@ -81,7 +81,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<u8> {
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
-    let corpus = if args.inputs.is_empty() { Corpus::demo()? } else { Corpus::discover(&args.inputs)? };
+    let mut corpus = if args.inputs.is_empty() { Corpus::demo()? } else { Corpus::discover(&args.inputs)? };
 
     for g in &args.group {
         if !corpus.has_field(g) {
@@ -121,11 +121,12 @@ pub fn run(args: Args) -> Result<u8> {
     }
 
     let tagger = Tagger::new(lexicon, analyzer);
-    let mut writer = RunWriter::create(&args.out, format)?;
+    let mut writer = RunWriter::create(&args.out, &corpus, &tagger.lexicon, &options)?;
     for s in corpus.skipped.iter().cloned() {
         writer.add_skipped(s);
     }
-    pipeline::run(&tagger, &corpus.docs, args.threads, DEFAULT_BATCH, |outcomes| {
+    let docs = std::mem::take(&mut corpus.docs);
+    pipeline::run(&tagger, docs, args.threads, DEFAULT_BATCH, |outcomes| {
         let mut tagged = Vec::with_capacity(outcomes.len());
         for o in outcomes {
             match o {
@@ -141,12 +142,7 @@ pub fn run(args: Args) -> Result<u8> {
 
     let lexicon = &tagger.lexicon;
     let (bi, si) = score::poles(lexicon);
-    let (mut b, mut s) = (0u64, 0u64);
-    for d in writer.documents() {
-        let c = score::category_counts(lexicon, &d.subframe_hits);
-        b += c[bi];
-        s += c[si];
-    }
+    let (b, s) = (writer.totals.categories[bi], writer.totals.categories[si]);
     let manifest = writer.finish(&corpus, lexicon, &options)?;
     let c = &manifest.counts;
     if c.documents_read == 0 {
