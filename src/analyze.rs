@@ -126,8 +126,8 @@ impl Analyzer {
         })
     }
 
-    /// The same analyzer with the fast path turned off: everything goes
-    /// through `tokenizers`. Used by the differential tests.
+    /// The same analyzer with the fast path turned off: the whole text goes
+    /// through `tokenizers` in one piece. Used by the differential tests.
     pub fn reference(language: &str) -> Option<Analyzer> {
         let mut a = Analyzer::new(language)?;
         a.fast_path = false;
@@ -151,6 +151,11 @@ impl Analyzer {
     }
 
     fn tokenize(&self, text: &str, out: &mut Analysis) {
+        if !self.fast_path {
+            // The definition: `tokenizers` over the whole text at once.
+            self.slow_chunk(text, 0, out);
+            return;
+        }
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -163,7 +168,7 @@ impl Analyzer {
                 .position(|&b| is_ascii_space(b))
                 .map_or(bytes.len(), |p| i + p);
             let chunk = &text[i..end];
-            if self.fast_path && chunk.chars().all(|c| c.is_ascii() || is_fast_punct(c)) {
+            if chunk.chars().all(|c| c.is_ascii() || is_fast_punct(c)) {
                 fast_chunk(chunk, i, out);
             } else {
                 self.slow_chunk(chunk, i, out);
@@ -172,7 +177,8 @@ impl Analyzer {
         }
     }
 
-    /// Tokenise a chunk (no ASCII whitespace inside) with `tokenizers`.
+    /// Tokenise a chunk (or, for the reference analyzer, a whole text) with
+    /// `tokenizers`.
     fn slow_chunk(&self, chunk: &str, offset: usize, out: &mut Analysis) {
         static WORD: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r"^\w").expect("static regex is valid"));

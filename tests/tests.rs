@@ -156,3 +156,40 @@ fn shared_corpora_document_counts() {
         assert_eq!(m["counts"]["documents_skipped"], 0, "{name}");
     }
 }
+
+/// The analyzer's fast path must produce exactly the tokens and offsets
+/// that `tokenizers` itself produces, on every file of the shared corpora.
+#[test]
+fn fast_path_equals_tokenizers_on_shared_corpora() {
+    use framewatch::analyze::{Analysis, Analyzer};
+    let shared = need_shared!();
+    let fast = Analyzer::new("english").unwrap();
+    let reference = Analyzer::reference("english").unwrap();
+    let (mut a, mut b) = (Analysis::default(), Analysis::default());
+    let (mut files, mut tokens, mut bytes) = (0usize, 0usize, 0usize);
+    for corpus in ["us_sotu", "uk_manifestos", "wikinews_econ_politics"] {
+        let dir = shared.join("corpora").join(corpus).join("texts");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).unwrap();
+            fast.analyze(&text, &mut a);
+            reference.analyze(&text, &mut b);
+            assert_eq!(a.tokens.len(), b.tokens.len(), "{}: token count", p.display());
+            for (x, y) in a.tokens.iter().zip(&b.tokens) {
+                assert_eq!(
+                    (a.norm_of(x), x.start, x.end, x.kind, x.sentence, x.paragraph),
+                    (b.norm_of(y), y.start, y.end, y.kind, y.sentence, y.paragraph),
+                    "{}: first difference at byte {}",
+                    p.display(),
+                    x.start
+                );
+            }
+            files += 1;
+            tokens += a.tokens.len();
+            bytes += text.len();
+        }
+    }
+    eprintln!("fast path = tokenizers on {files} files, {tokens} tokens, {bytes} bytes");
+    assert!(files > 5000);
+}
