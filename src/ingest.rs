@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::{DatePrecision, DocDate, DocMeta, Origin, Skipped};
 use chrono::NaiveDate;
 use include_dir::{Dir, include_dir};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 /// The bundled demo corpus (text written for the project).
@@ -167,7 +167,19 @@ impl Corpus {
         Ok(c)
     }
 
+    /// Drop documents whose id an earlier document already has (e.g.
+    /// `a.txt` and `a.md` in one folder), then number the rest.
     fn finish(&mut self) {
+        let mut seen = HashSet::new();
+        let docs = std::mem::take(&mut self.docs);
+        for d in docs {
+            if seen.insert(d.doc_id.clone()) {
+                self.docs.push(d);
+            } else {
+                let detail = format!("doc_id \"{}\" is already used by an earlier document", d.doc_id);
+                self.skip(d.path, Some(d.doc_id), "duplicate-id", detail);
+            }
+        }
         for (i, d) in self.docs.iter_mut().enumerate() {
             d.ordinal = i;
         }
@@ -312,7 +324,7 @@ impl Corpus {
             })
             .collect();
         let mut listed = HashSet::new();
-        let mut ids: HashMap<String, usize> = self.docs.iter().map(|d| (d.doc_id.clone(), 0)).collect();
+        let mut ids: HashSet<String> = HashSet::new();
         for (row_no, row) in rdr.records().enumerate() {
             let line = row_no + 2;
             let row = match row {
@@ -352,7 +364,7 @@ impl Corpus {
                     }
                 },
             };
-            if ids.insert(doc_id.clone(), line).is_some() {
+            if !ids.insert(doc_id.clone()) {
                 self.skip(shown, Some(doc_id), "duplicate-id", format!("{sidecar}:{line}: doc_id already used by an earlier document"));
                 continue;
             }

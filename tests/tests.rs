@@ -193,3 +193,14 @@ fn fast_path_equals_tokenizers_on_shared_corpora() {
     eprintln!("fast path = tokenizers on {files} files, {tokens} tokens, {bytes} bytes");
     assert!(files > 5000);
 }
+
+#[test]
+fn folder_without_sidecar_dates_from_file_names_and_skips_duplicate_ids() {
+    let tmp = tempdir();
+    let out = tmp.path().join("o");
+    let r = framewatch(&fixtures(), &["run", "dupes", "-o", out.to_str().unwrap(), "--format", "csv", "--by", "month"]).ok();
+    assert!(r.stderr.contains("dupes/a.txt: skipped: duplicate-id: doc_id \"a\" is already used"), "{}", r.stderr);
+    let docs = read(&out.join("documents.csv"));
+    assert!(docs.contains("\na,dupes/a.md,,,,undated,"), "{docs}");
+    assert!(docs.contains("\nnews_2019-05-02,dupes/news_2019-05-02.txt,2019-05-02,day,filename,2019-05,2019-05-01,"), "{docs}");
+}
