@@ -10,33 +10,25 @@ use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
 use crate::score;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum PeriodArg {
-    Day,
-    Week,
-    Month,
-    Quarter,
-    Year,
-    Decade,
-}
+// The library's enums stay free of clap; the CLI teaches clap their names.
+impl clap::ValueEnum for Period {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Period::Day, Period::Week, Period::Month, Period::Quarter, Period::Year, Period::Decade]
+    }
 
-impl From<PeriodArg> for Period {
-    fn from(p: PeriodArg) -> Period {
-        match p {
-            PeriodArg::Day => Period::Day,
-            PeriodArg::Week => Period::Week,
-            PeriodArg::Month => Period::Month,
-            PeriodArg::Quarter => Period::Quarter,
-            PeriodArg::Year => Period::Year,
-            PeriodArg::Decade => Period::Decade,
-        }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
     }
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum FormatArg {
-    Parquet,
-    Csv,
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Parquet, Format::Csv]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.ext()))
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -51,7 +43,7 @@ pub struct Args {
 
     /// Time unit of the trends table.
     #[arg(long, value_enum, default_value = "year")]
-    pub by: PeriodArg,
+    pub by: Period,
 
     /// Metadata column to cross with the period in trends (repeatable:
     /// source, kind, title, or any extra metadata.csv column).
@@ -60,7 +52,7 @@ pub struct Args {
 
     /// Table format.
     #[arg(long, value_enum, default_value = "parquet")]
-    pub format: FormatArg,
+    pub format: Format,
 
     /// Output folder.
     #[arg(long, short = 'o', value_name = "DIR", default_value = "out")]
@@ -92,14 +84,11 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-    let format = match args.format {
-        FormatArg::Parquet => Format::Parquet,
-        FormatArg::Csv => Format::Csv,
-    };
+    let format = args.format;
     let options = RunOptions {
         inputs: if args.inputs.is_empty() { vec![DEMO_NAME.to_string()] } else { args.inputs.iter().map(|p| p.display().to_string()).collect() },
         lexicon: lexicon.origin.clone(),
-        by: args.by.into(),
+        by: args.by,
         group: args.group.clone(),
         format,
         out: args.out.display().to_string(),
