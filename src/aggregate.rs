@@ -94,6 +94,8 @@ pub struct TrendSpec<'a> {
     pub groups: &'a [String],
     /// Category names, in lexicon order: `hits_<name>` columns.
     pub categories: &'a [String],
+    /// Hits set aside from rates (`negated_<cat>`, `distanced_<cat>`, ...).
+    pub stance_columns: &'a [String],
     /// Sub-frame column names (`hits_<cat>__<sub>`).
     pub subframe_columns: &'a [String],
     pub behavioural: usize,
@@ -108,6 +110,7 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
     keys.extend(spec.groups.iter().cloned());
     let mut sums: Vec<String> = vec!["documents".into(), "coarse_dates".into(), "tokens".into()];
     sums.extend(spec.categories.iter().map(|c| format!("hits_{c}")));
+    sums.extend(spec.stance_columns.iter().cloned());
     sums.extend(spec.subframe_columns.iter().cloned());
 
     let grouped = docs.group_by(keys.iter().map(String::as_str)).map_err(pe)?.select(sums.iter().map(String::as_str)).sum().map_err(pe)?;
@@ -138,6 +141,7 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
         order.push(format!("rate_{c}"));
     }
     order.extend(["share", "balance"].map(String::from));
+    order.extend(spec.stance_columns.iter().cloned());
     order.extend(spec.subframe_columns.iter().cloned());
     let out = out.select(order.iter().map(String::as_str)).map_err(pe)?;
 
@@ -195,6 +199,7 @@ mod tests {
         let spec = TrendSpec {
             groups: &["source".to_string()],
             categories: &["behavioural".to_string(), "structural".to_string()],
+            stance_columns: &[],
             subframe_columns: &["hits_behavioural__x".to_string()],
             behavioural: 0,
             structural: 1,

@@ -9,7 +9,7 @@
 
 use crate::analyze::{Analysis, Analyzer, LANGUAGES};
 use crate::error::{Error, Result};
-use crate::model::TokenKind;
+use crate::model::{Stance, TokenKind};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -27,9 +27,68 @@ pub const MIN_WILDCARD_PREFIX: usize = 3;
 pub const BEHAVIOURAL: &str = "behavioural";
 pub const STRUCTURAL: &str = "structural";
 
-const LEXICON_KEYS: &[&str] = &["name", "version", "language", "description", "authors", "license", "url"];
-const CATEGORY_KEYS: &[&str] = &["description"];
-const SUBFRAME_KEYS: &[&str] = &["description", "entries"];
+const LEXICON_KEYS: &[&str] =
+    &["name", "version", "language", "description", "authors", "license", "url", "context_category", "context_window"];
+const CATEGORY_KEYS: &[&str] = &["description", "must_match", "must_not_match"];
+const SUBFRAME_KEYS: &[&str] = &["description", "entries", "context", "must_match", "must_not_match"];
+const ENTRY_KEYS: &[&str] = &["term", "id", "source", "note", "weight", "context"];
+const STANCE_KEYS: &[&str] = &["negators", "negation_window", "distancing_cues", "cue_window", "reporting_verbs", "quotes"];
+const EXAMPLE_KEYS: &[&str] = &["text", "stance"];
+
+/// Default context window, in word tokens either side of a hit.
+pub const DEFAULT_CONTEXT_WINDOW: usize = 20;
+
+/// The stance rules used when a lexicon has no `[stance]` table.
+pub const DEFAULT_NEGATORS: &[&str] = &["not", "no", "never", "n't", "nor", "without", "hardly", "cannot", "neither"];
+pub const DEFAULT_NEGATION_WINDOW: usize = 3;
+pub const DEFAULT_CUES: &[&str] = &[
+    "so-called", "so called", "myth of", "myths of", "rhetoric of", "rhetoric about", "language of",
+    "narrative of", "narratives of", "narratives about", "discourse of", "discourses of", "trope of",
+    "stereotype of", "stereotypes of", "what _ call", "what _ _ call", "dubbed", "labelled", "labeled",
+    "branded",
+];
+pub const DEFAULT_CUE_WINDOW: usize = 3;
+pub const DEFAULT_REPORTING_VERBS: &[&str] = &["claim", "argue", "insist", "allege", "contend", "assert"];
+
+/// A distancing cue: words matched by stem, `None` standing for any one word.
+#[derive(Debug, Clone)]
+pub struct Cue {
+    pub text: String,
+    pub pattern: Vec<Option<String>>,
+}
+
+/// How the stance of a hit is decided; editable in a lexicon's `[stance]`.
+#[derive(Debug, Clone)]
+pub struct StanceRules {
+    /// Normalised negator words; `n't` matches the contraction.
+    pub negators: Vec<String>,
+    /// Words allowed between a negator and the hit.
+    pub negation_window: usize,
+    pub cues: Vec<Cue>,
+    /// Words allowed between the end of a cue and the hit.
+    pub cue_window: usize,
+    /// Stems of reporting verbs: "X argues that <hit>" is distanced unless X is I/we.
+    pub reporting_verbs: Vec<String>,
+    /// Hits inside quotation marks are distanced.
+    pub quotes: bool,
+}
+
+/// An example sentence a lexicon carries as a test.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub text: String,
+    /// `Some(stance)`: must produce a counted hit with that stance;
+    /// `None`: must produce no counted endorsed hit.
+    pub expect: Option<Stance>,
+    pub scope: ExampleScope,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExampleScope {
+    Category(usize),
+    Subframe(usize),
+}
 
 /// One position of an entry's pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,6 +124,13 @@ pub struct Entry {
     pub pattern: Vec<Slot>,
     /// 1-based line in the lexicon file.
     pub line: u32,
+    /// Optional provenance: a stable id, a citation and a note.
+    pub id: Option<String>,
+    pub source: Option<String>,
+    pub note: Option<String>,
+    pub weight: f64,
+    /// Counts only with a context-category term nearby in the paragraph.
+    pub context_required: bool,
 }
 
 /// A validated lexicon, ready to compile into a matcher.
@@ -81,6 +147,11 @@ pub struct Lexicon {
     pub categories: Vec<Category>,
     pub subframes: Vec<Subframe>,
     pub entries: Vec<Entry>,
+    pub stance: StanceRules,
+    /// The category whose terms satisfy context rules.
+    pub context_category: Option<usize>,
+    pub context_window: usize,
+    pub examples: Vec<Example>,
 }
 
 impl Lexicon {
@@ -180,6 +251,37 @@ impl<'a> Validator<'a> {
         }
     }
 
+    fn int_field(&mut self, table: &DeTable<'_>, key: &str, range: std::ops::RangeInclusive<usize>) -> Option<usize> {
+        let v = table.get(key)?;
+        let parsed = match v.get_ref() {
+            DeValue::Integer(i) => i.as_str().replace('_', "").parse::<usize>().ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(n) if range.contains(&n) => Some(n),
+            _ => {
+                self.problem(v.span().start, format!("\"{key}\" must be a whole number from {} to {}", range.start(), range.end()));
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, table: &DeTable<'_>, key: &str) -> Option<Vec<(String, usize)>> {
+        let v = table.get(key)?;
+        let DeValue::Array(a) = v.get_ref() else {
+            self.problem(v.span().start, format!("\"{key}\" must be an array of strings"));
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in a.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => out.push((s.to_string(), item.span().start)),
+                _ => self.problem(item.span().start, format!("\"{key}\" must hold only strings")),
+            }
+        }
+        Some(out)
+    }
+
     fn string_field(&mut self, table: &DeTable<'_>, key: &str, at: usize, required: bool) -> Option<String> {
         match table.get(key) {
             Some(v) => match v.get_ref() {
@@ -208,7 +310,7 @@ impl<'a> Validator<'a> {
             return None;
         }
         let doc = doc.into_inner();
-        self.unknown_keys(&doc, &["lexicon", "categories"], "the top level", false);
+        self.unknown_keys(&doc, &["lexicon", "categories", "stance"], "the top level", false);
 
         let header = match doc.get("lexicon").map(|v| (v.span(), v.get_ref())) {
             Some((_, DeValue::Table(t))) => Some(t),
@@ -226,12 +328,16 @@ impl<'a> Validator<'a> {
         let mut version = String::new();
         let mut language = String::from("english");
         let mut description = String::new();
+        let mut context_name: Option<(String, usize)> = None;
+        let mut context_window = DEFAULT_CONTEXT_WINDOW;
         let mut analyzer = None;
         if let Some(h) = header {
             self.unknown_keys(h, LEXICON_KEYS, "[lexicon]", false);
             name = self.string_field(h, "name", header_at, true).unwrap_or_default();
             version = self.string_field(h, "version", header_at, true).unwrap_or_default();
             description = self.string_field(h, "description", header_at, false).unwrap_or_default();
+            context_name = self.string_field(h, "context_category", header_at, false).map(|n| (n, h.get("context_category").map_or(header_at, |v| v.span().start)));
+            context_window = self.int_field(h, "context_window", 1..=500).unwrap_or(DEFAULT_CONTEXT_WINDOW);
             if let Some(l) = self.string_field(h, "language", header_at, true) {
                 language = l;
                 analyzer = Analyzer::new(&language);
@@ -256,11 +362,46 @@ impl<'a> Validator<'a> {
             categories: Vec::new(),
             subframes: Vec::new(),
             entries: Vec::new(),
+            stance: StanceRules {
+                negators: Vec::new(),
+                negation_window: DEFAULT_NEGATION_WINDOW,
+                cues: Vec::new(),
+                cue_window: DEFAULT_CUE_WINDOW,
+                reporting_verbs: Vec::new(),
+                quotes: true,
+            },
+            context_category: None,
+            context_window,
+            examples: Vec::new(),
         };
+        self.stance(doc.get("stance"), &checker, &mut lex);
         match doc.get("categories").map(|v| (v.span(), v.get_ref())) {
             Some((_, DeValue::Table(cats))) => self.categories(cats, &checker, &mut lex),
             Some((span, _)) => self.problem(span.start, "\"categories\" must be a table: [categories.NAME.SUBFRAME]"),
             None => self.problem(0, "no [categories.NAME.SUBFRAME] tables: a lexicon needs at least \"behavioural\" and \"structural\""),
+        }
+        match context_name {
+            Some((name, at)) => match lex.category_index(&name) {
+                Some(i) => lex.context_category = Some(i),
+                None => self.problem(at, format!("context_category \"{name}\" is not a category of this lexicon")),
+            },
+            None => lex.context_category = lex.category_index("context"),
+        }
+        if let Some(c) = lex.context_category {
+            if [BEHAVIOURAL, STRUCTURAL].contains(&lex.categories[c].name.as_str()) {
+                self.problem(header_at, "the context category cannot be \"behavioural\" or \"structural\"");
+            }
+        }
+        let needs_context: Vec<&Entry> = lex.entries.iter().filter(|e| e.context_required).collect();
+        if lex.context_category.is_none() && !needs_context.is_empty() {
+            let at = self.offset_of_line(needs_context[0].line);
+            self.problem(at, "entries require context but the lexicon has no context category: add [categories.context.NAME] or set context_category in [lexicon]");
+        }
+        if let Some(c) = lex.context_category {
+            for e in needs_context.iter().filter(|e| lex.subframes[e.subframe].category == c) {
+                let at = self.offset_of_line(e.line);
+                self.problem(at, format!("entry \"{}\" is itself a context term: it cannot require context", e.text));
+            }
         }
         for required in [BEHAVIOURAL, STRUCTURAL] {
             if doc.get("categories").is_some() && lex.category_index(required).is_none() {
@@ -271,8 +412,161 @@ impl<'a> Validator<'a> {
         Some((lex, checker))
     }
 
+    fn offset_of_line(&self, line: u32) -> usize {
+        self.text.split_inclusive('\n').take(line.saturating_sub(1) as usize).map(str::len).sum()
+    }
+
+    fn stance(&mut self, value: Option<&Spanned<DeValue<'_>>>, analyzer: &Analyzer, lex: &mut Lexicon) {
+        let empty = DeTable::default();
+        let table = match value.map(|v| (v.span(), v.get_ref())) {
+            None => &empty,
+            Some((_, DeValue::Table(t))) => t,
+            Some((span, _)) => {
+                self.problem(span.start, "\"stance\" must be a table: [stance]");
+                &empty
+            }
+        };
+        self.unknown_keys(table, STANCE_KEYS, "[stance]", false);
+        let defaults = |list: &[&str]| list.iter().map(|s| (s.to_string(), 0usize)).collect::<Vec<_>>();
+        let negators = self.string_list(table, "negators").unwrap_or_else(|| defaults(DEFAULT_NEGATORS));
+        let cues = self.string_list(table, "distancing_cues").unwrap_or_else(|| defaults(DEFAULT_CUES));
+        let verbs = self.string_list(table, "reporting_verbs").unwrap_or_else(|| defaults(DEFAULT_REPORTING_VERBS));
+        lex.stance.negation_window = self.int_field(table, "negation_window", 0..=10).unwrap_or(DEFAULT_NEGATION_WINDOW);
+        lex.stance.cue_window = self.int_field(table, "cue_window", 0..=10).unwrap_or(DEFAULT_CUE_WINDOW);
+        if let Some(v) = table.get("quotes") {
+            match v.get_ref() {
+                DeValue::Boolean(b) => lex.stance.quotes = *b,
+                _ => self.problem(v.span().start, "\"quotes\" must be true or false"),
+            }
+        }
+        let mut scratch = Analysis::default();
+        for (n, at) in negators {
+            let n = n.trim().to_lowercase();
+            if n == "n't" || n == "n\u{2019}t" {
+                lex.stance.negators.push("n't".into());
+                continue;
+            }
+            analyzer.analyze(&n, &mut scratch);
+            if scratch.tokens.len() != 1 || scratch.tokens[0].kind != TokenKind::Word {
+                self.problem(at, format!("negator \"{n}\" must be one word (or \"n't\")"));
+                continue;
+            }
+            lex.stance.negators.push(scratch.norm_of(&scratch.tokens[0]).to_string());
+        }
+        for (c, at) in cues {
+            let mut pattern = Vec::new();
+            let mut ok = true;
+            for word in c.split_whitespace() {
+                if word == "_" {
+                    pattern.push(None);
+                    continue;
+                }
+                analyzer.analyze(word, &mut scratch);
+                for t in &scratch.tokens {
+                    match t.kind {
+                        TokenKind::Word => pattern.push(Some(analyzer.stem(scratch.norm_of(t)).into_owned())),
+                        TokenKind::Punct if is_joiner(scratch.norm_of(t)) => {}
+                        TokenKind::Punct => ok = false,
+                    }
+                }
+            }
+            if !ok {
+                self.problem(at, format!("distancing cue \"{c}\": only words, hyphens, apostrophes and \"_\" (any one word) are allowed"));
+                continue;
+            }
+            if pattern.iter().all(Option::is_none) {
+                self.problem(at, format!("distancing cue \"{c}\" has no words"));
+                continue;
+            }
+            lex.stance.cues.push(Cue { text: c, pattern });
+        }
+        for (v, at) in verbs {
+            analyzer.analyze(&v, &mut scratch);
+            if scratch.tokens.len() != 1 || scratch.tokens[0].kind != TokenKind::Word {
+                self.problem(at, format!("reporting verb \"{v}\" must be one word"));
+                continue;
+            }
+            lex.stance.reporting_verbs.push(analyzer.stem(scratch.norm_of(&scratch.tokens[0])).into_owned());
+        }
+    }
+
+    /// `must_match` / `must_not_match` examples of a category or sub-frame.
+    fn examples(&mut self, table: &DeTable<'_>, scope: ExampleScope, lex: &mut Lexicon) {
+        for (key, must) in [("must_match", true), ("must_not_match", false)] {
+            let Some(v) = table.get(key) else { continue };
+            let DeValue::Array(items) = v.get_ref() else {
+                self.problem(v.span().start, format!("\"{key}\" must be an array of sentences"));
+                continue;
+            };
+            for item in items.iter() {
+                let at = item.span().start;
+                let (text, stance) = match item.get_ref() {
+                    DeValue::String(s) => (s.to_string(), Stance::Endorsed),
+                    DeValue::Table(t) => {
+                        self.unknown_keys(t, EXAMPLE_KEYS, "an example", false);
+                        let Some(text) = self.string_field(t, "text", at, false) else {
+                            self.problem(at, "an example table needs \"text\"");
+                            continue;
+                        };
+                        let stance = match self.string_field(t, "stance", at, false) {
+                            None => Stance::Endorsed,
+                            Some(s) => match Stance::parse(&s) {
+                                Some(st) => st,
+                                None => {
+                                    self.problem(at, format!("unknown stance \"{s}\": use endorsed, negated or distanced"));
+                                    continue;
+                                }
+                            },
+                        };
+                        if !must && stance != Stance::Endorsed {
+                            self.problem(at, "a must_not_match example takes no stance: it asserts that no endorsed hit is counted");
+                        }
+                        (text, stance)
+                    }
+                    _ => {
+                        self.problem(at, format!("\"{key}\" must hold strings or {{ text = \"...\", stance = \"...\" }} tables"));
+                        continue;
+                    }
+                };
+                let (line, _) = line_col(self.text, at);
+                lex.examples.push(Example { text, expect: must.then_some(stance), scope, line: line as u32 });
+            }
+        }
+    }
+
+    fn context_flag(&mut self, table: &DeTable<'_>, default: bool) -> bool {
+        match table.get("context") {
+            None => default,
+            Some(v) => match v.get_ref() {
+                DeValue::String(s) if s.as_ref() == "required" => true,
+                DeValue::String(s) if s.as_ref() == "none" => false,
+                _ => {
+                    self.problem(v.span().start, "\"context\" must be \"required\" or \"none\"");
+                    default
+                }
+            },
+        }
+    }
+
+    fn weight(&mut self, table: &DeTable<'_>) -> Option<f64> {
+        let w = table.get("weight")?;
+        let parsed = match w.get_ref() {
+            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            DeValue::Integer(i) => i.as_str().replace('_', "").parse::<f64>().ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(x) if x.is_finite() && x > 0.0 => Some(x),
+            _ => {
+                self.problem(w.span().start, "\"weight\" must be a number greater than 0");
+                None
+            }
+        }
+    }
+
     fn categories(&mut self, cats: &DeTable<'_>, analyzer: &Analyzer, lex: &mut Lexicon) {
         let mut seen: HashMap<Vec<Slot>, Seen> = HashMap::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
         let mut scratch = Analysis::default();
         for (cname, cval) in cats.iter() {
             let cat_name = cname.get_ref().to_string();
@@ -286,6 +580,7 @@ impl<'a> Validator<'a> {
             let cat_index = lex.categories.len();
             let first_sub = lex.subframes.len();
             lex.categories.push(Category { name: cat_name.clone(), description, subframes: first_sub..first_sub });
+            self.examples(ctable, ExampleScope::Category(cat_index), lex);
             for (sname, sval) in ctable.iter() {
                 let DeValue::Table(stable) = sval.get_ref() else { continue };
                 let sub_name = sname.get_ref().to_string();
@@ -298,10 +593,12 @@ impl<'a> Validator<'a> {
                     name: sub_name.clone(),
                     description: self.string_field(stable, "description", 0, false).unwrap_or_default(),
                 });
+                let sub_context = self.context_flag(stable, false);
+                self.examples(stable, ExampleScope::Subframe(sub_index), lex);
                 let entries = match stable.get("entries").map(|v| (v.span(), v.get_ref())) {
                     Some((_, DeValue::Array(a))) => a,
                     Some((span, _)) => {
-                        self.problem(span.start, format!("\"entries\" in {where_} must be an array of strings"));
+                        self.problem(span.start, format!("\"entries\" in {where_} must be an array"));
                         continue;
                     }
                     None => {
@@ -314,35 +611,67 @@ impl<'a> Validator<'a> {
                 }
                 for e in entries.iter() {
                     let at = e.span().start;
-                    let DeValue::String(s) = e.get_ref() else {
-                        self.problem(at, format!("entries in {where_} must be strings"));
-                        continue;
+                    let mut entry = Entry {
+                        subframe: sub_index,
+                        text: String::new(),
+                        pattern: Vec::new(),
+                        line: line_col(self.text, at).0 as u32,
+                        id: None,
+                        source: None,
+                        note: None,
+                        weight: 1.0,
+                        context_required: sub_context,
                     };
-                    let Some(pattern) = self.compile_entry(s, at, analyzer, &mut scratch) else { continue };
+                    match e.get_ref() {
+                        DeValue::String(s) => entry.text = s.to_string(),
+                        DeValue::Table(t) => {
+                            self.unknown_keys(t, ENTRY_KEYS, "an entry", false);
+                            let Some(term) = self.string_field(t, "term", at, false) else {
+                                self.problem(at, format!("an entry table in {where_} needs \"term\""));
+                                continue;
+                            };
+                            entry.text = term;
+                            entry.id = self.string_field(t, "id", at, false);
+                            entry.source = self.string_field(t, "source", at, false);
+                            entry.note = self.string_field(t, "note", at, false);
+                            entry.context_required = self.context_flag(t, sub_context);
+                            entry.weight = self.weight(t).unwrap_or(1.0);
+                        }
+                        _ => {
+                            self.problem(at, format!("entries in {where_} must be strings or {{ term = \"...\", ... }} tables"));
+                            continue;
+                        }
+                    }
+                    if let Some(id) = &entry.id {
+                        if let Some(prev) = ids.get(id) {
+                            let (pl, pc) = line_col(self.text, *prev);
+                            self.problem(at, format!("entry id \"{id}\" is already used at {pl}:{pc}"));
+                        } else {
+                            ids.insert(id.clone(), at);
+                        }
+                    }
+                    let s = entry.text.clone();
+                    let Some(pattern) = self.compile_entry(&s, at, analyzer, &mut scratch) else { continue };
                     if let Some(prev) = seen.get(&pattern) {
                         let (pl, pc) = line_col(self.text, prev.at);
                         let prev_path = lex.subframe_path(prev.subframe);
-                        let here_cat = cat_index;
                         let prev_cat = lex.subframes[prev.subframe].category;
-                        let msg = if prev_cat != here_cat {
+                        let msg = if prev_cat != cat_index {
                             format!(
                                 "entry \"{s}\" appears in two categories: here in \"{cat_name}.{sub_name}\" and as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
                                 prev.text
                             )
-                        } else if prev.text == s.as_ref() {
+                        } else if prev.text == s {
                             format!("duplicate entry \"{s}\" (also in \"{prev_path}\" at {pl}:{pc})")
                         } else {
-                            format!(
-                                "duplicate entry \"{s}\": it matches the same words as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
-                                prev.text
-                            )
+                            format!("duplicate entry \"{s}\": it matches the same words as \"{}\" in \"{prev_path}\" at {pl}:{pc}", prev.text)
                         };
                         self.problem(at, msg);
                         continue;
                     }
-                    seen.insert(pattern.clone(), Seen { at, subframe: sub_index, text: s.to_string() });
-                    let (line, _) = line_col(self.text, at);
-                    lex.entries.push(Entry { subframe: sub_index, text: s.to_string(), pattern, line: line as u32 });
+                    seen.insert(pattern.clone(), Seen { at, subframe: sub_index, text: s });
+                    entry.pattern = pattern;
+                    lex.entries.push(entry);
                 }
             }
             if lex.subframes.len() == first_sub {

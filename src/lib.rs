@@ -1,7 +1,7 @@
 //! framewatch: make the framing of poverty in policy and media text
 //! visible. The modules mirror the pipeline and import one way:
 //!
-//! `model` ← `ingest` ← `analyze` ← `lexicon` ← `matcher` ← `score` ←
+//! `model` ← `ingest` ← `analyze` ← `lexicon` ← `matcher` ← `stance` ← `score` ←
 //! `aggregate` ← `pipeline` ← `output` ← `cli`.
 
 pub mod aggregate;
@@ -15,3 +15,4 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod score;
+pub mod stance;

@@ -1,5 +1,6 @@
-//! The compiled lexicon: a trie over token symbols, and leftmost-longest
-//! matching of an analysed text against it.
+//! The compiled lexicon: a trie over token symbols, and matching of an
+//! analysed text against it with quanteda's `nested_scope = "dictionary"`
+//! semantics (longest first; nested matches dropped).
 //!
 //! Each distinct normalised word is classified once per worker (a cache:
 //! word frequencies are Zipfian) into the symbols it can stand for — its
@@ -8,7 +9,7 @@
 
 use crate::analyze::{Analysis, Analyzer};
 use crate::lexicon::{Lexicon, Slot, is_joiner};
-use crate::model::{Hit, MatchKind, TokenKind};
+use crate::model::{Hit, HitStatus, MatchKind, Stance, TokenKind};
 use rustc_hash::FxHashMap;
 
 /// Sentinel for "no child".
@@ -34,13 +35,49 @@ pub struct Matcher {
     nodes: Vec<Node>,
     /// Per entry: its specificity (used to break ties) and match kind.
     entry_rank: Vec<(u32, MatchKind)>,
+    entry_subframe: Vec<u32>,
 }
 
-/// Per-worker scratch: the word → symbols cache and the word list.
+/// Per-worker scratch: the word → symbols cache, the word list and the
+/// candidates of the last text.
 #[derive(Debug, Default)]
 pub struct Scratch {
     cache: FxHashMap<Box<str>, Box<[u32]>>,
     words: Vec<Word>,
+    cands: Vec<Candidate>,
+    fates: Vec<Fate>,
+    covered: Vec<bool>,
+    word_tokens: Vec<u32>,
+}
+
+impl Scratch {
+    /// Token index of each word position of the last text.
+    pub fn word_tokens(&self) -> &[u32] {
+        &self.word_tokens
+    }
+
+    /// All candidates of the last text, before overlap resolution.
+    pub fn candidates(&self) -> &[Candidate] {
+        &self.cands
+    }
+}
+
+/// An entry matching words `start..end` (word-token positions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub start: u32,
+    pub end: u32,
+    pub entry: u32,
+}
+
+/// What happened to a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    Kept,
+    /// Every word is inside longer (or equal, earlier) kept matches.
+    Nested,
+    /// Overlaps this kept candidate of the same sub-frame.
+    SameFrame(usize),
 }
 
 /// A word token as the matcher sees it.
@@ -68,6 +105,7 @@ impl Matcher {
             root: Vec::new(),
             nodes: vec![Node::default()],
             entry_rank: Vec::new(),
+            entry_subframe: lexicon.entries.iter().map(|e| e.subframe as u32).collect(),
         };
         let mut next_sym = 0u32;
         let mut prefix_syms: FxHashMap<String, u32> = FxHashMap::default();
@@ -161,14 +199,17 @@ impl Matcher {
         self.entry_rank[entry as usize].1
     }
 
-    /// Find every hit in an analysed text, leftmost-longest, never across
-    /// a sentence boundary or punctuation other than hyphens and
-    /// apostrophes. Hits are appended to `hits` in text order.
+    /// Find every hit in an analysed text (see [`Matcher::resolve`] for
+    /// which overlapping matches count), never across a sentence boundary
+    /// or punctuation other than hyphens and apostrophes. Hits are appended
+    /// to `hits` in text order, endorsed and counted until
+    /// [`crate::stance`] says otherwise.
     pub fn find(&self, analyzer: &Analyzer, text: &str, a: &Analysis, scratch: &mut Scratch, hits: &mut Vec<Hit>) {
         if scratch.cache.len() > CACHE_LIMIT {
             scratch.cache.clear();
         }
         scratch.words.clear();
+        scratch.word_tokens.clear();
         let mut syms: Vec<u32> = Vec::new();
         let mut prev_word: Option<usize> = None;
         for (ti, t) in a.tokens.iter().enumerate() {
@@ -191,41 +232,45 @@ impl Matcher {
                 }
             }
             scratch.words.push(Word { token: ti as u32, syms_start: start, syms_end: syms.len() as u32, joined });
+            scratch.word_tokens.push(ti as u32);
         }
 
         let words = &scratch.words;
-        let mut i = 0;
-        while i < words.len() {
-            match self.longest_at(words, &syms, i) {
-                Some((end, entry)) => {
-                    let first = &a.tokens[words[i].token as usize];
-                    let last = &a.tokens[words[end - 1].token as usize];
-                    hits.push(Hit {
-                        entry,
-                        word_start: i as u32,
-                        word_end: end as u32,
-                        byte_start: first.start,
-                        byte_end: last.end,
-                        sentence: first.sentence,
-                        paragraph: first.paragraph,
-                        surface: text[first.start as usize..last.end as usize].to_string(),
-                    });
-                    i = end;
-                }
-                None => i += 1,
-            }
+        scratch.cands.clear();
+        for i in 0..words.len() {
+            self.candidates_at(words, &syms, i, &mut scratch.cands);
         }
+        self.resolve(&scratch.cands, words.len(), &mut scratch.covered, &mut scratch.fates);
+        let first_hit = hits.len();
+        for (c, fate) in scratch.cands.iter().zip(&scratch.fates) {
+            if *fate != Fate::Kept {
+                continue;
+            }
+            let first = &a.tokens[words[c.start as usize].token as usize];
+            let last = &a.tokens[words[c.end as usize - 1].token as usize];
+            hits.push(Hit {
+                entry: c.entry,
+                word_start: c.start,
+                word_end: c.end,
+                byte_start: first.start,
+                byte_end: last.end,
+                sentence: first.sentence,
+                paragraph: first.paragraph,
+                surface: text[first.start as usize..last.end as usize].to_string(),
+                stance: Stance::Endorsed,
+                stance_rule: String::new(),
+                status: HitStatus::Counted,
+            });
+        }
+        hits[first_hit..].sort_by_key(|h| (h.word_start, h.word_end, self.entry_subframe[h.entry as usize], h.entry));
     }
 
-    /// The longest entry starting at word `i`: (end word, entry). Ties in
-    /// length go to the more specific entry (exact > stem > wildcard),
-    /// then to the one written first.
-    fn longest_at(&self, words: &[Word], syms: &[u32], i: usize) -> Option<(usize, u32)> {
+    /// Every entry that matches starting at word `i` (all lengths).
+    fn candidates_at(&self, words: &[Word], syms: &[u32], i: usize, out: &mut Vec<Candidate>) {
         let w = &words[i];
         if w.syms_start == w.syms_end {
-            return None;
+            return;
         }
-        let mut best: Option<(usize, u32)> = None;
         let mut stack: Vec<(u32, usize)> = Vec::new();
         for &s in &syms[w.syms_start as usize..w.syms_end as usize] {
             let c = self.child(0, s);
@@ -235,18 +280,7 @@ impl Matcher {
         }
         while let Some((node, next)) = stack.pop() {
             if let Some(entry) = self.nodes[node as usize].terminal {
-                let better = match best {
-                    None => true,
-                    Some((bend, bentry)) => {
-                        next > bend
-                            || (next == bend
-                                && (self.entry_rank[entry as usize].0, std::cmp::Reverse(entry))
-                                    > (self.entry_rank[bentry as usize].0, std::cmp::Reverse(bentry)))
-                    }
-                };
-                if better {
-                    best = Some((next, entry));
-                }
+                out.push(Candidate { start: i as u32, end: next as u32, entry });
             }
             if next < words.len() && words[next].joined && !self.nodes[node as usize].edges.is_empty() {
                 let nw = &words[next];
@@ -258,7 +292,64 @@ impl Matcher {
                 }
             }
         }
-        best
+    }
+
+    /// Decide which candidates are kept, with quanteda's
+    /// `nested_scope = "dictionary"` rule: longest first, then leftmost; a
+    /// candidate whose words are all inside kept matches is dropped
+    /// (nested), and so is one that overlaps a kept match of the same
+    /// sub-frame. Candidates with the same span are judged together, so
+    /// different sub-frames matching the same words all count; within a
+    /// sub-frame the more specific entry (exact > stem > wildcard), then
+    /// the one written first, is kept.
+    pub fn resolve(&self, cands: &[Candidate], n_words: usize, covered: &mut Vec<bool>, fates: &mut Vec<Fate>) {
+        covered.clear();
+        covered.resize(n_words, false);
+        fates.clear();
+        fates.resize(cands.len(), Fate::Nested);
+        let mut order: Vec<usize> = (0..cands.len()).collect();
+        order.sort_by_key(|&k| {
+            let c = &cands[k];
+            let e = c.entry as usize;
+            (std::cmp::Reverse(c.end - c.start), c.start, self.entry_subframe[e], std::cmp::Reverse(self.entry_rank[e].0), c.entry)
+        });
+        // Kept spans per sub-frame, for the same-sub-frame overlap rule.
+        let mut kept: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+        let mut g = 0;
+        while g < order.len() {
+            let (start, end) = (cands[order[g]].start, cands[order[g]].end);
+            let mut h = g;
+            while h < order.len() && cands[order[h]].start == start && cands[order[h]].end == end {
+                h += 1;
+            }
+            let nested = covered[start as usize..end as usize].iter().all(|&c| c);
+            for &k in &order[g..h] {
+                if nested {
+                    fates[k] = Fate::Nested;
+                    continue;
+                }
+                let sub = self.entry_subframe[cands[k].entry as usize];
+                let same = kept.entry(sub).or_default();
+                match same.iter().find(|&&o| cands[o].start < end && start < cands[o].end) {
+                    Some(&o) => fates[k] = Fate::SameFrame(o),
+                    None => {
+                        fates[k] = Fate::Kept;
+                        same.push(k);
+                    }
+                }
+            }
+            for &k in &order[g..h] {
+                if fates[k] == Fate::Kept {
+                    covered[start as usize..end as usize].iter_mut().for_each(|c| *c = true);
+                }
+            }
+            g = h;
+        }
+    }
+
+    /// The candidates and their fates from the last [`Matcher::find`].
+    pub fn last<'s>(&self, scratch: &'s Scratch) -> impl Iterator<Item = (&'s Candidate, Fate)> {
+        scratch.cands.iter().zip(scratch.fates.iter().copied())
     }
 }
 

@@ -105,6 +105,52 @@ impl MatchKind {
     }
 }
 
+/// Whether the author uses a framing or holds it at a distance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stance {
+    /// Used in the author's own voice: counted in rates, share and balance.
+    Endorsed,
+    /// Under a negator: "not lazy", "isn't about personal responsibility".
+    Negated,
+    /// Quoted, after a distancing cue ("so-called", "the myth of") or in
+    /// reported speech ("critics argue that ...").
+    Distanced,
+}
+
+impl Stance {
+    pub const ALL: [Stance; 3] = [Stance::Endorsed, Stance::Negated, Stance::Distanced];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stance::Endorsed => "endorsed",
+            Stance::Negated => "negated",
+            Stance::Distanced => "distanced",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stance> {
+        Stance::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Whether a hit counts, or why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HitStatus {
+    Counted,
+    /// The entry requires poverty/welfare context within the window, and
+    /// none was found.
+    NoContext,
+}
+
+impl HitStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HitStatus::Counted => "counted",
+            HitStatus::NoContext => "no-context",
+        }
+    }
+}
+
 /// One lexicon match in one document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
@@ -120,6 +166,11 @@ pub struct Hit {
     pub paragraph: u32,
     /// The matched text exactly as it appears in the document.
     pub surface: String,
+    pub stance: Stance,
+    /// The rule that set the stance: `negator:not`, `quote`,
+    /// `cue:so-called`, `reported:argue`; empty when endorsed.
+    pub stance_rule: String,
+    pub status: HitStatus,
 }
 
 /// A document after tagging: its counts and hits, without its text.
@@ -129,7 +180,10 @@ pub struct DocResult {
     pub bytes: u64,
     pub words: u64,
     pub sentences: u64,
-    /// Hits per sub-frame, indexed like `Lexicon::subframes`.
-    pub subframe_hits: Vec<u64>,
+    /// Counted hits per sub-frame and stance: `[subframe][stance]`, stance
+    /// in the order of [`Stance::ALL`]. Only endorsed hits enter rates.
+    pub subframe_hits: Vec<[u64; 3]>,
+    /// Hits rejected for lack of context, per sub-frame.
+    pub no_context: Vec<u64>,
     pub hits: Vec<Hit>,
 }

@@ -9,7 +9,7 @@ use crate::aggregate::{self, Period, TrendSpec, epoch_days};
 use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::lexicon::Lexicon;
-use crate::model::{DocResult, Skipped};
+use crate::model::{DocResult, Hit, Skipped, Stance};
 use crate::pipeline::Tagger;
 use crate::score;
 use polars::prelude::*;
@@ -19,7 +19,11 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 /// Bump when a table's columns change meaning or shape.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Per-category count columns: endorsed (`hits_`), then the hits set
+/// aside from rates, share and balance.
+pub const STANCE_PREFIXES: [&str; 4] = ["hits", "negated", "distanced", "no_context"];
 
 /// Output table format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,7 +90,8 @@ struct TrendRows {
     groups: Vec<Vec<Option<String>>>,
     coarse: Vec<u32>,
     tokens: Vec<u64>,
-    categories: Vec<Vec<u64>>,
+    /// Per document: endorsed, negated, distanced and no-context hits per category.
+    categories: Vec<[Vec<u64>; 4]>,
     subframes: Vec<Vec<u64>>,
 }
 
@@ -115,8 +120,11 @@ pub struct Totals {
     pub coarse_dates: usize,
     pub tokens: u64,
     pub hits: u64,
-    /// Hits per category, in lexicon order.
+    /// Endorsed, counted hits per category, in lexicon order.
     pub categories: Vec<u64>,
+    pub negated: u64,
+    pub distanced: u64,
+    pub no_context: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -146,25 +154,6 @@ fn tmp_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!(".{name}.tmp"))
 }
 
-fn hits_schema() -> Schema {
-    Schema::from_iter([
-        Field::new("doc_id".into(), DataType::String),
-        Field::new("hit".into(), DataType::UInt32),
-        Field::new("category".into(), DataType::String),
-        Field::new("subframe".into(), DataType::String),
-        Field::new("entry".into(), DataType::String),
-        Field::new("entry_line".into(), DataType::UInt32),
-        Field::new("match".into(), DataType::String),
-        Field::new("surface".into(), DataType::String),
-        Field::new("word_start".into(), DataType::UInt32),
-        Field::new("word_end".into(), DataType::UInt32),
-        Field::new("byte_start".into(), DataType::UInt32),
-        Field::new("byte_end".into(), DataType::UInt32),
-        Field::new("sentence".into(), DataType::UInt32),
-        Field::new("paragraph".into(), DataType::UInt32),
-    ])
-}
-
 fn write_df(df: &mut DataFrame, path: &Path, format: Format) -> Result<()> {
     let file = File::create(path).map_err(|e| Error::output(path, e))?;
     let w = BufWriter::new(file);
@@ -184,7 +173,8 @@ fn rename(from: &Path, to: &Path) -> Result<()> {
 }
 
 impl RunWriter {
-    pub fn create(dir: &Path, corpus: &Corpus, lexicon: &Lexicon, options: &RunOptions) -> Result<RunWriter> {
+    pub fn create(dir: &Path, corpus: &Corpus, tagger: &Tagger, options: &RunOptions) -> Result<RunWriter> {
+        let lexicon = &tagger.lexicon;
         std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, format!("cannot create output folder: {e}")))?;
         let format = options.format;
         let ext = format.ext();
@@ -215,7 +205,7 @@ impl RunWriter {
             format,
             by: options.by,
             group_fields,
-            hits: Sink::create(&hits_tmp, format, &hits_schema())?,
+            hits: Sink::create(&hits_tmp, format, &hits_frame(lexicon, tagger, &[]).map_err(pe(dir))?.schema())?,
             docs: Sink::create(&docs_tmp, format, &empty.schema())?,
             extra_names,
             hits_tmp,
@@ -236,7 +226,7 @@ impl RunWriter {
 
         let rows = &mut self.trend_rows;
         for d in &docs {
-            let cats = score::category_counts(lexicon, &d.subframe_hits);
+            let cats = score::category_counts(lexicon, &d.subframe_hits, Stance::Endorsed);
             let coarse = d.meta.date.is_some_and(|x| self.by.finer_than(x.precision));
             rows.period.push(self.by.label(d.meta.date));
             rows.period_start.push(d.meta.date.map(|x| epoch_days(self.by.bucket(x.date).1)));
@@ -253,8 +243,16 @@ impl RunWriter {
             for (t, c) in self.totals.categories.iter_mut().zip(&cats) {
                 *t += c;
             }
-            rows.categories.push(cats);
-            rows.subframes.push(d.subframe_hits.clone());
+            self.totals.negated += d.subframe_hits.iter().map(|s| s[Stance::Negated as usize]).sum::<u64>();
+            self.totals.distanced += d.subframe_hits.iter().map(|s| s[Stance::Distanced as usize]).sum::<u64>();
+            self.totals.no_context += d.no_context.iter().sum::<u64>();
+            rows.categories.push([
+                cats,
+                score::category_counts(lexicon, &d.subframe_hits, Stance::Negated),
+                score::category_counts(lexicon, &d.subframe_hits, Stance::Distanced),
+                score::category_totals(lexicon, &d.no_context),
+            ]);
+            rows.subframes.push(d.subframe_hits.iter().map(|s| s[Stance::Endorsed as usize]).collect());
         }
         Ok(())
     }
@@ -284,14 +282,25 @@ impl RunWriter {
         cols.push(Column::new("documents".into(), vec![1u32; n]));
         cols.push(Column::new("coarse_dates".into(), rows.coarse));
         cols.push(Column::new("tokens".into(), rows.tokens));
-        for (ci, c) in cat_names.iter().enumerate() {
-            cols.push(Column::new(format!("hits_{c}").into(), rows.categories.iter().map(|v| v[ci]).collect::<Vec<_>>()));
+        for (k, prefix) in STANCE_PREFIXES.iter().enumerate() {
+            for (ci, c) in cat_names.iter().enumerate() {
+                cols.push(Column::new(format!("{prefix}_{c}").into(), rows.categories.iter().map(|v| v[k][ci]).collect::<Vec<_>>()));
+            }
         }
         for (si, c) in sub_cols.iter().enumerate() {
             cols.push(Column::new(c.as_str().into(), rows.subframes.iter().map(|v| v[si]).collect::<Vec<_>>()));
         }
         let per_doc = DataFrame::new(n, cols).map_err(pe(&self.dir))?;
-        let spec = TrendSpec { groups: &options.group, categories: &cat_names, subframe_columns: &sub_cols, behavioural: b, structural: s };
+        let stance_cols: Vec<String> =
+            STANCE_PREFIXES[1..].iter().flat_map(|p| cat_names.iter().map(move |c| format!("{p}_{c}"))).collect();
+        let spec = TrendSpec {
+            groups: &options.group,
+            categories: &cat_names,
+            stance_columns: &stance_cols,
+            subframe_columns: &sub_cols,
+            behavioural: b,
+            structural: s,
+        };
         let mut trends = aggregate::trends(&per_doc, &spec)?;
         drop(per_doc);
 
@@ -335,6 +344,9 @@ impl RunWriter {
                 hidden_files: corpus.hidden,
                 tokens: t.tokens,
                 hits: t.hits,
+                negated: t.negated,
+                distanced: t.distanced,
+                no_context: t.no_context,
                 trend_rows: trends.height(),
             },
             tables: ["documents", "hits", "trends", "skipped"].iter().map(|t| format!("{t}.{ext}")).collect(),
@@ -354,51 +366,36 @@ pub fn subframe_column(lexicon: &Lexicon, i: usize) -> String {
 }
 
 fn hits_frame(lexicon: &Lexicon, tagger: &Tagger, docs: &[DocResult]) -> PolarsResult<DataFrame> {
-    let n: usize = docs.iter().map(|d| d.hits.len()).sum();
-    let mut doc_id = Vec::with_capacity(n);
-    let mut hit = Vec::with_capacity(n);
-    let mut category = Vec::with_capacity(n);
-    let mut subframe = Vec::with_capacity(n);
-    let mut entry = Vec::with_capacity(n);
-    let mut line = Vec::with_capacity(n);
-    let mut kind = Vec::with_capacity(n);
-    let mut surface = Vec::with_capacity(n);
-    let (mut ws, mut we, mut bs, mut be, mut sent, mut para) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    for d in docs {
-        for (i, h) in d.hits.iter().enumerate() {
-            let e = &lexicon.entries[h.entry as usize];
-            let sf = &lexicon.subframes[e.subframe];
-            doc_id.push(d.meta.doc_id.as_str());
-            hit.push(i as u32);
-            category.push(lexicon.categories[sf.category].name.as_str());
-            subframe.push(sf.name.as_str());
-            entry.push(e.text.as_str());
-            line.push(e.line);
-            kind.push(tagger.matcher.match_kind(h.entry).as_str());
-            surface.push(h.surface.as_str());
-            ws.push(h.word_start);
-            we.push(h.word_end);
-            bs.push(h.byte_start);
-            be.push(h.byte_end);
-            sent.push(h.sentence);
-            para.push(h.paragraph);
-        }
-    }
+    let rows: Vec<(&DocResult, usize, &Hit)> = docs.iter().flat_map(|d| d.hits.iter().enumerate().map(move |(i, h)| (d, i, h))).collect();
+    let n = rows.len();
+    let entry = |h: &Hit| &lexicon.entries[h.entry as usize];
+    let sub = |h: &Hit| &lexicon.subframes[entry(h).subframe];
+    let text = |name: &str, f: &dyn Fn(&DocResult, &Hit) -> Option<String>| {
+        Column::new(name.into(), rows.iter().map(|(d, _, h)| f(d, h)).collect::<Vec<_>>())
+    };
+    let num = |name: &str, f: &dyn Fn(&Hit) -> u32| Column::new(name.into(), rows.iter().map(|(_, _, h)| f(h)).collect::<Vec<_>>());
     DataFrame::new(n, vec![
-        Column::new("doc_id".into(), doc_id),
-        Column::new("hit".into(), hit),
-        Column::new("category".into(), category),
-        Column::new("subframe".into(), subframe),
-        Column::new("entry".into(), entry),
-        Column::new("entry_line".into(), line),
-        Column::new("match".into(), kind),
-        Column::new("surface".into(), surface),
-        Column::new("word_start".into(), ws),
-        Column::new("word_end".into(), we),
-        Column::new("byte_start".into(), bs),
-        Column::new("byte_end".into(), be),
-        Column::new("sentence".into(), sent),
-        Column::new("paragraph".into(), para),
+        text("doc_id", &|d, _| Some(d.meta.doc_id.clone())),
+        Column::new("hit".into(), rows.iter().map(|(_, i, _)| *i as u32).collect::<Vec<_>>()),
+        text("category", &|_, h| Some(lexicon.categories[sub(h).category].name.clone())),
+        text("subframe", &|_, h| Some(sub(h).name.clone())),
+        text("entry", &|_, h| Some(entry(h).text.clone())),
+        text("entry_id", &|_, h| entry(h).id.clone()),
+        num("entry_line", &|h| entry(h).line),
+        Column::new("weight".into(), rows.iter().map(|(_, _, h)| entry(h).weight).collect::<Vec<_>>()),
+        text("match", &|_, h| Some(tagger.matcher.match_kind(h.entry).as_str().to_string())),
+        text("surface", &|_, h| Some(h.surface.clone())),
+        text("stance", &|_, h| Some(h.stance.as_str().to_string())),
+        text("stance_rule", &|_, h| (!h.stance_rule.is_empty()).then(|| h.stance_rule.clone())),
+        text("status", &|_, h| Some(h.status.as_str().to_string())),
+        num("word_start", &|h| h.word_start),
+        num("word_end", &|h| h.word_end),
+        num("byte_start", &|h| h.byte_start),
+        num("byte_end", &|h| h.byte_end),
+        num("sentence", &|h| h.sentence),
+        num("paragraph", &|h| h.paragraph),
+        text("lexicon_version", &|_, _| Some(lexicon.version.clone())),
+        text("lexicon_sha256", &|_, _| Some(lexicon.sha256.clone())),
     ])
 }
 
@@ -409,7 +406,7 @@ pub fn extra_column_names(corpus: &Corpus, lexicon: &Lexicon) -> Vec<String> {
         matches!(
             name,
             "path" | "date" | "date_precision" | "date_source" | "period" | "period_start" | "bytes" | "tokens" | "sentences" | "hits" | "share" | "balance" | "documents" | "coarse_dates"
-        ) || name.starts_with("hits_")
+        ) || STANCE_PREFIXES.iter().any(|p| name.starts_with(&format!("{p}_")))
             || name.starts_with("rate_")
             || lexicon.categories.iter().any(|c| c.name == name)
     };
@@ -439,8 +436,8 @@ fn documents_frame(extra_names: &[String], lexicon: &Lexicon, by: Period, docs: 
     cols.push(Column::new("bytes".into(), docs.iter().map(|d| d.bytes).collect::<Vec<_>>()));
     cols.push(Column::new("tokens".into(), docs.iter().map(|d| d.words).collect::<Vec<_>>()));
     cols.push(Column::new("sentences".into(), docs.iter().map(|d| d.sentences).collect::<Vec<_>>()));
-    let cats: Vec<Vec<u64>> = docs.iter().map(|d| score::category_counts(lexicon, &d.subframe_hits)).collect();
-    cols.push(Column::new("hits".into(), docs.iter().map(|d| d.subframe_hits.iter().sum::<u64>()).collect::<Vec<_>>()));
+    let cats: Vec<Vec<u64>> = docs.iter().map(|d| score::category_counts(lexicon, &d.subframe_hits, Stance::Endorsed)).collect();
+    cols.push(Column::new("hits".into(), docs.iter().map(|d| d.subframe_hits.iter().flatten().sum::<u64>()).collect::<Vec<_>>()));
     for (ci, c) in lexicon.categories.iter().enumerate() {
         cols.push(Column::new(format!("hits_{}", c.name).into(), cats.iter().map(|v| v[ci]).collect::<Vec<_>>()));
     }
@@ -450,8 +447,24 @@ fn documents_frame(extra_names: &[String], lexicon: &Lexicon, by: Period, docs: 
     }
     cols.push(Column::new("share".into(), cats.iter().map(|v| score::share(v[b], v[s])).collect::<Vec<_>>()));
     cols.push(Column::new("balance".into(), cats.iter().map(|v| score::balance(v[b], v[s])).collect::<Vec<_>>()));
+    let set_aside: Vec<[Vec<u64>; 3]> = docs
+        .iter()
+        .map(|d| {
+            [
+                score::category_counts(lexicon, &d.subframe_hits, Stance::Negated),
+                score::category_counts(lexicon, &d.subframe_hits, Stance::Distanced),
+                score::category_totals(lexicon, &d.no_context),
+            ]
+        })
+        .collect();
+    for (k, prefix) in STANCE_PREFIXES[1..].iter().enumerate() {
+        for (ci, c) in lexicon.categories.iter().enumerate() {
+            cols.push(Column::new(format!("{prefix}_{}", c.name).into(), set_aside.iter().map(|v| v[k][ci]).collect::<Vec<_>>()));
+        }
+    }
     for si in 0..lexicon.subframes.len() {
-        cols.push(Column::new(subframe_column(lexicon, si).into(), docs.iter().map(|d| d.subframe_hits[si]).collect::<Vec<_>>()));
+        let endorsed: Vec<u64> = docs.iter().map(|d| d.subframe_hits[si][Stance::Endorsed as usize]).collect();
+        cols.push(Column::new(subframe_column(lexicon, si).into(), endorsed));
     }
     DataFrame::new(n, cols)
 }
@@ -501,6 +514,9 @@ pub struct Counts {
     pub hidden_files: usize,
     pub tokens: u64,
     pub hits: u64,
+    pub negated: u64,
+    pub distanced: u64,
+    pub no_context: u64,
     pub trend_rows: usize,
 }
 

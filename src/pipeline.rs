@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::ingest::read_text;
 use crate::lexicon::Lexicon;
 use crate::matcher::{Matcher, Scratch};
-use crate::model::{DocMeta, DocResult, Skipped};
+use crate::model::{DocMeta, DocResult, HitStatus, Skipped};
+use crate::stance::Annotator;
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,11 +58,19 @@ impl Tagger {
             self.analyzer.analyze(text, analysis);
             let mut hits = Vec::new();
             self.matcher.find(&self.analyzer, text, analysis, scratch, &mut hits);
-            let mut subframe_hits = vec![0u64; self.lexicon.subframes.len()];
+            let annotator = Annotator { lexicon: &self.lexicon, analyzer: &self.analyzer };
+            annotator.annotate(text, analysis, scratch.word_tokens(), scratch.candidates(), &mut hits);
+            let mut subframe_hits = vec![[0u64; 3]; self.lexicon.subframes.len()];
+            let mut no_context = vec![0u64; self.lexicon.subframes.len()];
             for h in &hits {
-                subframe_hits[self.lexicon.entries[h.entry as usize].subframe] += 1;
+                let sub = self.lexicon.entries[h.entry as usize].subframe;
+                match h.status {
+                    HitStatus::Counted => subframe_hits[sub][h.stance as usize] += 1,
+                    HitStatus::NoContext => no_context[sub] += 1,
+                }
             }
             DocResult {
+                no_context,
                 meta,
                 bytes: text.len() as u64,
                 words: analysis.word_count() as u64,

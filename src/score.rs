@@ -3,6 +3,7 @@
 //! used for documents and for trends alike.
 
 use crate::lexicon::{BEHAVIOURAL, Lexicon, STRUCTURAL};
+use crate::model::Stance;
 
 /// Hits per 10,000 word tokens; `None` when there are no tokens.
 pub fn rate(hits: u64, tokens: u64) -> Option<f64> {
@@ -19,13 +20,18 @@ pub fn balance(b: u64, s: u64) -> Option<f64> {
     (b + s > 0).then(|| (b as f64 - s as f64) / (b + s) as f64)
 }
 
-/// Sum sub-frame counts into category counts.
-pub fn category_counts(lexicon: &Lexicon, subframe_hits: &[u64]) -> Vec<u64> {
+/// Sum sub-frame counts of one stance into category counts.
+pub fn category_counts(lexicon: &Lexicon, subframe_hits: &[[u64; 3]], stance: Stance) -> Vec<u64> {
     lexicon
         .categories
         .iter()
-        .map(|c| subframe_hits[c.subframes.clone()].iter().sum())
+        .map(|c| subframe_hits[c.subframes.clone()].iter().map(|s| s[stance as usize]).sum())
         .collect()
+}
+
+/// Sum per-sub-frame counts into category counts.
+pub fn category_totals(lexicon: &Lexicon, per_subframe: &[u64]) -> Vec<u64> {
+    lexicon.categories.iter().map(|c| per_subframe[c.subframes.clone()].iter().sum()).collect()
 }
 
 /// Indices of the behavioural and structural categories.

@@ -69,7 +69,7 @@ fn lexicon_check_reports_every_problem() {
     let r = framewatch(&fixtures(), &["lexicon", "check", "lexicons/broken.toml"]);
     assert_eq!(r.code, 2);
     let lines: Vec<&str> = r.stderr.lines().collect();
-    assert!(lines.contains(&"lexicons/broken.toml:5:1: unknown key \"colour\" in [lexicon]; expected one of: name, version, language, description, authors, license, url"), "{}", r.stderr);
+    assert!(lines.contains(&"lexicons/broken.toml:5:1: unknown key \"colour\" in [lexicon]; expected one of: name, version, language, description, authors, license, url, context_category, context_window"), "{}", r.stderr);
     assert!(r.stderr.contains("lexicons/broken.toml:8:20: duplicate entry \"laziness\""), "{}", r.stderr);
     assert!(r.stderr.contains("lexicons/broken.toml:8:32: wildcard \"x*\" is too short"), "{}", r.stderr);
     assert!(r.stderr.contains("lexicons/broken.toml:11:12: entry \"lazy\" appears in two categories"), "{}", r.stderr);

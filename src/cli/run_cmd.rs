@@ -110,7 +110,7 @@ pub fn run(args: Args) -> Result<u8> {
     }
 
     let tagger = Tagger::new(lexicon, analyzer);
-    let mut writer = RunWriter::create(&args.out, &corpus, &tagger.lexicon, &options)?;
+    let mut writer = RunWriter::create(&args.out, &corpus, &tagger, &options)?;
     for s in corpus.skipped.iter().cloned() {
         writer.add_skipped(s);
     }
@@ -143,12 +143,15 @@ pub fn run(args: Args) -> Result<u8> {
     if !args.quiet {
         let share = score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
         eprintln!(
-            "framewatch: {} documents read, {} skipped, {} undated; {} tokens, {} hits (behavioural {b}, structural {s}, behavioural share {share}) -> {}/ ({})",
+            "framewatch: {} documents read, {} skipped, {} undated; {} tokens, {} hits (endorsed behavioural {b}, structural {s}, behavioural share {share}; {} negated, {} distanced, {} without context) -> {}/ ({})",
             c.documents_read,
             c.documents_skipped,
             c.undated,
             c.tokens,
             c.hits,
+            c.negated,
+            c.distanced,
+            c.no_context,
             options.out,
             format_ext(format)
         );

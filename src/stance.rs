@@ -1,0 +1,211 @@
+//! Stance and context, decided after matching: does the author endorse a
+//! framing, negate it ("not lazy") or hold it at a distance (quotation
+//! marks, "so-called", "the myth of", "critics argue that")? And does an
+//! entry that needs poverty or welfare talk nearby have it?
+//!
+//! The rules are data, read from the lexicon's `[stance]` table
+//! ([`StanceRules`]). Pure: no I/O.
+
+use crate::analyze::{Analysis, Analyzer};
+use crate::lexicon::{Lexicon, StanceRules};
+use crate::matcher::Candidate;
+use crate::model::{Hit, HitStatus, Stance, TokenKind};
+
+/// Byte ranges between matching quotation marks, within paragraphs.
+/// Unbalanced marks open no range. Apostrophes inside words ("don't",
+/// "workers' rights") are not quotation marks.
+pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
+    let mut regions = Vec::new();
+    // Open marks: (closing char expected, byte offset after the mark).
+    let mut open: Vec<(char, usize)> = Vec::new();
+    let mut paragraph = 0u32;
+    let mut token = 0usize;
+    let mut prev: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        // Track paragraphs through the tokens: a new paragraph drops open marks.
+        while token < a.tokens.len() && (a.tokens[token].end as usize) <= i {
+            token += 1;
+        }
+        if let Some(t) = a.tokens.get(token) {
+            if t.paragraph != paragraph && (t.start as usize) <= i {
+                paragraph = t.paragraph;
+                open.clear();
+            }
+        }
+        let next = chars.peek().map(|&(_, n)| n);
+        let after = i + c.len_utf8();
+        let space_before = prev.is_none_or(|p| p.is_whitespace() || "([{-\u{2013}\u{2014}/".contains(p));
+        let space_after = next.is_none_or(|n| n.is_whitespace() || ".,;:!?)]}-\u{2013}\u{2014}\u{2026}".contains(n) || is_quote(n));
+        let letter = |x: Option<char>| x.is_some_and(char::is_alphanumeric);
+        match c {
+            '\u{201C}' | '\u{201E}' | '\u{00AB}' | '\u{300C}' | '\u{300E}' | '\u{2039}' | '\u{2018}' | '\u{201A}' => {
+                let close = match c {
+                    '\u{201C}' | '\u{201E}' => '\u{201D}',
+                    '\u{00AB}' => '\u{00BB}',
+                    '\u{300C}' => '\u{300D}',
+                    '\u{300E}' => '\u{300F}',
+                    '\u{2039}' => '\u{203A}',
+                    _ => '\u{2019}',
+                };
+                open.push((close, after));
+            }
+            '\u{201D}' | '\u{00BB}' | '\u{300D}' | '\u{300F}' | '\u{203A}' => close_mark(&mut open, &mut regions, c, i),
+            '\u{2019}' => {
+                // An apostrophe inside a word, or closing a ‘ quote.
+                if !(letter(prev) && letter(next)) && open.iter().any(|(cl, _)| *cl == '\u{2019}') && space_after {
+                    close_mark(&mut open, &mut regions, c, i);
+                }
+            }
+            '"' | '\'' => {
+                let is_open = open.iter().any(|(cl, _)| *cl == c);
+                if is_open && !space_before && space_after {
+                    close_mark(&mut open, &mut regions, c, i);
+                } else if space_before && !space_after && !(c == '\'' && letter(prev)) {
+                    open.push((c, after));
+                } else if c == '"' && is_open {
+                    close_mark(&mut open, &mut regions, c, i);
+                }
+            }
+            _ => {}
+        }
+        prev = Some(c);
+    }
+    regions.sort_unstable();
+    regions
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '\'' | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{00AB}' | '\u{00BB}')
+}
+
+fn close_mark(open: &mut Vec<(char, usize)>, regions: &mut Vec<(u32, u32)>, c: char, at: usize) {
+    if let Some(pos) = open.iter().rposition(|(cl, _)| *cl == c) {
+        let (_, start) = open[pos];
+        open.truncate(pos);
+        regions.push((start as u32, at as u32));
+    }
+}
+
+/// Decides stance and context for the hits of one text.
+pub struct Annotator<'a> {
+    pub lexicon: &'a Lexicon,
+    pub analyzer: &'a Analyzer,
+}
+
+impl Annotator<'_> {
+    /// Set `stance`, `stance_rule` and `status` on every hit. `words` maps
+    /// word positions to token indices; `candidates` are all matches before
+    /// overlap resolution (context terms count even inside other matches).
+    pub fn annotate(&self, text: &str, a: &Analysis, words: &[u32], candidates: &[Candidate], hits: &mut [Hit]) {
+        if hits.is_empty() {
+            return;
+        }
+        let rules = &self.lexicon.stance;
+        let quotes = if rules.quotes { quote_regions(text, a) } else { Vec::new() };
+        let context: Vec<(u32, u32)> = match self.lexicon.context_category {
+            Some(cat) => {
+                let mut v: Vec<(u32, u32)> = candidates
+                    .iter()
+                    .filter(|c| self.lexicon.subframes[self.lexicon.entries[c.entry as usize].subframe].category == cat)
+                    .map(|c| (c.start, c.end))
+                    .collect();
+                v.sort_unstable();
+                v
+            }
+            None => Vec::new(),
+        };
+        for h in hits.iter_mut() {
+            let (stance, rule) = self.stance_of(text, a, words, rules, &quotes, h);
+            h.stance = stance;
+            h.stance_rule = rule;
+            let entry = &self.lexicon.entries[h.entry as usize];
+            if entry.context_required && !self.has_context(a, words, &context, h) {
+                h.status = HitStatus::NoContext;
+            }
+        }
+    }
+
+    fn has_context(&self, a: &Analysis, words: &[u32], context: &[(u32, u32)], h: &Hit) -> bool {
+        let w = self.lexicon.context_window as u32;
+        let lo = h.word_start.saturating_sub(w);
+        let hi = h.word_end + w;
+        context.iter().any(|&(s, e)| {
+            s < hi && e > lo && a.tokens[words[s as usize] as usize].paragraph == h.paragraph
+        })
+    }
+
+    fn stance_of(&self, text: &str, a: &Analysis, words: &[u32], rules: &StanceRules, quotes: &[(u32, u32)], h: &Hit) -> (Stance, String) {
+        if quotes.iter().any(|&(s, e)| s <= h.byte_start && h.byte_end <= e) {
+            return (Stance::Distanced, "quote".into());
+        }
+        let ws = h.word_start as usize;
+        let tok = |w: usize| &a.tokens[words[w] as usize];
+        let same_sentence = |w: usize| tok(w).sentence == h.sentence;
+        let stem = |w: usize| self.analyzer.stem(a.norm_of(tok(w))).into_owned();
+        let norm = |w: usize| a.norm_of(tok(w));
+        // Distancing cues ending at most cue_window words before the hit.
+        for gap in 0..=rules.cue_window {
+            let Some(end) = ws.checked_sub(gap) else { break };
+            for cue in &rules.cues {
+                let len = cue.pattern.len();
+                let Some(start) = end.checked_sub(len) else { continue };
+                if !(start..end).all(same_sentence) {
+                    continue;
+                }
+                let matched = cue.pattern.iter().enumerate().all(|(k, p)| p.as_ref().is_none_or(|s| *s == stem(start + k)));
+                if matched {
+                    return (Stance::Distanced, format!("cue:{}", cue.text));
+                }
+            }
+        }
+        // Reported speech: "<not I/we> <verb> that ... <hit>" in the sentence.
+        let mut w = ws;
+        while w > 0 && same_sentence(w - 1) {
+            w -= 1;
+        }
+        for v in w..ws {
+            if !rules.reporting_verbs.contains(&stem(v)) {
+                continue;
+            }
+            let that = (v + 1..(v + 3).min(ws)).any(|k| norm(k) == "that");
+            let subject = if v > w { norm(v - 1) } else { "" };
+            if that && !matches!(subject, "i" | "we") {
+                return (Stance::Distanced, format!("reported:{}", norm(v)));
+            }
+        }
+        // Negators up to negation_window words before the hit, not across
+        // clause punctuation.
+        let first_token = words[ws] as usize;
+        for gap in 0..=rules.negation_window {
+            let Some(k) = ws.checked_sub(gap + 1) else { break };
+            if !same_sentence(k) {
+                break;
+            }
+            let kt = words[k] as usize;
+            if a.tokens[kt + 1..first_token].iter().any(|t| t.kind == TokenKind::Punct && is_clause_break(a.norm_of(t))) {
+                break;
+            }
+            let word = norm(k);
+            if k + 1 < words.len() && word == "not" && norm(k + 1) == "only" {
+                continue;
+            }
+            if rules.negators.iter().any(|n| n == word) {
+                return (Stance::Negated, format!("negator:{word}"));
+            }
+            if word == "t" && rules.negators.iter().any(|n| n == "n't") && kt >= 2 {
+                let apostrophe = &a.tokens[kt - 1];
+                let before = &a.tokens[kt - 2];
+                let joined = apostrophe.end == a.tokens[kt].start && before.end == apostrophe.start;
+                if joined && matches!(a.norm_of(apostrophe), "'" | "\u{2019}") && a.norm_of(before).ends_with('n') {
+                    return (Stance::Negated, format!("negator:{}n't", &text[before.start as usize..before.end as usize].to_lowercase().trim_end_matches('n')));
+                }
+            }
+        }
+        (Stance::Endorsed, String::new())
+    }
+}
+
+fn is_clause_break(norm: &str) -> bool {
+    norm.chars().any(|c| matches!(c, ',' | ';' | ':' | '(' | ')' | '\u{2013}' | '\u{2014}'))
+}
