@@ -45,7 +45,8 @@ pub const DEFAULT_CUES: &[&str] = &[
     "so-called", "so called", "myth of", "myths of", "rhetoric of", "rhetoric about", "language of",
     "narrative of", "narratives of", "narratives about", "discourse of", "discourses of", "trope of",
     "stereotype of", "stereotypes of", "what _ call", "what _ _ call", "dubbed", "labelled", "labeled",
-    "branded",
+    "branded", "framed as", "portrayed as", "depicted as", "cast as", "constructed as", "talk of",
+    "notion of", "idea of", "concept of",
 ];
 pub const DEFAULT_CUE_WINDOW: usize = 3;
 pub const DEFAULT_REPORTING_VERBS: &[&str] = &["claim", "argue", "insist", "allege", "contend", "assert"];
@@ -708,10 +709,6 @@ impl<'a> Validator<'a> {
         let mut pattern = Vec::new();
         for word in body.split_whitespace() {
             if let Some(prefix) = word.strip_suffix('*') {
-                if exact {
-                    self.problem(at, format!("entry \"{raw}\" mixes \"=\" (exact form) with a wildcard; use one or the other"));
-                    return None;
-                }
                 if prefix.contains('*') {
                     self.problem(at, format!("entry \"{raw}\": \"*\" is allowed only once, at the end of a word"));
                     return None;

@@ -9,6 +9,8 @@ pub mod analyze;
 pub mod cli;
 pub mod error;
 pub mod ingest;
+pub mod inspect;
+pub mod interop;
 pub mod lexicon;
 pub mod matcher;
 pub mod model;

@@ -420,3 +420,73 @@ entries = ["low pay", "zero-hours contract", "in-work poverty", "benefit cuts", 
         assert_eq!(hits("the benefit of cuts"), [pair("cuts", "cuts")]);
     }
 }
+
+/// quanteda's `tokens_lookup(nested_scope = "dictionary")` on exact and
+/// glob entries, worked by hand from its source (`src/tokens_lookup.cpp`):
+/// keys are sub-frames here.
+#[cfg(test)]
+mod quanteda_semantics {
+    use super::*;
+
+    fn counts(entries: &[(&str, &[&str])], text: &str) -> Vec<(String, usize)> {
+        let mut toml = String::from("[lexicon]\nname = \"q\"\nversion = \"1\"\nlanguage = \"english\"\n[categories.structural.unused]\nentries = [\"=zzzz\"]\n");
+        for (key, values) in entries {
+            let list: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+            toml.push_str(&format!("[categories.behavioural.{key}]\nentries = [{}]\n", list.join(", ")));
+        }
+        let (lex, analyzer) = Lexicon::parse("q", &toml).unwrap();
+        let m = Matcher::new(&lex);
+        let mut a = Analysis::default();
+        analyzer.analyze(text, &mut a);
+        let mut hits = Vec::new();
+        m.find(&analyzer, text, &a, &mut Scratch::default(), &mut hits);
+        entries
+            .iter()
+            .map(|(key, _)| {
+                let n = hits.iter().filter(|h| lex.subframes[lex.entries[h.entry as usize].subframe].name == *key).count();
+                (key.to_string(), n)
+            })
+            .collect()
+    }
+
+    fn expect(pairs: &[(&str, usize)]) -> Vec<(String, usize)> {
+        pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+    }
+
+    #[test]
+    fn phrase_inside_phrase_of_another_key_is_dropped() {
+        assert_eq!(counts(&[("a", &["=united states"]), ("b", &["=states"])], "the united states"), expect(&[("a", 1), ("b", 0)]));
+    }
+
+    #[test]
+    fn partial_overlap_across_keys_counts_both() {
+        assert_eq!(counts(&[("a", &["=low pay"]), ("b", &["=pay gap"])], "low pay gap"), expect(&[("a", 1), ("b", 1)]));
+        // Covered by two kept matches together: dropped.
+        assert_eq!(
+            counts(&[("a", &["=x a b"]), ("b", &["=c d y"]), ("c", &["=b c"])], "x a b c d y"),
+            expect(&[("a", 1), ("b", 1), ("c", 0)])
+        );
+    }
+
+    #[test]
+    fn overlap_within_a_key_counts_once_longest_first() {
+        assert_eq!(counts(&[("a", &["=a b", "=b c"]), ("b", &["=b"])], "a b c"), expect(&[("a", 1), ("b", 0)]));
+        assert_eq!(counts(&[("a", &["=a b", "=b c d"])], "a b c d"), expect(&[("a", 1)]));
+        assert_eq!(counts(&[("a", &["=united", "=united states"])], "united states"), expect(&[("a", 1)]));
+    }
+
+    #[test]
+    fn repeated_hits_and_globs() {
+        assert_eq!(counts(&[("a", &["=a b"])], "a b a b"), expect(&[("a", 2)]));
+        assert_eq!(
+            counts(&[("paper", &["=new york times"]), ("city", &["=new york"]), ("law", &["law*"])], "The New York Times is a New York paper on Laws and outlaw"),
+            expect(&[("paper", 1), ("city", 1), ("law", 1)])
+        );
+    }
+
+    #[test]
+    fn phrases_never_cross_a_sentence_end() {
+        // quanteda's tokens have no sentences; framewatch adds this rule.
+        assert_eq!(counts(&[("a", &["=low pay"])], "It was low. Pay rose."), expect(&[("a", 0)]));
+    }
+}

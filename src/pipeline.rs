@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::ingest::read_text;
 use crate::lexicon::Lexicon;
 use crate::matcher::{Matcher, Scratch};
-use crate::model::{DocMeta, DocResult, HitStatus, Skipped};
+use crate::model::{DocMeta, DocResult, Hit, HitStatus, Skipped};
 use crate::stance::Annotator;
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -79,6 +79,18 @@ impl Tagger {
                 hits,
             }
         })
+    }
+
+    /// Analyse, match and annotate `text` with caller-owned buffers, then
+    /// hand everything to `f`: for tools that look inside (explain, expand,
+    /// lexicon tests).
+    pub fn inspect<R>(&self, text: &str, analysis: &mut Analysis, scratch: &mut Scratch, f: impl FnOnce(&Analysis, &Scratch, Vec<Hit>) -> R) -> R {
+        self.analyzer.analyze(text, analysis);
+        let mut hits = Vec::new();
+        self.matcher.find(&self.analyzer, text, analysis, scratch, &mut hits);
+        let annotator = Annotator { lexicon: &self.lexicon, analyzer: &self.analyzer };
+        annotator.annotate(text, analysis, scratch.word_tokens(), scratch.candidates(), &mut hits);
+        f(analysis, scratch, hits)
     }
 
     fn tag_doc(&self, meta: DocMeta) -> Outcome {

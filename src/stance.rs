@@ -16,7 +16,7 @@ use crate::model::{Hit, HitStatus, Stance, TokenKind};
 /// "workers' rights") are not quotation marks.
 pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
     let mut regions = Vec::new();
-    // Open marks: (closing char expected, byte offset after the mark).
+    // Open marks: (the opening mark, byte offset after it).
     let mut open: Vec<(char, usize)> = Vec::new();
     let mut paragraph = 0u32;
     let mut token = 0usize;
@@ -38,33 +38,31 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
         let space_before = prev.is_none_or(|p| p.is_whitespace() || "([{-\u{2013}\u{2014}/".contains(p));
         let space_after = next.is_none_or(|n| n.is_whitespace() || ".,;:!?)]}-\u{2013}\u{2014}\u{2026}".contains(n) || is_quote(n));
         let letter = |x: Option<char>| x.is_some_and(char::is_alphanumeric);
+        let closes = |openers: &[char], open: &[(char, usize)]| open.iter().any(|(o, _)| openers.contains(o));
         match c {
-            '\u{201C}' | '\u{201E}' | '\u{00AB}' | '\u{300C}' | '\u{300E}' | '\u{2039}' | '\u{2018}' | '\u{201A}' => {
-                let close = match c {
-                    '\u{201C}' | '\u{201E}' => '\u{201D}',
-                    '\u{00AB}' => '\u{00BB}',
-                    '\u{300C}' => '\u{300D}',
-                    '\u{300E}' => '\u{300F}',
-                    '\u{2039}' => '\u{203A}',
-                    _ => '\u{2019}',
-                };
-                open.push((close, after));
-            }
-            '\u{201D}' | '\u{00BB}' | '\u{300D}' | '\u{300F}' | '\u{203A}' => close_mark(&mut open, &mut regions, c, i),
+            // “ closes a German „ quote, else opens an English one; ‘ likewise for ‚.
+            '\u{201C}' if closes(&['\u{201E}'], &open) => close_mark(&mut open, &mut regions, &['\u{201E}'], i),
+            '\u{2018}' if closes(&['\u{201A}'], &open) => close_mark(&mut open, &mut regions, &['\u{201A}'], i),
+            '\u{201C}' | '\u{201E}' | '\u{00AB}' | '\u{300C}' | '\u{300E}' | '\u{2039}' | '\u{2018}' | '\u{201A}' => open.push((c, after)),
+            '\u{201D}' => close_mark(&mut open, &mut regions, &['\u{201C}', '\u{201E}'], i),
+            '\u{00BB}' => close_mark(&mut open, &mut regions, &['\u{00AB}'], i),
+            '\u{300D}' => close_mark(&mut open, &mut regions, &['\u{300C}'], i),
+            '\u{300F}' => close_mark(&mut open, &mut regions, &['\u{300E}'], i),
+            '\u{203A}' => close_mark(&mut open, &mut regions, &['\u{2039}'], i),
             '\u{2019}' => {
-                // An apostrophe inside a word, or closing a ‘ quote.
-                if !(letter(prev) && letter(next)) && open.iter().any(|(cl, _)| *cl == '\u{2019}') && space_after {
-                    close_mark(&mut open, &mut regions, c, i);
+                // An apostrophe inside a word, or closing a ‘ or ‚ quote.
+                if !(letter(prev) && letter(next)) && space_after && closes(&['\u{2018}', '\u{201A}'], &open) {
+                    close_mark(&mut open, &mut regions, &['\u{2018}', '\u{201A}'], i);
                 }
             }
             '"' | '\'' => {
-                let is_open = open.iter().any(|(cl, _)| *cl == c);
+                let is_open = closes(&[c], &open);
                 if is_open && !space_before && space_after {
-                    close_mark(&mut open, &mut regions, c, i);
+                    close_mark(&mut open, &mut regions, &[c], i);
                 } else if space_before && !space_after && !(c == '\'' && letter(prev)) {
                     open.push((c, after));
                 } else if c == '"' && is_open {
-                    close_mark(&mut open, &mut regions, c, i);
+                    close_mark(&mut open, &mut regions, &[c], i);
                 }
             }
             _ => {}
@@ -79,8 +77,8 @@ fn is_quote(c: char) -> bool {
     matches!(c, '"' | '\'' | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{00AB}' | '\u{00BB}')
 }
 
-fn close_mark(open: &mut Vec<(char, usize)>, regions: &mut Vec<(u32, u32)>, c: char, at: usize) {
-    if let Some(pos) = open.iter().rposition(|(cl, _)| *cl == c) {
+fn close_mark(open: &mut Vec<(char, usize)>, regions: &mut Vec<(u32, u32)>, openers: &[char], at: usize) {
+    if let Some(pos) = open.iter().rposition(|(o, _)| openers.contains(o)) {
         let (_, start) = open[pos];
         open.truncate(pos);
         regions.push((start as u32, at as u32));
@@ -115,8 +113,14 @@ impl Annotator<'_> {
             }
             None => Vec::new(),
         };
+        let mut prev_end: Option<(u32, u32)> = None; // (sentence, word end) of the previous hit
         for h in hits.iter_mut() {
-            let (stance, rule) = self.stance_of(text, a, words, rules, &quotes, h);
+            let floor = match prev_end {
+                Some((s, e)) if s == h.sentence => e as usize,
+                _ => 0,
+            };
+            prev_end = Some((h.sentence, h.word_end));
+            let (stance, rule) = self.stance_of(text, a, words, rules, &quotes, floor, h);
             h.stance = stance;
             h.stance_rule = rule;
             let entry = &self.lexicon.entries[h.entry as usize];
@@ -135,7 +139,11 @@ impl Annotator<'_> {
         })
     }
 
-    fn stance_of(&self, text: &str, a: &Analysis, words: &[u32], rules: &StanceRules, quotes: &[(u32, u32)], h: &Hit) -> (Stance, String) {
+    /// `floor`: the word where the previous hit in the sentence ended; a
+    /// cue before it belongs to that hit ("so-called scroungers or
+    /// welfare dependency" distances only "scroungers").
+    #[allow(clippy::too_many_arguments)]
+    fn stance_of(&self, text: &str, a: &Analysis, words: &[u32], rules: &StanceRules, quotes: &[(u32, u32)], floor: usize, h: &Hit) -> (Stance, String) {
         if quotes.iter().any(|&(s, e)| s <= h.byte_start && h.byte_end <= e) {
             return (Stance::Distanced, "quote".into());
         }
@@ -150,7 +158,7 @@ impl Annotator<'_> {
             for cue in &rules.cues {
                 let len = cue.pattern.len();
                 let Some(start) = end.checked_sub(len) else { continue };
-                if !(start..end).all(same_sentence) {
+                if start < floor || !(start..end).all(same_sentence) {
                     continue;
                 }
                 let matched = cue.pattern.iter().enumerate().all(|(k, p)| p.as_ref().is_none_or(|s| *s == stem(start + k)));
@@ -208,4 +216,107 @@ impl Annotator<'_> {
 
 fn is_clause_break(norm: &str) -> bool {
     norm.chars().any(|c| matches!(c, ',' | ';' | ':' | '(' | ')' | '\u{2013}' | '\u{2014}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::Analysis;
+    use crate::lexicon::Lexicon;
+    use crate::matcher::Scratch;
+    use crate::model::HitStatus;
+    use crate::pipeline::Tagger;
+
+    const LEX: &str = r#"
+[lexicon]
+name = "t"
+version = "1"
+language = "english"
+[categories.behavioural.blame]
+entries = ["lazy", "scroung*", "welfare dependency", "personal responsibility", "feckless"]
+[categories.structural.costs]
+entries = ["low pay", { term = "cuts", context = "required" }]
+[categories.context.talk]
+entries = ["poverty", "benefits"]
+"#;
+
+    /// (surface, stance, rule, counted) for every hit in `text`.
+    fn stances(text: &str) -> Vec<(String, &'static str, String, bool)> {
+        let (lex, analyzer) = Lexicon::parse("t", LEX).unwrap();
+        let tagger = Tagger::new(lex, analyzer);
+        let (mut a, mut s) = (Analysis::default(), Scratch::default());
+        tagger.inspect(text, &mut a, &mut s, |_, _, hits| {
+            hits.into_iter()
+                .filter(|h| tagger.lexicon.entries[h.entry as usize].subframe != 2)
+                .map(|h| (h.surface, h.stance.as_str(), h.stance_rule, h.status == HitStatus::Counted))
+                .collect()
+        })
+    }
+
+    fn one(text: &str) -> (&'static str, String) {
+        let v = stances(text);
+        assert_eq!(v.len(), 1, "{text}: {v:?}");
+        (v[0].1, v[0].2.clone())
+    }
+
+    #[test]
+    fn negation_window_and_clause_breaks() {
+        assert_eq!(one("They are not lazy."), ("negated", "negator:not".into()));
+        assert_eq!(one("This isn't about personal responsibility."), ("negated", "negator:isn't".into()));
+        assert_eq!(one("We don’t think they are lazy."), ("negated", "negator:don't".into()));
+        assert_eq!(one("Never were they lazy."), ("negated", "negator:never".into()));
+        // Too far: four words between the negator and the hit.
+        assert_eq!(one("Not one of the many lazy ideas."), ("endorsed", String::new()));
+        // A comma ends the negator's scope; "not only" does not negate.
+        assert_eq!(one("No, they are lazy."), ("endorsed", String::new()));
+        assert_eq!(one("Not only lazy but rude."), ("endorsed", String::new()));
+        // A negator in the previous sentence does not count.
+        assert_eq!(one("It was not. Lazy people."), ("endorsed", String::new()));
+    }
+
+    #[test]
+    fn quotation_marks_of_every_style() {
+        for text in [
+            "The \"scroungers\" story ran again.",
+            "The 'scroungers' story ran again.",
+            "The “scroungers” story ran again.",
+            "The ‘scroungers’ story ran again.",
+            "The «scroungers» story ran again.",
+            "The „scroungers“ story ran again.",
+        ] {
+            assert_eq!(one(text), ("distanced", "quote".into()), "{text}");
+        }
+        // Apostrophes are not quotation marks.
+        assert_eq!(one("The workers' view: they're lazy."), ("endorsed", String::new()));
+        assert_eq!(one("Don’t call it low pay."), ("negated", "negator:don't".into()));
+        // An unbalanced mark opens nothing.
+        assert_eq!(one("He said “they are lazy"), ("endorsed", String::new()));
+        // Quotes do not run across paragraphs.
+        assert_eq!(one("“Unclosed\n\nThey are lazy."), ("endorsed", String::new()));
+    }
+
+    #[test]
+    fn distancing_cues_and_reported_speech() {
+        assert_eq!(one("The so-called scroungers are in work."), ("distanced", "cue:so-called".into()));
+        assert_eq!(one("The myth of welfare dependency persists."), ("distanced", "cue:myth of".into()));
+        assert_eq!(one("What critics call welfare dependency is need."), ("distanced", "cue:what _ call".into()));
+        assert_eq!(one("Critics argue that low pay is a choice."), ("distanced", "reported:argue".into()));
+        assert_eq!(one("The minister claims that they are feckless."), ("distanced", "reported:claims".into()));
+        // First person is the author's own voice; "claims" as a noun is not speech.
+        assert_eq!(one("We argue that low pay causes poverty."), ("endorsed", String::new()));
+        assert_eq!(one("Benefit claims rose as low pay spread."), ("endorsed", String::new()));
+        // A cue belongs to the hit right after it, not to the next one.
+        let v = stances("The so-called scroungers and welfare dependency.");
+        assert_eq!((v[0].1, v[1].1), ("distanced", "endorsed"));
+    }
+
+    #[test]
+    fn context_rules_keep_rejected_hits() {
+        let v = stances("Budget cuts delayed the bypass.");
+        assert_eq!(v, vec![("cuts".to_string(), "endorsed", String::new(), false)]);
+        let v = stances("Cuts to benefits deepened poverty.");
+        assert!(v[0].3, "{v:?}");
+        // Context must be in the same paragraph.
+        let v = stances("Poverty rose.\n\nThe cuts came later.");
+        assert!(!v[0].3, "{v:?}");
+    }
 }

@@ -1,10 +1,14 @@
-//! `framewatch lexicon check FILE...`: validate lexicon files.
+//! `framewatch lexicon check|test|explain|expand|import|export`.
 
-use super::{EXIT_ERROR, EXIT_OK};
+use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::error::{Error, Result};
+use crate::ingest::Corpus;
+use crate::inspect::{self, Explanation};
+use crate::interop;
 use crate::lexicon::Lexicon;
+use crate::pipeline::Tagger;
 use clap::Subcommand;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Subcommand)]
 pub enum LexiconCommand {
@@ -16,17 +20,100 @@ pub enum LexiconCommand {
         /// Lexicon TOML files.
         files: Vec<PathBuf>,
     },
+    /// Run the must_match / must_not_match examples a lexicon carries.
+    ///
+    /// Prints each failure with its tokens, stems, hits and the rules
+    /// involved. Exits 0 when all pass, 1 when any fails, 2 when a lexicon
+    /// is invalid. With no file, tests the built-in lexicon.
+    Test {
+        /// Lexicon TOML files.
+        files: Vec<PathBuf>,
+        /// Also list the examples that pass.
+        #[arg(long, short = 'v')]
+        verbose: bool,
+    },
+    /// Show how a text tokenises, stems and matches: every token, every hit
+    /// with its stance and the rule that set it, and every candidate match
+    /// that was suppressed, and why.
+    Explain {
+        /// The text to explain (or use --file).
+        #[arg(required_unless_present = "file")]
+        text: Option<String>,
+        /// Read the text from a file.
+        #[arg(long, short = 'f', value_name = "FILE", conflicts_with = "text")]
+        file: Option<PathBuf>,
+        /// Lexicon TOML file. Default: the built-in lexicon.
+        #[arg(long, short = 'l', value_name = "FILE")]
+        lexicon: Option<PathBuf>,
+    },
+    /// List, for each wildcard entry, the distinct words it matched in a
+    /// corpus, with counts: an over-broad pattern shows at once.
+    Expand {
+        /// Lexicon TOML file ("-" for the built-in lexicon).
+        lexicon: PathBuf,
+        /// Files and folders to read, as for `framewatch run`.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Show at most this many forms per entry.
+        #[arg(long, default_value = "20")]
+        top: usize,
+    },
+    /// Convert a quanteda YAML dictionary or a LIWC .dic file to lexicon TOML.
+    Import {
+        /// The dictionary file (.yml/.yaml or .dic).
+        file: PathBuf,
+        /// Input format; default: from the file extension.
+        #[arg(long, value_parser = ["yaml", "liwc"])]
+        from: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Write a lexicon as quanteda-style YAML.
+    Export {
+        /// Lexicon TOML file. Default: the built-in lexicon.
+        file: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_parser = ["yaml"], default_value = "yaml")]
+        to: String,
+        /// Write here instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn targets(files: Vec<PathBuf>) -> Vec<Option<PathBuf>> {
+    if files.is_empty() { vec![None] } else { files.into_iter().map(Some).collect() }
+}
+
+fn shown(t: &Option<PathBuf>) -> String {
+    t.as_ref().map_or_else(|| "built-in lexicon".to_string(), |p| p.display().to_string())
+}
+
+fn load_tagger(path: Option<&Path>) -> Result<Tagger> {
+    let path = path.filter(|p| p.as_os_str() != "-");
+    let (lexicon, analyzer) = Lexicon::load(path)?;
+    Ok(Tagger::new(lexicon, analyzer))
+}
+
+fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
+    match out {
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+        Some(p) => std::fs::write(p, text).map_err(|e| Error::output(p, e)),
+    }
 }
 
 pub fn run(cmd: LexiconCommand) -> Result<u8> {
     match cmd {
         LexiconCommand::Check { files } => {
-            let targets: Vec<Option<PathBuf>> = if files.is_empty() { vec![None] } else { files.into_iter().map(Some).collect() };
             let mut code = EXIT_OK;
-            for t in targets {
+            for t in targets(files) {
                 match Lexicon::load(t.as_deref()) {
                     Ok((lex, _)) => println!(
-                        "{}: ok: {} {} ({}), {} categories, {} sub-frames, {} entries, sha256 {}",
+                        "{}: ok: {} {} ({}), {} categories, {} sub-frames, {} entries, {} examples, sha256 {}",
                         lex.origin,
                         lex.name,
                         lex.version,
@@ -34,14 +121,14 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
                         lex.categories.len(),
                         lex.subframes.len(),
                         lex.entries.len(),
+                        lex.examples.len(),
                         lex.sha256
                     ),
                     Err(Error::Lexicon { problems }) => {
                         for p in &problems {
                             eprintln!("{p}");
                         }
-                        let shown = t.map_or_else(|| "built-in lexicon".to_string(), |p| p.display().to_string());
-                        eprintln!("{shown}: {} problem{}", problems.len(), if problems.len() == 1 { "" } else { "s" });
+                        eprintln!("{}: {} problem{}", shown(&t), problems.len(), if problems.len() == 1 { "" } else { "s" });
                         code = EXIT_ERROR;
                     }
                     Err(e) => {
@@ -52,5 +139,187 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
             }
             Ok(code)
         }
+        LexiconCommand::Test { files, verbose } => {
+            let mut code = EXIT_OK;
+            for t in targets(files) {
+                let tagger = match load_tagger(t.as_deref()) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        super::report(&e);
+                        code = EXIT_ERROR;
+                        continue;
+                    }
+                };
+                let results = inspect::run_examples(&tagger);
+                let failed = results.iter().filter(|r| !r.passed).count();
+                for r in &results {
+                    if r.passed && !verbose {
+                        continue;
+                    }
+                    let verdict = if r.passed { "ok" } else { "FAILED" };
+                    println!("{}:{}: {verdict}: {:?}", tagger.lexicon.origin, r.example.line, r.example.text);
+                    if !r.passed {
+                        println!("  expected {}", r.expected);
+                        print_explanation(&tagger, &r.explanation, "  ");
+                    }
+                }
+                println!(
+                    "{}: {} examples, {} passed, {} failed",
+                    tagger.lexicon.origin,
+                    results.len(),
+                    results.len() - failed,
+                    failed
+                );
+                if failed > 0 && code == EXIT_OK {
+                    code = EXIT_FAILED;
+                }
+            }
+            Ok(code)
+        }
+        LexiconCommand::Explain { text, file, lexicon } => {
+            let tagger = load_tagger(lexicon.as_deref())?;
+            let text = match (text, file) {
+                (Some(t), _) => t,
+                (None, Some(f)) => std::fs::read_to_string(&f).map_err(|e| Error::usage(format!("{}: cannot read: {e}", f.display()), None))?,
+                (None, None) => unreachable!("clap requires text or --file"),
+            };
+            let ex = inspect::explain(&tagger, &text);
+            print_explanation(&tagger, &ex, "");
+            Ok(EXIT_OK)
+        }
+        LexiconCommand::Expand { lexicon, inputs, top } => {
+            let tagger = load_tagger(Some(&lexicon))?;
+            let corpus = Corpus::discover(&inputs)?;
+            for s in &corpus.skipped {
+                eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
+            }
+            let (forms, failed) = inspect::expand(&tagger, &corpus.docs);
+            for (path, why) in failed {
+                eprintln!("{path}: skipped: {why}");
+            }
+            if forms.is_empty() {
+                println!("{}: no wildcard entries", tagger.lexicon.origin);
+            }
+            for (entry, list) in forms {
+                let e = &tagger.lexicon.entries[entry as usize];
+                let total: u64 = list.iter().map(|x| x.1).sum();
+                println!(
+                    "{} ({}, line {}): {} hits, {} distinct forms",
+                    e.text,
+                    tagger.lexicon.subframe_path(e.subframe),
+                    e.line,
+                    total,
+                    list.len()
+                );
+                for (form, n) in list.iter().take(top) {
+                    println!("  {n:>7}  {form}");
+                }
+                if list.len() > top {
+                    println!("  ... {} more", list.len() - top);
+                }
+            }
+            Ok(EXIT_OK)
+        }
+        LexiconCommand::Import { file, from, out } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| Error::usage(format!("{}: cannot read: {e}", file.display()), None))?;
+            let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let format = match from.as_deref() {
+                Some(f) => f.to_string(),
+                None if ext == "yml" || ext == "yaml" => "yaml".into(),
+                None if ext == "dic" => "liwc".into(),
+                None => {
+                    return Err(Error::usage(
+                        format!("{}: cannot tell the format from the extension", file.display()),
+                        Some("give --from yaml or --from liwc".into()),
+                    ));
+                }
+            };
+            let path = file.display().to_string();
+            let imported = if format == "yaml" { interop::import_yaml(&path, &text)? } else { interop::import_liwc(&path, &text)? };
+            for n in &imported.notes {
+                eprintln!("{n}");
+            }
+            let name = interop::sanitize(&file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+            let toml = interop::to_toml(&imported, &name, &path, if format == "yaml" { "quanteda YAML" } else { "LIWC .dic" });
+            // Say what is left to do before the lexicon can be used.
+            if let Err(Error::Lexicon { problems }) = Lexicon::parse(out.as_ref().map_or("<imported>".into(), |p| p.display().to_string()).as_str(), &toml) {
+                eprintln!("framewatch: the imported lexicon needs editing before use:");
+                for p in problems {
+                    eprintln!("{p}");
+                }
+            }
+            write_out(out.as_deref(), &toml)?;
+            let entries: usize = imported.groups.iter().map(|g| g.2.len()).sum();
+            eprintln!("framewatch: imported {entries} entries in {} groups from {path}", imported.groups.len());
+            Ok(EXIT_OK)
+        }
+        LexiconCommand::Export { file, to: _, out } => {
+            let (lexicon, _) = Lexicon::load(file.as_deref())?;
+            write_out(out.as_deref(), &interop::to_yaml(&lexicon))?;
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn print_explanation(tagger: &Tagger, ex: &Explanation, indent: &str) {
+    let lex = &tagger.lexicon;
+    println!("{indent}tokens (word, sentence, paragraph, normalised -> stem):");
+    let mut line = String::new();
+    for t in &ex.tokens {
+        let piece = match (&t.word, &t.stem) {
+            (Some(w), Some(stem)) => format!("{w}:{}{}", t.norm, if *stem != t.norm { format!("->{stem}") } else { String::new() }),
+            _ => t.norm.clone(),
+        };
+        let piece = format!("[s{} p{}] {piece}", t.sentence, t.paragraph);
+        if line.len() + piece.len() > 96 && !line.is_empty() {
+            println!("{indent}  {line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push_str("  ");
+        }
+        line.push_str(&piece);
+    }
+    if !line.is_empty() {
+        println!("{indent}  {line}");
+    }
+    if ex.hits.is_empty() {
+        println!("{indent}hits: none");
+    } else {
+        println!("{indent}hits:");
+    }
+    for h in &ex.hits {
+        let e = &lex.entries[h.entry as usize];
+        let rule = if h.stance_rule.is_empty() { String::new() } else { format!(" by {}", h.stance_rule) };
+        let status = if h.status == crate::model::HitStatus::Counted {
+            String::new()
+        } else {
+            format!("; not counted: {} (needs a {} term within {} words in the paragraph)", h.status.as_str(), lex.context_category.map_or("context", |c| lex.categories[c].name.as_str()), lex.context_window)
+        };
+        println!(
+            "{indent}  {:?} words {}..{} sentence {}: {} \"{}\" (line {}, {}){rule}: {}{status}",
+            h.surface,
+            h.word_start,
+            h.word_end,
+            h.sentence,
+            lex.subframe_path(e.subframe),
+            e.text,
+            e.line,
+            tagger.matcher.match_kind(h.entry).as_str(),
+            h.stance.as_str()
+        );
+    }
+    for s in &ex.suppressed {
+        let e = &lex.entries[s.entry as usize];
+        println!(
+            "{indent}  suppressed {:?} words {}..{}: {} \"{}\" (line {}): {}",
+            s.surface,
+            s.word_start,
+            s.word_end,
+            lex.subframe_path(e.subframe),
+            e.text,
+            e.line,
+            s.reason
+        );
     }
 }

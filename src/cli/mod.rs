@@ -1,8 +1,9 @@
 //! The command line: the only module that knows clap, prints, or decides
 //! exit codes. Flags are parsed here and settled into library calls.
 //!
-//! Exit codes: 0 success; 2 usage, lexicon or fatal error; 3 `--strict`
-//! and at least one document was skipped. (1 is reserved for thresholds.)
+//! Exit codes: 0 success; 1 a check failed (`lexicon test`); 2 usage,
+//! lexicon or fatal error; 3 `--strict` and at least one document was
+//! skipped.
 
 mod lexicon_cmd;
 mod run_cmd;
@@ -12,6 +13,8 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub const EXIT_OK: u8 = 0;
+/// A check ran and failed: a lexicon example (and, later, thresholds).
+pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 pub const EXIT_STRICT: u8 = 3;
 
