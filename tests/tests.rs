@@ -204,3 +204,72 @@ fn folder_without_sidecar_dates_from_file_names_and_skips_duplicate_ids() {
     assert!(docs.contains("\na,dupes/a.md,,,,undated,"), "{docs}");
     assert!(docs.contains("\nnews_2019-05-02,dupes/news_2019-05-02.txt,2019-05-02,day,filename,2019-05,2019-05-01,"), "{docs}");
 }
+
+#[test]
+fn lexicon_test_runs_examples_and_fails_loudly() {
+    let r = framewatch(&fixtures(), &["lexicon", "test"]).ok();
+    assert!(r.stdout.contains("examples,") && r.stdout.contains(" 0 failed"), "{}", r.stdout);
+    let tmp = tempdir();
+    let lex = tmp.path().join("l.toml");
+    std::fs::write(
+        &lex,
+        "[lexicon]\nname = \"l\"\nversion = \"1\"\nlanguage = \"english\"\n[categories.behavioural.blame]\nentries = [\"lazy\"]\nmust_match = [\"They are lazy.\", { text = \"They are not lazy.\", stance = \"distanced\" }]\nmust_not_match = [\"Lazy Sunday.\"]\n[categories.structural.pay]\nentries = [\"low pay\"]\n",
+    )
+    .unwrap();
+    let r = framewatch(tmp.path(), &["lexicon", "test", "l.toml"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("l.toml:7: FAILED: \"They are not lazy.\""), "{}", r.stdout);
+    assert!(r.stdout.contains("expected a counted distanced hit in behavioural.blame"), "{}", r.stdout);
+    assert!(r.stdout.contains("by negator:not: negated"), "{}", r.stdout);
+    assert!(r.stdout.contains("l.toml:8: FAILED: \"Lazy Sunday.\""), "{}", r.stdout);
+    assert!(r.stdout.contains("l.toml: 3 examples, 1 passed, 2 failed"), "{}", r.stdout);
+}
+
+#[test]
+fn lexicon_explain_shows_tokens_hits_and_suppressed() {
+    let r = framewatch(&fixtures(), &["lexicon", "explain", "The so-called \"scroungers\" and welfare dependency.\n\nBudget cuts."]).ok();
+    assert!(r.stdout.contains("3:scroungers->scrounger"), "{}", r.stdout);
+    assert!(r.stdout.contains("\"scroungers\" words 3..4 sentence 0: behavioural.individual_blame \"scroung*\""), "{}", r.stdout);
+    assert!(r.stdout.contains("by quote: distanced"), "{}", r.stdout);
+    assert!(r.stdout.contains("suppressed \"welfare\" words 5..6: context.poverty_welfare \"welfare\""), "{}", r.stdout);
+    assert!(r.stdout.contains("nested inside \"welfare dependency\""), "{}", r.stdout);
+    assert!(r.stdout.contains("not counted: no-context"), "{}", r.stdout);
+    let tmp = tempdir();
+    std::fs::write(tmp.path().join("t.txt"), "Not lazy.").unwrap();
+    let r = framewatch(tmp.path(), &["lexicon", "explain", "--file", "t.txt"]).ok();
+    assert!(r.stdout.contains("by negator:not: negated"), "{}", r.stdout);
+}
+
+#[test]
+fn lexicon_expand_lists_wildcard_forms() {
+    let tmp = tempdir();
+    std::fs::write(tmp.path().join("a.txt"), "Scroungers and a scrounger. Scrounging again; scroungers.").unwrap();
+    let r = framewatch(tmp.path(), &["lexicon", "expand", "-", "a.txt"]).ok();
+    assert!(r.stdout.contains("scroung* (behavioural.individual_blame, line "), "{}", r.stdout);
+    assert!(r.stdout.contains(": 4 hits, 3 distinct forms"), "{}", r.stdout);
+    assert!(r.stdout.contains("        2  scroungers\n"), "{}", r.stdout);
+}
+
+#[test]
+fn lexicon_import_and_export_round_trip() {
+    let tmp = tempdir();
+    let out = tmp.path().join("framing.toml");
+    let r = framewatch(&fixtures(), &["lexicon", "import", "dicts/framing.yml", "-o", out.to_str().unwrap()]).ok();
+    assert!(r.stderr.contains("imported 6 entries in 3 groups"), "{}", r.stderr);
+    let toml = read(&out);
+    assert!(toml.contains("[categories.behavioural.blame]\nentries = [\n  \"=lazy\",\n  \"scroung*\",\n  \"=work shy\",\n]"), "{toml}");
+    assert!(toml.contains("[categories.structural.terms]"), "{toml}");
+    framewatch(tmp.path(), &["lexicon", "check", "framing.toml"]).ok();
+    let r = framewatch(tmp.path(), &["lexicon", "export", "framing.toml"]).ok();
+    assert!(r.stdout.contains("behavioural:\n  blame:\n    - \"lazy\"\n    - \"scroung*\"\n    - \"work shy\"\n"), "{}", r.stdout);
+
+    let r = framewatch(&fixtures(), &["lexicon", "import", "dicts/framing.dic"]).ok();
+    assert!(r.stderr.contains("dicts/framing.dic:6: \"lazy\" is in behavioural, blame; kept in \"behavioural\" only"), "{}", r.stderr);
+    assert!(r.stdout.contains("[categories.structural.terms]\nentries = [\n  \"=low pay\",\n  \"=austerity\",\n]"), "{}", r.stdout);
+
+    for (file, msg) in [("dicts/bad.yml", "dicts/bad.yml:4: value \"b?d\""), ("dicts/bad.dic", "dicts/bad.dic:4: category 9 is not declared")] {
+        let r = framewatch(&fixtures(), &["lexicon", "import", file]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(msg), "{}", r.stderr);
+    }
+}
