@@ -19,24 +19,33 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
     // Open marks: (the opening mark, byte offset after it).
     let mut open: Vec<(char, usize)> = Vec::new();
     let mut paragraph = 0u32;
-    let mut token = 0usize;
-    let mut prev: Option<char> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        // Track paragraphs through the tokens: a new paragraph drops open marks.
-        while token < a.tokens.len() && (a.tokens[token].end as usize) <= i {
-            token += 1;
+    let bytes = text.as_bytes();
+    // Only quotation-mark characters are visited: '"', '\'', and the
+    // multi-byte marks, which start with 0xC2 («, »), 0xE2 (‘ ’ “ ” „ ‚ ‹ ›)
+    // or 0xE3 (「 」 『 』).
+    for (i, &byte) in bytes.iter().enumerate() {
+        if !matches!(byte, b'"' | b'\'' | 0xC2 | 0xE2 | 0xE3) {
+            continue;
         }
-        if let Some(t) = a.tokens.get(token) {
-            if t.paragraph != paragraph && (t.start as usize) <= i {
-                paragraph = t.paragraph;
+        let Some(c) = text[i..].chars().next() else { continue };
+        if !is_quote(c) {
+            continue;
+        }
+        // A new paragraph drops open marks.
+        let t = a.tokens.partition_point(|t| t.end as usize <= i);
+        if let Some(tok) = a.tokens.get(t) {
+            if tok.paragraph != paragraph {
+                paragraph = tok.paragraph;
                 open.clear();
             }
         }
-        let next = chars.peek().map(|&(_, n)| n);
+        let prev = text[..i].chars().next_back();
         let after = i + c.len_utf8();
-        let space_before = prev.is_none_or(|p| p.is_whitespace() || "([{-\u{2013}\u{2014}/".contains(p));
-        let space_after = next.is_none_or(|n| n.is_whitespace() || ".,;:!?)]}-\u{2013}\u{2014}\u{2026}".contains(n) || is_quote(n));
+        let next = text[after..].chars().next();
+        let space_before = prev.is_none_or(|p| p.is_whitespace() || matches!(p, '(' | '[' | '{' | '-' | '/' | '\u{2013}' | '\u{2014}'));
+        let space_after = next.is_none_or(|n| {
+            n.is_whitespace() || matches!(n, '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}' | '-' | '\u{2013}' | '\u{2014}' | '\u{2026}') || is_quote(n)
+        });
         let letter = |x: Option<char>| x.is_some_and(char::is_alphanumeric);
         let closes = |openers: &[char], open: &[(char, usize)]| open.iter().any(|(o, _)| openers.contains(o));
         match c {
@@ -67,14 +76,17 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
             }
             _ => {}
         }
-        prev = Some(c);
     }
     regions.sort_unstable();
     regions
 }
 
 fn is_quote(c: char) -> bool {
-    matches!(c, '"' | '\'' | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{00AB}' | '\u{00BB}')
+    matches!(
+        c,
+        '"' | '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}'
+            | '\u{2039}' | '\u{203A}' | '\u{300C}' | '\u{300D}' | '\u{300E}' | '\u{300F}'
+    )
 }
 
 fn close_mark(open: &mut Vec<(char, usize)>, regions: &mut Vec<(u32, u32)>, openers: &[char], at: usize) {
@@ -115,6 +127,10 @@ impl Annotator<'_> {
         };
         let mut prev_end: Option<(u32, u32)> = None; // (sentence, word end) of the previous hit
         for h in hits.iter_mut() {
+            let entry = &self.lexicon.entries[h.entry as usize];
+            if Some(self.lexicon.subframes[entry.subframe].category) == self.lexicon.context_category {
+                continue; // context terms mark a topic, not a framing: no stance
+            }
             let floor = match prev_end {
                 Some((s, e)) if s == h.sentence => e as usize,
                 _ => 0,
@@ -123,7 +139,6 @@ impl Annotator<'_> {
             let (stance, rule) = self.stance_of(text, a, words, rules, &quotes, floor, h);
             h.stance = stance;
             h.stance_rule = rule;
-            let entry = &self.lexicon.entries[h.entry as usize];
             if entry.context_required && !self.has_context(a, words, &context, h) {
                 h.status = HitStatus::NoContext;
             }
@@ -150,18 +165,23 @@ impl Annotator<'_> {
         let ws = h.word_start as usize;
         let tok = |w: usize| &a.tokens[words[w] as usize];
         let same_sentence = |w: usize| tok(w).sentence == h.sentence;
-        let stem = |w: usize| self.analyzer.stem(a.norm_of(tok(w))).into_owned();
         let norm = |w: usize| a.norm_of(tok(w));
+        let stem = |w: usize| self.analyzer.stem(norm(w)).into_owned();
+        // Stems of the words a cue may cover, computed once.
+        let max_cue = rules.cues.iter().map(|c| c.pattern.len()).max().unwrap_or(0);
+        let lo = ws.saturating_sub(rules.cue_window + max_cue).max(floor);
+        let stems: Vec<String> = (lo..ws).map(stem).collect();
+        let stem_at = |w: usize| stems[w - lo].as_str();
         // Distancing cues ending at most cue_window words before the hit.
         for gap in 0..=rules.cue_window {
             let Some(end) = ws.checked_sub(gap) else { break };
             for cue in &rules.cues {
                 let len = cue.pattern.len();
                 let Some(start) = end.checked_sub(len) else { continue };
-                if start < floor || !(start..end).all(same_sentence) {
+                if start < lo || !(start..end).all(same_sentence) {
                     continue;
                 }
-                let matched = cue.pattern.iter().enumerate().all(|(k, p)| p.as_ref().is_none_or(|s| *s == stem(start + k)));
+                let matched = cue.pattern.iter().enumerate().all(|(k, p)| p.as_ref().is_none_or(|s| s == stem_at(start + k)));
                 if matched {
                     return (Stance::Distanced, format!("cue:{}", cue.text));
                 }
@@ -173,7 +193,11 @@ impl Annotator<'_> {
             w -= 1;
         }
         for v in w..ws {
-            if !rules.reporting_verbs.contains(&stem(v)) {
+            // A stem is a prefix of its word but for its last letter ("deny"
+            // → "deni"): test that cheaply before stemming.
+            let n = norm(v);
+            let could_be = |r: &String| r.char_indices().last().is_some_and(|(i, _)| n.starts_with(&r[..i]));
+            if !rules.reporting_verbs.iter().any(could_be) || !rules.reporting_verbs.contains(&stem(v)) {
                 continue;
             }
             let that = (v + 1..(v + 3).min(ws)).any(|k| norm(k) == "that");
