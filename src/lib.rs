@@ -11,6 +11,7 @@ pub mod error;
 pub mod ingest;
 pub mod inspect;
 pub mod interop;
+pub mod kwic;
 pub mod lexicon;
 pub mod matcher;
 pub mod model;

@@ -273,3 +273,67 @@ fn lexicon_import_and_export_round_trip() {
         assert!(r.stderr.contains(msg), "{}", r.stderr);
     }
 }
+
+#[test]
+fn kwic_aligns_filters_samples_and_writes_files() {
+    let dir = fixtures().join("kwic");
+    let r = framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "-w", "3", "--width", "12", "--color", "never"]).ok();
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", r.stdout);
+    // Every match starts at the same display column, multi-byte context or not.
+    let starts: Vec<usize> = lines
+        .iter()
+        .map(|l| {
+            let keyword = if l.ends_with("labour]") { "ow pay" } else { "scroungers" };
+            unicode_width(&l[..l.find(keyword).unwrap()]) - usize::from(keyword == "ow pay")
+        })
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{starts:?}\n{}", r.stdout);
+    assert!(r.stdout.contains("2019-01-02_a:1:21   was full of scroungers , they said…  [behavioural.blame]"), "{}", r.stdout);
+    assert!(r.stdout.contains("2021-05-06_b:1:21  … the 日本語 scroungers of legend  [behavioural.blame]"), "{}", r.stdout);
+    assert!(r.stdout.contains("2019-01-02_a:3:15  …e so-called scroungers again; low …  [behavioural.blame distanced]"), "{}", r.stdout);
+
+    let r = framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "--stance", "distanced", "--format", "jsonl"]).ok();
+    let rows: Vec<serde_json::Value> = r.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["stance_rule"], "cue:so-called");
+    assert_eq!(rows[0]["date"], "2019-01-02");
+    assert_eq!(rows[0]["byte_start"], 59); // "é" is two bytes
+
+    let r = framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "--period", "2021", "-c", "structural", "--format", "csv"]).ok();
+    assert_eq!(r.stdout.lines().count(), 2, "{}", r.stdout);
+    assert!(r.stdout.lines().nth(1).unwrap().starts_with("2021-05-06_b,./2021-05-06_b.txt,2021-05-06,2021,,structural,labour,low pay,endorsed,,counted,\"\",Low pay,and the 日本語 scroungers"), "{}", r.stdout);
+
+    let a = framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "--sample", "2", "--seed", "9", "--format", "csv"]).ok().stdout;
+    let b = framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "--sample", "2", "--seed", "9", "--format", "csv"]).ok().stdout;
+    assert_eq!(a, b);
+    assert_eq!(a.lines().count(), 3);
+
+    let tmp = tempdir();
+    let out = tmp.path().join("k.parquet");
+    framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "--format", "parquet", "-o", out.to_str().unwrap()]).ok();
+    assert!(std::fs::read(&out).unwrap().starts_with(b"PAR1"));
+    let r = framewatch(&dir, &["kwic", ".", "--where", "party=x"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--where \"party=x\": no such metadata field \"party\""), "{}", r.stderr);
+}
+
+#[test]
+fn kwic_from_a_run_checks_the_lexicon_hash() {
+    let tmp = tempdir();
+    let lex = tmp.path().join("l.toml");
+    std::fs::copy(fixtures().join("lexicons/mini.toml"), &lex).unwrap();
+    let run = tmp.path().join("run");
+    let corpus = fixtures().join("mini");
+    framewatch(tmp.path(), &["run", corpus.to_str().unwrap(), "-l", "l.toml", "-o", run.to_str().unwrap(), "-q"]).ok();
+    let r = framewatch(tmp.path(), &["kwic", "--run", "run", "-c", "behavioural", "--format", "csv"]).ok();
+    assert_eq!(r.stdout.lines().count(), 1 + 6, "{}", r.stdout);
+    std::fs::write(&lex, read(&lex).replace("\"austerity\", ", "")).unwrap();
+    let r = framewatch(tmp.path(), &["kwic", "--run", "run"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("has changed since the run"), "{}", r.stderr);
+}
+
+fn unicode_width(s: &str) -> usize {
+    s.chars().map(|c| if ('\u{3040}'..='\u{9fff}').contains(&c) { 2 } else { 1 }).sum()
+}

@@ -5,10 +5,13 @@
 //! lexicon or fatal error; 3 `--strict` and at least one document was
 //! skipped.
 
+mod kwic_cmd;
 mod lexicon_cmd;
 mod run_cmd;
 
+use crate::aggregate::Period;
 use crate::error::Error;
+use crate::output::Format;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -36,9 +39,32 @@ pub struct Cli {
 pub enum Command {
     /// Tag a corpus and write documents, hits, trends and skipped tables.
     Run(run_cmd::Args),
+    /// Concordance lines: each hit with its context, filtered and sorted.
+    Kwic(kwic_cmd::Args),
     /// Work with lexicon files.
     #[command(subcommand)]
     Lexicon(lexicon_cmd::LexiconCommand),
+}
+
+// The library's enums stay free of clap; the CLI teaches clap their names.
+impl clap::ValueEnum for Period {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Period::Day, Period::Week, Period::Month, Period::Quarter, Period::Year, Period::Decade]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Parquet, Format::Csv]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.ext()))
+    }
 }
 
 /// Print an error with its hint, the one way errors reach the user.
@@ -60,6 +86,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run_cmd::run(args),
+        Command::Kwic(args) => kwic_cmd::run(args),
         Command::Lexicon(cmd) => lexicon_cmd::run(cmd),
     };
     match result {

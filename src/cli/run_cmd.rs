@@ -10,27 +10,6 @@ use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
 use crate::score;
 use std::path::PathBuf;
 
-// The library's enums stay free of clap; the CLI teaches clap their names.
-impl clap::ValueEnum for Period {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[Period::Day, Period::Week, Period::Month, Period::Quarter, Period::Year, Period::Decade]
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(self.as_str()))
-    }
-}
-
-impl clap::ValueEnum for Format {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[Format::Parquet, Format::Csv]
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(self.ext()))
-    }
-}
-
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files and folders to read (.txt, .md; a folder with a metadata.csv

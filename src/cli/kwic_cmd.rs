@@ -1,0 +1,302 @@
+//! `framewatch kwic`: concordance lines for any category, sub-frame,
+//! entry, stance, period or metadata value.
+
+use super::EXIT_OK;
+use crate::aggregate::Period;
+use crate::error::{Error, Result};
+use crate::ingest::{Corpus, DEMO_NAME};
+use crate::kwic::{self, Filter, Line, SortKey};
+use crate::lexicon::Lexicon;
+use crate::model::Stance;
+use crate::output::{self, KwicFormat};
+use crate::pipeline::Tagger;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SortArg {
+    Position,
+    Date,
+    Source,
+    Right,
+    Left,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum KwicFormatArg {
+    Text,
+    Csv,
+    Jsonl,
+    Parquet,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files and folders to read, as for `framewatch run`. None: the inputs
+    /// of --run, else the bundled demo corpus.
+    pub inputs: Vec<PathBuf>,
+    /// Take inputs and lexicon from this run's manifest.json (the lexicon
+    /// must still have the sha256 the run recorded).
+    #[arg(long, value_name = "RUN_DIR")]
+    pub run: Option<PathBuf>,
+    /// Lexicon TOML file. Default: the run's lexicon, else the built-in one.
+    #[arg(long, short = 'l', value_name = "FILE")]
+    pub lexicon: Option<PathBuf>,
+    /// Only these categories (repeatable).
+    #[arg(long, short = 'c')]
+    pub category: Vec<String>,
+    /// Only these sub-frames, as `name` or `category.name` (repeatable).
+    #[arg(long, short = 's')]
+    pub subframe: Vec<String>,
+    /// Only these entries, as written in the lexicon (repeatable).
+    #[arg(long, short = 'e')]
+    pub entry: Vec<String>,
+    /// Only these stances: endorsed, negated, distanced (repeatable).
+    #[arg(long, value_parser = ["endorsed", "negated", "distanced"])]
+    pub stance: Vec<String>,
+    /// Only these periods, labelled as by --by (e.g. 2012, 2010s, 2012-Q3).
+    #[arg(long)]
+    pub period: Vec<String>,
+    /// Period unit for --period.
+    #[arg(long, value_enum, default_value = "year")]
+    pub by: Period,
+    /// Only documents whose metadata FIELD equals VALUE (repeatable).
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub filters: Vec<String>,
+    /// Also show hits a context rule rejected.
+    #[arg(long)]
+    pub rejected: bool,
+    /// Words of context either side.
+    #[arg(long, short = 'w', default_value = "8")]
+    pub window: usize,
+    /// Order of the lines.
+    #[arg(long, value_enum, default_value = "position")]
+    pub sort: SortArg,
+    /// Keep a random sample of N lines (reproducible with --seed).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// Seed for --sample.
+    #[arg(long, default_value = "1")]
+    pub seed: u64,
+    /// Output format; text is aligned for reading.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: KwicFormatArg,
+    /// Write to this file (required for parquet).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Colour the match in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+    /// Display width of each context column in text output.
+    #[arg(long, default_value = "40")]
+    pub width: usize,
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    let mut inputs = args.inputs.clone();
+    let mut lexicon_path = args.lexicon.clone();
+    let mut expected_sha = None;
+    if let Some(run) = &args.run {
+        let path = run.join("manifest.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), Some("give the folder a `framewatch run` wrote".into())))?;
+        let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::usage(format!("{}: not a framewatch manifest: {e}", path.display()), None))?;
+        if inputs.is_empty() {
+            let listed: Vec<String> = m["options"]["inputs"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
+            inputs = listed.iter().filter(|i| *i != DEMO_NAME).map(PathBuf::from).collect();
+        }
+        if lexicon_path.is_none() {
+            let origin = m["lexicon"]["origin"].as_str().unwrap_or_default();
+            if !origin.starts_with("builtin:") {
+                lexicon_path = Some(PathBuf::from(origin));
+            }
+            expected_sha = m["lexicon"]["sha256"].as_str().map(String::from);
+        }
+    }
+    let (lexicon, analyzer) = Lexicon::load(lexicon_path.as_deref())?;
+    if let Some(sha) = expected_sha {
+        if sha != lexicon.sha256 {
+            return Err(Error::usage(
+                format!("lexicon {} has changed since the run (sha256 {} in the manifest, {} now)", lexicon.origin, &sha[..12.min(sha.len())], &lexicon.sha256[..12]),
+                Some("re-run `framewatch run`, or pass --lexicon to use the current file".into()),
+            ));
+        }
+    }
+    let corpus = if inputs.is_empty() { Corpus::demo()? } else { Corpus::discover(&inputs)? };
+    let mut fields = Vec::new();
+    for f in &args.filters {
+        let Some((k, v)) = f.split_once('=') else {
+            return Err(Error::usage(format!("--where \"{f}\": expected FIELD=VALUE"), None));
+        };
+        if !(corpus.has_field(k) || k == "path") {
+            let known: Vec<String> = corpus.field_names().into_iter().collect();
+            return Err(Error::usage(format!("--where \"{f}\": no such metadata field \"{k}\""), Some(format!("available: doc_id, path, {}", known.join(", ")))));
+        }
+        fields.push((k.to_string(), v.to_string()));
+    }
+    for c in &args.category {
+        if lexicon.category_index(c).is_none() {
+            let names: Vec<&str> = lexicon.categories.iter().map(|c| c.name.as_str()).collect();
+            return Err(Error::usage(format!("--category \"{c}\": not in lexicon {}", lexicon.name), Some(format!("categories: {}", names.join(", ")))));
+        }
+    }
+    let filter = Filter {
+        categories: args.category.clone(),
+        subframes: args.subframe.clone(),
+        entries: args.entry.clone(),
+        stances: args.stance.iter().filter_map(|s| Stance::parse(s)).collect(),
+        periods: args.period.clone(),
+        fields,
+        include_rejected: args.rejected,
+        include_context: false,
+    };
+    let tagger = Tagger::new(lexicon, analyzer);
+    for s in &corpus.skipped {
+        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
+    }
+    let (mut lines, skipped) = kwic::lines(&tagger, &corpus.docs, &corpus.extra_fields, args.by, &filter, args.window);
+    for s in &skipped {
+        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
+    }
+    let total = lines.len();
+    if let Some(n) = args.sample {
+        lines = kwic::sample(lines, n, args.seed);
+    }
+    kwic::sort(
+        &mut lines,
+        match args.sort {
+            SortArg::Position => SortKey::Position,
+            SortArg::Date => SortKey::Date,
+            SortArg::Source => SortKey::Source,
+            SortArg::Right => SortKey::Right,
+            SortArg::Left => SortKey::Left,
+        },
+    );
+    let file_format = match args.format {
+        KwicFormatArg::Text => None,
+        KwicFormatArg::Csv => Some(KwicFormat::Csv),
+        KwicFormatArg::Jsonl => Some(KwicFormat::Jsonl),
+        KwicFormatArg::Parquet => Some(KwicFormat::Parquet),
+    };
+    match (file_format, &args.out) {
+        (Some(f), Some(out)) => output::write_kwic(&lines, out, f)?,
+        (Some(KwicFormat::Parquet), None) => return Err(Error::usage("--format parquet needs --out FILE", None)),
+        (Some(f), None) => {
+            let tmp = std::env::temp_dir().join(format!("framewatch-kwic-{}.tmp", std::process::id()));
+            output::write_kwic(&lines, &tmp, f)?;
+            let bytes = std::fs::read(&tmp).map_err(|e| Error::output(&tmp, e))?;
+            let _ = std::fs::remove_file(&tmp);
+            std::io::stdout().write_all(&bytes).map_err(|e| Error::output("stdout", e))?;
+        }
+        (None, out) => {
+            let color = match args.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => out.is_none() && std::io::stdout().is_terminal(),
+            };
+            let text = format_lines(&lines, args.width, color);
+            match out {
+                Some(p) => std::fs::write(p, text).map_err(|e| Error::output(p, e))?,
+                None => print!("{text}"),
+            }
+        }
+    }
+    eprintln!("framewatch: {} of {total} concordance lines", lines.len());
+    Ok(EXIT_OK)
+}
+
+/// Keep the last `width` display columns of `s`, marking a cut with "…".
+fn tail_to_width(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return format!("{}{s}", " ".repeat(width - s.width()));
+    }
+    let mut out: Vec<char> = Vec::new();
+    let mut w = 1; // the ellipsis
+    for c in s.chars().rev() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > width {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    out.reverse();
+    format!("{}…{}", " ".repeat(width - w), out.into_iter().collect::<String>())
+}
+
+/// Keep the first `width` display columns of `s`.
+fn head_to_width(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 1;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > width {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    out + "…"
+}
+
+fn location(l: &Line) -> String {
+    format!("{}:{}:{}", l.doc_id, l.line, l.column)
+}
+
+/// Aligned lines: `doc:line:col  left MATCH right  [category.subframe stance]`,
+/// the location column padded to the widest.
+pub fn format_lines(lines: &[Line], width: usize, color: bool) -> String {
+    let pad = lines.iter().map(|l| location(l).width()).max().unwrap_or(0);
+    lines.iter().map(|l| format_line(l, pad, width, color) + "\n").collect()
+}
+
+fn format_line(l: &Line, pad: usize, width: usize, color: bool) -> String {
+    let keyword = if color {
+        let code = match (l.category.as_str(), l.stance) {
+            (_, Stance::Negated | Stance::Distanced) => "2;4",
+            ("behavioural", _) => "1;38;5;208",
+            ("structural", _) => "1;38;5;33",
+            _ => "1",
+        };
+        format!("\x1b[{code}m{}\x1b[0m", l.keyword)
+    } else {
+        l.keyword.clone()
+    };
+    let stance = if l.stance == Stance::Endorsed { String::new() } else { format!(" {}", l.stance.as_str()) };
+    let loc = location(l);
+    format!(
+        "{loc}{}  {} {} {}  [{}.{}{}]",
+        " ".repeat(pad.saturating_sub(loc.width())),
+        tail_to_width(&l.left, width),
+        keyword,
+        head_to_width(&l.right, width),
+        l.category,
+        l.subframe,
+        stance
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alignment_counts_display_columns_not_bytes() {
+        assert_eq!(tail_to_width("café", 6), "  café");
+        assert_eq!(tail_to_width("日本語 low", 6), " … low");
+        assert_eq!(tail_to_width("日本語 low", 7), "…語 low");
+        assert_eq!(tail_to_width("日本語 low", 6).width(), 6);
+        assert_eq!(head_to_width("pay – über alles", 8), "pay – ü…");
+        assert_eq!(head_to_width("日本語日本語", 5).width(), 5);
+    }
+}
