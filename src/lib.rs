@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod analyze;
+pub mod audit;
 pub mod cli;
 pub mod error;
 pub mod ingest;

@@ -591,3 +591,47 @@ pub fn write_kwic(lines: &[crate::kwic::Line], path: &Path, format: KwicFormat) 
         }
     }
 }
+
+/// Read the per-document share and rates of a run, for audits to compare
+/// against.
+pub fn read_reference(run: &Path) -> Result<crate::audit::Reference> {
+    let manifest_path = run.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+        Error::usage(format!("{}: cannot read: {e}", manifest_path.display()), Some("--reference takes a folder written by `framewatch run`".into()))
+    })?;
+    let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::usage(format!("{}: not a framewatch manifest: {e}", manifest_path.display()), None))?;
+    let format = m["options"]["format"].as_str().unwrap_or("parquet");
+    let path = run.join(format!("documents.{format}"));
+    let mut reference = crate::audit::Reference { run: run.display().to_string(), ..Default::default() };
+    let columns: Vec<(String, Vec<Option<f64>>)> = if format == "csv" {
+        let mut rdr = csv::Reader::from_path(&path).map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?;
+        let headers: Vec<String> = rdr.headers().map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?.iter().map(String::from).collect();
+        let wanted: Vec<usize> = (0..headers.len()).filter(|&i| headers[i] == "share" || headers[i].starts_with("rate_")).collect();
+        let mut cols: Vec<(String, Vec<Option<f64>>)> = wanted.iter().map(|&i| (headers[i].clone(), Vec::new())).collect();
+        for row in rdr.records() {
+            let row = row.map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?;
+            for (k, &i) in wanted.iter().enumerate() {
+                cols[k].1.push(row.get(i).and_then(|v| v.parse().ok()));
+            }
+        }
+        cols
+    } else {
+        let file = File::open(&path).map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), None))?;
+        let df = ParquetReader::new(file).finish().map_err(pe(&path))?;
+        df.columns()
+            .iter()
+            .filter(|c| c.name().as_str() == "share" || c.name().starts_with("rate_"))
+            .map(|c| Ok((c.name().to_string(), c.f64().map_err(pe(&path))?.iter().collect())))
+            .collect::<Result<_>>()?
+    };
+    for (name, values) in columns {
+        reference.documents = reference.documents.max(values.len());
+        let present: Vec<f64> = values.into_iter().flatten().collect();
+        if name == "share" {
+            reference.share = present;
+        } else if let Some(cat) = name.strip_prefix("rate_") {
+            reference.rates.insert(cat.to_string(), present);
+        }
+    }
+    Ok(reference)
+}

@@ -1,10 +1,12 @@
 //! The command line: the only module that knows clap, prints, or decides
 //! exit codes. Flags are parsed here and settled into library calls.
 //!
-//! Exit codes: 0 success; 1 a check failed (`lexicon test`); 2 usage,
+//! Exit codes: 0 success; 1 a check failed (`lexicon test`, an audit
+//! threshold); 2 usage,
 //! lexicon or fatal error; 3 `--strict` and at least one document was
 //! skipped.
 
+mod audit_cmd;
 mod kwic_cmd;
 mod lexicon_cmd;
 mod run_cmd;
@@ -39,6 +41,9 @@ pub struct Cli {
 pub enum Command {
     /// Tag a corpus and write documents, hits, trends and skipped tables.
     Run(run_cmd::Args),
+    /// Audit one document: summary, every hit, HTML/JSON/SARIF/GitHub
+    /// output, and thresholds that set the exit code (1 when crossed).
+    Audit(audit_cmd::Args),
     /// Concordance lines: each hit with its context, filtered and sorted.
     Kwic(kwic_cmd::Args),
     /// Work with lexicon files.
@@ -86,6 +91,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run_cmd::run(args),
+        Command::Audit(args) => audit_cmd::run(args),
         Command::Kwic(args) => kwic_cmd::run(args),
         Command::Lexicon(cmd) => lexicon_cmd::run(cmd),
     };

@@ -1,0 +1,576 @@
+//! One document, audited: counts by category, sub-frame and stance, every
+//! hit with its line, column and sentence, optional percentiles against a
+//! reference run, and thresholds that decide a verdict. Renders the audit
+//! as JSON (schema `framewatch-audit/1`), SARIF 2.1.0, GitHub workflow
+//! annotations and a self-contained HTML page. Pure: no printing.
+
+use crate::analyze::Analysis;
+use crate::lexicon::{BEHAVIOURAL, STRUCTURAL};
+use crate::matcher::Scratch;
+use crate::model::{HitStatus, Stance};
+use crate::pipeline::Tagger;
+use crate::score;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub const JSON_SCHEMA: &str = "framewatch-audit/1";
+
+/// A hit as an audit reports it.
+#[derive(Debug, Clone)]
+pub struct AuditHit {
+    pub category: String,
+    pub subframe: String,
+    pub entry: String,
+    pub entry_line: u32,
+    pub surface: String,
+    pub stance: Stance,
+    pub stance_rule: String,
+    pub status: HitStatus,
+    pub byte_start: usize,
+    pub byte_end: usize,
+    /// 1-based; columns count Unicode code points.
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub sentence_index: u32,
+    pub sentence: String,
+}
+
+/// Counts of one category or sub-frame.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    pub endorsed: u64,
+    pub negated: u64,
+    pub distanced: u64,
+    pub no_context: u64,
+}
+
+impl Counts {
+    fn add(&mut self, stance: Stance, status: HitStatus) {
+        match (status, stance) {
+            (HitStatus::NoContext, _) => self.no_context += 1,
+            (_, Stance::Endorsed) => self.endorsed += 1,
+            (_, Stance::Negated) => self.negated += 1,
+            (_, Stance::Distanced) => self.distanced += 1,
+        }
+    }
+
+    pub fn get(&self, stance: &str) -> Option<u64> {
+        Some(match stance {
+            "endorsed" => self.endorsed,
+            "negated" => self.negated,
+            "distanced" => self.distanced,
+            "no_context" => self.no_context,
+            _ => return None,
+        })
+    }
+}
+
+/// Where the document stands in a reference run: the percentage of
+/// reference documents with a lower value.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub run: String,
+    pub documents: usize,
+    pub share: Option<f64>,
+    pub rates: BTreeMap<String, Option<f64>>,
+}
+
+/// The values of a reference run's documents table.
+#[derive(Debug, Clone, Default)]
+pub struct Reference {
+    pub run: String,
+    pub share: Vec<f64>,
+    pub rates: BTreeMap<String, Vec<f64>>,
+    pub documents: usize,
+}
+
+/// A threshold and whether the document crossed it.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub expr: String,
+    pub value: Option<f64>,
+    pub crossed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub path: String,
+    pub bytes: usize,
+    pub tokens: u64,
+    pub sentences: u64,
+    pub categories: Vec<(String, Counts)>,
+    pub subframes: Vec<(String, Counts)>,
+    pub rates: Vec<(String, Option<f64>)>,
+    pub share: Option<f64>,
+    pub balance: Option<f64>,
+    pub hits: Vec<AuditHit>,
+    pub placement: Option<Placement>,
+    pub checks: Vec<Check>,
+    pub lexicon: (String, String, String),
+}
+
+fn line_col(text: &str, at: usize) -> (u32, u32) {
+    let before = &text[..at];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line as u32, before[start..].chars().count() as u32 + 1)
+}
+
+/// Audit one text.
+pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
+    let lex = &tagger.lexicon;
+    let mut analysis = Analysis::default();
+    let mut scratch = Scratch::default();
+    tagger.inspect(text, &mut analysis, &mut scratch, |a, _, hits| {
+        // Byte range of each sentence, from its first to its last token.
+        let mut sentence_spans: Vec<(usize, usize)> = Vec::new();
+        for t in &a.tokens {
+            let s = t.sentence as usize;
+            if sentence_spans.len() <= s {
+                sentence_spans.resize(s + 1, (t.start as usize, t.end as usize));
+            }
+            sentence_spans[s].1 = t.end as usize;
+        }
+        let mut categories: Vec<(String, Counts)> = lex.categories.iter().map(|c| (c.name.clone(), Counts::default())).collect();
+        let mut subframes: Vec<(String, Counts)> = (0..lex.subframes.len()).map(|i| (lex.subframe_path(i), Counts::default())).collect();
+        let mut out = Vec::new();
+        for h in &hits {
+            let e = &lex.entries[h.entry as usize];
+            let sub = &lex.subframes[e.subframe];
+            categories[sub.category].1.add(h.stance, h.status);
+            subframes[e.subframe].1.add(h.stance, h.status);
+            if Some(sub.category) == lex.context_category {
+                continue;
+            }
+            let (line, column) = line_col(text, h.byte_start as usize);
+            let (end_line, end_column) = line_col(text, h.byte_end as usize);
+            let (ss, se) = sentence_spans.get(h.sentence as usize).copied().unwrap_or((h.byte_start as usize, h.byte_end as usize));
+            out.push(AuditHit {
+                category: lex.categories[sub.category].name.clone(),
+                subframe: sub.name.clone(),
+                entry: e.text.clone(),
+                entry_line: e.line,
+                surface: h.surface.clone(),
+                stance: h.stance,
+                stance_rule: h.stance_rule.clone(),
+                status: h.status,
+                byte_start: h.byte_start as usize,
+                byte_end: h.byte_end as usize,
+                line,
+                column,
+                end_line,
+                end_column,
+                sentence_index: h.sentence,
+                sentence: text[ss..se].split_whitespace().collect::<Vec<_>>().join(" "),
+            });
+        }
+        let tokens = a.word_count() as u64;
+        let (b, s) = score::poles(lex);
+        let (be, se) = (categories[b].1.endorsed, categories[s].1.endorsed);
+        Audit {
+            path: path.to_string(),
+            bytes: text.len(),
+            tokens,
+            sentences: a.sentences as u64,
+            rates: categories.iter().map(|(n, c)| (n.clone(), score::rate(c.endorsed, tokens))).collect(),
+            categories,
+            subframes,
+            share: score::share(be, se),
+            balance: score::balance(be, se),
+            hits: out,
+            placement: None,
+            checks: Vec::new(),
+            lexicon: (lex.name.clone(), lex.version.clone(), lex.sha256.clone()),
+        }
+    })
+}
+
+/// Percentage of `values` strictly below `x`, with ties counted half.
+pub fn percentile(values: &[f64], x: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let below = values.iter().filter(|&&v| v < x).count() as f64;
+    let ties = values.iter().filter(|&&v| v == x).count() as f64;
+    100.0 * (below + ties / 2.0) / values.len() as f64
+}
+
+impl Audit {
+    pub fn place(&mut self, reference: &Reference) {
+        let rates = self
+            .rates
+            .iter()
+            .map(|(c, r)| (c.clone(), r.and_then(|x| reference.rates.get(c).map(|v| percentile(v, x)))))
+            .collect();
+        self.placement = Some(Placement {
+            run: reference.run.clone(),
+            documents: reference.documents,
+            share: self.share.map(|s| percentile(&reference.share, s)),
+            rates,
+        });
+    }
+
+    /// The value of a threshold metric: `share`, `balance`,
+    /// `rate.<category>`, `<category>[.<stance>]`, or
+    /// `<category>.<subframe>[.<stance>]` (stance default: endorsed).
+    pub fn metric(&self, name: &str) -> Result<Option<f64>, String> {
+        match name {
+            "share" => return Ok(self.share),
+            "balance" => return Ok(self.balance),
+            _ => {}
+        }
+        if let Some(cat) = name.strip_prefix("rate.") {
+            return self.rates.iter().find(|(c, _)| c == cat).map(|(_, r)| *r).ok_or_else(|| format!("no category \"{cat}\""));
+        }
+        const STANCES: [&str; 4] = ["endorsed", "negated", "distanced", "no_context"];
+        let parts: Vec<&str> = name.split('.').collect();
+        let find = |list: &[(String, Counts)], key: &str| list.iter().find(|(n, _)| n == key).map(|(_, c)| c.clone());
+        let found = match parts.as_slice() {
+            [cat] => find(&self.categories, cat).map(|c| (c, "endorsed")),
+            [cat, st] if STANCES.contains(st) => find(&self.categories, cat).map(|c| (c, *st)),
+            [cat, sub] => find(&self.subframes, &format!("{cat}.{sub}")).map(|c| (c, "endorsed")),
+            [cat, sub, st] if STANCES.contains(st) => find(&self.subframes, &format!("{cat}.{sub}")).map(|c| (c, *st)),
+            _ => None,
+        };
+        match found {
+            Some((c, st)) => Ok(c.get(st).map(|v| v as f64)),
+            None => {
+                let cats: Vec<&str> = self.categories.iter().map(|(n, _)| n.as_str()).collect();
+                Err(format!(
+                    "unknown metric \"{name}\": use share, balance, rate.CATEGORY, CATEGORY[.STANCE] or CATEGORY.SUBFRAME[.STANCE] (stances: {}); categories: {}",
+                    STANCES.join(", "),
+                    cats.join(", ")
+                ))
+            }
+        }
+    }
+
+    /// Evaluate `METRIC OP NUMBER` (op: > >= < <= == !=); a null metric
+    /// (e.g. share without hits) never crosses.
+    pub fn check(&mut self, expr: &str) -> Result<bool, String> {
+        let ops = [">=", "<=", "==", "!=", ">", "<"];
+        let (pos, op) = ops
+            .iter()
+            .filter_map(|op| expr.find(op).map(|p| (p, *op)))
+            .min_by_key(|(p, op)| (*p, std::cmp::Reverse(op.len())))
+            .ok_or_else(|| format!("threshold \"{expr}\": expected METRIC OP NUMBER, e.g. \"behavioural.endorsed > 5\""))?;
+        let metric = expr[..pos].trim();
+        let limit: f64 = expr[pos + op.len()..].trim().parse().map_err(|_| format!("threshold \"{expr}\": \"{}\" is not a number", expr[pos + op.len()..].trim()))?;
+        let value = self.metric(metric).map_err(|e| format!("threshold \"{expr}\": {e}"))?;
+        let crossed = value.is_some_and(|v| match op {
+            ">" => v > limit,
+            ">=" => v >= limit,
+            "<" => v < limit,
+            "<=" => v <= limit,
+            "==" => v == limit,
+            _ => v != limit,
+        });
+        self.checks.push(Check { expr: expr.trim().to_string(), value, crossed });
+        Ok(crossed)
+    }
+
+    pub fn failed(&self) -> bool {
+        self.checks.iter().any(|c| c.crossed)
+    }
+
+    fn counts_json(list: &[(String, Counts)], rates: Option<&[(String, Option<f64>)]>) -> Value {
+        let mut m = serde_json::Map::new();
+        for (name, c) in list {
+            let mut o = json!({"endorsed": c.endorsed, "negated": c.negated, "distanced": c.distanced, "no_context": c.no_context});
+            if let Some(r) = rates.and_then(|r| r.iter().find(|(n, _)| n == name)) {
+                o["rate_per_10k"] = json!(r.1);
+            }
+            m.insert(name.clone(), o);
+        }
+        Value::Object(m)
+    }
+
+    /// The stable JSON form (schema `framewatch-audit/1`, see README).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "schema": JSON_SCHEMA,
+            "framewatch_version": env!("CARGO_PKG_VERSION"),
+            "lexicon": {"name": self.lexicon.0, "version": self.lexicon.1, "sha256": self.lexicon.2},
+            "document": {"path": self.path, "bytes": self.bytes, "tokens": self.tokens, "sentences": self.sentences},
+            "summary": {
+                "categories": Self::counts_json(&self.categories, Some(&self.rates)),
+                "subframes": Self::counts_json(&self.subframes, None),
+                "share": self.share,
+                "balance": self.balance,
+            },
+            "hits": self.hits.iter().map(|h| json!({
+                "category": h.category, "subframe": h.subframe, "entry": h.entry, "entry_line": h.entry_line,
+                "surface": h.surface, "stance": h.stance.as_str(),
+                "stance_rule": (!h.stance_rule.is_empty()).then_some(&h.stance_rule),
+                "status": h.status.as_str(), "line": h.line, "column": h.column,
+                "end_line": h.end_line, "end_column": h.end_column,
+                "byte_start": h.byte_start, "byte_end": h.byte_end,
+                "sentence_index": h.sentence_index, "sentence": h.sentence,
+            })).collect::<Vec<_>>(),
+            "reference": self.placement.as_ref().map(|p| json!({
+                "run": p.run, "documents": p.documents,
+                "share_percentile": p.share, "rate_percentiles": p.rates,
+            })),
+            "thresholds": self.checks.iter().map(|c| json!({"expr": c.expr, "value": c.value, "crossed": c.crossed})).collect::<Vec<_>>(),
+            "verdict": if self.failed() { "fail" } else { "pass" },
+        })
+    }
+
+    /// SARIF 2.1.0: one result per endorsed, counted behavioural or
+    /// structural hit, with its region (columns in code points).
+    pub fn to_sarif(&self, tagger: &Tagger) -> Value {
+        let lex = &tagger.lexicon;
+        let rules: Vec<Value> = (0..lex.subframes.len())
+            .filter(|&i| Some(lex.subframes[i].category) != lex.context_category)
+            .map(|i| {
+                let s = &lex.subframes[i];
+                let cat = &lex.categories[s.category];
+                json!({
+                    "id": lex.subframe_path(i),
+                    "name": format!("{}/{}", cat.name, s.name),
+                    "shortDescription": {"text": if s.description.is_empty() { lex.subframe_path(i) } else { s.description.clone() }},
+                    "fullDescription": {"text": format!("{} framing ({}): {}", cat.name, cat.description, s.description)},
+                    "defaultConfiguration": {"level": if cat.name == BEHAVIOURAL { "warning" } else { "note" }},
+                })
+            })
+            .collect();
+        let rule_index = |id: &str| rules.iter().position(|r| r["id"] == id);
+        let results: Vec<Value> = self
+            .hits
+            .iter()
+            .filter(|h| h.stance == Stance::Endorsed && h.status == HitStatus::Counted && (h.category == BEHAVIOURAL || h.category == STRUCTURAL))
+            .map(|h| {
+                let id = format!("{}.{}", h.category, h.subframe);
+                json!({
+                    "ruleId": id,
+                    "ruleIndex": rule_index(&id),
+                    "level": if h.category == BEHAVIOURAL { "warning" } else { "note" },
+                    "message": {"text": format!("{} framing ({}): \"{}\" matches lexicon entry \"{}\"", h.category, h.subframe, h.surface, h.entry)},
+                    "locations": [{"physicalLocation": {
+                        "artifactLocation": {"uri": self.path},
+                        "region": {
+                            "startLine": h.line, "startColumn": h.column,
+                            "endLine": h.end_line, "endColumn": h.end_column,
+                            "byteOffset": h.byte_start, "byteLength": h.byte_end - h.byte_start,
+                            "snippet": {"text": h.surface},
+                        },
+                    }}],
+                })
+            })
+            .collect();
+        json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "framewatch",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+                "properties": {"lexicon": {"name": self.lexicon.0, "version": self.lexicon.1, "sha256": self.lexicon.2}, "share": self.share, "balance": self.balance},
+            }],
+        })
+    }
+
+    /// GitHub Actions workflow commands: one annotation per endorsed,
+    /// counted framing hit, then one per crossed threshold.
+    pub fn to_github(&self) -> String {
+        fn data(s: &str) -> String {
+            s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+        }
+        fn prop(s: &str) -> String {
+            data(s).replace(':', "%3A").replace(',', "%2C")
+        }
+        let mut out = String::new();
+        for h in self.hits.iter().filter(|h| h.stance == Stance::Endorsed && h.status == HitStatus::Counted && (h.category == BEHAVIOURAL || h.category == STRUCTURAL)) {
+            let level = if h.category == BEHAVIOURAL { "warning" } else { "notice" };
+            out.push_str(&format!(
+                "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+                prop(&self.path),
+                h.line,
+                h.column,
+                h.end_line,
+                h.end_column,
+                prop(&format!("framewatch {}.{}", h.category, h.subframe)),
+                data(&format!("\"{}\" matches \"{}\" ({} framing). Sentence: {}", h.surface, h.entry, h.category, h.sentence))
+            ));
+        }
+        for c in self.checks.iter().filter(|c| c.crossed) {
+            out.push_str(&format!(
+                "::error file={},title={}::{}\n",
+                prop(&self.path),
+                prop("framewatch threshold"),
+                data(&format!("{} (value {})", c.expr, c.value.map_or("null".into(), |v| format!("{v}"))))
+            ));
+        }
+        out
+    }
+}
+
+/// Escape text for HTML, and make invisible direction and control
+/// characters visible so a document cannot reorder or hide what is shown.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => out.push_str(&format!("⟨U+{:04X}⟩", c as u32)),
+            c if c.is_control() => out.push_str(&format!("⟨U+{:04X}⟩", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const HTML_STYLE: &str = r#"
+:root { --b: #E69F00; --s: #0072B2; --o: #999999; --ink: #1b1b1b; --muted: #555; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #fafafa; }
+header { padding: 16px 24px; background: #fff; border-bottom: 1px solid #ddd; }
+header h1 { margin: 0 0 4px; font-size: 20px; }
+header p { margin: 0; color: var(--muted); font-size: 13px; }
+.layout { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 24px; padding: 24px; }
+article { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 20px 24px; }
+article pre { white-space: pre-wrap; word-wrap: break-word; overflow-wrap: anywhere; font: 15px/1.7 Georgia, "Times New Roman", serif; margin: 0; }
+aside { position: sticky; top: 12px; align-self: start; max-height: calc(100vh - 24px); overflow: auto; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 16px; font-size: 13px; }
+aside h2 { font-size: 14px; margin: 16px 0 6px; }
+aside h2:first-child { margin-top: 0; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: right; padding: 2px 6px; border-bottom: 1px solid #eee; }
+th:first-child, td:first-child { text-align: left; }
+mark { padding: 0 2px; border-radius: 3px; color: inherit; }
+mark.behavioural { background: rgba(230, 159, 0, 0.35); box-shadow: inset 0 -2px 0 var(--b); }
+mark.structural { background: rgba(0, 114, 178, 0.22); box-shadow: inset 0 -2px 0 var(--s); }
+mark.other { background: rgba(153, 153, 153, 0.25); }
+mark.negated { background: none; box-shadow: none; border: 2px dashed currentColor; }
+mark.distanced { background: none; box-shadow: none; border: 2px dotted currentColor; font-style: italic; }
+mark.behavioural.negated, mark.behavioural.distanced { border-color: var(--b); }
+mark.structural.negated, mark.structural.distanced { border-color: var(--s); }
+mark.no-context { opacity: 0.5; text-decoration: line-through; }
+mark:target { outline: 3px solid #000; }
+.legend span { display: inline-block; margin: 2px 8px 2px 0; }
+ol.hits { padding-left: 20px; margin: 0; }
+ol.hits li { margin: 3px 0; }
+ol.hits a { color: inherit; }
+.tag { font-size: 11px; color: var(--muted); }
+.verdict-fail { color: #b00020; font-weight: 600; }
+.verdict-pass { color: #1b7f3b; font-weight: 600; }
+@media (max-width: 900px) { .layout { grid-template-columns: 1fr; } aside { position: static; max-height: none; } }
+"#;
+
+impl Audit {
+    /// A self-contained HTML page: the document with every hit highlighted
+    /// by category and stance, a legend, and a summary linking to the hits.
+    pub fn to_html(&self, text: &str) -> String {
+        let fmt = |x: Option<f64>, digits: usize| x.map_or("–".to_string(), |v| format!("{v:.digits$}"));
+        let class = |h: &AuditHit| {
+            let cat = if h.category == BEHAVIOURAL || h.category == STRUCTURAL { h.category.as_str() } else { "other" };
+            let status = if h.status == HitStatus::NoContext { " no-context" } else { "" };
+            format!("{cat} {}{status}", h.stance.as_str())
+        };
+        // The text with marks; a hit overlapping an earlier one is listed but not marked.
+        let mut body = String::new();
+        let mut at = 0usize;
+        let mut marked = vec![false; self.hits.len()];
+        for (i, h) in self.hits.iter().enumerate() {
+            if h.byte_start < at {
+                continue;
+            }
+            body.push_str(&html_escape(&text[at..h.byte_start]));
+            let rule = if h.stance_rule.is_empty() { String::new() } else { format!(" by {}", h.stance_rule) };
+            body.push_str(&format!(
+                "<mark id=\"hit-{i}\" class=\"{}\" title=\"{}\">{}</mark>",
+                class(h),
+                html_escape(&format!("{}.{} — \"{}\" — {}{rule}{}", h.category, h.subframe, h.entry, h.stance.as_str(), if h.status == HitStatus::NoContext { ", not counted: no context" } else { "" })),
+                html_escape(&text[h.byte_start..h.byte_end])
+            ));
+            at = h.byte_end;
+            marked[i] = true;
+        }
+        body.push_str(&html_escape(&text[at..]));
+
+        let mut summary = String::from("<table><tr><th>category</th><th>endorsed</th><th>negated</th><th>distanced</th><th>no context</th><th>per 10k</th></tr>");
+        for (name, c) in &self.categories {
+            let rate = self.rates.iter().find(|(n, _)| n == name).and_then(|r| r.1);
+            summary.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                html_escape(name),
+                c.endorsed,
+                c.negated,
+                c.distanced,
+                c.no_context,
+                fmt(rate, 1)
+            ));
+        }
+        summary.push_str("</table>");
+        let mut frames = String::from("<table><tr><th>sub-frame</th><th>endorsed</th><th>negated</th><th>distanced</th></tr>");
+        for (name, c) in self.subframes.iter().filter(|(_, c)| c.endorsed + c.negated + c.distanced > 0) {
+            frames.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", html_escape(name), c.endorsed, c.negated, c.distanced));
+        }
+        frames.push_str("</table>");
+        let placement = self.placement.as_ref().map_or(String::new(), |p| {
+            format!(
+                "<h2>Against the reference</h2><p>Behavioural share higher than {}% of the {} documents in <code>{}</code>.</p>",
+                fmt(p.share, 0),
+                p.documents,
+                html_escape(&p.run)
+            )
+        });
+        let checks = if self.checks.is_empty() {
+            String::new()
+        } else {
+            let rows: String = self
+                .checks
+                .iter()
+                .map(|c| format!("<li>{} — value {}: {}</li>", html_escape(&c.expr), fmt(c.value, 3), if c.crossed { "<span class=\"verdict-fail\">crossed</span>" } else { "ok" }))
+                .collect();
+            format!(
+                "<h2>Thresholds: <span class=\"verdict-{}\">{}</span></h2><ul>{rows}</ul>",
+                if self.failed() { "fail" } else { "pass" },
+                if self.failed() { "fail" } else { "pass" }
+            )
+        };
+        let list: String = self
+            .hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let target = if marked[i] { format!("<a href=\"#hit-{i}\">") } else { String::new() };
+                let close = if marked[i] { "</a>" } else { " (overlaps another hit)" };
+                format!(
+                    "<li>{target}{}:{} “{}”{close} <span class=\"tag\">{}.{} · {}{}</span></li>",
+                    h.line,
+                    h.column,
+                    html_escape(&h.surface),
+                    html_escape(&h.category),
+                    html_escape(&h.subframe),
+                    h.stance.as_str(),
+                    if h.status == HitStatus::NoContext { " · no context" } else { "" }
+                )
+            })
+            .collect();
+        format!(
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">no context</mark> (not counted)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
+            title = html_escape(&self.path),
+            tokens = self.tokens,
+            sentences = self.sentences,
+            lname = html_escape(&self.lexicon.0),
+            lver = html_escape(&self.lexicon.1),
+            lsha = &self.lexicon.2[..12.min(self.lexicon.2.len())],
+            ver = env!("CARGO_PKG_VERSION"),
+            share = fmt(self.share, 2),
+            balance = fmt(self.balance, 2),
+            n = self.hits.len(),
+        )
+    }
+}
