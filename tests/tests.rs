@@ -337,3 +337,77 @@ fn kwic_from_a_run_checks_the_lexicon_hash() {
 fn unicode_width(s: &str) -> usize {
     s.chars().map(|c| if ('\u{3040}'..='\u{9fff}').contains(&c) { 2 } else { 1 }).sum()
 }
+
+#[test]
+fn audit_json_is_stable_and_thresholds_set_the_exit_code() {
+    let dir = fixtures();
+    let r = framewatch(&dir, &["audit", "audit/draft.md", "--format", "json", "--fail-if", "behavioural.endorsed > 5"]).ok();
+    golden("audit/draft.json", &r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["schema"], "framewatch-audit/1");
+    assert_eq!(v["summary"]["categories"]["behavioural"]["endorsed"], 3);
+    assert_eq!(v["summary"]["categories"]["behavioural"]["distanced"], 1);
+    assert_eq!(v["verdict"], "pass");
+    let hit = v["hits"].as_array().unwrap().iter().find(|h| h["surface"] == "scroungers").unwrap();
+    assert_eq!((hit["line"].as_u64(), hit["column"].as_u64(), hit["stance"].as_str()), (Some(6), Some(34), Some("distanced")));
+
+    let cases: &[(&[&str], i32)] = &[
+        (&["--fail-if", "behavioural.endorsed > 2"], 1),
+        (&["--fail-if", "behavioural.dependency >= 2"], 1),
+        (&["--fail-if", "behavioural.individual_blame.distanced == 1"], 1),
+        (&["--max-share", "0.2"], 1),
+        (&["--max-share", "0.5"], 0),
+        (&["--max-rate", "structural=10000"], 0),
+        (&["--max-rate", "structural=10"], 1),
+        (&["--fail-if", "rate.behavioural > x"], 2),
+        (&["--fail-if", "nonsense > 1"], 2),
+    ];
+    for (extra, code) in cases {
+        let mut args = vec!["audit", "audit/draft.md"];
+        args.extend_from_slice(extra);
+        let r = framewatch(&dir, &args);
+        assert_eq!(r.code, *code, "{extra:?}: {}{}", r.stdout, r.stderr);
+    }
+    let r = framewatch(&dir, &["audit", "audit/draft.md", "--max-share", "0.2"]);
+    assert!(r.stdout.contains("threshold share > 0.2: value 0.429 → CROSSED\nverdict: fail"), "{}", r.stdout);
+    let r = framewatch(&dir, &["audit", "audit/draft.md", "--format", "github", "--max-share", "0.2"]);
+    assert!(r.stdout.contains("::warning file=audit/draft.md,line=3,col=34,endLine=3,endColumn=52,title=framewatch behavioural.dependency::"), "{}", r.stdout);
+    assert!(r.stdout.contains("::error file=audit/draft.md,title=framewatch threshold::share > 0.2 (value 0.42857142857142855)"), "{}", r.stdout);
+}
+
+#[test]
+fn audit_html_is_self_contained_and_inert() {
+    let tmp = tempdir();
+    let html = tmp.path().join("a.html");
+    framewatch(&fixtures(), &["audit", "audit/draft.md", "--html", html.to_str().unwrap()]).ok();
+    let page = read(&html);
+    assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("src="), "external reference in the page");
+    assert!(!page.contains("<script"), "document text must be escaped");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; résumé"));
+    assert!(page.contains("<mark id=\"hit-0\" class=\"behavioural endorsed\""), "{page}");
+    assert!(page.contains("class=\"behavioural distanced\""));
+    assert!(page.contains("<a href=\"#hit-0\">3:34 “welfare dependency”</a>"));
+}
+
+#[test]
+fn audit_sarif_validates_against_the_schema() {
+    let Some(schema) = std::env::var_os("FRAMEWATCH_SARIF_SCHEMA").filter(|p| std::path::Path::new(p).is_file()) else {
+        eprintln!("skipped: FRAMEWATCH_SARIF_SCHEMA is not set to the SARIF 2.1.0 schema (.ci/run installs it)");
+        return;
+    };
+    let tmp = tempdir();
+    let r = framewatch(&fixtures(), &["audit", "audit/draft.md", "--format", "sarif"]).ok();
+    let log = tmp.path().join("a.sarif");
+    std::fs::write(&log, &r.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 7, "one result per endorsed framing hit");
+    assert_eq!(results[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
+    let out = std::process::Command::new("python3")
+        .arg(util::root().join("tests/sarif/validate.py"))
+        .arg(&schema)
+        .arg(&log)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
