@@ -421,6 +421,28 @@ fn all_embedded_files(dir: &Dir<'static>) -> Vec<String> {
     out
 }
 
+/// Read a document again by the path a run recorded for it (a file, or a
+/// `builtin:demo/...` document); `None` if it is gone or unreadable.
+pub fn reread(shown_path: &str) -> Option<String> {
+    let origin = match shown_path.strip_prefix(&format!("{DEMO_NAME}/")) {
+        Some(rel) => Origin::Embedded(DEMO.get_file(rel)?.contents_utf8()?),
+        None => Origin::File(PathBuf::from(shown_path)),
+    };
+    let meta = DocMeta {
+        ordinal: 0,
+        doc_id: String::new(),
+        path: shown_path.to_string(),
+        origin,
+        date: None,
+        date_source: "",
+        source: None,
+        kind: None,
+        title: None,
+        extra: Vec::new(),
+    };
+    read_text(&meta).ok()
+}
+
 /// Read a document's text. Errors become a skip reason and detail.
 pub fn read_text(meta: &DocMeta) -> std::result::Result<String, (&'static str, String)> {
     let text = match &meta.origin {

@@ -18,5 +18,6 @@ pub mod matcher;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod score;
 pub mod stance;

@@ -635,3 +635,54 @@ pub fn read_reference(run: &Path) -> Result<crate::audit::Reference> {
     }
     Ok(reference)
 }
+
+/// A run folder's tables, read back for reports.
+pub struct RunTables {
+    pub manifest: serde_json::Value,
+    pub documents: DataFrame,
+    pub hits: DataFrame,
+    pub trends: DataFrame,
+    pub skipped: DataFrame,
+}
+
+/// Read every table of a run folder (Parquet or CSV, as its manifest says).
+/// CSV columns are read as text; use [`column_f64`] and [`column_str`].
+pub fn read_run(run: &Path) -> Result<RunTables> {
+    let manifest_path = run.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| Error::usage(format!("{}: cannot read: {e}", manifest_path.display()), Some("give a folder written by `framewatch run`".into())))?;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Error::usage(format!("{}: not a framewatch manifest: {e}", manifest_path.display()), None))?;
+    let format = manifest["options"]["format"].as_str().unwrap_or("parquet").to_string();
+    let read = |name: &str| -> Result<DataFrame> {
+        let path = run.join(format!("{name}.{format}"));
+        if format == "csv" {
+            CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .try_into_reader_with_file_path(Some(path.clone()))
+                .and_then(|r| r.finish())
+                .map_err(pe(&path))
+        } else {
+            let file = File::open(&path).map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), None))?;
+            ParquetReader::new(file).finish().map_err(pe(&path))
+        }
+    };
+    Ok(RunTables { documents: read("documents")?, hits: read("hits")?, trends: read("trends")?, skipped: read("skipped")?, manifest })
+}
+
+/// A column as numbers (null where missing or not a number).
+pub fn column_f64(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    match df.column(name).and_then(|c| c.cast(&DataType::Float64)) {
+        Ok(c) => c.f64().map(|ca| ca.iter().collect()).unwrap_or_else(|_| vec![None; df.height()]),
+        Err(_) => vec![None; df.height()],
+    }
+}
+
+/// A column as text (null where missing).
+pub fn column_str(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    match df.column(name).and_then(|c| c.cast(&DataType::String)) {
+        Ok(c) => c.str().map(|ca| ca.iter().map(|v| v.map(String::from)).collect()).unwrap_or_else(|_| vec![None; df.height()]),
+        Err(_) => vec![None; df.height()],
+    }
+}

@@ -411,3 +411,26 @@ fn audit_sarif_validates_against_the_schema() {
         .expect("python3 runs");
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn report_is_one_self_contained_html_file() {
+    let tmp = tempdir();
+    for format in ["parquet", "csv"] {
+        let run = tmp.path().join(format!("run-{format}"));
+        framewatch(tmp.path(), &["run", "-q", "--group", "source", "--format", format, "-o", run.to_str().unwrap()]).ok();
+        let out = tmp.path().join(format!("{format}.html"));
+        framewatch(tmp.path(), &["report", run.to_str().unwrap(), "-o", out.to_str().unwrap()]).ok();
+        let page = read(&out);
+        let external = page.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+        assert!(!external.contains("http://") && !external.contains("https://") && !external.contains("<script") && !external.contains("src="), "{format}: external reference");
+        assert!(page.contains("Endorsed hits per 10,000 words, by year"));
+        assert!(page.contains("<h2>By source</h2>"));
+        assert!(page.contains("Northfield Gazette: behavioural share"));
+        assert!(page.contains("behavioural: sub-frames&#39; share of endorsed hits") || page.contains("behavioural: sub-frames' share of endorsed hits"));
+        assert!(page.contains("<h3>Most behavioural</h3>") && page.contains("<mark class=\"b\">"), "{format}: passages");
+        assert!(page.matches("<svg").count() >= 7, "{format}: charts");
+    }
+    let r = framewatch(tmp.path(), &["report", "nowhere"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("nowhere/manifest.json: cannot read"), "{}", r.stderr);
+}

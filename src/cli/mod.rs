@@ -9,6 +9,7 @@
 mod audit_cmd;
 mod kwic_cmd;
 mod lexicon_cmd;
+mod report_cmd;
 mod run_cmd;
 
 use crate::aggregate::Period;
@@ -46,6 +47,8 @@ pub enum Command {
     Audit(audit_cmd::Args),
     /// Concordance lines: each hit with its context, filtered and sorted.
     Kwic(kwic_cmd::Args),
+    /// One self-contained HTML report (inline SVG charts) from a run folder.
+    Report(report_cmd::Args),
     /// Work with lexicon files.
     #[command(subcommand)]
     Lexicon(lexicon_cmd::LexiconCommand),
@@ -94,6 +97,7 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => audit_cmd::run(args),
         Command::Kwic(args) => kwic_cmd::run(args),
         Command::Lexicon(cmd) => lexicon_cmd::run(cmd),
+        Command::Report(args) => report_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

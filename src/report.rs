@@ -1,0 +1,408 @@
+//! `framewatch report`: one self-contained HTML file from a run folder —
+//! trend charts drawn as inline SVG (no scripts, fonts or URLs), the
+//! entries that drive each category, the most behavioural and most
+//! structural documents with passages, and the manifest.
+
+use crate::audit::html_escape as esc;
+use crate::error::Result;
+use crate::ingest::reread;
+use crate::output::{RunTables, column_f64, column_str};
+use std::collections::{BTreeMap, HashMap};
+
+/// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+const BEHAVIOURAL_COLOUR: &str = "#E69F00";
+const STRUCTURAL_COLOUR: &str = "#0072B2";
+const PALETTE: &[&str] = &["#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"];
+
+pub struct Series {
+    pub name: String,
+    pub colour: String,
+    pub values: Vec<Option<f64>>,
+}
+
+fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let span = (hi - lo).max(f64::EPSILON);
+    let raw = span / n as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| span / s <= n as f64).unwrap_or(mag * 10.0);
+    let mut t = (lo / step).floor() * step;
+    let mut out = Vec::new();
+    while t <= hi + step * 1e-9 {
+        out.push((t * 1e9).round() / 1e9);
+        t += step;
+    }
+    out
+}
+
+fn fmt_tick(v: f64) -> String {
+    if v.fract().abs() < 1e-9 { format!("{v:.0}") } else if (v * 10.0).fract().abs() < 1e-9 { format!("{v:.1}") } else { format!("{v:.2}") }
+}
+
+/// A line chart: one line per series over ordinal x labels, with axes,
+/// ticks, a y-axis title with units, a legend and optional reference line.
+pub fn line_chart(title: &str, x: &[String], series: &[Series], y_title: &str, y_range: Option<(f64, f64)>, reference: Option<(f64, &str)>) -> String {
+    // One series needs no legend: the title names it. Small multiples use
+    // a narrower canvas so their text stays legible when scaled down.
+    let single = series.len() == 1;
+    let (w, h) = if single { (480.0, 260.0) } else { (760.0, 300.0) };
+    let (ml, mr, mt, mb) = (64.0, if single { 44.0 } else { 150.0 }, 34.0, 64.0);
+    let (pw, ph) = (w - ml - mr, h - mt - mb);
+    let all: Vec<f64> = series.iter().flat_map(|s| s.values.iter().flatten().copied()).collect();
+    let (lo, hi) = y_range.unwrap_or((0.0, all.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.08));
+    let ticks = nice_ticks(lo, hi, 5);
+    let hi = ticks.last().copied().unwrap_or(hi).max(hi);
+    let xs = |i: usize| ml + if x.len() <= 1 { pw / 2.0 } else { pw * i as f64 / (x.len() - 1) as f64 };
+    let ys = |v: f64| mt + ph - (v - lo) / (hi - lo) * ph;
+    let class = if single { "chart small" } else { "chart" };
+    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" class=\"{class}\">", esc(title));
+    s.push_str(&format!("<text x=\"{ml}\" y=\"20\" class=\"title\">{}</text>", esc(title)));
+    for t in &ticks {
+        let y = ys(*t);
+        s.push_str(&format!("<line x1=\"{ml}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{}</text>", ml + pw, ml - 6.0, y + 4.0, fmt_tick(*t)));
+    }
+    s.push_str(&format!("<text transform=\"translate(16 {:.1}) rotate(-90)\" class=\"axis\" text-anchor=\"middle\">{}</text>", mt + ph / 2.0, esc(y_title)));
+    let every = x.len().div_ceil(14).max(1);
+    for (i, label) in x.iter().enumerate() {
+        if i % every != 0 && i + 1 != x.len() {
+            continue;
+        }
+        s.push_str(&format!(
+            "<text transform=\"translate({:.1} {:.1}) rotate(-45)\" class=\"tick\" text-anchor=\"end\">{}</text>",
+            xs(i) + 4.0,
+            mt + ph + 16.0,
+            esc(label)
+        ));
+    }
+    s.push_str(&format!("<line x1=\"{ml}\" x2=\"{ml}\" y1=\"{mt}\" y2=\"{:.1}\" class=\"axisline\"/><line x1=\"{ml}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" class=\"axisline\"/>", mt + ph, ml + pw, mt + ph, mt + ph));
+    if let Some((v, label)) = reference {
+        let y = ys(v);
+        s.push_str(&format!("<line x1=\"{ml}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"ref\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\">{}</text>", ml + pw, ml + pw + 4.0, y + 4.0, esc(label)));
+    }
+    for (k, se) in series.iter().enumerate() {
+        let mut path = String::new();
+        let mut pen = false;
+        for (i, v) in se.values.iter().enumerate() {
+            match v {
+                Some(v) => {
+                    path.push_str(&format!("{}{:.1},{:.1} ", if pen { "L" } else { "M" }, xs(i), ys(*v)));
+                    pen = true;
+                }
+                None => pen = false,
+            }
+        }
+        let dash = if k % 2 == 1 { " stroke-dasharray=\"6 3\"" } else { "" };
+        s.push_str(&format!("<path d=\"{path}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2.2\"{dash}/>", se.colour));
+        for (i, v) in se.values.iter().enumerate() {
+            if let Some(v) = v {
+                s.push_str(&format!("<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.6\" fill=\"{}\"><title>{}: {}</title></circle>", xs(i), ys(*v), se.colour, esc(&x[i]), fmt_tick(*v)));
+            }
+        }
+        if single {
+            continue;
+        }
+        let ly = mt + 14.0 + 20.0 * k as f64;
+        s.push_str(&format!(
+            "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"{}\" stroke-width=\"3\"{dash}/><text x=\"{:.1}\" y=\"{:.1}\" class=\"legend\">{}</text>",
+            ml + pw + 14.0,
+            ml + pw + 38.0,
+            se.colour,
+            ml + pw + 44.0,
+            ly + 4.0,
+            esc(&se.name)
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Stacked bars of each part's share of the whole per period.
+fn composition_chart(title: &str, x: &[String], parts: &[(String, Vec<f64>)]) -> String {
+    let (w, h) = (760.0, 300.0);
+    let (ml, mr, mt, mb) = (64.0, 210.0, 34.0, 64.0);
+    let (pw, ph) = (w - ml - mr, h - mt - mb);
+    let n = x.len().max(1);
+    let bw = pw / n as f64;
+    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" class=\"chart\">", esc(title));
+    s.push_str(&format!("<text x=\"{ml}\" y=\"20\" class=\"title\">{}</text>", esc(title)));
+    for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let y = mt + ph - t * ph;
+        s.push_str(&format!("<line x1=\"{ml}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{:.0}%</text>", ml + pw, ml - 6.0, y + 4.0, t * 100.0));
+    }
+    s.push_str(&format!("<text transform=\"translate(16 {:.1}) rotate(-90)\" class=\"axis\" text-anchor=\"middle\">share of endorsed hits</text>", mt + ph / 2.0));
+    let every = x.len().div_ceil(14).max(1);
+    for i in 0..x.len() {
+        let total: f64 = parts.iter().map(|p| p.1[i]).sum();
+        let mut y = mt + ph;
+        for (k, (name, v)) in parts.iter().enumerate() {
+            if total <= 0.0 || v[i] <= 0.0 {
+                continue;
+            }
+            let hgt = v[i] / total * ph;
+            y -= hgt;
+            s.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {} of {}</title></rect>",
+                ml + bw * i as f64 + 1.0,
+                (bw - 2.0).max(1.0),
+                PALETTE[k % PALETTE.len()],
+                esc(&x[i]),
+                esc(name),
+                v[i],
+                total
+            ));
+        }
+        if i % every == 0 || i + 1 == x.len() {
+            s.push_str(&format!("<text transform=\"translate({:.1} {:.1}) rotate(-45)\" class=\"tick\" text-anchor=\"end\">{}</text>", ml + bw * (i as f64 + 0.5) + 4.0, mt + ph + 16.0, esc(&x[i])));
+        }
+    }
+    for (k, (name, _)) in parts.iter().enumerate() {
+        let ly = mt + 10.0 + 18.0 * k as f64;
+        s.push_str(&format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"legend\">{}</text>",
+            ml + pw + 14.0,
+            ly - 8.0,
+            PALETTE[k % PALETTE.len()],
+            ml + pw + 32.0,
+            ly + 2.0,
+            esc(name)
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+const STYLE: &str = r#"
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1b1b; background: #fafafa; }
+main { max-width: 1000px; margin: 0 auto; padding: 24px; }
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+p.lead { color: #555; margin: 0 0 16px; }
+.chart { width: 100%; height: auto; background: #fff; border: 1px solid #ddd; border-radius: 6px; margin: 8px 0; }
+.chart .title { font: 600 14px system-ui, sans-serif; } .chart .tick { font: 11px system-ui, sans-serif; fill: #444; }
+.chart .axis { font: 12px system-ui, sans-serif; fill: #333; } .chart .legend { font: 12px system-ui, sans-serif; }
+.chart .grid { stroke: #e6e6e6; } .chart .axisline { stroke: #888; } .chart .ref { stroke: #666; stroke-dasharray: 3 3; }
+.panels { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 8px; }
+main > .chart.small { max-width: 620px; display: block; }
+td:first-child, th:first-child { white-space: nowrap; }
+table { border-collapse: collapse; width: 100%; background: #fff; font-size: 13px; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eee; vertical-align: top; overflow-wrap: anywhere; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+mark.b { background: rgba(230,159,0,.35); } mark.s { background: rgba(0,114,178,.22); }
+blockquote { margin: 4px 0 4px 12px; color: #333; font-family: Georgia, serif; }
+code { font-size: 12px; }
+"#;
+
+fn sum_by<K: Ord + Clone>(keys: &[K], values: &[Option<f64>]) -> BTreeMap<K, f64> {
+    let mut m = BTreeMap::new();
+    for (k, v) in keys.iter().zip(values) {
+        *m.entry(k.clone()).or_insert(0.0) += v.unwrap_or(0.0);
+    }
+    m
+}
+
+/// Render a run folder as one HTML page.
+pub fn render(run: &RunTables, run_label: &str) -> Result<String> {
+    let m = &run.manifest;
+    let groups: Vec<String> = m["options"]["group"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
+    let t = &run.trends;
+    let periods_col: Vec<String> = column_str(t, "period").into_iter().map(|p| p.unwrap_or_default()).collect();
+    // Period order as in the trends table (sorted by start, undated last).
+    let mut order: Vec<String> = Vec::new();
+    for p in &periods_col {
+        if !order.contains(p) {
+            order.push(p.clone());
+        }
+    }
+    let dated: Vec<String> = order.iter().filter(|p| *p != "undated").cloned().collect();
+    let idx: HashMap<&str, usize> = dated.iter().enumerate().map(|(i, p)| (p.as_str(), i)).collect();
+    let per_period = |col: &str| -> Vec<f64> {
+        let mut v = vec![0.0; dated.len()];
+        for (p, x) in periods_col.iter().zip(column_f64(t, col)) {
+            if let Some(&i) = idx.get(p.as_str()) {
+                v[i] += x.unwrap_or(0.0);
+            }
+        }
+        v
+    };
+    let tokens = per_period("tokens");
+    let (hb, hs) = (per_period("hits_behavioural"), per_period("hits_structural"));
+    let rate = |h: &[f64]| -> Vec<Option<f64>> { h.iter().zip(&tokens).map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t)).collect() };
+    let share: Vec<Option<f64>> = hb.iter().zip(&hs).map(|(b, s)| (b + s > 0.0).then(|| b / (b + s))).collect();
+    let by = m["options"]["by"].as_str().unwrap_or("year");
+
+    let mut html = format!("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n", esc(run_label));
+    html.push_str(&format!(
+        "<h1>Framing of poverty: {}</h1>\n<p class=\"lead\">{} documents, {} words, by {by}; lexicon {} {} (sha256 <code>{}</code>). Counts are endorsed hits: negated and distanced uses are reported separately.</p>\n",
+        esc(run_label),
+        m["counts"]["documents_read"],
+        m["counts"]["tokens"],
+        esc(m["lexicon"]["name"].as_str().unwrap_or("")),
+        esc(m["lexicon"]["version"].as_str().unwrap_or("")),
+        esc(&m["lexicon"]["sha256"].as_str().unwrap_or("")[..12.min(m["lexicon"]["sha256"].as_str().unwrap_or("").len())])
+    ));
+    html.push_str("<h2>Behavioural and structural framing over time</h2>\n");
+    html.push_str(&line_chart(
+        &format!("Endorsed hits per 10,000 words, by {by}"),
+        &dated,
+        &[
+            Series { name: "behavioural".into(), colour: BEHAVIOURAL_COLOUR.into(), values: rate(&hb) },
+            Series { name: "structural".into(), colour: STRUCTURAL_COLOUR.into(), values: rate(&hs) },
+        ],
+        "hits per 10,000 words",
+        None,
+        None,
+    ));
+    html.push_str(&line_chart(
+        &format!("Behavioural share B/(B+S), by {by}"),
+        &dated,
+        &[Series { name: "behavioural share".into(), colour: "#000000".into(), values: share }],
+        "share of endorsed framing hits",
+        Some((0.0, 1.0)),
+        Some((0.5, "even")),
+    ));
+    let undated = m["counts"]["undated"].as_u64().unwrap_or(0);
+    if undated > 0 {
+        html.push_str(&format!("<p>{undated} undated documents are not plotted; they are counted in the <code>undated</code> rows of the trends table.</p>\n"));
+    }
+
+    // One panel per group value (largest groups first).
+    if let Some(g) = groups.first() {
+        let gcol: Vec<String> = column_str(t, g).into_iter().map(|v| v.unwrap_or_else(|| "(none)".into())).collect();
+        let docs = sum_by(&gcol, &column_f64(t, "documents"));
+        let mut names: Vec<(&String, &f64)> = docs.iter().collect();
+        names.sort_by(|a, b| b.1.partial_cmp(a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(b.0)));
+        html.push_str(&format!("<h2>By {}</h2>\n<div class=\"panels\">\n", esc(g)));
+        let (cb, cs) = (column_f64(t, "hits_behavioural"), column_f64(t, "hits_structural"));
+        for (name, _) in names.iter().take(12) {
+            let mut b = vec![0.0; dated.len()];
+            let mut s = vec![0.0; dated.len()];
+            for i in 0..t.height() {
+                if &&gcol[i] == name {
+                    if let Some(&k) = idx.get(periods_col[i].as_str()) {
+                        b[k] += cb[i].unwrap_or(0.0);
+                        s[k] += cs[i].unwrap_or(0.0);
+                    }
+                }
+            }
+            let sh: Vec<Option<f64>> = b.iter().zip(&s).map(|(b, s)| (b + s > 0.0).then(|| b / (b + s))).collect();
+            html.push_str(&line_chart(&format!("{name}: behavioural share"), &dated, &[Series { name: "share".into(), colour: "#000000".into(), values: sh }], "share", Some((0.0, 1.0)), Some((0.5, "even"))));
+        }
+        html.push_str("</div>\n");
+        if names.len() > 12 {
+            html.push_str(&format!("<p>{} smaller groups not shown.</p>\n", names.len() - 12));
+        }
+    }
+
+    // Sub-frame composition.
+    html.push_str("<h2>Sub-frames over time</h2>\n");
+    for cat in ["behavioural", "structural"] {
+        let prefix = format!("hits_{cat}__");
+        let parts: Vec<(String, Vec<f64>)> = t
+            .get_column_names()
+            .iter()
+            .filter_map(|c| c.as_str().strip_prefix(&prefix).map(|s| (s.to_string(), per_period(c.as_str()))))
+            .filter(|(_, v)| v.iter().sum::<f64>() > 0.0)
+            .collect();
+        if !parts.is_empty() {
+            html.push_str(&composition_chart(&format!("{cat}: sub-frames' share of endorsed hits, by {by}"), &dated, &parts));
+        }
+    }
+
+    // Entries that drive each category, per period.
+    let h = &run.hits;
+    let doc_period: HashMap<String, String> = column_str(&run.documents, "doc_id").into_iter().zip(column_str(&run.documents, "period")).filter_map(|(d, p)| Some((d?, p?))).collect();
+    let (hdoc, hcat, hentry, hstance, hstatus) = (column_str(h, "doc_id"), column_str(h, "category"), column_str(h, "entry"), column_str(h, "stance"), column_str(h, "status"));
+    let mut drivers: BTreeMap<(String, String), HashMap<String, u64>> = BTreeMap::new();
+    for i in 0..h.height() {
+        let (Some(d), Some(c), Some(e)) = (&hdoc[i], &hcat[i], &hentry[i]) else { continue };
+        if (c != "behavioural" && c != "structural") || hstance[i].as_deref() != Some("endorsed") || hstatus[i].as_deref() != Some("counted") {
+            continue;
+        }
+        let p = doc_period.get(d).cloned().unwrap_or_default();
+        *drivers.entry((p, c.clone())).or_default().entry(e.clone()).or_insert(0) += 1;
+    }
+    html.push_str("<h2>What drives each category</h2>\n<table><tr><th>period</th><th>behavioural: top entries</th><th>structural: top entries</th></tr>\n");
+    for p in &order {
+        let top = |c: &str| -> String {
+            let Some(m) = drivers.get(&(p.clone(), c.to_string())) else { return "–".into() };
+            let mut v: Vec<(&String, &u64)> = m.iter().collect();
+            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            v.iter().take(4).map(|(e, n)| format!("{} ({n})", esc(e))).collect::<Vec<_>>().join(", ")
+        };
+        html.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(p), top("behavioural"), top("structural")));
+    }
+    html.push_str("</table>\n");
+
+    // The most behavioural and most structural documents, with passages.
+    let d = &run.documents;
+    let (ids, paths, titles) = (column_str(d, "doc_id"), column_str(d, "path"), column_str(d, "title"));
+    let (sh, db, ds) = (column_f64(d, "share"), column_f64(d, "hits_behavioural"), column_f64(d, "hits_structural"));
+    let mut ranked: Vec<usize> = (0..d.height()).filter(|&i| sh[i].is_some() && db[i].unwrap_or(0.0) + ds[i].unwrap_or(0.0) >= 3.0).collect();
+    ranked.sort_by(|&a, &b| sh[b].partial_cmp(&sh[a]).unwrap_or(std::cmp::Ordering::Equal).then(ids[a].cmp(&ids[b])));
+    let (hbs, hbe) = (column_f64(h, "byte_start"), column_f64(h, "byte_end"));
+    let passages = |i: usize, cat: &str| -> String {
+        let Some(id) = &ids[i] else { return String::new() };
+        let Some(text) = paths[i].as_deref().and_then(reread) else { return "<p><i>document text not available</i></p>".into() };
+        let mut out = String::new();
+        let mut n = 0;
+        for k in 0..h.height() {
+            if hdoc[k].as_ref() != Some(id) || hcat[k].as_deref() != Some(cat) || hstance[k].as_deref() != Some("endorsed") || hstatus[k].as_deref() != Some("counted") {
+                continue;
+            }
+            let (Some(s), Some(e)) = (hbs[k], hbe[k]) else { continue };
+            let (s, e) = (s as usize, e as usize);
+            if e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+                continue;
+            }
+            let mut a = s.saturating_sub(120);
+            while !text.is_char_boundary(a) {
+                a -= 1;
+            }
+            let mut z = (e + 120).min(text.len());
+            while !text.is_char_boundary(z) {
+                z += 1;
+            }
+            let class = if cat == "behavioural" { "b" } else { "s" };
+            out.push_str(&format!("<blockquote>…{}<mark class=\"{class}\">{}</mark>{}…</blockquote>", esc(&text[a..s]), esc(&text[s..e]), esc(&text[e..z])));
+            n += 1;
+            if n == 2 {
+                break;
+            }
+        }
+        out
+    };
+    html.push_str("<h2>Most behavioural and most structural documents</h2>\n<p>Documents with at least 3 endorsed framing hits, ranked by behavioural share.</p>\n");
+    for (label, list, cat) in [("Most behavioural", ranked.iter().take(5).copied().collect::<Vec<_>>(), "behavioural"), ("Most structural", ranked.iter().rev().take(5).copied().collect(), "structural")] {
+        html.push_str(&format!("<h3>{label}</h3>\n<table><tr><th>document</th><th>share</th><th>B</th><th>S</th><th>passages</th></tr>\n"));
+        for i in list {
+            html.push_str(&format!(
+                "<tr><td><b>{}</b><br>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+                esc(ids[i].as_deref().unwrap_or("")),
+                esc(titles[i].as_deref().unwrap_or("")),
+                sh[i].unwrap_or(0.0),
+                db[i].unwrap_or(0.0),
+                ds[i].unwrap_or(0.0),
+                passages(i, cat)
+            ));
+        }
+        html.push_str("</table>\n");
+    }
+
+    // Manifest and skipped documents.
+    html.push_str("<h2>Provenance</h2>\n<table>\n");
+    let row = |k: &str, v: String| format!("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(&v));
+    html.push_str(&row("framewatch", m["framewatch_version"].as_str().unwrap_or("").into()));
+    html.push_str(&row("lexicon", format!("{} {} · {} · sha256 {}", m["lexicon"]["name"].as_str().unwrap_or(""), m["lexicon"]["version"].as_str().unwrap_or(""), m["lexicon"]["origin"].as_str().unwrap_or(""), m["lexicon"]["sha256"].as_str().unwrap_or(""))));
+    html.push_str(&row("options", m["options"].to_string()));
+    html.push_str(&row("counts", m["counts"].to_string()));
+    html.push_str("</table>\n");
+    let sk = &run.skipped;
+    if sk.height() > 0 {
+        html.push_str(&format!("<h3>Skipped documents ({})</h3>\n<table><tr><th>path</th><th>reason</th><th>detail</th></tr>\n", sk.height()));
+        let (p, r, dt) = (column_str(sk, "path"), column_str(sk, "reason"), column_str(sk, "detail"));
+        for i in 0..sk.height() {
+            html.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(p[i].as_deref().unwrap_or("")), esc(r[i].as_deref().unwrap_or("")), esc(dt[i].as_deref().unwrap_or(""))));
+        }
+        html.push_str("</table>\n");
+    }
+    html.push_str("</main>\n</body>\n</html>\n");
+    Ok(html)
+}
