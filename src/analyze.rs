@@ -47,7 +47,7 @@ pub const LANGUAGES: &[(&str, Algorithm)] = &[
 /// Words after which a full stop does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "rev", "hon", "rt", "gen", "gov", "sen",
-    "rep", "col", "capt", "lt", "sgt", "vs", "cf", "no", "nos", "vol", "pp", "fig", "art", "ch",
+    "rep", "col", "capt", "lt", "sgt", "vs", "cf", "vol", "pp", "fig", "art", "ch",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt",
     "ft", "inc", "ltd", "co", "corp", "dept", "est", "approx",
 ];
@@ -243,18 +243,20 @@ fn fast_chunk(chunk: &str, offset: usize, out: &mut Analysis) {
 }
 
 /// Does the gap between two tokens hold a blank line?
-fn is_paragraph_break(gap: &[u8]) -> bool {
+fn is_paragraph_break(gap: &str) -> bool {
+    // The gap between two tokens is whitespace only. Line ends are \n, \r\n,
+    // a lone \r and U+2028; U+2029 is a paragraph separator by itself.
     let mut newlines = 0;
-    for &b in gap {
-        match b {
-            b'\n' => {
-                newlines += 1;
-                if newlines >= 2 {
-                    return true;
-                }
-            }
-            b' ' | b'\t' | b'\r' | 0x0B | 0x0C => {}
-            _ => newlines = 0,
+    let mut chars = gap.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{2029}' => return true,
+            '\n' | '\u{2028}' => newlines += 1,
+            '\r' if chars.peek() != Some(&'\n') => newlines += 1,
+            _ => {}
+        }
+        if newlines >= 2 {
+            return true;
         }
     }
     false
@@ -267,7 +269,6 @@ fn is_paragraph_break(gap: &[u8]) -> bool {
 /// lower-case word, unless the full stop closes an abbreviation (`Mr.`,
 /// `U.S.`, `Jan.`) or a single letter.
 fn mark_sentences(text: &str, out: &mut Analysis) {
-    let bytes = text.as_bytes();
     let n = out.tokens.len();
     let mut sentence = 0u32;
     let mut paragraph = 0u32;
@@ -277,7 +278,7 @@ fn mark_sentences(text: &str, out: &mut Analysis) {
             let start = out.tokens[k].start as usize;
             // NFKC can expand one character into several tokens that all
             // point at that character: their gap is empty.
-            let gap = if start > prev_end { &bytes[prev_end..start] } else { &[][..] };
+            let gap = if start > prev_end { &text[prev_end..start] } else { "" };
             if is_paragraph_break(gap) {
                 paragraph += 1;
                 sentence += 1;
@@ -311,8 +312,11 @@ fn ends_sentence(text: &str, out: &Analysis, k: usize) -> bool {
         let prev = &out.tokens[k - 1];
         if prev.kind == TokenKind::Word && prev.end >= t.start {
             let w = out.norm_of(prev);
-            let single_letter = w.chars().count() == 1 && w.chars().all(char::is_alphabetic);
-            if single_letter || ABBREVIATIONS.contains(&w) {
+            // "U.S.", "J. Smith", "Mr.", and "No. 10" (but not the answer "No."
+            // or the pronoun "I.").
+            let single_letter = w.chars().count() == 1 && w.chars().all(char::is_alphabetic) && w != "i";
+            let number_follows = text[next.start as usize..].starts_with(|c: char| c.is_ascii_digit());
+            if single_letter || ABBREVIATIONS.contains(&w) || (matches!(w, "no" | "nos") && number_follows) {
                 return false;
             }
         }
@@ -396,6 +400,9 @@ mod tests {
         assert_eq!(sentences("Mr. Smith met Dr. Jones in the U.S. today."), [0; 10]);
         assert_eq!(sentences("It grew 3.5 per cent. Then fell"), [0, 0, 0, 0, 0, 0, 1, 1]);
         assert_eq!(sentences("approx. three people"), [0, 0, 0]);
+        assert_eq!(sentences("Is it? No. It is not."), [0, 0, 1, 2, 2, 2]);
+        assert_eq!(sentences("See No. 10 now."), [0, 0, 0, 0]);
+        assert_eq!(sentences("Neither do I. Next one."), [0, 0, 0, 1, 1]);
         assert_eq!(sentences("a heading\n\nnext paragraph"), [0, 0, 1, 1]);
         assert_eq!(sentences("He said \"stop.\" She left."), [0, 0, 0, 1, 1]);
     }
@@ -404,10 +411,10 @@ mod tests {
     fn paragraphs_count_blank_lines() {
         let a = Analyzer::new("english").unwrap();
         let mut out = Analysis::default();
-        a.analyze("one\ntwo\n\n  \nthree\r\n\r\nfour", &mut out);
+        a.analyze("one\ntwo\n\n  \nthree\r\n\r\nfour\n\u{a0}\nfive\r\rsix\u{2029}seven", &mut out);
         let p: Vec<u32> = out.words().map(|t| t.paragraph).collect();
-        assert_eq!(p, [0, 0, 1, 2]);
-        assert_eq!(out.paragraphs, 3);
+        assert_eq!(p, [0, 0, 1, 2, 3, 4, 5]);
+        assert_eq!(out.paragraphs, 6);
     }
 
     #[test]

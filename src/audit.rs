@@ -439,14 +439,14 @@ body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-seri
 header { padding: 16px 24px; background: #fff; border-bottom: 1px solid #ddd; }
 header h1 { margin: 0 0 4px; font-size: 20px; }
 header p { margin: 0; color: var(--muted); font-size: 13px; }
-.layout { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 24px; padding: 24px; }
+.layout { display: grid; grid-template-columns: minmax(0, 1fr) 450px; gap: 24px; padding: 24px; }
 article { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 20px 24px; }
 article pre { white-space: pre-wrap; word-wrap: break-word; overflow-wrap: anywhere; font: 15px/1.7 Georgia, "Times New Roman", serif; margin: 0; }
 aside { position: sticky; top: 12px; align-self: start; max-height: calc(100vh - 24px); overflow: auto; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 16px; font-size: 13px; }
 aside h2 { font-size: 14px; margin: 16px 0 6px; }
 aside h2:first-child { margin-top: 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: right; padding: 2px 6px; border-bottom: 1px solid #eee; }
+table { border-collapse: collapse; width: 100%; font-size: 12px; }
+th, td { text-align: right; padding: 2px 4px; border-bottom: 1px solid #eee; }
 th:first-child, td:first-child { text-align: left; }
 mark { padding: 0 2px; border-radius: 3px; color: inherit; }
 mark.behavioural { background: rgba(230, 159, 0, 0.35); box-shadow: inset 0 -2px 0 var(--b); }

@@ -13,6 +13,10 @@ pub enum Error {
     #[error("{}", .problems.join("\n"))]
     Lexicon { problems: Vec<String> },
 
+    /// A dictionary in another format (quanteda YAML, LIWC) is malformed.
+    #[error("{message}")]
+    Import { message: String },
+
     /// A sidecar metadata file is unusable as a whole.
     #[error("{path}: {message}")]
     Metadata { path: String, message: String, hint: Option<String> },
@@ -36,6 +40,7 @@ impl Error {
             Error::Lexicon { .. } => {
                 Some("fix the lines above; `framewatch lexicon check FILE` lists every problem")
             }
+            Error::Import { .. } => Some("fix the dictionary file at that line and import again"),
             _ => None,
         }
     }

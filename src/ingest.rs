@@ -267,10 +267,18 @@ impl Corpus {
             hint: Some("save it as UTF-8 CSV".into()),
         })?;
         let shown_dir = slash_path(dir);
+        let before = self.docs.len() + self.skipped.len();
         let listed = self.read_manifest(&shown_dir, &text, |rel| {
             let p = dir.join(rel);
             p.is_file().then_some(Origin::File(p))
         })?;
+        if self.docs.len() + self.skipped.len() == before {
+            return Err(Error::Metadata {
+                path: slash_path(&sidecar),
+                message: "lists no documents".into(),
+                hint: Some("add one row per document: doc_id,date,path (source, kind, title optional)".into()),
+            });
+        }
         for entry in walkdir::WalkDir::new(dir).sort_by_file_name().min_depth(1).into_iter().flatten() {
             if entry.file_type().is_file() {
                 let rel = slash_path(entry.path().strip_prefix(dir).unwrap_or(entry.path()));
@@ -449,6 +457,9 @@ pub fn read_text(meta: &DocMeta) -> std::result::Result<String, (&'static str, S
         Origin::Embedded(s) => s.to_string(),
         Origin::File(p) => {
             let bytes = std::fs::read(p).map_err(|e| ("unreadable", format!("cannot read: {e}")))?;
+            if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+                return Err(("not-utf8", "UTF-16 text (byte-order mark); convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)".into()));
+            }
             match String::from_utf8(bytes) {
                 Ok(s) => s,
                 Err(e) => {

@@ -19,7 +19,7 @@ pub struct Imported {
 }
 
 fn problem(path: &str, line: usize, msg: impl std::fmt::Display) -> Error {
-    Error::Lexicon { problems: vec![format!("{path}:{line}: {msg}")] }
+    Error::Import { message: format!("{path}:{line}: {msg}") }
 }
 
 /// Lower-case letters, digits and single underscores, as lexicon names need.
@@ -40,7 +40,7 @@ pub fn sanitize(name: &str) -> String {
 /// wildcards kept; other glob characters are an error.
 fn convert_value(path: &str, line: usize, value: &str) -> Result<String> {
     let v = value.trim();
-    if v.is_empty() {
+    if v.is_empty() || v == "~" || v == "null" {
         return Err(problem(path, line, "empty dictionary value"));
     }
     for word in v.split_whitespace() {
@@ -154,7 +154,13 @@ fn collect(path: &str, category: &str, prefix: &str, node: Node, line: usize, ou
             }
             for (k, l, child) in entries {
                 let name = sanitize(&k);
+                if name != k {
+                    out.notes.push(format!("{path}:{l}: key \"{k}\" renamed \"{name}\""));
+                }
                 let sub = if prefix.is_empty() { name } else { format!("{prefix}_{name}") };
+                if out.groups.iter().any(|(c, s, _)| c == category && *s == sub) {
+                    out.notes.push(format!("{path}:{l}: \"{k}\" merges into sub-frame \"{category}.{sub}\", which an earlier key already fills"));
+                }
                 collect(path, category, &sub, child, l, out)?;
             }
         }

@@ -164,7 +164,7 @@ impl Lexicon {
                 let text = std::fs::read_to_string(p).map_err(|e| {
                     Error::usage(
                         format!("{}: cannot read lexicon: {e}", p.display()),
-                        Some("check the path given to --lexicon".to_string()),
+                        Some("check the lexicon path; without one, framewatch uses its built-in lexicon".to_string()),
                     )
                 })?;
                 Lexicon::parse(&p.display().to_string(), &text)

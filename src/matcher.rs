@@ -216,9 +216,17 @@ impl Matcher {
             if t.kind != TokenKind::Word {
                 continue;
             }
+            // Joined: same sentence, and between the words only whitespace,
+            // or one hyphen or apostrophe touching both ("zero-hours"; not
+            // "low - pay" or "low -- pay").
             let joined = prev_word.is_some_and(|p| {
+                let between = &a.tokens[p + 1..ti];
                 a.tokens[p].sentence == t.sentence
-                    && a.tokens[p + 1..ti].iter().all(|x| is_joiner(a.norm_of(x)))
+                    && match between {
+                        [] => true,
+                        [j] => is_joiner(a.norm_of(j)) && j.start == a.tokens[p].end && j.end == t.start && a.norm_of(j).chars().count() == 1,
+                        _ => false,
+                    }
             });
             prev_word = Some(ti);
             let norm = a.norm_of(t);
@@ -410,6 +418,8 @@ entries = ["low pay", "zero-hours contract", "in-work poverty", "benefit cuts", 
         assert!(hits("It was low. Pay rose.").is_empty());
         assert!(hits("low, pay").is_empty());
         assert!(hits("low\n\npay").is_empty());
+        assert!(hits("Wages are low -- pay rises never came.").is_empty());
+        assert!(hits("low - pay").is_empty());
         assert_eq!(hits("in-work\npoverty"), [pair("in-work poverty", "in-work\npoverty")]);
     }
 

@@ -102,6 +102,9 @@ pub struct RunWriter {
     by: Period,
     /// For each `--group` column: where its value comes from.
     group_fields: Vec<GroupField>,
+    /// The trends column name of each `--group` (extra metadata columns
+    /// that clash with ours are prefixed `meta_`, as in `documents`).
+    group_columns: Vec<String>,
     extra_names: Vec<String>,
     hits: Sink,
     hits_tmp: PathBuf,
@@ -196,6 +199,14 @@ impl RunWriter {
             })
             .collect::<Result<Vec<_>>>()?;
         let extra_names = extra_column_names(corpus, lexicon);
+        let group_columns: Vec<String> = group_fields
+            .iter()
+            .zip(&options.group)
+            .map(|(f, g)| match f {
+                GroupField::Extra(i) => extra_names[*i].clone(),
+                _ => g.clone(),
+            })
+            .collect();
         // An empty batch gives the documents table its schema.
         let empty = documents_frame(&extra_names, lexicon, options.by, &[]).map_err(pe(dir))?;
         let hits_tmp = tmp_path(dir, &format!("hits.{ext}"));
@@ -205,6 +216,7 @@ impl RunWriter {
             format,
             by: options.by,
             group_fields,
+            group_columns,
             hits: Sink::create(&hits_tmp, format, &hits_frame(lexicon, tagger, &[]).map_err(pe(dir))?.schema())?,
             docs: Sink::create(&docs_tmp, format, &empty.schema())?,
             extra_names,
@@ -276,7 +288,7 @@ impl RunWriter {
             Column::new("period".into(), rows.period),
             Column::new("period_start".into(), rows.period_start).cast(&DataType::Date).map_err(pe(&self.dir))?,
         ];
-        for (g, values) in options.group.iter().zip(rows.groups) {
+        for (g, values) in self.group_columns.iter().zip(rows.groups) {
             cols.push(Column::new(g.as_str().into(), values));
         }
         cols.push(Column::new("documents".into(), vec![1u32; n]));
@@ -294,7 +306,7 @@ impl RunWriter {
         let stance_cols: Vec<String> =
             STANCE_PREFIXES[1..].iter().flat_map(|p| cat_names.iter().map(move |c| format!("{p}_{c}"))).collect();
         let spec = TrendSpec {
-            groups: &options.group,
+            groups: &self.group_columns,
             categories: &cat_names,
             stance_columns: &stance_cols,
             subframe_columns: &sub_cols,

@@ -198,8 +198,39 @@ fn sum_by<K: Ord + Clone>(keys: &[K], values: &[Option<f64>]) -> BTreeMap<K, f64
     m
 }
 
+/// The chart styles, shared by the page and by the PNG export.
+const CHART_CSS: &str = ".title { font: 600 14px sans-serif; } .tick { font: 11px sans-serif; fill: #444; } .axis { font: 12px sans-serif; fill: #333; } .legend { font: 12px sans-serif; } .grid { stroke: #e6e6e6; } .axisline { stroke: #888; } .ref { stroke: #666; stroke-dasharray: 3 3; }";
+
+/// A rendered report: the page, and each chart as a standalone SVG
+/// (`name`, `svg`) for PNG export.
+pub struct Report {
+    pub html: String,
+    pub charts: Vec<(String, String)>,
+}
+
+fn slug(s: &str) -> String {
+    crate::interop::sanitize(s)
+}
+
+/// Rasterise a chart SVG to PNG at `scale`, with the chart styles and the
+/// system's sans-serif font.
+pub fn svg_to_png(svg: &str, scale: f32) -> std::result::Result<Vec<u8>, String> {
+    let mut opt = resvg::usvg::Options { style_sheet: Some(CHART_CSS.to_string()), ..Default::default() };
+    opt.fontdb_mut().load_system_fonts();
+    if opt.fontdb.faces().next().is_none() {
+        return Err("no system fonts found: install a font package (e.g. fonts-dejavu-core) for chart text".into());
+    }
+    let tree = resvg::usvg::Tree::from_str(svg, &opt).map_err(|e| e.to_string())?;
+    let size = tree.size().to_int_size().scale_by(scale).ok_or("chart has no size")?;
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("cannot allocate the image")?;
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(&tree, resvg::tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|e| e.to_string())
+}
+
 /// Render a run folder as one HTML page.
-pub fn render(run: &RunTables, run_label: &str) -> Result<String> {
+pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
+    let mut charts: Vec<(String, String)> = Vec::new();
     let m = &run.manifest;
     let groups: Vec<String> = m["options"]["group"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
     let t = &run.trends;
@@ -239,7 +270,11 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<String> {
         esc(&m["lexicon"]["sha256"].as_str().unwrap_or("")[..12.min(m["lexicon"]["sha256"].as_str().unwrap_or("").len())])
     ));
     html.push_str("<h2>Behavioural and structural framing over time</h2>\n");
-    html.push_str(&line_chart(
+    let mut chart = |name: String, svg: String, html: &mut String| {
+        html.push_str(&svg);
+        charts.push((name, svg));
+    };
+    chart("rates".into(), line_chart(
         &format!("Endorsed hits per 10,000 words, by {by}"),
         &dated,
         &[
@@ -249,15 +284,15 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<String> {
         "hits per 10,000 words",
         None,
         None,
-    ));
-    html.push_str(&line_chart(
+    ), &mut html);
+    chart("share".into(), line_chart(
         &format!("Behavioural share B/(B+S), by {by}"),
         &dated,
         &[Series { name: "behavioural share".into(), colour: "#000000".into(), values: share }],
         "share of endorsed framing hits",
         Some((0.0, 1.0)),
         Some((0.5, "even")),
-    ));
+    ), &mut html);
     let undated = m["counts"]["undated"].as_u64().unwrap_or(0);
     if undated > 0 {
         html.push_str(&format!("<p>{undated} undated documents are not plotted; they are counted in the <code>undated</code> rows of the trends table.</p>\n"));
@@ -283,7 +318,11 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<String> {
                 }
             }
             let sh: Vec<Option<f64>> = b.iter().zip(&s).map(|(b, s)| (b + s > 0.0).then(|| b / (b + s))).collect();
-            html.push_str(&line_chart(&format!("{name}: behavioural share"), &dated, &[Series { name: "share".into(), colour: "#000000".into(), values: sh }], "share", Some((0.0, 1.0)), Some((0.5, "even"))));
+            chart(
+                format!("share-{}-{}", slug(g), slug(name)),
+                line_chart(&format!("{name}: behavioural share"), &dated, &[Series { name: "share".into(), colour: "#000000".into(), values: sh }], "share", Some((0.0, 1.0)), Some((0.5, "even"))),
+                &mut html,
+            );
         }
         html.push_str("</div>\n");
         if names.len() > 12 {
@@ -302,7 +341,7 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<String> {
             .filter(|(_, v)| v.iter().sum::<f64>() > 0.0)
             .collect();
         if !parts.is_empty() {
-            html.push_str(&composition_chart(&format!("{cat}: sub-frames' share of endorsed hits, by {by}"), &dated, &parts));
+            chart(format!("subframes-{cat}"), composition_chart(&format!("{cat}: sub-frames' share of endorsed hits, by {by}"), &dated, &parts), &mut html);
         }
     }
 
@@ -404,5 +443,5 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<String> {
         html.push_str("</table>\n");
     }
     html.push_str("</main>\n</body>\n</html>\n");
-    Ok(html)
+    Ok(Report { html, charts })
 }

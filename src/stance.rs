@@ -13,9 +13,11 @@ use crate::model::{Hit, HitStatus, Stance, TokenKind};
 
 /// Byte ranges between matching quotation marks, within paragraphs.
 /// Unbalanced marks open no range. Apostrophes inside words ("don't",
-/// "workers' rights") are not quotation marks.
+/// "workers' rights") and elisions ("'90s") are not quotation marks; a
+/// straight single quote must close in its sentence; no range is longer
+/// than [`MAX_QUOTE_WORDS`] words.
 pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
-    let mut regions = Vec::new();
+    let mut regions: Vec<(u32, u32, char)> = Vec::new();
     // Open marks: (the opening mark, byte offset after it).
     let mut open: Vec<(char, usize)> = Vec::new();
     let mut paragraph = 0u32;
@@ -68,7 +70,8 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
                 let is_open = closes(&[c], &open);
                 if is_open && !space_before && space_after {
                     close_mark(&mut open, &mut regions, &[c], i);
-                } else if space_before && !space_after && !(c == '\'' && letter(prev)) {
+                } else if space_before && !space_after && !(c == '\'' && (letter(prev) || next.is_some_and(|n| n.is_ascii_digit()))) {
+                    // ('90s is an elision, not a quotation.)
                     open.push((c, after));
                 } else if c == '"' && is_open {
                     close_mark(&mut open, &mut regions, &[c], i);
@@ -77,9 +80,25 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
             _ => {}
         }
     }
-    regions.sort_unstable();
-    regions
+    // Trust only what reads as a quotation: a straight single quote must
+    // close within its sentence, and no region may run past MAX_QUOTE_WORDS
+    // words (a stray mark would otherwise swallow a page).
+    let sentence_at = |at: u32| a.tokens.get(a.tokens.partition_point(|t| t.end <= at)).map(|t| t.sentence);
+    let words_in = |s: u32, e: u32| {
+        let lo = a.tokens.partition_point(|t| t.start < s);
+        let hi = a.tokens.partition_point(|t| t.start < e);
+        a.tokens[lo..hi].iter().filter(|t| t.kind == TokenKind::Word).count()
+    };
+    regions.retain(|&(s, e, opener)| {
+        (opener != '\'' || sentence_at(s) == sentence_at(e.saturating_sub(1))) && words_in(s, e) <= MAX_QUOTE_WORDS
+    });
+    let mut out: Vec<(u32, u32)> = regions.into_iter().map(|(s, e, _)| (s, e)).collect();
+    out.sort_unstable();
+    out
 }
+
+/// The longest stretch of words a pair of quotation marks may enclose.
+pub const MAX_QUOTE_WORDS: usize = 60;
 
 fn is_quote(c: char) -> bool {
     matches!(
@@ -89,11 +108,11 @@ fn is_quote(c: char) -> bool {
     )
 }
 
-fn close_mark(open: &mut Vec<(char, usize)>, regions: &mut Vec<(u32, u32)>, openers: &[char], at: usize) {
+fn close_mark(open: &mut Vec<(char, usize)>, regions: &mut Vec<(u32, u32, char)>, openers: &[char], at: usize) {
     if let Some(pos) = open.iter().rposition(|(o, _)| openers.contains(o)) {
-        let (_, start) = open[pos];
+        let (opener, start) = open[pos];
         open.truncate(pos);
-        regions.push((start as u32, at as u32));
+        regions.push((start as u32, at as u32, opener));
     }
 }
 
@@ -125,17 +144,16 @@ impl Annotator<'_> {
             }
             None => Vec::new(),
         };
-        let mut prev_end: Option<(u32, u32)> = None; // (sentence, word end) of the previous hit
-        for h in hits.iter_mut() {
+        // Hits come sorted by start; remember where earlier hits ended.
+        let ends: Vec<(u32, u32)> = hits.iter().map(|h| (h.sentence, h.word_end)).collect();
+        for (i, h) in hits.iter_mut().enumerate() {
             let entry = &self.lexicon.entries[h.entry as usize];
             if Some(self.lexicon.subframes[entry.subframe].category) == self.lexicon.context_category {
                 continue; // context terms mark a topic, not a framing: no stance
             }
-            let floor = match prev_end {
-                Some((s, e)) if s == h.sentence => e as usize,
-                _ => 0,
-            };
-            prev_end = Some((h.sentence, h.word_end));
+            // A cue before an earlier hit in the sentence belongs to that hit;
+            // hits on the same words (other sub-frames) share their cue.
+            let floor = ends[..i].iter().filter(|&&(s, e)| s == h.sentence && e <= h.word_start).map(|&(_, e)| e as usize).max().unwrap_or(0);
             let (stance, rule) = self.stance_of(text, a, words, rules, &quotes, floor, h);
             h.stance = stance;
             h.stance_rule = rule;
@@ -201,8 +219,9 @@ impl Annotator<'_> {
                 continue;
             }
             let that = (v + 1..(v + 3).min(ws)).any(|k| norm(k) == "that");
-            let subject = if v > w { norm(v - 1) } else { "" };
-            if that && !matches!(subject, "i" | "we") {
+            // "we argue", "we will continue to argue", "I would insist".
+            let first_person = (v.saturating_sub(4).max(w)..v).any(|k| matches!(norm(k), "i" | "we"));
+            if that && !first_person {
                 return (Stance::Distanced, format!("reported:{}", norm(v)));
             }
         }
@@ -239,7 +258,7 @@ impl Annotator<'_> {
 }
 
 fn is_clause_break(norm: &str) -> bool {
-    norm.chars().any(|c| matches!(c, ',' | ';' | ':' | '(' | ')' | '\u{2013}' | '\u{2014}'))
+    norm.chars().any(|c| matches!(c, ',' | ';' | ':' | '(' | ')' | '.' | '!' | '?' | '\u{2013}' | '\u{2014}'))
 }
 
 #[cfg(test)]
@@ -295,6 +314,7 @@ entries = ["poverty", "benefits"]
         assert_eq!(one("Not only lazy but rude."), ("endorsed", String::new()));
         // A negator in the previous sentence does not count.
         assert_eq!(one("It was not. Lazy people."), ("endorsed", String::new()));
+        assert_eq!(one("Is poverty a choice? No. Welfare dependency is a myth."), ("endorsed", String::new()));
     }
 
     #[test]
@@ -316,6 +336,10 @@ entries = ["poverty", "benefits"]
         assert_eq!(one("He said “they are lazy"), ("endorsed", String::new()));
         // Quotes do not run across paragraphs.
         assert_eq!(one("“Unclosed\n\nThey are lazy."), ("endorsed", String::new()));
+        // Elisions and possessives do not pair up into a quotation.
+        assert_eq!(one("In the '90s welfare dependency rose while workers' pay fell."), ("endorsed", String::new()));
+        // A straight single quote closes in its sentence or not at all.
+        assert_eq!(one("The 'new deal. They are lazy' said nobody."), ("endorsed", String::new()));
     }
 
     #[test]
@@ -327,6 +351,7 @@ entries = ["poverty", "benefits"]
         assert_eq!(one("The minister claims that they are feckless."), ("distanced", "reported:claims".into()));
         // First person is the author's own voice; "claims" as a noun is not speech.
         assert_eq!(one("We argue that low pay causes poverty."), ("endorsed", String::new()));
+        assert_eq!(one("We will continue to argue that low pay causes poverty."), ("endorsed", String::new()));
         assert_eq!(one("Benefit claims rose as low pay spread."), ("endorsed", String::new()));
         // A cue belongs to the hit right after it, not to the next one.
         let v = stances("The so-called scroungers and welfare dependency.");

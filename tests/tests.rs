@@ -434,3 +434,23 @@ fn report_is_one_self_contained_html_file() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("nowhere/manifest.json: cannot read"), "{}", r.stderr);
 }
+
+#[test]
+fn metadata_columns_that_clash_with_ours_and_odd_inputs() {
+    let tmp = tempdir();
+    let out = tmp.path().join("o");
+    let o = out.to_str().unwrap();
+    // Extra columns named like framewatch's own become meta_* in every table.
+    framewatch(&fixtures(), &["run", "clash", "-o", o, "--format", "csv", "-g", "period", "-g", "tokens", "-g", "region"]).ok();
+    let trends = read(&out.join("trends.csv"));
+    assert!(trends.starts_with("period,period_start,meta_period,meta_tokens,region,documents,"), "{trends}");
+    assert!(read(&out.join("documents.csv")).lines().next().unwrap().contains(",meta_period,meta_tokens,region,"));
+    let r = framewatch(&fixtures(), &["run", "clash", "-o", o, "-g", "region", "-g", "region"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--group \"region\" is given twice"), "{}", r.stderr);
+    let r = framewatch(&fixtures(), &["run", "emptymeta", "-o", o]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("emptymeta/metadata.csv: lists no documents"), "{}", r.stderr);
+    let r = framewatch(&fixtures(), &["run", "utf16", "-o", o]).ok();
+    assert!(r.stderr.contains("utf16/u.txt: skipped: not-utf8: UTF-16 text (byte-order mark)"), "{}", r.stderr);
+}

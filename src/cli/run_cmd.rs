@@ -54,7 +54,10 @@ pub fn run(args: Args) -> Result<u8> {
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
     let mut corpus = if args.inputs.is_empty() { Corpus::demo()? } else { Corpus::discover(&args.inputs)? };
 
-    for g in &args.group {
+    for (i, g) in args.group.iter().enumerate() {
+        if args.group[..i].contains(g) {
+            return Err(Error::usage(format!("--group \"{g}\" is given twice"), None));
+        }
         if !corpus.has_field(g) {
             let known: Vec<String> = corpus.field_names().into_iter().collect();
             return Err(Error::usage(
