@@ -199,7 +199,7 @@ fn sum_by<K: Ord + Clone>(keys: &[K], values: &[Option<f64>]) -> BTreeMap<K, f64
 }
 
 /// The chart styles, shared by the page and by the PNG export.
-const CHART_CSS: &str = ".title { font: 600 14px sans-serif; } .tick { font: 11px sans-serif; fill: #444; } .axis { font: 12px sans-serif; fill: #333; } .legend { font: 12px sans-serif; } .grid { stroke: #e6e6e6; } .axisline { stroke: #888; } .ref { stroke: #666; stroke-dasharray: 3 3; }";
+const CHART_CSS: &str = "text { font-family: sans-serif; } .title { font-weight: 600; font-size: 14px; } .tick { font-size: 11px; fill: #444; } .axis { font-size: 12px; fill: #333; } .legend { font-size: 12px; } .grid { stroke: #e6e6e6; } .axisline { stroke: #888; } .ref { stroke: #666; stroke-dasharray: 3 3; }";
 
 /// A rendered report: the page, and each chart as a standalone SVG
 /// (`name`, `svg`) for PNG export.
@@ -217,9 +217,15 @@ fn slug(s: &str) -> String {
 pub fn svg_to_png(svg: &str, scale: f32) -> std::result::Result<Vec<u8>, String> {
     let mut opt = resvg::usvg::Options { style_sheet: Some(CHART_CSS.to_string()), ..Default::default() };
     opt.fontdb_mut().load_system_fonts();
-    if opt.fontdb.faces().next().is_none() {
-        return Err("no system fonts found: install a font package (e.g. fonts-dejavu-core) for chart text".into());
-    }
+    // Map the generic sans-serif family to a face this system has.
+    let family = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "FreeSans", "Arial"]
+        .into_iter()
+        .find(|f| opt.fontdb.faces().any(|face| face.families.iter().any(|(name, _)| name == f)))
+        .or_else(|| opt.fontdb.faces().next().and_then(|f| f.families.first()).map(|(n, _)| n.as_str()))
+        .map(String::from)
+        .ok_or("no system fonts found: install a font package (e.g. fonts-dejavu-core) for chart text")?;
+    opt.fontdb_mut().set_sans_serif_family(family.clone());
+    opt.font_family = family;
     let tree = resvg::usvg::Tree::from_str(svg, &opt).map_err(|e| e.to_string())?;
     let size = tree.size().to_int_size().scale_by(scale).ok_or("chart has no size")?;
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("cannot allocate the image")?;

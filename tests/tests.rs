@@ -430,6 +430,17 @@ fn report_is_one_self_contained_html_file() {
         assert!(page.contains("<h3>Most behavioural</h3>") && page.contains("<mark class=\"b\">"), "{format}: passages");
         assert!(page.matches("<svg").count() >= 7, "{format}: charts");
     }
+    let png = tmp.path().join("png");
+    let r = framewatch(tmp.path(), &["report", tmp.path().join("run-csv").to_str().unwrap(), "-o", "x.html", "--png", png.to_str().unwrap()]);
+    if r.code != 0 && r.stderr.contains("no system fonts found") {
+        eprintln!("skipped PNG check: no system fonts on this machine");
+    } else {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        for name in ["rates", "share", "subframes-behavioural", "share-source-northfield_gazette"] {
+            let bytes = std::fs::read(png.join(format!("{name}.png"))).unwrap();
+            assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000, "{name}.png");
+        }
+    }
     let r = framewatch(tmp.path(), &["report", "nowhere"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("nowhere/manifest.json: cannot read"), "{}", r.stderr);
