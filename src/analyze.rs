@@ -85,6 +85,15 @@ impl Analysis {
     }
 }
 
+/// 1-based line and column (in characters) of a byte offset in `text`.
+pub fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let before = &text[..at];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
 /// Normaliser, pre-tokeniser and stemmer for one language.
 pub struct Analyzer {
     language: &'static str,

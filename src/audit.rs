@@ -112,10 +112,8 @@ pub struct Audit {
 }
 
 fn line_col(text: &str, at: usize) -> (u32, u32) {
-    let before = &text[..at];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line as u32, before[start..].chars().count() as u32 + 1)
+    let (l, c) = crate::analyze::line_col(text, at);
+    (l as u32, c as u32)
 }
 
 /// Audit one text.

@@ -191,19 +191,10 @@ impl Corpus {
 
     fn push_file(&mut self, path: PathBuf, shown: String, doc_id: String) {
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let date = date_from_filename(&name);
-        self.docs.push(DocMeta {
-            ordinal: 0,
-            doc_id,
-            path: shown,
-            origin: Origin::File(path),
-            date,
-            date_source: if date.is_some() { "filename" } else { "" },
-            source: None,
-            kind: None,
-            title: None,
-            extra: Vec::new(),
-        });
+        let mut meta = DocMeta::bare(doc_id, shown, Origin::File(path));
+        meta.date = date_from_filename(&name);
+        meta.date_source = if meta.date.is_some() { "filename" } else { "" };
+        self.docs.push(meta);
     }
 
     fn walk_dir(&mut self, root: &Path, multi: bool) -> Result<()> {
@@ -436,19 +427,7 @@ pub fn reread(shown_path: &str) -> Option<String> {
         Some(rel) => Origin::Embedded(DEMO.get_file(rel)?.contents_utf8()?),
         None => Origin::File(PathBuf::from(shown_path)),
     };
-    let meta = DocMeta {
-        ordinal: 0,
-        doc_id: String::new(),
-        path: shown_path.to_string(),
-        origin,
-        date: None,
-        date_source: "",
-        source: None,
-        kind: None,
-        title: None,
-        extra: Vec::new(),
-    };
-    read_text(&meta).ok()
+    read_text(&DocMeta::bare("", shown_path, origin)).ok()
 }
 
 /// Read a document's text. Errors become a skip reason and detail.

@@ -3,7 +3,7 @@
 //! the CLI prints or writes it.
 
 use crate::aggregate::Period;
-use crate::analyze::Analysis;
+use crate::analyze::{Analysis, line_col};
 use crate::ingest::read_text;
 use crate::matcher::Scratch;
 use crate::model::{DocMeta, HitStatus, Skipped, Stance};
@@ -71,14 +71,6 @@ fn fold_space(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// 1-based line and character column of byte `at`.
-fn line_col(text: &str, at: usize) -> (u32, u32) {
-    let before = &text[..at];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line as u32, before[start..].chars().count() as u32 + 1)
-}
-
 fn field_value<'a>(meta: &'a DocMeta, extra_fields: &[String], name: &str) -> Option<&'a str> {
     match name {
         "doc_id" => Some(meta.doc_id.as_str()),
@@ -136,6 +128,7 @@ pub fn lines(tagger: &Tagger, docs: &[DocMeta], extra_fields: &[String], by: Per
                 let left_start = if left_word < h.word_start as usize { a.tokens[words[left_word] as usize].start as usize } else { h.byte_start as usize };
                 let right_end = if right_word > h.word_end as usize { a.tokens[words[right_word - 1] as usize].end as usize } else { h.byte_end as usize };
                 let (line, column) = line_col(&text, h.byte_start as usize);
+                let (line, column) = (line as u32, column as u32);
                 out.push(Line {
                     doc_id: meta.doc_id.clone(),
                     path: meta.path.clone(),
@@ -202,18 +195,9 @@ mod tests {
     use crate::model::Origin;
 
     fn doc(id: &str, text: &'static str, source: &str) -> DocMeta {
-        DocMeta {
-            ordinal: 0,
-            doc_id: id.into(),
-            path: id.into(),
-            origin: Origin::Embedded(text),
-            date: None,
-            date_source: "",
-            source: Some(source.into()),
-            kind: None,
-            title: None,
-            extra: vec![],
-        }
+        let mut d = DocMeta::bare(id, id, Origin::Embedded(text));
+        d.source = Some(source.into());
+        d
     }
 
     fn tagger() -> Tagger {

@@ -57,6 +57,25 @@ pub struct DocMeta {
     pub extra: Vec<Option<String>>,
 }
 
+impl DocMeta {
+    /// A document known only by its id, path and text origin: no date or
+    /// metadata (single-file audits, re-reading a run's document).
+    pub fn bare(doc_id: impl Into<String>, path: impl Into<String>, origin: Origin) -> DocMeta {
+        DocMeta {
+            ordinal: 0,
+            doc_id: doc_id.into(),
+            path: path.into(),
+            origin,
+            date: None,
+            date_source: "",
+            source: None,
+            kind: None,
+            title: None,
+            extra: Vec::new(),
+        }
+    }
+}
+
 /// A document that could not be processed, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Skipped {

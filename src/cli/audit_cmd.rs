@@ -53,18 +53,7 @@ pub fn run(args: Args) -> Result<u8> {
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
     let tagger = Tagger::new(lexicon, analyzer);
     let shown = args.file.display().to_string();
-    let meta = DocMeta {
-        ordinal: 0,
-        doc_id: shown.clone(),
-        path: shown.clone(),
-        origin: Origin::File(args.file.clone()),
-        date: None,
-        date_source: "",
-        source: None,
-        kind: None,
-        title: None,
-        extra: Vec::new(),
-    };
+    let meta = DocMeta::bare(shown.clone(), shown.clone(), Origin::File(args.file.clone()));
     if !args.file.is_file() {
         return Err(Error::usage(format!("{shown}: no such file"), Some("framewatch audit takes one document (.txt or .md)".into())));
     }
