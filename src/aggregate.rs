@@ -213,3 +213,107 @@ mod tests {
         assert_eq!(share, [Some(0.5), None]);
     }
 }
+
+/// Document-bootstrap 95% intervals for one trend cell.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Intervals {
+    pub rate_b: (Option<f64>, Option<f64>),
+    pub rate_s: (Option<f64>, Option<f64>),
+    pub share: (Option<f64>, Option<f64>),
+    pub balance: (Option<f64>, Option<f64>),
+}
+
+/// Percentile `q` (0–1) of sorted values, linear between ranks.
+pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
+}
+
+/// A seed for one cell, from the run's seed and the cell's key, so that a
+/// cell's interval does not depend on which other cells exist.
+pub fn cell_seed(seed: u64, key: &[Option<String>]) -> u64 {
+    let joined: Vec<&str> = key.iter().map(|k| k.as_deref().unwrap_or("\u{0}")).collect();
+    let digest = crate::lexicon::hex_sha256(joined.join("\u{1f}").as_bytes());
+    u64::from_str_radix(&digest[..16], 16).unwrap_or(0) ^ seed
+}
+
+/// Resample the cell's documents with replacement `resamples` times and
+/// take the 2.5th and 97.5th percentiles of the endorsed behavioural and
+/// structural rates, the share and the balance. `docs` index into the
+/// per-document `tokens`, `b` and `s`.
+pub fn bootstrap(docs: &[usize], tokens: &[u64], b: &[u64], s: &[u64], resamples: usize, seed: u64) -> Intervals {
+    use rand::{Rng, SeedableRng};
+    if resamples == 0 || docs.is_empty() {
+        return Intervals::default();
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let (mut rb, mut rs, mut sh, mut ba) = (Vec::with_capacity(resamples), Vec::with_capacity(resamples), Vec::new(), Vec::new());
+    for _ in 0..resamples {
+        let (mut t, mut hb, mut hs) = (0u64, 0u64, 0u64);
+        for _ in 0..docs.len() {
+            let d = docs[rng.random_range(0..docs.len())];
+            t += tokens[d];
+            hb += b[d];
+            hs += s[d];
+        }
+        if let Some(r) = score::rate(hb, t) {
+            rb.push(r);
+        }
+        if let Some(r) = score::rate(hs, t) {
+            rs.push(r);
+        }
+        if let Some(x) = score::share(hb, hs) {
+            sh.push(x);
+        }
+        if let Some(x) = score::balance(hb, hs) {
+            ba.push(x);
+        }
+    }
+    let ci = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (quantile(&v, 0.025), quantile(&v, 0.975))
+    };
+    Intervals { rate_b: ci(rb), rate_s: ci(rs), share: ci(sh), balance: ci(ba) }
+}
+
+#[cfg(test)]
+mod bootstrap_tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate() {
+        assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.5), Some(3.0));
+        assert_eq!(quantile(&[0.0, 10.0], 0.25), Some(2.5));
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn bootstrap_is_seeded_and_brackets_the_estimate() {
+        let tokens = [1000, 1200, 800, 1000, 900, 1100];
+        let b = [10, 0, 5, 8, 2, 12];
+        let s = [2, 9, 4, 3, 8, 1];
+        let docs: Vec<usize> = (0..6).collect();
+        let a = bootstrap(&docs, &tokens, &b, &s, 2000, 42);
+        assert_eq!(a, bootstrap(&docs, &tokens, &b, &s, 2000, 42));
+        assert_ne!(a, bootstrap(&docs, &tokens, &b, &s, 2000, 43));
+        let share = 37.0 / (37.0 + 27.0);
+        let (lo, hi) = (a.share.0.unwrap(), a.share.1.unwrap());
+        assert!(lo < share && share < hi && lo > 0.2 && hi < 0.9, "{lo} {share} {hi}");
+        // One document: every resample is that document, the interval is a point.
+        let one = bootstrap(&[0], &tokens, &b, &s, 100, 1);
+        assert_eq!(one.rate_b, (Some(100.0), Some(100.0)));
+        assert_eq!(bootstrap(&docs, &tokens, &b, &s, 0, 1), Intervals::default());
+    }
+
+    #[test]
+    fn cell_seeds_depend_only_on_the_key() {
+        let k = vec![Some("2001".to_string()), None];
+        assert_eq!(cell_seed(7, &k), cell_seed(7, &k.clone()));
+        assert_ne!(cell_seed(7, &k), cell_seed(8, &k));
+        assert_ne!(cell_seed(7, &k), cell_seed(7, &[Some("2002".to_string()), None]));
+    }
+}

@@ -14,6 +14,7 @@ use crate::pipeline::Tagger;
 use crate::score;
 use polars::prelude::*;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -284,6 +285,22 @@ impl RunWriter {
         let sub_cols: Vec<String> = (0..lexicon.subframes.len()).map(|i| subframe_column(lexicon, i)).collect();
         let rows = std::mem::take(&mut self.trend_rows);
         let n = rows.period.len();
+        // Bootstrap intervals per cell (period × groups), from the documents.
+        let mut cells: BTreeMap<Vec<Option<String>>, Vec<usize>> = BTreeMap::new();
+        for i in 0..n {
+            let mut key = vec![Some(rows.period[i].clone())];
+            key.extend(rows.groups.iter().map(|g| g[i].clone()));
+            cells.entry(key).or_default().push(i);
+        }
+        let endorsed = |c: usize| rows.categories.iter().map(|v| v[0][c]).collect::<Vec<u64>>();
+        let (eb, es) = (endorsed(b), endorsed(s));
+        let intervals: BTreeMap<Vec<Option<String>>, aggregate::Intervals> = cells
+            .iter()
+            .map(|(key, docs)| {
+                let seed = aggregate::cell_seed(options.seed, key);
+                (key.clone(), aggregate::bootstrap(docs, &rows.tokens, &eb, &es, options.bootstrap, seed))
+            })
+            .collect();
         let mut cols = vec![
             Column::new("period".into(), rows.period),
             Column::new("period_start".into(), rows.period_start).cast(&DataType::Date).map_err(pe(&self.dir))?,
@@ -315,6 +332,7 @@ impl RunWriter {
         };
         let mut trends = aggregate::trends(&per_doc, &spec)?;
         drop(per_doc);
+        trends = add_intervals(trends, &self.group_columns, &intervals, options, &cat_names[b], &cat_names[s]).map_err(pe(&self.dir))?;
 
         self.skipped.sort();
         let mut skipped_df = skipped_frame(&self.skipped).map_err(pe(&self.dir))?;
@@ -369,6 +387,44 @@ impl RunWriter {
         rename(&tmp, &self.dir.join("manifest.json"))?;
         Ok(manifest)
     }
+}
+
+/// Append interval and `low_n` columns to a trends table, looking each
+/// row's cell up by its period and group values.
+fn add_intervals(
+    trends: DataFrame,
+    groups: &[String],
+    intervals: &BTreeMap<Vec<Option<String>>, aggregate::Intervals>,
+    options: &RunOptions,
+    behavioural: &str,
+    structural: &str,
+) -> PolarsResult<DataFrame> {
+    let mut keys: Vec<Vec<Option<String>>> = column_str(&trends, "period").into_iter().map(|p| vec![p]).collect();
+    for g in groups {
+        for (k, v) in keys.iter_mut().zip(column_str(&trends, g)) {
+            k.push(v);
+        }
+    }
+    let cell: Vec<aggregate::Intervals> = keys.iter().map(|k| intervals.get(k).cloned().unwrap_or_default()).collect();
+    let col = |name: String, f: &dyn Fn(&aggregate::Intervals) -> Option<f64>| Column::new(name.into(), cell.iter().map(f).collect::<Vec<_>>());
+    let docs = column_f64(&trends, "documents");
+    let tokens = column_f64(&trends, "tokens");
+    let low_n: Vec<bool> = docs
+        .iter()
+        .zip(&tokens)
+        .map(|(d, t)| d.unwrap_or(0.0) < options.min_docs as f64 || t.unwrap_or(0.0) < options.min_tokens as f64)
+        .collect();
+    trends.hstack(&[
+        col(format!("rate_{behavioural}_lo"), &|i| i.rate_b.0),
+        col(format!("rate_{behavioural}_hi"), &|i| i.rate_b.1),
+        col(format!("rate_{structural}_lo"), &|i| i.rate_s.0),
+        col(format!("rate_{structural}_hi"), &|i| i.rate_s.1),
+        col("share_lo".into(), &|i| i.share.0),
+        col("share_hi".into(), &|i| i.share.1),
+        col("balance_lo".into(), &|i| i.balance.0),
+        col("balance_hi".into(), &|i| i.balance.1),
+        Column::new("low_n".into(), low_n),
+    ])
 }
 
 /// `hits_<category>__<subframe>`.
@@ -500,6 +556,12 @@ pub struct RunOptions {
     pub format: Format,
     pub out: String,
     pub strict: bool,
+    /// Bootstrap resamples per trend cell (0: no intervals).
+    pub bootstrap: usize,
+    pub seed: u64,
+    /// Cells with fewer documents or tokens are flagged `low_n`.
+    pub min_docs: u64,
+    pub min_tokens: u64,
 }
 
 #[derive(Debug, Serialize)]

@@ -18,6 +18,8 @@ pub struct Series {
     pub name: String,
     pub colour: String,
     pub values: Vec<Option<f64>>,
+    /// A 95% interval per point, drawn as a band, where the trends carry one.
+    pub band: Option<Vec<(Option<f64>, Option<f64>)>>,
 }
 
 fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
@@ -47,7 +49,10 @@ pub fn line_chart(title: &str, x: &[String], series: &[Series], y_title: &str, y
     let (w, h) = if single { (480.0, 260.0) } else { (760.0, 300.0) };
     let (ml, mr, mt, mb) = (64.0, if single { 44.0 } else { 150.0 }, 34.0, 64.0);
     let (pw, ph) = (w - ml - mr, h - mt - mb);
-    let all: Vec<f64> = series.iter().flat_map(|s| s.values.iter().flatten().copied()).collect();
+    let all: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.values.iter().flatten().copied().chain(s.band.iter().flatten().filter_map(|b| b.1)))
+        .collect();
     let (lo, hi) = y_range.unwrap_or((0.0, all.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.08));
     let ticks = nice_ticks(lo, hi, 5);
     let hi = ticks.last().copied().unwrap_or(hi).max(hi);
@@ -77,6 +82,23 @@ pub fn line_chart(title: &str, x: &[String], series: &[Series], y_title: &str, y
     if let Some((v, label)) = reference {
         let y = ys(v);
         s.push_str(&format!("<line x1=\"{ml}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"ref\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\">{}</text>", ml + pw, ml + pw + 4.0, y + 4.0, esc(label)));
+    }
+    for se in series {
+        // Bands: one polygon per run of points that have an interval.
+        let Some(band) = &se.band else { continue };
+        let mut i = 0;
+        while i < band.len() {
+            let start = i;
+            while i < band.len() && band[i].0.is_some() && band[i].1.is_some() {
+                i += 1;
+            }
+            if i > start {
+                let upper: Vec<String> = (start..i).map(|k| format!("{:.1},{:.1}", xs(k), ys(band[k].1.unwrap_or(0.0)))).collect();
+                let lower: Vec<String> = (start..i).rev().map(|k| format!("{:.1},{:.1}", xs(k), ys(band[k].0.unwrap_or(0.0)))).collect();
+                s.push_str(&format!("<polygon points=\"{} {}\" fill=\"{}\" fill-opacity=\"0.18\" stroke=\"none\"/>", upper.join(" "), lower.join(" "), se.colour));
+            }
+            i += 1;
+        }
     }
     for (k, se) in series.iter().enumerate() {
         let mut path = String::new();
@@ -264,6 +286,21 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     let rate = |h: &[f64]| -> Vec<Option<f64>> { h.iter().zip(&tokens).map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t)).collect() };
     let share: Vec<Option<f64>> = hb.iter().zip(&hs).map(|(b, s)| (b + s > 0.0).then(|| b / (b + s))).collect();
     let by = m["options"]["by"].as_str().unwrap_or("year");
+    // Without group columns each dated period is one trends row, and its
+    // bootstrap interval (if the run computed one) can be drawn.
+    let band_of = |lo: &str, hi: &str| -> Option<Vec<(Option<f64>, Option<f64>)>> {
+        if !groups.is_empty() || t.column(lo).is_err() {
+            return None;
+        }
+        let (l, h) = (column_f64(t, lo), column_f64(t, hi));
+        let mut v = vec![(None, None); dated.len()];
+        for (i, p) in periods_col.iter().enumerate() {
+            if let Some(&k) = idx.get(p.as_str()) {
+                v[k] = (l[i], h[i]);
+            }
+        }
+        v.iter().any(|x| x.0.is_some()).then_some(v)
+    };
 
     let mut html = format!("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n", esc(run_label));
     html.push_str(&format!(
@@ -284,8 +321,8 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         &format!("Endorsed hits per 10,000 words, by {by}"),
         &dated,
         &[
-            Series { name: "behavioural".into(), colour: BEHAVIOURAL_COLOUR.into(), values: rate(&hb) },
-            Series { name: "structural".into(), colour: STRUCTURAL_COLOUR.into(), values: rate(&hs) },
+            Series { name: "behavioural".into(), colour: BEHAVIOURAL_COLOUR.into(), values: rate(&hb), band: band_of("rate_behavioural_lo", "rate_behavioural_hi") },
+            Series { name: "structural".into(), colour: STRUCTURAL_COLOUR.into(), values: rate(&hs), band: band_of("rate_structural_lo", "rate_structural_hi") },
         ],
         "hits per 10,000 words",
         None,
@@ -294,11 +331,19 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     chart("share".into(), line_chart(
         &format!("Behavioural share B/(B+S), by {by}"),
         &dated,
-        &[Series { name: "behavioural share".into(), colour: "#000000".into(), values: share }],
+        &[Series { name: "behavioural share".into(), colour: "#000000".into(), values: share, band: band_of("share_lo", "share_hi") }],
         "share of endorsed framing hits",
         Some((0.0, 1.0)),
         Some((0.5, "even")),
     ), &mut html);
+    if groups.is_empty() && t.column("share_lo").is_ok() {
+        html.push_str(&format!(
+            "<p>Shaded bands are document-bootstrap 95% intervals ({} resamples, seed {}).</p>\n",
+            m["options"]["bootstrap"], m["options"]["seed"]
+        ));
+    } else if !groups.is_empty() && t.column("share_lo").is_ok() {
+        html.push_str("<p>Intervals are computed per group; the group panels below show them as bands.</p>\n");
+    }
     let undated = m["counts"]["undated"].as_u64().unwrap_or(0);
     if undated > 0 {
         html.push_str(&format!("<p>{undated} undated documents are not plotted; they are counted in the <code>undated</code> rows of the trends table.</p>\n"));
@@ -312,21 +357,25 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         names.sort_by(|a, b| b.1.partial_cmp(a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(b.0)));
         html.push_str(&format!("<h2>By {}</h2>\n<div class=\"panels\">\n", esc(g)));
         let (cb, cs) = (column_f64(t, "hits_behavioural"), column_f64(t, "hits_structural"));
+        let (slo, shi) = (column_f64(t, "share_lo"), column_f64(t, "share_hi"));
+        let has_band = t.column("share_lo").is_ok() && groups.len() == 1;
         for (name, _) in names.iter().take(12) {
             let mut b = vec![0.0; dated.len()];
             let mut s = vec![0.0; dated.len()];
+            let mut band = vec![(None, None); dated.len()];
             for i in 0..t.height() {
                 if &&gcol[i] == name {
                     if let Some(&k) = idx.get(periods_col[i].as_str()) {
                         b[k] += cb[i].unwrap_or(0.0);
                         s[k] += cs[i].unwrap_or(0.0);
+                        band[k] = (slo[i], shi[i]);
                     }
                 }
             }
             let sh: Vec<Option<f64>> = b.iter().zip(&s).map(|(b, s)| (b + s > 0.0).then(|| b / (b + s))).collect();
             chart(
                 format!("share-{}-{}", slug(g), slug(name)),
-                line_chart(&format!("{name}: behavioural share"), &dated, &[Series { name: "share".into(), colour: "#000000".into(), values: sh }], "share", Some((0.0, 1.0)), Some((0.5, "even"))),
+                line_chart(&format!("{name}: behavioural share"), &dated, &[Series { name: "share".into(), colour: "#000000".into(), values: sh, band: has_band.then_some(band) }], "share", Some((0.0, 1.0)), Some((0.5, "even"))),
                 &mut html,
             );
         }

@@ -41,6 +41,23 @@ pub struct Args {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Bootstrap resamples of documents per trend cell, for 95% intervals
+    /// of rates, share and balance (0: none).
+    #[arg(long, value_name = "N", default_value = "1000")]
+    pub bootstrap: usize,
+
+    /// Seed for the bootstrap (same seed, same intervals).
+    #[arg(long, default_value = "1")]
+    pub seed: u64,
+
+    /// Flag trend cells with fewer documents than this as low_n.
+    #[arg(long, value_name = "N", default_value = "5")]
+    pub min_docs: u64,
+
+    /// Flag trend cells with fewer word tokens than this as low_n.
+    #[arg(long, value_name = "N", default_value = "2000")]
+    pub min_tokens: u64,
+
     /// Exit with code 3 if any document was skipped.
     #[arg(long)]
     pub strict: bool,
@@ -75,6 +92,10 @@ pub fn run(args: Args) -> Result<u8> {
         format,
         out: args.out.display().to_string(),
         strict: args.strict,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        min_docs: args.min_docs,
+        min_tokens: args.min_tokens,
     };
 
     for s in &corpus.skipped {
