@@ -465,3 +465,32 @@ fn metadata_columns_that_clash_with_ours_and_odd_inputs() {
     let r = framewatch(&fixtures(), &["run", "utf16", "-o", o]).ok();
     assert!(r.stderr.contains("utf16/u.txt: skipped: not-utf8: UTF-16 text (byte-order mark)"), "{}", r.stderr);
 }
+
+#[test]
+fn drivers_rank_entries_by_their_contribution_to_the_change() {
+    let tmp = tempdir();
+    let run = tmp.path().join("run");
+    framewatch(&fixtures(), &["run", "mini", "-l", "lexicons/mini.toml", "-o", run.to_str().unwrap(), "-q"]).ok();
+    let r = framewatch(tmp.path(), &["drivers", "run", "2001", "undated", "--json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["documents"], serde_json::json!([2, 1]));
+    assert_eq!(v["tokens"], serde_json::json!([41.0, 15.0]));
+    let e = &v["entries"];
+    assert_eq!((e[0]["entry"].as_str(), e[1]["entry"].as_str(), e[2]["entry"].as_str()), (Some("austerity"), Some("benefit cuts"), Some("welfare dependency")));
+    assert!((e[0]["change"].as_f64().unwrap() - 10_000.0 / 15.0).abs() < 1e-9);
+    assert!((e[2]["change"].as_f64().unwrap() + 20_000.0 / 41.0).abs() < 1e-9);
+    assert_eq!(v["fragile"], serde_json::json!([]));
+    // One entry carrying more than half of a category is flagged.
+    let corpus = tmp.path().join("c");
+    std::fs::create_dir(&corpus).unwrap();
+    std::fs::write(corpus.join("2010_a.txt"), "Welfare dependency. Welfare dependency. Welfare dependency. Benefit culture. Low pay.").unwrap();
+    std::fs::write(corpus.join("2011_b.txt"), "Low pay. Austerity.").unwrap();
+    let run2 = tmp.path().join("run2");
+    framewatch(&fixtures(), &["run", corpus.to_str().unwrap(), "-l", "lexicons/mini.toml", "-o", run2.to_str().unwrap(), "-q"]).ok();
+    let r = framewatch(tmp.path(), &["drivers", "run2", "2010", "2011"]).ok();
+    assert!(r.stdout.contains("warning: in period 2010, \"welfare dependency\" supplies 75% of behavioural hits (3)"), "{}", r.stdout);
+    assert!(!r.stdout.contains("in period 2011"), "{}", r.stdout);
+    let r = framewatch(tmp.path(), &["drivers", "run", "1999", "2001"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no documents with period = \"1999\"; values: 2001, 2003, undated"), "{}", r.stderr);
+}

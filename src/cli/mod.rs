@@ -7,6 +7,7 @@
 //! skipped.
 
 mod audit_cmd;
+mod drivers_cmd;
 mod kwic_cmd;
 mod lexicon_cmd;
 mod report_cmd;
@@ -45,6 +46,8 @@ pub enum Command {
     /// Audit one document: summary, every hit, HTML/JSON/SARIF/GitHub
     /// output, and thresholds that set the exit code (1 when crossed).
     Audit(audit_cmd::Args),
+    /// Which entries drive the change in each category between two periods or groups.
+    Drivers(drivers_cmd::Args),
     /// Concordance lines: each hit with its context, filtered and sorted.
     Kwic(kwic_cmd::Args),
     /// One self-contained HTML report (inline SVG charts) from a run folder.
@@ -95,6 +98,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run_cmd::run(args),
         Command::Audit(args) => audit_cmd::run(args),
+        Command::Drivers(args) => drivers_cmd::run(args),
         Command::Kwic(args) => kwic_cmd::run(args),
         Command::Lexicon(cmd) => lexicon_cmd::run(cmd),
         Command::Report(args) => report_cmd::run(args),
