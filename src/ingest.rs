@@ -391,12 +391,7 @@ impl Corpus {
         Ok(listed)
     }
 
-    /// Pad every document's extra fields to the final field list.
-    pub fn extra_of<'a>(&self, doc: &'a DocMeta, field: usize) -> Option<&'a str> {
-        doc.extra.get(field).and_then(|v| v.as_deref())
-    }
-
-    /// Distinct values of a group-by field, for validation of `--group`.
+    /// Whether documents carry a metadata field of this name (for `--group`).
     pub fn has_field(&self, name: &str) -> bool {
         matches!(name, "source" | "kind" | "title" | "doc_id" | "date_source") || self.extra_fields.iter().any(|f| f == name)
     }

@@ -140,7 +140,7 @@ pub fn run(args: Args) -> Result<u8> {
     if c.documents_read == 0 {
         return Err(Error::usage(
             format!("no readable documents: all {} inputs were skipped", c.documents_skipped),
-            Some(format!("see the reasons above and {}/skipped.{}", options.out, format_ext(format))),
+            Some(format!("see the reasons above and {}/skipped.{}", options.out, format.ext())),
         ));
     }
     if !args.quiet {
@@ -156,7 +156,7 @@ pub fn run(args: Args) -> Result<u8> {
             c.distanced,
             c.no_context,
             options.out,
-            format_ext(format)
+            format.ext()
         );
         if c.coarse_dates > 0 {
             eprintln!(
@@ -171,8 +171,4 @@ pub fn run(args: Args) -> Result<u8> {
         return Ok(EXIT_STRICT);
     }
     Ok(EXIT_OK)
-}
-
-fn format_ext(f: Format) -> &'static str {
-    f.ext()
 }
