@@ -146,10 +146,13 @@ pub fn run_examples(tagger: &Tagger) -> Vec<ExampleResult> {
         .collect()
 }
 
+/// Per wildcard entry: the distinct forms it matched, most frequent first.
+pub type Expansion = Vec<(u32, Vec<(String, u64)>)>;
+
 /// For each wildcard entry, the distinct words its wildcard matched in
 /// `docs`, with counts (most frequent first). Unreadable documents are
 /// returned as (path, reason).
-pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Vec<(u32, Vec<(String, u64)>)>, Vec<(String, String)>) {
+pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Expansion, Vec<(String, String)>) {
     let lex = &tagger.lexicon;
     let wild: Vec<usize> = (0..lex.entries.len()).filter(|&i| lex.entries[i].pattern.iter().any(|s| matches!(s, Slot::Prefix(_)))).collect();
     let mut forms: BTreeMap<u32, BTreeMap<String, u64>> = wild.iter().map(|&i| (i as u32, BTreeMap::new())).collect();

@@ -236,7 +236,7 @@ impl<'a> Validator<'a> {
     fn unknown_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], what: &str, nested: bool) {
         for (k, v) in table.iter() {
             let is_table = matches!(v.get_ref(), DeValue::Table(_));
-            if !allowed.contains(&k.get_ref().as_ref()) && !(nested && is_table) {
+            if !(allowed.contains(&k.get_ref().as_ref()) || nested && is_table) {
                 self.problem(
                     k.span().start,
                     format!("unknown key \"{}\" in {what}; expected one of: {}", k.get_ref(), allowed.join(", ")),

@@ -49,7 +49,7 @@ fn pe(path: &Path) -> impl Fn(PolarsError) -> Error + '_ {
 
 /// A table written batch by batch.
 enum Sink {
-    Parquet(polars::io::parquet::write::BatchedWriter<BufWriter<File>>),
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>),
     Csv(polars::io::csv::write::BatchedWriter<BufWriter<File>>),
 }
 
@@ -57,7 +57,7 @@ impl Sink {
     fn create(path: &Path, format: Format, schema: &Schema) -> Result<Sink> {
         let file = BufWriter::new(File::create(path).map_err(|e| Error::output(path, e))?);
         Ok(match format {
-            Format::Parquet => Sink::Parquet(ParquetWriter::new(file).batched(schema).map_err(pe(path))?),
+            Format::Parquet => Sink::Parquet(Box::new(ParquetWriter::new(file).batched(schema).map_err(pe(path))?)),
             Format::Csv => Sink::Csv(CsvWriter::new(file).include_header(true).batched(schema).map_err(pe(path))?),
         })
     }
@@ -218,8 +218,8 @@ impl RunWriter {
             by: options.by,
             group_fields,
             group_columns,
-            hits: Sink::create(&hits_tmp, format, &hits_frame(lexicon, tagger, &[]).map_err(pe(dir))?.schema())?,
-            docs: Sink::create(&docs_tmp, format, &empty.schema())?,
+            hits: Sink::create(&hits_tmp, format, hits_frame(lexicon, tagger, &[]).map_err(pe(dir))?.schema())?,
+            docs: Sink::create(&docs_tmp, format, empty.schema())?,
             extra_names,
             hits_tmp,
             docs_tmp,
