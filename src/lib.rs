@@ -20,5 +20,6 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod report;
+pub mod sample;
 pub mod score;
 pub mod stance;

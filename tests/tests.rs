@@ -494,3 +494,23 @@ fn drivers_rank_entries_by_their_contribution_to_the_change() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no documents with period = \"1999\"; values: 2001, 2003, undated"), "{}", r.stderr);
 }
+
+#[test]
+fn sample_draws_a_reproducible_blind_stratified_sheet() {
+    let tmp = tempdir();
+    let r = framewatch(tmp.path(), &["sample", "-n", "30", "--seed", "4", "-o", "a.csv"]).ok();
+    assert!(r.stderr.contains("drew 30 of "), "{}", r.stderr);
+    framewatch(tmp.path(), &["sample", "-n", "30", "--seed", "4", "-o", "b.csv"]).ok();
+    framewatch(tmp.path(), &["sample", "-n", "30", "--seed", "5", "-o", "c.csv"]).ok();
+    let (a, b, c) = (read(&tmp.path().join("a.csv")), read(&tmp.path().join("b.csv")), read(&tmp.path().join("c.csv")));
+    assert_eq!(a, b, "same seed, same sheet");
+    assert_ne!(a, c, "another seed, another sheet");
+    let header = a.lines().next().unwrap();
+    assert_eq!(header, "unit_id,doc_id,period,source,sentence,byte_start,byte_end,text,behavioural,structural,stance,coder,notes");
+    assert!(!header.contains("fired") && !a.contains("structural.labour_market"), "the sheet must be blind");
+    let key = read(&tmp.path().join("a.key.csv"));
+    let fired = key.lines().skip(1).filter(|l| l.split(',').nth(1) == Some("true")).count();
+    assert_eq!(key.lines().count(), 31);
+    // Strata alternate between sentences where the lexicon fired and not.
+    assert!((12..=18).contains(&fired), "{fired} of 30 fired");
+}

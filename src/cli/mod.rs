@@ -11,6 +11,7 @@ mod drivers_cmd;
 mod kwic_cmd;
 mod lexicon_cmd;
 mod report_cmd;
+mod sample_cmd;
 mod run_cmd;
 
 use crate::aggregate::Period;
@@ -52,6 +53,8 @@ pub enum Command {
     Kwic(kwic_cmd::Args),
     /// One self-contained HTML report (inline SVG charts) from a run folder.
     Report(report_cmd::Args),
+    /// Draw a stratified, seeded sample of sentences into a blind coding sheet.
+    Sample(sample_cmd::Args),
     /// Work with lexicon files.
     #[command(subcommand)]
     Lexicon(lexicon_cmd::LexiconCommand),
@@ -102,6 +105,7 @@ pub fn main() -> ExitCode {
         Command::Kwic(args) => kwic_cmd::run(args),
         Command::Lexicon(cmd) => lexicon_cmd::run(cmd),
         Command::Report(args) => report_cmd::run(args),
+        Command::Sample(args) => sample_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

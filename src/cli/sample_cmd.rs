@@ -1,0 +1,97 @@
+//! `framewatch sample`: a blind coding sheet of sentences for validation.
+
+use super::EXIT_OK;
+use crate::aggregate::Period;
+use crate::error::{Error, Result};
+use crate::ingest::Corpus;
+use crate::lexicon::Lexicon;
+use crate::pipeline::Tagger;
+use crate::sample;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files and folders to read, as for `framewatch run`. None: the demo corpus.
+    pub inputs: Vec<PathBuf>,
+    /// Lexicon TOML file. Default: the built-in lexicon.
+    #[arg(long, short = 'l', value_name = "FILE")]
+    pub lexicon: Option<PathBuf>,
+    /// Sentences to draw.
+    #[arg(long, short = 'n', default_value = "200")]
+    pub n: usize,
+    /// Seed (same inputs, lexicon, n and seed: same sheet).
+    #[arg(long, default_value = "1")]
+    pub seed: u64,
+    /// Period unit of the strata.
+    #[arg(long, value_enum, default_value = "year")]
+    pub by: Period,
+    /// The coding sheet to write; the tool's labels go to FILE with
+    /// `.key.csv` in place of `.csv`.
+    #[arg(long, short = 'o', value_name = "FILE", default_value = "coding-sheet.csv")]
+    pub out: PathBuf,
+}
+
+fn write_csv(path: &std::path::Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| Error::output(path, e))?;
+    w.write_record(header).map_err(|e| Error::output(path, e))?;
+    for r in rows {
+        w.write_record(&r).map_err(|e| Error::output(path, e))?;
+    }
+    w.flush().map_err(|e| Error::output(path, e))
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
+    let tagger = Tagger::new(lexicon, analyzer);
+    let corpus = if args.inputs.is_empty() { Corpus::demo()? } else { Corpus::discover(&args.inputs)? };
+    for s in &corpus.skipped {
+        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
+    }
+    let (units, skipped) = sample::units(&tagger, &corpus.docs, args.by);
+    for s in &skipped {
+        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
+    }
+    let total = units.len();
+    let fired = units.iter().filter(|u| u.fired).count();
+    let picked = sample::draw(units, args.n, args.seed);
+    let key_path = match args.out.to_str().and_then(|s| s.strip_suffix(".csv")) {
+        Some(stem) => PathBuf::from(format!("{stem}.key.csv")),
+        None => PathBuf::from(format!("{}.key.csv", args.out.display())),
+    };
+    write_csv(
+        &args.out,
+        &["unit_id", "doc_id", "period", "source", "sentence", "byte_start", "byte_end", "text", "behavioural", "structural", "stance", "coder", "notes"],
+        picked.iter().map(|u| {
+            vec![
+                u.unit_id.clone(),
+                u.doc_id.clone(),
+                u.period.clone(),
+                u.source.clone(),
+                u.sentence.to_string(),
+                u.byte_start.to_string(),
+                u.byte_end.to_string(),
+                u.text.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]
+        }),
+    )?;
+    write_csv(
+        &key_path,
+        &["unit_id", "fired", "labels", "lexicon", "lexicon_sha256"],
+        picked.iter().map(|u| {
+            vec![u.unit_id.clone(), u.fired.to_string(), u.labels.join(" "), format!("{} {}", tagger.lexicon.name, tagger.lexicon.version), tagger.lexicon.sha256.clone()]
+        }),
+    )?;
+    let picked_fired = picked.iter().filter(|u| u.fired).count();
+    eprintln!(
+        "framewatch: drew {} of {total} sentences ({picked_fired} where the lexicon fired; {fired} in all) -> {} (blind sheet) and {} (the tool's labels)",
+        picked.len(),
+        args.out.display(),
+        key_path.display()
+    );
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,119 @@
+//! Coding sheets for validation: a stratified random sample of sentences
+//! (by period, source and whether the lexicon fired), reproducible from a
+//! seed, with the tool's labels kept in a separate key so coders work blind.
+
+use crate::aggregate::Period;
+use crate::analyze::Analysis;
+use crate::ingest::read_text;
+use crate::matcher::Scratch;
+use crate::model::{DocMeta, HitStatus, Skipped};
+use crate::pipeline::Tagger;
+use rand::SeedableRng;
+use std::collections::BTreeMap;
+
+/// One sentence that may be drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub unit_id: String,
+    pub doc_id: String,
+    pub period: String,
+    pub source: String,
+    pub sentence: u32,
+    pub byte_start: u32,
+    pub byte_end: u32,
+    pub text: String,
+    /// Whether a counted behavioural or structural hit (any stance) is in it.
+    pub fired: bool,
+    /// The tool's labels, for the key file: `category.subframe:stance` per hit.
+    pub labels: Vec<String>,
+}
+
+/// Every sentence of `docs` as a unit. Unreadable documents are returned.
+pub fn units(tagger: &Tagger, docs: &[DocMeta], by: Period) -> (Vec<Unit>, Vec<Skipped>) {
+    let lex = &tagger.lexicon;
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    let mut analysis = Analysis::default();
+    let mut scratch = Scratch::default();
+    for meta in docs {
+        let text = match read_text(meta) {
+            Ok(t) => t,
+            Err((reason, detail)) => {
+                skipped.push(Skipped { path: meta.path.clone(), doc_id: Some(meta.doc_id.clone()), reason, detail });
+                continue;
+            }
+        };
+        tagger.inspect(&text, &mut analysis, &mut scratch, |a, _, hits| {
+            let mut spans: Vec<(u32, u32)> = Vec::new();
+            for t in &a.tokens {
+                let s = t.sentence as usize;
+                if spans.len() <= s {
+                    spans.resize(s + 1, (t.start, t.end));
+                }
+                spans[s].1 = t.end;
+            }
+            let mut labels: Vec<Vec<String>> = vec![Vec::new(); spans.len()];
+            for h in &hits {
+                let e = &lex.entries[h.entry as usize];
+                let cat = lex.subframes[e.subframe].category;
+                if Some(cat) == lex.context_category || h.status != HitStatus::Counted {
+                    continue;
+                }
+                if let Some(l) = labels.get_mut(h.sentence as usize) {
+                    l.push(format!("{}:{}", lex.subframe_path(e.subframe), h.stance.as_str()));
+                }
+            }
+            for (i, (s, e)) in spans.iter().enumerate() {
+                let sentence_text = text[*s as usize..*e as usize].split_whitespace().collect::<Vec<_>>().join(" ");
+                if !sentence_text.chars().any(char::is_alphanumeric) {
+                    continue;
+                }
+                out.push(Unit {
+                    unit_id: format!("{}#{}", meta.doc_id, i),
+                    doc_id: meta.doc_id.clone(),
+                    period: by.label(meta.date),
+                    source: meta.source.clone().unwrap_or_default(),
+                    sentence: i as u32,
+                    byte_start: *s,
+                    byte_end: *e,
+                    text: sentence_text,
+                    fired: !labels[i].is_empty(),
+                    labels: std::mem::take(&mut labels[i]),
+                });
+            }
+        });
+    }
+    (out, skipped)
+}
+
+/// Draw `n` units spread as evenly as the strata allow over (period,
+/// source, fired): round-robin over strata in sorted order, each stratum
+/// shuffled with ChaCha8 from `seed`. Returned in unit order.
+pub fn draw(units: Vec<Unit>, n: usize, seed: u64) -> Vec<Unit> {
+    use rand::seq::SliceRandom;
+    let mut strata: BTreeMap<(String, String, bool), Vec<Unit>> = BTreeMap::new();
+    for u in units {
+        strata.entry((u.period.clone(), u.source.clone(), u.fired)).or_default().push(u);
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut queues: Vec<std::collections::VecDeque<Unit>> = strata
+        .into_values()
+        .map(|mut v| {
+            v.shuffle(&mut rng);
+            v.into()
+        })
+        .collect();
+    let mut picked = Vec::new();
+    while picked.len() < n && queues.iter().any(|q| !q.is_empty()) {
+        for q in queues.iter_mut() {
+            if picked.len() == n {
+                break;
+            }
+            if let Some(u) = q.pop_front() {
+                picked.push(u);
+            }
+        }
+    }
+    picked.sort_by(|a, b| (&a.doc_id, a.sentence).cmp(&(&b.doc_id, b.sentence)));
+    picked
+}
