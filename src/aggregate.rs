@@ -44,10 +44,14 @@ impl Period {
             Period::Day => (date.format("%Y-%m-%d").to_string(), date),
             Period::Week => {
                 let w = date.iso_week();
-                let start = NaiveDate::from_isoywd_opt(w.year(), w.week(), chrono::Weekday::Mon).expect("valid iso week");
+                let start = NaiveDate::from_isoywd_opt(w.year(), w.week(), chrono::Weekday::Mon)
+                    .expect("valid iso week");
                 (format!("{:04}-W{:02}", w.year(), w.week()), start)
             }
-            Period::Month => (format!("{y:04}-{:02}", date.month()), ymd(y, date.month(), 1)),
+            Period::Month => (
+                format!("{y:04}-{:02}", date.month()),
+                ymd(y, date.month(), 1),
+            ),
             Period::Quarter => {
                 let q = (date.month() - 1) / 3 + 1;
                 (format!("{y:04}-Q{q}"), ymd(y, (q - 1) * 3 + 1, 1))
@@ -84,8 +88,16 @@ fn pe(e: PolarsError) -> Error {
 }
 
 fn u64_col(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
-    let c = df.column(name).map_err(pe)?.cast(&DataType::UInt64).map_err(pe)?;
-    Ok(c.u64().map_err(pe)?.iter().map(|v| v.unwrap_or(0)).collect())
+    let c = df
+        .column(name)
+        .map_err(pe)?
+        .cast(&DataType::UInt64)
+        .map_err(pe)?;
+    Ok(c.u64()
+        .map_err(pe)?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect())
 }
 
 /// Names of the count columns in a documents table that trends sum.
@@ -113,22 +125,48 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
     sums.extend(spec.stance_columns.iter().cloned());
     sums.extend(spec.subframe_columns.iter().cloned());
 
-    let grouped = docs.group_by(keys.iter().map(String::as_str)).map_err(pe)?.select(sums.iter().map(String::as_str)).sum().map_err(pe)?;
+    let grouped = docs
+        .group_by(keys.iter().map(String::as_str))
+        .map_err(pe)?
+        .select(sums.iter().map(String::as_str))
+        .sum()
+        .map_err(pe)?;
     // Undo polars' "_sum" suffix.
     let mut out = grouped;
     for s in &sums {
-        out.rename(&format!("{s}_sum"), s.as_str().into()).map_err(pe)?;
+        out.rename(&format!("{s}_sum"), s.as_str().into())
+            .map_err(pe)?;
     }
     let tokens = u64_col(&out, "tokens")?;
-    let cat_hits: Vec<Vec<u64>> = spec.categories.iter().map(|c| u64_col(&out, &format!("hits_{c}"))).collect::<Result<_>>()?;
+    let cat_hits: Vec<Vec<u64>> = spec
+        .categories
+        .iter()
+        .map(|c| u64_col(&out, &format!("hits_{c}")))
+        .collect::<Result<_>>()?;
     let mut extra: Vec<Column> = Vec::new();
     for (c, hits) in spec.categories.iter().zip(&cat_hits) {
-        let r: Vec<Option<f64>> = hits.iter().zip(&tokens).map(|(&h, &t)| score::rate(h, t)).collect();
+        let r: Vec<Option<f64>> = hits
+            .iter()
+            .zip(&tokens)
+            .map(|(&h, &t)| score::rate(h, t))
+            .collect();
         extra.push(Column::new(format!("rate_{c}").into(), r));
     }
     let (b, s) = (&cat_hits[spec.behavioural], &cat_hits[spec.structural]);
-    extra.push(Column::new("share".into(), b.iter().zip(s).map(|(&b, &s)| score::share(b, s)).collect::<Vec<_>>()));
-    extra.push(Column::new("balance".into(), b.iter().zip(s).map(|(&b, &s)| score::balance(b, s)).collect::<Vec<_>>()));
+    extra.push(Column::new(
+        "share".into(),
+        b.iter()
+            .zip(s)
+            .map(|(&b, &s)| score::share(b, s))
+            .collect::<Vec<_>>(),
+    ));
+    extra.push(Column::new(
+        "balance".into(),
+        b.iter()
+            .zip(s)
+            .map(|(&b, &s)| score::balance(b, s))
+            .collect::<Vec<_>>(),
+    ));
     let out = out.hstack(&extra).map_err(pe)?;
 
     // Column order: keys, counts, category hits and rates, share, balance, sub-frames.
@@ -167,7 +205,10 @@ mod tests {
         assert_eq!(Period::Day.bucket(d), ("2019-03-01".into(), d));
         assert_eq!(Period::Week.bucket(d), ("2019-W09".into(), nd(2019, 2, 25)));
         assert_eq!(Period::Month.bucket(d), ("2019-03".into(), nd(2019, 3, 1)));
-        assert_eq!(Period::Quarter.bucket(nd(2019, 8, 30)), ("2019-Q3".into(), nd(2019, 7, 1)));
+        assert_eq!(
+            Period::Quarter.bucket(nd(2019, 8, 30)),
+            ("2019-Q3".into(), nd(2019, 7, 1))
+        );
         assert_eq!(Period::Year.bucket(d), ("2019".into(), nd(2019, 1, 1)));
         assert_eq!(Period::Decade.bucket(d), ("2010s".into(), nd(2010, 1, 1)));
         assert_eq!(Period::Week.bucket(nd(2021, 1, 1)).0, "2020-W53");
@@ -207,7 +248,13 @@ mod tests {
         let t = trends(&docs, &spec).unwrap();
         assert_eq!(t.height(), 2);
         assert_eq!(u64_col(&t, "tokens").unwrap(), [40_000, 5_000]);
-        let rate: Vec<Option<f64>> = t.column("rate_behavioural").unwrap().f64().unwrap().iter().collect();
+        let rate: Vec<Option<f64>> = t
+            .column("rate_behavioural")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect();
         assert_eq!(rate, [Some(1.0), Some(0.0)]);
         let share: Vec<Option<f64>> = t.column("share").unwrap().f64().unwrap().iter().collect();
         assert_eq!(share, [Some(0.5), None]);
@@ -236,7 +283,10 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
 /// A seed for one cell, from the run's seed and the cell's key, so that a
 /// cell's interval does not depend on which other cells exist.
 pub fn cell_seed(seed: u64, key: &[Option<String>]) -> u64 {
-    let joined: Vec<&str> = key.iter().map(|k| k.as_deref().unwrap_or("\u{0}")).collect();
+    let joined: Vec<&str> = key
+        .iter()
+        .map(|k| k.as_deref().unwrap_or("\u{0}"))
+        .collect();
     let digest = crate::lexicon::hex_sha256(joined.join("\u{1f}").as_bytes());
     u64::from_str_radix(&digest[..16], 16).unwrap_or(0) ^ seed
 }
@@ -245,13 +295,25 @@ pub fn cell_seed(seed: u64, key: &[Option<String>]) -> u64 {
 /// take the 2.5th and 97.5th percentiles of the endorsed behavioural and
 /// structural rates, the share and the balance. `docs` index into the
 /// per-document `tokens`, `b` and `s`.
-pub fn bootstrap(docs: &[usize], tokens: &[u64], b: &[u64], s: &[u64], resamples: usize, seed: u64) -> Intervals {
+pub fn bootstrap(
+    docs: &[usize],
+    tokens: &[u64],
+    b: &[u64],
+    s: &[u64],
+    resamples: usize,
+    seed: u64,
+) -> Intervals {
     use rand::{Rng, SeedableRng};
     if resamples == 0 || docs.is_empty() {
         return Intervals::default();
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let (mut rb, mut rs, mut sh, mut ba) = (Vec::with_capacity(resamples), Vec::with_capacity(resamples), Vec::new(), Vec::new());
+    let (mut rb, mut rs, mut sh, mut ba) = (
+        Vec::with_capacity(resamples),
+        Vec::with_capacity(resamples),
+        Vec::new(),
+        Vec::new(),
+    );
     for _ in 0..resamples {
         let (mut t, mut hb, mut hs) = (0u64, 0u64, 0u64);
         for _ in 0..docs.len() {
@@ -277,7 +339,12 @@ pub fn bootstrap(docs: &[usize], tokens: &[u64], b: &[u64], s: &[u64], resamples
         v.sort_by(f64::total_cmp);
         (quantile(&v, 0.025), quantile(&v, 0.975))
     };
-    Intervals { rate_b: ci(rb), rate_s: ci(rs), share: ci(sh), balance: ci(ba) }
+    Intervals {
+        rate_b: ci(rb),
+        rate_s: ci(rs),
+        share: ci(sh),
+        balance: ci(ba),
+    }
 }
 
 #[cfg(test)]
@@ -302,11 +369,17 @@ mod bootstrap_tests {
         assert_ne!(a, bootstrap(&docs, &tokens, &b, &s, 2000, 43));
         let share = 37.0 / (37.0 + 27.0);
         let (lo, hi) = (a.share.0.unwrap(), a.share.1.unwrap());
-        assert!(lo < share && share < hi && lo > 0.2 && hi < 0.9, "{lo} {share} {hi}");
+        assert!(
+            lo < share && share < hi && lo > 0.2 && hi < 0.9,
+            "{lo} {share} {hi}"
+        );
         // One document: every resample is that document, the interval is a point.
         let one = bootstrap(&[0], &tokens, &b, &s, 100, 1);
         assert_eq!(one.rate_b, (Some(100.0), Some(100.0)));
-        assert_eq!(bootstrap(&docs, &tokens, &b, &s, 0, 1), Intervals::default());
+        assert_eq!(
+            bootstrap(&docs, &tokens, &b, &s, 0, 1),
+            Intervals::default()
+        );
     }
 
     #[test]
@@ -314,6 +387,9 @@ mod bootstrap_tests {
         let k = vec![Some("2001".to_string()), None];
         assert_eq!(cell_seed(7, &k), cell_seed(7, &k.clone()));
         assert_ne!(cell_seed(7, &k), cell_seed(8, &k));
-        assert_ne!(cell_seed(7, &k), cell_seed(7, &[Some("2002".to_string()), None]));
+        assert_ne!(
+            cell_seed(7, &k),
+            cell_seed(7, &[Some("2002".to_string()), None])
+        );
     }
 }

@@ -47,9 +47,9 @@ pub const LANGUAGES: &[(&str, Algorithm)] = &[
 /// Words after which a full stop does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "rev", "hon", "rt", "gen", "gov", "sen",
-    "rep", "col", "capt", "lt", "sgt", "vs", "cf", "vol", "pp", "fig", "art", "ch",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt",
-    "ft", "inc", "ltd", "co", "corp", "dept", "est", "approx",
+    "rep", "col", "capt", "lt", "sgt", "vs", "cf", "vol", "pp", "fig", "art", "ch", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "inc",
+    "ltd", "co", "corp", "dept", "est", "approx",
 ];
 
 /// The result of analysing one text. Reused between documents to avoid
@@ -104,14 +104,19 @@ pub struct Analyzer {
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer").field("language", &self.language).finish()
+        f.debug_struct("Analyzer")
+            .field("language", &self.language)
+            .finish()
     }
 }
 
 /// Characters the fast path handles besides ASCII: not `\w`, not `\s`,
 /// and unchanged by NFKC and lower-casing.
 fn is_fast_punct(c: char) -> bool {
-    matches!(c, '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{2013}' | '\u{2014}')
+    matches!(
+        c,
+        '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{2013}' | '\u{2014}'
+    )
 }
 
 /// Whitespace as the pre-tokeniser's `\s` sees it, restricted to ASCII.
@@ -201,7 +206,11 @@ impl Analyzer {
             return;
         }
         for (s, (a, b), _) in pre.get_splits(OffsetReferential::Original, OffsetType::Byte) {
-            let kind = if WORD.is_match(s) { TokenKind::Word } else { TokenKind::Punct };
+            let kind = if WORD.is_match(s) {
+                TokenKind::Word
+            } else {
+                TokenKind::Punct
+            };
             push(out, offset + a, offset + b, s, kind);
         }
     }
@@ -234,7 +243,8 @@ fn fast_chunk(chunk: &str, offset: usize, out: &mut Analysis) {
         }
         let norm_start = out.norm.len() as u32;
         if word {
-            out.norm.extend(bytes[i..j].iter().map(|b| b.to_ascii_lowercase() as char));
+            out.norm
+                .extend(bytes[i..j].iter().map(|b| b.to_ascii_lowercase() as char));
         } else {
             out.norm.push_str(&chunk[i..j]);
         }
@@ -243,7 +253,11 @@ fn fast_chunk(chunk: &str, offset: usize, out: &mut Analysis) {
             end: (offset + j) as u32,
             norm_start,
             norm_end: out.norm.len() as u32,
-            kind: if word { TokenKind::Word } else { TokenKind::Punct },
+            kind: if word {
+                TokenKind::Word
+            } else {
+                TokenKind::Punct
+            },
             sentence: 0,
             paragraph: 0,
         });
@@ -287,7 +301,11 @@ fn mark_sentences(text: &str, out: &mut Analysis) {
             let start = out.tokens[k].start as usize;
             // NFKC can expand one character into several tokens that all
             // point at that character: their gap is empty.
-            let gap = if start > prev_end { &text[prev_end..start] } else { "" };
+            let gap = if start > prev_end {
+                &text[prev_end..start]
+            } else {
+                ""
+            };
             if is_paragraph_break(gap) {
                 paragraph += 1;
                 sentence += 1;
@@ -323,9 +341,14 @@ fn ends_sentence(text: &str, out: &Analysis, k: usize) -> bool {
             let w = out.norm_of(prev);
             // "U.S.", "J. Smith", "Mr.", and "No. 10" (but not the answer "No."
             // or the pronoun "I.").
-            let single_letter = w.chars().count() == 1 && w.chars().all(char::is_alphabetic) && w != "i";
-            let number_follows = text[next.start as usize..].starts_with(|c: char| c.is_ascii_digit());
-            if single_letter || ABBREVIATIONS.contains(&w) || (matches!(w, "no" | "nos") && number_follows) {
+            let single_letter =
+                w.chars().count() == 1 && w.chars().all(char::is_alphabetic) && w != "i";
+            let number_follows =
+                text[next.start as usize..].starts_with(|c: char| c.is_ascii_digit());
+            if single_letter
+                || ABBREVIATIONS.contains(&w)
+                || (matches!(w, "no" | "nos") && number_follows)
+            {
                 return false;
             }
         }
@@ -343,14 +366,20 @@ mod tests {
         let a = Analyzer::new("english").unwrap();
         let mut out = Analysis::default();
         a.analyze(text, &mut out);
-        out.tokens.iter().map(|t| (out.norm_of(t).to_string(), t.start, t.end, t.kind)).collect()
+        out.tokens
+            .iter()
+            .map(|t| (out.norm_of(t).to_string(), t.start, t.end, t.kind))
+            .collect()
     }
 
     fn reference_tokens(text: &str) -> Vec<(String, u32, u32, TokenKind)> {
         let a = Analyzer::reference("english").unwrap();
         let mut out = Analysis::default();
         a.analyze(text, &mut out);
-        out.tokens.iter().map(|t| (out.norm_of(t).to_string(), t.start, t.end, t.kind)).collect()
+        out.tokens
+            .iter()
+            .map(|t| (out.norm_of(t).to_string(), t.start, t.end, t.kind))
+            .collect()
     }
 
     fn sentences(text: &str) -> Vec<u32> {
@@ -364,7 +393,21 @@ mod tests {
     fn tokens_keep_offsets_and_lowercase() {
         let t = tokens("Zero-hours CONTRACTS, isn't it?");
         let norms: Vec<&str> = t.iter().map(|x| x.0.as_str()).collect();
-        assert_eq!(norms, ["zero", "-", "hours", "contracts", ",", "isn", "'", "t", "it", "?"]);
+        assert_eq!(
+            norms,
+            [
+                "zero",
+                "-",
+                "hours",
+                "contracts",
+                ",",
+                "isn",
+                "'",
+                "t",
+                "it",
+                "?"
+            ]
+        );
         assert_eq!((t[3].1, t[3].2), (11, 20));
         assert_eq!(t[0].3, TokenKind::Word);
         assert_eq!(t[1].3, TokenKind::Punct);
@@ -405,9 +448,18 @@ mod tests {
 
     #[test]
     fn sentence_boundaries() {
-        assert_eq!(sentences("Low pay. Rents rise! Why? Yes"), [0, 0, 1, 1, 2, 3]);
-        assert_eq!(sentences("Mr. Smith met Dr. Jones in the U.S. today."), [0; 10]);
-        assert_eq!(sentences("It grew 3.5 per cent. Then fell"), [0, 0, 0, 0, 0, 0, 1, 1]);
+        assert_eq!(
+            sentences("Low pay. Rents rise! Why? Yes"),
+            [0, 0, 1, 1, 2, 3]
+        );
+        assert_eq!(
+            sentences("Mr. Smith met Dr. Jones in the U.S. today."),
+            [0; 10]
+        );
+        assert_eq!(
+            sentences("It grew 3.5 per cent. Then fell"),
+            [0, 0, 0, 0, 0, 0, 1, 1]
+        );
         assert_eq!(sentences("approx. three people"), [0, 0, 0]);
         assert_eq!(sentences("Is it? No. It is not."), [0, 0, 1, 2, 2, 2]);
         assert_eq!(sentences("See No. 10 now."), [0, 0, 0, 0]);
@@ -420,7 +472,10 @@ mod tests {
     fn paragraphs_count_blank_lines() {
         let a = Analyzer::new("english").unwrap();
         let mut out = Analysis::default();
-        a.analyze("one\ntwo\n\n  \nthree\r\n\r\nfour\n\u{a0}\nfive\r\rsix\u{2029}seven", &mut out);
+        a.analyze(
+            "one\ntwo\n\n  \nthree\r\n\r\nfour\n\u{a0}\nfive\r\rsix\u{2029}seven",
+            &mut out,
+        );
         let p: Vec<u32> = out.words().map(|t| t.paragraph).collect();
         assert_eq!(p, [0, 0, 1, 2, 3, 4, 5]);
         assert_eq!(out.paragraphs, 6);

@@ -131,8 +131,14 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
             }
             sentence_spans[s].1 = t.end as usize;
         }
-        let mut categories: Vec<(String, Counts)> = lex.categories.iter().map(|c| (c.name.clone(), Counts::default())).collect();
-        let mut subframes: Vec<(String, Counts)> = (0..lex.subframes.len()).map(|i| (lex.subframe_path(i), Counts::default())).collect();
+        let mut categories: Vec<(String, Counts)> = lex
+            .categories
+            .iter()
+            .map(|c| (c.name.clone(), Counts::default()))
+            .collect();
+        let mut subframes: Vec<(String, Counts)> = (0..lex.subframes.len())
+            .map(|i| (lex.subframe_path(i), Counts::default()))
+            .collect();
         let mut out = Vec::new();
         for h in &hits {
             let e = &lex.entries[h.entry as usize];
@@ -144,7 +150,10 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
             }
             let (line, column) = line_col(text, h.byte_start as usize);
             let (end_line, end_column) = line_col(text, h.byte_end as usize);
-            let (ss, se) = sentence_spans.get(h.sentence as usize).copied().unwrap_or((h.byte_start as usize, h.byte_end as usize));
+            let (ss, se) = sentence_spans
+                .get(h.sentence as usize)
+                .copied()
+                .unwrap_or((h.byte_start as usize, h.byte_end as usize));
             out.push(AuditHit {
                 category: lex.categories[sub.category].name.clone(),
                 subframe: sub.name.clone(),
@@ -161,7 +170,10 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
                 end_line,
                 end_column,
                 sentence_index: h.sentence,
-                sentence: text[ss..se].split_whitespace().collect::<Vec<_>>().join(" "),
+                sentence: text[ss..se]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
             });
         }
         let tokens = a.word_count() as u64;
@@ -172,7 +184,10 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
             bytes: text.len(),
             tokens,
             sentences: a.sentences as u64,
-            rates: categories.iter().map(|(n, c)| (n.clone(), score::rate(c.endorsed, tokens))).collect(),
+            rates: categories
+                .iter()
+                .map(|(n, c)| (n.clone(), score::rate(c.endorsed, tokens)))
+                .collect(),
             categories,
             subframes,
             share: score::share(be, se),
@@ -200,7 +215,12 @@ impl Audit {
         let rates = self
             .rates
             .iter()
-            .map(|(c, r)| (c.clone(), r.and_then(|x| reference.rates.get(c).map(|v| percentile(v, x)))))
+            .map(|(c, r)| {
+                (
+                    c.clone(),
+                    r.and_then(|x| reference.rates.get(c).map(|v| percentile(v, x))),
+                )
+            })
             .collect();
         self.placement = Some(Placement {
             run: reference.run.clone(),
@@ -220,16 +240,25 @@ impl Audit {
             _ => {}
         }
         if let Some(cat) = name.strip_prefix("rate.") {
-            return self.rates.iter().find(|(c, _)| c == cat).map(|(_, r)| *r).ok_or_else(|| format!("no category \"{cat}\""));
+            return self
+                .rates
+                .iter()
+                .find(|(c, _)| c == cat)
+                .map(|(_, r)| *r)
+                .ok_or_else(|| format!("no category \"{cat}\""));
         }
         const STANCES: [&str; 4] = ["endorsed", "negated", "distanced", "no_context"];
         let parts: Vec<&str> = name.split('.').collect();
-        let find = |list: &[(String, Counts)], key: &str| list.iter().find(|(n, _)| n == key).map(|(_, c)| c.clone());
+        let find = |list: &[(String, Counts)], key: &str| {
+            list.iter().find(|(n, _)| n == key).map(|(_, c)| c.clone())
+        };
         let found = match parts.as_slice() {
             [cat] => find(&self.categories, cat).map(|c| (c, "endorsed")),
             [cat, st] if STANCES.contains(st) => find(&self.categories, cat).map(|c| (c, *st)),
             [cat, sub] => find(&self.subframes, &format!("{cat}.{sub}")).map(|c| (c, "endorsed")),
-            [cat, sub, st] if STANCES.contains(st) => find(&self.subframes, &format!("{cat}.{sub}")).map(|c| (c, *st)),
+            [cat, sub, st] if STANCES.contains(st) => {
+                find(&self.subframes, &format!("{cat}.{sub}")).map(|c| (c, *st))
+            }
             _ => None,
         };
         match found {
@@ -255,8 +284,15 @@ impl Audit {
             .min_by_key(|(p, op)| (*p, std::cmp::Reverse(op.len())))
             .ok_or_else(|| format!("threshold \"{expr}\": expected METRIC OP NUMBER, e.g. \"behavioural.endorsed > 5\""))?;
         let metric = expr[..pos].trim();
-        let limit: f64 = expr[pos + op.len()..].trim().parse().map_err(|_| format!("threshold \"{expr}\": \"{}\" is not a number", expr[pos + op.len()..].trim()))?;
-        let value = self.metric(metric).map_err(|e| format!("threshold \"{expr}\": {e}"))?;
+        let limit: f64 = expr[pos + op.len()..].trim().parse().map_err(|_| {
+            format!(
+                "threshold \"{expr}\": \"{}\" is not a number",
+                expr[pos + op.len()..].trim()
+            )
+        })?;
+        let value = self
+            .metric(metric)
+            .map_err(|e| format!("threshold \"{expr}\": {e}"))?;
         let crossed = value.is_some_and(|v| match op {
             ">" => v > limit,
             ">=" => v >= limit,
@@ -265,7 +301,11 @@ impl Audit {
             "==" => v == limit,
             _ => v != limit,
         });
-        self.checks.push(Check { expr: expr.trim().to_string(), value, crossed });
+        self.checks.push(Check {
+            expr: expr.trim().to_string(),
+            value,
+            crossed,
+        });
         Ok(crossed)
     }
 
@@ -379,14 +419,24 @@ impl Audit {
     /// counted framing hit, then one per crossed threshold.
     pub fn to_github(&self) -> String {
         fn data(s: &str) -> String {
-            s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+            s.replace('%', "%25")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A")
         }
         fn prop(s: &str) -> String {
             data(s).replace(':', "%3A").replace(',', "%2C")
         }
         let mut out = String::new();
-        for h in self.hits.iter().filter(|h| h.stance == Stance::Endorsed && h.status == HitStatus::Counted && (h.category == BEHAVIOURAL || h.category == STRUCTURAL)) {
-            let level = if h.category == BEHAVIOURAL { "warning" } else { "notice" };
+        for h in self.hits.iter().filter(|h| {
+            h.stance == Stance::Endorsed
+                && h.status == HitStatus::Counted
+                && (h.category == BEHAVIOURAL || h.category == STRUCTURAL)
+        }) {
+            let level = if h.category == BEHAVIOURAL {
+                "warning"
+            } else {
+                "notice"
+            };
             out.push_str(&format!(
                 "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
                 prop(&self.path),
@@ -395,7 +445,10 @@ impl Audit {
                 h.end_line,
                 h.end_column,
                 prop(&format!("framewatch {}.{}", h.category, h.subframe)),
-                data(&format!("\"{}\" matches \"{}\" ({} framing). Sentence: {}", h.surface, h.entry, h.category, h.sentence))
+                data(&format!(
+                    "\"{}\" matches \"{}\" ({} framing). Sentence: {}",
+                    h.surface, h.entry, h.category, h.sentence
+                ))
             ));
         }
         for c in self.checks.iter().filter(|c| c.crossed) {
@@ -403,7 +456,11 @@ impl Audit {
                 "::error file={},title={}::{}\n",
                 prop(&self.path),
                 prop("framewatch threshold"),
-                data(&format!("{} (value {})", c.expr, c.value.map_or("null".into(), |v| format!("{v}"))))
+                data(&format!(
+                    "{} (value {})",
+                    c.expr,
+                    c.value.map_or("null".into(), |v| format!("{v}"))
+                ))
             ));
         }
         out
@@ -422,7 +479,9 @@ pub fn html_escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => out.push_str(&format!("⟨U+{:04X}⟩", c as u32)),
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => {
+                out.push_str(&format!("⟨U+{:04X}⟩", c as u32))
+            }
             c if c.is_control() => out.push_str(&format!("⟨U+{:04X}⟩", c as u32)),
             c => out.push(c),
         }
@@ -470,10 +529,20 @@ impl Audit {
     /// A self-contained HTML page: the document with every hit highlighted
     /// by category and stance, a legend, and a summary linking to the hits.
     pub fn to_html(&self, text: &str) -> String {
-        let fmt = |x: Option<f64>, digits: usize| x.map_or("–".to_string(), |v| format!("{v:.digits$}"));
+        let fmt = |x: Option<f64>, digits: usize| {
+            x.map_or("–".to_string(), |v| format!("{v:.digits$}"))
+        };
         let class = |h: &AuditHit| {
-            let cat = if h.category == BEHAVIOURAL || h.category == STRUCTURAL { h.category.as_str() } else { "other" };
-            let status = if h.status == HitStatus::NoContext { " no-context" } else { "" };
+            let cat = if h.category == BEHAVIOURAL || h.category == STRUCTURAL {
+                h.category.as_str()
+            } else {
+                "other"
+            };
+            let status = if h.status == HitStatus::NoContext {
+                " no-context"
+            } else {
+                ""
+            };
             format!("{cat} {}{status}", h.stance.as_str())
         };
         // The text with marks; a hit overlapping an earlier one is listed but not marked.
@@ -485,11 +554,26 @@ impl Audit {
                 continue;
             }
             body.push_str(&html_escape(&text[at..h.byte_start]));
-            let rule = if h.stance_rule.is_empty() { String::new() } else { format!(" by {}", h.stance_rule) };
+            let rule = if h.stance_rule.is_empty() {
+                String::new()
+            } else {
+                format!(" by {}", h.stance_rule)
+            };
             body.push_str(&format!(
                 "<mark id=\"hit-{i}\" class=\"{}\" title=\"{}\">{}</mark>",
                 class(h),
-                html_escape(&format!("{}.{} — \"{}\" — {}{rule}{}", h.category, h.subframe, h.entry, h.stance.as_str(), if h.status == HitStatus::NoContext { ", not counted: no context" } else { "" })),
+                html_escape(&format!(
+                    "{}.{} — \"{}\" — {}{rule}{}",
+                    h.category,
+                    h.subframe,
+                    h.entry,
+                    h.stance.as_str(),
+                    if h.status == HitStatus::NoContext {
+                        ", not counted: no context"
+                    } else {
+                        ""
+                    }
+                )),
                 html_escape(&text[h.byte_start..h.byte_end])
             ));
             at = h.byte_end;
@@ -497,7 +581,9 @@ impl Audit {
         }
         body.push_str(&html_escape(&text[at..]));
 
-        let mut summary = String::from("<table><tr><th>category</th><th>endorsed</th><th>negated</th><th>distanced</th><th>no context</th><th>per 10k</th></tr>");
+        let mut summary = String::from(
+            "<table><tr><th>category</th><th>endorsed</th><th>negated</th><th>distanced</th><th>no context</th><th>per 10k</th></tr>",
+        );
         for (name, c) in &self.categories {
             let rate = self.rates.iter().find(|(n, _)| n == name).and_then(|r| r.1);
             summary.push_str(&format!(
@@ -511,9 +597,21 @@ impl Audit {
             ));
         }
         summary.push_str("</table>");
-        let mut frames = String::from("<table><tr><th>sub-frame</th><th>endorsed</th><th>negated</th><th>distanced</th></tr>");
-        for (name, c) in self.subframes.iter().filter(|(_, c)| c.endorsed + c.negated + c.distanced > 0) {
-            frames.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", html_escape(name), c.endorsed, c.negated, c.distanced));
+        let mut frames = String::from(
+            "<table><tr><th>sub-frame</th><th>endorsed</th><th>negated</th><th>distanced</th></tr>",
+        );
+        for (name, c) in self
+            .subframes
+            .iter()
+            .filter(|(_, c)| c.endorsed + c.negated + c.distanced > 0)
+        {
+            frames.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                html_escape(name),
+                c.endorsed,
+                c.negated,
+                c.distanced
+            ));
         }
         frames.push_str("</table>");
         let placement = self.placement.as_ref().map_or(String::new(), |p| {
@@ -530,7 +628,18 @@ impl Audit {
             let rows: String = self
                 .checks
                 .iter()
-                .map(|c| format!("<li>{} — value {}: {}</li>", html_escape(&c.expr), fmt(c.value, 3), if c.crossed { "<span class=\"verdict-fail\">crossed</span>" } else { "ok" }))
+                .map(|c| {
+                    format!(
+                        "<li>{} — value {}: {}</li>",
+                        html_escape(&c.expr),
+                        fmt(c.value, 3),
+                        if c.crossed {
+                            "<span class=\"verdict-fail\">crossed</span>"
+                        } else {
+                            "ok"
+                        }
+                    )
+                })
                 .collect();
             format!(
                 "<h2>Thresholds: <span class=\"verdict-{}\">{}</span></h2><ul>{rows}</ul>",
@@ -543,8 +652,16 @@ impl Audit {
             .iter()
             .enumerate()
             .map(|(i, h)| {
-                let target = if marked[i] { format!("<a href=\"#hit-{i}\">") } else { String::new() };
-                let close = if marked[i] { "</a>" } else { " (overlaps another hit)" };
+                let target = if marked[i] {
+                    format!("<a href=\"#hit-{i}\">")
+                } else {
+                    String::new()
+                };
+                let close = if marked[i] {
+                    "</a>"
+                } else {
+                    " (overlaps another hit)"
+                };
                 format!(
                     "<li>{target}{}:{} “{}”{close} <span class=\"tag\">{}.{} · {}{}</span></li>",
                     h.line,
@@ -553,7 +670,11 @@ impl Audit {
                     html_escape(&h.category),
                     html_escape(&h.subframe),
                     h.stance.as_str(),
-                    if h.status == HitStatus::NoContext { " · no context" } else { "" }
+                    if h.status == HitStatus::NoContext {
+                        " · no context"
+                    } else {
+                        ""
+                    }
                 )
             })
             .collect();

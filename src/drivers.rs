@@ -49,7 +49,10 @@ pub fn compare(run: &RunTables, field: &str, a: &str, b: &str) -> Result<Drivers
     let d = &run.documents;
     if d.column(field).is_err() {
         let names: Vec<String> = d.get_column_names().iter().map(|c| c.to_string()).collect();
-        return Err(format!("the documents table has no column \"{field}\"; columns: {}", names.join(", ")));
+        return Err(format!(
+            "the documents table has no column \"{field}\"; columns: {}",
+            names.join(", ")
+        ));
     }
     let ids = column_str(d, "doc_id");
     let values = column_str(d, field);
@@ -74,22 +77,45 @@ pub fn compare(run: &RunTables, field: &str, a: &str, b: &str) -> Result<Drivers
             seen.sort();
             seen.dedup();
             let shown: Vec<&str> = seen.iter().take(30).map(String::as_str).collect();
-            return Err(format!("no documents with {field} = \"{v}\"; values: {}{}", shown.join(", "), if seen.len() > 30 { ", ..." } else { "" }));
+            return Err(format!(
+                "no documents with {field} = \"{v}\"; values: {}{}",
+                shown.join(", "),
+                if seen.len() > 30 { ", ..." } else { "" }
+            ));
         }
     }
-    let context = run.manifest["lexicon"]["origin"].as_str().map(|_| "context");
+    let context = run.manifest["lexicon"]["origin"]
+        .as_str()
+        .map(|_| "context");
     let h = &run.hits;
-    let (hdoc, hcat, hentry, hstance, hstatus) = (column_str(h, "doc_id"), column_str(h, "category"), column_str(h, "entry"), column_str(h, "stance"), column_str(h, "status"));
+    let (hdoc, hcat, hentry, hstance, hstatus) = (
+        column_str(h, "doc_id"),
+        column_str(h, "category"),
+        column_str(h, "entry"),
+        column_str(h, "stance"),
+        column_str(h, "status"),
+    );
     let mut counts: BTreeMap<(String, String), [u64; 2]> = BTreeMap::new();
     for i in 0..h.height() {
-        let (Some(doc), Some(cat), Some(entry)) = (&hdoc[i], &hcat[i], &hentry[i]) else { continue };
-        if Some(cat.as_str()) == context || hstance[i].as_deref() != Some("endorsed") || hstatus[i].as_deref() != Some("counted") {
+        let (Some(doc), Some(cat), Some(entry)) = (&hdoc[i], &hcat[i], &hentry[i]) else {
+            continue;
+        };
+        if Some(cat.as_str()) == context
+            || hstance[i].as_deref() != Some("endorsed")
+            || hstatus[i].as_deref() != Some("counted")
+        {
             continue;
         }
         let Some(&k) = side.get(doc) else { continue };
         counts.entry((cat.clone(), entry.clone())).or_default()[k] += 1;
     }
-    let rate = |n: u64, k: usize| if tok[k] > 0.0 { n as f64 * 10_000.0 / tok[k] } else { 0.0 };
+    let rate = |n: u64, k: usize| {
+        if tok[k] > 0.0 {
+            n as f64 * 10_000.0 / tok[k]
+        } else {
+            0.0
+        }
+    };
     let mut by_cat: BTreeMap<String, [u64; 2]> = BTreeMap::new();
     let mut contributions = Vec::new();
     for ((cat, entry), n) in &counts {
@@ -106,18 +132,39 @@ pub fn compare(run: &RunTables, field: &str, a: &str, b: &str) -> Result<Drivers
             change: rate(n[1], 1) - rate(n[0], 0),
         });
     }
-    contributions.sort_by(|x, y| y.change.abs().total_cmp(&x.change.abs()).then(x.category.cmp(&y.category)).then(x.entry.cmp(&y.entry)));
+    contributions.sort_by(|x, y| {
+        y.change
+            .abs()
+            .total_cmp(&x.change.abs())
+            .then(x.category.cmp(&y.category))
+            .then(x.entry.cmp(&y.entry))
+    });
     let mut fragile = Vec::new();
     for (k, label) in [(0, a), (1, b)] {
         for (cat, total) in &by_cat {
             if total[k] < 2 {
                 continue;
             }
-            if let Some(top) = contributions.iter().filter(|c| &c.category == cat).max_by_key(|c| (if k == 0 { c.hits_a } else { c.hits_b }, std::cmp::Reverse(c.entry.clone()))) {
+            if let Some(top) = contributions
+                .iter()
+                .filter(|c| &c.category == cat)
+                .max_by_key(|c| {
+                    (
+                        if k == 0 { c.hits_a } else { c.hits_b },
+                        std::cmp::Reverse(c.entry.clone()),
+                    )
+                })
+            {
                 let n = if k == 0 { top.hits_a } else { top.hits_b };
                 let share = n as f64 / total[k] as f64;
                 if share > 0.5 {
-                    fragile.push(Fragile { side: label.to_string(), category: cat.clone(), entry: top.entry.clone(), share, hits: n });
+                    fragile.push(Fragile {
+                        side: label.to_string(),
+                        category: cat.clone(),
+                        entry: top.entry.clone(),
+                        share,
+                        hits: n,
+                    });
                 }
             }
         }
@@ -128,7 +175,10 @@ pub fn compare(run: &RunTables, field: &str, a: &str, b: &str) -> Result<Drivers
         b: b.to_string(),
         tokens: (tok[0], tok[1]),
         documents: (docs[0], docs[1]),
-        categories: by_cat.iter().map(|(c, n)| (c.clone(), rate(n[0], 0), rate(n[1], 1))).collect(),
+        categories: by_cat
+            .iter()
+            .map(|(c, n)| (c.clone(), rate(n[0], 0), rate(n[1], 1)))
+            .collect(),
         contributions,
         fragile,
     })

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 pub enum Error {
     /// A usage problem: bad input path, empty corpus, bad option value.
     #[error("{message}")]
-    Usage { message: String, hint: Option<String> },
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
 
     /// A lexicon failed validation; every problem is listed.
     #[error("{}", .problems.join("\n"))]
@@ -19,7 +22,11 @@ pub enum Error {
 
     /// A sidecar metadata file is unusable as a whole.
     #[error("{path}: {message}")]
-    Metadata { path: String, message: String, hint: Option<String> },
+    Metadata {
+        path: String,
+        message: String,
+        hint: Option<String>,
+    },
 
     /// Writing an output failed.
     #[error("{}: {message}", .path.display())]
@@ -31,7 +38,10 @@ pub enum Error {
 
 impl Error {
     pub fn usage(message: impl Into<String>, hint: impl Into<Option<String>>) -> Error {
-        Error::Usage { message: message.into(), hint: hint.into() }
+        Error::Usage {
+            message: message.into(),
+            hint: hint.into(),
+        }
     }
 
     pub fn hint(&self) -> Option<&str> {
@@ -46,7 +56,10 @@ impl Error {
     }
 
     pub fn output(path: impl Into<PathBuf>, err: impl std::fmt::Display) -> Error {
-        Error::Output { path: path.into(), message: err.to_string() }
+        Error::Output {
+            path: path.into(),
+            message: err.to_string(),
+        }
     }
 }
 

@@ -42,14 +42,28 @@ pub fn parse_date(s: &str) -> Option<DocDate> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
     };
-    let day = |y, m, d, p| NaiveDate::from_ymd_opt(y, m, d).map(|date| DocDate { date, precision: p });
+    let day =
+        |y, m, d, p| NaiveDate::from_ymd_opt(y, m, d).map(|date| DocDate { date, precision: p });
     match b.len() {
         4 => day(num(0..4)? as i32, 1, 1, DatePrecision::Year),
         7 if b[4] == b'-' => day(num(0..4)? as i32, num(5..7)?, 1, DatePrecision::Month),
-        n if n >= 10 && b[4] == b'-' && b[7] == b'-' && (n == 10 || matches!(b[10], b'T' | b' ')) => {
-            day(num(0..4)? as i32, num(5..7)?, num(8..10)?, DatePrecision::Day)
+        n if n >= 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && (n == 10 || matches!(b[10], b'T' | b' ')) =>
+        {
+            day(
+                num(0..4)? as i32,
+                num(5..7)?,
+                num(8..10)?,
+                DatePrecision::Day,
+            )
         }
         _ => None,
     }
@@ -77,7 +91,14 @@ pub fn date_from_filename(name: &str) -> Option<DocDate> {
     // YYYY-MM-DD: three runs of 4, 2, 2 digits joined by single dashes.
     for w in runs.windows(3) {
         let [(a0, a1), (b0, b1), (c0, c1)] = [w[0], w[1], w[2]];
-        if a1 - a0 == 4 && b1 - b0 == 2 && c1 - c0 == 2 && b0 == a1 + 1 && c0 == b1 + 1 && b[a1] == b'-' && b[b1] == b'-' {
+        if a1 - a0 == 4
+            && b1 - b0 == 2
+            && c1 - c0 == 2
+            && b0 == a1 + 1
+            && c0 == b1 + 1
+            && b[a1] == b'-'
+            && b[b1] == b'-'
+        {
             if let Some(d) = parse_date(&name[a0..c1]) {
                 return Some(d);
             }
@@ -94,7 +115,9 @@ pub fn date_from_filename(name: &str) -> Option<DocDate> {
     for &(s, e) in &runs {
         if e - s == 4 {
             if let Some(d) = parse_date(&name[s..e]) {
-                if (1000..3000).contains(&d.date.format("%Y").to_string().parse::<i32>().unwrap_or(0)) {
+                if (1000..3000)
+                    .contains(&d.date.format("%Y").to_string().parse::<i32>().unwrap_or(0))
+                {
                     return Some(d);
                 }
             }
@@ -104,13 +127,19 @@ pub fn date_from_filename(name: &str) -> Option<DocDate> {
 }
 
 fn is_text_file(p: &Path) -> bool {
-    p.extension().and_then(|e| e.to_str()).is_some_and(|e| TEXT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| TEXT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// A path as shown in outputs: `/` separators on every platform.
 fn slash_path(p: &Path) -> String {
     let s = p.to_string_lossy();
-    if std::path::MAIN_SEPARATOR == '/' { s.into_owned() } else { s.replace(std::path::MAIN_SEPARATOR, "/") }
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
 }
 
 fn strip_ext(p: &str) -> String {
@@ -136,11 +165,23 @@ impl Corpus {
                 c.walk_dir(input, multi)?;
             } else {
                 let shown = slash_path(input);
-                let name = input.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                let name = input
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
                 if is_text_file(input) {
-                    c.push_file(input.clone(), shown.clone(), strip_ext(if multi { &shown } else { &name }));
+                    c.push_file(
+                        input.clone(),
+                        shown.clone(),
+                        strip_ext(if multi { &shown } else { &name }),
+                    );
                 } else {
-                    c.skip(shown, None, "unsupported-format", format!("only {} files are read so far", TEXT_EXTENSIONS.join(", ")));
+                    c.skip(
+                        shown,
+                        None,
+                        "unsupported-format",
+                        format!("only {} files are read so far", TEXT_EXTENSIONS.join(", ")),
+                    );
                 }
             }
         }
@@ -156,7 +197,8 @@ impl Corpus {
             .and_then(|f| f.contents_utf8())
             .ok_or_else(|| Error::Other("the bundled demo corpus has no metadata.csv".into()))?;
         let listed = c.read_manifest(DEMO_NAME, sidecar, |rel| {
-            DEMO.get_file(rel).map(|f| Origin::Embedded(f.contents_utf8().unwrap_or("\u{FFFD}")))
+            DEMO.get_file(rel)
+                .map(|f| Origin::Embedded(f.contents_utf8().unwrap_or("\u{FFFD}")))
         })?;
         for f in all_embedded_files(&DEMO) {
             if f != SIDECAR && !listed.contains(&f) {
@@ -176,7 +218,10 @@ impl Corpus {
             if seen.insert(d.doc_id.clone()) {
                 self.docs.push(d);
             } else {
-                let detail = format!("doc_id \"{}\" is already used by an earlier document", d.doc_id);
+                let detail = format!(
+                    "doc_id \"{}\" is already used by an earlier document",
+                    d.doc_id
+                );
                 self.skip(d.path, Some(d.doc_id), "duplicate-id", detail);
             }
         }
@@ -186,11 +231,19 @@ impl Corpus {
     }
 
     fn skip(&mut self, path: String, doc_id: Option<String>, reason: &'static str, detail: String) {
-        self.skipped.push(Skipped { path, doc_id, reason, detail });
+        self.skipped.push(Skipped {
+            path,
+            doc_id,
+            reason,
+            detail,
+        });
     }
 
     fn push_file(&mut self, path: PathBuf, shown: String, doc_id: String) {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let mut meta = DocMeta::bare(doc_id, shown, Origin::File(path));
         meta.date = date_from_filename(&name);
         meta.date_source = if meta.date.is_some() { "filename" } else { "" };
@@ -202,7 +255,10 @@ impl Corpus {
             return self.manifest_dir(root);
         }
         let before = self.docs.len() + self.skipped.len();
-        let mut walker = walkdir::WalkDir::new(root).sort_by_file_name().min_depth(1).into_iter();
+        let mut walker = walkdir::WalkDir::new(root)
+            .sort_by_file_name()
+            .min_depth(1)
+            .into_iter();
         let mut manifests = Vec::new();
         while let Some(entry) = walker.next() {
             let entry = match entry {
@@ -235,7 +291,12 @@ impl Corpus {
                 let id = strip_ext(if multi { &shown } else { &rel });
                 self.push_file(path, shown, id);
             } else {
-                self.skip(shown, None, "unsupported-format", format!("only {} files are read so far", TEXT_EXTENSIONS.join(", ")));
+                self.skip(
+                    shown,
+                    None,
+                    "unsupported-format",
+                    format!("only {} files are read so far", TEXT_EXTENSIONS.join(", ")),
+                );
             }
         }
         for m in manifests {
@@ -244,7 +305,10 @@ impl Corpus {
         if self.docs.len() + self.skipped.len() == before {
             return Err(Error::usage(
                 format!("{}: no documents found", root.display()),
-                Some(format!("framewatch reads {} files, or the files listed in a {SIDECAR}", TEXT_EXTENSIONS.join(", "))),
+                Some(format!(
+                    "framewatch reads {} files, or the files listed in a {SIDECAR}",
+                    TEXT_EXTENSIONS.join(", ")
+                )),
             ));
         }
         Ok(())
@@ -267,10 +331,18 @@ impl Corpus {
             return Err(Error::Metadata {
                 path: slash_path(&sidecar),
                 message: "lists no documents".into(),
-                hint: Some("add one row per document: doc_id,date,path (source, kind, title optional)".into()),
+                hint: Some(
+                    "add one row per document: doc_id,date,path (source, kind, title optional)"
+                        .into(),
+                ),
             });
         }
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().min_depth(1).into_iter().flatten() {
+        for entry in walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .min_depth(1)
+            .into_iter()
+            .flatten()
+        {
             if entry.file_type().is_file() {
                 let rel = slash_path(entry.path().strip_prefix(dir).unwrap_or(entry.path()));
                 if rel != SIDECAR && !listed.contains(&rel) {
@@ -290,10 +362,16 @@ impl Corpus {
         resolve: impl Fn(&str) -> Option<Origin>,
     ) -> Result<HashSet<String>> {
         let sidecar = format!("{shown_dir}/{SIDECAR}");
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
         let headers: Vec<String> = rdr
             .headers()
-            .map_err(|e| Error::Metadata { path: sidecar.clone(), message: format!("cannot read the header row: {e}"), hint: None })?
+            .map_err(|e| Error::Metadata {
+                path: sidecar.clone(),
+                message: format!("cannot read the header row: {e}"),
+                hint: None,
+            })?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
@@ -302,8 +380,14 @@ impl Corpus {
             if col(required).is_none() {
                 return Err(Error::Metadata {
                     path: format!("{sidecar}:1:1"),
-                    message: format!("missing column \"{required}\" (found: {})", headers.join(", ")),
-                    hint: Some(format!("a {SIDECAR} needs the columns {}; optional: source, kind, title, and any others", REQUIRED_COLUMNS.join(", "))),
+                    message: format!(
+                        "missing column \"{required}\" (found: {})",
+                        headers.join(", ")
+                    ),
+                    hint: Some(format!(
+                        "a {SIDECAR} needs the columns {}; optional: source, kind, title, and any others",
+                        REQUIRED_COLUMNS.join(", ")
+                    )),
                 });
             }
         }
@@ -329,21 +413,47 @@ impl Corpus {
             let row = match row {
                 Ok(r) => r,
                 Err(e) => {
-                    self.skip(format!("{sidecar}:{line}"), None, "bad-metadata", format!("unreadable row: {e}"));
+                    self.skip(
+                        format!("{sidecar}:{line}"),
+                        None,
+                        "bad-metadata",
+                        format!("unreadable row: {e}"),
+                    );
                     continue;
                 }
             };
-            let field = |name: &str| col(name).and_then(|i| row.get(i)).map(str::trim).filter(|s| !s.is_empty());
+            let field = |name: &str| {
+                col(name)
+                    .and_then(|i| row.get(i))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            };
             let Some(rel) = field("path") else {
-                self.skip(format!("{sidecar}:{line}"), field("doc_id").map(String::from), "bad-metadata", "row has no path".into());
+                self.skip(
+                    format!("{sidecar}:{line}"),
+                    field("doc_id").map(String::from),
+                    "bad-metadata",
+                    "row has no path".into(),
+                );
                 continue;
             };
             let rel = rel.trim_start_matches("./").to_string();
             listed.insert(rel.clone());
             let shown = format!("{shown_dir}/{rel}");
-            let doc_id = field("doc_id").map(String::from).unwrap_or_else(|| strip_ext(&rel));
+            let doc_id = field("doc_id")
+                .map(String::from)
+                .unwrap_or_else(|| strip_ext(&rel));
             if row.len() != headers.len() {
-                self.skip(shown, Some(doc_id), "bad-metadata", format!("{sidecar}:{line}: row has {} fields, the header has {}", row.len(), headers.len()));
+                self.skip(
+                    shown,
+                    Some(doc_id),
+                    "bad-metadata",
+                    format!(
+                        "{sidecar}:{line}: row has {} fields, the header has {}",
+                        row.len(),
+                        headers.len()
+                    ),
+                );
                 continue;
             }
             let date = match field("date") {
@@ -352,7 +462,12 @@ impl Corpus {
                     Some(d) => Some(d),
                     None => {
                         let c = col("date").unwrap_or(0);
-                        let column: usize = row.iter().take(c).map(|f| f.chars().count() + 1).sum::<usize>() + 1;
+                        let column: usize = row
+                            .iter()
+                            .take(c)
+                            .map(|f| f.chars().count() + 1)
+                            .sum::<usize>()
+                            + 1;
                         self.skip(
                             shown,
                             Some(doc_id),
@@ -364,16 +479,30 @@ impl Corpus {
                 },
             };
             if !ids.insert(doc_id.clone()) {
-                self.skip(shown, Some(doc_id), "duplicate-id", format!("{sidecar}:{line}: doc_id already used by an earlier document"));
+                self.skip(
+                    shown,
+                    Some(doc_id),
+                    "duplicate-id",
+                    format!("{sidecar}:{line}: doc_id already used by an earlier document"),
+                );
                 continue;
             }
             let Some(origin) = resolve(&rel) else {
-                self.skip(shown, Some(doc_id), "missing", format!("listed in {sidecar}:{line} but not found"));
+                self.skip(
+                    shown,
+                    Some(doc_id),
+                    "missing",
+                    format!("listed in {sidecar}:{line} but not found"),
+                );
                 continue;
             };
             let mut extras = vec![None; self.extra_fields.len()];
             for &(i, g) in &extra {
-                extras[g] = row.get(i).map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+                extras[g] = row
+                    .get(i)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from);
             }
             self.docs.push(DocMeta {
                 ordinal: 0,
@@ -393,11 +522,15 @@ impl Corpus {
 
     /// Whether documents carry a metadata field of this name (for `--group`).
     pub fn has_field(&self, name: &str) -> bool {
-        matches!(name, "source" | "kind" | "title" | "doc_id" | "date_source") || self.extra_fields.iter().any(|f| f == name)
+        matches!(name, "source" | "kind" | "title" | "doc_id" | "date_source")
+            || self.extra_fields.iter().any(|f| f == name)
     }
 
     pub fn field_names(&self) -> BTreeSet<String> {
-        let mut s: BTreeSet<String> = ["source", "kind", "title"].iter().map(|s| s.to_string()).collect();
+        let mut s: BTreeSet<String> = ["source", "kind", "title"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         s.extend(self.extra_fields.iter().cloned());
         s
     }
@@ -430,7 +563,8 @@ pub fn read_text(meta: &DocMeta) -> std::result::Result<String, (&'static str, S
     let text = match &meta.origin {
         Origin::Embedded(s) => s.to_string(),
         Origin::File(p) => {
-            let bytes = std::fs::read(p).map_err(|e| ("unreadable", format!("cannot read: {e}")))?;
+            let bytes =
+                std::fs::read(p).map_err(|e| ("unreadable", format!("cannot read: {e}")))?;
             if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
                 return Err(("not-utf8", "UTF-16 text (byte-order mark); convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)".into()));
             }
@@ -440,7 +574,9 @@ pub fn read_text(meta: &DocMeta) -> std::result::Result<String, (&'static str, S
                     let at = e.utf8_error().valid_up_to();
                     return Err((
                         "not-utf8",
-                        format!("invalid UTF-8 at byte {at}; convert the file to UTF-8 (e.g. `iconv -f windows-1252 -t utf-8`)"),
+                        format!(
+                            "invalid UTF-8 at byte {at}; convert the file to UTF-8 (e.g. `iconv -f windows-1252 -t utf-8`)"
+                        ),
                     ));
                 }
             }
@@ -467,7 +603,10 @@ mod tests {
     #[test]
     fn dates_in_metadata() {
         assert_eq!(d("1790-01-08"), Some(("1790-01-08".into(), "day")));
-        assert_eq!(d("2004-11-13T10:00:00Z"), Some(("2004-11-13".into(), "day")));
+        assert_eq!(
+            d("2004-11-13T10:00:00Z"),
+            Some(("2004-11-13".into(), "day"))
+        );
         assert_eq!(d("1997-05"), Some(("1997-05-01".into(), "month")));
         assert_eq!(d("1945"), Some(("1945-01-01".into(), "year")));
         assert_eq!(d("1997-13-01"), None);
@@ -478,9 +617,15 @@ mod tests {
     #[test]
     fn dates_in_file_names() {
         let f = |s: &str| date_from_filename(s).map(|d| (d.date.to_string(), d.precision.as_str()));
-        assert_eq!(f("speech_2019-03-01.txt"), Some(("2019-03-01".into(), "day")));
+        assert_eq!(
+            f("speech_2019-03-01.txt"),
+            Some(("2019-03-01".into(), "day"))
+        );
         assert_eq!(f("news20120704b.txt"), Some(("2012-07-04".into(), "day")));
-        assert_eq!(f("UK_natl_1945_en_Con.txt"), Some(("1945-01-01".into(), "year")));
+        assert_eq!(
+            f("UK_natl_1945_en_Con.txt"),
+            Some(("1945-01-01".into(), "year"))
+        );
         assert_eq!(f("notes_12345.txt"), None);
         assert_eq!(f("readme.txt"), None);
     }

@@ -81,7 +81,10 @@ pub fn explain(tagger: &Tagger, text: &str) -> Explanation {
             .filter(|(_, f)| *f != Fate::Kept)
             .map(|(c, fate)| {
                 let reason = match fate {
-                    Fate::SameFrame(o) => format!("overlaps \"{}\" of the same sub-frame", lex.entries[cands[*o].0.entry as usize].text),
+                    Fate::SameFrame(o) => format!(
+                        "overlaps \"{}\" of the same sub-frame",
+                        lex.entries[cands[*o].0.entry as usize].text
+                    ),
                     _ => {
                         let by: Vec<String> = cands
                             .iter()
@@ -91,10 +94,20 @@ pub fn explain(tagger: &Tagger, text: &str) -> Explanation {
                         format!("nested inside {}", by.join(" and "))
                     }
                 };
-                Suppressed { entry: c.entry, surface: span(c.start, c.end), word_start: c.start, word_end: c.end, reason }
+                Suppressed {
+                    entry: c.entry,
+                    surface: span(c.start, c.end),
+                    word_start: c.start,
+                    word_end: c.end,
+                    reason,
+                }
             })
             .collect();
-        Explanation { tokens, hits, suppressed }
+        Explanation {
+            tokens,
+            hits,
+            suppressed,
+        }
     })
 }
 
@@ -132,16 +145,27 @@ pub fn run_examples(tagger: &Tagger) -> Vec<ExampleResult> {
         .iter()
         .map(|ex| {
             let explanation = explain(tagger, &ex.text);
-            let scoped = explanation.hits.iter().filter(|h| in_scope(tagger, ex.scope, h) && h.status == HitStatus::Counted);
+            let scoped = explanation
+                .hits
+                .iter()
+                .filter(|h| in_scope(tagger, ex.scope, h) && h.status == HitStatus::Counted);
             let scope = scope_name(tagger, ex.scope);
             let (passed, expected) = match ex.expect {
                 Some(stance) => (
                     scoped.clone().any(|h| h.stance == stance),
                     format!("a counted {} hit in {scope}", stance.as_str()),
                 ),
-                None => (!scoped.clone().any(|h| h.stance == Stance::Endorsed), format!("no counted endorsed hit in {scope}")),
+                None => (
+                    !scoped.clone().any(|h| h.stance == Stance::Endorsed),
+                    format!("no counted endorsed hit in {scope}"),
+                ),
             };
-            ExampleResult { example: ex.clone(), passed, expected, explanation }
+            ExampleResult {
+                example: ex.clone(),
+                passed,
+                expected,
+                explanation,
+            }
         })
         .collect()
 }
@@ -154,8 +178,16 @@ pub type Expansion = Vec<(u32, Vec<(String, u64)>)>;
 /// returned as (path, reason).
 pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Expansion, Vec<(String, String)>) {
     let lex = &tagger.lexicon;
-    let wild: Vec<usize> = (0..lex.entries.len()).filter(|&i| lex.entries[i].pattern.iter().any(|s| matches!(s, Slot::Prefix(_)))).collect();
-    let mut forms: BTreeMap<u32, BTreeMap<String, u64>> = wild.iter().map(|&i| (i as u32, BTreeMap::new())).collect();
+    let wild: Vec<usize> = (0..lex.entries.len())
+        .filter(|&i| {
+            lex.entries[i]
+                .pattern
+                .iter()
+                .any(|s| matches!(s, Slot::Prefix(_)))
+        })
+        .collect();
+    let mut forms: BTreeMap<u32, BTreeMap<String, u64>> =
+        wild.iter().map(|&i| (i as u32, BTreeMap::new())).collect();
     let mut failed = Vec::new();
     let mut analysis = Analysis::default();
     let mut scratch = Scratch::default();
@@ -170,7 +202,9 @@ pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Expansion, Vec<(String, Str
         tagger.inspect(&text, &mut analysis, &mut scratch, |a, scratch, hits| {
             let words = scratch.word_tokens();
             for h in hits {
-                let Some(counts) = forms.get_mut(&h.entry) else { continue };
+                let Some(counts) = forms.get_mut(&h.entry) else {
+                    continue;
+                };
                 let words_of_hit = &words[h.word_start as usize..h.word_end as usize];
                 let form: Vec<String> = words_of_hit
                     .iter()

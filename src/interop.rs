@@ -19,7 +19,9 @@ pub struct Imported {
 }
 
 fn problem(path: &str, line: usize, msg: impl std::fmt::Display) -> Error {
-    Error::Import { message: format!("{path}:{line}: {msg}") }
+    Error::Import {
+        message: format!("{path}:{line}: {msg}"),
+    }
 }
 
 /// Lower-case letters, digits and single underscores, as lexicon names need.
@@ -33,7 +35,11 @@ pub fn sanitize(name: &str) -> String {
         }
     }
     let out = out.trim_end_matches('_').to_string();
-    if out.is_empty() { "unnamed".to_string() } else { out }
+    if out.is_empty() {
+        "unnamed".to_string()
+    } else {
+        out
+    }
 }
 
 /// A quanteda or LIWC value as a framewatch entry: exact words, trailing
@@ -46,10 +52,20 @@ fn convert_value(path: &str, line: usize, value: &str) -> Result<String> {
     for word in v.split_whitespace() {
         let body = word.strip_suffix('*').unwrap_or(word);
         if body.contains('*') || body.contains('?') {
-            return Err(problem(path, line, format!("value \"{v}\": only a trailing \"*\" wildcard can be imported (\"?\" and inner \"*\" have no framewatch equivalent)")));
+            return Err(problem(
+                path,
+                line,
+                format!(
+                    "value \"{v}\": only a trailing \"*\" wildcard can be imported (\"?\" and inner \"*\" have no framewatch equivalent)"
+                ),
+            ));
         }
     }
-    Ok(if v.split_whitespace().all(|w| w.ends_with('*')) { v.to_string() } else { format!("={v}") })
+    Ok(if v.split_whitespace().all(|w| w.ends_with('*')) {
+        v.to_string()
+    } else {
+        format!("={v}")
+    })
 }
 
 #[derive(Debug)]
@@ -78,7 +94,8 @@ impl Builder {
                         let line = match &other {
                             Node::Seq(_, l) | Node::Map(_, l) | Node::Scalar(_, l) => *l,
                         };
-                        self.error.get_or_insert((line, "a mapping key must be plain text".into()));
+                        self.error
+                            .get_or_insert((line, "a mapping key must be plain text".into()));
                     }
                 },
                 Some((k, line)) => entries.push((k, line, node)),
@@ -101,7 +118,10 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::Alias(_) => {
-                self.error.get_or_insert((line, "YAML aliases are not supported in dictionaries".into()));
+                self.error.get_or_insert((
+                    line,
+                    "YAML aliases are not supported in dictionaries".into(),
+                ));
             }
             _ => {}
         }
@@ -116,49 +136,93 @@ pub fn import_yaml(path: &str, text: &str) -> Result<Imported> {
     let mut b = Builder::default();
     Parser::new_from_str(text)
         .load(&mut b, false)
-        .map_err(|e| problem(path, e.marker().line(), format!("YAML syntax error: {}", e.info())))?;
+        .map_err(|e| {
+            problem(
+                path,
+                e.marker().line(),
+                format!("YAML syntax error: {}", e.info()),
+            )
+        })?;
     if let Some((line, msg)) = b.error {
         return Err(problem(path, line, msg));
     }
     let Some(Node::Map(top, _)) = b.root else {
-        return Err(problem(path, 1, "a quanteda dictionary is a mapping of keys to lists of values"));
+        return Err(problem(
+            path,
+            1,
+            "a quanteda dictionary is a mapping of keys to lists of values",
+        ));
     };
     let mut out = Imported::default();
     for (key, line, node) in top {
         let category = sanitize(&key);
         if category != key {
-            out.notes.push(format!("{path}:{line}: key \"{key}\" renamed \"{category}\""));
+            out.notes.push(format!(
+                "{path}:{line}: key \"{key}\" renamed \"{category}\""
+            ));
         }
         collect(path, &category, "", node, line, &mut out)?;
     }
     Ok(out)
 }
 
-fn collect(path: &str, category: &str, prefix: &str, node: Node, line: usize, out: &mut Imported) -> Result<()> {
+fn collect(
+    path: &str,
+    category: &str,
+    prefix: &str,
+    node: Node,
+    line: usize,
+    out: &mut Imported,
+) -> Result<()> {
     match node {
-        Node::Scalar(v, l) => push_entry(out, category, if prefix.is_empty() { "terms" } else { prefix }, convert_value(path, l, &v)?),
+        Node::Scalar(v, l) => push_entry(
+            out,
+            category,
+            if prefix.is_empty() { "terms" } else { prefix },
+            convert_value(path, l, &v)?,
+        ),
         Node::Seq(items, _) => {
             for item in items {
                 match item {
                     Node::Scalar(v, l) => {
                         let entry = convert_value(path, l, &v)?;
-                        push_entry(out, category, if prefix.is_empty() { "terms" } else { prefix }, entry);
+                        push_entry(
+                            out,
+                            category,
+                            if prefix.is_empty() { "terms" } else { prefix },
+                            entry,
+                        );
                     }
-                    Node::Seq(_, l) | Node::Map(_, l) => return Err(problem(path, l, "values must be text")),
+                    Node::Seq(_, l) | Node::Map(_, l) => {
+                        return Err(problem(path, l, "values must be text"));
+                    }
                 }
             }
         }
         Node::Map(entries, _) => {
             if entries.is_empty() {
-                return Err(problem(path, line, format!("key under \"{category}\" has no values")));
+                return Err(problem(
+                    path,
+                    line,
+                    format!("key under \"{category}\" has no values"),
+                ));
             }
             for (k, l, child) in entries {
                 let name = sanitize(&k);
                 if name != k {
-                    out.notes.push(format!("{path}:{l}: key \"{k}\" renamed \"{name}\""));
+                    out.notes
+                        .push(format!("{path}:{l}: key \"{k}\" renamed \"{name}\""));
                 }
-                let sub = if prefix.is_empty() { name } else { format!("{prefix}_{name}") };
-                if out.groups.iter().any(|(c, s, _)| c == category && *s == sub) {
+                let sub = if prefix.is_empty() {
+                    name
+                } else {
+                    format!("{prefix}_{name}")
+                };
+                if out
+                    .groups
+                    .iter()
+                    .any(|(c, s, _)| c == category && *s == sub)
+                {
                     out.notes.push(format!("{path}:{l}: \"{k}\" merges into sub-frame \"{category}.{sub}\", which an earlier key already fills"));
                 }
                 collect(path, category, &sub, child, l, out)?;
@@ -169,9 +233,15 @@ fn collect(path: &str, category: &str, prefix: &str, node: Node, line: usize, ou
 }
 
 fn push_entry(out: &mut Imported, category: &str, sub: &str, entry: String) {
-    match out.groups.iter_mut().find(|(c, s, _)| c == category && s == sub) {
+    match out
+        .groups
+        .iter_mut()
+        .find(|(c, s, _)| c == category && s == sub)
+    {
         Some(g) => g.2.push(entry),
-        None => out.groups.push((category.to_string(), sub.to_string(), vec![entry])),
+        None => out
+            .groups
+            .push((category.to_string(), sub.to_string(), vec![entry])),
     }
 }
 
@@ -181,11 +251,20 @@ fn push_entry(out: &mut Imported, category: &str, sub: &str, entry: String) {
 /// kept in the first (framewatch counts a word in one category only) and
 /// the others are listed in the notes.
 pub fn import_liwc(path: &str, text: &str) -> Result<Imported> {
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
     let first = lines.by_ref().find(|(_, l)| !l.trim().is_empty());
     match first {
         Some((_, l)) if l.trim() == "%" => {}
-        Some((n, _)) => return Err(problem(path, n, "a LIWC dictionary starts with a line holding only \"%\"")),
+        Some((n, _)) => {
+            return Err(problem(
+                path,
+                n,
+                "a LIWC dictionary starts with a line holding only \"%\"",
+            ));
+        }
         None => return Err(problem(path, 1, "empty file")),
     }
     let mut names: Vec<(String, String)> = Vec::new(); // (number, name)
@@ -201,15 +280,27 @@ pub fn import_liwc(path: &str, text: &str) -> Result<Imported> {
         }
         let mut parts = t.split_whitespace();
         let (Some(num), Some(name)) = (parts.next(), parts.next()) else {
-            return Err(problem(path, n, format!("header line \"{t}\" must be a category number and a name")));
+            return Err(problem(
+                path,
+                n,
+                format!("header line \"{t}\" must be a category number and a name"),
+            ));
         };
         if !num.chars().all(|c| c.is_ascii_digit()) {
-            return Err(problem(path, n, format!("category number \"{num}\" is not a number")));
+            return Err(problem(
+                path,
+                n,
+                format!("category number \"{num}\" is not a number"),
+            ));
         }
         names.push((num.to_string(), sanitize(name)));
     }
     if !closed {
-        return Err(problem(path, text.lines().count().max(1), "the category header is not closed by a second \"%\" line"));
+        return Err(problem(
+            path,
+            text.lines().count().max(1),
+            "the category header is not closed by a second \"%\" line",
+        ));
     }
     let mut out = Imported::default();
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
@@ -219,29 +310,64 @@ pub fn import_liwc(path: &str, text: &str) -> Result<Imported> {
             continue;
         }
         // Terms may hold spaces; category numbers are the trailing fields.
-        let fields: Vec<&str> = if t.contains('\t') { t.split('\t').map(str::trim).filter(|f| !f.is_empty()).collect() } else { t.split_whitespace().collect() };
-        let split = fields.iter().position(|f| f.chars().all(|c| c.is_ascii_digit())).unwrap_or(fields.len());
+        let fields: Vec<&str> = if t.contains('\t') {
+            t.split('\t')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .collect()
+        } else {
+            t.split_whitespace().collect()
+        };
+        let split = fields
+            .iter()
+            .position(|f| f.chars().all(|c| c.is_ascii_digit()))
+            .unwrap_or(fields.len());
         if split == 0 || split == fields.len() {
-            return Err(problem(path, n, format!("\"{t}\": expected a term followed by category numbers")));
+            return Err(problem(
+                path,
+                n,
+                format!("\"{t}\": expected a term followed by category numbers"),
+            ));
         }
         let term = fields[..split].join(" ");
         let mut cats = Vec::new();
         for f in &fields[split..] {
             if !f.chars().all(|c| c.is_ascii_digit()) {
-                return Err(problem(path, n, format!("\"{f}\" is not a category number (LIWC2007 special codes such as \"(02 134)125/124\" are not supported)")));
+                return Err(problem(
+                    path,
+                    n,
+                    format!(
+                        "\"{f}\" is not a category number (LIWC2007 special codes such as \"(02 134)125/124\" are not supported)"
+                    ),
+                ));
             }
-            match names.iter().find(|(num, _)| num.trim_start_matches('0') == f.trim_start_matches('0')) {
+            match names
+                .iter()
+                .find(|(num, _)| num.trim_start_matches('0') == f.trim_start_matches('0'))
+            {
                 Some((_, name)) => cats.push(name.clone()),
-                None => return Err(problem(path, n, format!("category {f} is not declared in the header"))),
+                None => {
+                    return Err(problem(
+                        path,
+                        n,
+                        format!("category {f} is not declared in the header"),
+                    ));
+                }
             }
         }
         let entry = convert_value(path, n, &term)?;
         if let Some(prev) = seen.get(&entry) {
-            out.notes.push(format!("{path}:{n}: \"{term}\" is listed again; kept in \"{prev}\" only"));
+            out.notes.push(format!(
+                "{path}:{n}: \"{term}\" is listed again; kept in \"{prev}\" only"
+            ));
             continue;
         }
         if cats.len() > 1 {
-            out.notes.push(format!("{path}:{n}: \"{term}\" is in {}; kept in \"{}\" only", cats.join(", "), cats[0]));
+            out.notes.push(format!(
+                "{path}:{n}: \"{term}\" is in {}; kept in \"{}\" only",
+                cats.join(", "),
+                cats[0]
+            ));
         }
         seen.insert(entry.clone(), cats[0].clone());
         push_entry(&mut out, &cats[0], "terms", entry);
@@ -304,29 +430,61 @@ mod tests {
 
     #[test]
     fn yaml_nested_and_flat() {
-        let y = "behavioural:\n  blame:\n    - lazy\n    - scroung*\nStructural Frames:\n  - low pay\n";
+        let y =
+            "behavioural:\n  blame:\n    - lazy\n    - scroung*\nStructural Frames:\n  - low pay\n";
         let imp = import_yaml("d.yml", y).unwrap();
-        assert_eq!(imp.groups[0], ("behavioural".into(), "blame".into(), vec!["=lazy".into(), "scroung*".into()]));
-        assert_eq!(imp.groups[1], ("structural_frames".into(), "terms".into(), vec!["=low pay".into()]));
+        assert_eq!(
+            imp.groups[0],
+            (
+                "behavioural".into(),
+                "blame".into(),
+                vec!["=lazy".into(), "scroung*".into()]
+            )
+        );
+        assert_eq!(
+            imp.groups[1],
+            (
+                "structural_frames".into(),
+                "terms".into(),
+                vec!["=low pay".into()]
+            )
+        );
         assert!(imp.notes[0].contains("renamed \"structural_frames\""));
     }
 
     #[test]
     fn yaml_errors_name_lines() {
-        let e = import_yaml("d.yml", "a:\n  - ok\n  - b?d\n").unwrap_err().to_string();
+        let e = import_yaml("d.yml", "a:\n  - ok\n  - b?d\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("d.yml:3: value \"b?d\""), "{e}");
         let e = import_yaml("d.yml", "a: [x,\n").unwrap_err().to_string();
-        assert!(e.contains("d.yml:") && e.contains("YAML syntax error"), "{e}");
+        assert!(
+            e.contains("d.yml:") && e.contains("YAML syntax error"),
+            "{e}"
+        );
     }
 
     #[test]
     fn liwc_header_and_multi_category() {
         let dic = "%\n1\tposemo\n2\taffect\n%\nhappy\t1\t2\nabandon*\t2\ngood bye\t1\n";
         let imp = import_liwc("x.dic", dic).unwrap();
-        assert_eq!(imp.groups[0], ("posemo".into(), "terms".into(), vec!["=happy".into(), "=good bye".into()]));
-        assert_eq!(imp.groups[1], ("affect".into(), "terms".into(), vec!["abandon*".into()]));
+        assert_eq!(
+            imp.groups[0],
+            (
+                "posemo".into(),
+                "terms".into(),
+                vec!["=happy".into(), "=good bye".into()]
+            )
+        );
+        assert_eq!(
+            imp.groups[1],
+            ("affect".into(), "terms".into(), vec!["abandon*".into()])
+        );
         assert!(imp.notes[0].starts_with("x.dic:5: \"happy\" is in posemo, affect"));
-        let e = import_liwc("x.dic", "%\n1\tposemo\n%\nhappy\t7\n").unwrap_err().to_string();
+        let e = import_liwc("x.dic", "%\n1\tposemo\n%\nhappy\t7\n")
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "x.dic:4: category 7 is not declared in the header");
         let e = import_liwc("x.dic", "1 posemo\n").unwrap_err().to_string();
         assert!(e.starts_with("x.dic:1: a LIWC dictionary starts"), "{e}");

@@ -78,13 +78,24 @@ fn field_value<'a>(meta: &'a DocMeta, extra_fields: &[String], name: &str) -> Op
         "kind" => meta.kind.as_deref(),
         "title" => meta.title.as_deref(),
         "path" => Some(meta.path.as_str()),
-        other => extra_fields.iter().position(|f| f == other).and_then(|i| meta.extra.get(i)).and_then(|v| v.as_deref()),
+        other => extra_fields
+            .iter()
+            .position(|f| f == other)
+            .and_then(|i| meta.extra.get(i))
+            .and_then(|v| v.as_deref()),
     }
 }
 
 /// Tag `docs` and build concordance lines with `window` words each side.
 /// Documents that cannot be read are returned as skipped.
-pub fn lines(tagger: &Tagger, docs: &[DocMeta], extra_fields: &[String], by: Period, filter: &Filter, window: usize) -> (Vec<Line>, Vec<Skipped>) {
+pub fn lines(
+    tagger: &Tagger,
+    docs: &[DocMeta],
+    extra_fields: &[String],
+    by: Period,
+    filter: &Filter,
+    window: usize,
+) -> (Vec<Line>, Vec<Skipped>) {
     let lex = &tagger.lexicon;
     let mut out = Vec::new();
     let mut skipped = Vec::new();
@@ -96,13 +107,22 @@ pub fn lines(tagger: &Tagger, docs: &[DocMeta], extra_fields: &[String], by: Per
         if !wanted(&filter.periods, &period) {
             continue;
         }
-        if !filter.fields.iter().all(|(f, v)| field_value(meta, extra_fields, f) == Some(v.as_str())) {
+        if !filter
+            .fields
+            .iter()
+            .all(|(f, v)| field_value(meta, extra_fields, f) == Some(v.as_str()))
+        {
             continue;
         }
         let text = match read_text(meta) {
             Ok(t) => t,
             Err((reason, detail)) => {
-                skipped.push(Skipped { path: meta.path.clone(), doc_id: Some(meta.doc_id.clone()), reason, detail });
+                skipped.push(Skipped {
+                    path: meta.path.clone(),
+                    doc_id: Some(meta.doc_id.clone()),
+                    reason,
+                    detail,
+                });
                 continue;
             }
         };
@@ -112,12 +132,19 @@ pub fn lines(tagger: &Tagger, docs: &[DocMeta], extra_fields: &[String], by: Per
                 let e = &lex.entries[h.entry as usize];
                 let sub = &lex.subframes[e.subframe];
                 let cat = &lex.categories[sub.category].name;
-                if !filter.include_context && Some(sub.category) == lex.context_category && filter.categories.iter().all(|c| c != cat) {
+                if !filter.include_context
+                    && Some(sub.category) == lex.context_category
+                    && filter.categories.iter().all(|c| c != cat)
+                {
                     continue;
                 }
                 if (h.status != HitStatus::Counted && !filter.include_rejected)
                     || !wanted(&filter.categories, cat)
-                    || !(filter.subframes.is_empty() || filter.subframes.iter().any(|s| *s == sub.name || *s == lex.subframe_path(e.subframe)))
+                    || !(filter.subframes.is_empty()
+                        || filter
+                            .subframes
+                            .iter()
+                            .any(|s| *s == sub.name || *s == lex.subframe_path(e.subframe)))
                     || !wanted(&filter.entries, &e.text)
                     || !(filter.stances.is_empty() || filter.stances.contains(&h.stance))
                 {
@@ -125,8 +152,16 @@ pub fn lines(tagger: &Tagger, docs: &[DocMeta], extra_fields: &[String], by: Per
                 }
                 let left_word = (h.word_start as usize).saturating_sub(window);
                 let right_word = (h.word_end as usize + window).min(words.len());
-                let left_start = if left_word < h.word_start as usize { a.tokens[words[left_word] as usize].start as usize } else { h.byte_start as usize };
-                let right_end = if right_word > h.word_end as usize { a.tokens[words[right_word - 1] as usize].end as usize } else { h.byte_end as usize };
+                let left_start = if left_word < h.word_start as usize {
+                    a.tokens[words[left_word] as usize].start as usize
+                } else {
+                    h.byte_start as usize
+                };
+                let right_end = if right_word > h.word_end as usize {
+                    a.tokens[words[right_word - 1] as usize].end as usize
+                } else {
+                    h.byte_end as usize
+                };
                 let (line, column) = line_col(&text, h.byte_start as usize);
                 let (line, column) = (line as u32, column as u32);
                 out.push(Line {
@@ -162,8 +197,12 @@ pub fn sort(lines: &mut [Line], key: SortKey) {
     let lower = |s: &str| s.to_lowercase();
     match key {
         SortKey::Position => lines.sort_by_key(|l| l.order),
-        SortKey::Date => lines.sort_by(|a, b| (a.date.is_none(), &a.date, a.order).cmp(&(b.date.is_none(), &b.date, b.order))),
-        SortKey::Source => lines.sort_by(|a, b| (a.source.is_none(), &a.source, a.order).cmp(&(b.source.is_none(), &b.source, b.order))),
+        SortKey::Date => lines.sort_by(|a, b| {
+            (a.date.is_none(), &a.date, a.order).cmp(&(b.date.is_none(), &b.date, b.order))
+        }),
+        SortKey::Source => lines.sort_by(|a, b| {
+            (a.source.is_none(), &a.source, a.order).cmp(&(b.source.is_none(), &b.source, b.order))
+        }),
         SortKey::Right => lines.sort_by_cached_key(|l| (lower(&l.right), l.order)),
         SortKey::Left => lines.sort_by_cached_key(|l| {
             let words: Vec<String> = l.left.split(' ').rev().map(lower).collect();
@@ -185,7 +224,11 @@ pub fn sample(lines: Vec<Line>, n: usize, seed: u64) -> Vec<Line> {
     for i in picked {
         keep[i] = true;
     }
-    lines.into_iter().zip(keep).filter_map(|(l, k)| k.then_some(l)).collect()
+    lines
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(l, k)| k.then_some(l))
+        .collect()
 }
 
 #[cfg(test)]
@@ -211,33 +254,63 @@ mod tests {
 
     #[test]
     fn lines_have_context_windows_and_positions() {
-        let docs = vec![doc("d1", "One two three lazy four five six.\nThen low\npay came; not scroungers.", "A")];
+        let docs = vec![doc(
+            "d1",
+            "One two three lazy four five six.\nThen low\npay came; not scroungers.",
+            "A",
+        )];
         let (lines, skipped) = lines(&tagger(), &docs, &[], Period::Year, &Filter::default(), 2);
         assert!(skipped.is_empty());
-        let view: Vec<(&str, &str, &str, u32, u32)> = lines.iter().map(|l| (l.left.as_str(), l.keyword.as_str(), l.right.as_str(), l.line, l.column)).collect();
-        assert_eq!(view, [
-            ("two three", "lazy", "four five", 1, 15),
-            ("six. Then", "low pay", "came; not", 2, 6),
-            ("came; not", "scroungers", "", 3, 15),
-        ]);
+        let view: Vec<(&str, &str, &str, u32, u32)> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l.left.as_str(),
+                    l.keyword.as_str(),
+                    l.right.as_str(),
+                    l.line,
+                    l.column,
+                )
+            })
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("two three", "lazy", "four five", 1, 15),
+                ("six. Then", "low pay", "came; not", 2, 6),
+                ("came; not", "scroungers", "", 3, 15),
+            ]
+        );
         assert_eq!(lines[2].stance, Stance::Negated);
     }
 
     #[test]
     fn filters_sorts_and_samples() {
-        let docs = vec![doc("d1", "Zebra lazy. Apple lazy. Mango low pay.", "B"), doc("d2", "Kiwi lazy.", "A")];
+        let docs = vec![
+            doc("d1", "Zebra lazy. Apple lazy. Mango low pay.", "B"),
+            doc("d2", "Kiwi lazy.", "A"),
+        ];
         let t = tagger();
-        let f = Filter { categories: vec!["behavioural".into()], ..Filter::default() };
+        let f = Filter {
+            categories: vec!["behavioural".into()],
+            ..Filter::default()
+        };
         let (mut l, _) = lines(&t, &docs, &[], Period::Year, &f, 3);
         assert_eq!(l.len(), 3);
         sort(&mut l, SortKey::Left);
-        assert_eq!(l.iter().map(|x| x.left.as_str()).collect::<Vec<_>>(), ["Zebra lazy. Apple", "Kiwi", "Zebra"]);
+        assert_eq!(
+            l.iter().map(|x| x.left.as_str()).collect::<Vec<_>>(),
+            ["Zebra lazy. Apple", "Kiwi", "Zebra"]
+        );
         sort(&mut l, SortKey::Source);
         assert_eq!(l[0].doc_id, "d2");
         let a = sample(l.clone(), 2, 7);
         assert_eq!(a, sample(l.clone(), 2, 7));
         assert_eq!(a.len(), 2);
-        let f = Filter { fields: vec![("source".into(), "A".into())], ..Filter::default() };
+        let f = Filter {
+            fields: vec![("source".into(), "A".into())],
+            ..Filter::default()
+        };
         assert_eq!(lines(&t, &docs, &[], Period::Year, &f, 3).0.len(), 1);
     }
 }

@@ -27,29 +27,79 @@ pub const MIN_WILDCARD_PREFIX: usize = 3;
 pub const BEHAVIOURAL: &str = "behavioural";
 pub const STRUCTURAL: &str = "structural";
 
-const LEXICON_KEYS: &[&str] =
-    &["name", "version", "language", "description", "authors", "license", "url", "context_category", "context_window"];
+const LEXICON_KEYS: &[&str] = &[
+    "name",
+    "version",
+    "language",
+    "description",
+    "authors",
+    "license",
+    "url",
+    "context_category",
+    "context_window",
+];
 const CATEGORY_KEYS: &[&str] = &["description", "must_match", "must_not_match"];
-const SUBFRAME_KEYS: &[&str] = &["description", "entries", "context", "must_match", "must_not_match"];
+const SUBFRAME_KEYS: &[&str] = &[
+    "description",
+    "entries",
+    "context",
+    "must_match",
+    "must_not_match",
+];
 const ENTRY_KEYS: &[&str] = &["term", "id", "source", "note", "weight", "context"];
-const STANCE_KEYS: &[&str] = &["negators", "negation_window", "distancing_cues", "cue_window", "reporting_verbs", "quotes"];
+const STANCE_KEYS: &[&str] = &[
+    "negators",
+    "negation_window",
+    "distancing_cues",
+    "cue_window",
+    "reporting_verbs",
+    "quotes",
+];
 const EXAMPLE_KEYS: &[&str] = &["text", "stance"];
 
 /// Default context window, in word tokens either side of a hit.
 pub const DEFAULT_CONTEXT_WINDOW: usize = 20;
 
 /// The stance rules used when a lexicon has no `[stance]` table.
-pub const DEFAULT_NEGATORS: &[&str] = &["not", "no", "never", "n't", "nor", "without", "hardly", "cannot", "neither"];
+pub const DEFAULT_NEGATORS: &[&str] = &[
+    "not", "no", "never", "n't", "nor", "without", "hardly", "cannot", "neither",
+];
 pub const DEFAULT_NEGATION_WINDOW: usize = 3;
 pub const DEFAULT_CUES: &[&str] = &[
-    "so-called", "so called", "myth of", "myths of", "rhetoric of", "rhetoric about", "language of",
-    "narrative of", "narratives of", "narratives about", "discourse of", "discourses of", "trope of",
-    "stereotype of", "stereotypes of", "what _ call", "what _ _ call", "dubbed", "labelled", "labeled",
-    "branded", "framed as", "portrayed as", "depicted as", "cast as", "constructed as", "talk of",
-    "notion of", "idea of", "concept of",
+    "so-called",
+    "so called",
+    "myth of",
+    "myths of",
+    "rhetoric of",
+    "rhetoric about",
+    "language of",
+    "narrative of",
+    "narratives of",
+    "narratives about",
+    "discourse of",
+    "discourses of",
+    "trope of",
+    "stereotype of",
+    "stereotypes of",
+    "what _ call",
+    "what _ _ call",
+    "dubbed",
+    "labelled",
+    "labeled",
+    "branded",
+    "framed as",
+    "portrayed as",
+    "depicted as",
+    "cast as",
+    "constructed as",
+    "talk of",
+    "notion of",
+    "idea of",
+    "concept of",
 ];
 pub const DEFAULT_CUE_WINDOW: usize = 3;
-pub const DEFAULT_REPORTING_VERBS: &[&str] = &["claim", "argue", "insist", "allege", "contend", "assert"];
+pub const DEFAULT_REPORTING_VERBS: &[&str] =
+    &["claim", "argue", "insist", "allege", "contend", "assert"];
 
 /// A distancing cue: words matched by stem, `None` standing for any one word.
 #[derive(Debug, Clone)]
@@ -174,7 +224,11 @@ impl Lexicon {
 
     /// Parse and validate lexicon source text; `origin` names it in errors.
     pub fn parse(origin: &str, text: &str) -> Result<(Lexicon, Analyzer)> {
-        let mut v = Validator { origin, text, problems: Vec::new() };
+        let mut v = Validator {
+            origin,
+            text,
+            problems: Vec::new(),
+        };
         let result = v.run();
         if !v.problems.is_empty() {
             v.problems.sort_by_key(|p| p.0);
@@ -239,13 +293,22 @@ impl<'a> Validator<'a> {
             if !(allowed.contains(&k.get_ref().as_ref()) || nested && is_table) {
                 self.problem(
                     k.span().start,
-                    format!("unknown key \"{}\" in {what}; expected one of: {}", k.get_ref(), allowed.join(", ")),
+                    format!(
+                        "unknown key \"{}\" in {what}; expected one of: {}",
+                        k.get_ref(),
+                        allowed.join(", ")
+                    ),
                 );
             }
         }
     }
 
-    fn int_field(&mut self, table: &DeTable<'_>, key: &str, range: std::ops::RangeInclusive<usize>) -> Option<usize> {
+    fn int_field(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        range: std::ops::RangeInclusive<usize>,
+    ) -> Option<usize> {
         let v = table.get(key)?;
         let parsed = match v.get_ref() {
             DeValue::Integer(i) => i.as_str().replace('_', "").parse::<usize>().ok(),
@@ -254,7 +317,14 @@ impl<'a> Validator<'a> {
         match parsed {
             Some(n) if range.contains(&n) => Some(n),
             _ => {
-                self.problem(v.span().start, format!("\"{key}\" must be a whole number from {} to {}", range.start(), range.end()));
+                self.problem(
+                    v.span().start,
+                    format!(
+                        "\"{key}\" must be a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
                 None
             }
         }
@@ -263,20 +333,32 @@ impl<'a> Validator<'a> {
     fn string_list(&mut self, table: &DeTable<'_>, key: &str) -> Option<Vec<(String, usize)>> {
         let v = table.get(key)?;
         let DeValue::Array(a) = v.get_ref() else {
-            self.problem(v.span().start, format!("\"{key}\" must be an array of strings"));
+            self.problem(
+                v.span().start,
+                format!("\"{key}\" must be an array of strings"),
+            );
             return None;
         };
         let mut out = Vec::new();
         for item in a.iter() {
             match item.get_ref() {
                 DeValue::String(s) => out.push((s.to_string(), item.span().start)),
-                _ => self.problem(item.span().start, format!("\"{key}\" must hold only strings")),
+                _ => self.problem(
+                    item.span().start,
+                    format!("\"{key}\" must hold only strings"),
+                ),
             }
         }
         Some(out)
     }
 
-    fn string_field(&mut self, table: &DeTable<'_>, key: &str, at: usize, required: bool) -> Option<String> {
+    fn string_field(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        at: usize,
+        required: bool,
+    ) -> Option<String> {
         match table.get(key) {
             Some(v) => match v.get_ref() {
                 DeValue::String(s) => Some(s.to_string()),
@@ -304,7 +386,12 @@ impl<'a> Validator<'a> {
             return None;
         }
         let doc = doc.into_inner();
-        self.unknown_keys(&doc, &["lexicon", "categories", "stance"], "the top level", false);
+        self.unknown_keys(
+            &doc,
+            &["lexicon", "categories", "stance"],
+            "the top level",
+            false,
+        );
 
         let header = match doc.get("lexicon").map(|v| (v.span(), v.get_ref())) {
             Some((_, DeValue::Table(t))) => Some(t),
@@ -317,7 +404,10 @@ impl<'a> Validator<'a> {
                 None
             }
         };
-        let header_at = doc.iter().find(|(k, _)| k.get_ref() == "lexicon").map_or(0, |(k, _)| k.span().start);
+        let header_at = doc
+            .iter()
+            .find(|(k, _)| k.get_ref() == "lexicon")
+            .map_or(0, |(k, _)| k.span().start);
         let mut name = String::new();
         let mut version = String::new();
         let mut language = String::from("english");
@@ -327,18 +417,40 @@ impl<'a> Validator<'a> {
         let mut analyzer = None;
         if let Some(h) = header {
             self.unknown_keys(h, LEXICON_KEYS, "[lexicon]", false);
-            name = self.string_field(h, "name", header_at, true).unwrap_or_default();
-            version = self.string_field(h, "version", header_at, true).unwrap_or_default();
-            description = self.string_field(h, "description", header_at, false).unwrap_or_default();
-            context_name = self.string_field(h, "context_category", header_at, false).map(|n| (n, h.get("context_category").map_or(header_at, |v| v.span().start)));
-            context_window = self.int_field(h, "context_window", 1..=500).unwrap_or(DEFAULT_CONTEXT_WINDOW);
+            name = self
+                .string_field(h, "name", header_at, true)
+                .unwrap_or_default();
+            version = self
+                .string_field(h, "version", header_at, true)
+                .unwrap_or_default();
+            description = self
+                .string_field(h, "description", header_at, false)
+                .unwrap_or_default();
+            context_name = self
+                .string_field(h, "context_category", header_at, false)
+                .map(|n| {
+                    (
+                        n,
+                        h.get("context_category")
+                            .map_or(header_at, |v| v.span().start),
+                    )
+                });
+            context_window = self
+                .int_field(h, "context_window", 1..=500)
+                .unwrap_or(DEFAULT_CONTEXT_WINDOW);
             if let Some(l) = self.string_field(h, "language", header_at, true) {
                 language = l;
                 analyzer = Analyzer::new(&language);
                 if analyzer.is_none() {
                     let at = h.get("language").map_or(header_at, |v| v.span().start);
                     let names: Vec<&str> = LANGUAGES.iter().map(|(n, _)| *n).collect();
-                    self.problem(at, format!("unsupported language \"{language}\"; supported: {}", names.join(", ")));
+                    self.problem(
+                        at,
+                        format!(
+                            "unsupported language \"{language}\"; supported: {}",
+                            names.join(", ")
+                        ),
+                    );
                 }
             }
         }
@@ -377,29 +489,48 @@ impl<'a> Validator<'a> {
         match context_name {
             Some((name, at)) => match lex.category_index(&name) {
                 Some(i) => lex.context_category = Some(i),
-                None => self.problem(at, format!("context_category \"{name}\" is not a category of this lexicon")),
+                None => self.problem(
+                    at,
+                    format!("context_category \"{name}\" is not a category of this lexicon"),
+                ),
             },
             None => lex.context_category = lex.category_index("context"),
         }
         if let Some(c) = lex.context_category {
             if [BEHAVIOURAL, STRUCTURAL].contains(&lex.categories[c].name.as_str()) {
-                self.problem(header_at, "the context category cannot be \"behavioural\" or \"structural\"");
+                self.problem(
+                    header_at,
+                    "the context category cannot be \"behavioural\" or \"structural\"",
+                );
             }
         }
-        let needs_context: Vec<&Entry> = lex.entries.iter().filter(|e| e.context_required).collect();
+        let needs_context: Vec<&Entry> =
+            lex.entries.iter().filter(|e| e.context_required).collect();
         if lex.context_category.is_none() && !needs_context.is_empty() {
             let at = self.offset_of_line(needs_context[0].line);
             self.problem(at, "entries require context but the lexicon has no context category: add [categories.context.NAME] or set context_category in [lexicon]");
         }
         if let Some(c) = lex.context_category {
-            for e in needs_context.iter().filter(|e| lex.subframes[e.subframe].category == c) {
+            for e in needs_context
+                .iter()
+                .filter(|e| lex.subframes[e.subframe].category == c)
+            {
                 let at = self.offset_of_line(e.line);
-                self.problem(at, format!("entry \"{}\" is itself a context term: it cannot require context", e.text));
+                self.problem(
+                    at,
+                    format!(
+                        "entry \"{}\" is itself a context term: it cannot require context",
+                        e.text
+                    ),
+                );
             }
         }
         for required in [BEHAVIOURAL, STRUCTURAL] {
             if doc.get("categories").is_some() && lex.category_index(required).is_none() {
-                let at = doc.iter().find(|(k, _)| k.get_ref() == "categories").map_or(0, |(k, _)| k.span().start);
+                let at = doc
+                    .iter()
+                    .find(|(k, _)| k.get_ref() == "categories")
+                    .map_or(0, |(k, _)| k.span().start);
                 self.problem(at, format!("missing category \"{required}\": share and balance compare \"{BEHAVIOURAL}\" with \"{STRUCTURAL}\""));
             }
         }
@@ -407,10 +538,19 @@ impl<'a> Validator<'a> {
     }
 
     fn offset_of_line(&self, line: u32) -> usize {
-        self.text.split_inclusive('\n').take(line.saturating_sub(1) as usize).map(str::len).sum()
+        self.text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1) as usize)
+            .map(str::len)
+            .sum()
     }
 
-    fn stance(&mut self, value: Option<&Spanned<DeValue<'_>>>, analyzer: &Analyzer, lex: &mut Lexicon) {
+    fn stance(
+        &mut self,
+        value: Option<&Spanned<DeValue<'_>>>,
+        analyzer: &Analyzer,
+        lex: &mut Lexicon,
+    ) {
         let empty = DeTable::default();
         let table = match value.map(|v| (v.span(), v.get_ref())) {
             None => &empty,
@@ -421,12 +561,26 @@ impl<'a> Validator<'a> {
             }
         };
         self.unknown_keys(table, STANCE_KEYS, "[stance]", false);
-        let defaults = |list: &[&str]| list.iter().map(|s| (s.to_string(), 0usize)).collect::<Vec<_>>();
-        let negators = self.string_list(table, "negators").unwrap_or_else(|| defaults(DEFAULT_NEGATORS));
-        let cues = self.string_list(table, "distancing_cues").unwrap_or_else(|| defaults(DEFAULT_CUES));
-        let verbs = self.string_list(table, "reporting_verbs").unwrap_or_else(|| defaults(DEFAULT_REPORTING_VERBS));
-        lex.stance.negation_window = self.int_field(table, "negation_window", 0..=10).unwrap_or(DEFAULT_NEGATION_WINDOW);
-        lex.stance.cue_window = self.int_field(table, "cue_window", 0..=10).unwrap_or(DEFAULT_CUE_WINDOW);
+        let defaults = |list: &[&str]| {
+            list.iter()
+                .map(|s| (s.to_string(), 0usize))
+                .collect::<Vec<_>>()
+        };
+        let negators = self
+            .string_list(table, "negators")
+            .unwrap_or_else(|| defaults(DEFAULT_NEGATORS));
+        let cues = self
+            .string_list(table, "distancing_cues")
+            .unwrap_or_else(|| defaults(DEFAULT_CUES));
+        let verbs = self
+            .string_list(table, "reporting_verbs")
+            .unwrap_or_else(|| defaults(DEFAULT_REPORTING_VERBS));
+        lex.stance.negation_window = self
+            .int_field(table, "negation_window", 0..=10)
+            .unwrap_or(DEFAULT_NEGATION_WINDOW);
+        lex.stance.cue_window = self
+            .int_field(table, "cue_window", 0..=10)
+            .unwrap_or(DEFAULT_CUE_WINDOW);
         if let Some(v) = table.get("quotes") {
             match v.get_ref() {
                 DeValue::Boolean(b) => lex.stance.quotes = *b,
@@ -445,7 +599,9 @@ impl<'a> Validator<'a> {
                 self.problem(at, format!("negator \"{n}\" must be one word (or \"n't\")"));
                 continue;
             }
-            lex.stance.negators.push(scratch.norm_of(&scratch.tokens[0]).to_string());
+            lex.stance
+                .negators
+                .push(scratch.norm_of(&scratch.tokens[0]).to_string());
         }
         for (c, at) in cues {
             let mut pattern = Vec::new();
@@ -458,7 +614,9 @@ impl<'a> Validator<'a> {
                 analyzer.analyze(word, &mut scratch);
                 for t in &scratch.tokens {
                     match t.kind {
-                        TokenKind::Word => pattern.push(Some(analyzer.stem(scratch.norm_of(t)).into_owned())),
+                        TokenKind::Word => {
+                            pattern.push(Some(analyzer.stem(scratch.norm_of(t)).into_owned()))
+                        }
                         TokenKind::Punct if is_joiner(scratch.norm_of(t)) => {}
                         TokenKind::Punct => ok = false,
                     }
@@ -480,7 +638,11 @@ impl<'a> Validator<'a> {
                 self.problem(at, format!("reporting verb \"{v}\" must be one word"));
                 continue;
             }
-            lex.stance.reporting_verbs.push(analyzer.stem(scratch.norm_of(&scratch.tokens[0])).into_owned());
+            lex.stance.reporting_verbs.push(
+                analyzer
+                    .stem(scratch.norm_of(&scratch.tokens[0]))
+                    .into_owned(),
+            );
         }
     }
 
@@ -489,7 +651,10 @@ impl<'a> Validator<'a> {
         for (key, must) in [("must_match", true), ("must_not_match", false)] {
             let Some(v) = table.get(key) else { continue };
             let DeValue::Array(items) = v.get_ref() else {
-                self.problem(v.span().start, format!("\"{key}\" must be an array of sentences"));
+                self.problem(
+                    v.span().start,
+                    format!("\"{key}\" must be an array of sentences"),
+                );
                 continue;
             };
             for item in items.iter() {
@@ -523,7 +688,12 @@ impl<'a> Validator<'a> {
                     }
                 };
                 let (line, _) = line_col(self.text, at);
-                lex.examples.push(Example { text, expect: must.then_some(stance), scope, line: line as u32 });
+                lex.examples.push(Example {
+                    text,
+                    expect: must.then_some(stance),
+                    scope,
+                    line: line as u32,
+                });
             }
         }
     }
@@ -535,7 +705,10 @@ impl<'a> Validator<'a> {
                 DeValue::String(s) if s.as_ref() == "required" => true,
                 DeValue::String(s) if s.as_ref() == "none" => false,
                 _ => {
-                    self.problem(v.span().start, "\"context\" must be \"required\" or \"none\"");
+                    self.problem(
+                        v.span().start,
+                        "\"context\" must be \"required\" or \"none\"",
+                    );
                     default
                 }
             },
@@ -565,18 +738,34 @@ impl<'a> Validator<'a> {
         for (cname, cval) in cats.iter() {
             let cat_name = cname.get_ref().to_string();
             let DeValue::Table(ctable) = cval.get_ref() else {
-                self.problem(cval.span().start, format!("category \"{cat_name}\" must be a table of sub-frames"));
+                self.problem(
+                    cval.span().start,
+                    format!("category \"{cat_name}\" must be a table of sub-frames"),
+                );
                 continue;
             };
             self.check_name(cname, "category");
-            self.unknown_keys(ctable, CATEGORY_KEYS, &format!("category \"{cat_name}\""), true);
-            let description = self.string_field(ctable, "description", 0, false).unwrap_or_default();
+            self.unknown_keys(
+                ctable,
+                CATEGORY_KEYS,
+                &format!("category \"{cat_name}\""),
+                true,
+            );
+            let description = self
+                .string_field(ctable, "description", 0, false)
+                .unwrap_or_default();
             let cat_index = lex.categories.len();
             let first_sub = lex.subframes.len();
-            lex.categories.push(Category { name: cat_name.clone(), description, subframes: first_sub..first_sub });
+            lex.categories.push(Category {
+                name: cat_name.clone(),
+                description,
+                subframes: first_sub..first_sub,
+            });
             self.examples(ctable, ExampleScope::Category(cat_index), lex);
             for (sname, sval) in ctable.iter() {
-                let DeValue::Table(stable) = sval.get_ref() else { continue };
+                let DeValue::Table(stable) = sval.get_ref() else {
+                    continue;
+                };
                 let sub_name = sname.get_ref().to_string();
                 self.check_name(sname, "sub-frame");
                 let where_ = format!("sub-frame \"{cat_name}.{sub_name}\"");
@@ -585,14 +774,19 @@ impl<'a> Validator<'a> {
                 lex.subframes.push(Subframe {
                     category: cat_index,
                     name: sub_name.clone(),
-                    description: self.string_field(stable, "description", 0, false).unwrap_or_default(),
+                    description: self
+                        .string_field(stable, "description", 0, false)
+                        .unwrap_or_default(),
                 });
                 let sub_context = self.context_flag(stable, false);
                 self.examples(stable, ExampleScope::Subframe(sub_index), lex);
                 let entries = match stable.get("entries").map(|v| (v.span(), v.get_ref())) {
                     Some((_, DeValue::Array(a))) => a,
                     Some((span, _)) => {
-                        self.problem(span.start, format!("\"entries\" in {where_} must be an array"));
+                        self.problem(
+                            span.start,
+                            format!("\"entries\" in {where_} must be an array"),
+                        );
                         continue;
                     }
                     None => {
@@ -601,7 +795,10 @@ impl<'a> Validator<'a> {
                     }
                 };
                 if entries.iter().next().is_none() {
-                    self.problem(sname.span().start, format!("{where_} is empty: add entries or remove it"));
+                    self.problem(
+                        sname.span().start,
+                        format!("{where_} is empty: add entries or remove it"),
+                    );
                 }
                 for e in entries.iter() {
                     let at = e.span().start;
@@ -621,7 +818,10 @@ impl<'a> Validator<'a> {
                         DeValue::Table(t) => {
                             self.unknown_keys(t, ENTRY_KEYS, "an entry", false);
                             let Some(term) = self.string_field(t, "term", at, false) else {
-                                self.problem(at, format!("an entry table in {where_} needs \"term\""));
+                                self.problem(
+                                    at,
+                                    format!("an entry table in {where_} needs \"term\""),
+                                );
                                 continue;
                             };
                             entry.text = term;
@@ -639,13 +839,18 @@ impl<'a> Validator<'a> {
                     if let Some(id) = &entry.id {
                         if let Some(prev) = ids.get(id) {
                             let (pl, pc) = line_col(self.text, *prev);
-                            self.problem(at, format!("entry id \"{id}\" is already used at {pl}:{pc}"));
+                            self.problem(
+                                at,
+                                format!("entry id \"{id}\" is already used at {pl}:{pc}"),
+                            );
                         } else {
                             ids.insert(id.clone(), at);
                         }
                     }
                     let s = entry.text.clone();
-                    let Some(pattern) = self.compile_entry(&s, at, analyzer, &mut scratch) else { continue };
+                    let Some(pattern) = self.compile_entry(&s, at, analyzer, &mut scratch) else {
+                        continue;
+                    };
                     if let Some(prev) = seen.get(&pattern) {
                         let (pl, pc) = line_col(self.text, prev.at);
                         let prev_path = lex.subframe_path(prev.subframe);
@@ -656,14 +861,26 @@ impl<'a> Validator<'a> {
                                 prev.text
                             )
                         } else if prev.text == s {
-                            format!("duplicate entry \"{s}\" (also in \"{prev_path}\" at {pl}:{pc})")
+                            format!(
+                                "duplicate entry \"{s}\" (also in \"{prev_path}\" at {pl}:{pc})"
+                            )
                         } else {
-                            format!("duplicate entry \"{s}\": it matches the same words as \"{}\" in \"{prev_path}\" at {pl}:{pc}", prev.text)
+                            format!(
+                                "duplicate entry \"{s}\": it matches the same words as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
+                                prev.text
+                            )
                         };
                         self.problem(at, msg);
                         continue;
                     }
-                    seen.insert(pattern.clone(), Seen { at, subframe: sub_index, text: s });
+                    seen.insert(
+                        pattern.clone(),
+                        Seen {
+                            at,
+                            subframe: sub_index,
+                            text: s,
+                        },
+                    );
                     entry.pattern = pattern;
                     lex.entries.push(entry);
                 }
@@ -678,7 +895,9 @@ impl<'a> Validator<'a> {
     fn check_name(&mut self, key: &Spanned<toml::de::DeString<'_>>, what: &str) {
         let name = key.get_ref();
         let ok = !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && !name.contains("__");
         if !ok {
             self.problem(
@@ -689,7 +908,13 @@ impl<'a> Validator<'a> {
     }
 
     /// Turn one entry into its pattern, or report why it cannot be one.
-    fn compile_entry(&mut self, raw: &str, at: usize, analyzer: &Analyzer, scratch: &mut Analysis) -> Option<Vec<Slot>> {
+    fn compile_entry(
+        &mut self,
+        raw: &str,
+        at: usize,
+        analyzer: &Analyzer,
+        scratch: &mut Analysis,
+    ) -> Option<Vec<Slot>> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             self.problem(at, "empty entry");
@@ -703,7 +928,12 @@ impl<'a> Validator<'a> {
         for word in body.split_whitespace() {
             if let Some(prefix) = word.strip_suffix('*') {
                 if prefix.contains('*') {
-                    self.problem(at, format!("entry \"{raw}\": \"*\" is allowed only once, at the end of a word"));
+                    self.problem(
+                        at,
+                        format!(
+                            "entry \"{raw}\": \"*\" is allowed only once, at the end of a word"
+                        ),
+                    );
                     return None;
                 }
                 analyzer.analyze(prefix, scratch);
@@ -721,7 +951,10 @@ impl<'a> Validator<'a> {
                 continue;
             }
             if word.contains('*') {
-                self.problem(at, format!("entry \"{raw}\": \"*\" is allowed only at the end of a word"));
+                self.problem(
+                    at,
+                    format!("entry \"{raw}\": \"*\" is allowed only at the end of a word"),
+                );
                 return None;
             }
             analyzer.analyze(word, scratch);
@@ -738,8 +971,15 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        if pattern.is_empty() || pattern.iter().all(|s| matches!(s, Slot::Stem(x) | Slot::Exact(x) if x.is_empty())) {
-            self.problem(at, format!("entry \"{raw}\" stems to nothing: it has no letters or digits"));
+        if pattern.is_empty()
+            || pattern
+                .iter()
+                .all(|s| matches!(s, Slot::Stem(x) | Slot::Exact(x) if x.is_empty()))
+        {
+            self.problem(
+                at,
+                format!("entry \"{raw}\" stems to nothing: it has no letters or digits"),
+            );
             return None;
         }
         Some(pattern)
@@ -749,7 +989,10 @@ impl<'a> Validator<'a> {
 /// Punctuation that joins the words of a phrase: hyphens and apostrophes.
 /// Text matches a phrase across these (and whitespace), never across others.
 pub fn is_joiner(norm: &str) -> bool {
-    !norm.is_empty() && norm.chars().all(|c| matches!(c, '-' | '\'' | '\u{2019}' | '\u{2010}' | '\u{2011}'))
+    !norm.is_empty()
+        && norm
+            .chars()
+            .all(|c| matches!(c, '-' | '\'' | '\u{2019}' | '\u{2010}' | '\u{2011}'))
 }
 
 #[cfg(test)]
@@ -781,10 +1024,20 @@ mod tests {
         );
         let (lex, _) = Lexicon::parse("t", &text).unwrap();
         let p: Vec<&Vec<Slot>> = lex.entries.iter().map(|e| &e.pattern).collect();
-        assert_eq!(p[0], &vec![Slot::Stem("welfar".into()), Slot::Stem("depend".into())]);
+        assert_eq!(
+            p[0],
+            &vec![Slot::Stem("welfar".into()), Slot::Stem("depend".into())]
+        );
         assert_eq!(p[1], &vec![Slot::Prefix("scroung".into())]);
         assert_eq!(p[2], &vec![Slot::Exact("workless".into())]);
-        assert_eq!(p[3], &vec![Slot::Stem("zero".into()), Slot::Stem("hour".into()), Slot::Stem("contract".into())]);
+        assert_eq!(
+            p[3],
+            &vec![
+                Slot::Stem("zero".into()),
+                Slot::Stem("hour".into()),
+                Slot::Stem("contract".into())
+            ]
+        );
         assert_eq!(lex.entries[3].line, 6);
     }
 
@@ -795,14 +1048,28 @@ mod tests {
         );
         let p = problems(&text);
         let joined = p.join("\n");
-        assert!(joined.contains("t.toml:5:1: unknown key \"colour\""), "{joined}");
-        assert!(joined.contains("t.toml:7:20: duplicate entry \"laziness\": it matches the same words as \"lazy\""), "{joined}");
+        assert!(
+            joined.contains("t.toml:5:1: unknown key \"colour\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains(
+                "t.toml:7:20: duplicate entry \"laziness\": it matches the same words as \"lazy\""
+            ),
+            "{joined}"
+        );
         assert!(joined.contains("wildcard \"sc*\" is too short"), "{joined}");
         assert!(joined.contains("entry \"--\" stems to nothing"), "{joined}");
         assert!(joined.contains("only hyphens and apostrophes"), "{joined}");
         assert!(joined.contains("unknown key \"notes\""), "{joined}");
-        assert!(joined.contains("sub-frame \"behavioural.b\" is empty"), "{joined}");
-        assert!(joined.contains("t.toml:12:12: entry \"lazy\" appears in two categories"), "{joined}");
+        assert!(
+            joined.contains("sub-frame \"behavioural.b\" is empty"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("t.toml:12:12: entry \"lazy\" appears in two categories"),
+            "{joined}"
+        );
         assert!(joined.contains("category \"empty\" is empty"), "{joined}");
         assert_eq!(p.len(), 9, "{joined}");
     }
@@ -814,9 +1081,17 @@ mod tests {
         assert!(p[0].contains("TOML syntax error"));
         let p = problems("[categories.behavioural.a]\nentries=[\"x\"]\n");
         assert!(p.iter().any(|m| m.contains("missing [lexicon]")), "{p:?}");
-        assert!(p.iter().any(|m| m.contains("missing category \"structural\"")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|m| m.contains("missing category \"structural\"")),
+            "{p:?}"
+        );
         let p = problems(&HEAD.replace("english", "klingon"));
-        assert!(p.iter().any(|m| m.contains("unsupported language \"klingon\"")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|m| m.contains("unsupported language \"klingon\"")),
+            "{p:?}"
+        );
     }
 
     #[test]

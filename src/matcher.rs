@@ -204,7 +204,14 @@ impl Matcher {
     /// or punctuation other than hyphens and apostrophes. Hits are appended
     /// to `hits` in text order, endorsed and counted until
     /// [`crate::stance`] says otherwise.
-    pub fn find(&self, analyzer: &Analyzer, text: &str, a: &Analysis, scratch: &mut Scratch, hits: &mut Vec<Hit>) {
+    pub fn find(
+        &self,
+        analyzer: &Analyzer,
+        text: &str,
+        a: &Analysis,
+        scratch: &mut Scratch,
+        hits: &mut Vec<Hit>,
+    ) {
         if scratch.cache.len() > CACHE_LIMIT {
             scratch.cache.clear();
         }
@@ -224,7 +231,12 @@ impl Matcher {
                 a.tokens[p].sentence == t.sentence
                     && match between {
                         [] => true,
-                        [j] => is_joiner(a.norm_of(j)) && j.start == a.tokens[p].end && j.end == t.start && a.norm_of(j).chars().count() == 1,
+                        [j] => {
+                            is_joiner(a.norm_of(j))
+                                && j.start == a.tokens[p].end
+                                && j.end == t.start
+                                && a.norm_of(j).chars().count() == 1
+                        }
                         _ => false,
                     }
             });
@@ -239,7 +251,12 @@ impl Matcher {
                     scratch.cache.insert(norm.into(), s);
                 }
             }
-            scratch.words.push(Word { token: ti as u32, syms_start: start, syms_end: syms.len() as u32, joined });
+            scratch.words.push(Word {
+                token: ti as u32,
+                syms_start: start,
+                syms_end: syms.len() as u32,
+                joined,
+            });
             scratch.word_tokens.push(ti as u32);
         }
 
@@ -248,7 +265,12 @@ impl Matcher {
         for i in 0..words.len() {
             self.candidates_at(words, &syms, i, &mut scratch.cands);
         }
-        self.resolve(&scratch.cands, words.len(), &mut scratch.covered, &mut scratch.fates);
+        self.resolve(
+            &scratch.cands,
+            words.len(),
+            &mut scratch.covered,
+            &mut scratch.fates,
+        );
         let first_hit = hits.len();
         for (c, fate) in scratch.cands.iter().zip(&scratch.fates) {
             if *fate != Fate::Kept {
@@ -270,7 +292,14 @@ impl Matcher {
                 status: HitStatus::Counted,
             });
         }
-        hits[first_hit..].sort_by_key(|h| (h.word_start, h.word_end, self.entry_subframe[h.entry as usize], h.entry));
+        hits[first_hit..].sort_by_key(|h| {
+            (
+                h.word_start,
+                h.word_end,
+                self.entry_subframe[h.entry as usize],
+                h.entry,
+            )
+        });
     }
 
     /// Every entry that matches starting at word `i` (all lengths).
@@ -288,9 +317,16 @@ impl Matcher {
         }
         while let Some((node, next)) = stack.pop() {
             if let Some(entry) = self.nodes[node as usize].terminal {
-                out.push(Candidate { start: i as u32, end: next as u32, entry });
+                out.push(Candidate {
+                    start: i as u32,
+                    end: next as u32,
+                    entry,
+                });
             }
-            if next < words.len() && words[next].joined && !self.nodes[node as usize].edges.is_empty() {
+            if next < words.len()
+                && words[next].joined
+                && !self.nodes[node as usize].edges.is_empty()
+            {
                 let nw = &words[next];
                 for &s in &syms[nw.syms_start as usize..nw.syms_end as usize] {
                     let c = self.child(node, s);
@@ -310,7 +346,13 @@ impl Matcher {
     /// different sub-frames matching the same words all count; within a
     /// sub-frame the more specific entry (exact > stem > wildcard), then
     /// the one written first, is kept.
-    pub fn resolve(&self, cands: &[Candidate], n_words: usize, covered: &mut Vec<bool>, fates: &mut Vec<Fate>) {
+    pub fn resolve(
+        &self,
+        cands: &[Candidate],
+        n_words: usize,
+        covered: &mut Vec<bool>,
+        fates: &mut Vec<Fate>,
+    ) {
         covered.clear();
         covered.resize(n_words, false);
         fates.clear();
@@ -319,7 +361,13 @@ impl Matcher {
         order.sort_by_key(|&k| {
             let c = &cands[k];
             let e = c.entry as usize;
-            (std::cmp::Reverse(c.end - c.start), c.start, self.entry_subframe[e], std::cmp::Reverse(self.entry_rank[e].0), c.entry)
+            (
+                std::cmp::Reverse(c.end - c.start),
+                c.start,
+                self.entry_subframe[e],
+                std::cmp::Reverse(self.entry_rank[e].0),
+                c.entry,
+            )
         });
         // Kept spans per sub-frame, for the same-sub-frame overlap rule.
         let mut kept: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
@@ -338,7 +386,10 @@ impl Matcher {
                 }
                 let sub = self.entry_subframe[cands[k].entry as usize];
                 let same = kept.entry(sub).or_default();
-                match same.iter().find(|&&o| cands[o].start < end && start < cands[o].end) {
+                match same
+                    .iter()
+                    .find(|&&o| cands[o].start < end && start < cands[o].end)
+                {
                     Some(&o) => fates[k] = Fate::SameFrame(o),
                     None => {
                         fates[k] = Fate::Kept;
@@ -348,7 +399,9 @@ impl Matcher {
             }
             for &k in &order[g..h] {
                 if fates[k] == Fate::Kept {
-                    covered[start as usize..end as usize].iter_mut().for_each(|c| *c = true);
+                    covered[start as usize..end as usize]
+                        .iter_mut()
+                        .for_each(|c| *c = true);
                 }
             }
             g = h;
@@ -387,7 +440,14 @@ entries = ["low pay", "zero-hours contract", "in-work poverty", "benefit cuts", 
         for h in &out {
             assert_eq!(&text[h.byte_start as usize..h.byte_end as usize], h.surface);
         }
-        out.iter().map(|h| (lex.entries[h.entry as usize].text.clone(), h.surface.clone())).collect()
+        out.iter()
+            .map(|h| {
+                (
+                    lex.entries[h.entry as usize].text.clone(),
+                    h.surface.clone(),
+                )
+            })
+            .collect()
     }
 
     fn pair(e: &str, s: &str) -> (String, String) {
@@ -396,21 +456,30 @@ entries = ["low pay", "zero-hours contract", "in-work poverty", "benefit cuts", 
 
     #[test]
     fn phrase_beats_word_inside_it() {
-        assert_eq!(hits("Welfare dependency and dependency."), [
-            pair("welfare dependency", "Welfare dependency"),
-            pair("dependency", "dependency"),
-        ]);
+        assert_eq!(
+            hits("Welfare dependency and dependency."),
+            [
+                pair("welfare dependency", "Welfare dependency"),
+                pair("dependency", "dependency"),
+            ]
+        );
         assert_eq!(hits("benefit cuts"), [pair("benefit cuts", "benefit cuts")]);
     }
 
     #[test]
     fn stems_wildcards_and_exact_forms() {
-        assert_eq!(hits("Scroungers, the WORKLESS and worklessness; zero-hours contracts"), [
-            pair("scroung*", "Scroungers"),
-            pair("=workless", "WORKLESS"),
-            pair("zero-hours contract", "zero-hours contracts"),
-        ]);
-        assert_eq!(hits("work shy and work-shy"), [pair("work-shy", "work shy"), pair("work-shy", "work-shy")]);
+        assert_eq!(
+            hits("Scroungers, the WORKLESS and worklessness; zero-hours contracts"),
+            [
+                pair("scroung*", "Scroungers"),
+                pair("=workless", "WORKLESS"),
+                pair("zero-hours contract", "zero-hours contracts"),
+            ]
+        );
+        assert_eq!(
+            hits("work shy and work-shy"),
+            [pair("work-shy", "work shy"), pair("work-shy", "work-shy")]
+        );
     }
 
     #[test]
@@ -420,13 +489,19 @@ entries = ["low pay", "zero-hours contract", "in-work poverty", "benefit cuts", 
         assert!(hits("low\n\npay").is_empty());
         assert!(hits("Wages are low -- pay rises never came.").is_empty());
         assert!(hits("low - pay").is_empty());
-        assert_eq!(hits("in-work\npoverty"), [pair("in-work poverty", "in-work\npoverty")]);
+        assert_eq!(
+            hits("in-work\npoverty"),
+            [pair("in-work poverty", "in-work\npoverty")]
+        );
     }
 
     #[test]
     fn fails_over_to_shorter_match() {
         // "welfare" starts a phrase that does not complete: "dependency" alone still counts.
-        assert_eq!(hits("welfare and dependency"), [pair("dependency", "dependency")]);
+        assert_eq!(
+            hits("welfare and dependency"),
+            [pair("dependency", "dependency")]
+        );
         assert_eq!(hits("the benefit of cuts"), [pair("cuts", "cuts")]);
     }
 }
@@ -439,10 +514,15 @@ mod quanteda_semantics {
     use super::*;
 
     fn counts(entries: &[(&str, &[&str])], text: &str) -> Vec<(String, usize)> {
-        let mut toml = String::from("[lexicon]\nname = \"q\"\nversion = \"1\"\nlanguage = \"english\"\n[categories.structural.unused]\nentries = [\"=zzzz\"]\n");
+        let mut toml = String::from(
+            "[lexicon]\nname = \"q\"\nversion = \"1\"\nlanguage = \"english\"\n[categories.structural.unused]\nentries = [\"=zzzz\"]\n",
+        );
         for (key, values) in entries {
             let list: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
-            toml.push_str(&format!("[categories.behavioural.{key}]\nentries = [{}]\n", list.join(", ")));
+            toml.push_str(&format!(
+                "[categories.behavioural.{key}]\nentries = [{}]\n",
+                list.join(", ")
+            ));
         }
         let (lex, analyzer) = Lexicon::parse("q", &toml).unwrap();
         let m = Matcher::new(&lex);
@@ -453,7 +533,10 @@ mod quanteda_semantics {
         entries
             .iter()
             .map(|(key, _)| {
-                let n = hits.iter().filter(|h| lex.subframes[lex.entries[h.entry as usize].subframe].name == *key).count();
+                let n = hits
+                    .iter()
+                    .filter(|h| lex.subframes[lex.entries[h.entry as usize].subframe].name == *key)
+                    .count();
                 (key.to_string(), n)
             })
             .collect()
@@ -465,31 +548,59 @@ mod quanteda_semantics {
 
     #[test]
     fn phrase_inside_phrase_of_another_key_is_dropped() {
-        assert_eq!(counts(&[("a", &["=united states"]), ("b", &["=states"])], "the united states"), expect(&[("a", 1), ("b", 0)]));
+        assert_eq!(
+            counts(
+                &[("a", &["=united states"]), ("b", &["=states"])],
+                "the united states"
+            ),
+            expect(&[("a", 1), ("b", 0)])
+        );
     }
 
     #[test]
     fn partial_overlap_across_keys_counts_both() {
-        assert_eq!(counts(&[("a", &["=low pay"]), ("b", &["=pay gap"])], "low pay gap"), expect(&[("a", 1), ("b", 1)]));
+        assert_eq!(
+            counts(&[("a", &["=low pay"]), ("b", &["=pay gap"])], "low pay gap"),
+            expect(&[("a", 1), ("b", 1)])
+        );
         // Covered by two kept matches together: dropped.
         assert_eq!(
-            counts(&[("a", &["=x a b"]), ("b", &["=c d y"]), ("c", &["=b c"])], "x a b c d y"),
+            counts(
+                &[("a", &["=x a b"]), ("b", &["=c d y"]), ("c", &["=b c"])],
+                "x a b c d y"
+            ),
             expect(&[("a", 1), ("b", 1), ("c", 0)])
         );
     }
 
     #[test]
     fn overlap_within_a_key_counts_once_longest_first() {
-        assert_eq!(counts(&[("a", &["=a b", "=b c"]), ("b", &["=b"])], "a b c"), expect(&[("a", 1), ("b", 0)]));
-        assert_eq!(counts(&[("a", &["=a b", "=b c d"])], "a b c d"), expect(&[("a", 1)]));
-        assert_eq!(counts(&[("a", &["=united", "=united states"])], "united states"), expect(&[("a", 1)]));
+        assert_eq!(
+            counts(&[("a", &["=a b", "=b c"]), ("b", &["=b"])], "a b c"),
+            expect(&[("a", 1), ("b", 0)])
+        );
+        assert_eq!(
+            counts(&[("a", &["=a b", "=b c d"])], "a b c d"),
+            expect(&[("a", 1)])
+        );
+        assert_eq!(
+            counts(&[("a", &["=united", "=united states"])], "united states"),
+            expect(&[("a", 1)])
+        );
     }
 
     #[test]
     fn repeated_hits_and_globs() {
         assert_eq!(counts(&[("a", &["=a b"])], "a b a b"), expect(&[("a", 2)]));
         assert_eq!(
-            counts(&[("paper", &["=new york times"]), ("city", &["=new york"]), ("law", &["law*"])], "The New York Times is a New York paper on Laws and outlaw"),
+            counts(
+                &[
+                    ("paper", &["=new york times"]),
+                    ("city", &["=new york"]),
+                    ("law", &["law*"])
+                ],
+                "The New York Times is a New York paper on Laws and outlaw"
+            ),
             expect(&[("paper", 1), ("city", 1), ("law", 1)])
         );
     }
@@ -497,6 +608,9 @@ mod quanteda_semantics {
     #[test]
     fn phrases_never_cross_a_sentence_end() {
         // quanteda's tokens have no sentences; framewatch adds this rule.
-        assert_eq!(counts(&[("a", &["=low pay"])], "It was low. Pay rose."), expect(&[("a", 0)]));
+        assert_eq!(
+            counts(&[("a", &["=low pay"])], "It was low. Pay rose."),
+            expect(&[("a", 0)])
+        );
     }
 }

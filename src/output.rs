@@ -57,8 +57,15 @@ impl Sink {
     fn create(path: &Path, format: Format, schema: &Schema) -> Result<Sink> {
         let file = BufWriter::new(File::create(path).map_err(|e| Error::output(path, e))?);
         Ok(match format {
-            Format::Parquet => Sink::Parquet(Box::new(ParquetWriter::new(file).batched(schema).map_err(pe(path))?)),
-            Format::Csv => Sink::Csv(CsvWriter::new(file).include_header(true).batched(schema).map_err(pe(path))?),
+            Format::Parquet => Sink::Parquet(Box::new(
+                ParquetWriter::new(file).batched(schema).map_err(pe(path))?,
+            )),
+            Format::Csv => Sink::Csv(
+                CsvWriter::new(file)
+                    .include_header(true)
+                    .batched(schema)
+                    .map_err(pe(path))?,
+            ),
         })
     }
 
@@ -148,7 +155,9 @@ impl GroupField {
             GroupField::Kind => d.meta.kind.clone(),
             GroupField::Title => d.meta.title.clone(),
             GroupField::DocId => Some(d.meta.doc_id.clone()),
-            GroupField::DateSource => (!d.meta.date_source.is_empty()).then(|| d.meta.date_source.to_string()),
+            GroupField::DateSource => {
+                (!d.meta.date_source.is_empty()).then(|| d.meta.date_source.to_string())
+            }
             GroupField::Extra(i) => d.meta.extra.get(i).cloned().flatten(),
         }
     }
@@ -166,7 +175,10 @@ fn write_df(df: &mut DataFrame, path: &Path, format: Format) -> Result<()> {
             ParquetWriter::new(w).finish(df).map_err(pe(path))?;
         }
         Format::Csv => {
-            CsvWriter::new(w).include_header(true).finish(df).map_err(pe(path))?;
+            CsvWriter::new(w)
+                .include_header(true)
+                .finish(df)
+                .map_err(pe(path))?;
         }
     }
     Ok(())
@@ -177,9 +189,15 @@ fn rename(from: &Path, to: &Path) -> Result<()> {
 }
 
 impl RunWriter {
-    pub fn create(dir: &Path, corpus: &Corpus, tagger: &Tagger, options: &RunOptions) -> Result<RunWriter> {
+    pub fn create(
+        dir: &Path,
+        corpus: &Corpus,
+        tagger: &Tagger,
+        options: &RunOptions,
+    ) -> Result<RunWriter> {
         let lexicon = &tagger.lexicon;
-        std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, format!("cannot create output folder: {e}")))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::output(dir, format!("cannot create output folder: {e}")))?;
         let format = options.format;
         let ext = format.ext();
         let group_fields = options
@@ -196,7 +214,12 @@ impl RunWriter {
                     .iter()
                     .position(|f| f == other)
                     .map(GroupField::Extra)
-                    .ok_or_else(|| Error::usage(format!("--group \"{other}\": no such metadata column"), None)),
+                    .ok_or_else(|| {
+                        Error::usage(
+                            format!("--group \"{other}\": no such metadata column"),
+                            None,
+                        )
+                    }),
             })
             .collect::<Result<Vec<_>>>()?;
         let extra_names = extra_column_names(corpus, lexicon);
@@ -218,23 +241,39 @@ impl RunWriter {
             by: options.by,
             group_fields,
             group_columns,
-            hits: Sink::create(&hits_tmp, format, hits_frame(lexicon, tagger, &[]).map_err(pe(dir))?.schema())?,
+            hits: Sink::create(
+                &hits_tmp,
+                format,
+                hits_frame(lexicon, tagger, &[]).map_err(pe(dir))?.schema(),
+            )?,
             docs: Sink::create(&docs_tmp, format, empty.schema())?,
             extra_names,
             hits_tmp,
             docs_tmp,
-            trend_rows: TrendRows { groups: vec![Vec::new(); options.group.len()], ..TrendRows::default() },
+            trend_rows: TrendRows {
+                groups: vec![Vec::new(); options.group.len()],
+                ..TrendRows::default()
+            },
             skipped: Vec::new(),
-            totals: Totals { categories: vec![0; lexicon.categories.len()], ..Totals::default() },
+            totals: Totals {
+                categories: vec![0; lexicon.categories.len()],
+                ..Totals::default()
+            },
         })
     }
 
     /// Stream a batch of documents and their hits to disk, keeping only
     /// what trends need.
-    pub fn add_docs(&mut self, lexicon: &Lexicon, tagger: &Tagger, docs: Vec<DocResult>) -> Result<()> {
+    pub fn add_docs(
+        &mut self,
+        lexicon: &Lexicon,
+        tagger: &Tagger,
+        docs: Vec<DocResult>,
+    ) -> Result<()> {
         let hits = hits_frame(lexicon, tagger, &docs).map_err(pe(&self.hits_tmp))?;
         self.hits.write(&hits, &self.hits_tmp)?;
-        let frame = documents_frame(&self.extra_names, lexicon, self.by, &docs).map_err(pe(&self.docs_tmp))?;
+        let frame = documents_frame(&self.extra_names, lexicon, self.by, &docs)
+            .map_err(pe(&self.docs_tmp))?;
         self.docs.write(&frame, &self.docs_tmp)?;
 
         let rows = &mut self.trend_rows;
@@ -242,7 +281,8 @@ impl RunWriter {
             let cats = score::category_counts(lexicon, &d.subframe_hits, Stance::Endorsed);
             let coarse = d.meta.date.is_some_and(|x| self.by.finer_than(x.precision));
             rows.period.push(self.by.label(d.meta.date));
-            rows.period_start.push(d.meta.date.map(|x| epoch_days(self.by.bucket(x.date).1)));
+            rows.period_start
+                .push(d.meta.date.map(|x| epoch_days(self.by.bucket(x.date).1)));
             for (g, field) in self.group_fields.iter().enumerate() {
                 rows.groups[g].push(field.value(d));
             }
@@ -256,8 +296,16 @@ impl RunWriter {
             for (t, c) in self.totals.categories.iter_mut().zip(&cats) {
                 *t += c;
             }
-            self.totals.negated += d.subframe_hits.iter().map(|s| s[Stance::Negated as usize]).sum::<u64>();
-            self.totals.distanced += d.subframe_hits.iter().map(|s| s[Stance::Distanced as usize]).sum::<u64>();
+            self.totals.negated += d
+                .subframe_hits
+                .iter()
+                .map(|s| s[Stance::Negated as usize])
+                .sum::<u64>();
+            self.totals.distanced += d
+                .subframe_hits
+                .iter()
+                .map(|s| s[Stance::Distanced as usize])
+                .sum::<u64>();
             self.totals.no_context += d.no_context.iter().sum::<u64>();
             rows.categories.push([
                 cats,
@@ -265,7 +313,12 @@ impl RunWriter {
                 score::category_counts(lexicon, &d.subframe_hits, Stance::Distanced),
                 score::category_totals(lexicon, &d.no_context),
             ]);
-            rows.subframes.push(d.subframe_hits.iter().map(|s| s[Stance::Endorsed as usize]).collect());
+            rows.subframes.push(
+                d.subframe_hits
+                    .iter()
+                    .map(|s| s[Stance::Endorsed as usize])
+                    .collect(),
+            );
         }
         Ok(())
     }
@@ -275,14 +328,21 @@ impl RunWriter {
     }
 
     /// Finish the streamed tables, write trends, skipped and the manifest.
-    pub fn finish(mut self, corpus: &Corpus, lexicon: &Lexicon, options: &RunOptions) -> Result<Manifest> {
+    pub fn finish(
+        mut self,
+        corpus: &Corpus,
+        lexicon: &Lexicon,
+        options: &RunOptions,
+    ) -> Result<Manifest> {
         let ext = self.format.ext();
         self.hits.finish(&self.hits_tmp)?;
         self.docs.finish(&self.docs_tmp)?;
 
         let (b, s) = score::poles(lexicon);
         let cat_names: Vec<String> = lexicon.categories.iter().map(|c| c.name.clone()).collect();
-        let sub_cols: Vec<String> = (0..lexicon.subframes.len()).map(|i| subframe_column(lexicon, i)).collect();
+        let sub_cols: Vec<String> = (0..lexicon.subframes.len())
+            .map(|i| subframe_column(lexicon, i))
+            .collect();
         let rows = std::mem::take(&mut self.trend_rows);
         let n = rows.period.len();
         // Bootstrap intervals per cell (period × groups), from the documents.
@@ -292,18 +352,28 @@ impl RunWriter {
             key.extend(rows.groups.iter().map(|g| g[i].clone()));
             cells.entry(key).or_default().push(i);
         }
-        let endorsed = |c: usize| rows.categories.iter().map(|v| v[0][c]).collect::<Vec<u64>>();
+        let endorsed = |c: usize| {
+            rows.categories
+                .iter()
+                .map(|v| v[0][c])
+                .collect::<Vec<u64>>()
+        };
         let (eb, es) = (endorsed(b), endorsed(s));
         let intervals: BTreeMap<Vec<Option<String>>, aggregate::Intervals> = cells
             .iter()
             .map(|(key, docs)| {
                 let seed = aggregate::cell_seed(options.seed, key);
-                (key.clone(), aggregate::bootstrap(docs, &rows.tokens, &eb, &es, options.bootstrap, seed))
+                (
+                    key.clone(),
+                    aggregate::bootstrap(docs, &rows.tokens, &eb, &es, options.bootstrap, seed),
+                )
             })
             .collect();
         let mut cols = vec![
             Column::new("period".into(), rows.period),
-            Column::new("period_start".into(), rows.period_start).cast(&DataType::Date).map_err(pe(&self.dir))?,
+            Column::new("period_start".into(), rows.period_start)
+                .cast(&DataType::Date)
+                .map_err(pe(&self.dir))?,
         ];
         for (g, values) in self.group_columns.iter().zip(rows.groups) {
             cols.push(Column::new(g.as_str().into(), values));
@@ -313,15 +383,23 @@ impl RunWriter {
         cols.push(Column::new("tokens".into(), rows.tokens));
         for (k, prefix) in STANCE_PREFIXES.iter().enumerate() {
             for (ci, c) in cat_names.iter().enumerate() {
-                cols.push(Column::new(format!("{prefix}_{c}").into(), rows.categories.iter().map(|v| v[k][ci]).collect::<Vec<_>>()));
+                cols.push(Column::new(
+                    format!("{prefix}_{c}").into(),
+                    rows.categories.iter().map(|v| v[k][ci]).collect::<Vec<_>>(),
+                ));
             }
         }
         for (si, c) in sub_cols.iter().enumerate() {
-            cols.push(Column::new(c.as_str().into(), rows.subframes.iter().map(|v| v[si]).collect::<Vec<_>>()));
+            cols.push(Column::new(
+                c.as_str().into(),
+                rows.subframes.iter().map(|v| v[si]).collect::<Vec<_>>(),
+            ));
         }
         let per_doc = DataFrame::new(n, cols).map_err(pe(&self.dir))?;
-        let stance_cols: Vec<String> =
-            STANCE_PREFIXES[1..].iter().flat_map(|p| cat_names.iter().map(move |c| format!("{p}_{c}"))).collect();
+        let stance_cols: Vec<String> = STANCE_PREFIXES[1..]
+            .iter()
+            .flat_map(|p| cat_names.iter().map(move |c| format!("{p}_{c}")))
+            .collect();
         let spec = TrendSpec {
             groups: &self.group_columns,
             categories: &cat_names,
@@ -332,7 +410,15 @@ impl RunWriter {
         };
         let mut trends = aggregate::trends(&per_doc, &spec)?;
         drop(per_doc);
-        trends = add_intervals(trends, &self.group_columns, &intervals, options, &cat_names[b], &cat_names[s]).map_err(pe(&self.dir))?;
+        trends = add_intervals(
+            trends,
+            &self.group_columns,
+            &intervals,
+            options,
+            &cat_names[b],
+            &cat_names[s],
+        )
+        .map_err(pe(&self.dir))?;
 
         self.skipped.sort();
         let mut skipped_df = skipped_frame(&self.skipped).map_err(pe(&self.dir))?;
@@ -346,7 +432,9 @@ impl RunWriter {
 
         let mut skipped_by_reason = std::collections::BTreeMap::new();
         for s in &self.skipped {
-            *skipped_by_reason.entry(s.reason.to_string()).or_insert(0usize) += 1;
+            *skipped_by_reason
+                .entry(s.reason.to_string())
+                .or_insert(0usize) += 1;
         }
         let t = &self.totals;
         let manifest = Manifest {
@@ -379,9 +467,14 @@ impl RunWriter {
                 no_context: t.no_context,
                 trend_rows: trends.height(),
             },
-            tables: ["documents", "hits", "trends", "skipped"].iter().map(|t| format!("{t}.{ext}")).collect(),
+            tables: ["documents", "hits", "trends", "skipped"]
+                .iter()
+                .map(|t| format!("{t}.{ext}"))
+                .collect(),
         };
-        let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::output(&self.dir, e))? + "\n";
+        let json = serde_json::to_string_pretty(&manifest)
+            .map_err(|e| Error::output(&self.dir, e))?
+            + "\n";
         let tmp = tmp_path(&self.dir, "manifest.json");
         std::fs::write(&tmp, json).map_err(|e| Error::output(&tmp, e))?;
         rename(&tmp, &self.dir.join("manifest.json"))?;
@@ -399,20 +492,31 @@ fn add_intervals(
     behavioural: &str,
     structural: &str,
 ) -> PolarsResult<DataFrame> {
-    let mut keys: Vec<Vec<Option<String>>> = column_str(&trends, "period").into_iter().map(|p| vec![p]).collect();
+    let mut keys: Vec<Vec<Option<String>>> = column_str(&trends, "period")
+        .into_iter()
+        .map(|p| vec![p])
+        .collect();
     for g in groups {
         for (k, v) in keys.iter_mut().zip(column_str(&trends, g)) {
             k.push(v);
         }
     }
-    let cell: Vec<aggregate::Intervals> = keys.iter().map(|k| intervals.get(k).cloned().unwrap_or_default()).collect();
-    let col = |name: String, f: &dyn Fn(&aggregate::Intervals) -> Option<f64>| Column::new(name.into(), cell.iter().map(f).collect::<Vec<_>>());
+    let cell: Vec<aggregate::Intervals> = keys
+        .iter()
+        .map(|k| intervals.get(k).cloned().unwrap_or_default())
+        .collect();
+    let col = |name: String, f: &dyn Fn(&aggregate::Intervals) -> Option<f64>| {
+        Column::new(name.into(), cell.iter().map(f).collect::<Vec<_>>())
+    };
     let docs = column_f64(&trends, "documents");
     let tokens = column_f64(&trends, "tokens");
     let low_n: Vec<bool> = docs
         .iter()
         .zip(&tokens)
-        .map(|(d, t)| d.unwrap_or(0.0) < options.min_docs as f64 || t.unwrap_or(0.0) < options.min_tokens as f64)
+        .map(|(d, t)| {
+            d.unwrap_or(0.0) < options.min_docs as f64
+                || t.unwrap_or(0.0) < options.min_tokens as f64
+        })
         .collect();
     trends.hstack(&[
         col(format!("rate_{behavioural}_lo"), &|i| i.rate_b.0),
@@ -434,37 +538,65 @@ pub fn subframe_column(lexicon: &Lexicon, i: usize) -> String {
 }
 
 fn hits_frame(lexicon: &Lexicon, tagger: &Tagger, docs: &[DocResult]) -> PolarsResult<DataFrame> {
-    let rows: Vec<(&DocResult, usize, &Hit)> = docs.iter().flat_map(|d| d.hits.iter().enumerate().map(move |(i, h)| (d, i, h))).collect();
+    let rows: Vec<(&DocResult, usize, &Hit)> = docs
+        .iter()
+        .flat_map(|d| d.hits.iter().enumerate().map(move |(i, h)| (d, i, h)))
+        .collect();
     let n = rows.len();
     let entry = |h: &Hit| &lexicon.entries[h.entry as usize];
     let sub = |h: &Hit| &lexicon.subframes[entry(h).subframe];
     let text = |name: &str, f: &dyn Fn(&DocResult, &Hit) -> Option<String>| {
-        Column::new(name.into(), rows.iter().map(|(d, _, h)| f(d, h)).collect::<Vec<_>>())
+        Column::new(
+            name.into(),
+            rows.iter().map(|(d, _, h)| f(d, h)).collect::<Vec<_>>(),
+        )
     };
-    let num = |name: &str, f: &dyn Fn(&Hit) -> u32| Column::new(name.into(), rows.iter().map(|(_, _, h)| f(h)).collect::<Vec<_>>());
-    DataFrame::new(n, vec![
-        text("doc_id", &|d, _| Some(d.meta.doc_id.clone())),
-        Column::new("hit".into(), rows.iter().map(|(_, i, _)| *i as u32).collect::<Vec<_>>()),
-        text("category", &|_, h| Some(lexicon.categories[sub(h).category].name.clone())),
-        text("subframe", &|_, h| Some(sub(h).name.clone())),
-        text("entry", &|_, h| Some(entry(h).text.clone())),
-        text("entry_id", &|_, h| entry(h).id.clone()),
-        num("entry_line", &|h| entry(h).line),
-        Column::new("weight".into(), rows.iter().map(|(_, _, h)| entry(h).weight).collect::<Vec<_>>()),
-        text("match", &|_, h| Some(tagger.matcher.match_kind(h.entry).as_str().to_string())),
-        text("surface", &|_, h| Some(h.surface.clone())),
-        text("stance", &|_, h| Some(h.stance.as_str().to_string())),
-        text("stance_rule", &|_, h| (!h.stance_rule.is_empty()).then(|| h.stance_rule.clone())),
-        text("status", &|_, h| Some(h.status.as_str().to_string())),
-        num("word_start", &|h| h.word_start),
-        num("word_end", &|h| h.word_end),
-        num("byte_start", &|h| h.byte_start),
-        num("byte_end", &|h| h.byte_end),
-        num("sentence", &|h| h.sentence),
-        num("paragraph", &|h| h.paragraph),
-        text("lexicon_version", &|_, _| Some(lexicon.version.clone())),
-        text("lexicon_sha256", &|_, _| Some(lexicon.sha256.clone())),
-    ])
+    let num = |name: &str, f: &dyn Fn(&Hit) -> u32| {
+        Column::new(
+            name.into(),
+            rows.iter().map(|(_, _, h)| f(h)).collect::<Vec<_>>(),
+        )
+    };
+    DataFrame::new(
+        n,
+        vec![
+            text("doc_id", &|d, _| Some(d.meta.doc_id.clone())),
+            Column::new(
+                "hit".into(),
+                rows.iter().map(|(_, i, _)| *i as u32).collect::<Vec<_>>(),
+            ),
+            text("category", &|_, h| {
+                Some(lexicon.categories[sub(h).category].name.clone())
+            }),
+            text("subframe", &|_, h| Some(sub(h).name.clone())),
+            text("entry", &|_, h| Some(entry(h).text.clone())),
+            text("entry_id", &|_, h| entry(h).id.clone()),
+            num("entry_line", &|h| entry(h).line),
+            Column::new(
+                "weight".into(),
+                rows.iter()
+                    .map(|(_, _, h)| entry(h).weight)
+                    .collect::<Vec<_>>(),
+            ),
+            text("match", &|_, h| {
+                Some(tagger.matcher.match_kind(h.entry).as_str().to_string())
+            }),
+            text("surface", &|_, h| Some(h.surface.clone())),
+            text("stance", &|_, h| Some(h.stance.as_str().to_string())),
+            text("stance_rule", &|_, h| {
+                (!h.stance_rule.is_empty()).then(|| h.stance_rule.clone())
+            }),
+            text("status", &|_, h| Some(h.status.as_str().to_string())),
+            num("word_start", &|h| h.word_start),
+            num("word_end", &|h| h.word_end),
+            num("byte_start", &|h| h.byte_start),
+            num("byte_end", &|h| h.byte_end),
+            num("sentence", &|h| h.sentence),
+            num("paragraph", &|h| h.paragraph),
+            text("lexicon_version", &|_, _| Some(lexicon.version.clone())),
+            text("lexicon_sha256", &|_, _| Some(lexicon.sha256.clone())),
+        ],
+    )
 }
 
 /// Metadata column names as they appear in tables: known fields, then
@@ -473,27 +605,69 @@ pub fn extra_column_names(corpus: &Corpus, lexicon: &Lexicon) -> Vec<String> {
     let reserved = |name: &str| {
         matches!(
             name,
-            "path" | "date" | "date_precision" | "date_source" | "period" | "period_start" | "bytes" | "tokens" | "sentences" | "hits" | "share" | "balance" | "documents" | "coarse_dates"
-        ) || STANCE_PREFIXES.iter().any(|p| name.starts_with(&format!("{p}_")))
+            "path"
+                | "date"
+                | "date_precision"
+                | "date_source"
+                | "period"
+                | "period_start"
+                | "bytes"
+                | "tokens"
+                | "sentences"
+                | "hits"
+                | "share"
+                | "balance"
+                | "documents"
+                | "coarse_dates"
+        ) || STANCE_PREFIXES
+            .iter()
+            .any(|p| name.starts_with(&format!("{p}_")))
             || name.starts_with("rate_")
             || lexicon.categories.iter().any(|c| c.name == name)
     };
-    corpus.extra_fields.iter().map(|f| if reserved(f) { format!("meta_{f}") } else { f.clone() }).collect()
+    corpus
+        .extra_fields
+        .iter()
+        .map(|f| {
+            if reserved(f) {
+                format!("meta_{f}")
+            } else {
+                f.clone()
+            }
+        })
+        .collect()
 }
 
-fn documents_frame(extra_names: &[String], lexicon: &Lexicon, by: Period, docs: &[DocResult]) -> PolarsResult<DataFrame> {
+fn documents_frame(
+    extra_names: &[String],
+    lexicon: &Lexicon,
+    by: Period,
+    docs: &[DocResult],
+) -> PolarsResult<DataFrame> {
     let n = docs.len();
     let (b, s) = score::poles(lexicon);
     let mut cols: Vec<Column> = Vec::new();
-    let text_col = |name: &str, f: &dyn Fn(&DocResult) -> Option<String>| Column::new(name.into(), docs.iter().map(f).collect::<Vec<_>>());
+    let text_col = |name: &str, f: &dyn Fn(&DocResult) -> Option<String>| {
+        Column::new(name.into(), docs.iter().map(f).collect::<Vec<_>>())
+    };
     cols.push(text_col("doc_id", &|d| Some(d.meta.doc_id.clone())));
     cols.push(text_col("path", &|d| Some(d.meta.path.clone())));
-    let dates: Vec<Option<i32>> = docs.iter().map(|d| d.meta.date.map(|x| epoch_days(x.date))).collect();
+    let dates: Vec<Option<i32>> = docs
+        .iter()
+        .map(|d| d.meta.date.map(|x| epoch_days(x.date)))
+        .collect();
     cols.push(Column::new("date".into(), dates).cast(&DataType::Date)?);
-    cols.push(text_col("date_precision", &|d| d.meta.date.map(|x| x.precision.as_str().to_string())));
-    cols.push(text_col("date_source", &|d| (!d.meta.date_source.is_empty()).then(|| d.meta.date_source.to_string())));
+    cols.push(text_col("date_precision", &|d| {
+        d.meta.date.map(|x| x.precision.as_str().to_string())
+    }));
+    cols.push(text_col("date_source", &|d| {
+        (!d.meta.date_source.is_empty()).then(|| d.meta.date_source.to_string())
+    }));
     cols.push(text_col("period", &|d| Some(by.label(d.meta.date))));
-    let starts: Vec<Option<i32>> = docs.iter().map(|d| d.meta.date.map(|x| epoch_days(by.bucket(x.date).1))).collect();
+    let starts: Vec<Option<i32>> = docs
+        .iter()
+        .map(|d| d.meta.date.map(|x| epoch_days(by.bucket(x.date).1)))
+        .collect();
     cols.push(Column::new("period_start".into(), starts).cast(&DataType::Date)?);
     cols.push(text_col("source", &|d| d.meta.source.clone()));
     cols.push(text_col("kind", &|d| d.meta.kind.clone()));
@@ -501,20 +675,54 @@ fn documents_frame(extra_names: &[String], lexicon: &Lexicon, by: Period, docs: 
     for (i, name) in extra_names.iter().enumerate() {
         cols.push(text_col(name, &|d| d.meta.extra.get(i).cloned().flatten()));
     }
-    cols.push(Column::new("bytes".into(), docs.iter().map(|d| d.bytes).collect::<Vec<_>>()));
-    cols.push(Column::new("tokens".into(), docs.iter().map(|d| d.words).collect::<Vec<_>>()));
-    cols.push(Column::new("sentences".into(), docs.iter().map(|d| d.sentences).collect::<Vec<_>>()));
-    let cats: Vec<Vec<u64>> = docs.iter().map(|d| score::category_counts(lexicon, &d.subframe_hits, Stance::Endorsed)).collect();
-    cols.push(Column::new("hits".into(), docs.iter().map(|d| d.subframe_hits.iter().flatten().sum::<u64>()).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "bytes".into(),
+        docs.iter().map(|d| d.bytes).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "tokens".into(),
+        docs.iter().map(|d| d.words).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "sentences".into(),
+        docs.iter().map(|d| d.sentences).collect::<Vec<_>>(),
+    ));
+    let cats: Vec<Vec<u64>> = docs
+        .iter()
+        .map(|d| score::category_counts(lexicon, &d.subframe_hits, Stance::Endorsed))
+        .collect();
+    cols.push(Column::new(
+        "hits".into(),
+        docs.iter()
+            .map(|d| d.subframe_hits.iter().flatten().sum::<u64>())
+            .collect::<Vec<_>>(),
+    ));
     for (ci, c) in lexicon.categories.iter().enumerate() {
-        cols.push(Column::new(format!("hits_{}", c.name).into(), cats.iter().map(|v| v[ci]).collect::<Vec<_>>()));
+        cols.push(Column::new(
+            format!("hits_{}", c.name).into(),
+            cats.iter().map(|v| v[ci]).collect::<Vec<_>>(),
+        ));
     }
     for (ci, c) in lexicon.categories.iter().enumerate() {
-        let r: Vec<Option<f64>> = cats.iter().zip(docs).map(|(v, d)| score::rate(v[ci], d.words)).collect();
+        let r: Vec<Option<f64>> = cats
+            .iter()
+            .zip(docs)
+            .map(|(v, d)| score::rate(v[ci], d.words))
+            .collect();
         cols.push(Column::new(format!("rate_{}", c.name).into(), r));
     }
-    cols.push(Column::new("share".into(), cats.iter().map(|v| score::share(v[b], v[s])).collect::<Vec<_>>()));
-    cols.push(Column::new("balance".into(), cats.iter().map(|v| score::balance(v[b], v[s])).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "share".into(),
+        cats.iter()
+            .map(|v| score::share(v[b], v[s]))
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "balance".into(),
+        cats.iter()
+            .map(|v| score::balance(v[b], v[s]))
+            .collect::<Vec<_>>(),
+    ));
     let set_aside: Vec<[Vec<u64>; 3]> = docs
         .iter()
         .map(|d| {
@@ -527,23 +735,50 @@ fn documents_frame(extra_names: &[String], lexicon: &Lexicon, by: Period, docs: 
         .collect();
     for (k, prefix) in STANCE_PREFIXES[1..].iter().enumerate() {
         for (ci, c) in lexicon.categories.iter().enumerate() {
-            cols.push(Column::new(format!("{prefix}_{}", c.name).into(), set_aside.iter().map(|v| v[k][ci]).collect::<Vec<_>>()));
+            cols.push(Column::new(
+                format!("{prefix}_{}", c.name).into(),
+                set_aside.iter().map(|v| v[k][ci]).collect::<Vec<_>>(),
+            ));
         }
     }
     for si in 0..lexicon.subframes.len() {
-        let endorsed: Vec<u64> = docs.iter().map(|d| d.subframe_hits[si][Stance::Endorsed as usize]).collect();
+        let endorsed: Vec<u64> = docs
+            .iter()
+            .map(|d| d.subframe_hits[si][Stance::Endorsed as usize])
+            .collect();
         cols.push(Column::new(subframe_column(lexicon, si).into(), endorsed));
     }
     DataFrame::new(n, cols)
 }
 
 fn skipped_frame(skipped: &[Skipped]) -> PolarsResult<DataFrame> {
-    DataFrame::new(skipped.len(), vec![
-        Column::new("path".into(), skipped.iter().map(|s| s.path.as_str()).collect::<Vec<_>>()),
-        Column::new("doc_id".into(), skipped.iter().map(|s| s.doc_id.as_deref()).collect::<Vec<_>>()),
-        Column::new("reason".into(), skipped.iter().map(|s| s.reason).collect::<Vec<_>>()),
-        Column::new("detail".into(), skipped.iter().map(|s| s.detail.as_str()).collect::<Vec<_>>()),
-    ])
+    DataFrame::new(
+        skipped.len(),
+        vec![
+            Column::new(
+                "path".into(),
+                skipped.iter().map(|s| s.path.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "doc_id".into(),
+                skipped
+                    .iter()
+                    .map(|s| s.doc_id.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "reason".into(),
+                skipped.iter().map(|s| s.reason).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "detail".into(),
+                skipped
+                    .iter()
+                    .map(|s| s.detail.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
 }
 
 /// Every option that shapes a run's output (thread count is not one).
@@ -613,30 +848,39 @@ pub enum KwicFormat {
 }
 
 fn kwic_frame(lines: &[crate::kwic::Line]) -> PolarsResult<DataFrame> {
-    let text = |name: &str, f: &dyn Fn(&crate::kwic::Line) -> Option<String>| Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>());
-    let num = |name: &str, f: &dyn Fn(&crate::kwic::Line) -> u32| Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>());
-    DataFrame::new(lines.len(), vec![
-        text("doc_id", &|l| Some(l.doc_id.clone())),
-        text("path", &|l| Some(l.path.clone())),
-        text("date", &|l| l.date.clone()),
-        text("period", &|l| Some(l.period.clone())),
-        text("source", &|l| l.source.clone()),
-        text("category", &|l| Some(l.category.clone())),
-        text("subframe", &|l| Some(l.subframe.clone())),
-        text("entry", &|l| Some(l.entry.clone())),
-        text("stance", &|l| Some(l.stance.as_str().to_string())),
-        text("stance_rule", &|l| (!l.stance_rule.is_empty()).then(|| l.stance_rule.clone())),
-        text("status", &|l| Some(l.status.as_str().to_string())),
-        text("left", &|l| Some(l.left.clone())),
-        text("match", &|l| Some(l.keyword.clone())),
-        text("right", &|l| Some(l.right.clone())),
-        num("byte_start", &|l| l.byte_start),
-        num("byte_end", &|l| l.byte_end),
-        num("sentence", &|l| l.sentence),
-        num("line", &|l| l.line),
-        num("column", &|l| l.column),
-        Column::new("page".into(), vec![None::<u32>; lines.len()]),
-    ])
+    let text = |name: &str, f: &dyn Fn(&crate::kwic::Line) -> Option<String>| {
+        Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>())
+    };
+    let num = |name: &str, f: &dyn Fn(&crate::kwic::Line) -> u32| {
+        Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>())
+    };
+    DataFrame::new(
+        lines.len(),
+        vec![
+            text("doc_id", &|l| Some(l.doc_id.clone())),
+            text("path", &|l| Some(l.path.clone())),
+            text("date", &|l| l.date.clone()),
+            text("period", &|l| Some(l.period.clone())),
+            text("source", &|l| l.source.clone()),
+            text("category", &|l| Some(l.category.clone())),
+            text("subframe", &|l| Some(l.subframe.clone())),
+            text("entry", &|l| Some(l.entry.clone())),
+            text("stance", &|l| Some(l.stance.as_str().to_string())),
+            text("stance_rule", &|l| {
+                (!l.stance_rule.is_empty()).then(|| l.stance_rule.clone())
+            }),
+            text("status", &|l| Some(l.status.as_str().to_string())),
+            text("left", &|l| Some(l.left.clone())),
+            text("match", &|l| Some(l.keyword.clone())),
+            text("right", &|l| Some(l.right.clone())),
+            num("byte_start", &|l| l.byte_start),
+            num("byte_end", &|l| l.byte_end),
+            num("sentence", &|l| l.sentence),
+            num("line", &|l| l.line),
+            num("column", &|l| l.column),
+            Column::new("page".into(), vec![None::<u32>; lines.len()]),
+        ],
+    )
 }
 
 /// Write concordance lines as CSV, JSON Lines or Parquet.
@@ -661,7 +905,15 @@ pub fn write_kwic(lines: &[crate::kwic::Line], path: &Path, format: KwicFormat) 
         }
         KwicFormat::Csv | KwicFormat::Parquet => {
             let mut df = kwic_frame(lines).map_err(pe(path))?;
-            write_df(&mut df, path, if format == KwicFormat::Csv { Format::Csv } else { Format::Parquet })
+            write_df(
+                &mut df,
+                path,
+                if format == KwicFormat::Csv {
+                    Format::Csv
+                } else {
+                    Format::Parquet
+                },
+            )
         }
     }
 }
@@ -671,17 +923,42 @@ pub fn write_kwic(lines: &[crate::kwic::Line], path: &Path, format: KwicFormat) 
 pub fn read_reference(run: &Path) -> Result<crate::audit::Reference> {
     let manifest_path = run.join("manifest.json");
     let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
-        Error::usage(format!("{}: cannot read: {e}", manifest_path.display()), Some("--reference takes a folder written by `framewatch run`".into()))
+        Error::usage(
+            format!("{}: cannot read: {e}", manifest_path.display()),
+            Some("--reference takes a folder written by `framewatch run`".into()),
+        )
     })?;
-    let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::usage(format!("{}: not a framewatch manifest: {e}", manifest_path.display()), None))?;
+    let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::usage(
+            format!(
+                "{}: not a framewatch manifest: {e}",
+                manifest_path.display()
+            ),
+            None,
+        )
+    })?;
     let format = m["options"]["format"].as_str().unwrap_or("parquet");
     let path = run.join(format!("documents.{format}"));
-    let mut reference = crate::audit::Reference { run: run.display().to_string(), ..Default::default() };
+    let mut reference = crate::audit::Reference {
+        run: run.display().to_string(),
+        ..Default::default()
+    };
     let columns: Vec<(String, Vec<Option<f64>>)> = if format == "csv" {
-        let mut rdr = csv::Reader::from_path(&path).map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?;
-        let headers: Vec<String> = rdr.headers().map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?.iter().map(String::from).collect();
-        let wanted: Vec<usize> = (0..headers.len()).filter(|&i| headers[i] == "share" || headers[i].starts_with("rate_")).collect();
-        let mut cols: Vec<(String, Vec<Option<f64>>)> = wanted.iter().map(|&i| (headers[i].clone(), Vec::new())).collect();
+        let mut rdr = csv::Reader::from_path(&path)
+            .map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?;
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?
+            .iter()
+            .map(String::from)
+            .collect();
+        let wanted: Vec<usize> = (0..headers.len())
+            .filter(|&i| headers[i] == "share" || headers[i].starts_with("rate_"))
+            .collect();
+        let mut cols: Vec<(String, Vec<Option<f64>>)> = wanted
+            .iter()
+            .map(|&i| (headers[i].clone(), Vec::new()))
+            .collect();
         for row in rdr.records() {
             let row = row.map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?;
             for (k, &i) in wanted.iter().enumerate() {
@@ -690,12 +967,18 @@ pub fn read_reference(run: &Path) -> Result<crate::audit::Reference> {
         }
         cols
     } else {
-        let file = File::open(&path).map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), None))?;
+        let file = File::open(&path)
+            .map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), None))?;
         let df = ParquetReader::new(file).finish().map_err(pe(&path))?;
         df.columns()
             .iter()
             .filter(|c| c.name().as_str() == "share" || c.name().starts_with("rate_"))
-            .map(|c| Ok((c.name().to_string(), c.f64().map_err(pe(&path))?.iter().collect())))
+            .map(|c| {
+                Ok((
+                    c.name().to_string(),
+                    c.f64().map_err(pe(&path))?.iter().collect(),
+                ))
+            })
             .collect::<Result<_>>()?
     };
     for (name, values) in columns {
@@ -723,11 +1006,25 @@ pub struct RunTables {
 /// CSV columns are read as text; use [`column_f64`] and [`column_str`].
 pub fn read_run(run: &Path) -> Result<RunTables> {
     let manifest_path = run.join("manifest.json");
-    let text = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| Error::usage(format!("{}: cannot read: {e}", manifest_path.display()), Some("give a folder written by `framewatch run`".into())))?;
-    let manifest: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| Error::usage(format!("{}: not a framewatch manifest: {e}", manifest_path.display()), None))?;
-    let format = manifest["options"]["format"].as_str().unwrap_or("parquet").to_string();
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+        Error::usage(
+            format!("{}: cannot read: {e}", manifest_path.display()),
+            Some("give a folder written by `framewatch run`".into()),
+        )
+    })?;
+    let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::usage(
+            format!(
+                "{}: not a framewatch manifest: {e}",
+                manifest_path.display()
+            ),
+            None,
+        )
+    })?;
+    let format = manifest["options"]["format"]
+        .as_str()
+        .unwrap_or("parquet")
+        .to_string();
     let read = |name: &str| -> Result<DataFrame> {
         let path = run.join(format!("{name}.{format}"));
         if format == "csv" {
@@ -738,17 +1035,27 @@ pub fn read_run(run: &Path) -> Result<RunTables> {
                 .and_then(|r| r.finish())
                 .map_err(pe(&path))
         } else {
-            let file = File::open(&path).map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), None))?;
+            let file = File::open(&path)
+                .map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), None))?;
             ParquetReader::new(file).finish().map_err(pe(&path))
         }
     };
-    Ok(RunTables { documents: read("documents")?, hits: read("hits")?, trends: read("trends")?, skipped: read("skipped")?, manifest })
+    Ok(RunTables {
+        documents: read("documents")?,
+        hits: read("hits")?,
+        trends: read("trends")?,
+        skipped: read("skipped")?,
+        manifest,
+    })
 }
 
 /// A column as numbers (null where missing or not a number).
 pub fn column_f64(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
     match df.column(name).and_then(|c| c.cast(&DataType::Float64)) {
-        Ok(c) => c.f64().map(|ca| ca.iter().collect()).unwrap_or_else(|_| vec![None; df.height()]),
+        Ok(c) => c
+            .f64()
+            .map(|ca| ca.iter().collect())
+            .unwrap_or_else(|_| vec![None; df.height()]),
         Err(_) => vec![None; df.height()],
     }
 }
@@ -756,7 +1063,10 @@ pub fn column_f64(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
 /// A column as text (null where missing).
 pub fn column_str(df: &DataFrame, name: &str) -> Vec<Option<String>> {
     match df.column(name).and_then(|c| c.cast(&DataType::String)) {
-        Ok(c) => c.str().map(|ca| ca.iter().map(|v| v.map(String::from)).collect()).unwrap_or_else(|_| vec![None; df.height()]),
+        Ok(c) => c
+            .str()
+            .map(|ca| ca.iter().map(|v| v.map(String::from)).collect())
+            .unwrap_or_else(|_| vec![None; df.height()]),
         Err(_) => vec![None; df.height()],
     }
 }

@@ -43,7 +43,12 @@ thread_local! {
 impl Tagger {
     pub fn new(lexicon: Lexicon, analyzer: Analyzer) -> Tagger {
         let matcher = Matcher::new(&lexicon);
-        Tagger { lexicon, analyzer, matcher, id: NEXT_TAGGER.fetch_add(1, Ordering::Relaxed) }
+        Tagger {
+            lexicon,
+            analyzer,
+            matcher,
+            id: NEXT_TAGGER.fetch_add(1, Ordering::Relaxed),
+        }
     }
 
     /// Analyse and match one text: (analysis summary, hits, sub-frame counts).
@@ -57,9 +62,19 @@ impl Tagger {
             }
             self.analyzer.analyze(text, analysis);
             let mut hits = Vec::new();
-            self.matcher.find(&self.analyzer, text, analysis, scratch, &mut hits);
-            let annotator = Annotator { lexicon: &self.lexicon, analyzer: &self.analyzer };
-            annotator.annotate(text, analysis, scratch.word_tokens(), scratch.candidates(), &mut hits);
+            self.matcher
+                .find(&self.analyzer, text, analysis, scratch, &mut hits);
+            let annotator = Annotator {
+                lexicon: &self.lexicon,
+                analyzer: &self.analyzer,
+            };
+            annotator.annotate(
+                text,
+                analysis,
+                scratch.word_tokens(),
+                scratch.candidates(),
+                &mut hits,
+            );
             let mut subframe_hits = vec![[0u64; 3]; self.lexicon.subframes.len()];
             let mut no_context = vec![0u64; self.lexicon.subframes.len()];
             for h in &hits {
@@ -84,12 +99,28 @@ impl Tagger {
     /// Analyse, match and annotate `text` with caller-owned buffers, then
     /// hand everything to `f`: for tools that look inside (explain, expand,
     /// lexicon tests).
-    pub fn inspect<R>(&self, text: &str, analysis: &mut Analysis, scratch: &mut Scratch, f: impl FnOnce(&Analysis, &Scratch, Vec<Hit>) -> R) -> R {
+    pub fn inspect<R>(
+        &self,
+        text: &str,
+        analysis: &mut Analysis,
+        scratch: &mut Scratch,
+        f: impl FnOnce(&Analysis, &Scratch, Vec<Hit>) -> R,
+    ) -> R {
         self.analyzer.analyze(text, analysis);
         let mut hits = Vec::new();
-        self.matcher.find(&self.analyzer, text, analysis, scratch, &mut hits);
-        let annotator = Annotator { lexicon: &self.lexicon, analyzer: &self.analyzer };
-        annotator.annotate(text, analysis, scratch.word_tokens(), scratch.candidates(), &mut hits);
+        self.matcher
+            .find(&self.analyzer, text, analysis, scratch, &mut hits);
+        let annotator = Annotator {
+            lexicon: &self.lexicon,
+            analyzer: &self.analyzer,
+        };
+        annotator.annotate(
+            text,
+            analysis,
+            scratch.word_tokens(),
+            scratch.candidates(),
+            &mut hits,
+        );
         f(analysis, scratch, hits)
     }
 
@@ -98,7 +129,9 @@ impl Tagger {
             Ok(text) => {
                 // A bug must cost one document, never the batch.
                 let (path, doc_id) = (meta.path.clone(), meta.doc_id.clone());
-                let tagged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.tag_text(&text, meta)));
+                let tagged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.tag_text(&text, meta)
+                }));
                 match tagged {
                     Ok(result) => Outcome::Tagged(result),
                     Err(panic) => {
@@ -112,7 +145,9 @@ impl Tagger {
                             path,
                             doc_id: Some(doc_id),
                             reason: "internal-error",
-                            detail: format!("framewatch failed on this document ({why}); please report it with the file"),
+                            detail: format!(
+                                "framewatch failed on this document ({why}); please report it with the file"
+                            ),
                         })
                     }
                 }
@@ -142,7 +177,9 @@ pub fn run(
     if let Some(n) = threads {
         builder = builder.num_threads(n.max(1));
     }
-    let pool = builder.build().map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
+    let pool = builder
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
         let writer = scope.spawn(move || -> Result<()> {
@@ -157,12 +194,15 @@ pub fn run(
             if chunk.is_empty() {
                 break;
             }
-            let outcomes: Vec<Outcome> = pool.install(|| chunk.into_par_iter().map(|m| tagger.tag_doc(m)).collect());
+            let outcomes: Vec<Outcome> =
+                pool.install(|| chunk.into_par_iter().map(|m| tagger.tag_doc(m)).collect());
             if tx.send(outcomes).is_err() {
                 break; // the writer stopped with an error; join reports it
             }
         }
         drop(tx);
-        writer.join().map_err(|_| Error::Other("the output writer panicked".into()))?
+        writer
+            .join()
+            .map_err(|_| Error::Other("the output writer panicked".into()))?
     })
 }

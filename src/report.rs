@@ -12,7 +12,10 @@ use std::collections::{BTreeMap, HashMap};
 /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 const BEHAVIOURAL_COLOUR: &str = "#E69F00";
 const STRUCTURAL_COLOUR: &str = "#0072B2";
-const PALETTE: &[&str] = &["#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"];
+const PALETTE: &[&str] = &[
+    "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+    "#999999",
+];
 
 pub struct Series {
     pub name: String,
@@ -26,7 +29,11 @@ fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let span = (hi - lo).max(f64::EPSILON);
     let raw = span / n as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| span / s <= n as f64).unwrap_or(mag * 10.0);
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| span / s <= n as f64)
+        .unwrap_or(mag * 10.0);
     let mut t = (lo / step).floor() * step;
     let mut out = Vec::new();
     while t <= hi + step * 1e-9 {
@@ -37,30 +44,68 @@ fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 }
 
 fn fmt_tick(v: f64) -> String {
-    if v.fract().abs() < 1e-9 { format!("{v:.0}") } else if (v * 10.0).fract().abs() < 1e-9 { format!("{v:.1}") } else { format!("{v:.2}") }
+    if v.fract().abs() < 1e-9 {
+        format!("{v:.0}")
+    } else if (v * 10.0).fract().abs() < 1e-9 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 /// A line chart: one line per series over ordinal x labels, with axes,
 /// ticks, a y-axis title with units, a legend and optional reference line.
-pub fn line_chart(title: &str, x: &[String], series: &[Series], y_title: &str, y_range: Option<(f64, f64)>, reference: Option<(f64, &str)>) -> String {
+pub fn line_chart(
+    title: &str,
+    x: &[String],
+    series: &[Series],
+    y_title: &str,
+    y_range: Option<(f64, f64)>,
+    reference: Option<(f64, &str)>,
+) -> String {
     // One series needs no legend: the title names it. Small multiples use
     // a narrower canvas so their text stays legible when scaled down.
     let single = series.len() == 1;
-    let (w, h) = if single { (480.0, 260.0) } else { (760.0, 300.0) };
+    let (w, h) = if single {
+        (480.0, 260.0)
+    } else {
+        (760.0, 300.0)
+    };
     let (ml, mr, mt, mb) = (64.0, if single { 44.0 } else { 150.0 }, 34.0, 64.0);
     let (pw, ph) = (w - ml - mr, h - mt - mb);
     let all: Vec<f64> = series
         .iter()
-        .flat_map(|s| s.values.iter().flatten().copied().chain(s.band.iter().flatten().filter_map(|b| b.1)))
+        .flat_map(|s| {
+            s.values
+                .iter()
+                .flatten()
+                .copied()
+                .chain(s.band.iter().flatten().filter_map(|b| b.1))
+        })
         .collect();
-    let (lo, hi) = y_range.unwrap_or((0.0, all.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.08));
+    let (lo, hi) = y_range.unwrap_or((
+        0.0,
+        all.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.08,
+    ));
     let ticks = nice_ticks(lo, hi, 5);
     let hi = ticks.last().copied().unwrap_or(hi).max(hi);
-    let xs = |i: usize| ml + if x.len() <= 1 { pw / 2.0 } else { pw * i as f64 / (x.len() - 1) as f64 };
+    let xs = |i: usize| {
+        ml + if x.len() <= 1 {
+            pw / 2.0
+        } else {
+            pw * i as f64 / (x.len() - 1) as f64
+        }
+    };
     let ys = |v: f64| mt + ph - (v - lo) / (hi - lo) * ph;
     let class = if single { "chart small" } else { "chart" };
-    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" class=\"{class}\">", esc(title));
-    s.push_str(&format!("<text x=\"{ml}\" y=\"20\" class=\"title\">{}</text>", esc(title)));
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" class=\"{class}\">",
+        esc(title)
+    );
+    s.push_str(&format!(
+        "<text x=\"{ml}\" y=\"20\" class=\"title\">{}</text>",
+        esc(title)
+    ));
     for t in &ticks {
         let y = ys(*t);
         s.push_str(&format!("<line x1=\"{ml}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{}</text>", ml + pw, ml - 6.0, y + 4.0, fmt_tick(*t)));
@@ -93,9 +138,19 @@ pub fn line_chart(title: &str, x: &[String], series: &[Series], y_title: &str, y
                 i += 1;
             }
             if i > start {
-                let upper: Vec<String> = (start..i).map(|k| format!("{:.1},{:.1}", xs(k), ys(band[k].1.unwrap_or(0.0)))).collect();
-                let lower: Vec<String> = (start..i).rev().map(|k| format!("{:.1},{:.1}", xs(k), ys(band[k].0.unwrap_or(0.0)))).collect();
-                s.push_str(&format!("<polygon points=\"{} {}\" fill=\"{}\" fill-opacity=\"0.18\" stroke=\"none\"/>", upper.join(" "), lower.join(" "), se.colour));
+                let upper: Vec<String> = (start..i)
+                    .map(|k| format!("{:.1},{:.1}", xs(k), ys(band[k].1.unwrap_or(0.0))))
+                    .collect();
+                let lower: Vec<String> = (start..i)
+                    .rev()
+                    .map(|k| format!("{:.1},{:.1}", xs(k), ys(band[k].0.unwrap_or(0.0))))
+                    .collect();
+                s.push_str(&format!(
+                    "<polygon points=\"{} {}\" fill=\"{}\" fill-opacity=\"0.18\" stroke=\"none\"/>",
+                    upper.join(" "),
+                    lower.join(" "),
+                    se.colour
+                ));
             }
             i += 1;
         }
@@ -106,14 +161,26 @@ pub fn line_chart(title: &str, x: &[String], series: &[Series], y_title: &str, y
         for (i, v) in se.values.iter().enumerate() {
             match v {
                 Some(v) => {
-                    path.push_str(&format!("{}{:.1},{:.1} ", if pen { "L" } else { "M" }, xs(i), ys(*v)));
+                    path.push_str(&format!(
+                        "{}{:.1},{:.1} ",
+                        if pen { "L" } else { "M" },
+                        xs(i),
+                        ys(*v)
+                    ));
                     pen = true;
                 }
                 None => pen = false,
             }
         }
-        let dash = if k % 2 == 1 { " stroke-dasharray=\"6 3\"" } else { "" };
-        s.push_str(&format!("<path d=\"{path}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2.2\"{dash}/>", se.colour));
+        let dash = if k % 2 == 1 {
+            " stroke-dasharray=\"6 3\""
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "<path d=\"{path}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2.2\"{dash}/>",
+            se.colour
+        ));
         for (i, v) in se.values.iter().enumerate() {
             if let Some(v) = v {
                 s.push_str(&format!("<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.6\" fill=\"{}\"><title>{}: {}</title></circle>", xs(i), ys(*v), se.colour, esc(&x[i]), fmt_tick(*v)));
@@ -144,8 +211,14 @@ fn composition_chart(title: &str, x: &[String], parts: &[(String, Vec<f64>)]) ->
     let (pw, ph) = (w - ml - mr, h - mt - mb);
     let n = x.len().max(1);
     let bw = pw / n as f64;
-    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" class=\"chart\">", esc(title));
-    s.push_str(&format!("<text x=\"{ml}\" y=\"20\" class=\"title\">{}</text>", esc(title)));
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" class=\"chart\">",
+        esc(title)
+    );
+    s.push_str(&format!(
+        "<text x=\"{ml}\" y=\"20\" class=\"title\">{}</text>",
+        esc(title)
+    ));
     for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let y = mt + ph - t * ph;
         s.push_str(&format!("<line x1=\"{ml}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{:.0}%</text>", ml + pw, ml - 6.0, y + 4.0, t * 100.0));
@@ -237,22 +310,52 @@ fn slug(s: &str) -> String {
 /// Rasterise a chart SVG to PNG at `scale`, with the chart styles and the
 /// system's sans-serif font.
 pub fn svg_to_png(svg: &str, scale: f32) -> std::result::Result<Vec<u8>, String> {
-    let mut opt = resvg::usvg::Options { style_sheet: Some(CHART_CSS.to_string()), ..Default::default() };
+    let mut opt = resvg::usvg::Options {
+        style_sheet: Some(CHART_CSS.to_string()),
+        ..Default::default()
+    };
     opt.fontdb_mut().load_system_fonts();
     // Map the generic sans-serif family to a face this system has.
-    let family = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "FreeSans", "Arial"]
-        .into_iter()
-        .find(|f| opt.fontdb.faces().any(|face| face.families.iter().any(|(name, _)| name == f)))
-        .or_else(|| opt.fontdb.faces().next().and_then(|f| f.families.first()).map(|(n, _)| n.as_str()))
-        .map(String::from)
-        .ok_or("no system fonts found: install a font package (e.g. fonts-dejavu-core) for chart text")?;
+    let family = [
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Noto Sans",
+        "FreeSans",
+        "Arial",
+    ]
+    .into_iter()
+    .find(|f| {
+        opt.fontdb
+            .faces()
+            .any(|face| face.families.iter().any(|(name, _)| name == f))
+    })
+    .or_else(|| {
+        opt.fontdb
+            .faces()
+            .next()
+            .and_then(|f| f.families.first())
+            .map(|(n, _)| n.as_str())
+    })
+    .map(String::from)
+    .ok_or(
+        "no system fonts found: install a font package (e.g. fonts-dejavu-core) for chart text",
+    )?;
     opt.fontdb_mut().set_sans_serif_family(family.clone());
     opt.font_family = family;
     let tree = resvg::usvg::Tree::from_str(svg, &opt).map_err(|e| e.to_string())?;
-    let size = tree.size().to_int_size().scale_by(scale).ok_or("chart has no size")?;
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("cannot allocate the image")?;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(scale)
+        .ok_or("chart has no size")?;
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or("cannot allocate the image")?;
     pixmap.fill(resvg::tiny_skia::Color::WHITE);
-    resvg::render(&tree, resvg::tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
     pixmap.encode_png().map_err(|e| e.to_string())
 }
 
@@ -260,9 +363,17 @@ pub fn svg_to_png(svg: &str, scale: f32) -> std::result::Result<Vec<u8>, String>
 pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     let mut charts: Vec<(String, String)> = Vec::new();
     let m = &run.manifest;
-    let groups: Vec<String> = m["options"]["group"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
+    let groups: Vec<String> = m["options"]["group"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
     let t = &run.trends;
-    let periods_col: Vec<String> = column_str(t, "period").into_iter().map(|p| p.unwrap_or_default()).collect();
+    let periods_col: Vec<String> = column_str(t, "period")
+        .into_iter()
+        .map(|p| p.unwrap_or_default())
+        .collect();
     // Period order as in the trends table (sorted by start, undated last).
     let mut order: Vec<String> = Vec::new();
     for p in &periods_col {
@@ -271,7 +382,11 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         }
     }
     let dated: Vec<String> = order.iter().filter(|p| *p != "undated").cloned().collect();
-    let idx: HashMap<&str, usize> = dated.iter().enumerate().map(|(i, p)| (p.as_str(), i)).collect();
+    let idx: HashMap<&str, usize> = dated
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i))
+        .collect();
     let per_period = |col: &str| -> Vec<f64> {
         let mut v = vec![0.0; dated.len()];
         for (p, x) in periods_col.iter().zip(column_f64(t, col)) {
@@ -282,9 +397,21 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         v
     };
     let tokens = per_period("tokens");
-    let (hb, hs) = (per_period("hits_behavioural"), per_period("hits_structural"));
-    let rate = |h: &[f64]| -> Vec<Option<f64>> { h.iter().zip(&tokens).map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t)).collect() };
-    let share: Vec<Option<f64>> = hb.iter().zip(&hs).map(|(b, s)| (b + s > 0.0).then(|| b / (b + s))).collect();
+    let (hb, hs) = (
+        per_period("hits_behavioural"),
+        per_period("hits_structural"),
+    );
+    let rate = |h: &[f64]| -> Vec<Option<f64>> {
+        h.iter()
+            .zip(&tokens)
+            .map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t))
+            .collect()
+    };
+    let share: Vec<Option<f64>> = hb
+        .iter()
+        .zip(&hs)
+        .map(|(b, s)| (b + s > 0.0).then(|| b / (b + s)))
+        .collect();
     let by = m["options"]["by"].as_str().unwrap_or("year");
     // Without group columns each dated period is one trends row, and its
     // bootstrap interval (if the run computed one) can be drawn.
@@ -302,7 +429,10 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         v.iter().any(|x| x.0.is_some()).then_some(v)
     };
 
-    let mut html = format!("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n", esc(run_label));
+    let mut html = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        esc(run_label)
+    );
     html.push_str(&format!(
         "<h1>Framing of poverty: {}</h1>\n<p class=\"lead\">{} documents, {} words, by {by}; lexicon {} {} (sha256 <code>{}</code>). Counts are endorsed hits: negated and distanced uses are reported separately.</p>\n",
         esc(run_label),
@@ -317,32 +447,57 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         html.push_str(&svg);
         charts.push((name, svg));
     };
-    chart("rates".into(), line_chart(
-        &format!("Endorsed hits per 10,000 words, by {by}"),
-        &dated,
-        &[
-            Series { name: "behavioural".into(), colour: BEHAVIOURAL_COLOUR.into(), values: rate(&hb), band: band_of("rate_behavioural_lo", "rate_behavioural_hi") },
-            Series { name: "structural".into(), colour: STRUCTURAL_COLOUR.into(), values: rate(&hs), band: band_of("rate_structural_lo", "rate_structural_hi") },
-        ],
-        "hits per 10,000 words",
-        None,
-        None,
-    ), &mut html);
-    chart("share".into(), line_chart(
-        &format!("Behavioural share B/(B+S), by {by}"),
-        &dated,
-        &[Series { name: "behavioural share".into(), colour: "#000000".into(), values: share, band: band_of("share_lo", "share_hi") }],
-        "share of endorsed framing hits",
-        Some((0.0, 1.0)),
-        Some((0.5, "even")),
-    ), &mut html);
+    chart(
+        "rates".into(),
+        line_chart(
+            &format!("Endorsed hits per 10,000 words, by {by}"),
+            &dated,
+            &[
+                Series {
+                    name: "behavioural".into(),
+                    colour: BEHAVIOURAL_COLOUR.into(),
+                    values: rate(&hb),
+                    band: band_of("rate_behavioural_lo", "rate_behavioural_hi"),
+                },
+                Series {
+                    name: "structural".into(),
+                    colour: STRUCTURAL_COLOUR.into(),
+                    values: rate(&hs),
+                    band: band_of("rate_structural_lo", "rate_structural_hi"),
+                },
+            ],
+            "hits per 10,000 words",
+            None,
+            None,
+        ),
+        &mut html,
+    );
+    chart(
+        "share".into(),
+        line_chart(
+            &format!("Behavioural share B/(B+S), by {by}"),
+            &dated,
+            &[Series {
+                name: "behavioural share".into(),
+                colour: "#000000".into(),
+                values: share,
+                band: band_of("share_lo", "share_hi"),
+            }],
+            "share of endorsed framing hits",
+            Some((0.0, 1.0)),
+            Some((0.5, "even")),
+        ),
+        &mut html,
+    );
     if groups.is_empty() && t.column("share_lo").is_ok() {
         html.push_str(&format!(
             "<p>Shaded bands are document-bootstrap 95% intervals ({} resamples, seed {}).</p>\n",
             m["options"]["bootstrap"], m["options"]["seed"]
         ));
     } else if !groups.is_empty() && t.column("share_lo").is_ok() {
-        html.push_str("<p>Intervals are computed per group; the group panels below show them as bands.</p>\n");
+        html.push_str(
+            "<p>Intervals are computed per group; the group panels below show them as bands.</p>\n",
+        );
     }
     let undated = m["counts"]["undated"].as_u64().unwrap_or(0);
     if undated > 0 {
@@ -351,12 +506,22 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
 
     // One panel per group value (largest groups first).
     if let Some(g) = groups.first() {
-        let gcol: Vec<String> = column_str(t, g).into_iter().map(|v| v.unwrap_or_else(|| "(none)".into())).collect();
+        let gcol: Vec<String> = column_str(t, g)
+            .into_iter()
+            .map(|v| v.unwrap_or_else(|| "(none)".into()))
+            .collect();
         let docs = sum_by(&gcol, &column_f64(t, "documents"));
         let mut names: Vec<(&String, &f64)> = docs.iter().collect();
-        names.sort_by(|a, b| b.1.partial_cmp(a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(b.0)));
+        names.sort_by(|a, b| {
+            b.1.partial_cmp(a.1)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.0.cmp(b.0))
+        });
         html.push_str(&format!("<h2>By {}</h2>\n<div class=\"panels\">\n", esc(g)));
-        let (cb, cs) = (column_f64(t, "hits_behavioural"), column_f64(t, "hits_structural"));
+        let (cb, cs) = (
+            column_f64(t, "hits_behavioural"),
+            column_f64(t, "hits_structural"),
+        );
         let (slo, shi) = (column_f64(t, "share_lo"), column_f64(t, "share_hi"));
         let has_band = t.column("share_lo").is_ok() && groups.len() == 1;
         for (name, _) in names.iter().take(12) {
@@ -372,16 +537,35 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
                     }
                 }
             }
-            let sh: Vec<Option<f64>> = b.iter().zip(&s).map(|(b, s)| (b + s > 0.0).then(|| b / (b + s))).collect();
+            let sh: Vec<Option<f64>> = b
+                .iter()
+                .zip(&s)
+                .map(|(b, s)| (b + s > 0.0).then(|| b / (b + s)))
+                .collect();
             chart(
                 format!("share-{}-{}", slug(g), slug(name)),
-                line_chart(&format!("{name}: behavioural share"), &dated, &[Series { name: "share".into(), colour: "#000000".into(), values: sh, band: has_band.then_some(band) }], "share", Some((0.0, 1.0)), Some((0.5, "even"))),
+                line_chart(
+                    &format!("{name}: behavioural share"),
+                    &dated,
+                    &[Series {
+                        name: "share".into(),
+                        colour: "#000000".into(),
+                        values: sh,
+                        band: has_band.then_some(band),
+                    }],
+                    "share",
+                    Some((0.0, 1.0)),
+                    Some((0.5, "even")),
+                ),
                 &mut html,
             );
         }
         html.push_str("</div>\n");
         if names.len() > 12 {
-            html.push_str(&format!("<p>{} smaller groups not shown.</p>\n", names.len() - 12));
+            html.push_str(&format!(
+                "<p>{} smaller groups not shown.</p>\n",
+                names.len() - 12
+            ));
         }
     }
 
@@ -392,56 +576,123 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         let parts: Vec<(String, Vec<f64>)> = t
             .get_column_names()
             .iter()
-            .filter_map(|c| c.as_str().strip_prefix(&prefix).map(|s| (s.to_string(), per_period(c.as_str()))))
+            .filter_map(|c| {
+                c.as_str()
+                    .strip_prefix(&prefix)
+                    .map(|s| (s.to_string(), per_period(c.as_str())))
+            })
             .filter(|(_, v)| v.iter().sum::<f64>() > 0.0)
             .collect();
         if !parts.is_empty() {
-            chart(format!("subframes-{cat}"), composition_chart(&format!("{cat}: sub-frames' share of endorsed hits, by {by}"), &dated, &parts), &mut html);
+            chart(
+                format!("subframes-{cat}"),
+                composition_chart(
+                    &format!("{cat}: sub-frames' share of endorsed hits, by {by}"),
+                    &dated,
+                    &parts,
+                ),
+                &mut html,
+            );
         }
     }
 
     // Entries that drive each category, per period.
     let h = &run.hits;
-    let doc_period: HashMap<String, String> = column_str(&run.documents, "doc_id").into_iter().zip(column_str(&run.documents, "period")).filter_map(|(d, p)| Some((d?, p?))).collect();
-    let (hdoc, hcat, hentry, hstance, hstatus) = (column_str(h, "doc_id"), column_str(h, "category"), column_str(h, "entry"), column_str(h, "stance"), column_str(h, "status"));
+    let doc_period: HashMap<String, String> = column_str(&run.documents, "doc_id")
+        .into_iter()
+        .zip(column_str(&run.documents, "period"))
+        .filter_map(|(d, p)| Some((d?, p?)))
+        .collect();
+    let (hdoc, hcat, hentry, hstance, hstatus) = (
+        column_str(h, "doc_id"),
+        column_str(h, "category"),
+        column_str(h, "entry"),
+        column_str(h, "stance"),
+        column_str(h, "status"),
+    );
     let mut drivers: BTreeMap<(String, String), HashMap<String, u64>> = BTreeMap::new();
     for i in 0..h.height() {
-        let (Some(d), Some(c), Some(e)) = (&hdoc[i], &hcat[i], &hentry[i]) else { continue };
-        if (c != "behavioural" && c != "structural") || hstance[i].as_deref() != Some("endorsed") || hstatus[i].as_deref() != Some("counted") {
+        let (Some(d), Some(c), Some(e)) = (&hdoc[i], &hcat[i], &hentry[i]) else {
+            continue;
+        };
+        if (c != "behavioural" && c != "structural")
+            || hstance[i].as_deref() != Some("endorsed")
+            || hstatus[i].as_deref() != Some("counted")
+        {
             continue;
         }
         let p = doc_period.get(d).cloned().unwrap_or_default();
-        *drivers.entry((p, c.clone())).or_default().entry(e.clone()).or_insert(0) += 1;
+        *drivers
+            .entry((p, c.clone()))
+            .or_default()
+            .entry(e.clone())
+            .or_insert(0) += 1;
     }
     html.push_str("<h2>What drives each category</h2>\n<table><tr><th>period</th><th>behavioural: top entries</th><th>structural: top entries</th></tr>\n");
     for p in &order {
         let top = |c: &str| -> String {
-            let Some(m) = drivers.get(&(p.clone(), c.to_string())) else { return "–".into() };
+            let Some(m) = drivers.get(&(p.clone(), c.to_string())) else {
+                return "–".into();
+            };
             let mut v: Vec<(&String, &u64)> = m.iter().collect();
             v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-            v.iter().take(4).map(|(e, n)| format!("{} ({n})", esc(e))).collect::<Vec<_>>().join(", ")
+            v.iter()
+                .take(4)
+                .map(|(e, n)| format!("{} ({n})", esc(e)))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        html.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(p), top("behavioural"), top("structural")));
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(p),
+            top("behavioural"),
+            top("structural")
+        ));
     }
     html.push_str("</table>\n");
 
     // The most behavioural and most structural documents, with passages.
     let d = &run.documents;
-    let (ids, paths, titles) = (column_str(d, "doc_id"), column_str(d, "path"), column_str(d, "title"));
-    let (sh, db, ds) = (column_f64(d, "share"), column_f64(d, "hits_behavioural"), column_f64(d, "hits_structural"));
-    let mut ranked: Vec<usize> = (0..d.height()).filter(|&i| sh[i].is_some() && db[i].unwrap_or(0.0) + ds[i].unwrap_or(0.0) >= 3.0).collect();
-    ranked.sort_by(|&a, &b| sh[b].partial_cmp(&sh[a]).unwrap_or(std::cmp::Ordering::Equal).then(ids[a].cmp(&ids[b])));
+    let (ids, paths, titles) = (
+        column_str(d, "doc_id"),
+        column_str(d, "path"),
+        column_str(d, "title"),
+    );
+    let (sh, db, ds) = (
+        column_f64(d, "share"),
+        column_f64(d, "hits_behavioural"),
+        column_f64(d, "hits_structural"),
+    );
+    let mut ranked: Vec<usize> = (0..d.height())
+        .filter(|&i| sh[i].is_some() && db[i].unwrap_or(0.0) + ds[i].unwrap_or(0.0) >= 3.0)
+        .collect();
+    ranked.sort_by(|&a, &b| {
+        sh[b]
+            .partial_cmp(&sh[a])
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(ids[a].cmp(&ids[b]))
+    });
     let (hbs, hbe) = (column_f64(h, "byte_start"), column_f64(h, "byte_end"));
     let passages = |i: usize, cat: &str| -> String {
-        let Some(id) = &ids[i] else { return String::new() };
-        let Some(text) = paths[i].as_deref().and_then(reread) else { return "<p><i>document text not available</i></p>".into() };
+        let Some(id) = &ids[i] else {
+            return String::new();
+        };
+        let Some(text) = paths[i].as_deref().and_then(reread) else {
+            return "<p><i>document text not available</i></p>".into();
+        };
         let mut out = String::new();
         let mut n = 0;
         for k in 0..h.height() {
-            if hdoc[k].as_ref() != Some(id) || hcat[k].as_deref() != Some(cat) || hstance[k].as_deref() != Some("endorsed") || hstatus[k].as_deref() != Some("counted") {
+            if hdoc[k].as_ref() != Some(id)
+                || hcat[k].as_deref() != Some(cat)
+                || hstance[k].as_deref() != Some("endorsed")
+                || hstatus[k].as_deref() != Some("counted")
+            {
                 continue;
             }
-            let (Some(s), Some(e)) = (hbs[k], hbe[k]) else { continue };
+            let (Some(s), Some(e)) = (hbs[k], hbe[k]) else {
+                continue;
+            };
             let (s, e) = (s as usize, e as usize);
             if e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
                 continue;
@@ -455,7 +706,12 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
                 z += 1;
             }
             let class = if cat == "behavioural" { "b" } else { "s" };
-            out.push_str(&format!("<blockquote>…{}<mark class=\"{class}\">{}</mark>{}…</blockquote>", esc(&text[a..s]), esc(&text[s..e]), esc(&text[e..z])));
+            out.push_str(&format!(
+                "<blockquote>…{}<mark class=\"{class}\">{}</mark>{}…</blockquote>",
+                esc(&text[a..s]),
+                esc(&text[s..e]),
+                esc(&text[e..z])
+            ));
             n += 1;
             if n == 2 {
                 break;
@@ -464,7 +720,18 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         out
     };
     html.push_str("<h2>Most behavioural and most structural documents</h2>\n<p>Documents with at least 3 endorsed framing hits, ranked by behavioural share.</p>\n");
-    for (label, list, cat) in [("Most behavioural", ranked.iter().take(5).copied().collect::<Vec<_>>(), "behavioural"), ("Most structural", ranked.iter().rev().take(5).copied().collect(), "structural")] {
+    for (label, list, cat) in [
+        (
+            "Most behavioural",
+            ranked.iter().take(5).copied().collect::<Vec<_>>(),
+            "behavioural",
+        ),
+        (
+            "Most structural",
+            ranked.iter().rev().take(5).copied().collect(),
+            "structural",
+        ),
+    ] {
         html.push_str(&format!("<h3>{label}</h3>\n<table><tr><th>document</th><th>share</th><th>B</th><th>S</th><th>passages</th></tr>\n"));
         for i in list {
             html.push_str(&format!(
@@ -483,17 +750,38 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     // Manifest and skipped documents.
     html.push_str("<h2>Provenance</h2>\n<table>\n");
     let row = |k: &str, v: String| format!("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(&v));
-    html.push_str(&row("framewatch", m["framewatch_version"].as_str().unwrap_or("").into()));
-    html.push_str(&row("lexicon", format!("{} {} · {} · sha256 {}", m["lexicon"]["name"].as_str().unwrap_or(""), m["lexicon"]["version"].as_str().unwrap_or(""), m["lexicon"]["origin"].as_str().unwrap_or(""), m["lexicon"]["sha256"].as_str().unwrap_or(""))));
+    html.push_str(&row(
+        "framewatch",
+        m["framewatch_version"].as_str().unwrap_or("").into(),
+    ));
+    html.push_str(&row(
+        "lexicon",
+        format!(
+            "{} {} · {} · sha256 {}",
+            m["lexicon"]["name"].as_str().unwrap_or(""),
+            m["lexicon"]["version"].as_str().unwrap_or(""),
+            m["lexicon"]["origin"].as_str().unwrap_or(""),
+            m["lexicon"]["sha256"].as_str().unwrap_or("")
+        ),
+    ));
     html.push_str(&row("options", m["options"].to_string()));
     html.push_str(&row("counts", m["counts"].to_string()));
     html.push_str("</table>\n");
     let sk = &run.skipped;
     if sk.height() > 0 {
         html.push_str(&format!("<h3>Skipped documents ({})</h3>\n<table><tr><th>path</th><th>reason</th><th>detail</th></tr>\n", sk.height()));
-        let (p, r, dt) = (column_str(sk, "path"), column_str(sk, "reason"), column_str(sk, "detail"));
+        let (p, r, dt) = (
+            column_str(sk, "path"),
+            column_str(sk, "reason"),
+            column_str(sk, "detail"),
+        );
         for i in 0..sk.height() {
-            html.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(p[i].as_deref().unwrap_or("")), esc(r[i].as_deref().unwrap_or("")), esc(dt[i].as_deref().unwrap_or(""))));
+            html.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                esc(p[i].as_deref().unwrap_or("")),
+                esc(r[i].as_deref().unwrap_or("")),
+                esc(dt[i].as_deref().unwrap_or(""))
+            ));
         }
         html.push_str("</table>\n");
     }

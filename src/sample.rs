@@ -39,7 +39,12 @@ pub fn units(tagger: &Tagger, docs: &[DocMeta], by: Period) -> (Vec<Unit>, Vec<S
         let text = match read_text(meta) {
             Ok(t) => t,
             Err((reason, detail)) => {
-                skipped.push(Skipped { path: meta.path.clone(), doc_id: Some(meta.doc_id.clone()), reason, detail });
+                skipped.push(Skipped {
+                    path: meta.path.clone(),
+                    doc_id: Some(meta.doc_id.clone()),
+                    reason,
+                    detail,
+                });
                 continue;
             }
         };
@@ -60,11 +65,18 @@ pub fn units(tagger: &Tagger, docs: &[DocMeta], by: Period) -> (Vec<Unit>, Vec<S
                     continue;
                 }
                 if let Some(l) = labels.get_mut(h.sentence as usize) {
-                    l.push(format!("{}:{}", lex.subframe_path(e.subframe), h.stance.as_str()));
+                    l.push(format!(
+                        "{}:{}",
+                        lex.subframe_path(e.subframe),
+                        h.stance.as_str()
+                    ));
                 }
             }
             for (i, (s, e)) in spans.iter().enumerate() {
-                let sentence_text = text[*s as usize..*e as usize].split_whitespace().collect::<Vec<_>>().join(" ");
+                let sentence_text = text[*s as usize..*e as usize]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if !sentence_text.chars().any(char::is_alphanumeric) {
                     continue;
                 }
@@ -93,7 +105,10 @@ pub fn draw(units: Vec<Unit>, n: usize, seed: u64) -> Vec<Unit> {
     use rand::seq::SliceRandom;
     let mut strata: BTreeMap<(String, String, bool), Vec<Unit>> = BTreeMap::new();
     for u in units {
-        strata.entry((u.period.clone(), u.source.clone(), u.fired)).or_default().push(u);
+        strata
+            .entry((u.period.clone(), u.source.clone(), u.fired))
+            .or_default()
+            .push(u);
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut queues: Vec<std::collections::VecDeque<Unit>> = strata

@@ -25,20 +25,33 @@ pub fn category_counts(lexicon: &Lexicon, subframe_hits: &[[u64; 3]], stance: St
     lexicon
         .categories
         .iter()
-        .map(|c| subframe_hits[c.subframes.clone()].iter().map(|s| s[stance as usize]).sum())
+        .map(|c| {
+            subframe_hits[c.subframes.clone()]
+                .iter()
+                .map(|s| s[stance as usize])
+                .sum()
+        })
         .collect()
 }
 
 /// Sum per-sub-frame counts into category counts.
 pub fn category_totals(lexicon: &Lexicon, per_subframe: &[u64]) -> Vec<u64> {
-    lexicon.categories.iter().map(|c| per_subframe[c.subframes.clone()].iter().sum()).collect()
+    lexicon
+        .categories
+        .iter()
+        .map(|c| per_subframe[c.subframes.clone()].iter().sum())
+        .collect()
 }
 
 /// Indices of the behavioural and structural categories.
 pub fn poles(lexicon: &Lexicon) -> (usize, usize) {
     (
-        lexicon.category_index(BEHAVIOURAL).expect("validated lexicons have a behavioural category"),
-        lexicon.category_index(STRUCTURAL).expect("validated lexicons have a structural category"),
+        lexicon
+            .category_index(BEHAVIOURAL)
+            .expect("validated lexicons have a behavioural category"),
+        lexicon
+            .category_index(STRUCTURAL)
+            .expect("validated lexicons have a structural category"),
     )
 }
 

@@ -29,7 +29,9 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
         if !matches!(byte, b'"' | b'\'' | 0xC2 | 0xE2 | 0xE3) {
             continue;
         }
-        let Some(c) = text[i..].chars().next() else { continue };
+        let Some(c) = text[i..].chars().next() else {
+            continue;
+        };
         if !is_quote(c) {
             continue;
         }
@@ -44,17 +46,42 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
         let prev = text[..i].chars().next_back();
         let after = i + c.len_utf8();
         let next = text[after..].chars().next();
-        let space_before = prev.is_none_or(|p| p.is_whitespace() || matches!(p, '(' | '[' | '{' | '-' | '/' | '\u{2013}' | '\u{2014}'));
+        let space_before = prev.is_none_or(|p| {
+            p.is_whitespace() || matches!(p, '(' | '[' | '{' | '-' | '/' | '\u{2013}' | '\u{2014}')
+        });
         let space_after = next.is_none_or(|n| {
-            n.is_whitespace() || matches!(n, '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}' | '-' | '\u{2013}' | '\u{2014}' | '\u{2026}') || is_quote(n)
+            n.is_whitespace()
+                || matches!(
+                    n,
+                    '.' | ','
+                        | ';'
+                        | ':'
+                        | '!'
+                        | '?'
+                        | ')'
+                        | ']'
+                        | '}'
+                        | '-'
+                        | '\u{2013}'
+                        | '\u{2014}'
+                        | '\u{2026}'
+                )
+                || is_quote(n)
         });
         let letter = |x: Option<char>| x.is_some_and(char::is_alphanumeric);
-        let closes = |openers: &[char], open: &[(char, usize)]| open.iter().any(|(o, _)| openers.contains(o));
+        let closes = |openers: &[char], open: &[(char, usize)]| {
+            open.iter().any(|(o, _)| openers.contains(o))
+        };
         match c {
             // “ closes a German „ quote, else opens an English one; ‘ likewise for ‚.
-            '\u{201C}' if closes(&['\u{201E}'], &open) => close_mark(&mut open, &mut regions, &['\u{201E}'], i),
-            '\u{2018}' if closes(&['\u{201A}'], &open) => close_mark(&mut open, &mut regions, &['\u{201A}'], i),
-            '\u{201C}' | '\u{201E}' | '\u{00AB}' | '\u{300C}' | '\u{300E}' | '\u{2039}' | '\u{2018}' | '\u{201A}' => open.push((c, after)),
+            '\u{201C}' if closes(&['\u{201E}'], &open) => {
+                close_mark(&mut open, &mut regions, &['\u{201E}'], i)
+            }
+            '\u{2018}' if closes(&['\u{201A}'], &open) => {
+                close_mark(&mut open, &mut regions, &['\u{201A}'], i)
+            }
+            '\u{201C}' | '\u{201E}' | '\u{00AB}' | '\u{300C}' | '\u{300E}' | '\u{2039}'
+            | '\u{2018}' | '\u{201A}' => open.push((c, after)),
             '\u{201D}' => close_mark(&mut open, &mut regions, &['\u{201C}', '\u{201E}'], i),
             '\u{00BB}' => close_mark(&mut open, &mut regions, &['\u{00AB}'], i),
             '\u{300D}' => close_mark(&mut open, &mut regions, &['\u{300C}'], i),
@@ -62,7 +89,10 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
             '\u{203A}' => close_mark(&mut open, &mut regions, &['\u{2039}'], i),
             '\u{2019}' => {
                 // An apostrophe inside a word, or closing a ‘ or ‚ quote.
-                if !(letter(prev) && letter(next)) && space_after && closes(&['\u{2018}', '\u{201A}'], &open) {
+                if !(letter(prev) && letter(next))
+                    && space_after
+                    && closes(&['\u{2018}', '\u{201A}'], &open)
+                {
                     close_mark(&mut open, &mut regions, &['\u{2018}', '\u{201A}'], i);
                 }
             }
@@ -70,7 +100,10 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
                 let is_open = closes(&[c], &open);
                 if is_open && !space_before && space_after {
                     close_mark(&mut open, &mut regions, &[c], i);
-                } else if space_before && !space_after && !(c == '\'' && (letter(prev) || next.is_some_and(|n| n.is_ascii_digit()))) {
+                } else if space_before
+                    && !space_after
+                    && !(c == '\'' && (letter(prev) || next.is_some_and(|n| n.is_ascii_digit())))
+                {
                     // ('90s is an elision, not a quotation.)
                     open.push((c, after));
                 } else if c == '"' && is_open {
@@ -83,14 +116,22 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
     // Trust only what reads as a quotation: a straight single quote must
     // close within its sentence, and no region may run past MAX_QUOTE_WORDS
     // words (a stray mark would otherwise swallow a page).
-    let sentence_at = |at: u32| a.tokens.get(a.tokens.partition_point(|t| t.end <= at)).map(|t| t.sentence);
+    let sentence_at = |at: u32| {
+        a.tokens
+            .get(a.tokens.partition_point(|t| t.end <= at))
+            .map(|t| t.sentence)
+    };
     let words_in = |s: u32, e: u32| {
         let lo = a.tokens.partition_point(|t| t.start < s);
         let hi = a.tokens.partition_point(|t| t.start < e);
-        a.tokens[lo..hi].iter().filter(|t| t.kind == TokenKind::Word).count()
+        a.tokens[lo..hi]
+            .iter()
+            .filter(|t| t.kind == TokenKind::Word)
+            .count()
     };
     regions.retain(|&(s, e, opener)| {
-        (opener != '\'' || sentence_at(s) == sentence_at(e.saturating_sub(1))) && words_in(s, e) <= MAX_QUOTE_WORDS
+        (opener != '\'' || sentence_at(s) == sentence_at(e.saturating_sub(1)))
+            && words_in(s, e) <= MAX_QUOTE_WORDS
     });
     let mut out: Vec<(u32, u32)> = regions.into_iter().map(|(s, e, _)| (s, e)).collect();
     out.sort_unstable();
@@ -103,12 +144,30 @@ pub const MAX_QUOTE_WORDS: usize = 60;
 fn is_quote(c: char) -> bool {
     matches!(
         c,
-        '"' | '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}'
-            | '\u{2039}' | '\u{203A}' | '\u{300C}' | '\u{300D}' | '\u{300E}' | '\u{300F}'
+        '"' | '\''
+            | '\u{2018}'
+            | '\u{2019}'
+            | '\u{201A}'
+            | '\u{201C}'
+            | '\u{201D}'
+            | '\u{201E}'
+            | '\u{00AB}'
+            | '\u{00BB}'
+            | '\u{2039}'
+            | '\u{203A}'
+            | '\u{300C}'
+            | '\u{300D}'
+            | '\u{300E}'
+            | '\u{300F}'
     )
 }
 
-fn close_mark(open: &mut Vec<(char, usize)>, regions: &mut Vec<(u32, u32, char)>, openers: &[char], at: usize) {
+fn close_mark(
+    open: &mut Vec<(char, usize)>,
+    regions: &mut Vec<(u32, u32, char)>,
+    openers: &[char],
+    at: usize,
+) {
     if let Some(pos) = open.iter().rposition(|(o, _)| openers.contains(o)) {
         let (opener, start) = open[pos];
         open.truncate(pos);
@@ -126,17 +185,32 @@ impl Annotator<'_> {
     /// Set `stance`, `stance_rule` and `status` on every hit. `words` maps
     /// word positions to token indices; `candidates` are all matches before
     /// overlap resolution (context terms count even inside other matches).
-    pub fn annotate(&self, text: &str, a: &Analysis, words: &[u32], candidates: &[Candidate], hits: &mut [Hit]) {
+    pub fn annotate(
+        &self,
+        text: &str,
+        a: &Analysis,
+        words: &[u32],
+        candidates: &[Candidate],
+        hits: &mut [Hit],
+    ) {
         if hits.is_empty() {
             return;
         }
         let rules = &self.lexicon.stance;
-        let quotes = if rules.quotes { quote_regions(text, a) } else { Vec::new() };
+        let quotes = if rules.quotes {
+            quote_regions(text, a)
+        } else {
+            Vec::new()
+        };
         let context: Vec<(u32, u32)> = match self.lexicon.context_category {
             Some(cat) => {
                 let mut v: Vec<(u32, u32)> = candidates
                     .iter()
-                    .filter(|c| self.lexicon.subframes[self.lexicon.entries[c.entry as usize].subframe].category == cat)
+                    .filter(|c| {
+                        self.lexicon.subframes[self.lexicon.entries[c.entry as usize].subframe]
+                            .category
+                            == cat
+                    })
                     .map(|c| (c.start, c.end))
                     .collect();
                 v.sort_unstable();
@@ -148,12 +222,19 @@ impl Annotator<'_> {
         let ends: Vec<(u32, u32)> = hits.iter().map(|h| (h.sentence, h.word_end)).collect();
         for (i, h) in hits.iter_mut().enumerate() {
             let entry = &self.lexicon.entries[h.entry as usize];
-            if Some(self.lexicon.subframes[entry.subframe].category) == self.lexicon.context_category {
+            if Some(self.lexicon.subframes[entry.subframe].category)
+                == self.lexicon.context_category
+            {
                 continue; // context terms mark a topic, not a framing: no stance
             }
             // A cue before an earlier hit in the sentence belongs to that hit;
             // hits on the same words (other sub-frames) share their cue.
-            let floor = ends[..i].iter().filter(|&&(s, e)| s == h.sentence && e <= h.word_start).map(|&(_, e)| e as usize).max().unwrap_or(0);
+            let floor = ends[..i]
+                .iter()
+                .filter(|&&(s, e)| s == h.sentence && e <= h.word_start)
+                .map(|&(_, e)| e as usize)
+                .max()
+                .unwrap_or(0);
             let (stance, rule) = self.stance_of(text, a, words, rules, &quotes, floor, h);
             h.stance = stance;
             h.stance_rule = rule;
@@ -176,8 +257,20 @@ impl Annotator<'_> {
     /// cue before it belongs to that hit ("so-called scroungers or
     /// welfare dependency" distances only "scroungers").
     #[allow(clippy::too_many_arguments)]
-    fn stance_of(&self, text: &str, a: &Analysis, words: &[u32], rules: &StanceRules, quotes: &[(u32, u32)], floor: usize, h: &Hit) -> (Stance, String) {
-        if quotes.iter().any(|&(s, e)| s <= h.byte_start && h.byte_end <= e) {
+    fn stance_of(
+        &self,
+        text: &str,
+        a: &Analysis,
+        words: &[u32],
+        rules: &StanceRules,
+        quotes: &[(u32, u32)],
+        floor: usize,
+        h: &Hit,
+    ) -> (Stance, String) {
+        if quotes
+            .iter()
+            .any(|&(s, e)| s <= h.byte_start && h.byte_end <= e)
+        {
             return (Stance::Distanced, "quote".into());
         }
         let ws = h.word_start as usize;
@@ -186,20 +279,33 @@ impl Annotator<'_> {
         let norm = |w: usize| a.norm_of(tok(w));
         let stem = |w: usize| self.analyzer.stem(norm(w)).into_owned();
         // Stems of the words a cue may cover, computed once.
-        let max_cue = rules.cues.iter().map(|c| c.pattern.len()).max().unwrap_or(0);
+        let max_cue = rules
+            .cues
+            .iter()
+            .map(|c| c.pattern.len())
+            .max()
+            .unwrap_or(0);
         let lo = ws.saturating_sub(rules.cue_window + max_cue).max(floor);
         let stems: Vec<String> = (lo..ws).map(stem).collect();
         let stem_at = |w: usize| stems[w - lo].as_str();
         // Distancing cues ending at most cue_window words before the hit.
         for gap in 0..=rules.cue_window {
-            let Some(end) = ws.checked_sub(gap) else { break };
+            let Some(end) = ws.checked_sub(gap) else {
+                break;
+            };
             for cue in &rules.cues {
                 let len = cue.pattern.len();
-                let Some(start) = end.checked_sub(len) else { continue };
+                let Some(start) = end.checked_sub(len) else {
+                    continue;
+                };
                 if start < lo || !(start..end).all(same_sentence) {
                     continue;
                 }
-                let matched = cue.pattern.iter().enumerate().all(|(k, p)| p.as_ref().is_none_or(|s| s == stem_at(start + k)));
+                let matched = cue
+                    .pattern
+                    .iter()
+                    .enumerate()
+                    .all(|(k, p)| p.as_ref().is_none_or(|s| s == stem_at(start + k)));
                 if matched {
                     return (Stance::Distanced, format!("cue:{}", cue.text));
                 }
@@ -214,13 +320,20 @@ impl Annotator<'_> {
             // A stem is a prefix of its word but for its last letter ("deny"
             // → "deni"): test that cheaply before stemming.
             let n = norm(v);
-            let could_be = |r: &String| r.char_indices().last().is_some_and(|(i, _)| n.starts_with(&r[..i]));
-            if !rules.reporting_verbs.iter().any(could_be) || !rules.reporting_verbs.contains(&stem(v)) {
+            let could_be = |r: &String| {
+                r.char_indices()
+                    .last()
+                    .is_some_and(|(i, _)| n.starts_with(&r[..i]))
+            };
+            if !rules.reporting_verbs.iter().any(could_be)
+                || !rules.reporting_verbs.contains(&stem(v))
+            {
                 continue;
             }
             let that = (v + 1..(v + 3).min(ws)).any(|k| norm(k) == "that");
             // "we argue", "we will continue to argue", "I would insist".
-            let first_person = (v.saturating_sub(4).max(w)..v).any(|k| matches!(norm(k), "i" | "we"));
+            let first_person =
+                (v.saturating_sub(4).max(w)..v).any(|k| matches!(norm(k), "i" | "we"));
             if that && !first_person {
                 return (Stance::Distanced, format!("reported:{}", norm(v)));
             }
@@ -229,12 +342,17 @@ impl Annotator<'_> {
         // clause punctuation.
         let first_token = words[ws] as usize;
         for gap in 0..=rules.negation_window {
-            let Some(k) = ws.checked_sub(gap + 1) else { break };
+            let Some(k) = ws.checked_sub(gap + 1) else {
+                break;
+            };
             if !same_sentence(k) {
                 break;
             }
             let kt = words[k] as usize;
-            if a.tokens[kt + 1..first_token].iter().any(|t| t.kind == TokenKind::Punct && is_clause_break(a.norm_of(t))) {
+            if a.tokens[kt + 1..first_token]
+                .iter()
+                .any(|t| t.kind == TokenKind::Punct && is_clause_break(a.norm_of(t)))
+            {
                 break;
             }
             let word = norm(k);
@@ -248,8 +366,19 @@ impl Annotator<'_> {
                 let apostrophe = &a.tokens[kt - 1];
                 let before = &a.tokens[kt - 2];
                 let joined = apostrophe.end == a.tokens[kt].start && before.end == apostrophe.start;
-                if joined && matches!(a.norm_of(apostrophe), "'" | "\u{2019}") && a.norm_of(before).ends_with('n') {
-                    return (Stance::Negated, format!("negator:{}n't", &text[before.start as usize..before.end as usize].to_lowercase().trim_end_matches('n')));
+                if joined
+                    && matches!(a.norm_of(apostrophe), "'" | "\u{2019}")
+                    && a.norm_of(before).ends_with('n')
+                {
+                    return (
+                        Stance::Negated,
+                        format!(
+                            "negator:{}n't",
+                            &text[before.start as usize..before.end as usize]
+                                .to_lowercase()
+                                .trim_end_matches('n')
+                        ),
+                    );
                 }
             }
         }
@@ -258,7 +387,12 @@ impl Annotator<'_> {
 }
 
 fn is_clause_break(norm: &str) -> bool {
-    norm.chars().any(|c| matches!(c, ',' | ';' | ':' | '(' | ')' | '.' | '!' | '?' | '\u{2013}' | '\u{2014}'))
+    norm.chars().any(|c| {
+        matches!(
+            c,
+            ',' | ';' | ':' | '(' | ')' | '.' | '!' | '?' | '\u{2013}' | '\u{2014}'
+        )
+    })
 }
 
 #[cfg(test)]
@@ -290,7 +424,14 @@ entries = ["poverty", "benefits"]
         tagger.inspect(text, &mut a, &mut s, |_, _, hits| {
             hits.into_iter()
                 .filter(|h| tagger.lexicon.entries[h.entry as usize].subframe != 2)
-                .map(|h| (h.surface, h.stance.as_str(), h.stance_rule, h.status == HitStatus::Counted))
+                .map(|h| {
+                    (
+                        h.surface,
+                        h.stance.as_str(),
+                        h.stance_rule,
+                        h.status == HitStatus::Counted,
+                    )
+                })
                 .collect()
         })
     }
@@ -304,17 +445,32 @@ entries = ["poverty", "benefits"]
     #[test]
     fn negation_window_and_clause_breaks() {
         assert_eq!(one("They are not lazy."), ("negated", "negator:not".into()));
-        assert_eq!(one("This isn't about personal responsibility."), ("negated", "negator:isn't".into()));
-        assert_eq!(one("We don’t think they are lazy."), ("negated", "negator:don't".into()));
-        assert_eq!(one("Never were they lazy."), ("negated", "negator:never".into()));
+        assert_eq!(
+            one("This isn't about personal responsibility."),
+            ("negated", "negator:isn't".into())
+        );
+        assert_eq!(
+            one("We don’t think they are lazy."),
+            ("negated", "negator:don't".into())
+        );
+        assert_eq!(
+            one("Never were they lazy."),
+            ("negated", "negator:never".into())
+        );
         // Too far: four words between the negator and the hit.
-        assert_eq!(one("Not one of the many lazy ideas."), ("endorsed", String::new()));
+        assert_eq!(
+            one("Not one of the many lazy ideas."),
+            ("endorsed", String::new())
+        );
         // A comma ends the negator's scope; "not only" does not negate.
         assert_eq!(one("No, they are lazy."), ("endorsed", String::new()));
         assert_eq!(one("Not only lazy but rude."), ("endorsed", String::new()));
         // A negator in the previous sentence does not count.
         assert_eq!(one("It was not. Lazy people."), ("endorsed", String::new()));
-        assert_eq!(one("Is poverty a choice? No. Welfare dependency is a myth."), ("endorsed", String::new()));
+        assert_eq!(
+            one("Is poverty a choice? No. Welfare dependency is a myth."),
+            ("endorsed", String::new())
+        );
     }
 
     #[test]
@@ -330,29 +486,68 @@ entries = ["poverty", "benefits"]
             assert_eq!(one(text), ("distanced", "quote".into()), "{text}");
         }
         // Apostrophes are not quotation marks.
-        assert_eq!(one("The workers' view: they're lazy."), ("endorsed", String::new()));
-        assert_eq!(one("Don’t call it low pay."), ("negated", "negator:don't".into()));
+        assert_eq!(
+            one("The workers' view: they're lazy."),
+            ("endorsed", String::new())
+        );
+        assert_eq!(
+            one("Don’t call it low pay."),
+            ("negated", "negator:don't".into())
+        );
         // An unbalanced mark opens nothing.
         assert_eq!(one("He said “they are lazy"), ("endorsed", String::new()));
         // Quotes do not run across paragraphs.
-        assert_eq!(one("“Unclosed\n\nThey are lazy."), ("endorsed", String::new()));
+        assert_eq!(
+            one("“Unclosed\n\nThey are lazy."),
+            ("endorsed", String::new())
+        );
         // Elisions and possessives do not pair up into a quotation.
-        assert_eq!(one("In the '90s welfare dependency rose while workers' pay fell."), ("endorsed", String::new()));
+        assert_eq!(
+            one("In the '90s welfare dependency rose while workers' pay fell."),
+            ("endorsed", String::new())
+        );
         // A straight single quote closes in its sentence or not at all.
-        assert_eq!(one("The 'new deal. They are lazy' said nobody."), ("endorsed", String::new()));
+        assert_eq!(
+            one("The 'new deal. They are lazy' said nobody."),
+            ("endorsed", String::new())
+        );
     }
 
     #[test]
     fn distancing_cues_and_reported_speech() {
-        assert_eq!(one("The so-called scroungers are in work."), ("distanced", "cue:so-called".into()));
-        assert_eq!(one("The myth of welfare dependency persists."), ("distanced", "cue:myth of".into()));
-        assert_eq!(one("What critics call welfare dependency is need."), ("distanced", "cue:what _ call".into()));
-        assert_eq!(one("Critics argue that low pay is a choice."), ("distanced", "reported:argue".into()));
-        assert_eq!(one("The minister claims that they are feckless."), ("distanced", "reported:claims".into()));
+        assert_eq!(
+            one("The so-called scroungers are in work."),
+            ("distanced", "cue:so-called".into())
+        );
+        assert_eq!(
+            one("The myth of welfare dependency persists."),
+            ("distanced", "cue:myth of".into())
+        );
+        assert_eq!(
+            one("What critics call welfare dependency is need."),
+            ("distanced", "cue:what _ call".into())
+        );
+        assert_eq!(
+            one("Critics argue that low pay is a choice."),
+            ("distanced", "reported:argue".into())
+        );
+        assert_eq!(
+            one("The minister claims that they are feckless."),
+            ("distanced", "reported:claims".into())
+        );
         // First person is the author's own voice; "claims" as a noun is not speech.
-        assert_eq!(one("We argue that low pay causes poverty."), ("endorsed", String::new()));
-        assert_eq!(one("We will continue to argue that low pay causes poverty."), ("endorsed", String::new()));
-        assert_eq!(one("Benefit claims rose as low pay spread."), ("endorsed", String::new()));
+        assert_eq!(
+            one("We argue that low pay causes poverty."),
+            ("endorsed", String::new())
+        );
+        assert_eq!(
+            one("We will continue to argue that low pay causes poverty."),
+            ("endorsed", String::new())
+        );
+        assert_eq!(
+            one("Benefit claims rose as low pay spread."),
+            ("endorsed", String::new())
+        );
         // A cue belongs to the hit right after it, not to the next one.
         let v = stances("The so-called scroungers and welfare dependency.");
         assert_eq!((v[0].1, v[1].1), ("distanced", "endorsed"));
@@ -361,7 +556,10 @@ entries = ["poverty", "benefits"]
     #[test]
     fn context_rules_keep_rejected_hits() {
         let v = stances("Budget cuts delayed the bypass.");
-        assert_eq!(v, vec![("cuts".to_string(), "endorsed", String::new(), false)]);
+        assert_eq!(
+            v,
+            vec![("cuts".to_string(), "endorsed", String::new(), false)]
+        );
         let v = stances("Cuts to benefits deepened poverty.");
         assert!(v[0].3, "{v:?}");
         // Context must be in the same paragraph.

@@ -6,7 +6,14 @@ mod util;
 use util::{fixtures, framewatch, golden, manifest, read, tempdir};
 
 fn mini_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec!["run", "mini", "--lexicon", "lexicons/mini.toml", "--out", out];
+    let mut v = vec![
+        "run",
+        "mini",
+        "--lexicon",
+        "lexicons/mini.toml",
+        "--out",
+        out,
+    ];
     v.extend_from_slice(extra);
     v
 }
@@ -16,14 +23,40 @@ fn run_mini_corpus_matches_golden_csv() {
     let tmp = tempdir();
     let out = tmp.path().join("out");
     let out_s = out.to_str().unwrap();
-    let r = framewatch(&fixtures(), &mini_args(out_s, &["--format", "csv", "--group", "source", "--threads", "2"])).ok();
-    assert!(r.stderr.contains("mini/texts/d.txt: skipped: missing"), "{}", r.stderr);
-    assert!(r.stderr.contains("1 file not listed in metadata.csv left out (mini/README.md)"), "{}", r.stderr);
-    assert!(r.stderr.contains("4 documents read, 1 skipped, 1 undated"), "{}", r.stderr);
+    let r = framewatch(
+        &fixtures(),
+        &mini_args(
+            out_s,
+            &["--format", "csv", "--group", "source", "--threads", "2"],
+        ),
+    )
+    .ok();
+    assert!(
+        r.stderr.contains("mini/texts/d.txt: skipped: missing"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("1 file not listed in metadata.csv left out (mini/README.md)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("4 documents read, 1 skipped, 1 undated"),
+        "{}",
+        r.stderr
+    );
     for t in ["documents", "hits", "trends", "skipped"] {
-        golden(&format!("mini/{t}.csv"), &read(&out.join(format!("{t}.csv"))));
+        golden(
+            &format!("mini/{t}.csv"),
+            &read(&out.join(format!("{t}.csv"))),
+        );
     }
-    golden("mini/manifest.json", &read(&out.join("manifest.json")).replace(out_s, "OUT"));
+    golden(
+        "mini/manifest.json",
+        &read(&out.join("manifest.json")).replace(out_s, "OUT"),
+    );
     let m = manifest(&out);
     assert_eq!(m["counts"]["documents_read"], 4);
     assert_eq!(m["counts"]["hits"], 11);
@@ -38,12 +71,23 @@ fn outputs_identical_for_any_thread_count() {
         for threads in ["1", "2", "7"] {
             let out = tmp.path().join(format!("{format}-{threads}"));
             let out_s = out.to_str().unwrap();
-            framewatch(&fixtures(), &mini_args(out_s, &["--format", format, "--threads", threads, "--by", "month"])).ok();
+            framewatch(
+                &fixtures(),
+                &mini_args(
+                    out_s,
+                    &["--format", format, "--threads", threads, "--by", "month"],
+                ),
+            )
+            .ok();
             let mut bytes = Vec::new();
             for t in ["documents", "hits", "trends", "skipped"] {
                 bytes.push(std::fs::read(out.join(format!("{t}.{format}"))).unwrap());
             }
-            bytes.push(read(&out.join("manifest.json")).replace(out_s, "OUT").into_bytes());
+            bytes.push(
+                read(&out.join("manifest.json"))
+                    .replace(out_s, "OUT")
+                    .into_bytes(),
+            );
             files.push(bytes);
         }
         assert_eq!(files[0], files[1], "{format}: 1 vs 2 threads");
@@ -70,26 +114,65 @@ fn lexicon_check_reports_every_problem() {
     assert_eq!(r.code, 2);
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert!(lines.contains(&"lexicons/broken.toml:5:1: unknown key \"colour\" in [lexicon]; expected one of: name, version, language, description, authors, license, url, context_category, context_window"), "{}", r.stderr);
-    assert!(r.stderr.contains("lexicons/broken.toml:8:20: duplicate entry \"laziness\""), "{}", r.stderr);
-    assert!(r.stderr.contains("lexicons/broken.toml:8:32: wildcard \"x*\" is too short"), "{}", r.stderr);
-    assert!(r.stderr.contains("lexicons/broken.toml:11:12: entry \"lazy\" appears in two categories"), "{}", r.stderr);
-    assert!(r.stderr.contains("lexicons/broken.toml: 4 problems"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("lexicons/broken.toml:8:20: duplicate entry \"laziness\""),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("lexicons/broken.toml:8:32: wildcard \"x*\" is too short"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("lexicons/broken.toml:11:12: entry \"lazy\" appears in two categories"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("lexicons/broken.toml: 4 problems"),
+        "{}",
+        r.stderr
+    );
 
     let ok = framewatch(&fixtures(), &["lexicon", "check", "lexicons/mini.toml"]).ok();
-    assert!(ok.stdout.starts_with("lexicons/mini.toml: ok: mini 1.0.0 (english), 2 categories, 4 sub-frames, 10 entries"), "{}", ok.stdout);
+    assert!(
+        ok.stdout.starts_with(
+            "lexicons/mini.toml: ok: mini 1.0.0 (english), 2 categories, 4 sub-frames, 10 entries"
+        ),
+        "{}",
+        ok.stdout
+    );
     framewatch(&fixtures(), &["lexicon", "check"]).ok();
 }
 
 #[test]
 fn bad_lexicon_stops_a_run() {
     let tmp = tempdir();
-    let r = framewatch(&fixtures(), &["run", "mini", "-l", "lexicons/syntax.toml", "-o", tmp.path().to_str().unwrap()]);
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "run",
+            "mini",
+            "-l",
+            "lexicons/syntax.toml",
+            "-o",
+            tmp.path().to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("lexicons/syntax.toml:1:"), "{}", r.stderr);
     assert!(r.stderr.contains("TOML syntax error"), "{}", r.stderr);
     let r = framewatch(&fixtures(), &["run", "mini", "-l", "no/such.toml"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("no/such.toml: cannot read lexicon"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no/such.toml: cannot read lexicon"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -98,22 +181,52 @@ fn bad_inputs_give_one_line_errors() {
     let out = tmp.path().join("o");
     let o = out.to_str().unwrap();
     let cases: &[(&[&str], &str)] = &[
-        (&["run", "no-such-dir", "-o", o], "no-such-dir: cannot read input"),
-        (&["run", "empty_dir", "-o", o], "empty_dir: no documents found"),
-        (&["run", "badmeta", "-o", o], "badmeta/metadata.csv:1:1: missing column \"date\""),
-        (&["run", "latin1", "-o", o], "no readable documents: all 1 inputs were skipped"),
-        (&["run", "mini", "--group", "party2", "-o", o], "--group \"party2\": no such metadata column"),
-        (&["run", "--frobnicate"], "unexpected argument '--frobnicate'"),
-        (&["run", "mini", "--by", "century"], "invalid value 'century'"),
+        (
+            &["run", "no-such-dir", "-o", o],
+            "no-such-dir: cannot read input",
+        ),
+        (
+            &["run", "empty_dir", "-o", o],
+            "empty_dir: no documents found",
+        ),
+        (
+            &["run", "badmeta", "-o", o],
+            "badmeta/metadata.csv:1:1: missing column \"date\"",
+        ),
+        (
+            &["run", "latin1", "-o", o],
+            "no readable documents: all 1 inputs were skipped",
+        ),
+        (
+            &["run", "mini", "--group", "party2", "-o", o],
+            "--group \"party2\": no such metadata column",
+        ),
+        (
+            &["run", "--frobnicate"],
+            "unexpected argument '--frobnicate'",
+        ),
+        (
+            &["run", "mini", "--by", "century"],
+            "invalid value 'century'",
+        ),
     ];
     for (args, expected) in cases {
         let r = framewatch(&fixtures(), args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-        assert!(r.stderr.contains(expected), "{args:?}: expected {expected:?} in\n{}", r.stderr);
+        assert!(
+            r.stderr.contains(expected),
+            "{args:?}: expected {expected:?} in\n{}",
+            r.stderr
+        );
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     }
     let r = framewatch(&fixtures(), &["run", "latin1", "-o", o]);
-    assert!(r.stderr.contains("latin1/old.txt: skipped: not-utf8: invalid UTF-8 at byte 3"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("latin1/old.txt: skipped: not-utf8: invalid UTF-8 at byte 3"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -122,9 +235,17 @@ fn bad_dates_skip_one_document_and_strict_fails() {
     let out = tmp.path().join("o");
     let o = out.to_str().unwrap();
     let r = framewatch(&fixtures(), &["run", "nodate", "-o", o, "--format", "csv"]).ok();
-    assert!(r.stderr.contains("nodate/metadata.csv:2:3: unparseable date \"2001-02-30\""), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("nodate/metadata.csv:2:3: unparseable date \"2001-02-30\""),
+        "{}",
+        r.stderr
+    );
     let skipped = read(&out.join("skipped.csv"));
-    assert!(skipped.contains("nodate/x.txt,x,bad-metadata,"), "{skipped}");
+    assert!(
+        skipped.contains("nodate/x.txt,x,bad-metadata,"),
+        "{skipped}"
+    );
     assert_eq!(manifest(&out)["counts"]["documents_read"], 1);
     let r = framewatch(&fixtures(), &["run", "nodate", "-o", o, "--strict"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
@@ -135,10 +256,20 @@ fn group_by_extra_metadata_column() {
     let tmp = tempdir();
     let out = tmp.path().join("o");
     let o = out.to_str().unwrap();
-    framewatch(&fixtures(), &mini_args(o, &["--format", "csv", "--group", "party", "--by", "decade"])).ok();
+    framewatch(
+        &fixtures(),
+        &mini_args(
+            o,
+            &["--format", "csv", "--group", "party", "--by", "decade"],
+        ),
+    )
+    .ok();
     let trends = read(&out.join("trends.csv"));
     let header = trends.lines().next().unwrap();
-    assert!(header.starts_with("period,period_start,party,documents,"), "{header}");
+    assert!(
+        header.starts_with("period,period_start,party,documents,"),
+        "{header}"
+    );
     assert!(trends.contains("\n2000s,2000-01-01,gov,1,"), "{trends}");
     assert!(trends.contains("\nundated,,,1,"), "{trends}");
 }
@@ -150,7 +281,21 @@ fn shared_corpora_document_counts() {
     for (name, n, by) in [("uk_manifestos", 100, "decade"), ("us_sotu", 244, "year")] {
         let out = tmp.path().join(name);
         let corpus = shared.join("corpora").join(name);
-        framewatch(tmp.path(), &["run", corpus.to_str().unwrap(), "--by", by, "--group", "source", "-o", out.to_str().unwrap(), "-q"]).ok();
+        framewatch(
+            tmp.path(),
+            &[
+                "run",
+                corpus.to_str().unwrap(),
+                "--by",
+                by,
+                "--group",
+                "source",
+                "-o",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+        )
+        .ok();
         let m = manifest(&out);
         assert_eq!(m["counts"]["documents_read"], n, "{name}");
         assert_eq!(m["counts"]["documents_skipped"], 0, "{name}");
@@ -169,17 +314,39 @@ fn fast_path_equals_tokenizers_on_shared_corpora() {
     let (mut files, mut tokens, mut bytes) = (0usize, 0usize, 0usize);
     for corpus in ["us_sotu", "uk_manifestos", "wikinews_econ_politics"] {
         let dir = shared.join("corpora").join(corpus).join("texts");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         paths.sort();
         for p in paths {
             let text = std::fs::read_to_string(&p).unwrap();
             fast.analyze(&text, &mut a);
             reference.analyze(&text, &mut b);
-            assert_eq!(a.tokens.len(), b.tokens.len(), "{}: token count", p.display());
+            assert_eq!(
+                a.tokens.len(),
+                b.tokens.len(),
+                "{}: token count",
+                p.display()
+            );
             for (x, y) in a.tokens.iter().zip(&b.tokens) {
                 assert_eq!(
-                    (a.norm_of(x), x.start, x.end, x.kind, x.sentence, x.paragraph),
-                    (b.norm_of(y), y.start, y.end, y.kind, y.sentence, y.paragraph),
+                    (
+                        a.norm_of(x),
+                        x.start,
+                        x.end,
+                        x.kind,
+                        x.sentence,
+                        x.paragraph
+                    ),
+                    (
+                        b.norm_of(y),
+                        y.start,
+                        y.end,
+                        y.kind,
+                        y.sentence,
+                        y.paragraph
+                    ),
                     "{}: first difference at byte {}",
                     p.display(),
                     x.start
@@ -198,8 +365,26 @@ fn fast_path_equals_tokenizers_on_shared_corpora() {
 fn folder_without_sidecar_dates_from_file_names_and_skips_duplicate_ids() {
     let tmp = tempdir();
     let out = tmp.path().join("o");
-    let r = framewatch(&fixtures(), &["run", "dupes", "-o", out.to_str().unwrap(), "--format", "csv", "--by", "month"]).ok();
-    assert!(r.stderr.contains("dupes/a.txt: skipped: duplicate-id: doc_id \"a\" is already used"), "{}", r.stderr);
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "run",
+            "dupes",
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--by",
+            "month",
+        ],
+    )
+    .ok();
+    assert!(
+        r.stderr
+            .contains("dupes/a.txt: skipped: duplicate-id: doc_id \"a\" is already used"),
+        "{}",
+        r.stderr
+    );
     let docs = read(&out.join("documents.csv"));
     assert!(docs.contains("\na,dupes/a.md,,,,undated,"), "{docs}");
     assert!(docs.contains("\nnews_2019-05-02,dupes/news_2019-05-02.txt,2019-05-02,day,filename,2019-05,2019-05-01,"), "{docs}");
@@ -208,7 +393,11 @@ fn folder_without_sidecar_dates_from_file_names_and_skips_duplicate_ids() {
 #[test]
 fn lexicon_test_runs_examples_and_fails_loudly() {
     let r = framewatch(&fixtures(), &["lexicon", "test"]).ok();
-    assert!(r.stdout.contains("examples,") && r.stdout.contains(" 0 failed"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("examples,") && r.stdout.contains(" 0 failed"),
+        "{}",
+        r.stdout
+    );
     let tmp = tempdir();
     let lex = tmp.path().join("l.toml");
     std::fs::write(
@@ -218,21 +407,62 @@ fn lexicon_test_runs_examples_and_fails_loudly() {
     .unwrap();
     let r = framewatch(tmp.path(), &["lexicon", "test", "l.toml"]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("l.toml:7: FAILED: \"They are not lazy.\""), "{}", r.stdout);
-    assert!(r.stdout.contains("expected a counted distanced hit in behavioural.blame"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("l.toml:7: FAILED: \"They are not lazy.\""),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("expected a counted distanced hit in behavioural.blame"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("by negator:not: negated"), "{}", r.stdout);
-    assert!(r.stdout.contains("l.toml:8: FAILED: \"Lazy Sunday.\""), "{}", r.stdout);
-    assert!(r.stdout.contains("l.toml: 3 examples, 1 passed, 2 failed"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("l.toml:8: FAILED: \"Lazy Sunday.\""),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("l.toml: 3 examples, 1 passed, 2 failed"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
 fn lexicon_explain_shows_tokens_hits_and_suppressed() {
-    let r = framewatch(&fixtures(), &["lexicon", "explain", "The so-called \"scroungers\" and welfare dependency.\n\nBudget cuts."]).ok();
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "lexicon",
+            "explain",
+            "The so-called \"scroungers\" and welfare dependency.\n\nBudget cuts.",
+        ],
+    )
+    .ok();
     assert!(r.stdout.contains("3:scroungers->scrounger"), "{}", r.stdout);
-    assert!(r.stdout.contains("\"scroungers\" words 3..4 sentence 0: behavioural.individual_blame \"scroung*\""), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "\"scroungers\" words 3..4 sentence 0: behavioural.individual_blame \"scroung*\""
+        ),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("by quote: distanced"), "{}", r.stdout);
-    assert!(r.stdout.contains("suppressed \"welfare\" words 5..6: context.poverty_welfare \"welfare\""), "{}", r.stdout);
-    assert!(r.stdout.contains("nested inside \"welfare dependency\""), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("suppressed \"welfare\" words 5..6: context.poverty_welfare \"welfare\""),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("nested inside \"welfare dependency\""),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("not counted: no-context"), "{}", r.stdout);
     let tmp = tempdir();
     std::fs::write(tmp.path().join("t.txt"), "Not lazy.").unwrap();
@@ -243,10 +473,23 @@ fn lexicon_explain_shows_tokens_hits_and_suppressed() {
 #[test]
 fn lexicon_expand_lists_wildcard_forms() {
     let tmp = tempdir();
-    std::fs::write(tmp.path().join("a.txt"), "Scroungers and a scrounger. Scrounging again; scroungers.").unwrap();
+    std::fs::write(
+        tmp.path().join("a.txt"),
+        "Scroungers and a scrounger. Scrounging again; scroungers.",
+    )
+    .unwrap();
     let r = framewatch(tmp.path(), &["lexicon", "expand", "-", "a.txt"]).ok();
-    assert!(r.stdout.contains("scroung* (behavioural.individual_blame, line "), "{}", r.stdout);
-    assert!(r.stdout.contains(": 4 hits, 3 distinct forms"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("scroung* (behavioural.individual_blame, line "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(": 4 hits, 3 distinct forms"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("        2  scroungers\n"), "{}", r.stdout);
 }
 
@@ -254,20 +497,58 @@ fn lexicon_expand_lists_wildcard_forms() {
 fn lexicon_import_and_export_round_trip() {
     let tmp = tempdir();
     let out = tmp.path().join("framing.toml");
-    let r = framewatch(&fixtures(), &["lexicon", "import", "dicts/framing.yml", "-o", out.to_str().unwrap()]).ok();
-    assert!(r.stderr.contains("imported 6 entries in 3 groups"), "{}", r.stderr);
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "lexicon",
+            "import",
+            "dicts/framing.yml",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    assert!(
+        r.stderr.contains("imported 6 entries in 3 groups"),
+        "{}",
+        r.stderr
+    );
     let toml = read(&out);
     assert!(toml.contains("[categories.behavioural.blame]\nentries = [\n  \"=lazy\",\n  \"scroung*\",\n  \"=work shy\",\n]"), "{toml}");
     assert!(toml.contains("[categories.structural.terms]"), "{toml}");
     framewatch(tmp.path(), &["lexicon", "check", "framing.toml"]).ok();
     let r = framewatch(tmp.path(), &["lexicon", "export", "framing.toml"]).ok();
-    assert!(r.stdout.contains("behavioural:\n  blame:\n    - \"lazy\"\n    - \"scroung*\"\n    - \"work shy\"\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "behavioural:\n  blame:\n    - \"lazy\"\n    - \"scroung*\"\n    - \"work shy\"\n"
+        ),
+        "{}",
+        r.stdout
+    );
 
     let r = framewatch(&fixtures(), &["lexicon", "import", "dicts/framing.dic"]).ok();
-    assert!(r.stderr.contains("dicts/framing.dic:6: \"lazy\" is in behavioural, blame; kept in \"behavioural\" only"), "{}", r.stderr);
-    assert!(r.stdout.contains("[categories.structural.terms]\nentries = [\n  \"=low pay\",\n  \"=austerity\",\n]"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains(
+            "dicts/framing.dic:6: \"lazy\" is in behavioural, blame; kept in \"behavioural\" only"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.contains(
+            "[categories.structural.terms]\nentries = [\n  \"=low pay\",\n  \"=austerity\",\n]"
+        ),
+        "{}",
+        r.stdout
+    );
 
-    for (file, msg) in [("dicts/bad.yml", "dicts/bad.yml:4: value \"b?d\""), ("dicts/bad.dic", "dicts/bad.dic:4: category 9 is not declared")] {
+    for (file, msg) in [
+        ("dicts/bad.yml", "dicts/bad.yml:4: value \"b?d\""),
+        (
+            "dicts/bad.dic",
+            "dicts/bad.dic:4: category 9 is not declared",
+        ),
+    ] {
         let r = framewatch(&fixtures(), &["lexicon", "import", file]);
         assert_eq!(r.code, 2, "{}", r.stderr);
         assert!(r.stderr.contains(msg), "{}", r.stderr);
@@ -277,45 +558,167 @@ fn lexicon_import_and_export_round_trip() {
 #[test]
 fn kwic_aligns_filters_samples_and_writes_files() {
     let dir = fixtures().join("kwic");
-    let r = framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "-w", "3", "--width", "12", "--color", "never"]).ok();
+    let r = framewatch(
+        &dir,
+        &[
+            "kwic",
+            ".",
+            "-l",
+            "../lexicons/mini.toml",
+            "-w",
+            "3",
+            "--width",
+            "12",
+            "--color",
+            "never",
+        ],
+    )
+    .ok();
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{}", r.stdout);
     // Every match starts at the same display column, multi-byte context or not.
     let starts: Vec<usize> = lines
         .iter()
         .map(|l| {
-            let keyword = if l.ends_with("labour]") { "ow pay" } else { "scroungers" };
+            let keyword = if l.ends_with("labour]") {
+                "ow pay"
+            } else {
+                "scroungers"
+            };
             unicode_width(&l[..l.find(keyword).unwrap()]) - usize::from(keyword == "ow pay")
         })
         .collect();
-    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{starts:?}\n{}", r.stdout);
-    assert!(r.stdout.contains("2019-01-02_a:1:21   was full of scroungers , they said…  [behavioural.blame]"), "{}", r.stdout);
-    assert!(r.stdout.contains("2021-05-06_b:1:21  … the 日本語 scroungers of legend  [behavioural.blame]"), "{}", r.stdout);
-    assert!(r.stdout.contains("2019-01-02_a:3:15  …e so-called scroungers again; low …  [behavioural.blame distanced]"), "{}", r.stdout);
+    assert!(
+        starts.windows(2).all(|w| w[0] == w[1]),
+        "{starts:?}\n{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "2019-01-02_a:1:21   was full of scroungers , they said…  [behavioural.blame]"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("2021-05-06_b:1:21  … the 日本語 scroungers of legend  [behavioural.blame]"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "2019-01-02_a:3:15  …e so-called scroungers again; low …  [behavioural.blame distanced]"
+        ),
+        "{}",
+        r.stdout
+    );
 
-    let r = framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "--stance", "distanced", "--format", "jsonl"]).ok();
-    let rows: Vec<serde_json::Value> = r.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let r = framewatch(
+        &dir,
+        &[
+            "kwic",
+            ".",
+            "-l",
+            "../lexicons/mini.toml",
+            "--stance",
+            "distanced",
+            "--format",
+            "jsonl",
+        ],
+    )
+    .ok();
+    let rows: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["stance_rule"], "cue:so-called");
     assert_eq!(rows[0]["date"], "2019-01-02");
     assert_eq!(rows[0]["byte_start"], 59); // "é" is two bytes
 
-    let r = framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "--period", "2021", "-c", "structural", "--format", "csv"]).ok();
+    let r = framewatch(
+        &dir,
+        &[
+            "kwic",
+            ".",
+            "-l",
+            "../lexicons/mini.toml",
+            "--period",
+            "2021",
+            "-c",
+            "structural",
+            "--format",
+            "csv",
+        ],
+    )
+    .ok();
     assert_eq!(r.stdout.lines().count(), 2, "{}", r.stdout);
     assert!(r.stdout.lines().nth(1).unwrap().starts_with("2021-05-06_b,./2021-05-06_b.txt,2021-05-06,2021,,structural,labour,low pay,endorsed,,counted,\"\",Low pay,and the 日本語 scroungers"), "{}", r.stdout);
 
-    let a = framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "--sample", "2", "--seed", "9", "--format", "csv"]).ok().stdout;
-    let b = framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "--sample", "2", "--seed", "9", "--format", "csv"]).ok().stdout;
+    let a = framewatch(
+        &dir,
+        &[
+            "kwic",
+            ".",
+            "-l",
+            "../lexicons/mini.toml",
+            "--sample",
+            "2",
+            "--seed",
+            "9",
+            "--format",
+            "csv",
+        ],
+    )
+    .ok()
+    .stdout;
+    let b = framewatch(
+        &dir,
+        &[
+            "kwic",
+            ".",
+            "-l",
+            "../lexicons/mini.toml",
+            "--sample",
+            "2",
+            "--seed",
+            "9",
+            "--format",
+            "csv",
+        ],
+    )
+    .ok()
+    .stdout;
     assert_eq!(a, b);
     assert_eq!(a.lines().count(), 3);
 
     let tmp = tempdir();
     let out = tmp.path().join("k.parquet");
-    framewatch(&dir, &["kwic", ".", "-l", "../lexicons/mini.toml", "--format", "parquet", "-o", out.to_str().unwrap()]).ok();
+    framewatch(
+        &dir,
+        &[
+            "kwic",
+            ".",
+            "-l",
+            "../lexicons/mini.toml",
+            "--format",
+            "parquet",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    )
+    .ok();
     assert!(std::fs::read(&out).unwrap().starts_with(b"PAR1"));
     let r = framewatch(&dir, &["kwic", ".", "--where", "party=x"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("--where \"party=x\": no such metadata field \"party\""), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--where \"party=x\": no such metadata field \"party\""),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -325,36 +728,98 @@ fn kwic_from_a_run_checks_the_lexicon_hash() {
     std::fs::copy(fixtures().join("lexicons/mini.toml"), &lex).unwrap();
     let run = tmp.path().join("run");
     let corpus = fixtures().join("mini");
-    framewatch(tmp.path(), &["run", corpus.to_str().unwrap(), "-l", "l.toml", "-o", run.to_str().unwrap(), "-q"]).ok();
-    let r = framewatch(tmp.path(), &["kwic", "--run", "run", "-c", "behavioural", "--format", "csv"]).ok();
+    framewatch(
+        tmp.path(),
+        &[
+            "run",
+            corpus.to_str().unwrap(),
+            "-l",
+            "l.toml",
+            "-o",
+            run.to_str().unwrap(),
+            "-q",
+        ],
+    )
+    .ok();
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "kwic",
+            "--run",
+            "run",
+            "-c",
+            "behavioural",
+            "--format",
+            "csv",
+        ],
+    )
+    .ok();
     assert_eq!(r.stdout.lines().count(), 1 + 6, "{}", r.stdout);
     std::fs::write(&lex, read(&lex).replace("\"austerity\", ", "")).unwrap();
     let r = framewatch(tmp.path(), &["kwic", "--run", "run"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("has changed since the run"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("has changed since the run"),
+        "{}",
+        r.stderr
+    );
 }
 
 fn unicode_width(s: &str) -> usize {
-    s.chars().map(|c| if ('\u{3040}'..='\u{9fff}').contains(&c) { 2 } else { 1 }).sum()
+    s.chars()
+        .map(|c| {
+            if ('\u{3040}'..='\u{9fff}').contains(&c) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 #[test]
 fn audit_json_is_stable_and_thresholds_set_the_exit_code() {
     let dir = fixtures();
-    let r = framewatch(&dir, &["audit", "audit/draft.md", "--format", "json", "--fail-if", "behavioural.endorsed > 5"]).ok();
+    let r = framewatch(
+        &dir,
+        &[
+            "audit",
+            "audit/draft.md",
+            "--format",
+            "json",
+            "--fail-if",
+            "behavioural.endorsed > 5",
+        ],
+    )
+    .ok();
     golden("audit/draft.json", &r.stdout);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["schema"], "framewatch-audit/1");
     assert_eq!(v["summary"]["categories"]["behavioural"]["endorsed"], 3);
     assert_eq!(v["summary"]["categories"]["behavioural"]["distanced"], 1);
     assert_eq!(v["verdict"], "pass");
-    let hit = v["hits"].as_array().unwrap().iter().find(|h| h["surface"] == "scroungers").unwrap();
-    assert_eq!((hit["line"].as_u64(), hit["column"].as_u64(), hit["stance"].as_str()), (Some(6), Some(34), Some("distanced")));
+    let hit = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["surface"] == "scroungers")
+        .unwrap();
+    assert_eq!(
+        (
+            hit["line"].as_u64(),
+            hit["column"].as_u64(),
+            hit["stance"].as_str()
+        ),
+        (Some(6), Some(34), Some("distanced"))
+    );
 
     let cases: &[(&[&str], i32)] = &[
         (&["--fail-if", "behavioural.endorsed > 2"], 1),
         (&["--fail-if", "behavioural.dependency >= 2"], 1),
-        (&["--fail-if", "behavioural.individual_blame.distanced == 1"], 1),
+        (
+            &["--fail-if", "behavioural.individual_blame.distanced == 1"],
+            1,
+        ),
         (&["--max-share", "0.2"], 1),
         (&["--max-share", "0.5"], 0),
         (&["--max-rate", "structural=10000"], 0),
@@ -369,8 +834,23 @@ fn audit_json_is_stable_and_thresholds_set_the_exit_code() {
         assert_eq!(r.code, *code, "{extra:?}: {}{}", r.stdout, r.stderr);
     }
     let r = framewatch(&dir, &["audit", "audit/draft.md", "--max-share", "0.2"]);
-    assert!(r.stdout.contains("threshold share > 0.2: value 0.429 → CROSSED\nverdict: fail"), "{}", r.stdout);
-    let r = framewatch(&dir, &["audit", "audit/draft.md", "--format", "github", "--max-share", "0.2"]);
+    assert!(
+        r.stdout
+            .contains("threshold share > 0.2: value 0.429 → CROSSED\nverdict: fail"),
+        "{}",
+        r.stdout
+    );
+    let r = framewatch(
+        &dir,
+        &[
+            "audit",
+            "audit/draft.md",
+            "--format",
+            "github",
+            "--max-share",
+            "0.2",
+        ],
+    );
     assert!(r.stdout.contains("::warning file=audit/draft.md,line=3,col=34,endLine=3,endColumn=52,title=framewatch behavioural.dependency::"), "{}", r.stdout);
     assert!(r.stdout.contains("::error file=audit/draft.md,title=framewatch threshold::share > 0.2 (value 0.42857142857142855)"), "{}", r.stdout);
 }
@@ -379,37 +859,63 @@ fn audit_json_is_stable_and_thresholds_set_the_exit_code() {
 fn audit_html_is_self_contained_and_inert() {
     let tmp = tempdir();
     let html = tmp.path().join("a.html");
-    framewatch(&fixtures(), &["audit", "audit/draft.md", "--html", html.to_str().unwrap()]).ok();
+    framewatch(
+        &fixtures(),
+        &["audit", "audit/draft.md", "--html", html.to_str().unwrap()],
+    )
+    .ok();
     let page = read(&html);
-    assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("src="), "external reference in the page");
+    assert!(
+        !page.contains("http://") && !page.contains("https://") && !page.contains("src="),
+        "external reference in the page"
+    );
     assert!(!page.contains("<script"), "document text must be escaped");
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; résumé"));
-    assert!(page.contains("<mark id=\"hit-0\" class=\"behavioural endorsed\""), "{page}");
+    assert!(
+        page.contains("<mark id=\"hit-0\" class=\"behavioural endorsed\""),
+        "{page}"
+    );
     assert!(page.contains("class=\"behavioural distanced\""));
     assert!(page.contains("<a href=\"#hit-0\">3:34 “welfare dependency”</a>"));
 }
 
 #[test]
 fn audit_sarif_validates_against_the_schema() {
-    let Some(schema) = std::env::var_os("FRAMEWATCH_SARIF_SCHEMA").filter(|p| std::path::Path::new(p).is_file()) else {
-        eprintln!("skipped: FRAMEWATCH_SARIF_SCHEMA is not set to the SARIF 2.1.0 schema (.ci/run installs it)");
+    let Some(schema) =
+        std::env::var_os("FRAMEWATCH_SARIF_SCHEMA").filter(|p| std::path::Path::new(p).is_file())
+    else {
+        eprintln!(
+            "skipped: FRAMEWATCH_SARIF_SCHEMA is not set to the SARIF 2.1.0 schema (.ci/run installs it)"
+        );
         return;
     };
     let tmp = tempdir();
-    let r = framewatch(&fixtures(), &["audit", "audit/draft.md", "--format", "sarif"]).ok();
+    let r = framewatch(
+        &fixtures(),
+        &["audit", "audit/draft.md", "--format", "sarif"],
+    )
+    .ok();
     let log = tmp.path().join("a.sarif");
     std::fs::write(&log, &r.stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 7, "one result per endorsed framing hit");
-    assert_eq!(results[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3
+    );
     let out = std::process::Command::new("python3")
         .arg(util::root().join("tests/sarif/validate.py"))
         .arg(&schema)
         .arg(&log)
         .output()
         .expect("python3 runs");
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -417,33 +923,84 @@ fn report_is_one_self_contained_html_file() {
     let tmp = tempdir();
     for format in ["parquet", "csv"] {
         let run = tmp.path().join(format!("run-{format}"));
-        framewatch(tmp.path(), &["run", "-q", "--group", "source", "--format", format, "-o", run.to_str().unwrap()]).ok();
+        framewatch(
+            tmp.path(),
+            &[
+                "run",
+                "-q",
+                "--group",
+                "source",
+                "--format",
+                format,
+                "-o",
+                run.to_str().unwrap(),
+            ],
+        )
+        .ok();
         let out = tmp.path().join(format!("{format}.html"));
-        framewatch(tmp.path(), &["report", run.to_str().unwrap(), "-o", out.to_str().unwrap()]).ok();
+        framewatch(
+            tmp.path(),
+            &["report", run.to_str().unwrap(), "-o", out.to_str().unwrap()],
+        )
+        .ok();
         let page = read(&out);
         let external = page.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
-        assert!(!external.contains("http://") && !external.contains("https://") && !external.contains("<script") && !external.contains("src="), "{format}: external reference");
+        assert!(
+            !external.contains("http://")
+                && !external.contains("https://")
+                && !external.contains("<script")
+                && !external.contains("src="),
+            "{format}: external reference"
+        );
         assert!(page.contains("Endorsed hits per 10,000 words, by year"));
         assert!(page.contains("<h2>By source</h2>"));
         assert!(page.contains("Northfield Gazette: behavioural share"));
-        assert!(page.contains("behavioural: sub-frames&#39; share of endorsed hits") || page.contains("behavioural: sub-frames' share of endorsed hits"));
-        assert!(page.contains("<h3>Most behavioural</h3>") && page.contains("<mark class=\"b\">"), "{format}: passages");
+        assert!(
+            page.contains("behavioural: sub-frames&#39; share of endorsed hits")
+                || page.contains("behavioural: sub-frames' share of endorsed hits")
+        );
+        assert!(
+            page.contains("<h3>Most behavioural</h3>") && page.contains("<mark class=\"b\">"),
+            "{format}: passages"
+        );
         assert!(page.matches("<svg").count() >= 7, "{format}: charts");
     }
     let png = tmp.path().join("png");
-    let r = framewatch(tmp.path(), &["report", tmp.path().join("run-csv").to_str().unwrap(), "-o", "x.html", "--png", png.to_str().unwrap()]);
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "report",
+            tmp.path().join("run-csv").to_str().unwrap(),
+            "-o",
+            "x.html",
+            "--png",
+            png.to_str().unwrap(),
+        ],
+    );
     if r.code != 0 && r.stderr.contains("no system fonts found") {
         eprintln!("skipped PNG check: no system fonts on this machine");
     } else {
         assert_eq!(r.code, 0, "{}", r.stderr);
-        for name in ["rates", "share", "subframes-behavioural", "share-source-northfield_gazette"] {
+        for name in [
+            "rates",
+            "share",
+            "subframes-behavioural",
+            "share-source-northfield_gazette",
+        ] {
             let bytes = std::fs::read(png.join(format!("{name}.png"))).unwrap();
-            assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000, "{name}.png");
+            assert!(
+                bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000,
+                "{name}.png"
+            );
         }
     }
     let r = framewatch(tmp.path(), &["report", "nowhere"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("nowhere/manifest.json: cannot read"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("nowhere/manifest.json: cannot read"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -452,64 +1009,173 @@ fn metadata_columns_that_clash_with_ours_and_odd_inputs() {
     let out = tmp.path().join("o");
     let o = out.to_str().unwrap();
     // Extra columns named like framewatch's own become meta_* in every table.
-    framewatch(&fixtures(), &["run", "clash", "-o", o, "--format", "csv", "-g", "period", "-g", "tokens", "-g", "region"]).ok();
+    framewatch(
+        &fixtures(),
+        &[
+            "run", "clash", "-o", o, "--format", "csv", "-g", "period", "-g", "tokens", "-g",
+            "region",
+        ],
+    )
+    .ok();
     let trends = read(&out.join("trends.csv"));
-    assert!(trends.starts_with("period,period_start,meta_period,meta_tokens,region,documents,"), "{trends}");
-    assert!(read(&out.join("documents.csv")).lines().next().unwrap().contains(",meta_period,meta_tokens,region,"));
-    let r = framewatch(&fixtures(), &["run", "clash", "-o", o, "-g", "region", "-g", "region"]);
+    assert!(
+        trends.starts_with("period,period_start,meta_period,meta_tokens,region,documents,"),
+        "{trends}"
+    );
+    assert!(
+        read(&out.join("documents.csv"))
+            .lines()
+            .next()
+            .unwrap()
+            .contains(",meta_period,meta_tokens,region,")
+    );
+    let r = framewatch(
+        &fixtures(),
+        &["run", "clash", "-o", o, "-g", "region", "-g", "region"],
+    );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("--group \"region\" is given twice"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--group \"region\" is given twice"),
+        "{}",
+        r.stderr
+    );
     let r = framewatch(&fixtures(), &["run", "emptymeta", "-o", o]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("emptymeta/metadata.csv: lists no documents"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("emptymeta/metadata.csv: lists no documents"),
+        "{}",
+        r.stderr
+    );
     let r = framewatch(&fixtures(), &["run", "utf16", "-o", o]).ok();
-    assert!(r.stderr.contains("utf16/u.txt: skipped: not-utf8: UTF-16 text (byte-order mark)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("utf16/u.txt: skipped: not-utf8: UTF-16 text (byte-order mark)"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn drivers_rank_entries_by_their_contribution_to_the_change() {
     let tmp = tempdir();
     let run = tmp.path().join("run");
-    framewatch(&fixtures(), &["run", "mini", "-l", "lexicons/mini.toml", "-o", run.to_str().unwrap(), "-q"]).ok();
+    framewatch(
+        &fixtures(),
+        &[
+            "run",
+            "mini",
+            "-l",
+            "lexicons/mini.toml",
+            "-o",
+            run.to_str().unwrap(),
+            "-q",
+        ],
+    )
+    .ok();
     let r = framewatch(tmp.path(), &["drivers", "run", "2001", "undated", "--json"]).ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["documents"], serde_json::json!([2, 1]));
     assert_eq!(v["tokens"], serde_json::json!([41.0, 15.0]));
     let e = &v["entries"];
-    assert_eq!((e[0]["entry"].as_str(), e[1]["entry"].as_str(), e[2]["entry"].as_str()), (Some("austerity"), Some("benefit cuts"), Some("welfare dependency")));
+    assert_eq!(
+        (
+            e[0]["entry"].as_str(),
+            e[1]["entry"].as_str(),
+            e[2]["entry"].as_str()
+        ),
+        (
+            Some("austerity"),
+            Some("benefit cuts"),
+            Some("welfare dependency")
+        )
+    );
     assert!((e[0]["change"].as_f64().unwrap() - 10_000.0 / 15.0).abs() < 1e-9);
     assert!((e[2]["change"].as_f64().unwrap() + 20_000.0 / 41.0).abs() < 1e-9);
     assert_eq!(v["fragile"], serde_json::json!([]));
     // One entry carrying more than half of a category is flagged.
     let corpus = tmp.path().join("c");
     std::fs::create_dir(&corpus).unwrap();
-    std::fs::write(corpus.join("2010_a.txt"), "Welfare dependency. Welfare dependency. Welfare dependency. Benefit culture. Low pay.").unwrap();
+    std::fs::write(
+        corpus.join("2010_a.txt"),
+        "Welfare dependency. Welfare dependency. Welfare dependency. Benefit culture. Low pay.",
+    )
+    .unwrap();
     std::fs::write(corpus.join("2011_b.txt"), "Low pay. Austerity.").unwrap();
     let run2 = tmp.path().join("run2");
-    framewatch(&fixtures(), &["run", corpus.to_str().unwrap(), "-l", "lexicons/mini.toml", "-o", run2.to_str().unwrap(), "-q"]).ok();
+    framewatch(
+        &fixtures(),
+        &[
+            "run",
+            corpus.to_str().unwrap(),
+            "-l",
+            "lexicons/mini.toml",
+            "-o",
+            run2.to_str().unwrap(),
+            "-q",
+        ],
+    )
+    .ok();
     let r = framewatch(tmp.path(), &["drivers", "run2", "2010", "2011"]).ok();
-    assert!(r.stdout.contains("warning: in period 2010, \"welfare dependency\" supplies 75% of behavioural hits (3)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "warning: in period 2010, \"welfare dependency\" supplies 75% of behavioural hits (3)"
+        ),
+        "{}",
+        r.stdout
+    );
     assert!(!r.stdout.contains("in period 2011"), "{}", r.stdout);
     let r = framewatch(tmp.path(), &["drivers", "run", "1999", "2001"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("no documents with period = \"1999\"; values: 2001, 2003, undated"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no documents with period = \"1999\"; values: 2001, 2003, undated"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn sample_draws_a_reproducible_blind_stratified_sheet() {
     let tmp = tempdir();
-    let r = framewatch(tmp.path(), &["sample", "-n", "30", "--seed", "4", "-o", "a.csv"]).ok();
+    let r = framewatch(
+        tmp.path(),
+        &["sample", "-n", "30", "--seed", "4", "-o", "a.csv"],
+    )
+    .ok();
     assert!(r.stderr.contains("drew 30 of "), "{}", r.stderr);
-    framewatch(tmp.path(), &["sample", "-n", "30", "--seed", "4", "-o", "b.csv"]).ok();
-    framewatch(tmp.path(), &["sample", "-n", "30", "--seed", "5", "-o", "c.csv"]).ok();
-    let (a, b, c) = (read(&tmp.path().join("a.csv")), read(&tmp.path().join("b.csv")), read(&tmp.path().join("c.csv")));
+    framewatch(
+        tmp.path(),
+        &["sample", "-n", "30", "--seed", "4", "-o", "b.csv"],
+    )
+    .ok();
+    framewatch(
+        tmp.path(),
+        &["sample", "-n", "30", "--seed", "5", "-o", "c.csv"],
+    )
+    .ok();
+    let (a, b, c) = (
+        read(&tmp.path().join("a.csv")),
+        read(&tmp.path().join("b.csv")),
+        read(&tmp.path().join("c.csv")),
+    );
     assert_eq!(a, b, "same seed, same sheet");
     assert_ne!(a, c, "another seed, another sheet");
     let header = a.lines().next().unwrap();
-    assert_eq!(header, "unit_id,doc_id,period,source,sentence,byte_start,byte_end,text,behavioural,structural,stance,coder,notes");
-    assert!(!header.contains("fired") && !a.contains("structural.labour_market"), "the sheet must be blind");
+    assert_eq!(
+        header,
+        "unit_id,doc_id,period,source,sentence,byte_start,byte_end,text,behavioural,structural,stance,coder,notes"
+    );
+    assert!(
+        !header.contains("fired") && !a.contains("structural.labour_market"),
+        "the sheet must be blind"
+    );
     let key = read(&tmp.path().join("a.key.csv"));
-    let fired = key.lines().skip(1).filter(|l| l.split(',').nth(1) == Some("true")).count();
+    let fired = key
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) == Some("true"))
+        .count();
     assert_eq!(key.lines().count(), 31);
     // Strata alternate between sentences where the lexicon fired and not.
     assert!((12..=18).contains(&fired), "{fired} of 30 fired");

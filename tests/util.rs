@@ -53,7 +53,11 @@ pub fn framewatch(cwd: &Path, args: &[&str]) -> Run {
 
 impl Run {
     pub fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "exit {}\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "exit {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
         self
     }
 }
@@ -71,8 +75,12 @@ pub fn golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden file {}; run with FRAMEWATCH_BLESS=1 to create it", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {}; run with FRAMEWATCH_BLESS=1 to create it",
+            path.display()
+        )
+    });
     if expected != actual {
         let mut diff = String::new();
         for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
@@ -84,7 +92,10 @@ pub fn golden(name: &str, actual: &str) {
         if el != al {
             diff.push_str(&format!("expected {el} lines, got {al}\n"));
         }
-        panic!("{} differs from golden (FRAMEWATCH_BLESS=1 to accept):\n{diff}", path.display());
+        panic!(
+            "{} differs from golden (FRAMEWATCH_BLESS=1 to accept):\n{diff}",
+            path.display()
+        );
     }
 }
 

@@ -53,11 +53,19 @@ pub fn run(args: Args) -> Result<u8> {
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
     let tagger = Tagger::new(lexicon, analyzer);
     let shown = args.file.display().to_string();
-    let meta = DocMeta::bare(shown.clone(), shown.clone(), Origin::File(args.file.clone()));
+    let meta = DocMeta::bare(
+        shown.clone(),
+        shown.clone(),
+        Origin::File(args.file.clone()),
+    );
     if !args.file.is_file() {
-        return Err(Error::usage(format!("{shown}: no such file"), Some("framewatch audit takes one document (.txt or .md)".into())));
+        return Err(Error::usage(
+            format!("{shown}: no such file"),
+            Some("framewatch audit takes one document (.txt or .md)".into()),
+        ));
     }
-    let text = read_text(&meta).map_err(|(reason, detail)| Error::usage(format!("{shown}: {reason}: {detail}"), None))?;
+    let text = read_text(&meta)
+        .map_err(|(reason, detail)| Error::usage(format!("{shown}: {reason}: {detail}"), None))?;
     let mut a = audit::audit(&tagger, &shown, &text);
     if let Some(run) = &args.reference {
         a.place(&output::read_reference(run)?);
@@ -68,20 +76,34 @@ pub fn run(args: Args) -> Result<u8> {
     }
     for m in &args.max_rate {
         let Some((cat, limit)) = m.split_once('=') else {
-            return Err(Error::usage(format!("--max-rate \"{m}\": expected CATEGORY=RATE"), None));
+            return Err(Error::usage(
+                format!("--max-rate \"{m}\": expected CATEGORY=RATE"),
+                None,
+            ));
         };
         exprs.push(format!("rate.{cat} > {limit}"));
     }
     for e in &exprs {
-        a.check(e).map_err(|msg| Error::usage(msg, Some("see `framewatch audit --help` for metrics".into())))?;
+        a.check(e).map_err(|msg| {
+            Error::usage(
+                msg,
+                Some("see `framewatch audit --help` for metrics".into()),
+            )
+        })?;
     }
     if let Some(out) = &args.html {
         std::fs::write(out, a.to_html(&text)).map_err(|e| Error::output(out, e))?;
     }
     match args.format {
         AuditFormat::Text => print!("{}", to_text(&a)),
-        AuditFormat::Json => println!("{}", serde_json::to_string_pretty(&a.to_json()).expect("JSON values serialise")),
-        AuditFormat::Sarif => println!("{}", serde_json::to_string_pretty(&a.to_sarif(&tagger)).expect("JSON values serialise")),
+        AuditFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&a.to_json()).expect("JSON values serialise")
+        ),
+        AuditFormat::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(&a.to_sarif(&tagger)).expect("JSON values serialise")
+        ),
         AuditFormat::Github => print!("{}", a.to_github()),
     }
     Ok(if a.failed() { EXIT_FAILED } else { EXIT_OK })
@@ -89,17 +111,46 @@ pub fn run(args: Args) -> Result<u8> {
 
 fn to_text(a: &Audit) -> String {
     let fmt = |x: Option<f64>, d: usize| x.map_or("n/a".to_string(), |v| format!("{v:.d$}"));
-    let mut out = format!("{}: {} words, {} sentences\n", a.path, a.tokens, a.sentences);
-    out.push_str(&format!("{:<16}{:>9}{:>9}{:>10}{:>11}{:>9}\n", "category", "endorsed", "negated", "distanced", "no-context", "per 10k"));
+    let mut out = format!(
+        "{}: {} words, {} sentences\n",
+        a.path, a.tokens, a.sentences
+    );
+    out.push_str(&format!(
+        "{:<16}{:>9}{:>9}{:>10}{:>11}{:>9}\n",
+        "category", "endorsed", "negated", "distanced", "no-context", "per 10k"
+    ));
     for ((name, c), (_, rate)) in a.categories.iter().zip(&a.rates) {
-        out.push_str(&format!("{name:<16}{:>9}{:>9}{:>10}{:>11}{:>9}\n", c.endorsed, c.negated, c.distanced, c.no_context, fmt(*rate, 1)));
+        out.push_str(&format!(
+            "{name:<16}{:>9}{:>9}{:>10}{:>11}{:>9}\n",
+            c.endorsed,
+            c.negated,
+            c.distanced,
+            c.no_context,
+            fmt(*rate, 1)
+        ));
     }
-    out.push_str(&format!("behavioural share {} · balance {} (endorsed hits)\n", fmt(a.share, 3), fmt(a.balance, 3)));
-    for (name, c) in a.subframes.iter().filter(|(_, c)| c.endorsed + c.negated + c.distanced > 0) {
-        out.push_str(&format!("  {name:<40} endorsed {:>3}  negated {:>3}  distanced {:>3}\n", c.endorsed, c.negated, c.distanced));
+    out.push_str(&format!(
+        "behavioural share {} · balance {} (endorsed hits)\n",
+        fmt(a.share, 3),
+        fmt(a.balance, 3)
+    ));
+    for (name, c) in a
+        .subframes
+        .iter()
+        .filter(|(_, c)| c.endorsed + c.negated + c.distanced > 0)
+    {
+        out.push_str(&format!(
+            "  {name:<40} endorsed {:>3}  negated {:>3}  distanced {:>3}\n",
+            c.endorsed, c.negated, c.distanced
+        ));
     }
     if let Some(p) = &a.placement {
-        out.push_str(&format!("reference {} ({} documents): behavioural share higher than {}% of them", p.run, p.documents, fmt(p.share, 0)));
+        out.push_str(&format!(
+            "reference {} ({} documents): behavioural share higher than {}% of them",
+            p.run,
+            p.documents,
+            fmt(p.share, 0)
+        ));
         for (c, r) in &p.rates {
             out.push_str(&format!("; {c} rate above {}%", fmt(*r, 0)));
         }
@@ -111,13 +162,24 @@ fn to_text(a: &Audit) -> String {
             (_, Stance::Endorsed) => "endorsed".to_string(),
             (_, s) => format!("{} ({})", s.as_str(), h.stance_rule),
         };
-        out.push_str(&format!("{}:{}:{}: {}.{} {stance}: \"{}\" — {}\n", a.path, h.line, h.column, h.category, h.subframe, h.surface, h.sentence));
+        out.push_str(&format!(
+            "{}:{}:{}: {}.{} {stance}: \"{}\" — {}\n",
+            a.path, h.line, h.column, h.category, h.subframe, h.surface, h.sentence
+        ));
     }
     for c in &a.checks {
-        out.push_str(&format!("threshold {}: value {} → {}\n", c.expr, fmt(c.value, 3), if c.crossed { "CROSSED" } else { "ok" }));
+        out.push_str(&format!(
+            "threshold {}: value {} → {}\n",
+            c.expr,
+            fmt(c.value, 3),
+            if c.crossed { "CROSSED" } else { "ok" }
+        ));
     }
     if !a.checks.is_empty() {
-        out.push_str(&format!("verdict: {}\n", if a.failed() { "fail" } else { "pass" }));
+        out.push_str(&format!(
+            "verdict: {}\n",
+            if a.failed() { "fail" } else { "pass" }
+        ));
     }
     out
 }

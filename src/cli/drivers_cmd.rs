@@ -29,7 +29,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<u8> {
     let tables = read_run(&args.run)?;
-    let d = drivers::compare(&tables, &args.field, &args.a, &args.b).map_err(|m| Error::usage(format!("{}: {m}", args.run.display()), None))?;
+    let d = drivers::compare(&tables, &args.field, &args.a, &args.b)
+        .map_err(|m| Error::usage(format!("{}: {m}", args.run.display()), None))?;
     if args.json {
         let v = serde_json::json!({
             "field": d.field, "a": d.a, "b": d.b,
@@ -40,7 +41,10 @@ pub fn run(args: Args) -> Result<u8> {
                 "rate_a": c.rate_a, "rate_b": c.rate_b, "change": c.change})).collect::<Vec<_>>(),
             "fragile": d.fragile.iter().map(|f| serde_json::json!({"side": f.side, "category": f.category, "entry": f.entry, "share": f.share, "hits": f.hits})).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&v).expect("JSON values serialise"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).expect("JSON values serialise")
+        );
         return Ok(EXIT_OK);
     }
     println!(
@@ -52,7 +56,10 @@ pub fn run(args: Args) -> Result<u8> {
     }
     println!("entries by contribution to the change:");
     for c in d.contributions.iter().take(args.top) {
-        println!("  {:+8.2}  {:<12} {:<32} {:>4} -> {:<4} hits", c.change, c.category, c.entry, c.hits_a, c.hits_b);
+        println!(
+            "  {:+8.2}  {:<12} {:<32} {:>4} -> {:<4} hits",
+            c.change, c.category, c.entry, c.hits_a, c.hits_b
+        );
     }
     for f in &d.fragile {
         println!(

@@ -106,11 +106,30 @@ pub fn run(args: Args) -> Result<u8> {
     let mut expected_sha = None;
     if let Some(run) = &args.run {
         let path = run.join("manifest.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), Some("give the folder a `framewatch run` wrote".into())))?;
-        let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::usage(format!("{}: not a framewatch manifest: {e}", path.display()), None))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::usage(
+                format!("{}: cannot read: {e}", path.display()),
+                Some("give the folder a `framewatch run` wrote".into()),
+            )
+        })?;
+        let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Error::usage(
+                format!("{}: not a framewatch manifest: {e}", path.display()),
+                None,
+            )
+        })?;
         if inputs.is_empty() {
-            let listed: Vec<String> = m["options"]["inputs"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
-            inputs = listed.iter().filter(|i| *i != DEMO_NAME).map(PathBuf::from).collect();
+            let listed: Vec<String> = m["options"]["inputs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect();
+            inputs = listed
+                .iter()
+                .filter(|i| *i != DEMO_NAME)
+                .map(PathBuf::from)
+                .collect();
         }
         if lexicon_path.is_none() {
             let origin = m["lexicon"]["origin"].as_str().unwrap_or_default();
@@ -124,34 +143,56 @@ pub fn run(args: Args) -> Result<u8> {
     if let Some(sha) = expected_sha {
         if sha != lexicon.sha256 {
             return Err(Error::usage(
-                format!("lexicon {} has changed since the run (sha256 {} in the manifest, {} now)", lexicon.origin, &sha[..12.min(sha.len())], &lexicon.sha256[..12]),
+                format!(
+                    "lexicon {} has changed since the run (sha256 {} in the manifest, {} now)",
+                    lexicon.origin,
+                    &sha[..12.min(sha.len())],
+                    &lexicon.sha256[..12]
+                ),
                 Some("re-run `framewatch run`, or pass --lexicon to use the current file".into()),
             ));
         }
     }
-    let corpus = if inputs.is_empty() { Corpus::demo()? } else { Corpus::discover(&inputs)? };
+    let corpus = if inputs.is_empty() {
+        Corpus::demo()?
+    } else {
+        Corpus::discover(&inputs)?
+    };
     let mut fields = Vec::new();
     for f in &args.filters {
         let Some((k, v)) = f.split_once('=') else {
-            return Err(Error::usage(format!("--where \"{f}\": expected FIELD=VALUE"), None));
+            return Err(Error::usage(
+                format!("--where \"{f}\": expected FIELD=VALUE"),
+                None,
+            ));
         };
         if !(corpus.has_field(k) || k == "path") {
             let known: Vec<String> = corpus.field_names().into_iter().collect();
-            return Err(Error::usage(format!("--where \"{f}\": no such metadata field \"{k}\""), Some(format!("available: doc_id, path, {}", known.join(", ")))));
+            return Err(Error::usage(
+                format!("--where \"{f}\": no such metadata field \"{k}\""),
+                Some(format!("available: doc_id, path, {}", known.join(", "))),
+            ));
         }
         fields.push((k.to_string(), v.to_string()));
     }
     for c in &args.category {
         if lexicon.category_index(c).is_none() {
             let names: Vec<&str> = lexicon.categories.iter().map(|c| c.name.as_str()).collect();
-            return Err(Error::usage(format!("--category \"{c}\": not in lexicon {}", lexicon.name), Some(format!("categories: {}", names.join(", ")))));
+            return Err(Error::usage(
+                format!("--category \"{c}\": not in lexicon {}", lexicon.name),
+                Some(format!("categories: {}", names.join(", "))),
+            ));
         }
     }
     let filter = Filter {
         categories: args.category.clone(),
         subframes: args.subframe.clone(),
         entries: args.entry.clone(),
-        stances: args.stance.iter().filter_map(|s| Stance::parse(s)).collect(),
+        stances: args
+            .stance
+            .iter()
+            .filter_map(|s| Stance::parse(s))
+            .collect(),
         periods: args.period.clone(),
         fields,
         include_rejected: args.rejected,
@@ -161,7 +202,14 @@ pub fn run(args: Args) -> Result<u8> {
     for s in &corpus.skipped {
         eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
     }
-    let (mut lines, skipped) = kwic::lines(&tagger, &corpus.docs, &corpus.extra_fields, args.by, &filter, args.window);
+    let (mut lines, skipped) = kwic::lines(
+        &tagger,
+        &corpus.docs,
+        &corpus.extra_fields,
+        args.by,
+        &filter,
+        args.window,
+    );
     for s in &skipped {
         eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
     }
@@ -187,13 +235,18 @@ pub fn run(args: Args) -> Result<u8> {
     };
     match (file_format, &args.out) {
         (Some(f), Some(out)) => output::write_kwic(&lines, out, f)?,
-        (Some(KwicFormat::Parquet), None) => return Err(Error::usage("--format parquet needs --out FILE", None)),
+        (Some(KwicFormat::Parquet), None) => {
+            return Err(Error::usage("--format parquet needs --out FILE", None));
+        }
         (Some(f), None) => {
-            let tmp = std::env::temp_dir().join(format!("framewatch-kwic-{}.tmp", std::process::id()));
+            let tmp =
+                std::env::temp_dir().join(format!("framewatch-kwic-{}.tmp", std::process::id()));
             output::write_kwic(&lines, &tmp, f)?;
             let bytes = std::fs::read(&tmp).map_err(|e| Error::output(&tmp, e))?;
             let _ = std::fs::remove_file(&tmp);
-            std::io::stdout().write_all(&bytes).map_err(|e| Error::output("stdout", e))?;
+            std::io::stdout()
+                .write_all(&bytes)
+                .map_err(|e| Error::output("stdout", e))?;
         }
         (None, out) => {
             let color = match args.color {
@@ -228,7 +281,11 @@ fn tail_to_width(s: &str, width: usize) -> String {
         out.push(c);
     }
     out.reverse();
-    format!("{}…{}", " ".repeat(width - w), out.into_iter().collect::<String>())
+    format!(
+        "{}…{}",
+        " ".repeat(width - w),
+        out.into_iter().collect::<String>()
+    )
 }
 
 /// Keep the first `width` display columns of `s`.
@@ -257,7 +314,10 @@ fn location(l: &Line) -> String {
 /// the location column padded to the widest.
 pub fn format_lines(lines: &[Line], width: usize, color: bool) -> String {
     let pad = lines.iter().map(|l| location(l).width()).max().unwrap_or(0);
-    lines.iter().map(|l| format_line(l, pad, width, color) + "\n").collect()
+    lines
+        .iter()
+        .map(|l| format_line(l, pad, width, color) + "\n")
+        .collect()
 }
 
 fn format_line(l: &Line, pad: usize, width: usize, color: bool) -> String {
@@ -272,7 +332,11 @@ fn format_line(l: &Line, pad: usize, width: usize, color: bool) -> String {
     } else {
         l.keyword.clone()
     };
-    let stance = if l.stance == Stance::Endorsed { String::new() } else { format!(" {}", l.stance.as_str()) };
+    let stance = if l.stance == Stance::Endorsed {
+        String::new()
+    } else {
+        format!(" {}", l.stance.as_str())
+    };
     let loc = location(l);
     format!(
         "{loc}{}  {} {} {}  [{}.{}{}]",

@@ -83,11 +83,18 @@ pub enum LexiconCommand {
 }
 
 fn targets(files: Vec<PathBuf>) -> Vec<Option<PathBuf>> {
-    if files.is_empty() { vec![None] } else { files.into_iter().map(Some).collect() }
+    if files.is_empty() {
+        vec![None]
+    } else {
+        files.into_iter().map(Some).collect()
+    }
 }
 
 fn shown(t: &Option<PathBuf>) -> String {
-    t.as_ref().map_or_else(|| "built-in lexicon".to_string(), |p| p.display().to_string())
+    t.as_ref().map_or_else(
+        || "built-in lexicon".to_string(),
+        |p| p.display().to_string(),
+    )
 }
 
 fn load_tagger(path: Option<&Path>) -> Result<Tagger> {
@@ -128,7 +135,12 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
                         for p in &problems {
                             eprintln!("{p}");
                         }
-                        eprintln!("{}: {} problem{}", shown(&t), problems.len(), if problems.len() == 1 { "" } else { "s" });
+                        eprintln!(
+                            "{}: {} problem{}",
+                            shown(&t),
+                            problems.len(),
+                            if problems.len() == 1 { "" } else { "s" }
+                        );
                         code = EXIT_ERROR;
                     }
                     Err(e) => {
@@ -157,7 +169,10 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
                         continue;
                     }
                     let verdict = if r.passed { "ok" } else { "FAILED" };
-                    println!("{}:{}: {verdict}: {:?}", tagger.lexicon.origin, r.example.line, r.example.text);
+                    println!(
+                        "{}:{}: {verdict}: {:?}",
+                        tagger.lexicon.origin, r.example.line, r.example.text
+                    );
                     if !r.passed {
                         println!("  expected {}", r.expected);
                         print_explanation(&tagger, &r.explanation, "  ");
@@ -176,18 +191,28 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
             }
             Ok(code)
         }
-        LexiconCommand::Explain { text, file, lexicon } => {
+        LexiconCommand::Explain {
+            text,
+            file,
+            lexicon,
+        } => {
             let tagger = load_tagger(lexicon.as_deref())?;
             let text = match (text, file) {
                 (Some(t), _) => t,
-                (None, Some(f)) => std::fs::read_to_string(&f).map_err(|e| Error::usage(format!("{}: cannot read: {e}", f.display()), None))?,
+                (None, Some(f)) => std::fs::read_to_string(&f).map_err(|e| {
+                    Error::usage(format!("{}: cannot read: {e}", f.display()), None)
+                })?,
                 (None, None) => unreachable!("clap requires text or --file"),
             };
             let ex = inspect::explain(&tagger, &text);
             print_explanation(&tagger, &ex, "");
             Ok(EXIT_OK)
         }
-        LexiconCommand::Expand { lexicon, inputs, top } => {
+        LexiconCommand::Expand {
+            lexicon,
+            inputs,
+            top,
+        } => {
             let tagger = load_tagger(Some(&lexicon))?;
             let corpus = Corpus::discover(&inputs)?;
             for s in &corpus.skipped {
@@ -221,28 +246,59 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
             Ok(EXIT_OK)
         }
         LexiconCommand::Import { file, from, out } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| Error::usage(format!("{}: cannot read: {e}", file.display()), None))?;
-            let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Error::usage(format!("{}: cannot read: {e}", file.display()), None))?;
+            let ext = file
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
             let format = match from.as_deref() {
                 Some(f) => f.to_string(),
                 None if ext == "yml" || ext == "yaml" => "yaml".into(),
                 None if ext == "dic" => "liwc".into(),
                 None => {
                     return Err(Error::usage(
-                        format!("{}: cannot tell the format from the extension", file.display()),
+                        format!(
+                            "{}: cannot tell the format from the extension",
+                            file.display()
+                        ),
                         Some("give --from yaml or --from liwc".into()),
                     ));
                 }
             };
             let path = file.display().to_string();
-            let imported = if format == "yaml" { interop::import_yaml(&path, &text)? } else { interop::import_liwc(&path, &text)? };
+            let imported = if format == "yaml" {
+                interop::import_yaml(&path, &text)?
+            } else {
+                interop::import_liwc(&path, &text)?
+            };
             for n in &imported.notes {
                 eprintln!("{n}");
             }
-            let name = interop::sanitize(&file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
-            let toml = interop::to_toml(&imported, &name, &path, if format == "yaml" { "quanteda YAML" } else { "LIWC .dic" });
+            let name = interop::sanitize(
+                &file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            );
+            let toml = interop::to_toml(
+                &imported,
+                &name,
+                &path,
+                if format == "yaml" {
+                    "quanteda YAML"
+                } else {
+                    "LIWC .dic"
+                },
+            );
             // Say what is left to do before the lexicon can be used.
-            if let Err(Error::Lexicon { problems }) = Lexicon::parse(out.as_ref().map_or("<imported>".into(), |p| p.display().to_string()).as_str(), &toml) {
+            if let Err(Error::Lexicon { problems }) = Lexicon::parse(
+                out.as_ref()
+                    .map_or("<imported>".into(), |p| p.display().to_string())
+                    .as_str(),
+                &toml,
+            ) {
                 eprintln!("framewatch: the imported lexicon needs editing before use:");
                 for p in problems {
                     eprintln!("{p}");
@@ -250,7 +306,10 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
             }
             write_out(out.as_deref(), &toml)?;
             let entries: usize = imported.groups.iter().map(|g| g.2.len()).sum();
-            eprintln!("framewatch: imported {entries} entries in {} groups from {path}", imported.groups.len());
+            eprintln!(
+                "framewatch: imported {entries} entries in {} groups from {path}",
+                imported.groups.len()
+            );
             Ok(EXIT_OK)
         }
         LexiconCommand::Export { file, to: _, out } => {
@@ -267,7 +326,15 @@ fn print_explanation(tagger: &Tagger, ex: &Explanation, indent: &str) {
     let mut line = String::new();
     for t in &ex.tokens {
         let piece = match (&t.word, &t.stem) {
-            (Some(w), Some(stem)) => format!("{w}:{}{}", t.norm, if *stem != t.norm { format!("->{stem}") } else { String::new() }),
+            (Some(w), Some(stem)) => format!(
+                "{w}:{}{}",
+                t.norm,
+                if *stem != t.norm {
+                    format!("->{stem}")
+                } else {
+                    String::new()
+                }
+            ),
             _ => t.norm.clone(),
         };
         let piece = format!("[s{} p{}] {piece}", t.sentence, t.paragraph);
@@ -290,11 +357,21 @@ fn print_explanation(tagger: &Tagger, ex: &Explanation, indent: &str) {
     }
     for h in &ex.hits {
         let e = &lex.entries[h.entry as usize];
-        let rule = if h.stance_rule.is_empty() { String::new() } else { format!(" by {}", h.stance_rule) };
+        let rule = if h.stance_rule.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", h.stance_rule)
+        };
         let status = if h.status == crate::model::HitStatus::Counted {
             String::new()
         } else {
-            format!("; not counted: {} (needs a {} term within {} words in the paragraph)", h.status.as_str(), lex.context_category.map_or("context", |c| lex.categories[c].name.as_str()), lex.context_window)
+            format!(
+                "; not counted: {} (needs a {} term within {} words in the paragraph)",
+                h.status.as_str(),
+                lex.context_category
+                    .map_or("context", |c| lex.categories[c].name.as_str()),
+                lex.context_window
+            )
         };
         println!(
             "{indent}  {:?} words {}..{} sentence {}: {} \"{}\" (line {}, {}){rule}: {}{status}",

@@ -11,8 +11,8 @@ mod drivers_cmd;
 mod kwic_cmd;
 mod lexicon_cmd;
 mod report_cmd;
-mod sample_cmd;
 mod run_cmd;
+mod sample_cmd;
 
 use crate::aggregate::Period;
 use crate::error::Error;
@@ -63,7 +63,14 @@ pub enum Command {
 // The library's enums stay free of clap; the CLI teaches clap their names.
 impl clap::ValueEnum for Period {
     fn value_variants<'a>() -> &'a [Self] {
-        &[Period::Day, Period::Week, Period::Month, Period::Quarter, Period::Year, Period::Decade]
+        &[
+            Period::Day,
+            Period::Week,
+            Period::Month,
+            Period::Quarter,
+            Period::Year,
+            Period::Decade,
+        ]
     }
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {

@@ -20,7 +20,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<u8> {
     let tables = read_run(&args.run)?;
-    let label = args.run.file_name().map_or_else(|| args.run.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let label = args.run.file_name().map_or_else(
+        || args.run.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let rendered = report::render(&tables, &label)?;
     std::fs::write(&args.out, &rendered.html).map_err(|e| Error::output(&args.out, e))?;
     eprintln!("framewatch: wrote {}", args.out.display());
@@ -31,7 +34,11 @@ pub fn run(args: Args) -> Result<u8> {
             let png = report::svg_to_png(svg, 2.0).map_err(|e| Error::output(&path, e))?;
             std::fs::write(&path, png).map_err(|e| Error::output(&path, e))?;
         }
-        eprintln!("framewatch: wrote {} charts as PNG into {}", rendered.charts.len(), dir.display());
+        eprintln!(
+            "framewatch: wrote {} charts as PNG into {}",
+            rendered.charts.len(),
+            dir.display()
+        );
     }
     Ok(EXIT_OK)
 }

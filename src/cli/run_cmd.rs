@@ -69,11 +69,18 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<u8> {
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
-    let mut corpus = if args.inputs.is_empty() { Corpus::demo()? } else { Corpus::discover(&args.inputs)? };
+    let mut corpus = if args.inputs.is_empty() {
+        Corpus::demo()?
+    } else {
+        Corpus::discover(&args.inputs)?
+    };
 
     for (i, g) in args.group.iter().enumerate() {
         if args.group[..i].contains(g) {
-            return Err(Error::usage(format!("--group \"{g}\" is given twice"), None));
+            return Err(Error::usage(
+                format!("--group \"{g}\" is given twice"),
+                None,
+            ));
         }
         if !corpus.has_field(g) {
             let known: Vec<String> = corpus.field_names().into_iter().collect();
@@ -85,7 +92,14 @@ pub fn run(args: Args) -> Result<u8> {
     }
     let format = args.format;
     let options = RunOptions {
-        inputs: if args.inputs.is_empty() { vec![DEMO_NAME.to_string()] } else { args.inputs.iter().map(|p| p.display().to_string()).collect() },
+        inputs: if args.inputs.is_empty() {
+            vec![DEMO_NAME.to_string()]
+        } else {
+            args.inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect()
+        },
         lexicon: lexicon.origin.clone(),
         by: args.by,
         group: args.group.clone(),
@@ -108,7 +122,11 @@ pub fn run(args: Args) -> Result<u8> {
             corpus.unlisted.len(),
             if corpus.unlisted.len() == 1 { "" } else { "s" },
             shown.join(", "),
-            if corpus.unlisted.len() > 3 { ", ..." } else { "" }
+            if corpus.unlisted.len() > 3 {
+                ", ..."
+            } else {
+                ""
+            }
         );
     }
 
@@ -139,12 +157,20 @@ pub fn run(args: Args) -> Result<u8> {
     let c = &manifest.counts;
     if c.documents_read == 0 {
         return Err(Error::usage(
-            format!("no readable documents: all {} inputs were skipped", c.documents_skipped),
-            Some(format!("see the reasons above and {}/skipped.{}", options.out, format.ext())),
+            format!(
+                "no readable documents: all {} inputs were skipped",
+                c.documents_skipped
+            ),
+            Some(format!(
+                "see the reasons above and {}/skipped.{}",
+                options.out,
+                format.ext()
+            )),
         ));
     }
     if !args.quiet {
-        let share = score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
+        let share =
+            score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
         eprintln!(
             "framewatch: {} documents read, {} skipped, {} undated; {} tokens, {} hits (endorsed behavioural {b}, structural {s}, behavioural share {share}; {} negated, {} distanced, {} without context) -> {}/ ({})",
             c.documents_read,
@@ -167,7 +193,10 @@ pub fn run(args: Args) -> Result<u8> {
         }
     }
     if args.strict && c.documents_skipped > 0 {
-        eprintln!("framewatch: --strict: {} documents were skipped", c.documents_skipped);
+        eprintln!(
+            "framewatch: --strict: {} documents were skipped",
+            c.documents_skipped
+        );
         return Ok(EXIT_STRICT);
     }
     Ok(EXIT_OK)

@@ -27,11 +27,20 @@ pub struct Args {
     pub by: Period,
     /// The coding sheet to write; the tool's labels go to FILE with
     /// `.key.csv` in place of `.csv`.
-    #[arg(long, short = 'o', value_name = "FILE", default_value = "coding-sheet.csv")]
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "coding-sheet.csv"
+    )]
     pub out: PathBuf,
 }
 
-fn write_csv(path: &std::path::Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<()> {
+fn write_csv(
+    path: &std::path::Path,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<()> {
     let mut w = csv::Writer::from_path(path).map_err(|e| Error::output(path, e))?;
     w.write_record(header).map_err(|e| Error::output(path, e))?;
     for r in rows {
@@ -43,7 +52,11 @@ fn write_csv(path: &std::path::Path, header: &[&str], rows: impl Iterator<Item =
 pub fn run(args: Args) -> Result<u8> {
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
     let tagger = Tagger::new(lexicon, analyzer);
-    let corpus = if args.inputs.is_empty() { Corpus::demo()? } else { Corpus::discover(&args.inputs)? };
+    let corpus = if args.inputs.is_empty() {
+        Corpus::demo()?
+    } else {
+        Corpus::discover(&args.inputs)?
+    };
     for s in &corpus.skipped {
         eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
     }
@@ -60,7 +73,21 @@ pub fn run(args: Args) -> Result<u8> {
     };
     write_csv(
         &args.out,
-        &["unit_id", "doc_id", "period", "source", "sentence", "byte_start", "byte_end", "text", "behavioural", "structural", "stance", "coder", "notes"],
+        &[
+            "unit_id",
+            "doc_id",
+            "period",
+            "source",
+            "sentence",
+            "byte_start",
+            "byte_end",
+            "text",
+            "behavioural",
+            "structural",
+            "stance",
+            "coder",
+            "notes",
+        ],
         picked.iter().map(|u| {
             vec![
                 u.unit_id.clone(),
@@ -83,7 +110,13 @@ pub fn run(args: Args) -> Result<u8> {
         &key_path,
         &["unit_id", "fired", "labels", "lexicon", "lexicon_sha256"],
         picked.iter().map(|u| {
-            vec![u.unit_id.clone(), u.fired.to_string(), u.labels.join(" "), format!("{} {}", tagger.lexicon.name, tagger.lexicon.version), tagger.lexicon.sha256.clone()]
+            vec![
+                u.unit_id.clone(),
+                u.fired.to_string(),
+                u.labels.join(" "),
+                format!("{} {}", tagger.lexicon.name, tagger.lexicon.version),
+                tagger.lexicon.sha256.clone(),
+            ]
         }),
     )?;
     let picked_fired = picked.iter().filter(|u| u.fired).count();
