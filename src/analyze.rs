@@ -80,6 +80,19 @@ impl Analysis {
         self.tokens.iter().filter(|t| t.kind == TokenKind::Word)
     }
 
+    /// Byte range of each sentence, from its first token to its last.
+    pub fn sentence_spans(&self) -> Vec<(u32, u32)> {
+        let mut spans: Vec<(u32, u32)> = Vec::new();
+        for t in &self.tokens {
+            let s = t.sentence as usize;
+            if spans.len() <= s {
+                spans.resize(s + 1, (t.start, t.end));
+            }
+            spans[s].1 = t.end;
+        }
+        spans
+    }
+
     pub fn word_count(&self) -> usize {
         self.words().count()
     }

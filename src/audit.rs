@@ -122,15 +122,7 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
     let mut analysis = Analysis::default();
     let mut scratch = Scratch::default();
     tagger.inspect(text, &mut analysis, &mut scratch, |a, _, hits| {
-        // Byte range of each sentence, from its first to its last token.
-        let mut sentence_spans: Vec<(usize, usize)> = Vec::new();
-        for t in &a.tokens {
-            let s = t.sentence as usize;
-            if sentence_spans.len() <= s {
-                sentence_spans.resize(s + 1, (t.start as usize, t.end as usize));
-            }
-            sentence_spans[s].1 = t.end as usize;
-        }
+        let sentence_spans = a.sentence_spans();
         let mut categories: Vec<(String, Counts)> = lex
             .categories
             .iter()
@@ -152,8 +144,9 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
             let (end_line, end_column) = line_col(text, h.byte_end as usize);
             let (ss, se) = sentence_spans
                 .get(h.sentence as usize)
-                .copied()
-                .unwrap_or((h.byte_start as usize, h.byte_end as usize));
+                .map_or((h.byte_start as usize, h.byte_end as usize), |&(s, e)| {
+                    (s as usize, e as usize)
+                });
             out.push(AuditHit {
                 category: lex.categories[sub.category].name.clone(),
                 subframe: sub.name.clone(),

@@ -3,10 +3,9 @@
 //! Returns data; the CLI prints it.
 
 use crate::analyze::Analysis;
-use crate::ingest::read_text;
 use crate::lexicon::{Example, ExampleScope, Slot};
 use crate::matcher::{Fate, Scratch};
-use crate::model::{DocMeta, Hit, HitStatus, Stance, TokenKind};
+use crate::model::{DocMeta, Hit, HitStatus, Skipped, Stance, TokenKind};
 use crate::pipeline::Tagger;
 use std::collections::BTreeMap;
 
@@ -174,9 +173,9 @@ pub fn run_examples(tagger: &Tagger) -> Vec<ExampleResult> {
 pub type Expansion = Vec<(u32, Vec<(String, u64)>)>;
 
 /// For each wildcard entry, the distinct words its wildcard matched in
-/// `docs`, with counts (most frequent first). Unreadable documents are
-/// returned as (path, reason).
-pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Expansion, Vec<(String, String)>) {
+/// `docs`, with counts (most frequent first), and the documents that
+/// could not be read.
+pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Expansion, Vec<Skipped>) {
     let lex = &tagger.lexicon;
     let wild: Vec<usize> = (0..lex.entries.len())
         .filter(|&i| {
@@ -188,32 +187,20 @@ pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Expansion, Vec<(String, Str
         .collect();
     let mut forms: BTreeMap<u32, BTreeMap<String, u64>> =
         wild.iter().map(|&i| (i as u32, BTreeMap::new())).collect();
-    let mut failed = Vec::new();
-    let mut analysis = Analysis::default();
-    let mut scratch = Scratch::default();
-    for d in docs {
-        let text = match read_text(d) {
-            Ok(t) => t,
-            Err((reason, detail)) => {
-                failed.push((d.path.clone(), format!("{reason}: {detail}")));
+    let skipped = tagger.inspect_docs(docs, |_, _, a, scratch, hits| {
+        let words = scratch.word_tokens();
+        for h in hits {
+            let Some(counts) = forms.get_mut(&h.entry) else {
                 continue;
-            }
-        };
-        tagger.inspect(&text, &mut analysis, &mut scratch, |a, scratch, hits| {
-            let words = scratch.word_tokens();
-            for h in hits {
-                let Some(counts) = forms.get_mut(&h.entry) else {
-                    continue;
-                };
-                let words_of_hit = &words[h.word_start as usize..h.word_end as usize];
-                let form: Vec<String> = words_of_hit
-                    .iter()
-                    .map(|&t| a.norm_of(&a.tokens[t as usize]).to_string())
-                    .collect();
-                *counts.entry(form.join(" ")).or_insert(0) += 1;
-            }
-        });
-    }
+            };
+            let words_of_hit = &words[h.word_start as usize..h.word_end as usize];
+            let form: Vec<String> = words_of_hit
+                .iter()
+                .map(|&t| a.norm_of(&a.tokens[t as usize]).to_string())
+                .collect();
+            *counts.entry(form.join(" ")).or_insert(0) += 1;
+        }
+    });
     let out = forms
         .into_iter()
         .map(|(e, m)| {
@@ -222,5 +209,5 @@ pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Expansion, Vec<(String, Str
             (e, v)
         })
         .collect();
-    (out, failed)
+    (out, skipped)
 }

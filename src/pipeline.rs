@@ -60,21 +60,9 @@ impl Tagger {
                 *id = self.id;
                 *scratch = Scratch::default();
             }
-            self.analyzer.analyze(text, analysis);
-            let mut hits = Vec::new();
-            self.matcher
-                .find(&self.analyzer, text, analysis, scratch, &mut hits);
-            let annotator = Annotator {
-                lexicon: &self.lexicon,
-                analyzer: &self.analyzer,
-            };
-            annotator.annotate(
-                text,
-                analysis,
-                scratch.word_tokens(),
-                scratch.candidates(),
-                &mut hits,
-            );
+            let (words, sentences, hits) = self.inspect(text, analysis, scratch, |a, _, hits| {
+                (a.word_count() as u64, a.sentences as u64, hits)
+            });
             let mut subframe_hits = vec![[0u64; 3]; self.lexicon.subframes.len()];
             let mut no_context = vec![0u64; self.lexicon.subframes.len()];
             for h in &hits {
@@ -88,8 +76,8 @@ impl Tagger {
                 no_context,
                 meta,
                 bytes: text.len() as u64,
-                words: analysis.word_count() as u64,
-                sentences: analysis.sentences as u64,
+                words,
+                sentences,
                 subframe_hits,
                 hits,
             }
@@ -122,6 +110,32 @@ impl Tagger {
             &mut hits,
         );
         f(analysis, scratch, hits)
+    }
+
+    /// [`Tagger::inspect`] each readable document in turn (one shared set
+    /// of buffers); unreadable documents are returned as skipped.
+    pub fn inspect_docs<'d>(
+        &self,
+        docs: impl IntoIterator<Item = &'d DocMeta>,
+        mut f: impl FnMut(&DocMeta, &str, &Analysis, &Scratch, Vec<Hit>),
+    ) -> Vec<Skipped> {
+        let mut analysis = Analysis::default();
+        let mut scratch = Scratch::default();
+        let mut skipped = Vec::new();
+        for meta in docs {
+            match read_text(meta) {
+                Ok(text) => self.inspect(&text, &mut analysis, &mut scratch, |a, s, hits| {
+                    f(meta, &text, a, s, hits)
+                }),
+                Err((reason, detail)) => skipped.push(Skipped {
+                    path: meta.path.clone(),
+                    doc_id: Some(meta.doc_id.clone()),
+                    reason,
+                    detail,
+                }),
+            }
+        }
+        skipped
     }
 
     fn tag_doc(&self, meta: DocMeta) -> Outcome {

@@ -3,9 +3,6 @@
 //! seed, with the tool's labels kept in a separate key so coders work blind.
 
 use crate::aggregate::Period;
-use crate::analyze::Analysis;
-use crate::ingest::read_text;
-use crate::matcher::Scratch;
 use crate::model::{DocMeta, HitStatus, Skipped};
 use crate::pipeline::Tagger;
 use rand::SeedableRng;
@@ -32,69 +29,45 @@ pub struct Unit {
 pub fn units(tagger: &Tagger, docs: &[DocMeta], by: Period) -> (Vec<Unit>, Vec<Skipped>) {
     let lex = &tagger.lexicon;
     let mut out = Vec::new();
-    let mut skipped = Vec::new();
-    let mut analysis = Analysis::default();
-    let mut scratch = Scratch::default();
-    for meta in docs {
-        let text = match read_text(meta) {
-            Ok(t) => t,
-            Err((reason, detail)) => {
-                skipped.push(Skipped {
-                    path: meta.path.clone(),
-                    doc_id: Some(meta.doc_id.clone()),
-                    reason,
-                    detail,
-                });
+    let skipped = tagger.inspect_docs(docs, |meta, text, a, _, hits| {
+        let spans = a.sentence_spans();
+        let mut labels: Vec<Vec<String>> = vec![Vec::new(); spans.len()];
+        for h in &hits {
+            let e = &lex.entries[h.entry as usize];
+            let cat = lex.subframes[e.subframe].category;
+            if Some(cat) == lex.context_category || h.status != HitStatus::Counted {
                 continue;
             }
-        };
-        tagger.inspect(&text, &mut analysis, &mut scratch, |a, _, hits| {
-            let mut spans: Vec<(u32, u32)> = Vec::new();
-            for t in &a.tokens {
-                let s = t.sentence as usize;
-                if spans.len() <= s {
-                    spans.resize(s + 1, (t.start, t.end));
-                }
-                spans[s].1 = t.end;
+            if let Some(l) = labels.get_mut(h.sentence as usize) {
+                l.push(format!(
+                    "{}:{}",
+                    lex.subframe_path(e.subframe),
+                    h.stance.as_str()
+                ));
             }
-            let mut labels: Vec<Vec<String>> = vec![Vec::new(); spans.len()];
-            for h in &hits {
-                let e = &lex.entries[h.entry as usize];
-                let cat = lex.subframes[e.subframe].category;
-                if Some(cat) == lex.context_category || h.status != HitStatus::Counted {
-                    continue;
-                }
-                if let Some(l) = labels.get_mut(h.sentence as usize) {
-                    l.push(format!(
-                        "{}:{}",
-                        lex.subframe_path(e.subframe),
-                        h.stance.as_str()
-                    ));
-                }
+        }
+        for (i, (s, e)) in spans.iter().enumerate() {
+            let sentence_text = text[*s as usize..*e as usize]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !sentence_text.chars().any(char::is_alphanumeric) {
+                continue;
             }
-            for (i, (s, e)) in spans.iter().enumerate() {
-                let sentence_text = text[*s as usize..*e as usize]
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if !sentence_text.chars().any(char::is_alphanumeric) {
-                    continue;
-                }
-                out.push(Unit {
-                    unit_id: format!("{}#{}", meta.doc_id, i),
-                    doc_id: meta.doc_id.clone(),
-                    period: by.label(meta.date),
-                    source: meta.source.clone().unwrap_or_default(),
-                    sentence: i as u32,
-                    byte_start: *s,
-                    byte_end: *e,
-                    text: sentence_text,
-                    fired: !labels[i].is_empty(),
-                    labels: std::mem::take(&mut labels[i]),
-                });
-            }
-        });
-    }
+            out.push(Unit {
+                unit_id: format!("{}#{}", meta.doc_id, i),
+                doc_id: meta.doc_id.clone(),
+                period: by.label(meta.date),
+                source: meta.source.clone().unwrap_or_default(),
+                sentence: i as u32,
+                byte_start: *s,
+                byte_end: *e,
+                text: sentence_text,
+                fired: !labels[i].is_empty(),
+                labels: std::mem::take(&mut labels[i]),
+            });
+        }
+    });
     (out, skipped)
 }
 

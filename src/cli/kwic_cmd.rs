@@ -199,9 +199,7 @@ pub fn run(args: Args) -> Result<u8> {
         include_context: false,
     };
     let tagger = Tagger::new(lexicon, analyzer);
-    for s in &corpus.skipped {
-        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
-    }
+    super::print_skipped(&corpus.skipped);
     let (mut lines, skipped) = kwic::lines(
         &tagger,
         &corpus.docs,
@@ -210,9 +208,7 @@ pub fn run(args: Args) -> Result<u8> {
         &filter,
         args.window,
     );
-    for s in &skipped {
-        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
-    }
+    super::print_skipped(&skipped);
     let total = lines.len();
     if let Some(n) = args.sample {
         lines = kwic::sample(lines, n, args.seed);

@@ -215,13 +215,9 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
         } => {
             let tagger = load_tagger(Some(&lexicon))?;
             let corpus = Corpus::discover(&inputs)?;
-            for s in &corpus.skipped {
-                eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
-            }
-            let (forms, failed) = inspect::expand(&tagger, &corpus.docs);
-            for (path, why) in failed {
-                eprintln!("{path}: skipped: {why}");
-            }
+            super::print_skipped(&corpus.skipped);
+            let (forms, skipped) = inspect::expand(&tagger, &corpus.docs);
+            super::print_skipped(&skipped);
             if forms.is_empty() {
                 println!("{}: no wildcard entries", tagger.lexicon.origin);
             }

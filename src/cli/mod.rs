@@ -88,6 +88,13 @@ impl clap::ValueEnum for Format {
     }
 }
 
+/// Report skipped inputs on stderr, one `path: skipped: reason: detail` line each.
+pub fn print_skipped<'a>(skipped: impl IntoIterator<Item = &'a crate::model::Skipped>) {
+    for s in skipped {
+        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
+    }
+}
+
 /// Print an error with its hint, the one way errors reach the user.
 pub fn report(err: &Error) {
     eprintln!("framewatch: error: {err}");

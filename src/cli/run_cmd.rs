@@ -112,9 +112,7 @@ pub fn run(args: Args) -> Result<u8> {
         min_tokens: args.min_tokens,
     };
 
-    for s in &corpus.skipped {
-        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
-    }
+    super::print_skipped(&corpus.skipped);
     if !corpus.unlisted.is_empty() && !args.quiet {
         let shown: Vec<&str> = corpus.unlisted.iter().take(3).map(String::as_str).collect();
         eprintln!(
@@ -142,7 +140,7 @@ pub fn run(args: Args) -> Result<u8> {
             match o {
                 Outcome::Tagged(d) => tagged.push(d),
                 Outcome::Skipped(s) => {
-                    eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
+                    super::print_skipped([&s]);
                     writer.add_skipped(s);
                 }
             }

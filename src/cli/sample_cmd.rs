@@ -57,13 +57,9 @@ pub fn run(args: Args) -> Result<u8> {
     } else {
         Corpus::discover(&args.inputs)?
     };
-    for s in &corpus.skipped {
-        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
-    }
+    super::print_skipped(&corpus.skipped);
     let (units, skipped) = sample::units(&tagger, &corpus.docs, args.by);
-    for s in &skipped {
-        eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
-    }
+    super::print_skipped(&skipped);
     let total = units.len();
     let fired = units.iter().filter(|u| u.fired).count();
     let picked = sample::draw(units, args.n, args.seed);
