@@ -918,76 +918,66 @@ pub fn write_kwic(lines: &[crate::kwic::Line], path: &Path, format: KwicFormat) 
     }
 }
 
-/// Read the per-document share and rates of a run, for audits to compare
-/// against.
-pub fn read_reference(run: &Path) -> Result<crate::audit::Reference> {
-    let manifest_path = run.join("manifest.json");
-    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+/// Read a run folder's `manifest.json`; `hint` says what the folder is for.
+pub fn read_manifest(run: &Path, hint: &str) -> Result<serde_json::Value> {
+    let path = run.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
         Error::usage(
-            format!("{}: cannot read: {e}", manifest_path.display()),
-            Some("--reference takes a folder written by `framewatch run`".into()),
+            format!("{}: cannot read: {e}", path.display()),
+            Some(hint.to_string()),
         )
     })?;
-    let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(&text).map_err(|e| {
         Error::usage(
-            format!(
-                "{}: not a framewatch manifest: {e}",
-                manifest_path.display()
-            ),
+            format!("{}: not a framewatch manifest: {e}", path.display()),
             None,
         )
-    })?;
-    let format = m["options"]["format"].as_str().unwrap_or("parquet");
-    let path = run.join(format!("documents.{format}"));
-    let mut reference = crate::audit::Reference {
-        run: run.display().to_string(),
-        ..Default::default()
-    };
-    let columns: Vec<(String, Vec<Option<f64>>)> = if format == "csv" {
-        let mut rdr = csv::Reader::from_path(&path)
-            .map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?;
-        let headers: Vec<String> = rdr
-            .headers()
-            .map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?
-            .iter()
-            .map(String::from)
-            .collect();
-        let wanted: Vec<usize> = (0..headers.len())
-            .filter(|&i| headers[i] == "share" || headers[i].starts_with("rate_"))
-            .collect();
-        let mut cols: Vec<(String, Vec<Option<f64>>)> = wanted
-            .iter()
-            .map(|&i| (headers[i].clone(), Vec::new()))
-            .collect();
-        for row in rdr.records() {
-            let row = row.map_err(|e| Error::usage(format!("{}: {e}", path.display()), None))?;
-            for (k, &i) in wanted.iter().enumerate() {
-                cols[k].1.push(row.get(i).and_then(|v| v.parse().ok()));
-            }
-        }
-        cols
+    })
+}
+
+/// Read one table of a run folder in the format its manifest records.
+/// CSV columns are read as text; use [`column_f64`] and [`column_str`].
+fn read_table(run: &Path, manifest: &serde_json::Value, name: &str) -> Result<DataFrame> {
+    let format = manifest["options"]["format"].as_str().unwrap_or("parquet");
+    let path = run.join(format!("{name}.{format}"));
+    if format == "csv" {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .try_into_reader_with_file_path(Some(path.clone()))
+            .and_then(|r| r.finish())
+            .map_err(pe(&path))
     } else {
         let file = File::open(&path)
             .map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), None))?;
-        let df = ParquetReader::new(file).finish().map_err(pe(&path))?;
-        df.columns()
-            .iter()
-            .filter(|c| c.name().as_str() == "share" || c.name().starts_with("rate_"))
-            .map(|c| {
-                Ok((
-                    c.name().to_string(),
-                    c.f64().map_err(pe(&path))?.iter().collect(),
-                ))
-            })
-            .collect::<Result<_>>()?
+        ParquetReader::new(file).finish().map_err(pe(&path))
+    }
+}
+
+/// Read the per-document share and rates of a run, for audits to compare
+/// against.
+pub fn read_reference(run: &Path) -> Result<crate::audit::Reference> {
+    let manifest = read_manifest(
+        run,
+        "--reference takes a folder written by `framewatch run`",
+    )?;
+    let documents = read_table(run, &manifest, "documents")?;
+    let mut reference = crate::audit::Reference {
+        run: run.display().to_string(),
+        documents: documents.height(),
+        ..Default::default()
     };
-    for (name, values) in columns {
-        reference.documents = reference.documents.max(values.len());
-        let present: Vec<f64> = values.into_iter().flatten().collect();
-        if name == "share" {
-            reference.share = present;
+    for name in documents.get_column_names() {
+        let present = || {
+            column_f64(&documents, name)
+                .into_iter()
+                .flatten()
+                .collect::<Vec<f64>>()
+        };
+        if name.as_str() == "share" {
+            reference.share = present();
         } else if let Some(cat) = name.strip_prefix("rate_") {
-            reference.rates.insert(cat.to_string(), present);
+            reference.rates.insert(cat.to_string(), present());
         }
     }
     Ok(reference)
@@ -1003,48 +993,13 @@ pub struct RunTables {
 }
 
 /// Read every table of a run folder (Parquet or CSV, as its manifest says).
-/// CSV columns are read as text; use [`column_f64`] and [`column_str`].
 pub fn read_run(run: &Path) -> Result<RunTables> {
-    let manifest_path = run.join("manifest.json");
-    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
-        Error::usage(
-            format!("{}: cannot read: {e}", manifest_path.display()),
-            Some("give a folder written by `framewatch run`".into()),
-        )
-    })?;
-    let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        Error::usage(
-            format!(
-                "{}: not a framewatch manifest: {e}",
-                manifest_path.display()
-            ),
-            None,
-        )
-    })?;
-    let format = manifest["options"]["format"]
-        .as_str()
-        .unwrap_or("parquet")
-        .to_string();
-    let read = |name: &str| -> Result<DataFrame> {
-        let path = run.join(format!("{name}.{format}"));
-        if format == "csv" {
-            CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .try_into_reader_with_file_path(Some(path.clone()))
-                .and_then(|r| r.finish())
-                .map_err(pe(&path))
-        } else {
-            let file = File::open(&path)
-                .map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), None))?;
-            ParquetReader::new(file).finish().map_err(pe(&path))
-        }
-    };
+    let manifest = read_manifest(run, "give a folder written by `framewatch run`")?;
     Ok(RunTables {
-        documents: read("documents")?,
-        hits: read("hits")?,
-        trends: read("trends")?,
-        skipped: read("skipped")?,
+        documents: read_table(run, &manifest, "documents")?,
+        hits: read_table(run, &manifest, "hits")?,
+        trends: read_table(run, &manifest, "trends")?,
+        skipped: read_table(run, &manifest, "skipped")?,
         manifest,
     })
 }

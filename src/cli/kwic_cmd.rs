@@ -105,19 +105,7 @@ pub fn run(args: Args) -> Result<u8> {
     let mut lexicon_path = args.lexicon.clone();
     let mut expected_sha = None;
     if let Some(run) = &args.run {
-        let path = run.join("manifest.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::usage(
-                format!("{}: cannot read: {e}", path.display()),
-                Some("give the folder a `framewatch run` wrote".into()),
-            )
-        })?;
-        let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Error::usage(
-                format!("{}: not a framewatch manifest: {e}", path.display()),
-                None,
-            )
-        })?;
+        let m = output::read_manifest(run, "give the folder a `framewatch run` wrote")?;
         if inputs.is_empty() {
             let listed: Vec<String> = m["options"]["inputs"]
                 .as_array()
