@@ -2,6 +2,7 @@
 //! golden outputs under `tests/golden`.
 
 mod util;
+mod validate;
 
 use util::{fixtures, framewatch, golden, manifest, read, tempdir};
 
