@@ -425,6 +425,19 @@ impl Gold {
                 Some("code at least one unit".to_string()),
             ));
         }
+        if !units
+            .iter()
+            .flat_map(|u| &u.codings)
+            .any(|c| c.values.iter().any(Option::is_some))
+        {
+            return Err(Error::usage(
+                format!(
+                    "{shown}: no unit has a code in any label column ({})",
+                    label_cols.join(", ")
+                ),
+                Some("fill in the label columns with 1 or 0 before validating".to_string()),
+            ));
+        }
         if let Some(cat) = stance_of {
             labels.push(Label {
                 name: format!("{} (endorsed)", lexicon.categories[cat].name),

@@ -213,6 +213,16 @@ fn bad_gold_files_are_named_with_line_and_column() {
         "{}",
         r.stderr
     );
+    // A sheet straight from `sample`, not yet coded.
+    let r = framewatch(tmp.path(), &["sample", "-n", "5", "-o", "sheet.csv"]).ok();
+    assert!(r.stderr.contains("drew 5"), "{}", r.stderr);
+    let r = framewatch(tmp.path(), &["validate", "--gold", "sheet.csv"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("sheet.csv: no unit has a code"),
+        "{}",
+        r.stderr
+    );
     let moved = tmp.path().join("moved.csv");
     std::fs::write(
         &moved,
