@@ -1,6 +1,7 @@
 //! CLI integration tests: one binary, fixtures under `tests/fixtures`,
 //! golden outputs under `tests/golden`.
 
+mod hostile;
 mod props;
 mod util;
 mod validate;
