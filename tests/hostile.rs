@@ -3,7 +3,7 @@
 //! valid in JSON and SARIF, one line per GitHub annotation, and quoted in
 //! CSV so that every field reads back exactly.
 
-use crate::util::{framewatch, read, root, tempdir};
+use crate::util::{check_sarif, framewatch, read, tempdir};
 use std::path::Path;
 
 const PAYLOAD: &str = "<script>document.title='PWNED'</script>";
@@ -208,25 +208,7 @@ fn hostile_text_is_inert_in_reports_and_audits_and_exact_in_data() {
     .ok();
     let sarif: serde_json::Value = serde_json::from_str(&s.stdout).expect("valid SARIF JSON");
     assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
-    if let Some(schema) =
-        std::env::var_os("FRAMEWATCH_SARIF_SCHEMA").filter(|p| Path::new(p).is_file())
-    {
-        let log = tmp.path().join("h.sarif");
-        std::fs::write(&log, &s.stdout).unwrap();
-        let out = std::process::Command::new("python3")
-            .arg(root().join("tests/sarif/validate.py"))
-            .arg(&schema)
-            .arg(&log)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    } else {
-        eprintln!("skipped: SARIF schema check (FRAMEWATCH_SARIF_SCHEMA not set)");
-    }
+    check_sarif(&s.stdout);
 
     // GitHub annotations: one line each; the document cannot start its own.
     let g = framewatch(
