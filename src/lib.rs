@@ -23,3 +23,4 @@ pub mod report;
 pub mod sample;
 pub mod score;
 pub mod stance;
+pub mod validate;

@@ -1,7 +1,9 @@
 //! CLI integration tests: one binary, fixtures under `tests/fixtures`,
 //! golden outputs under `tests/golden`.
 
+mod props;
 mod util;
+mod validate;
 
 use util::{fixtures, framewatch, golden, manifest, read, tempdir};
 
