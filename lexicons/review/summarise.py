@@ -119,6 +119,19 @@ def main():
             "final_precision": f"{kf / nf:.2f}" if in_final and nf else "",
             "decision": decision, "note": note,
         })
+    # Entries tried and dropped between rounds (in neither list).
+    cat_of = {s: c for c, s, _, _ in final + cand}
+    for (sub, entry), d in decisions.items():
+        if (sub, entry) in seen:
+            continue
+        nf, kf, _ = jf.get((sub, entry), [0, 0, 0])
+        rows.append({
+            "category": cat_of.get(sub, ""), "subframe": sub, "entry": entry, "in_1_0": "no",
+            "context_required": "", "hits_sotu": "", "hits_ukman": "", "hits_wikinews": "",
+            "no_context": "", "round1_n": 0, "round1_correct": 0, "round1_precision": "",
+            "final_n": "", "final_correct": "", "final_precision": "",
+            "decision": d["decision"], "note": "tried after round 1; " + d["note"],
+        })
     order = {"behavioural": 0, "structural": 1, "context": 2}
     rows.sort(key=lambda r: (order.get(r["category"], 9), r["subframe"], r["in_1_0"] == "no", r["entry"]))
     with open(args.out, "w", newline="", encoding="utf-8") as f:
