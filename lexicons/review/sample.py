@@ -26,8 +26,8 @@ Writes to --out (not committed: the lines quote third-party text):
 The judgements themselves are kept in lexicons/review/judgements-1.0.csv
 keyed by (subframe, entry, doc_id, byte_start), without the text; join
 them to sample.csv to read each judged line again. The summary table
-lexicons/review/poverty-framing-1.0.csv is rebuilt from the judgements
-with --summarise.
+lexicons/review/poverty-framing-1.0.csv is rebuilt from the judgements by
+summarise.py (its docstring has the commands for both review samples).
 """
 import argparse
 import collections
