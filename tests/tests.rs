@@ -442,7 +442,7 @@ fn lexicon_explain_shows_tokens_hits_and_suppressed() {
         &[
             "lexicon",
             "explain",
-            "The so-called \"scroungers\" and welfare dependency.\n\nBudget cuts.",
+            "The so-called \"scroungers\" and welfare dependency.\n\nBudget cutbacks.",
         ],
     )
     .ok();
@@ -457,12 +457,12 @@ fn lexicon_explain_shows_tokens_hits_and_suppressed() {
     assert!(r.stdout.contains("by quote: distanced"), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("suppressed \"welfare\" words 5..6: context.poverty_welfare \"welfare\""),
+            .contains("suppressed \"dependency\" words 6..7: behavioural.dependency \"=dependency\""),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("nested inside \"welfare dependency\""),
+        r.stdout.contains("nested inside \"=welfare dependency\""),
         "{}",
         r.stdout
     );
