@@ -204,6 +204,9 @@ pub fn import_yaml(path: &str, text: &str) -> Result<Imported> {
         }
         collect(path, &category, "", node, line, &mut out)?;
     }
+    if out.groups.is_empty() {
+        return Err(problem(path, 1, "the dictionary has no values to import"));
+    }
     Ok(out)
 }
 
@@ -402,6 +405,9 @@ pub fn import_liwc(path: &str, text: &str) -> Result<Imported> {
         seen.insert(entry.clone(), cats[0].clone());
         push_entry(&mut out, (path, n), &cats[0], "terms", entry)?;
     }
+    if out.groups.is_empty() {
+        return Err(problem(path, 1, "the dictionary has no terms to import"));
+    }
     Ok(out)
 }
 
@@ -497,6 +503,23 @@ mod tests {
                 "d.yml:4: \"=work shy\" matches the same words as \"=work-shy\" (line 2); kept in \"blame.terms\" only"
             ]
         );
+    }
+
+    /// Fuzz crash 114d95df (dictionary_import): a YAML file that parsed to
+    /// an empty mapping imported "successfully" as a lexicon with no entries.
+    #[test]
+    fn fuzz_114d95df_an_empty_import_is_an_error() {
+        for y in ["{}\n", "{ }}\njunk\n", "a: []\n"] {
+            let e = import_yaml("d.yml", y)
+                .map(|i| i.groups)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("d.yml:"), "{y:?}: {e}");
+        }
+        let e = import_liwc("d.dic", "%\n1\tneg\n%\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "d.dic:1: the dictionary has no terms to import");
     }
 
     #[test]
