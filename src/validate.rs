@@ -145,10 +145,11 @@ fn read_records(
                         ));
                     }
                 };
-                if !columns.contains(k) {
+                let k = k.trim().to_string();
+                if !columns.contains(&k) {
                     columns.push(k.clone());
                 }
-                rec.insert(k.trim().to_string(), (0, value));
+                rec.insert(k, (0, value));
             }
             rows.push((i + 1, rec));
         }
