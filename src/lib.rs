@@ -22,4 +22,5 @@ pub mod pipeline;
 pub mod report;
 pub mod sample;
 pub mod score;
+pub mod shard;
 pub mod stance;
