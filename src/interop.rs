@@ -76,7 +76,13 @@ fn convert_value(path: &str, line: usize, value: &str) -> Result<String> {
                 parts
                     .into_iter()
                     .enumerate()
-                    .map(|(i, p)| if i + 1 == n { format!("{p}*") } else { p.to_string() })
+                    .map(|(i, p)| {
+                        if i + 1 == n {
+                            format!("{p}*")
+                        } else {
+                            p.to_string()
+                        }
+                    })
                     .collect::<Vec<_>>()
             }
             _ => vec![w.to_string()],
@@ -580,13 +586,21 @@ pub fn load_any(
                 let dup_lines: Vec<usize> = problems
                     .iter()
                     .filter(|p| p.contains(": duplicate entry \""))
-                    .filter_map(|p| p.strip_prefix(&format!("{shown}:"))?.split(':').next()?.parse().ok())
+                    .filter_map(|p| {
+                        p.strip_prefix(&format!("{shown}:"))?
+                            .split(':')
+                            .next()?
+                            .parse()
+                            .ok()
+                    })
                     .collect();
                 if dup_lines.is_empty() || dup_lines.len() != problems.len() {
                     return Err(Error::Lexicon { problems });
                 }
                 for p in &problems {
-                    let what = p.split_once(": duplicate entry ").map_or(p.as_str(), |x| x.1);
+                    let what = p
+                        .split_once(": duplicate entry ")
+                        .map_or(p.as_str(), |x| x.1);
                     notes.push(format!("{shown}: left out duplicate entry {what}"));
                 }
                 toml = toml

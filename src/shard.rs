@@ -85,6 +85,9 @@ mod tests {
         }
         assert!(sizes.iter().all(|&s| s > 250), "{sizes:?}");
         // The split is part of the contract: pin it.
-        assert_eq!(stable_hash(b"us_sotu/1790-01-08"), stable_hash(b"us_sotu/1790-01-08"));
+        assert_eq!(
+            stable_hash(b"us_sotu/1790-01-08"),
+            stable_hash(b"us_sotu/1790-01-08")
+        );
     }
 }

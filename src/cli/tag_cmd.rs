@@ -164,10 +164,11 @@ fn format_doc(
         by.iter().flatten().sum::<u64>(),
         "every hit is counted once"
     );
-    debug_assert!(d.hits.iter().all(|h| matches!(
-        h.status,
-        HitStatus::Counted | HitStatus::NoContext
-    )));
+    debug_assert!(
+        d.hits
+            .iter()
+            .all(|h| matches!(h.status, HitStatus::Counted | HitStatus::NoContext))
+    );
     match format {
         TagFormat::Csv => {
             line.push_str(&csv_field(&d.meta.path));
