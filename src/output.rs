@@ -114,6 +114,7 @@ pub struct RunWriter {
     trends: aggregate::TrendCells,
     /// For a shard: each written document's position in the whole corpus.
     ordinals: Vec<u64>,
+    sharded: bool,
     poles: (usize, usize),
     skipped: Vec<Skipped>,
     pub totals: Totals,
@@ -249,6 +250,7 @@ impl RunWriter {
             pending: Vec::with_capacity(ROW_GROUP_DOCS),
             trends: aggregate::TrendCells::new(lexicon.categories.len(), lexicon.subframes.len()),
             ordinals: Vec::new(),
+            sharded: options.shard.is_some(),
             poles: score::poles(lexicon),
             skipped: Vec::new(),
             totals: Totals {
@@ -324,7 +326,9 @@ impl RunWriter {
                 self.poles.0,
                 self.poles.1,
             );
-            self.ordinals.push(d.meta.ordinal as u64);
+            if self.sharded {
+                self.ordinals.push(d.meta.ordinal as u64);
+            }
             self.totals.documents += 1;
             self.totals.undated += d.meta.date.is_none() as usize;
             self.totals.coarse_dates += coarse as usize;
