@@ -89,10 +89,79 @@ impl Sink {
     }
 }
 
-/// Documents per row group of the documents and hits tables. Row groups
-/// depend only on the sequence of documents written (never on batches or
-/// threads), so `merge` can rebuild a single run's files byte for byte.
+/// Documents converted to table rows at a time.
 pub const ROW_GROUP_DOCS: usize = 512;
+/// Rows per Parquet row group of the documents and hits tables. Row
+/// groups depend only on the sequence of rows written (never on batches
+/// or threads), so `merge` rebuilds a single run's files byte for byte;
+/// and a writer keeps metadata per row group, so they must not be small.
+pub const DOCUMENT_ROWS_PER_GROUP: usize = 16_384;
+pub const HIT_ROWS_PER_GROUP: usize = 65_536;
+
+/// Rows per row group: `default`, or `FRAMEWATCH_ROWS_PER_GROUP` (both
+/// tables) when set, for tests that need many groups from small inputs
+/// and for tuning readers. A run and its merge must use the same value.
+fn rows_per_group(default: usize) -> usize {
+    std::env::var("FRAMEWATCH_ROWS_PER_GROUP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(default)
+}
+
+/// A [`Sink`] that writes rows in groups of exactly `rows` (the last
+/// group holds the rest), however they are pushed.
+struct GroupedSink {
+    sink: Sink,
+    path: PathBuf,
+    rows: usize,
+    buf: Option<DataFrame>,
+}
+
+impl GroupedSink {
+    fn create(path: PathBuf, format: Format, schema: &Schema, rows: usize) -> Result<GroupedSink> {
+        Ok(GroupedSink {
+            sink: Sink::create(&path, format, schema)?,
+            path,
+            rows: rows_per_group(rows),
+            buf: None,
+        })
+    }
+
+    fn push(&mut self, df: DataFrame) -> Result<()> {
+        if df.height() == 0 {
+            return Ok(());
+        }
+        match &mut self.buf {
+            None => self.buf = Some(df),
+            Some(b) => {
+                b.vstack_mut_owned(df).map_err(pe(&self.path))?;
+            }
+        }
+        while self.buf.as_ref().is_some_and(|b| b.height() >= self.rows) {
+            let b = self.buf.take().expect("checked");
+            let mut group = b.slice(0, self.rows);
+            let rest = b.slice(self.rows as i64, b.height() - self.rows);
+            drop(b);
+            group.rechunk_mut();
+            self.sink.write(&group, &self.path)?;
+            if rest.height() > 0 {
+                let mut rest = rest;
+                rest.rechunk_mut();
+                self.buf = Some(rest);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if let Some(mut b) = self.buf.take() {
+            b.rechunk_mut();
+            self.sink.write(&b, &self.path)?;
+        }
+        self.sink.finish(&self.path)
+    }
+}
 
 /// Writes one run's outputs into a folder.
 pub struct RunWriter {
@@ -105,9 +174,9 @@ pub struct RunWriter {
     /// that clash with ours are prefixed `meta_`, as in `documents`).
     group_columns: Vec<String>,
     extra_names: Vec<String>,
-    hits: Sink,
+    hits: GroupedSink,
     hits_tmp: PathBuf,
-    docs: Sink,
+    docs: GroupedSink,
     docs_tmp: PathBuf,
     /// Documents tagged but not yet written (less than a row group).
     pending: Vec<DocResult>,
@@ -238,12 +307,18 @@ impl RunWriter {
             by: options.by,
             group_fields,
             group_columns,
-            hits: Sink::create(
-                &hits_tmp,
+            hits: GroupedSink::create(
+                hits_tmp.clone(),
                 format,
                 hits_frame(lexicon, tagger, &[]).map_err(pe(dir))?.schema(),
+                HIT_ROWS_PER_GROUP,
             )?,
-            docs: Sink::create(&docs_tmp, format, empty.schema())?,
+            docs: GroupedSink::create(
+                docs_tmp.clone(),
+                format,
+                empty.schema(),
+                DOCUMENT_ROWS_PER_GROUP,
+            )?,
             extra_names,
             hits_tmp,
             docs_tmp,
@@ -281,12 +356,10 @@ impl RunWriter {
     fn flush(&mut self, lexicon: &Lexicon, tagger: &Tagger) -> Result<()> {
         let docs = std::mem::take(&mut self.pending);
         let hits = hits_frame(lexicon, tagger, &docs).map_err(pe(&self.hits_tmp))?;
-        self.hits.write(&hits, &self.hits_tmp)?;
-        drop(hits);
+        self.hits.push(hits)?;
         let frame = documents_frame(&self.extra_names, lexicon, self.by, &docs)
             .map_err(pe(&self.docs_tmp))?;
-        self.docs.write(&frame, &self.docs_tmp)?;
-        drop(frame);
+        self.docs.push(frame)?;
 
         let mut key: Vec<Option<String>> = Vec::with_capacity(1 + self.group_fields.len());
         let mut counts: Vec<u64> = Vec::new();
@@ -368,8 +441,8 @@ impl RunWriter {
             self.flush(lexicon, tagger)?;
         }
         let ext = self.format.ext();
-        self.hits.finish(&self.hits_tmp)?;
-        self.docs.finish(&self.docs_tmp)?;
+        self.hits.finish()?;
+        self.docs.finish()?;
 
         let names = TableNames::of(lexicon);
         let trend_rows = write_trends(
@@ -1386,9 +1459,15 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
         .collect::<Result<Vec<_>>>()?;
     let docs_tmp = tmp_path(out, &format!("documents.{ext}"));
     let hits_tmp = tmp_path(out, &format!("hits.{ext}"));
-    let mut docs_sink = Sink::create(&docs_tmp, format, all.schema())?;
+    let mut docs_sink = GroupedSink::create(
+        docs_tmp.clone(),
+        format,
+        all.schema(),
+        DOCUMENT_ROWS_PER_GROUP,
+    )?;
     let hits_schema = hits_schema(&shards[0], format)?;
-    let mut hits_sink = Sink::create(&hits_tmp, format, &hits_schema)?;
+    let mut hits_sink =
+        GroupedSink::create(hits_tmp.clone(), format, &hits_schema, HIT_ROWS_PER_GROUP)?;
 
     let trend_in = TrendInputs::read(&all, &names, &group_columns, &options)?;
     let mut cells =
@@ -1396,9 +1475,7 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     let mut key = Vec::new();
     for chunk in order.chunks(ROW_GROUP_DOCS) {
         let idx = IdxCa::from_vec("".into(), chunk.iter().map(|&r| r as IdxSize).collect());
-        let mut docs = all.take(&idx).map_err(pe(out))?;
-        docs.rechunk_mut();
-        docs_sink.write(&docs, &docs_tmp)?;
+        docs_sink.push(all.take(&idx).map_err(pe(out))?)?;
         let mut hits: Option<DataFrame> = None;
         for &r in chunk {
             if nhits[r] == 0 {
@@ -1412,16 +1489,15 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
                 }
             }
         }
-        if let Some(mut h) = hits {
-            h.rechunk_mut();
-            hits_sink.write(&h, &hits_tmp)?;
+        if let Some(h) = hits {
+            hits_sink.push(h)?;
         }
         for &r in chunk {
             trend_in.add(r, &mut key, &mut cells, &names);
         }
     }
-    docs_sink.finish(&docs_tmp)?;
-    hits_sink.finish(&hits_tmp)?;
+    docs_sink.finish()?;
+    hits_sink.finish()?;
     let trend_rows = write_trends(out, format, cells, &group_columns, &names, &options)?;
 
     let mut skipped: Vec<SkippedRow> = Vec::new();

@@ -3,7 +3,7 @@
 
 mod util;
 
-use util::{fixtures, framewatch, golden, manifest, read, tempdir};
+use util::{fixtures, framewatch, framewatch_env, golden, manifest, read, tempdir};
 
 fn mini_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut v = vec![
@@ -1189,7 +1189,9 @@ fn shards_merge_to_single_run(
     tmp: &std::path::Path,
     args: &[&str],
     format: &str,
+    rows_per_group: &str,
 ) {
+    let env = [("FRAMEWATCH_ROWS_PER_GROUP", rows_per_group)];
     let tmp = &tmp.join(format!("{}-{format}", args.join(" ").len()));
     std::fs::create_dir_all(tmp).unwrap();
     let single = tmp.join(format!("out-{format}"));
@@ -1202,7 +1204,7 @@ fn shards_merge_to_single_run(
     };
     let run = |v: Vec<String>| {
         let refs: Vec<&str> = v.iter().map(String::as_str).collect();
-        framewatch(cwd, &refs).ok()
+        framewatch_env(cwd, &refs, &env).ok()
     };
     run(with(&["--out", single_s, "-q"]));
     let mut shards = Vec::new();
@@ -1235,7 +1237,7 @@ fn shards_merge_to_single_run(
     );
     let kept = tmp.join(format!("single-{format}"));
     std::fs::rename(&single, &kept).unwrap();
-    let r = framewatch(
+    let r = framewatch_env(
         cwd,
         &[
             "merge",
@@ -1245,6 +1247,7 @@ fn shards_merge_to_single_run(
             "--out",
             single_s,
         ],
+        &env,
     )
     .ok();
     assert!(r.stderr.contains("merged 3 shards"), "{}", r.stderr);
@@ -1285,9 +1288,17 @@ fn regression_7_three_shards_merge_to_exactly_a_single_run() {
                 "month",
             ],
             format,
+            "2",
         );
-        // The demo corpus with the default lexicon and stance rules.
-        shards_merge_to_single_run(tmp.path(), tmp.path(), &["run", "--group", "kind"], format);
+        // The demo corpus with the default lexicon and stance rules, in row
+        // groups of 3 rows: many groups, cut across batches and shards.
+        shards_merge_to_single_run(
+            tmp.path(),
+            tmp.path(),
+            &["run", "--group", "kind"],
+            format,
+            "3",
+        );
     }
 }
 
@@ -1310,6 +1321,7 @@ fn regression_7_shards_of_shared_corpora_merge_to_a_single_run() {
             "source",
         ],
         "parquet",
+        "100",
     );
 }
 
