@@ -7,7 +7,9 @@
 pub mod aggregate;
 pub mod analyze;
 pub mod audit;
+#[cfg(feature = "tables")]
 pub mod cli;
+#[cfg(feature = "tables")]
 pub mod drivers;
 pub mod error;
 pub mod ingest;
@@ -17,10 +19,13 @@ pub mod kwic;
 pub mod lexicon;
 pub mod matcher;
 pub mod model;
+#[cfg(feature = "tables")]
 pub mod output;
 pub mod pipeline;
+#[cfg(feature = "tables")]
 pub mod report;
 pub mod sample;
 pub mod score;
 pub mod shard;
 pub mod stance;
+pub mod validate;
