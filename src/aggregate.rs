@@ -426,6 +426,9 @@ struct Cell {
     boot: Vec<[u32; 3]>,
 }
 
+/// Bootstrap intervals by cell key (`[period, group values...]`).
+pub type CellIntervals = std::collections::BTreeMap<Vec<Option<String>>, Intervals>;
+
 #[cfg(feature = "tables")]
 /// One document as trends see it.
 pub struct TrendDoc<'a> {
@@ -491,10 +494,7 @@ impl TrendCells {
         spec: &TrendSpec<'_>,
         resamples: usize,
         seed: u64,
-    ) -> Result<(
-        DataFrame,
-        std::collections::BTreeMap<Vec<Option<String>>, Intervals>,
-    )> {
+    ) -> Result<(DataFrame, CellIntervals)> {
         let n = self.cells.len();
         let ncat = spec.categories.len();
         let mut intervals = std::collections::BTreeMap::new();

@@ -452,73 +452,6 @@ pub fn to_yaml(lexicon: &Lexicon) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yaml_nested_and_flat() {
-        let y =
-            "behavioural:\n  blame:\n    - lazy\n    - scroung*\nStructural Frames:\n  - low pay\n";
-        let imp = import_yaml("d.yml", y).unwrap();
-        assert_eq!(
-            imp.groups[0],
-            (
-                "behavioural".into(),
-                "blame".into(),
-                vec!["=lazy".into(), "scroung*".into()]
-            )
-        );
-        assert_eq!(
-            imp.groups[1],
-            (
-                "structural_frames".into(),
-                "terms".into(),
-                vec!["=low pay".into()]
-            )
-        );
-        assert!(imp.notes[0].contains("renamed \"structural_frames\""));
-    }
-
-    #[test]
-    fn yaml_errors_name_lines() {
-        let e = import_yaml("d.yml", "a:\n  - ok\n  - b?d\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.starts_with("d.yml:3: value \"b?d\""), "{e}");
-        let e = import_yaml("d.yml", "a: [x,\n").unwrap_err().to_string();
-        assert!(
-            e.contains("d.yml:") && e.contains("YAML syntax error"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn liwc_header_and_multi_category() {
-        let dic = "%\n1\tposemo\n2\taffect\n%\nhappy\t1\t2\nabandon*\t2\ngood bye\t1\n";
-        let imp = import_liwc("x.dic", dic).unwrap();
-        assert_eq!(
-            imp.groups[0],
-            (
-                "posemo".into(),
-                "terms".into(),
-                vec!["=happy".into(), "=good bye".into()]
-            )
-        );
-        assert_eq!(
-            imp.groups[1],
-            ("affect".into(), "terms".into(), vec!["abandon*".into()])
-        );
-        assert!(imp.notes[0].starts_with("x.dic:5: \"happy\" is in posemo, affect"));
-        let e = import_liwc("x.dic", "%\n1\tposemo\n%\nhappy\t7\n")
-            .unwrap_err()
-            .to_string();
-        assert_eq!(e, "x.dic:4: category 7 is not declared in the header");
-        let e = import_liwc("x.dic", "1 posemo\n").unwrap_err().to_string();
-        assert!(e.starts_with("x.dic:1: a LIWC dictionary starts"), "{e}");
-    }
-}
-
 /// Load a lexicon from any file framewatch reads: TOML as is, or a
 /// quanteda YAML / LIWC `.dic` dictionary imported on the fly. `stem`
 /// makes an imported dictionary's plain words stemmed entries (the
@@ -612,5 +545,72 @@ pub fn load_any(
             }
             Err(e) => return Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_nested_and_flat() {
+        let y =
+            "behavioural:\n  blame:\n    - lazy\n    - scroung*\nStructural Frames:\n  - low pay\n";
+        let imp = import_yaml("d.yml", y).unwrap();
+        assert_eq!(
+            imp.groups[0],
+            (
+                "behavioural".into(),
+                "blame".into(),
+                vec!["=lazy".into(), "scroung*".into()]
+            )
+        );
+        assert_eq!(
+            imp.groups[1],
+            (
+                "structural_frames".into(),
+                "terms".into(),
+                vec!["=low pay".into()]
+            )
+        );
+        assert!(imp.notes[0].contains("renamed \"structural_frames\""));
+    }
+
+    #[test]
+    fn yaml_errors_name_lines() {
+        let e = import_yaml("d.yml", "a:\n  - ok\n  - b?d\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("d.yml:3: value \"b?d\""), "{e}");
+        let e = import_yaml("d.yml", "a: [x,\n").unwrap_err().to_string();
+        assert!(
+            e.contains("d.yml:") && e.contains("YAML syntax error"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn liwc_header_and_multi_category() {
+        let dic = "%\n1\tposemo\n2\taffect\n%\nhappy\t1\t2\nabandon*\t2\ngood bye\t1\n";
+        let imp = import_liwc("x.dic", dic).unwrap();
+        assert_eq!(
+            imp.groups[0],
+            (
+                "posemo".into(),
+                "terms".into(),
+                vec!["=happy".into(), "=good bye".into()]
+            )
+        );
+        assert_eq!(
+            imp.groups[1],
+            ("affect".into(), "terms".into(), vec!["abandon*".into()])
+        );
+        assert!(imp.notes[0].starts_with("x.dic:5: \"happy\" is in posemo, affect"));
+        let e = import_liwc("x.dic", "%\n1\tposemo\n%\nhappy\t7\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "x.dic:4: category 7 is not declared in the header");
+        let e = import_liwc("x.dic", "1 posemo\n").unwrap_err().to_string();
+        assert!(e.starts_with("x.dic:1: a LIWC dictionary starts"), "{e}");
     }
 }

@@ -1503,16 +1503,14 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     let mut skipped: Vec<SkippedRow> = Vec::new();
     for s in &shards {
         let df = read_table(&s.dir, &s.manifest, "skipped")?;
-        let cols: Vec<Vec<Option<String>>> = ["path", "doc_id", "reason", "detail"]
-            .iter()
-            .map(|c| column_str(&df, c))
-            .collect();
-        for i in 0..df.height() {
+        let [path, doc_id, reason, detail] =
+            ["path", "doc_id", "reason", "detail"].map(|c| column_str(&df, c));
+        for (((p, d), r), x) in path.into_iter().zip(doc_id).zip(reason).zip(detail) {
             skipped.push((
-                cols[0][i].clone().unwrap_or_default(),
-                cols[1][i].clone(),
-                cols[2][i].clone().unwrap_or_default(),
-                cols[3][i].clone().unwrap_or_default(),
+                p.unwrap_or_default(),
+                d,
+                r.unwrap_or_default(),
+                x.unwrap_or_default(),
             ));
         }
     }
