@@ -12,7 +12,8 @@
 #   CORPUS_MB     minimum corpus size in MB (default 200): the shared corpora
 #                 (.txt files only) copied whole as often as needed
 #   REPS          repetitions of the whole peer set (default 3)
-#   PEERS         peers run by run_peers.sh (default: all six, then framewatch)
+#   PEERS         other peers run by run_peers.sh (default: all six); framewatch
+#                 ("rust", 2 threads, then 1 thread) is always added
 #   FRAMEWATCH    framewatch binary (default: cargo build --release, then
 #                 $CARGO_TARGET_DIR/release/framewatch)
 #   PEER_TIMEOUT  seconds per peer (default 1800: spaCy on 200 MB takes ~5 min)
@@ -60,7 +61,7 @@ mkdir -p "$OUT"
 for r in $(seq 1 "$REPS"); do
   echo "== repetition $r/$REPS ($(uptime | sed 's/.*load/load/'))"
   RUST_TOOL=$FRAMEWATCH RUST_TOOL_ARGS="--stem" \
-    PEERS=${PEERS:-wc rg py_regex py_regex_stem spacy spacy_stem rust} \
+    PEERS="${PEERS:-wc rg py_regex py_regex_stem spacy spacy_stem} rust" \
     "$PEERKIT/run_peers.sh" "$corpus" "$DICT" "$OUT/rep$r" > "$OUT/rep$r.log" 2>&1
   # One thread, for the scaling ratio.
   RUST_TOOL=$FRAMEWATCH RUST_TOOL_ARGS="--stem -j 1" PEERS=rust \
