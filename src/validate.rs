@@ -87,16 +87,14 @@ fn bad(path: &str, line: usize, col: Option<usize>, msg: String) -> Error {
     )
 }
 
-/// Read CSV (or TSV by extension) or JSONL rows as (line, column → (column
-/// number, value)). Blank cells and JSON nulls are `None`.
-fn read_records(path: &Path) -> Result<(Vec<String>, Vec<(usize, Record)>)> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::usage(
-            format!("{shown}: cannot read gold file: {e}"),
-            Some("give a CSV or JSONL file of hand-coded units".to_string()),
-        )
-    })?;
+/// Parse CSV (or TSV, by extension `ext`) or JSONL rows as (line,
+/// column → (column number, value)). Blank cells and JSON nulls are `None`.
+fn read_records(
+    shown: &str,
+    bytes: Vec<u8>,
+    ext: &str,
+) -> Result<(Vec<String>, Vec<(usize, Record)>)> {
+    let shown = shown.to_string();
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::usage(
             format!(
@@ -107,13 +105,9 @@ fn read_records(path: &Path) -> Result<(Vec<String>, Vec<(usize, Record)>)> {
         )
     })?;
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
     let mut rows = Vec::new();
     let mut columns: Vec<String> = Vec::new();
-    if matches!(ext.as_str(), "jsonl" | "ndjson" | "json") {
+    if matches!(ext, "jsonl" | "ndjson" | "json") {
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
@@ -151,10 +145,11 @@ fn read_records(path: &Path) -> Result<(Vec<String>, Vec<(usize, Record)>)> {
                         ));
                     }
                 };
-                if !columns.contains(k) {
+                let k = k.trim().to_string();
+                if !columns.contains(&k) {
                     columns.push(k.clone());
                 }
-                rec.insert(k.trim().to_string(), (0, value));
+                rec.insert(k, (0, value));
             }
             rows.push((i + 1, rec));
         }
@@ -203,7 +198,30 @@ impl Gold {
     /// first category that is not the context category).
     pub fn read(path: &Path, lexicon: &Lexicon, stance_of: Option<&str>) -> Result<Gold> {
         let shown = path.display().to_string();
-        let (columns, rows) = read_records(path)?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::usage(
+                format!("{shown}: cannot read gold file: {e}"),
+                Some("give a CSV or JSONL file of hand-coded units".to_string()),
+            )
+        })?;
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        Gold::parse(&shown, bytes, &ext, lexicon, stance_of)
+    }
+
+    /// [`Gold::read`] on bytes already read; `ext` (`csv`, `tsv`, `jsonl`,
+    /// ...) chooses the format, `shown` names the file in errors.
+    pub fn parse(
+        shown: &str,
+        bytes: Vec<u8>,
+        ext: &str,
+        lexicon: &Lexicon,
+        stance_of: Option<&str>,
+    ) -> Result<Gold> {
+        let shown = shown.to_string();
+        let (columns, rows) = read_records(&shown, bytes, ext)?;
         let col = |names: &[&str]| {
             names
                 .iter()

@@ -456,8 +456,9 @@ fn lexicon_explain_shows_tokens_hits_and_suppressed() {
     );
     assert!(r.stdout.contains("by quote: distanced"), "{}", r.stdout);
     assert!(
-        r.stdout
-            .contains("suppressed \"dependency\" words 6..7: behavioural.dependency \"=dependency\""),
+        r.stdout.contains(
+            "suppressed \"dependency\" words 6..7: behavioural.dependency \"=dependency\""
+        ),
         "{}",
         r.stdout
     );
