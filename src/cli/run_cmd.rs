@@ -1,5 +1,6 @@
 //! `framewatch run`: the whole pipeline, inputs → datasets.
 
+use super::progress::Progress;
 use super::{EXIT_OK, EXIT_STRICT};
 use crate::aggregate::Period;
 use crate::error::{Error, Result};
@@ -8,6 +9,7 @@ use crate::lexicon::Lexicon;
 use crate::output::{Format, RunOptions, RunWriter};
 use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
 use crate::score;
+use crate::shard::Shard;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -58,16 +60,22 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value = "2000")]
     pub min_tokens: u64,
 
+    /// Process only shard K of N: the documents whose id hashes to K (a
+    /// stable hash, not file order). Run all N, then `framewatch merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+
     /// Exit with code 3 if any document was skipped.
     #[arg(long)]
     pub strict: bool,
 
-    /// Print only errors and skipped documents.
+    /// Print only errors and skipped documents (and no progress bar).
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
 
 pub fn run(args: Args) -> Result<u8> {
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
     let mut corpus = if args.inputs.is_empty() {
         Corpus::demo()?
@@ -90,8 +98,16 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
+    if let Some(sh) = shard {
+        // Every shard discovers the whole corpus, so ordinals are global.
+        corpus.docs.retain(|d| sh.owns(&d.doc_id));
+        corpus
+            .skipped
+            .retain(|k| sh.owns(k.doc_id.as_deref().unwrap_or(&k.path)));
+    }
     let format = args.format;
     let options = RunOptions {
+        shard,
         inputs: if args.inputs.is_empty() {
             vec![DEMO_NAME.to_string()]
         } else {
@@ -134,24 +150,29 @@ pub fn run(args: Args) -> Result<u8> {
         writer.add_skipped(s);
     }
     let docs = std::mem::take(&mut corpus.docs);
+    let progress = Progress::new(&docs, args.quiet);
     pipeline::run(&tagger, docs, args.threads, DEFAULT_BATCH, |outcomes| {
         let mut tagged = Vec::with_capacity(outcomes.len());
         for o in outcomes {
             match o {
-                Outcome::Tagged(d) => tagged.push(d),
+                Outcome::Tagged(d) => {
+                    progress.add(d.bytes);
+                    tagged.push(d)
+                }
                 Outcome::Skipped(s) => {
-                    super::print_skipped([&s]);
+                    progress.suspend(|| super::print_skipped([&s]));
                     writer.add_skipped(s);
                 }
             }
         }
         writer.add_docs(&tagger.lexicon, &tagger, tagged)
     })?;
+    progress.finish();
 
     let lexicon = &tagger.lexicon;
     let (bi, si) = score::poles(lexicon);
     let (b, s) = (writer.totals.categories[bi], writer.totals.categories[si]);
-    let manifest = writer.finish(&corpus, lexicon, &options)?;
+    let manifest = writer.finish(&corpus, &tagger, &options)?;
     let c = &manifest.counts;
     if c.documents_read == 0 {
         return Err(Error::usage(
