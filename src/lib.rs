@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod analyze;
 pub mod audit;
 pub mod cli;
+pub mod dedupe;
 pub mod drivers;
 pub mod error;
 pub mod ingest;

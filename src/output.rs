@@ -20,7 +20,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 /// Bump when a table's columns change meaning or shape.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Per-category count columns: endorsed (`hits_`), then the hits set
 /// aside from rates, share and balance.
@@ -127,6 +127,8 @@ pub struct RunWriter {
 #[derive(Debug, Default, Clone)]
 pub struct Totals {
     pub documents: usize,
+    /// Documents read with a warning.
+    pub warned: usize,
     pub undated: usize,
     pub coarse_dates: usize,
     pub tokens: u64,
@@ -143,6 +145,9 @@ enum GroupField {
     Source,
     Kind,
     Title,
+    Author,
+    Url,
+    Format,
     DocId,
     DateSource,
     Extra(usize),
@@ -154,6 +159,9 @@ impl GroupField {
             GroupField::Source => d.meta.source.clone(),
             GroupField::Kind => d.meta.kind.clone(),
             GroupField::Title => d.meta.title.clone(),
+            GroupField::Author => d.meta.author.clone(),
+            GroupField::Url => d.meta.url.clone(),
+            GroupField::Format => (!d.meta.format.is_empty()).then(|| d.meta.format.to_string()),
             GroupField::DocId => Some(d.meta.doc_id.clone()),
             GroupField::DateSource => {
                 (!d.meta.date_source.is_empty()).then(|| d.meta.date_source.to_string())
@@ -207,6 +215,9 @@ impl RunWriter {
                 "source" => Ok(GroupField::Source),
                 "kind" => Ok(GroupField::Kind),
                 "title" => Ok(GroupField::Title),
+                "author" => Ok(GroupField::Author),
+                "url" => Ok(GroupField::Url),
+                "format" => Ok(GroupField::Format),
                 "doc_id" => Ok(GroupField::DocId),
                 "date_source" => Ok(GroupField::DateSource),
                 other => corpus
@@ -289,6 +300,7 @@ impl RunWriter {
             rows.coarse.push(coarse as u32);
             rows.tokens.push(d.words);
             self.totals.documents += 1;
+            self.totals.warned += !d.warnings.is_empty() as usize;
             self.totals.undated += d.meta.date.is_none() as usize;
             self.totals.coarse_dates += coarse as usize;
             self.totals.tokens += d.words;
@@ -455,6 +467,12 @@ impl RunWriter {
                 inputs: t.documents + self.skipped.len(),
                 documents_read: t.documents,
                 documents_skipped: self.skipped.len(),
+                duplicates: self
+                    .skipped
+                    .iter()
+                    .filter(|s| s.duplicate_of.is_some())
+                    .count(),
+                warnings: t.warned,
                 skipped_by_reason,
                 undated: t.undated,
                 coarse_dates: t.coarse_dates,
@@ -593,6 +611,12 @@ fn hits_frame(lexicon: &Lexicon, tagger: &Tagger, docs: &[DocResult]) -> PolarsR
             num("byte_end", &|h| h.byte_end),
             num("sentence", &|h| h.sentence),
             num("paragraph", &|h| h.paragraph),
+            Column::new(
+                "page".into(),
+                rows.iter()
+                    .map(|(d, _, h)| d.page_of(h.byte_start))
+                    .collect::<Vec<_>>(),
+            ),
             text("lexicon_version", &|_, _| Some(lexicon.version.clone())),
             text("lexicon_sha256", &|_, _| Some(lexicon.sha256.clone())),
         ],
@@ -606,6 +630,10 @@ pub fn extra_column_names(corpus: &Corpus, lexicon: &Lexicon) -> Vec<String> {
         matches!(
             name,
             "path"
+                | "format"
+                | "record"
+                | "page_count"
+                | "warnings"
                 | "date"
                 | "date_precision"
                 | "date_source"
@@ -652,6 +680,13 @@ fn documents_frame(
     };
     cols.push(text_col("doc_id", &|d| Some(d.meta.doc_id.clone())));
     cols.push(text_col("path", &|d| Some(d.meta.path.clone())));
+    cols.push(text_col("format", &|d| {
+        (!d.meta.format.is_empty()).then(|| d.meta.format.to_string())
+    }));
+    cols.push(Column::new(
+        "record".into(),
+        docs.iter().map(|d| d.meta.record).collect::<Vec<_>>(),
+    ));
     let dates: Vec<Option<i32>> = docs
         .iter()
         .map(|d| d.meta.date.map(|x| epoch_days(x.date)))
@@ -672,6 +707,8 @@ fn documents_frame(
     cols.push(text_col("source", &|d| d.meta.source.clone()));
     cols.push(text_col("kind", &|d| d.meta.kind.clone()));
     cols.push(text_col("title", &|d| d.meta.title.clone()));
+    cols.push(text_col("author", &|d| d.meta.author.clone()));
+    cols.push(text_col("url", &|d| d.meta.url.clone()));
     for (i, name) in extra_names.iter().enumerate() {
         cols.push(text_col(name, &|d| d.meta.extra.get(i).cloned().flatten()));
     }
@@ -679,6 +716,15 @@ fn documents_frame(
         "bytes".into(),
         docs.iter().map(|d| d.bytes).collect::<Vec<_>>(),
     ));
+    cols.push(Column::new(
+        "page_count".into(),
+        docs.iter()
+            .map(|d| (!d.page_starts.is_empty()).then_some(d.page_starts.len() as u32))
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(text_col("warnings", &|d| {
+        (!d.warnings.is_empty()).then(|| d.warnings.join("; "))
+    }));
     cols.push(Column::new(
         "tokens".into(),
         docs.iter().map(|d| d.words).collect::<Vec<_>>(),
@@ -777,6 +823,13 @@ fn skipped_frame(skipped: &[Skipped]) -> PolarsResult<DataFrame> {
                     .map(|s| s.detail.as_str())
                     .collect::<Vec<_>>(),
             ),
+            Column::new(
+                "duplicate_of".into(),
+                skipped
+                    .iter()
+                    .map(|s| s.duplicate_of.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
         ],
     )
 }
@@ -797,6 +850,22 @@ pub struct RunOptions {
     /// Cells with fewer documents or tokens are flagged `low_n`.
     pub min_docs: u64,
     pub min_tokens: u64,
+    /// How inputs were read: table columns, limits, links, duplicates.
+    pub ingest: IngestSettings,
+}
+
+/// The reading options recorded in a run's manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestSettings {
+    pub text_col: String,
+    pub date_col: String,
+    pub id_col: String,
+    pub stdin_format: Option<String>,
+    pub follow_symlinks: bool,
+    pub limits: crate::ingest::Limits,
+    pub dedupe: Option<crate::dedupe::Mode>,
+    /// Jaccard threshold of `--dedupe near`.
+    pub near_threshold: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -816,6 +885,10 @@ pub struct Counts {
     pub inputs: usize,
     pub documents_read: usize,
     pub documents_skipped: usize,
+    /// Documents dropped by `--dedupe` (also counted as skipped).
+    pub duplicates: usize,
+    /// Documents read with a warning (e.g. a guessed encoding).
+    pub warnings: usize,
     pub skipped_by_reason: std::collections::BTreeMap<String, usize>,
     pub undated: usize,
     pub coarse_dates: usize,
@@ -878,7 +951,10 @@ fn kwic_frame(lines: &[crate::kwic::Line]) -> PolarsResult<DataFrame> {
             num("sentence", &|l| l.sentence),
             num("line", &|l| l.line),
             num("column", &|l| l.column),
-            Column::new("page".into(), vec![None::<u32>; lines.len()]),
+            Column::new(
+                "page".into(),
+                lines.iter().map(|l| l.page).collect::<Vec<_>>(),
+            ),
         ],
     )
 }
@@ -897,7 +973,7 @@ pub fn write_kwic(lines: &[crate::kwic::Line], path: &Path, format: KwicFormat) 
                     "stance": l.stance.as_str(), "stance_rule": (!l.stance_rule.is_empty()).then_some(&l.stance_rule),
                     "status": l.status.as_str(), "left": l.left, "match": l.keyword, "right": l.right,
                     "byte_start": l.byte_start, "byte_end": l.byte_end, "sentence": l.sentence,
-                    "line": l.line, "column": l.column, "page": null,
+                    "line": l.line, "column": l.column, "page": l.page,
                 });
                 writeln!(w, "{row}").map_err(|e| Error::output(path, e))?;
             }

@@ -144,7 +144,7 @@ pub fn run(args: Args) -> Result<u8> {
     let corpus = if inputs.is_empty() {
         Corpus::demo()?
     } else {
-        Corpus::discover(&inputs)?
+        Corpus::discover(&inputs, &Default::default())?
     };
     let mut fields = Vec::new();
     for f in &args.filters {
