@@ -554,7 +554,7 @@ impl Corpus {
         let Some(kind) = kind_of(&path) else {
             self.skip(
                 shown,
-                None,
+                Some(doc_id),
                 "unsupported-format",
                 format!("not a format framewatch reads ({EXTENSIONS})"),
             );
@@ -607,9 +607,9 @@ impl Corpus {
         // the file (CSV/TSV/JSONL), so this holds metadata only.
         for e in events {
             match e {
-                table::Event::Bad(n, reason, detail) => self.skip(
+                table::Event::Bad(key, reason, detail) => self.skip(
                     shown.to_string(),
-                    Some(format!("{base}#{n}")),
+                    Some(format!("{base}#{key}")),
                     reason,
                     detail,
                 ),

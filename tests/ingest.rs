@@ -60,8 +60,8 @@ fn mixed_folder_reads_every_good_fixture_and_skips_every_bad_one() {
         "mixed/notes.doc: skipped: unsupported-format:",
         "mixed/news-export.csv: skipped: bad-date: row 3 (line 4): unparseable date \"2019-13-40\"",
         "mixed/news-export.csv: skipped: empty-text: row 4 (line 5): the text column \"text\" is empty",
-        "mixed/letter-1998-02-14.txt: warning: not valid UTF-8 (byte 34); decoded as windows-1252 (guessed)",
-        "16 documents read, 8 skipped",
+        "mixed/letter-1998-02-14.txt: warning: not valid UTF-8 (byte 30); decoded as windows-1252 (guessed)",
+        "18 documents read, 8 skipped",
     ] {
         assert!(
             r.stderr.contains(expected),
@@ -104,7 +104,7 @@ fn mixed_folder_reads_every_good_fixture_and_skips_every_bad_one() {
             .all(|h| h["page"].is_empty())
     );
     let m = manifest(&out);
-    assert_eq!(m["counts"]["documents_read"], 16);
+    assert_eq!(m["counts"]["documents_read"], 18);
     assert_eq!(m["counts"]["warnings"], 1);
     assert_eq!(m["options"]["ingest"]["text_col"], "text");
     // Same inputs, same bytes: a second run (one thread) is identical.
@@ -219,7 +219,7 @@ fn dedupe_drops_copies_and_names_the_original() {
     let dir = tmp.path().join("near");
     std::fs::create_dir(&dir).unwrap();
     let story = "Child poverty rose for the third year running, driven by the two-child limit and the benefit freeze, a report by the Resolution Foundation said on Tuesday, adding that low pay and high rents left working families short.";
-    let edited = story.replace("on Tuesday", "on Tuesday morning");
+    let edited = format!("{story} Reporting by PA.");
     let other = "Ministers said work remained the best route out of poverty and that the welfare system must reward hard-working families.";
     let mut lines = Vec::new();
     for (i, t) in [story, other, &edited, story].iter().enumerate() {
@@ -356,7 +356,7 @@ fn limits_refuse_with_a_message_that_names_the_flag() {
             "run",
             "mixed/news-export.csv",
             "--max-row-size",
-            "100",
+            "200",
             "-o",
             o,
         ],
@@ -364,7 +364,7 @@ fn limits_refuse_with_a_message_that_names_the_flag() {
     .ok();
     assert!(
         r.stderr.contains(
-            "skipped: row-too-long: row 1 (line 2) is 160 B long, over --max-row-size 100 B"
+            "skipped: row-too-long: row 1 (line 2) is 206 B long, over --max-row-size 200 B"
         ),
         "{}",
         r.stderr
@@ -567,7 +567,13 @@ fn realdocs_pdfs_read_page_by_page_or_say_why_not() {
         let reference = read(&dir.join(format!("pdf/{name}.reference.txt")));
         let f1 = word_f1(&reference, &doc.text);
         eprintln!("realdocs pdf {name}: {n} pages, word F1 vs pdftotext {f1:.3}");
-        assert!(f1 > 0.85, "{name}: word F1 {f1:.3}");
+        // The scan's OCR layer is garbage either way; extractors differ.
+        let floor = if *name == "pdf-with-ocr-text" {
+            0.5
+        } else {
+            0.95
+        };
+        assert!(f1 > floor, "{name}: word F1 {f1:.3}");
     }
     let (reason, _) = read_file(&dir.join("pdf/c02-22.pdf")).err().unwrap();
     assert_eq!(reason, "no-text-layer");
@@ -620,7 +626,7 @@ fn realdocs_html_main_text_is_close_to_the_expected_text() {
         let expected = read(&dir.join(format!("html/{name}.expected.txt")));
         let f1 = word_f1(&expected, &doc.text);
         eprintln!("realdocs html {name}: word F1 vs expected {f1:.3}");
-        assert!(f1 > 0.6, "{name}: word F1 {f1:.3}\n{}", doc.text);
+        assert!(f1 > 0.8, "{name}: word F1 {f1:.3}\n{}", doc.text);
         total += f1;
     }
     let mean = total / names.len() as f64;
@@ -628,7 +634,7 @@ fn realdocs_html_main_text_is_close_to_the_expected_text() {
         "realdocs html: mean word F1 {mean:.3} over {} pages",
         names.len()
     );
-    assert!(mean > 0.85, "mean word F1 {mean:.3}");
+    assert!(mean > 0.9, "mean word F1 {mean:.3}");
 }
 
 #[test]

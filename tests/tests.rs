@@ -397,8 +397,8 @@ fn folder_without_sidecar_dates_from_file_names_and_skips_duplicate_ids() {
         r.stderr
     );
     let docs = read(&out.join("documents.csv"));
-    assert!(docs.contains("\na,dupes/a.md,,,,undated,"), "{docs}");
-    assert!(docs.contains("\nnews_2019-05-02,dupes/news_2019-05-02.txt,2019-05-02,day,filename,2019-05,2019-05-01,"), "{docs}");
+    assert!(docs.contains("\na,dupes/a.md,md,,,,,undated,"), "{docs}");
+    assert!(docs.contains("\nnews_2019-05-02,dupes/news_2019-05-02.txt,txt,,2019-05-02,day,filename,2019-05,2019-05-01,"), "{docs}");
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub enum AuditFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The document (.txt or .md).
+    /// The document: .txt, .md, .pdf, .docx, .odt or .html.
     pub file: PathBuf,
     /// Lexicon TOML file. Default: the built-in lexicon.
     #[arg(long, short = 'l', value_name = "FILE")]

@@ -20,6 +20,10 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
+    /// Print every document's text as read (to check extraction), not timings.
+    #[arg(long)]
+    pub print: bool,
+
     #[command(flatten)]
     pub ingest: IngestArgs,
 }
@@ -64,6 +68,9 @@ pub fn run(args: Args) -> Result<u8> {
                     match read_doc(&mut d, &reading.ingest) {
                         Ok(doc) => {
                             read += 1;
+                            if args.print {
+                                println!("==> {} ({}) <==\n{}\n", d.doc_id, d.path, doc.text);
+                            }
                             std::hint::black_box(doc);
                         }
                         Err(_) => skipped += 1,
@@ -78,6 +85,9 @@ pub fn run(args: Args) -> Result<u8> {
         s.documents += read;
         s.skipped += skipped;
         s.bytes += bytes;
+    }
+    if args.print {
+        return Ok(EXIT_OK);
     }
     if !args.json {
         println!(

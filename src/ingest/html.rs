@@ -102,6 +102,10 @@ const BLOCK_TAGS: &[&str] = &[
 static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(^|[-_ ])(nav|navbar|menu|footer|foot|masthead|header|breadcrumbs?|share|sharing|social|sociable|related|recommend\w*|more-stories|sidebar|side-bar|rail|widget|comments?|disqus|cookies?|consent|gdpr|banner|newsletter|subscribe|signup|sign-up|promo|sponsor\w*|advert\w*|ads?|adv|outbrain|taboola|popup|modal|overlay|login|print|tools|toolbar|tags?|byline-social|pagination|pager|skip|hidden|visually-hidden|sr-only|caption|credit|copyright|disclaimer|legal|most-popular|trending|partner)($|[-_ ])").unwrap()
 });
+/// Names that keep a container even if it also looks like boilerplate.
+static KEEP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)article|(^|[-_ ])(body|content|main|story|entry|post)($|[-_ ])").unwrap()
+});
 static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)article|body|content|entry|hentry|main|page|post|text|blog|story|storytext|paragraph",
@@ -118,7 +122,8 @@ fn is_skipped(el: &scraper::node::Element) -> bool {
             .is_some_and(|s| s.replace(' ', "").contains("display:none"))
 }
 
-/// Class and id look like boilerplate (and not like the article body).
+/// Class and id look like boilerplate (and not like the article body:
+/// `article_main has_partner` is kept).
 fn is_junk(el: &scraper::node::Element) -> bool {
     if JUNK_TAGS.contains(&el.name()) {
         return true;
@@ -129,14 +134,18 @@ fn is_junk(el: &scraper::node::Element) -> bool {
     ) {
         return true;
     }
+    if matches!(el.name(), "article" | "main" | "body") {
+        return false;
+    }
     let names = format!(
         "{} {}",
         el.attr("class").unwrap_or(""),
         el.attr("id").unwrap_or("")
     );
-    names.split_whitespace().any(|n| {
-        NEGATIVE.is_match(n) && !(POSITIVE.is_match(n) && n.to_ascii_lowercase().contains("body"))
-    })
+    if KEEP.is_match(&names) {
+        return false;
+    }
+    names.split_whitespace().any(|n| NEGATIVE.is_match(n))
 }
 
 fn class_weight(el: &scraper::node::Element) -> f64 {

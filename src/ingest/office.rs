@@ -149,6 +149,8 @@ struct Walker {
     in_text: bool,
     /// Table cell nesting depth.
     cell: u32,
+    /// ODT paragraph nesting depth.
+    depth: u32,
     /// Inside a DOCX run (`w:r`): a `w:tab` there is a tab character, not
     /// a tab-stop definition.
     run: bool,
@@ -258,10 +260,12 @@ impl Walker {
                 }
             }
             (Kind::Docx, b"w:del" | b"w:instrText" | b"w:delText") if !empty => self.ignore += 1,
-            (Kind::Odt, b"text:p" | b"text:h" | b"text:span" | b"text:a") => {
-                self.in_text = true;
-                if empty && matches!(name, b"text:p" | b"text:h") {
+            (Kind::Odt, b"text:p" | b"text:h") => {
+                if empty {
                     self.paragraph_end();
+                } else {
+                    self.depth += 1;
+                    self.in_text = true;
                 }
             }
             (Kind::Odt, b"text:s") => {
@@ -296,7 +300,10 @@ impl Walker {
             (Kind::Docx, b"w:r") => self.run = false,
             (Kind::Docx, b"w:p") | (Kind::Odt, b"text:p" | b"text:h") => {
                 if kind == Kind::Odt {
-                    self.in_text = false;
+                    // Paragraphs nest in ODT (a note's paragraph inside
+                    // the body's): text goes on until the outermost ends.
+                    self.depth = self.depth.saturating_sub(1);
+                    self.in_text = self.depth > 0;
                 }
                 self.paragraph_end()
             }

@@ -68,8 +68,9 @@ pub struct Row {
 /// What scanning a table yields, in file order.
 pub enum Event {
     Row(Row),
-    /// A row that cannot be a document: reason, detail (naming the row).
-    Bad(u64, &'static str, String),
+    /// A row that cannot be a document: its id (else its row number),
+    /// reason, detail (naming the row).
+    Bad(String, &'static str, String),
 }
 
 fn at(number: u64, line: u64) -> String {
@@ -173,6 +174,7 @@ fn scan_csv(
         .iter()
         .position(|n| *n == cols.text)
         .ok_or_else(|| no_text_column(cols, &names))?;
+    let id_at = names.iter().position(|n| *n == cols.id);
     let shared: Vec<Arc<str>> = names.iter().map(|n| Arc::from(n.as_str())).collect();
     let mut rec = csv::ByteRecord::new();
     let mut number = 0;
@@ -203,17 +205,22 @@ fn scan_csv(
                         ),
                     )
                 };
-                emit(Event::Bad(number, reason, detail));
+                emit(Event::Bad(number.to_string(), reason, detail));
                 return Ok(());
             }
         }
         number += 1;
         let pos = rec.position().map_or(start.clone(), |p| p.clone());
         let (offset, line) = (pos.byte(), pos.line());
+        let key = id_at
+            .and_then(|i| rec.get(i))
+            .map(|v| String::from_utf8_lossy(v).trim().to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| number.to_string());
         let len = rdr.position().byte() - offset;
         if len > limits.max_row {
             emit(Event::Bad(
-                number,
+                key.clone(),
                 "row-too-long",
                 format!(
                     "{} is {} long, over --max-row-size {}",
@@ -226,7 +233,7 @@ fn scan_csv(
         }
         if rec.len() != names.len() {
             emit(Event::Bad(
-                number,
+                key.clone(),
                 "ragged-row",
                 format!(
                     "{} has {} fields, the header has {}",
@@ -242,7 +249,7 @@ fn scan_csv(
             .is_none_or(|t| t.iter().all(u8::is_ascii_whitespace))
         {
             emit(Event::Bad(
-                number,
+                key.clone(),
                 "empty-text",
                 format!(
                     "{}: the text column \"{}\" is empty",
@@ -327,7 +334,7 @@ pub fn scan_jsonl(
         number += 1;
         if !complete {
             emit(Event::Bad(
-                number,
+                number.to_string(),
                 "row-too-long",
                 format!(
                     "line {line} is longer than --max-row-size {}",
@@ -340,7 +347,7 @@ pub fn scan_jsonl(
             Ok(v) => v,
             Err(e) => {
                 emit(Event::Bad(
-                    number,
+                    number.to_string(),
                     "bad-row",
                     format!("line {line}: not JSON: {e}"),
                 ));
@@ -349,12 +356,17 @@ pub fn scan_jsonl(
         };
         let serde_json::Value::Object(map) = value else {
             emit(Event::Bad(
-                number,
+                number.to_string(),
                 "bad-row",
                 format!("line {line}: not a JSON object"),
             ));
             continue;
         };
+        let key = map
+            .get(&cols.id)
+            .and_then(json_text)
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| number.to_string());
         let text = map.get(&cols.text).and_then(json_text).unwrap_or_default();
         if text.trim().is_empty() {
             let why = if map.contains_key(&cols.text) {
@@ -363,7 +375,7 @@ pub fn scan_jsonl(
                 "is missing"
             };
             emit(Event::Bad(
-                number,
+                key,
                 "empty-text",
                 format!("line {line}: the text field \"{}\" {why}", cols.text),
             ));
@@ -472,8 +484,13 @@ fn scan_parquet(
     for (i, t) in text.into_iter().enumerate() {
         let number = i as u64 + 1;
         let Some(t) = t.filter(|t| !t.trim().is_empty()) else {
+            let key = others
+                .iter()
+                .find(|(n, _)| **n == *cols.id)
+                .and_then(|(_, v)| v[i].clone())
+                .unwrap_or_else(|| number.to_string());
             emit(Event::Bad(
-                number,
+                key,
                 "empty-text",
                 format!("row {number}: the text column \"{}\" is empty", cols.text),
             ));
@@ -551,7 +568,8 @@ mod tests {
     use super::*;
 
     fn scan_str(kind: Kind, body: &str, limits: &Limits) -> (Vec<String>, Vec<Row>) {
-        let dir = tempfile::tempdir().unwrap();
+        // Kept for the test binary's life: rows are re-read later.
+        let dir = Box::leak(Box::new(tempfile::tempdir().unwrap()));
         let p = dir.path().join("t");
         std::fs::write(&p, body).unwrap();
         let mut bad = Vec::new();
