@@ -2,10 +2,12 @@
 //! with polars, then rates, share and balance from the summed counts
 //! (never averaged from documents).
 
+#[cfg(feature = "tables")]
 use crate::error::{Error, Result};
 use crate::model::{DatePrecision, DocDate};
 use crate::score;
 use chrono::{Datelike, NaiveDate};
+#[cfg(feature = "tables")]
 use polars::prelude::*;
 
 /// The label of the bucket for documents without a date.
@@ -83,10 +85,12 @@ pub fn epoch_days(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
 }
 
+#[cfg(feature = "tables")]
 fn pe(e: PolarsError) -> Error {
     Error::Other(format!("aggregation failed: {e}"))
 }
 
+#[cfg(feature = "tables")]
 fn u64_col(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
     let c = df
         .column(name)
@@ -101,6 +105,7 @@ fn u64_col(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
 }
 
 /// Names of the count columns in a documents table that trends sum.
+#[cfg(feature = "tables")]
 pub struct TrendSpec<'a> {
     /// Group-by keys beyond `period` (metadata column names).
     pub groups: &'a [String],
@@ -116,6 +121,7 @@ pub struct TrendSpec<'a> {
 
 /// Group a documents table (with `period`, `period_start`, `documents`,
 /// `coarse_date`, `tokens` and the hits columns) into trends.
+#[cfg(feature = "tables")]
 #[allow(deprecated)] // eager GroupBy::sum: the lazy engine is not compiled in (build time)
 pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
     let mut keys: Vec<String> = vec!["period".into(), "period_start".into()];

@@ -16,6 +16,8 @@ use yaml_rust2::scanner::Marker;
 pub struct Imported {
     pub groups: Vec<(String, String, Vec<String>)>,
     pub notes: Vec<String>,
+    /// Patterns taken so far: where (`category.sub-frame`, line) and as what.
+    seen: std::collections::HashMap<Vec<crate::lexicon::Slot>, (String, usize, String)>,
 }
 
 fn problem(path: &str, line: usize, msg: impl std::fmt::Display) -> Error {
@@ -61,11 +63,50 @@ fn convert_value(path: &str, line: usize, value: &str) -> Result<String> {
             ));
         }
     }
-    Ok(if v.split_whitespace().all(|w| w.ends_with('*')) {
+    let entry = if v.split_whitespace().all(|w| w.ends_with('*')) {
         v.to_string()
     } else {
         format!("={v}")
-    })
+    };
+    Ok(entry)
+}
+
+/// Add `entry` (from `path:line`) to `category.sub`, checked as loading the
+/// lexicon will check it. An entry matching the same words as an earlier
+/// one (a lexicon counts each entry in one place) stays where it was
+/// first, with a note.
+fn push_entry(
+    out: &mut Imported,
+    (path, line): (&str, usize),
+    category: &str,
+    sub: &str,
+    entry: String,
+) -> Result<()> {
+    // Imports write English lexicons.
+    static ENGLISH: std::sync::OnceLock<crate::analyze::Analyzer> = std::sync::OnceLock::new();
+    let analyzer =
+        ENGLISH.get_or_init(|| crate::analyze::Analyzer::new("english").expect("english exists"));
+    let pattern = crate::lexicon::entry_pattern(&entry, analyzer)
+        .map_err(|why| problem(path, line, format!("cannot import: {why}")))?;
+    let here = format!("{category}.{sub}");
+    if let Some((prev, prev_line, prev_entry)) = out.seen.get(&pattern) {
+        out.notes.push(format!(
+            "{path}:{line}: \"{entry}\" matches the same words as \"{prev_entry}\" (line {prev_line}); kept in \"{prev}\" only"
+        ));
+        return Ok(());
+    }
+    out.seen.insert(pattern, (here, line, entry.clone()));
+    match out
+        .groups
+        .iter_mut()
+        .find(|(c, s, _)| c == category && s == sub)
+    {
+        Some(g) => g.2.push(entry),
+        None => out
+            .groups
+            .push((category.to_string(), sub.to_string(), vec![entry])),
+    }
+    Ok(())
 }
 
 #[derive(Debug)]
@@ -163,6 +204,9 @@ pub fn import_yaml(path: &str, text: &str) -> Result<Imported> {
         }
         collect(path, &category, "", node, line, &mut out)?;
     }
+    if out.groups.is_empty() {
+        return Err(problem(path, 1, "the dictionary has no values to import"));
+    }
     Ok(out)
 }
 
@@ -177,10 +221,11 @@ fn collect(
     match node {
         Node::Scalar(v, l) => push_entry(
             out,
+            (path, l),
             category,
             if prefix.is_empty() { "terms" } else { prefix },
             convert_value(path, l, &v)?,
-        ),
+        )?,
         Node::Seq(items, _) => {
             for item in items {
                 match item {
@@ -188,10 +233,11 @@ fn collect(
                         let entry = convert_value(path, l, &v)?;
                         push_entry(
                             out,
+                            (path, l),
                             category,
                             if prefix.is_empty() { "terms" } else { prefix },
                             entry,
-                        );
+                        )?;
                     }
                     Node::Seq(_, l) | Node::Map(_, l) => {
                         return Err(problem(path, l, "values must be text"));
@@ -230,19 +276,6 @@ fn collect(
         }
     }
     Ok(())
-}
-
-fn push_entry(out: &mut Imported, category: &str, sub: &str, entry: String) {
-    match out
-        .groups
-        .iter_mut()
-        .find(|(c, s, _)| c == category && s == sub)
-    {
-        Some(g) => g.2.push(entry),
-        None => out
-            .groups
-            .push((category.to_string(), sub.to_string(), vec![entry])),
-    }
 }
 
 /// Read a LIWC `.dic`: a `%`-delimited header of numbered categories, then
@@ -370,7 +403,10 @@ pub fn import_liwc(path: &str, text: &str) -> Result<Imported> {
             ));
         }
         seen.insert(entry.clone(), cats[0].clone());
-        push_entry(&mut out, &cats[0], "terms", entry);
+        push_entry(&mut out, (path, n), &cats[0], "terms", entry)?;
+    }
+    if out.groups.is_empty() {
+        return Err(problem(path, 1, "the dictionary has no terms to import"));
     }
     Ok(out)
 }
@@ -427,6 +463,64 @@ pub fn to_yaml(lexicon: &Lexicon) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz crash fc33b8dc (dictionary_import): a value the lexicon cannot
+    /// hold was imported, and the written lexicon then failed to load.
+    #[test]
+    fn fuzz_fc33b8dc_import_rejects_values_the_lexicon_cannot_hold() {
+        let e = import_yaml(
+            "d.yml",
+            "dependency:\n  - ok words\n  - en for the tests.\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "d.yml:3: cannot import: entry \"=en for the tests.\" contains \".\": only hyphens and apostrophes may join words in an entry"
+        );
+        let e = import_yaml("d.yml", "a:\n  - ab*\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("d.yml:2: cannot import:") && e.contains("too short"),
+            "{e}"
+        );
+        let e = import_liwc("d.dic", "%\n1\tneg\n%\nu.s.\t1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("d.dic:4: cannot import: entry \"=u.s.\""),
+            "{e}"
+        );
+        // A second fuzz crash: "work shy" under two keys loaded as a
+        // duplicate; it now stays under the first key, with a note.
+        let imp =
+            import_yaml("d.yml", "blame:\n  - work-shy\ndependency:\n  - work shy\n").unwrap();
+        assert_eq!(imp.groups.len(), 1, "{:?}", imp.groups);
+        assert_eq!(
+            imp.notes,
+            [
+                "d.yml:4: \"=work shy\" matches the same words as \"=work-shy\" (line 2); kept in \"blame.terms\" only"
+            ]
+        );
+    }
+
+    /// Fuzz crash 114d95df (dictionary_import): a YAML file that parsed to
+    /// an empty mapping imported "successfully" as a lexicon with no entries.
+    #[test]
+    fn fuzz_114d95df_an_empty_import_is_an_error() {
+        for y in ["{}\n", "{ }}\njunk\n", "a: []\n"] {
+            let e = import_yaml("d.yml", y)
+                .map(|i| i.groups)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("d.yml:"), "{y:?}: {e}");
+        }
+        let e = import_liwc("d.dic", "%\n1\tneg\n%\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "d.dic:1: the dictionary has no terms to import");
+    }
 
     #[test]
     fn yaml_nested_and_flat() {

@@ -986,6 +986,26 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// The pattern `raw` compiles to in a lexicon analysed by `analyzer`, or
+/// why it cannot be an entry: the checks `Lexicon::parse` makes of each
+/// entry, for importers.
+pub fn entry_pattern(raw: &str, analyzer: &Analyzer) -> std::result::Result<Vec<Slot>, String> {
+    let mut v = Validator {
+        origin: "",
+        text: "",
+        problems: Vec::new(),
+    };
+    match v.compile_entry(raw, 0, analyzer, &mut Analysis::default()) {
+        Some(p) => Ok(p),
+        None => Err(v
+            .problems
+            .into_iter()
+            .next()
+            .map(|(_, m)| m)
+            .unwrap_or_else(|| format!("entry \"{raw}\" is not valid"))),
+    }
+}
+
 /// Punctuation that joins the words of a phrase: hyphens and apostrophes.
 /// Text matches a phrase across these (and whitespace), never across others.
 pub fn is_joiner(norm: &str) -> bool {

@@ -7,8 +7,10 @@
 pub mod aggregate;
 pub mod analyze;
 pub mod audit;
+#[cfg(feature = "tables")]
 pub mod cli;
 pub mod dedupe;
+#[cfg(feature = "tables")]
 pub mod drivers;
 pub mod error;
 pub mod ingest;
@@ -18,9 +20,12 @@ pub mod kwic;
 pub mod lexicon;
 pub mod matcher;
 pub mod model;
+#[cfg(feature = "tables")]
 pub mod output;
 pub mod pipeline;
+#[cfg(feature = "tables")]
 pub mod report;
 pub mod sample;
 pub mod score;
 pub mod stance;
+pub mod validate;

@@ -510,7 +510,7 @@ fn audit_and_kwic_read_pdfs_with_pages() {
             "kwic",
             "mixed/policy-paper.pdf",
             "--entry",
-            "welfare dependency",
+            "lifestyle choice",
             "--format",
             "csv",
             "-o",

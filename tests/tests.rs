@@ -1,8 +1,11 @@
 //! CLI integration tests: one binary, fixtures under `tests/fixtures`,
 //! golden outputs under `tests/golden`.
 
+mod hostile;
 mod ingest;
+mod props;
 mod util;
+mod validate;
 
 use util::{fixtures, framewatch, golden, manifest, read, tempdir};
 
@@ -450,7 +453,7 @@ fn lexicon_explain_shows_tokens_hits_and_suppressed() {
         &[
             "lexicon",
             "explain",
-            "The so-called \"scroungers\" and welfare dependency.\n\nBudget cuts.",
+            "The so-called \"scroungers\" and welfare dependency.\n\nBudget cutbacks.",
         ],
     )
     .ok();
@@ -464,13 +467,14 @@ fn lexicon_explain_shows_tokens_hits_and_suppressed() {
     );
     assert!(r.stdout.contains("by quote: distanced"), "{}", r.stdout);
     assert!(
-        r.stdout
-            .contains("suppressed \"welfare\" words 5..6: context.poverty_welfare \"welfare\""),
+        r.stdout.contains(
+            "suppressed \"dependency\" words 6..7: behavioural.dependency \"=dependency\""
+        ),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("nested inside \"welfare dependency\""),
+        r.stdout.contains("nested inside \"=welfare dependency\""),
         "{}",
         r.stdout
     );
@@ -892,22 +896,11 @@ fn audit_html_is_self_contained_and_inert() {
 
 #[test]
 fn audit_sarif_validates_against_the_schema() {
-    let Some(schema) =
-        std::env::var_os("FRAMEWATCH_SARIF_SCHEMA").filter(|p| std::path::Path::new(p).is_file())
-    else {
-        eprintln!(
-            "skipped: FRAMEWATCH_SARIF_SCHEMA is not set to the SARIF 2.1.0 schema (.ci/run installs it)"
-        );
-        return;
-    };
-    let tmp = tempdir();
     let r = framewatch(
         &fixtures(),
         &["audit", "audit/draft.md", "--format", "sarif"],
     )
     .ok();
-    let log = tmp.path().join("a.sarif");
-    std::fs::write(&log, &r.stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 7, "one result per endorsed framing hit");
@@ -915,18 +908,7 @@ fn audit_sarif_validates_against_the_schema() {
         results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
         3
     );
-    let out = std::process::Command::new("python3")
-        .arg(util::root().join("tests/sarif/validate.py"))
-        .arg(&schema)
-        .arg(&log)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    util::check_sarif(&r.stdout);
 }
 
 #[test]

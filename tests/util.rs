@@ -149,3 +149,33 @@ pub fn read(p: &Path) -> String {
 pub fn manifest(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&read(&dir.join("manifest.json"))).expect("manifest is JSON")
 }
+
+/// Validate a SARIF log against the SARIF 2.1.0 schema named by
+/// `FRAMEWATCH_SARIF_SCHEMA` (`.ci/run` installs it); prints why and
+/// returns false when the schema is not at hand.
+pub fn check_sarif(sarif: &str) -> bool {
+    let Some(schema) =
+        std::env::var_os("FRAMEWATCH_SARIF_SCHEMA").filter(|p| Path::new(p).is_file())
+    else {
+        eprintln!(
+            "skipped: SARIF schema check: FRAMEWATCH_SARIF_SCHEMA is not set to the SARIF 2.1.0 schema (.ci/run installs it)"
+        );
+        return false;
+    };
+    let tmp = tempdir();
+    let log = tmp.path().join("log.sarif");
+    std::fs::write(&log, sarif).unwrap();
+    let out = Command::new("python3")
+        .arg(root().join("tests/sarif/validate.py"))
+        .arg(&schema)
+        .arg(&log)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "SARIF does not validate: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    true
+}

@@ -15,6 +15,7 @@ mod lexicon_cmd;
 mod report_cmd;
 mod run_cmd;
 mod sample_cmd;
+mod validate_cmd;
 
 use crate::aggregate::Period;
 use crate::error::Error;
@@ -23,7 +24,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub const EXIT_OK: u8 = 0;
-/// A check ran and failed: a lexicon example (and, later, thresholds).
+/// A check ran and failed: a lexicon example, an audit threshold, `validate --min-f1`.
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 pub const EXIT_STRICT: u8 = 3;
@@ -57,6 +58,9 @@ pub enum Command {
     Report(report_cmd::Args),
     /// Draw a stratified, seeded sample of sentences into a blind coding sheet.
     Sample(sample_cmd::Args),
+    /// Measure the lexicon against hand-coded units: precision, recall, F1,
+    /// kappa, and agreement between coders.
+    Validate(validate_cmd::Args),
     /// Work with lexicon files.
     #[command(subcommand)]
     Lexicon(lexicon_cmd::LexiconCommand),
@@ -133,6 +137,20 @@ pub fn print_warnings(path: &str, warnings: &[String]) {
     }
 }
 
+/// Write a CSV file with a header row.
+pub fn write_csv(
+    path: &std::path::Path,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> crate::error::Result<()> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| Error::output(path, e))?;
+    w.write_record(header).map_err(|e| Error::output(path, e))?;
+    for r in rows {
+        w.write_record(&r).map_err(|e| Error::output(path, e))?;
+    }
+    w.flush().map_err(|e| Error::output(path, e))
+}
+
 /// Print an error with its hint, the one way errors reach the user.
 pub fn report(err: &Error) {
     eprintln!("framewatch: error: {err}");
@@ -159,6 +177,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report_cmd::run(args),
         Command::Sample(args) => sample_cmd::run(args),
         Command::IngestBench(args) => bench_cmd::run(args),
+        Command::Validate(args) => validate_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

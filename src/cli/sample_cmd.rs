@@ -2,7 +2,7 @@
 
 use super::EXIT_OK;
 use crate::aggregate::Period;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ingest::Corpus;
 use crate::lexicon::Lexicon;
 use crate::pipeline::Tagger;
@@ -36,19 +36,6 @@ pub struct Args {
     pub out: PathBuf,
 }
 
-fn write_csv(
-    path: &std::path::Path,
-    header: &[&str],
-    rows: impl Iterator<Item = Vec<String>>,
-) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| Error::output(path, e))?;
-    w.write_record(header).map_err(|e| Error::output(path, e))?;
-    for r in rows {
-        w.write_record(&r).map_err(|e| Error::output(path, e))?;
-    }
-    w.flush().map_err(|e| Error::output(path, e))
-}
-
 pub fn run(args: Args) -> Result<u8> {
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
     let tagger = Tagger::new(lexicon, analyzer);
@@ -67,7 +54,7 @@ pub fn run(args: Args) -> Result<u8> {
         Some(stem) => PathBuf::from(format!("{stem}.key.csv")),
         None => PathBuf::from(format!("{}.key.csv", args.out.display())),
     };
-    write_csv(
+    super::write_csv(
         &args.out,
         &[
             "unit_id",
@@ -102,7 +89,7 @@ pub fn run(args: Args) -> Result<u8> {
             ]
         }),
     )?;
-    write_csv(
+    super::write_csv(
         &key_path,
         &["unit_id", "fired", "labels", "lexicon", "lexicon_sha256"],
         picked.iter().map(|u| {

@@ -140,7 +140,16 @@ pub fn scan(
                 field: RecordField::Json(Arc::from(cols.text.as_str())),
             },
         ),
+        #[cfg(feature = "tables")]
         Kind::Parquet => scan_parquet(file, cols, emit),
+        #[cfg(not(feature = "tables"))]
+        Kind::Parquet => {
+            let _ = (file, emit);
+            Err((
+                "unsupported-format",
+                "this build has no Parquet reader (the `tables` feature)".into(),
+            ))
+        }
     }
 }
 
@@ -444,6 +453,7 @@ fn memchr_newline(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'\n')
 }
 
+#[cfg(feature = "tables")]
 fn scan_parquet(
     file: std::fs::File,
     cols: &Columns,

@@ -1,0 +1,1146 @@
+//! Validation against hand coding: read a gold file of coded units, tag
+//! the same units, and measure agreement — between coders first
+//! (Krippendorff's alpha, pairwise Cohen's kappa), then between the tool
+//! and the coders' (majority) label: precision, recall and F1 with seeded
+//! bootstrap intervals, Cohen's kappa, the confusion table, and every
+//! false positive and false negative with the entries responsible.
+//!
+//! A gold file is CSV or JSONL, one row per unit and coder (the coding
+//! sheet `framewatch sample` writes). A unit is found by `doc_id` (with an
+//! optional `byte_start`/`byte_end` span) in the corpus, or tagged from its
+//! own `text`. Label columns are named like a lexicon category
+//! (`behavioural`) or sub-frame (`behavioural.dependency`); `stance` codes
+//! the stance of one category's framing.
+
+use crate::aggregate::{cell_seed, quantile};
+use crate::error::{Error, Result};
+use crate::ingest::IngestOptions;
+use crate::lexicon::Lexicon;
+use crate::model::{DocMeta, Hit, HitStatus, Origin, Stance};
+use crate::pipeline::Tagger;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// What a label column measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Category(usize),
+    Subframe(usize),
+    /// A category's endorsed hits only (what rates count); derived from the
+    /// category column and the stance column.
+    Endorsed(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub name: String,
+    pub target: Target,
+}
+
+/// One coder's codes for one unit.
+#[derive(Debug, Clone)]
+pub struct Coding {
+    pub coder: String,
+    /// Line of the row in the gold file.
+    pub line: usize,
+    /// Per label column (not the derived endorsed labels): coded or blank.
+    pub values: Vec<Option<bool>>,
+    pub stance: Option<Stance>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub unit_id: String,
+    pub line: usize,
+    pub doc_id: Option<String>,
+    pub span: Option<(usize, usize)>,
+    pub text: Option<String>,
+    pub codings: Vec<Coding>,
+}
+
+/// A parsed gold file.
+#[derive(Debug, Clone)]
+pub struct Gold {
+    pub path: String,
+    /// Label columns, in file order.
+    pub labels: Vec<Label>,
+    /// The category the `stance` column refers to, when there is one.
+    pub stance_of: Option<usize>,
+    pub units: Vec<Unit>,
+    pub coders: Vec<String>,
+}
+
+/// A cell value as read: CSV fields and JSON scalars alike.
+type Record = BTreeMap<String, (usize, Option<String>)>;
+
+fn bad(path: &str, line: usize, col: Option<usize>, msg: String) -> Error {
+    let at = match col {
+        Some(c) => format!("{path}:{line}:{c}"),
+        None => format!("{path}:{line}"),
+    };
+    Error::usage(
+        format!("{at}: {msg}"),
+        Some(
+            "fix the gold file at that place; `framewatch validate --help` describes its columns"
+                .to_string(),
+        ),
+    )
+}
+
+/// Parse CSV (or TSV, by extension `ext`) or JSONL rows as (line,
+/// column → (column number, value)). Blank cells and JSON nulls are `None`.
+fn read_records(
+    shown: &str,
+    bytes: Vec<u8>,
+    ext: &str,
+) -> Result<(Vec<String>, Vec<(usize, Record)>)> {
+    let shown = shown.to_string();
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::usage(
+            format!(
+                "{shown}: not UTF-8 (invalid byte at {})",
+                e.utf8_error().valid_up_to()
+            ),
+            Some("save the gold file as UTF-8".to_string()),
+        )
+    })?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    let mut rows = Vec::new();
+    let mut columns: Vec<String> = Vec::new();
+    if matches!(ext, "jsonl" | "ndjson" | "json") {
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+                bad(
+                    &shown,
+                    i + 1,
+                    Some(e.column()),
+                    format!("not a JSON object: {e}"),
+                )
+            })?;
+            let obj = v.as_object().ok_or_else(|| {
+                bad(
+                    &shown,
+                    i + 1,
+                    None,
+                    "each line must be a JSON object".into(),
+                )
+            })?;
+            let mut rec = Record::new();
+            for (k, v) in obj {
+                let value = match v {
+                    serde_json::Value::Null => None,
+                    serde_json::Value::String(s) if s.trim().is_empty() => None,
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Bool(b) => Some(b.to_string()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => {
+                        return Err(bad(
+                            &shown,
+                            i + 1,
+                            None,
+                            format!("field `{k}`: expected a string, number, boolean or null"),
+                        ));
+                    }
+                };
+                let k = k.trim().to_string();
+                if !columns.contains(&k) {
+                    columns.push(k.clone());
+                }
+                rec.insert(k, (0, value));
+            }
+            rows.push((i + 1, rec));
+        }
+    } else {
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(if ext == "tsv" { b'\t' } else { b',' })
+            .from_reader(text.as_bytes());
+        columns = r
+            .headers()
+            .map_err(|e| bad(&shown, 1, None, format!("unreadable header: {e}")))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        for rec in r.records() {
+            let rec = rec.map_err(|e| {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                bad(&shown, line, None, format!("{e}"))
+            })?;
+            let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+            let mut m = Record::new();
+            for (c, (name, value)) in columns.iter().zip(rec.iter()).enumerate() {
+                let v = value.trim();
+                m.insert(
+                    name.clone(),
+                    (c + 1, (!v.is_empty()).then(|| value.to_string())),
+                );
+            }
+            rows.push((line, m));
+        }
+    }
+    Ok((columns, rows))
+}
+
+/// `1/yes/y/true/present/x` and `0/no/n/false/absent`.
+pub fn parse_flag(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "yes" | "y" | "true" | "present" | "x" => Some(true),
+        "0" | "no" | "n" | "false" | "absent" => Some(false),
+        _ => None,
+    }
+}
+
+impl Gold {
+    /// Read and check a gold file against the lexicon's categories.
+    /// `stance_of`: the category a `stance` column codes (default: the
+    /// first category that is not the context category).
+    pub fn read(path: &Path, lexicon: &Lexicon, stance_of: Option<&str>) -> Result<Gold> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::usage(
+                format!("{shown}: cannot read gold file: {e}"),
+                Some("give a CSV or JSONL file of hand-coded units".to_string()),
+            )
+        })?;
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        Gold::parse(&shown, bytes, &ext, lexicon, stance_of)
+    }
+
+    /// [`Gold::read`] on bytes already read; `ext` (`csv`, `tsv`, `jsonl`,
+    /// ...) chooses the format, `shown` names the file in errors.
+    pub fn parse(
+        shown: &str,
+        bytes: Vec<u8>,
+        ext: &str,
+        lexicon: &Lexicon,
+        stance_of: Option<&str>,
+    ) -> Result<Gold> {
+        let shown = shown.to_string();
+        let (columns, rows) = read_records(&shown, bytes, ext)?;
+        let col = |names: &[&str]| {
+            names
+                .iter()
+                .find(|n| columns.iter().any(|c| c == *n))
+                .map(|s| s.to_string())
+        };
+        let id_col = col(&["unit_id", "id"]).ok_or_else(|| {
+            Error::usage(
+                format!("{shown}: no `unit_id` (or `id`) column"),
+                Some("name each coded unit in a `unit_id` column".to_string()),
+            )
+        })?;
+        if col(&["text"]).is_none() && col(&["doc_id"]).is_none() {
+            return Err(Error::usage(
+                format!("{shown}: no `text` or `doc_id` column: the units cannot be found"),
+                Some("give each unit its text, or the `doc_id` (and `byte_start`, `byte_end`) of a corpus document".to_string()),
+            ));
+        }
+        let mut labels = Vec::new();
+        let mut label_cols = Vec::new();
+        for c in &columns {
+            let target = if let Some(i) = lexicon
+                .category_index(c)
+                .filter(|i| Some(*i) != lexicon.context_category)
+            {
+                Target::Category(i)
+            } else if let Some(i) =
+                (0..lexicon.subframes.len()).find(|&i| lexicon.subframe_path(i) == *c)
+            {
+                Target::Subframe(i)
+            } else {
+                continue;
+            };
+            labels.push(Label {
+                name: c.clone(),
+                target,
+            });
+            label_cols.push(c.clone());
+        }
+        if labels.is_empty() {
+            let names: Vec<String> = lexicon
+                .categories
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != lexicon.context_category)
+                .map(|(_, c)| c.name.clone())
+                .collect();
+            return Err(Error::usage(
+                format!(
+                    "{shown}: no label column: none of the columns ({}) names a category or sub-frame of lexicon {}",
+                    columns.join(", "),
+                    lexicon.name
+                ),
+                Some(format!(
+                    "add columns named like the categories ({}) or sub-frames (e.g. `{}`), coded 1/0",
+                    names.join(", "),
+                    lexicon.subframe_path(0)
+                )),
+            ));
+        }
+        let has_stance = columns.iter().any(|c| c == "stance");
+        let stance_of = if has_stance {
+            let i = match stance_of {
+                Some(name) => lexicon.category_index(name).ok_or_else(|| {
+                    Error::usage(
+                        format!(
+                            "--stance-of: no category `{name}` in lexicon {}",
+                            lexicon.name
+                        ),
+                        None,
+                    )
+                })?,
+                None => (0..lexicon.categories.len())
+                    .find(|i| Some(*i) != lexicon.context_category)
+                    .ok_or_else(|| Error::Other("the lexicon has no categories".into()))?,
+            };
+            Some(i)
+        } else {
+            None
+        };
+        let coder_col = columns.iter().any(|c| c == "coder");
+        let mut units: Vec<Unit> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut coders = BTreeSet::new();
+        for (line, rec) in rows {
+            let get = |name: &str| rec.get(name).and_then(|(_, v)| v.clone());
+            let colno = |name: &str| rec.get(name).map(|(c, _)| *c).filter(|c| *c > 0);
+            let unit_id = get(&id_col)
+                .ok_or_else(|| bad(&shown, line, colno(&id_col), format!("empty `{id_col}`")))?;
+            let num = |name: &str| -> Result<Option<usize>> {
+                match get(name) {
+                    None => Ok(None),
+                    Some(v) => v.trim().parse::<usize>().map(Some).map_err(|_| {
+                        bad(
+                            &shown,
+                            line,
+                            colno(name),
+                            format!("`{name}` must be a byte offset, not {v:?}"),
+                        )
+                    }),
+                }
+            };
+            let span = match (num("byte_start")?, num("byte_end")?) {
+                (Some(s), Some(e)) if s <= e => Some((s, e)),
+                (Some(s), Some(e)) => {
+                    return Err(bad(
+                        &shown,
+                        line,
+                        colno("byte_end"),
+                        format!("byte_end {e} is before byte_start {s}"),
+                    ));
+                }
+                (None, None) => None,
+                _ => {
+                    return Err(bad(
+                        &shown,
+                        line,
+                        None,
+                        "give both byte_start and byte_end, or neither".into(),
+                    ));
+                }
+            };
+            let doc_id = get("doc_id");
+            let text = get("text");
+            if doc_id.is_none() && text.is_none() {
+                return Err(bad(
+                    &shown,
+                    line,
+                    None,
+                    format!("unit {unit_id:?} has neither text nor doc_id"),
+                ));
+            }
+            let mut values = Vec::with_capacity(label_cols.len());
+            for c in &label_cols {
+                values.push(match get(c) {
+                    None => None,
+                    Some(v) => Some(parse_flag(&v).ok_or_else(|| {
+                        bad(
+                            &shown,
+                            line,
+                            colno(c),
+                            format!("`{c}` must be 1 or 0 (yes/no, true/false, present/absent) or blank, not {v:?}"),
+                        )
+                    })?),
+                });
+            }
+            let stance = match get("stance") {
+                None => None,
+                Some(v) => Some(Stance::parse(&v.trim().to_ascii_lowercase()).ok_or_else(|| {
+                    bad(
+                        &shown,
+                        line,
+                        colno("stance"),
+                        format!("`stance` must be endorsed, distanced or negated, or blank; not {v:?}"),
+                    )
+                })?),
+            };
+            let coder = if coder_col {
+                get("coder").unwrap_or_default().trim().to_string()
+            } else {
+                String::new()
+            };
+            coders.insert(coder.clone());
+            let coding = Coding {
+                coder: coder.clone(),
+                line,
+                values,
+                stance,
+            };
+            match index.get(&unit_id) {
+                Some(&u) => {
+                    let unit = &mut units[u];
+                    if unit.codings.iter().any(|c| c.coder == coder) {
+                        let who = if coder.is_empty() {
+                            "with no coder named; add a `coder` column when several people code"
+                                .to_string()
+                        } else {
+                            format!("by coder {coder:?}")
+                        };
+                        return Err(bad(
+                            &shown,
+                            line,
+                            None,
+                            format!(
+                                "unit {unit_id:?} is coded twice {who} (first at line {})",
+                                unit.line
+                            ),
+                        ));
+                    }
+                    if unit.doc_id != doc_id || unit.span != span {
+                        return Err(bad(
+                            &shown,
+                            line,
+                            None,
+                            format!(
+                                "unit {unit_id:?} points at a different document or span than at line {}",
+                                unit.line
+                            ),
+                        ));
+                    }
+                    unit.codings.push(coding);
+                }
+                None => {
+                    index.insert(unit_id.clone(), units.len());
+                    units.push(Unit {
+                        unit_id,
+                        line,
+                        doc_id,
+                        span,
+                        text,
+                        codings: vec![coding],
+                    });
+                }
+            }
+        }
+        if units.is_empty() {
+            return Err(Error::usage(
+                format!("{shown}: no coded units"),
+                Some("code at least one unit".to_string()),
+            ));
+        }
+        if !units
+            .iter()
+            .flat_map(|u| &u.codings)
+            .any(|c| c.values.iter().any(Option::is_some))
+        {
+            return Err(Error::usage(
+                format!(
+                    "{shown}: no unit has a code in any label column ({})",
+                    label_cols.join(", ")
+                ),
+                Some("fill in the label columns with 1 or 0 before validating".to_string()),
+            ));
+        }
+        if let Some(cat) = stance_of {
+            labels.push(Label {
+                name: format!("{} (endorsed)", lexicon.categories[cat].name),
+                target: Target::Endorsed(cat),
+            });
+        }
+        Ok(Gold {
+            path: shown,
+            labels,
+            stance_of,
+            units,
+            coders: coders.into_iter().collect(),
+        })
+    }
+
+    /// Index of the file column of a category label, if the gold has one.
+    fn column_of(&self, cat: usize) -> Option<usize> {
+        self.labels
+            .iter()
+            .position(|l| l.target == Target::Category(cat))
+    }
+
+    /// One coding's value for a label; derived endorsed labels need the
+    /// category code and, when it is present, the stance.
+    fn value(&self, c: &Coding, label: usize) -> Option<bool> {
+        match self.labels[label].target {
+            Target::Endorsed(cat) => match c.values[self.column_of(cat)?]? {
+                false => Some(false),
+                true => c.stance.map(|s| s == Stance::Endorsed),
+            },
+            _ => c.values.get(label).copied().flatten(),
+        }
+    }
+}
+
+/// What the tool found in one unit.
+#[derive(Debug, Clone, Default)]
+pub struct ToolUnit {
+    /// The unit's text, whitespace collapsed.
+    pub text: String,
+    /// Whether the unit was tagged alone (its document was not found).
+    pub standalone: bool,
+    /// Per gold label: the counted hits (any stance), as `entry (surface, stance)`.
+    pub found: Vec<Vec<String>>,
+    /// Per gold label: whether the label fires.
+    pub present: Vec<bool>,
+    /// Stance of the stance category's framing: endorsed if any hit is,
+    /// else distanced, else negated.
+    pub stance: Option<Stance>,
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Tag every unit: units with a `doc_id` found among `docs` are cut from
+/// their document (hits inside the span); others are tagged from their text.
+pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<ToolUnit>> {
+    let lex = &tagger.lexicon;
+    let mut out = vec![ToolUnit::default(); gold.units.len()];
+    let by_id: HashMap<&str, &DocMeta> = docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();
+    let mut wanted: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut alone = Vec::new();
+    for (i, u) in gold.units.iter().enumerate() {
+        match u.doc_id.as_deref().filter(|d| by_id.contains_key(d)) {
+            Some(d) => wanted.entry(d).or_default().push(i),
+            None if u.text.is_some() => alone.push(i),
+            None => {
+                return Err(bad(
+                    &gold.path,
+                    u.line,
+                    None,
+                    format!(
+                        "unit {:?}: document {:?} is not in the corpus, and the unit has no text",
+                        u.unit_id,
+                        u.doc_id.as_deref().unwrap_or("")
+                    ),
+                ));
+            }
+        }
+    }
+    let fill = |t: &mut ToolUnit, hits: &[&Hit]| {
+        t.found = vec![Vec::new(); gold.labels.len()];
+        t.present = vec![false; gold.labels.len()];
+        let mut stances = Vec::new();
+        for h in hits {
+            if h.status != HitStatus::Counted {
+                continue;
+            }
+            let e = &lex.entries[h.entry as usize];
+            let cat = lex.subframes[e.subframe].category;
+            if Some(cat) == gold.stance_of {
+                stances.push(h.stance);
+            }
+            for (l, label) in gold.labels.iter().enumerate() {
+                let hit_counts = match label.target {
+                    Target::Category(c) => c == cat,
+                    Target::Subframe(s) => s == e.subframe,
+                    Target::Endorsed(c) => c == cat && h.stance == Stance::Endorsed,
+                };
+                if hit_counts {
+                    t.present[l] = true;
+                    t.found[l].push(format!(
+                        "{} ({:?}, {})",
+                        e.text,
+                        h.surface,
+                        h.stance.as_str()
+                    ));
+                }
+            }
+        }
+        t.stance = [Stance::Endorsed, Stance::Distanced, Stance::Negated]
+            .into_iter()
+            .find(|s| stances.contains(s));
+    };
+    let metas: Vec<&DocMeta> = wanted.keys().map(|d| by_id[d]).collect();
+    let mut problem = None;
+    let skipped = tagger.inspect_docs(metas, &IngestOptions::default(), |meta, doc, _, _, hits| {
+        let text = doc.text.as_str();
+        for &i in &wanted[meta.doc_id.as_str()] {
+            let u = &gold.units[i];
+            let (s, e) = u.span.unwrap_or((0, text.len()));
+            let Some(slice) = text.get(s..e) else {
+                problem.get_or_insert_with(|| {
+                    bad(
+                        &gold.path,
+                        u.line,
+                        None,
+                        format!(
+                            "unit {:?}: bytes {s}..{e} are not a span of {} ({} bytes)",
+                            u.unit_id,
+                            meta.path,
+                            text.len()
+                        ),
+                    )
+                });
+                continue;
+            };
+            if let Some(t) = &u.text
+                && collapse(t) != collapse(slice)
+            {
+                problem.get_or_insert_with(|| {
+                    bad(
+                        &gold.path,
+                        u.line,
+                        None,
+                        format!(
+                            "unit {:?}: the text in the sheet differs from bytes {s}..{e} of {}: the corpus or the sheet has changed",
+                            u.unit_id, meta.path
+                        ),
+                    )
+                });
+                continue;
+            }
+            let inside: Vec<&Hit> = hits
+                .iter()
+                .filter(|h| h.byte_start as usize >= s && h.byte_end as usize <= e)
+                .collect();
+            out[i].text = collapse(slice);
+            fill(&mut out[i], &inside);
+        }
+    });
+    if let Some(p) = problem {
+        return Err(p);
+    }
+    if let Some(s) = skipped.first() {
+        return Err(Error::usage(
+            format!(
+                "{}: cannot read document {:?} for the gold units: {}: {}",
+                s.path,
+                s.doc_id.as_deref().unwrap_or(""),
+                s.reason,
+                s.detail
+            ),
+            None,
+        ));
+    }
+    for i in alone {
+        let u = &gold.units[i];
+        let text = u.text.as_deref().unwrap_or_default();
+        let meta = DocMeta::bare(u.unit_id.clone(), gold.path.clone(), Origin::Embedded(""));
+        let r = tagger.tag_text(text, meta);
+        let hits: Vec<&Hit> = r.hits.iter().collect();
+        out[i].text = collapse(text);
+        out[i].standalone = true;
+        fill(&mut out[i], &hits);
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// Agreement statistics.
+
+/// Cohen's kappa for two raters' labels on the same units; `None` when
+/// chance agreement is 1 (both raters used one and the same label).
+pub fn cohen_kappa<T: Ord + Clone>(pairs: &[(T, T)]) -> Option<f64> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let n = pairs.len() as f64;
+    let mut a: BTreeMap<T, f64> = BTreeMap::new();
+    let mut b: BTreeMap<T, f64> = BTreeMap::new();
+    let mut agree = 0.0;
+    for (x, y) in pairs {
+        *a.entry(x.clone()).or_default() += 1.0;
+        *b.entry(y.clone()).or_default() += 1.0;
+        if x == y {
+            agree += 1.0;
+        }
+    }
+    let po = agree / n;
+    let pe: f64 = a
+        .iter()
+        .map(|(k, ca)| ca * b.get(k).copied().unwrap_or(0.0))
+        .sum::<f64>()
+        / (n * n);
+    (pe < 1.0).then(|| (po - pe) / (1.0 - pe))
+}
+
+/// Krippendorff's alpha for nominal data. Each unit lists the values its
+/// coders gave (missing codes left out); units with fewer than two values
+/// are not pairable and are ignored. `None` when there is no variation.
+pub fn krippendorff_alpha<T: Ord + Clone>(units: &[Vec<T>]) -> Option<f64> {
+    let mut o: BTreeMap<(T, T), f64> = BTreeMap::new();
+    for values in units.iter().filter(|v| v.len() >= 2) {
+        let m = values.len() as f64;
+        for (i, x) in values.iter().enumerate() {
+            for (j, y) in values.iter().enumerate() {
+                if i != j {
+                    *o.entry((x.clone(), y.clone())).or_default() += 1.0 / (m - 1.0);
+                }
+            }
+        }
+    }
+    let mut nc: BTreeMap<T, f64> = BTreeMap::new();
+    for ((c, _), v) in &o {
+        *nc.entry(c.clone()).or_default() += v;
+    }
+    let n: f64 = nc.values().sum();
+    let disagree: f64 = o.iter().filter(|((c, k), _)| c != k).map(|(_, v)| v).sum();
+    let total: f64 = nc.values().sum::<f64>().powi(2) - nc.values().map(|v| v * v).sum::<f64>();
+    if n <= 1.0 || total == 0.0 {
+        return None;
+    }
+    Some(1.0 - (n - 1.0) * disagree / total)
+}
+
+// ---------------------------------------------------------------------------
+// The report.
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Confusion {
+    pub tp: u64,
+    pub fp: u64,
+    #[serde(rename = "fn")]
+    pub fn_: u64,
+    pub tn: u64,
+}
+
+impl Confusion {
+    fn add(&mut self, gold: bool, tool: bool) {
+        match (gold, tool) {
+            (true, true) => self.tp += 1,
+            (false, true) => self.fp += 1,
+            (true, false) => self.fn_ += 1,
+            (false, false) => self.tn += 1,
+        }
+    }
+
+    pub fn precision(&self) -> Option<f64> {
+        ratio(self.tp, self.tp + self.fp)
+    }
+
+    pub fn recall(&self) -> Option<f64> {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+
+    /// F1 = 2TP / (2TP + FP + FN); `None` when there is nothing to find and
+    /// nothing was found.
+    pub fn f1(&self) -> Option<f64> {
+        ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn_)
+    }
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+/// One false positive or false negative.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Case {
+    pub unit_id: String,
+    pub text: String,
+    /// For false positives: the entries that fired. For false negatives:
+    /// what the tool found in the unit for other labels, if anything.
+    pub entries: Vec<String>,
+}
+
+pub type Interval = (Option<f64>, Option<f64>);
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LabelMetrics {
+    pub label: String,
+    /// Units with a gold value for this label.
+    pub n: u64,
+    /// Units left out because coders tied.
+    pub ties: u64,
+    pub confusion: Confusion,
+    pub precision: Option<f64>,
+    pub precision_ci: Interval,
+    pub recall: Option<f64>,
+    pub recall_ci: Interval,
+    pub f1: Option<f64>,
+    pub f1_ci: Interval,
+    pub kappa: Option<f64>,
+    pub false_positives: Vec<Case>,
+    pub false_negatives: Vec<Case>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PairAgreement {
+    pub a: String,
+    pub b: String,
+    pub n: u64,
+    pub agreement: Option<f64>,
+    pub kappa: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CoderAgreement {
+    pub label: String,
+    /// Units coded by at least two coders.
+    pub units: u64,
+    pub alpha: Option<f64>,
+    pub pairs: Vec<PairAgreement>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StanceAgreement {
+    pub category: String,
+    /// Units where coders and tool both find the framing and the coders
+    /// gave a stance.
+    pub n: u64,
+    /// (coder stance, tool stance, units).
+    pub table: Vec<(String, String, u64)>,
+    pub accuracy: Option<f64>,
+    pub kappa: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub schema: &'static str,
+    pub gold: String,
+    pub lexicon: String,
+    pub lexicon_version: String,
+    pub lexicon_sha256: String,
+    pub units: u64,
+    /// Units tagged from their own text (no document in the corpus).
+    pub standalone_units: u64,
+    pub coders: Vec<String>,
+    pub resamples: usize,
+    pub seed: u64,
+    /// Between coders, when more than one coded.
+    pub coder_agreement: Vec<CoderAgreement>,
+    /// The tool against the coders' label (the majority when several).
+    pub labels: Vec<LabelMetrics>,
+    pub stance: Option<StanceAgreement>,
+}
+
+/// The coders' label of a unit: the majority of the codes given; `Err(())`
+/// on a tie, `Ok(None)` when nobody coded it.
+fn majority(values: impl Iterator<Item = Option<bool>>) -> Result<Option<bool>, ()> {
+    let (mut yes, mut no) = (0, 0);
+    for v in values.flatten() {
+        if v { yes += 1 } else { no += 1 }
+    }
+    match (yes, no) {
+        (0, 0) => Ok(None),
+        (y, n) if y > n => Ok(Some(true)),
+        (y, n) if n > y => Ok(Some(false)),
+        _ => Err(()),
+    }
+}
+
+/// Percentile bootstrap over units: 95% intervals of precision, recall and F1.
+fn bootstrap(pairs: &[(bool, bool)], resamples: usize, seed: u64) -> [Interval; 3] {
+    use rand::{Rng, SeedableRng};
+    if resamples == 0 || pairs.is_empty() {
+        return [(None, None); 3];
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut stats: [Vec<f64>; 3] = Default::default();
+    for _ in 0..resamples {
+        let mut c = Confusion::default();
+        for _ in 0..pairs.len() {
+            let (g, t) = pairs[rng.random_range(0..pairs.len())];
+            c.add(g, t);
+        }
+        for (k, v) in [c.precision(), c.recall(), c.f1()].into_iter().enumerate() {
+            if let Some(v) = v {
+                stats[k].push(v);
+            }
+        }
+    }
+    stats.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        (quantile(&v, 0.025), quantile(&v, 0.975))
+    })
+}
+
+/// Compare the tool with the coders.
+pub fn evaluate(
+    gold: &Gold,
+    tool: &[ToolUnit],
+    lexicon: &Lexicon,
+    resamples: usize,
+    seed: u64,
+) -> Report {
+    let multi = gold.coders.len() > 1;
+    let mut coder_agreement = Vec::new();
+    if multi {
+        for l in 0..gold.labels.len() {
+            let coded: Vec<Vec<(&str, bool)>> = gold
+                .units
+                .iter()
+                .map(|u| {
+                    u.codings
+                        .iter()
+                        .filter_map(|c| gold.value(c, l).map(|v| (c.coder.as_str(), v)))
+                        .collect()
+                })
+                .collect();
+            let values: Vec<Vec<bool>> = coded
+                .iter()
+                .map(|v| v.iter().map(|(_, x)| *x).collect())
+                .collect();
+            let mut pairs = Vec::new();
+            for (i, a) in gold.coders.iter().enumerate() {
+                for b in &gold.coders[i + 1..] {
+                    let both: Vec<(bool, bool)> = coded
+                        .iter()
+                        .filter_map(|v| {
+                            let x = v.iter().find(|(c, _)| c == a)?.1;
+                            let y = v.iter().find(|(c, _)| c == b)?.1;
+                            Some((x, y))
+                        })
+                        .collect();
+                    let agree = both.iter().filter(|(x, y)| x == y).count() as u64;
+                    pairs.push(PairAgreement {
+                        a: a.clone(),
+                        b: b.clone(),
+                        n: both.len() as u64,
+                        agreement: ratio(agree, both.len() as u64),
+                        kappa: cohen_kappa(&both),
+                    });
+                }
+            }
+            coder_agreement.push(CoderAgreement {
+                label: gold.labels[l].name.clone(),
+                units: values.iter().filter(|v| v.len() >= 2).count() as u64,
+                alpha: krippendorff_alpha(&values),
+                pairs,
+            });
+        }
+    }
+    let mut labels = Vec::new();
+    for (l, label) in gold.labels.iter().enumerate() {
+        let mut c = Confusion::default();
+        let mut pairs = Vec::new();
+        let (mut fps, mut fns) = (Vec::new(), Vec::new());
+        let mut ties = 0;
+        for (u, t) in gold.units.iter().zip(tool) {
+            let g = match majority(u.codings.iter().map(|c| gold.value(c, l))) {
+                Ok(Some(g)) => g,
+                Ok(None) => continue,
+                Err(()) => {
+                    ties += 1;
+                    continue;
+                }
+            };
+            let p = t.present[l];
+            c.add(g, p);
+            pairs.push((g, p));
+            let case = |entries: Vec<String>| Case {
+                unit_id: u.unit_id.clone(),
+                text: t.text.clone(),
+                entries,
+            };
+            match (g, p) {
+                (false, true) => fps.push(case(t.found[l].clone())),
+                (true, false) => {
+                    let mut other: Vec<String> = t.found.iter().flatten().cloned().collect();
+                    other.sort();
+                    other.dedup();
+                    fns.push(case(other))
+                }
+                _ => {}
+            }
+        }
+        let [pci, rci, fci] = bootstrap(
+            &pairs,
+            resamples,
+            cell_seed(seed, &[Some(label.name.clone())]),
+        );
+        labels.push(LabelMetrics {
+            label: label.name.clone(),
+            n: pairs.len() as u64,
+            ties,
+            precision: c.precision(),
+            precision_ci: pci,
+            recall: c.recall(),
+            recall_ci: rci,
+            f1: c.f1(),
+            f1_ci: fci,
+            kappa: cohen_kappa(&pairs),
+            confusion: c,
+            false_positives: fps,
+            false_negatives: fns,
+        });
+    }
+    let stance = gold.stance_of.map(|cat| {
+        let col = gold.column_of(cat);
+        let mut pairs = Vec::new();
+        for (u, t) in gold.units.iter().zip(tool) {
+            // The coders' stance: the most frequent among coders who found
+            // the framing; a tie leaves the unit out.
+            let mut counts: BTreeMap<Stance, usize> = BTreeMap::new();
+            for c in &u.codings {
+                let found = col.and_then(|k| c.values[k]).unwrap_or(true);
+                if let (true, Some(s)) = (found, c.stance) {
+                    *counts.entry(s).or_default() += 1;
+                }
+            }
+            let top = counts.values().max().copied().unwrap_or(0);
+            let leaders: Vec<Stance> = counts
+                .iter()
+                .filter(|(_, n)| **n == top)
+                .map(|(s, _)| *s)
+                .collect();
+            if let ([g], Some(ts)) = (leaders.as_slice(), t.stance) {
+                pairs.push((g.as_str(), ts.as_str()));
+            }
+        }
+        let mut table: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for (g, t) in &pairs {
+            *table.entry((g.to_string(), t.to_string())).or_default() += 1;
+        }
+        let agree = pairs.iter().filter(|(g, t)| g == t).count() as u64;
+        StanceAgreement {
+            category: lexicon.categories[cat].name.clone(),
+            n: pairs.len() as u64,
+            table: table.into_iter().map(|((g, t), n)| (g, t, n)).collect(),
+            accuracy: ratio(agree, pairs.len() as u64),
+            kappa: cohen_kappa(&pairs),
+        }
+    });
+    Report {
+        schema: "framewatch-validate/1",
+        gold: gold.path.clone(),
+        lexicon: lexicon.name.clone(),
+        lexicon_version: lexicon.version.clone(),
+        lexicon_sha256: lexicon.sha256.clone(),
+        units: gold.units.len() as u64,
+        standalone_units: tool.iter().filter(|t| t.standalone).count() as u64,
+        coders: gold.coders.clone(),
+        resamples,
+        seed,
+        coder_agreement,
+        labels,
+        stance,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() < 1e-3)
+    }
+
+    #[test]
+    fn kappa_matches_a_hand_computed_table() {
+        // 50 units: both yes 20, A yes B no 5, A no B yes 10, both no 15.
+        // po = 35/50 = 0.7; pe = (25*30 + 25*20)/2500 = 0.5; kappa = 0.4.
+        let mut pairs = Vec::new();
+        pairs.extend(std::iter::repeat_n((true, true), 20));
+        pairs.extend(std::iter::repeat_n((true, false), 5));
+        pairs.extend(std::iter::repeat_n((false, true), 10));
+        pairs.extend(std::iter::repeat_n((false, false), 15));
+        assert!(close(cohen_kappa(&pairs), 0.4), "{:?}", cohen_kappa(&pairs));
+        // Perfect agreement with variation is 1; no variation is undefined.
+        assert_eq!(cohen_kappa(&[(1, 1), (0, 0)]), Some(1.0));
+        assert_eq!(cohen_kappa(&[(1, 1), (1, 1)]), None);
+        // Three classes, 10 units: 6 agree, po = 0.6; marginals e 4/4,
+        // d 3/3, n 3/3, pe = (16 + 9 + 9)/100 = 0.34.
+        let three = [
+            ("e", "e"),
+            ("e", "e"),
+            ("e", "d"),
+            ("e", "n"),
+            ("d", "d"),
+            ("d", "d"),
+            ("d", "e"),
+            ("n", "n"),
+            ("n", "n"),
+            ("n", "e"),
+        ];
+        assert!(close(cohen_kappa(&three), 0.26 / 0.66));
+    }
+
+    #[test]
+    fn alpha_matches_krippendorffs_worked_example() {
+        // Krippendorff (2011), "Computing Krippendorff's alpha-reliability",
+        // the 4 coders x 12 units example with missing data: nominal
+        // alpha = 0.743.
+        let rows: [[u8; 12]; 4] = [
+            [1, 2, 3, 3, 2, 1, 4, 1, 2, 0, 0, 0],
+            [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, 0, 3],
+            [0, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 0],
+            [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, 0],
+        ];
+        let units: Vec<Vec<u8>> = (0..12)
+            .map(|u| rows.iter().map(|r| r[u]).filter(|v| *v != 0).collect())
+            .collect();
+        assert!(
+            close(krippendorff_alpha(&units), 0.743),
+            "{:?}",
+            krippendorff_alpha(&units)
+        );
+        // Perfect agreement is 1; no variation at all is undefined.
+        assert_eq!(krippendorff_alpha(&[vec![1, 1], vec![0, 0]]), Some(1.0));
+        assert_eq!(krippendorff_alpha(&[vec![1, 1], vec![1, 1]]), None);
+        // Binary, hand-computed: units (1,1) (0,0) (1,0): o11=2, o00=2,
+        // o10=o01=1, n=6; alpha = 1 - 5*2/(2*3*3) = 1 - 10/18 = 0.444.
+        assert!(close(
+            krippendorff_alpha(&[vec![1, 1], vec![0, 0], vec![1, 0]]),
+            1.0 - 10.0 / 18.0
+        ));
+    }
+
+    #[test]
+    fn precision_recall_f1_and_majority() {
+        let c = Confusion {
+            tp: 6,
+            fp: 2,
+            fn_: 3,
+            tn: 9,
+        };
+        assert!(close(c.precision(), 0.75));
+        assert!(close(c.recall(), 6.0 / 9.0));
+        assert!(close(c.f1(), 12.0 / 17.0));
+        assert_eq!(Confusion::default().f1(), None);
+        assert_eq!(
+            majority([Some(true), Some(true), Some(false)].into_iter()),
+            Ok(Some(true))
+        );
+        assert_eq!(
+            majority([Some(true), None, Some(false)].into_iter()),
+            Err(())
+        );
+        assert_eq!(majority([None, None].into_iter()), Ok(None));
+    }
+
+    #[test]
+    fn bootstrap_brackets_and_is_seeded() {
+        let mut pairs = vec![(true, true); 30];
+        pairs.extend(vec![(false, true); 10]);
+        pairs.extend(vec![(true, false); 10]);
+        pairs.extend(vec![(false, false); 50]);
+        let a = bootstrap(&pairs, 1000, 5);
+        assert_eq!(a, bootstrap(&pairs, 1000, 5));
+        let (lo, hi) = (a[0].0.unwrap(), a[0].1.unwrap());
+        assert!(lo < 0.75 && 0.75 < hi && lo > 0.5 && hi < 0.95, "{lo} {hi}");
+    }
+
+    #[test]
+    fn flags() {
+        for s in ["1", "yes", "Y", "TRUE", "present", "x"] {
+            assert_eq!(parse_flag(s), Some(true), "{s}");
+        }
+        for s in ["0", "no", "n", "False", "absent"] {
+            assert_eq!(parse_flag(s), Some(false), "{s}");
+        }
+        assert_eq!(parse_flag("maybe"), None);
+    }
+}

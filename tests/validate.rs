@@ -1,0 +1,239 @@
+//! `framewatch validate`: metrics checked against hand-computed values.
+
+use crate::util::{fixtures, framewatch, golden, read, tempdir};
+
+fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).expect("validate --json prints JSON")
+}
+
+fn label<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["label"] == name)
+        .unwrap_or_else(|| panic!("no label {name} in {v}"))
+}
+
+fn close(v: &serde_json::Value, want: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - want).abs() < 1e-3)
+}
+
+#[test]
+fn two_coders_agreement_then_majority() {
+    let r = framewatch(
+        &fixtures(),
+        &["validate", "--gold", "gold/coders.csv", "--json"],
+    )
+    .ok();
+    let v = json(&r.stdout);
+    assert_eq!(v["coders"], serde_json::json!(["A", "B"]));
+    let agree = |name: &str| {
+        v["coder_agreement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["label"] == name)
+            .unwrap()
+            .clone()
+    };
+    // behavioural: A 1,0,0,1,0,0 and B 1,0,0,1,1,0. By hand: po = 5/6,
+    // pe = (2*3 + 4*3)/36 = 1/2, kappa = 2/3; coincidences o11 = 4,
+    // o00 = 6, o01 = o10 = 1, n = 12, alpha = 1 - 11*2/(2*5*7) = 0.6857.
+    let b = agree("behavioural");
+    assert!(close(&b["alpha"], 1.0 - 22.0 / 70.0), "{b}");
+    assert!(close(&b["pairs"][0]["kappa"], 2.0 / 3.0), "{b}");
+    assert!(close(&b["pairs"][0]["agreement"], 5.0 / 6.0), "{b}");
+    assert_eq!(b["units"], 6);
+    let s = agree("structural");
+    assert!(
+        close(&s["alpha"], 1.0) && close(&s["pairs"][0]["kappa"], 1.0),
+        "{s}"
+    );
+    // The coders tie on u5 for behavioural: it is left out, not guessed.
+    let lb = label(&v, "behavioural");
+    assert_eq!(lb["ties"], 1);
+    assert_eq!(lb["n"], 5);
+    assert_eq!(
+        lb["confusion"],
+        serde_json::json!({"tp": 2, "fp": 0, "fn": 0, "tn": 3})
+    );
+    let ls = label(&v, "structural");
+    assert_eq!(ls["n"], 6);
+    assert_eq!(ls["confusion"]["tp"], 2);
+    assert!(close(&ls["f1"], 1.0) && close(&ls["kappa"], 1.0), "{ls}");
+    assert!(v["stance"].is_null(), "no stance column, no stance report");
+    assert_eq!(v["standalone_units"], 6);
+}
+
+#[test]
+fn demo_gold_file_matches_golden_and_adds_up() {
+    let tmp = tempdir();
+    let errors = tmp.path().join("errors.csv");
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "validate",
+            "--gold",
+            "gold/demo-gold.csv",
+            "--json",
+            "--errors",
+            errors.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    golden("validate/demo-gold.json", &r.stdout);
+    let v = json(&r.stdout);
+    assert_eq!(v["units"], 60);
+    assert_eq!(
+        v["standalone_units"], 0,
+        "every unit is cut from the demo corpus"
+    );
+    let mut listed = 0;
+    for l in v["labels"].as_array().unwrap() {
+        let c = &l["confusion"];
+        let sum: u64 = ["tp", "fp", "fn", "tn"]
+            .iter()
+            .map(|k| c[k].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, l["n"].as_u64().unwrap(), "{l}");
+        assert_eq!(
+            l["false_positives"].as_array().unwrap().len() as u64,
+            c["fp"].as_u64().unwrap()
+        );
+        assert_eq!(
+            l["false_negatives"].as_array().unwrap().len() as u64,
+            c["fn"].as_u64().unwrap()
+        );
+        listed += c["fp"].as_u64().unwrap() + c["fn"].as_u64().unwrap();
+        // Precision is tp / (tp + fp), and its interval brackets it.
+        let (tp, fp) = (c["tp"].as_f64().unwrap(), c["fp"].as_f64().unwrap());
+        if tp + fp > 0.0 {
+            assert!(close(&l["precision"], tp / (tp + fp)), "{l}");
+            let (lo, hi) = (&l["precision_ci"][0], &l["precision_ci"][1]);
+            assert!(
+                lo.as_f64().unwrap() <= tp / (tp + fp) && tp / (tp + fp) <= hi.as_f64().unwrap()
+            );
+        }
+    }
+    assert!(listed > 0);
+    assert_eq!(read(&errors).lines().count() as u64, listed + 1);
+    assert!(v["stance"]["n"].as_u64().unwrap() > 0);
+    assert!(label(&v, "behavioural (endorsed)")["n"].as_u64().unwrap() > 0);
+    // The text report says the same and is stable for the same seed.
+    let t1 = framewatch(&fixtures(), &["validate", "--gold", "gold/demo-gold.csv"]).ok();
+    let t2 = framewatch(&fixtures(), &["validate", "--gold", "gold/demo-gold.csv"]).ok();
+    assert_eq!(t1.stdout, t2.stdout);
+    assert!(t1.stdout.contains("precision [95% CI]"), "{}", t1.stdout);
+}
+
+#[test]
+fn jsonl_gold_with_stance() {
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "validate",
+            "--gold",
+            "gold/units.jsonl",
+            "--json",
+            "--bootstrap",
+            "0",
+        ],
+    )
+    .ok();
+    let v = json(&r.stdout);
+    assert_eq!(v["units"], 3);
+    let b = label(&v, "behavioural");
+    assert_eq!(
+        b["confusion"],
+        serde_json::json!({"tp": 2, "fp": 0, "fn": 0, "tn": 1})
+    );
+    assert!(b["f1_ci"][0].is_null(), "--bootstrap 0: no intervals");
+    // j1 is coded negated, j3 endorsed: only j3 is an endorsed positive.
+    let e = label(&v, "behavioural (endorsed)");
+    assert_eq!(
+        e["confusion"],
+        serde_json::json!({"tp": 1, "fp": 0, "fn": 0, "tn": 2})
+    );
+    assert_eq!(v["stance"]["n"], 2);
+    assert!(close(&v["stance"]["accuracy"], 1.0), "{}", v["stance"]);
+}
+
+#[test]
+fn min_f1_sets_the_exit_code() {
+    let pass = framewatch(
+        &fixtures(),
+        &["validate", "--gold", "gold/coders.csv", "--min-f1", "0.9"],
+    );
+    assert_eq!(pass.code, 0, "{}", pass.stderr);
+    let fail = framewatch(
+        &fixtures(),
+        &[
+            "validate",
+            "--gold",
+            "gold/demo-gold.csv",
+            "--min-f1",
+            "0.99",
+        ],
+    );
+    assert_eq!(fail.code, 1, "{}", fail.stderr);
+    assert!(
+        fail.stderr.contains("is below --min-f1 0.99"),
+        "{}",
+        fail.stderr
+    );
+    let bad = framewatch(
+        &fixtures(),
+        &["validate", "--gold", "gold/coders.csv", "--min-f1", "7"],
+    );
+    assert_eq!(bad.code, 2);
+}
+
+#[test]
+fn bad_gold_files_are_named_with_line_and_column() {
+    let r = framewatch(&fixtures(), &["validate", "--gold", "gold/badvalue.csv"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("gold/badvalue.csv:3:4: `structural` must be 1 or 0"),
+        "{}",
+        r.stderr
+    );
+    let r = framewatch(&fixtures(), &["validate", "--gold", "gold/nolabels.csv"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no label column"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint:"), "{}", r.stderr);
+    let tmp = tempdir();
+    let dup = tmp.path().join("dup.csv");
+    std::fs::write(&dup, "unit_id,text,behavioural\na,x,1\na,x,0\n").unwrap();
+    let r = framewatch(tmp.path(), &["validate", "--gold", "dup.csv"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("dup.csv:3: unit \"a\" is coded twice"),
+        "{}",
+        r.stderr
+    );
+    // A sheet straight from `sample`, not yet coded.
+    let r = framewatch(tmp.path(), &["sample", "-n", "5", "-o", "sheet.csv"]).ok();
+    assert!(r.stderr.contains("drew 5"), "{}", r.stderr);
+    let r = framewatch(tmp.path(), &["validate", "--gold", "sheet.csv"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("sheet.csv: no unit has a code"),
+        "{}",
+        r.stderr
+    );
+    let moved = tmp.path().join("moved.csv");
+    std::fs::write(
+        &moved,
+        "unit_id,doc_id,byte_start,byte_end,text,behavioural\nm,ministry_2007-02-12,0,10,Not the text at all,1\n",
+    )
+    .unwrap();
+    let r = framewatch(tmp.path(), &["validate", "--gold", "moved.csv"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("the text in the sheet differs"),
+        "{}",
+        r.stderr
+    );
+}
