@@ -1188,10 +1188,14 @@ pub fn read_doc(meta: &mut DocMeta, opts: &IngestOptions) -> std::result::Result
             offset,
             len,
             field,
-        } => Doc {
-            text: table::read_record(path, *offset, *len, field)?,
-            ..Doc::default()
-        },
+        } => {
+            let (text, warning) = table::read_record(path, *offset, *len, field)?;
+            Doc {
+                text,
+                warnings: warning.into_iter().collect(),
+                ..Doc::default()
+            }
+        }
         Origin::File(p) => {
             check_size(p, &opts.limits)?;
             let bytes =

@@ -529,7 +529,7 @@ pub fn read_record(
     offset: u64,
     len: u64,
     field: &RecordField,
-) -> Result<String, ReadError> {
+) -> Result<(String, Option<String>), ReadError> {
     let mut f =
         std::fs::File::open(path).map_err(|e| ("unreadable", format!("cannot read: {e}")))?;
     f.seek(SeekFrom::Start(offset))
@@ -544,8 +544,9 @@ pub fn read_record(
     record_text(&buf, field)
 }
 
-/// The text field of one record's bytes.
-pub fn record_text(buf: &[u8], field: &RecordField) -> Result<String, ReadError> {
+/// The text field of one record's bytes, and a warning if its encoding
+/// had to be guessed.
+pub fn record_text(buf: &[u8], field: &RecordField) -> Result<(String, Option<String>), ReadError> {
     let changed = || {
         (
             "unreadable",
@@ -564,11 +565,17 @@ pub fn record_text(buf: &[u8], field: &RecordField) -> Result<String, ReadError>
                 return Err(changed());
             }
             let raw = rec.get(*index).ok_or_else(changed)?;
-            Ok(String::from_utf8_lossy(raw).into_owned())
+            // Not UTF-8: decoded as the guessed legacy encoding, and the
+            // guess is reported (never a silent U+FFFD).
+            let d = super::encoding::decode(raw)?;
+            Ok((d.text, d.warning))
         }
         RecordField::Json(key) => {
             let v: serde_json::Value = serde_json::from_slice(buf).map_err(|_| changed())?;
-            v.get(&**key).and_then(json_text).ok_or_else(changed)
+            v.get(&**key)
+                .and_then(json_text)
+                .map(|t| (t, None))
+                .ok_or_else(changed)
         }
     }
 }
@@ -598,7 +605,12 @@ mod tests {
                 field,
             } = &r.origin
             {
-                assert!(!read_record(path, *offset, *len, field).unwrap().is_empty());
+                assert!(
+                    !read_record(path, *offset, *len, field)
+                        .unwrap()
+                        .0
+                        .is_empty()
+                );
             }
         }
         (bad, rows)
@@ -641,8 +653,19 @@ mod tests {
         };
         assert_eq!(
             read_record(path, *offset, *len, field).unwrap(),
-            "Cuts, and\nmore cuts"
+            ("Cuts, and\nmore cuts".to_string(), None)
         );
+    }
+
+    #[test]
+    fn a_legacy_encoded_csv_field_is_decoded_with_a_warning() {
+        let field = RecordField::Csv {
+            delimiter: b',',
+            index: 1,
+        };
+        let (text, warning) = record_text(b"1,\"caf\xe9 workers on low pay\"\n", &field).unwrap();
+        assert_eq!(text, "caf\u{e9} workers on low pay");
+        assert!(warning.unwrap().contains("windows-1252"));
     }
 
     #[test]
