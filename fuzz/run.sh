@@ -41,6 +41,7 @@ for t in "${targets[@]}"; do
   esac
   mkdir -p "artifacts/$t"
   log="artifacts/$t/last-run.log"
+  start=$(date +%s)
   if cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -timeout=10 \
       -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 >"$log" 2>&1; then
     result=ok
@@ -48,7 +49,10 @@ for t in "${targets[@]}"; do
     result="CRASH (see $log and artifacts/$t/)"
     status=1
   fi
+  took=$(( $(date +%s) - start ))
+  # Executions: libFuzzer's final stats, or its last status line on a crash.
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  echo "fuzz: $t: ${secs}s, ${execs:-?} executions, $(ls "corpus/$t" | wc -l) corpus files: $result"
+  [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+  echo "fuzz: $t: ${took}s, ${execs:-?} executions, $(ls "corpus/$t" | wc -l) corpus files: $result"
 done
 exit $status

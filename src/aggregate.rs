@@ -14,7 +14,7 @@ use polars::prelude::*;
 pub const UNDATED: &str = "undated";
 
 /// The time unit trends are bucketed by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
     Day,
@@ -397,5 +397,162 @@ mod bootstrap_tests {
             cell_seed(7, &k),
             cell_seed(7, &[Some("2002".to_string()), None])
         );
+    }
+}
+
+#[cfg(feature = "tables")]
+/// Trends accumulated document by document in bounded memory: per cell
+/// (period × group values) the summed counts, plus the three numbers per
+/// document the bootstrap resamples (tokens, endorsed behavioural and
+/// structural hits, 12 bytes). Fed in input order, by a run as it tags
+/// and by `merge` from the documents tables, so both give the same trends.
+#[derive(Debug, Default)]
+pub struct TrendCells {
+    cells: std::collections::BTreeMap<Vec<Option<String>>, Cell>,
+    counts_len: usize,
+    subframes_len: usize,
+}
+
+#[cfg(feature = "tables")]
+#[derive(Debug)]
+struct Cell {
+    period_start: Option<i32>,
+    documents: u32,
+    coarse: u32,
+    tokens: u64,
+    /// Per category and stance kind, as [`TrendCells::add`] takes them.
+    counts: Vec<u64>,
+    subframes: Vec<u64>,
+    boot: Vec<[u32; 3]>,
+}
+
+/// Bootstrap intervals by cell key (`[period, group values...]`).
+pub type CellIntervals = std::collections::BTreeMap<Vec<Option<String>>, Intervals>;
+
+#[cfg(feature = "tables")]
+/// One document as trends see it.
+pub struct TrendDoc<'a> {
+    /// `[period, group values...]`.
+    pub key: &'a [Option<String>],
+    pub period_start: Option<i32>,
+    pub coarse: bool,
+    pub tokens: u64,
+    /// Endorsed, negated, distanced and no-context hits per category, in
+    /// that order (4 × categories).
+    pub counts: &'a [u64],
+    /// Endorsed hits per sub-frame.
+    pub subframes: &'a [u64],
+}
+
+#[cfg(feature = "tables")]
+impl TrendCells {
+    pub fn new(categories: usize, subframes: usize) -> TrendCells {
+        TrendCells {
+            cells: Default::default(),
+            counts_len: 4 * categories,
+            subframes_len: subframes,
+        }
+    }
+
+    pub fn add(&mut self, d: &TrendDoc<'_>, behavioural: usize, structural: usize) {
+        if !self.cells.contains_key(d.key) {
+            self.cells.insert(
+                d.key.to_vec(),
+                Cell {
+                    period_start: d.period_start,
+                    documents: 0,
+                    coarse: 0,
+                    tokens: 0,
+                    counts: vec![0; self.counts_len],
+                    subframes: vec![0; self.subframes_len],
+                    boot: Vec::new(),
+                },
+            );
+        }
+        let c = self.cells.get_mut(d.key).expect("inserted above");
+        c.documents += 1;
+        c.coarse += d.coarse as u32;
+        c.tokens += d.tokens;
+        for (a, b) in c.counts.iter_mut().zip(d.counts) {
+            *a += b;
+        }
+        for (a, b) in c.subframes.iter_mut().zip(d.subframes) {
+            *a += b;
+        }
+        let small = |x: u64| u32::try_from(x).unwrap_or(u32::MAX);
+        c.boot.push([
+            small(d.tokens),
+            small(d.counts[behavioural]),
+            small(d.counts[structural]),
+        ]);
+    }
+
+    /// One row per cell with the columns [`trends`] sums, and each cell's
+    /// bootstrap intervals.
+    pub fn finish(
+        self,
+        spec: &TrendSpec<'_>,
+        resamples: usize,
+        seed: u64,
+    ) -> Result<(DataFrame, CellIntervals)> {
+        let n = self.cells.len();
+        let ncat = spec.categories.len();
+        let mut intervals = std::collections::BTreeMap::new();
+        let mut period = Vec::with_capacity(n);
+        let mut starts = Vec::with_capacity(n);
+        let mut groups: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); spec.groups.len()];
+        let (mut documents, mut coarse, mut tokens) = (Vec::new(), Vec::new(), Vec::new());
+        let mut counts: Vec<Vec<u64>> = vec![Vec::with_capacity(n); self.counts_len];
+        let mut subs: Vec<Vec<u64>> = vec![Vec::with_capacity(n); self.subframes_len];
+        for (key, cell) in self.cells {
+            let t: Vec<u64> = cell.boot.iter().map(|x| u64::from(x[0])).collect();
+            let b: Vec<u64> = cell.boot.iter().map(|x| u64::from(x[1])).collect();
+            let s: Vec<u64> = cell.boot.iter().map(|x| u64::from(x[2])).collect();
+            let docs: Vec<usize> = (0..t.len()).collect();
+            intervals.insert(
+                key.clone(),
+                bootstrap(&docs, &t, &b, &s, resamples, cell_seed(seed, &key)),
+            );
+            let mut k = key.into_iter();
+            period.push(k.next().flatten());
+            for (g, v) in groups.iter_mut().zip(k) {
+                g.push(v);
+            }
+            starts.push(cell.period_start);
+            documents.push(cell.documents);
+            coarse.push(cell.coarse);
+            tokens.push(cell.tokens);
+            for (col, v) in counts.iter_mut().zip(cell.counts) {
+                col.push(v);
+            }
+            for (col, v) in subs.iter_mut().zip(cell.subframes) {
+                col.push(v);
+            }
+        }
+        let mut cols = vec![
+            Column::new("period".into(), period),
+            Column::new("period_start".into(), starts)
+                .cast(&DataType::Date)
+                .map_err(pe)?,
+        ];
+        for (g, values) in spec.groups.iter().zip(groups) {
+            cols.push(Column::new(g.as_str().into(), values));
+        }
+        cols.push(Column::new("documents".into(), documents));
+        cols.push(Column::new("coarse_dates".into(), coarse));
+        cols.push(Column::new("tokens".into(), tokens));
+        let prefixes = ["hits", "negated", "distanced", "no_context"];
+        for (i, values) in counts.into_iter().enumerate() {
+            let (k, c) = (i / ncat, i % ncat);
+            cols.push(Column::new(
+                format!("{}_{}", prefixes[k], spec.categories[c]).into(),
+                values,
+            ));
+        }
+        for (name, values) in spec.subframe_columns.iter().zip(subs) {
+            cols.push(Column::new(name.as_str().into(), values));
+        }
+        let per_cell = DataFrame::new(n, cols).map_err(pe)?;
+        Ok((per_cell, intervals))
     }
 }

@@ -184,18 +184,24 @@ impl Analyzer {
             return;
         }
         let bytes = text.as_bytes();
+        // Typical English: a token every ~5 bytes, norms as long as the text.
+        out.tokens.reserve(bytes.len() / 5);
+        out.norm.reserve(bytes.len());
         let mut i = 0;
         while i < bytes.len() {
             if is_ascii_space(bytes[i]) {
                 i += 1;
                 continue;
             }
-            let end = bytes[i..]
-                .iter()
-                .position(|&b| is_ascii_space(b))
-                .map_or(bytes.len(), |p| i + p);
+            // One pass finds the chunk's end and whether it is all ASCII.
+            let mut end = i;
+            let mut ascii = true;
+            while end < bytes.len() && !is_ascii_space(bytes[end]) {
+                ascii &= bytes[end] < 0x80;
+                end += 1;
+            }
             let chunk = &text[i..end];
-            if chunk.chars().all(|c| c.is_ascii() || is_fast_punct(c)) {
+            if ascii || chunk.chars().all(|c| c.is_ascii() || is_fast_punct(c)) {
                 fast_chunk(chunk, i, out);
             } else {
                 self.slow_chunk(chunk, i, out);
@@ -254,13 +260,12 @@ fn fast_chunk(chunk: &str, offset: usize, out: &mut Analysis) {
         while j < bytes.len() && is_ascii_word(bytes[j]) == word {
             j += 1;
         }
-        let norm_start = out.norm.len() as u32;
+        let norm_start = out.norm.len();
+        out.norm.push_str(&chunk[i..j]);
         if word {
-            out.norm
-                .extend(bytes[i..j].iter().map(|b| b.to_ascii_lowercase() as char));
-        } else {
-            out.norm.push_str(&chunk[i..j]);
+            out.norm[norm_start..].make_ascii_lowercase();
         }
+        let norm_start = norm_start as u32;
         out.tokens.push(Token {
             start: (offset + i) as u32,
             end: (offset + j) as u32,
@@ -282,6 +287,10 @@ fn fast_chunk(chunk: &str, offset: usize, out: &mut Analysis) {
 fn is_paragraph_break(gap: &str) -> bool {
     // The gap between two tokens is whitespace only. Line ends are \n, \r\n,
     // a lone \r and U+2028; U+2029 is a paragraph separator by itself.
+    if gap.len() < 2 {
+        // A blank line takes two line ends; U+2029 is three bytes.
+        return false;
+    }
     let mut newlines = 0;
     let mut chars = gap.chars().peekable();
     while let Some(c) = chars.next() {

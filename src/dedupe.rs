@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 /// How duplicates are found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Exact,

@@ -48,7 +48,7 @@ const REQUIRED_COLUMNS: &[&str] = &["doc_id", "date", "path"];
 pub type ReadError = (&'static str, String);
 
 /// Safety limits, each raised by a flag.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Largest input file read (`--max-file-size`).
     pub max_file: u64,

@@ -63,8 +63,36 @@ fn convert_value(path: &str, line: usize, value: &str) -> Result<String> {
             ));
         }
     }
-    let entry = if v.split_whitespace().all(|w| w.ends_with('*')) {
-        v.to_string()
+    // A wildcard word with inner punctuation ("self-relian*") is a phrase
+    // to framewatch: punctuation is not a word token, so it becomes
+    // "self relian*", which matches "self-reliance" and "self reliance".
+    let words: Vec<String> = v
+        .split_whitespace()
+        .flat_map(|w| match w.strip_suffix('*') {
+            Some(body) if body.contains(|c: char| !c.is_alphanumeric()) => {
+                let parts: Vec<&str> = body
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                let n = parts.len();
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        if i + 1 == n {
+                            format!("{p}*")
+                        } else {
+                            p.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            }
+            _ => vec![w.to_string()],
+        })
+        .collect();
+    let v = words.join(" ");
+    let entry = if words.iter().all(|w| w.ends_with('*')) {
+        v
     } else {
         format!("={v}")
     };
@@ -458,6 +486,102 @@ pub fn to_yaml(lexicon: &Lexicon) -> String {
         }
     }
     out
+}
+
+/// Load a lexicon from any file framewatch reads: TOML as is, or a
+/// quanteda YAML / LIWC `.dic` dictionary imported on the fly. `stem`
+/// makes an imported dictionary's plain words stemmed entries (the
+/// Snowball stem of the word matches any word with the same stem), as
+/// quanteda's `tokens_wordstem()` would on both sides; without it they
+/// stay exact forms, the dictionary's own semantics. The sha256 recorded
+/// is that of the file as given. Returns notes for the user (renamed
+/// keys, duplicates left out).
+pub fn load_any(
+    path: Option<&std::path::Path>,
+    stem: bool,
+) -> Result<(Lexicon, crate::analyze::Analyzer, Vec<String>)> {
+    let Some(p) = path else {
+        let (l, a) = Lexicon::load(None)?;
+        return Ok((l, a, Vec::new()));
+    };
+    let ext = p
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !matches!(ext.as_str(), "yml" | "yaml" | "dic") {
+        let (l, a) = Lexicon::load(Some(p))?;
+        return Ok((l, a, Vec::new()));
+    }
+    let shown = p.display().to_string();
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| Error::usage(format!("{shown}: cannot read lexicon: {e}"), None))?;
+    let mut imported = if ext == "dic" {
+        import_liwc(&shown, &text)?
+    } else {
+        import_yaml(&shown, &text)?
+    };
+    if stem {
+        for (_, _, entries) in &mut imported.groups {
+            for e in entries.iter_mut() {
+                if let Some(rest) = e.strip_prefix('=') {
+                    *e = rest.to_string();
+                }
+            }
+        }
+    }
+    let name = sanitize(
+        &p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    let format = if ext == "dic" {
+        "LIWC .dic"
+    } else {
+        "quanteda YAML"
+    };
+    let mut toml = to_toml(&imported, &name, &shown, format);
+    let mut notes = imported.notes;
+    // Values that match the same words as an earlier one (with stemming,
+    // "workless" and "worklessness") are one entry to framewatch: keep
+    // the first, as a dictionary lookup would, and say so.
+    loop {
+        match Lexicon::parse(&shown, &toml) {
+            Ok((mut lexicon, analyzer)) => {
+                lexicon.sha256 = crate::lexicon::hex_sha256(text.as_bytes());
+                return Ok((lexicon, analyzer, notes));
+            }
+            Err(Error::Lexicon { problems }) => {
+                let dup_lines: Vec<usize> = problems
+                    .iter()
+                    .filter(|p| p.contains(": duplicate entry \""))
+                    .filter_map(|p| {
+                        p.strip_prefix(&format!("{shown}:"))?
+                            .split(':')
+                            .next()?
+                            .parse()
+                            .ok()
+                    })
+                    .collect();
+                if dup_lines.is_empty() || dup_lines.len() != problems.len() {
+                    return Err(Error::Lexicon { problems });
+                }
+                for p in &problems {
+                    let what = p
+                        .split_once(": duplicate entry ")
+                        .map_or(p.as_str(), |x| x.1);
+                    notes.push(format!("{shown}: left out duplicate entry {what}"));
+                }
+                toml = toml
+                    .lines()
+                    .enumerate()
+                    .filter(|(i, _)| !dup_lines.contains(&(i + 1)))
+                    .map(|(_, l)| format!("{l}\n"))
+                    .collect();
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 #[cfg(test)]

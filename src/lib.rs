@@ -27,5 +27,6 @@ pub mod pipeline;
 pub mod report;
 pub mod sample;
 pub mod score;
+pub mod shard;
 pub mod stance;
 pub mod validate;

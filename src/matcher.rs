@@ -36,13 +36,36 @@ pub struct Matcher {
     /// Per entry: its specificity (used to break ties) and match kind.
     entry_rank: Vec<(u32, MatchKind)>,
     entry_subframe: Vec<u32>,
+    /// For English: a bit per pair of leading ASCII bytes that some stem,
+    /// exact form or prefix starts with. A word whose first two bytes are
+    /// not set cannot stand for any symbol, so it skips the word cache.
+    /// Sound because the Snowball English stemmer keeps a word's first two
+    /// characters (words of up to two letters are their own stem; the
+    /// special forms "dying", "lying", "tying" are added explicitly).
+    lead: Option<Box<[u64]>>,
+}
+
+/// The bit of a word's first two bytes in [`Matcher::lead`]; None when
+/// either is not ASCII (such words always take the cache).
+#[inline]
+fn lead_bit(b: &[u8]) -> Option<usize> {
+    let b0 = *b.first()?;
+    let b1 = b.get(1).copied().unwrap_or(0);
+    (b0 < 0x80 && b1 < 0x80).then_some(((b0 as usize) << 7) | b1 as usize)
 }
 
 /// Per-worker scratch: the word → symbols cache, the word list and the
 /// candidates of the last text.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    cache: FxHashMap<Box<str>, Box<[u32]>>,
+    /// Words of up to 16 bytes (almost all), packed into an integer key:
+    /// hashing and comparing them is a couple of instructions.
+    short: FxHashMap<u128, (u32, u32)>,
+    /// Longer words.
+    long: FxHashMap<Box<str>, (u32, u32)>,
+    /// The symbols of cached words: `(start, end)` above index here.
+    arena: Vec<u32>,
+    syms: Vec<u32>,
     words: Vec<Word>,
     cands: Vec<Candidate>,
     fates: Vec<Fate>,
@@ -106,6 +129,7 @@ impl Matcher {
             nodes: vec![Node::default()],
             entry_rank: Vec::new(),
             entry_subframe: lexicon.entries.iter().map(|e| e.subframe as u32).collect(),
+            lead: None,
         };
         let mut next_sym = 0u32;
         let mut prefix_syms: FxHashMap<String, u32> = FxHashMap::default();
@@ -142,7 +166,57 @@ impl Matcher {
         }
         m.prefixes = prefix_syms.into_iter().collect();
         m.prefixes.sort();
+        if lexicon.language == "english" {
+            m.lead = Some(m.lead_table());
+        }
         m
+    }
+
+    fn lead_table(&self) -> Box<[u64]> {
+        let mut bits = vec![0u64; (128 * 128) / 64].into_boxed_slice();
+        let mut set = |b: &[u8]| {
+            if let Some(i) = lead_bit(b) {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        };
+        let all_with = |b0: u8, set: &mut dyn FnMut(&[u8])| {
+            for b1 in 0u8..128 {
+                set(&[b0, b1]);
+            }
+        };
+        for (key, is_stem) in self
+            .stems
+            .keys()
+            .map(|k| (k, true))
+            .chain(self.exacts.keys().map(|k| (k, false)))
+        {
+            let b = key.as_bytes();
+            if is_stem && b.len() <= 2 && !b.is_empty() {
+                // A stem this short might come from a longer word
+                // ("aed" → "a"): allow any second byte.
+                all_with(b[0], &mut set);
+            }
+            set(b);
+            // "dying" → "die", "lying" → "lie", "tying" → "tie".
+            match b {
+                [b'd', b'i', ..] => set(b"dy"),
+                [b'l', b'i', ..] => set(b"ly"),
+                [b't', b'i', ..] => set(b"ty"),
+                _ => {}
+            }
+            if !b.is_empty() && !b[0].is_ascii() {
+                // Not representable: the table cannot rule anything out.
+                return vec![u64::MAX; (128 * 128) / 64].into_boxed_slice();
+            }
+        }
+        for (p, _) in &self.prefixes {
+            match p.as_bytes() {
+                [] => return vec![u64::MAX; (128 * 128) / 64].into_boxed_slice(),
+                [b0] => all_with(*b0, &mut set),
+                b => set(b),
+            }
+        }
+        bits
     }
 
     fn child_or_insert(&mut self, node: usize, sym: u32) -> usize {
@@ -176,6 +250,44 @@ impl Matcher {
             Ok(i) => edges[i].1,
             Err(_) => NONE,
         }
+    }
+
+    /// The arena range of the symbols `norm` stands for, classifying it
+    /// on first sight.
+    #[inline]
+    fn symbols_of(&self, analyzer: &Analyzer, norm: &str, scratch: &mut Scratch) -> (u32, u32) {
+        let b = norm.as_bytes();
+        if let (Some(lead), Some(i)) = (&self.lead, lead_bit(b)) {
+            if lead[i / 64] & (1 << (i % 64)) == 0 {
+                return (0, 0);
+            }
+        }
+        if b.len() <= 16 {
+            // `\w` never holds NUL, so zero padding cannot make two words equal.
+            let mut k = [0u8; 16];
+            k[..b.len()].copy_from_slice(b);
+            let key = u128::from_le_bytes(k);
+            if let Some(&r) = scratch.short.get(&key) {
+                return r;
+            }
+            let r = self.classify_into(analyzer, norm, &mut scratch.arena);
+            scratch.short.insert(key, r);
+            r
+        } else {
+            if let Some(&r) = scratch.long.get(norm) {
+                return r;
+            }
+            let r = self.classify_into(analyzer, norm, &mut scratch.arena);
+            scratch.long.insert(norm.into(), r);
+            r
+        }
+    }
+
+    fn classify_into(&self, analyzer: &Analyzer, norm: &str, arena: &mut Vec<u32>) -> (u32, u32) {
+        let s = self.classify(analyzer, norm);
+        let start = arena.len() as u32;
+        arena.extend_from_slice(&s);
+        (start, arena.len() as u32)
     }
 
     /// The symbols a normalised word stands for.
@@ -212,12 +324,15 @@ impl Matcher {
         scratch: &mut Scratch,
         hits: &mut Vec<Hit>,
     ) {
-        if scratch.cache.len() > CACHE_LIMIT {
-            scratch.cache.clear();
+        if scratch.short.len() + scratch.long.len() > CACHE_LIMIT {
+            scratch.short.clear();
+            scratch.long.clear();
+            scratch.arena.clear();
         }
         scratch.words.clear();
         scratch.word_tokens.clear();
-        let mut syms: Vec<u32> = Vec::new();
+        let mut syms = std::mem::take(&mut scratch.syms);
+        syms.clear();
         let mut prev_word: Option<usize> = None;
         for (ti, t) in a.tokens.iter().enumerate() {
             if t.kind != TokenKind::Word {
@@ -243,13 +358,9 @@ impl Matcher {
             prev_word = Some(ti);
             let norm = a.norm_of(t);
             let start = syms.len() as u32;
-            match scratch.cache.get(norm) {
-                Some(s) => syms.extend_from_slice(s),
-                None => {
-                    let s = self.classify(analyzer, norm);
-                    syms.extend_from_slice(&s);
-                    scratch.cache.insert(norm.into(), s);
-                }
+            let (a0, a1) = self.symbols_of(analyzer, norm, scratch);
+            if a1 > a0 {
+                syms.extend_from_slice(&scratch.arena[a0 as usize..a1 as usize]);
             }
             scratch.words.push(Word {
                 token: ti as u32,
@@ -300,6 +411,7 @@ impl Matcher {
                 h.entry,
             )
         });
+        scratch.syms = syms;
     }
 
     /// Every entry that matches starting at word `i` (all lengths).

@@ -9,7 +9,7 @@ use crate::aggregate::{self, Period, TrendSpec, epoch_days};
 use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::lexicon::Lexicon;
-use crate::model::{DocResult, Hit, Skipped, Stance};
+use crate::model::{DatePrecision, DocResult, Hit, Skipped, Stance};
 use crate::pipeline::Tagger;
 use crate::score;
 use polars::prelude::*;
@@ -27,7 +27,7 @@ pub const SCHEMA_VERSION: u32 = 3;
 pub const STANCE_PREFIXES: [&str; 4] = ["hits", "negated", "distanced", "no_context"];
 
 /// Output table format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Parquet,
@@ -89,18 +89,78 @@ impl Sink {
     }
 }
 
-/// The per-document columns trends are computed from, kept while the
-/// documents table itself is streamed to disk.
-#[derive(Default)]
-struct TrendRows {
-    period: Vec<String>,
-    period_start: Vec<Option<i32>>,
-    groups: Vec<Vec<Option<String>>>,
-    coarse: Vec<u32>,
-    tokens: Vec<u64>,
-    /// Per document: endorsed, negated, distanced and no-context hits per category.
-    categories: Vec<[Vec<u64>; 4]>,
-    subframes: Vec<Vec<u64>>,
+/// Documents converted to table rows at a time.
+pub const ROW_GROUP_DOCS: usize = 512;
+/// Rows per Parquet row group of the documents and hits tables. Row
+/// groups depend only on the sequence of rows written (never on batches
+/// or threads), so `merge` rebuilds a single run's files byte for byte;
+/// and a writer keeps metadata per row group, so they must not be small.
+pub const DOCUMENT_ROWS_PER_GROUP: usize = 16_384;
+pub const HIT_ROWS_PER_GROUP: usize = 65_536;
+
+/// Rows per row group: `default`, or `FRAMEWATCH_ROWS_PER_GROUP` (both
+/// tables) when set, for tests that need many groups from small inputs
+/// and for tuning readers. A run and its merge must use the same value.
+fn rows_per_group(default: usize) -> usize {
+    std::env::var("FRAMEWATCH_ROWS_PER_GROUP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(default)
+}
+
+/// A [`Sink`] that writes rows in groups of exactly `rows` (the last
+/// group holds the rest), however they are pushed.
+struct GroupedSink {
+    sink: Sink,
+    path: PathBuf,
+    rows: usize,
+    buf: Option<DataFrame>,
+}
+
+impl GroupedSink {
+    fn create(path: PathBuf, format: Format, schema: &Schema, rows: usize) -> Result<GroupedSink> {
+        Ok(GroupedSink {
+            sink: Sink::create(&path, format, schema)?,
+            path,
+            rows: rows_per_group(rows),
+            buf: None,
+        })
+    }
+
+    fn push(&mut self, df: DataFrame) -> Result<()> {
+        if df.height() == 0 {
+            return Ok(());
+        }
+        match &mut self.buf {
+            None => self.buf = Some(df),
+            Some(b) => {
+                b.vstack_mut_owned(df).map_err(pe(&self.path))?;
+            }
+        }
+        while self.buf.as_ref().is_some_and(|b| b.height() >= self.rows) {
+            let b = self.buf.take().expect("checked");
+            let mut group = b.slice(0, self.rows);
+            let rest = b.slice(self.rows as i64, b.height() - self.rows);
+            drop(b);
+            group.rechunk_mut();
+            self.sink.write(&group, &self.path)?;
+            if rest.height() > 0 {
+                let mut rest = rest;
+                rest.rechunk_mut();
+                self.buf = Some(rest);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if let Some(mut b) = self.buf.take() {
+            b.rechunk_mut();
+            self.sink.write(&b, &self.path)?;
+        }
+        self.sink.finish(&self.path)
+    }
 }
 
 /// Writes one run's outputs into a folder.
@@ -114,11 +174,17 @@ pub struct RunWriter {
     /// that clash with ours are prefixed `meta_`, as in `documents`).
     group_columns: Vec<String>,
     extra_names: Vec<String>,
-    hits: Sink,
+    hits: GroupedSink,
     hits_tmp: PathBuf,
-    docs: Sink,
+    docs: GroupedSink,
     docs_tmp: PathBuf,
-    trend_rows: TrendRows,
+    /// Documents tagged but not yet written (less than a row group).
+    pending: Vec<DocResult>,
+    trends: aggregate::TrendCells,
+    /// For a shard: each written document's position in the whole corpus.
+    ordinals: Vec<u64>,
+    sharded: bool,
+    poles: (usize, usize),
     skipped: Vec<Skipped>,
     pub totals: Totals,
 }
@@ -252,19 +318,26 @@ impl RunWriter {
             by: options.by,
             group_fields,
             group_columns,
-            hits: Sink::create(
-                &hits_tmp,
+            hits: GroupedSink::create(
+                hits_tmp.clone(),
                 format,
                 hits_frame(lexicon, tagger, &[]).map_err(pe(dir))?.schema(),
+                HIT_ROWS_PER_GROUP,
             )?,
-            docs: Sink::create(&docs_tmp, format, empty.schema())?,
+            docs: GroupedSink::create(
+                docs_tmp.clone(),
+                format,
+                empty.schema(),
+                DOCUMENT_ROWS_PER_GROUP,
+            )?,
             extra_names,
             hits_tmp,
             docs_tmp,
-            trend_rows: TrendRows {
-                groups: vec![Vec::new(); options.group.len()],
-                ..TrendRows::default()
-            },
+            pending: Vec::with_capacity(ROW_GROUP_DOCS),
+            trends: aggregate::TrendCells::new(lexicon.categories.len(), lexicon.subframes.len()),
+            ordinals: Vec::new(),
+            sharded: options.shard.is_some(),
+            poles: score::poles(lexicon),
             skipped: Vec::new(),
             totals: Totals {
                 categories: vec![0; lexicon.categories.len()],
@@ -273,32 +346,73 @@ impl RunWriter {
         })
     }
 
-    /// Stream a batch of documents and their hits to disk, keeping only
-    /// what trends need.
+    /// Take a batch of documents (in input order); full row groups are
+    /// written at once, and only what trends need is kept.
     pub fn add_docs(
         &mut self,
         lexicon: &Lexicon,
         tagger: &Tagger,
         docs: Vec<DocResult>,
     ) -> Result<()> {
+        for d in docs {
+            self.pending.push(d);
+            if self.pending.len() == ROW_GROUP_DOCS {
+                self.flush(lexicon, tagger)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the pending documents as one row group of each table.
+    fn flush(&mut self, lexicon: &Lexicon, tagger: &Tagger) -> Result<()> {
+        let docs = std::mem::take(&mut self.pending);
         let hits = hits_frame(lexicon, tagger, &docs).map_err(pe(&self.hits_tmp))?;
-        self.hits.write(&hits, &self.hits_tmp)?;
+        self.hits.push(hits)?;
         let frame = documents_frame(&self.extra_names, lexicon, self.by, &docs)
             .map_err(pe(&self.docs_tmp))?;
-        self.docs.write(&frame, &self.docs_tmp)?;
+        self.docs.push(frame)?;
 
-        let rows = &mut self.trend_rows;
+        let mut key: Vec<Option<String>> = Vec::with_capacity(1 + self.group_fields.len());
+        let mut counts: Vec<u64> = Vec::new();
         for d in &docs {
             let cats = score::category_counts(lexicon, &d.subframe_hits, Stance::Endorsed);
             let coarse = d.meta.date.is_some_and(|x| self.by.finer_than(x.precision));
-            rows.period.push(self.by.label(d.meta.date));
-            rows.period_start
-                .push(d.meta.date.map(|x| epoch_days(self.by.bucket(x.date).1)));
-            for (g, field) in self.group_fields.iter().enumerate() {
-                rows.groups[g].push(field.value(d));
+            key.clear();
+            key.push(Some(self.by.label(d.meta.date)));
+            key.extend(self.group_fields.iter().map(|f| f.value(d)));
+            counts.clear();
+            counts.extend_from_slice(&cats);
+            counts.extend(score::category_counts(
+                lexicon,
+                &d.subframe_hits,
+                Stance::Negated,
+            ));
+            counts.extend(score::category_counts(
+                lexicon,
+                &d.subframe_hits,
+                Stance::Distanced,
+            ));
+            counts.extend(score::category_totals(lexicon, &d.no_context));
+            let subframes: Vec<u64> = d
+                .subframe_hits
+                .iter()
+                .map(|s| s[Stance::Endorsed as usize])
+                .collect();
+            self.trends.add(
+                &aggregate::TrendDoc {
+                    key: &key,
+                    period_start: d.meta.date.map(|x| epoch_days(self.by.bucket(x.date).1)),
+                    coarse,
+                    tokens: d.words,
+                    counts: &counts,
+                    subframes: &subframes,
+                },
+                self.poles.0,
+                self.poles.1,
+            );
+            if self.sharded {
+                self.ordinals.push(d.meta.ordinal as u64);
             }
-            rows.coarse.push(coarse as u32);
-            rows.tokens.push(d.words);
             self.totals.documents += 1;
             self.totals.warned += !d.warnings.is_empty() as usize;
             self.totals.undated += d.meta.date.is_none() as usize;
@@ -319,18 +433,6 @@ impl RunWriter {
                 .map(|s| s[Stance::Distanced as usize])
                 .sum::<u64>();
             self.totals.no_context += d.no_context.iter().sum::<u64>();
-            rows.categories.push([
-                cats,
-                score::category_counts(lexicon, &d.subframe_hits, Stance::Negated),
-                score::category_counts(lexicon, &d.subframe_hits, Stance::Distanced),
-                score::category_totals(lexicon, &d.no_context),
-            ]);
-            rows.subframes.push(
-                d.subframe_hits
-                    .iter()
-                    .map(|s| s[Stance::Endorsed as usize])
-                    .collect(),
-            );
         }
         Ok(())
     }
@@ -343,102 +445,31 @@ impl RunWriter {
     pub fn finish(
         mut self,
         corpus: &Corpus,
-        lexicon: &Lexicon,
+        tagger: &Tagger,
         options: &RunOptions,
     ) -> Result<Manifest> {
+        let lexicon = &tagger.lexicon;
+        if !self.pending.is_empty() {
+            self.flush(lexicon, tagger)?;
+        }
         let ext = self.format.ext();
-        self.hits.finish(&self.hits_tmp)?;
-        self.docs.finish(&self.docs_tmp)?;
+        self.hits.finish()?;
+        self.docs.finish()?;
 
-        let (b, s) = score::poles(lexicon);
-        let cat_names: Vec<String> = lexicon.categories.iter().map(|c| c.name.clone()).collect();
-        let sub_cols: Vec<String> = (0..lexicon.subframes.len())
-            .map(|i| subframe_column(lexicon, i))
-            .collect();
-        let rows = std::mem::take(&mut self.trend_rows);
-        let n = rows.period.len();
-        // Bootstrap intervals per cell (period × groups), from the documents.
-        let mut cells: BTreeMap<Vec<Option<String>>, Vec<usize>> = BTreeMap::new();
-        for i in 0..n {
-            let mut key = vec![Some(rows.period[i].clone())];
-            key.extend(rows.groups.iter().map(|g| g[i].clone()));
-            cells.entry(key).or_default().push(i);
-        }
-        let endorsed = |c: usize| {
-            rows.categories
-                .iter()
-                .map(|v| v[0][c])
-                .collect::<Vec<u64>>()
-        };
-        let (eb, es) = (endorsed(b), endorsed(s));
-        let intervals: BTreeMap<Vec<Option<String>>, aggregate::Intervals> = cells
-            .iter()
-            .map(|(key, docs)| {
-                let seed = aggregate::cell_seed(options.seed, key);
-                (
-                    key.clone(),
-                    aggregate::bootstrap(docs, &rows.tokens, &eb, &es, options.bootstrap, seed),
-                )
-            })
-            .collect();
-        let mut cols = vec![
-            Column::new("period".into(), rows.period),
-            Column::new("period_start".into(), rows.period_start)
-                .cast(&DataType::Date)
-                .map_err(pe(&self.dir))?,
-        ];
-        for (g, values) in self.group_columns.iter().zip(rows.groups) {
-            cols.push(Column::new(g.as_str().into(), values));
-        }
-        cols.push(Column::new("documents".into(), vec![1u32; n]));
-        cols.push(Column::new("coarse_dates".into(), rows.coarse));
-        cols.push(Column::new("tokens".into(), rows.tokens));
-        for (k, prefix) in STANCE_PREFIXES.iter().enumerate() {
-            for (ci, c) in cat_names.iter().enumerate() {
-                cols.push(Column::new(
-                    format!("{prefix}_{c}").into(),
-                    rows.categories.iter().map(|v| v[k][ci]).collect::<Vec<_>>(),
-                ));
-            }
-        }
-        for (si, c) in sub_cols.iter().enumerate() {
-            cols.push(Column::new(
-                c.as_str().into(),
-                rows.subframes.iter().map(|v| v[si]).collect::<Vec<_>>(),
-            ));
-        }
-        let per_doc = DataFrame::new(n, cols).map_err(pe(&self.dir))?;
-        let stance_cols: Vec<String> = STANCE_PREFIXES[1..]
-            .iter()
-            .flat_map(|p| cat_names.iter().map(move |c| format!("{p}_{c}")))
-            .collect();
-        let spec = TrendSpec {
-            groups: &self.group_columns,
-            categories: &cat_names,
-            stance_columns: &stance_cols,
-            subframe_columns: &sub_cols,
-            behavioural: b,
-            structural: s,
-        };
-        let mut trends = aggregate::trends(&per_doc, &spec)?;
-        drop(per_doc);
-        trends = add_intervals(
-            trends,
+        let names = TableNames::of(lexicon);
+        let trend_rows = write_trends(
+            &self.dir,
+            self.format,
+            std::mem::take(&mut self.trends),
             &self.group_columns,
-            &intervals,
+            &names,
             options,
-            &cat_names[b],
-            &cat_names[s],
-        )
-        .map_err(pe(&self.dir))?;
-
+        )?;
         self.skipped.sort();
         let mut skipped_df = skipped_frame(&self.skipped).map_err(pe(&self.dir))?;
-        for (name, df) in [("trends", &mut trends), ("skipped", &mut skipped_df)] {
-            let tmp = tmp_path(&self.dir, &format!("{name}.{ext}"));
-            write_df(df, &tmp, self.format)?;
-            rename(&tmp, &self.dir.join(format!("{name}.{ext}")))?;
-        }
+        let tmp = tmp_path(&self.dir, &format!("skipped.{ext}"));
+        write_df(&mut skipped_df, &tmp, self.format)?;
+        rename(&tmp, &self.dir.join(format!("skipped.{ext}")))?;
         rename(&self.docs_tmp, &self.dir.join(format!("documents.{ext}")))?;
         rename(&self.hits_tmp, &self.dir.join(format!("hits.{ext}")))?;
 
@@ -449,19 +480,19 @@ impl RunWriter {
                 .or_insert(0usize) += 1;
         }
         let t = &self.totals;
+        let shard = match options.shard {
+            Some(sh) => Some(ShardManifest {
+                index: sh.index,
+                count: sh.count,
+                group_columns: self.group_columns.clone(),
+                ordinals: std::mem::take(&mut self.ordinals),
+            }),
+            None => None,
+        };
         let manifest = Manifest {
             schema_version: SCHEMA_VERSION,
             framewatch_version: env!("CARGO_PKG_VERSION").to_string(),
-            lexicon: LexiconInfo {
-                name: lexicon.name.clone(),
-                version: lexicon.version.clone(),
-                sha256: lexicon.sha256.clone(),
-                origin: lexicon.origin.clone(),
-                language: lexicon.language.clone(),
-                categories: lexicon.categories.len(),
-                subframes: lexicon.subframes.len(),
-                entries: lexicon.entries.len(),
-            },
+            lexicon: LexiconInfo::of(lexicon),
             options: options.clone(),
             counts: Counts {
                 inputs: t.documents + self.skipped.len(),
@@ -483,21 +514,93 @@ impl RunWriter {
                 negated: t.negated,
                 distanced: t.distanced,
                 no_context: t.no_context,
-                trend_rows: trends.height(),
+                trend_rows,
             },
-            tables: ["documents", "hits", "trends", "skipped"]
-                .iter()
-                .map(|t| format!("{t}.{ext}"))
-                .collect(),
+            tables: table_files(self.format),
+            shard,
         };
-        let json = serde_json::to_string_pretty(&manifest)
-            .map_err(|e| Error::output(&self.dir, e))?
-            + "\n";
-        let tmp = tmp_path(&self.dir, "manifest.json");
-        std::fs::write(&tmp, json).map_err(|e| Error::output(&tmp, e))?;
-        rename(&tmp, &self.dir.join("manifest.json"))?;
+        write_manifest(&self.dir, &manifest)?;
         Ok(manifest)
     }
+}
+
+/// The four table files of a run folder.
+pub fn table_files(format: Format) -> Vec<String> {
+    ["documents", "hits", "trends", "skipped"]
+        .iter()
+        .map(|t| format!("{t}.{}", format.ext()))
+        .collect()
+}
+
+/// Write `manifest.json` (under a temporary name, then renamed).
+pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<()> {
+    let json = serde_json::to_string_pretty(manifest).map_err(|e| Error::output(dir, e))? + "\n";
+    let tmp = tmp_path(dir, "manifest.json");
+    std::fs::write(&tmp, json).map_err(|e| Error::output(&tmp, e))?;
+    rename(&tmp, &dir.join("manifest.json"))
+}
+
+/// Category and sub-frame column names, and which categories are the poles.
+pub struct TableNames {
+    pub categories: Vec<String>,
+    pub subframe_columns: Vec<String>,
+    pub behavioural: usize,
+    pub structural: usize,
+}
+
+impl TableNames {
+    pub fn of(lexicon: &Lexicon) -> TableNames {
+        let (b, s) = score::poles(lexicon);
+        TableNames {
+            categories: lexicon.categories.iter().map(|c| c.name.clone()).collect(),
+            subframe_columns: (0..lexicon.subframes.len())
+                .map(|i| subframe_column(lexicon, i))
+                .collect(),
+            behavioural: b,
+            structural: s,
+        }
+    }
+}
+
+/// Turn accumulated cells into the trends table (sums, rates, share,
+/// balance, bootstrap intervals, low_n) and write it; returns its rows.
+fn write_trends(
+    dir: &Path,
+    format: Format,
+    cells: aggregate::TrendCells,
+    group_columns: &[String],
+    names: &TableNames,
+    options: &RunOptions,
+) -> Result<usize> {
+    let stance_cols: Vec<String> = STANCE_PREFIXES[1..]
+        .iter()
+        .flat_map(|p| names.categories.iter().map(move |c| format!("{p}_{c}")))
+        .collect();
+    let spec = TrendSpec {
+        groups: group_columns,
+        categories: &names.categories,
+        stance_columns: &stance_cols,
+        subframe_columns: &names.subframe_columns,
+        behavioural: names.behavioural,
+        structural: names.structural,
+    };
+    let (per_cell, intervals) = cells.finish(&spec, options.bootstrap, options.seed)?;
+    let trends = aggregate::trends(&per_cell, &spec)?;
+    drop(per_cell);
+    let mut trends = add_intervals(
+        trends,
+        group_columns,
+        &intervals,
+        options,
+        &names.categories[names.behavioural],
+        &names.categories[names.structural],
+    )
+    .map_err(pe(dir))?;
+    let ext = format.ext();
+    let tmp = tmp_path(dir, &format!("trends.{ext}"));
+    write_df(&mut trends, &tmp, format)?;
+    rename(&tmp, &dir.join(format!("trends.{ext}")))?;
+    Ok(trends.height())
 }
 
 /// Append interval and `low_n` columns to a trends table, looking each
@@ -798,44 +901,55 @@ fn documents_frame(
 }
 
 fn skipped_frame(skipped: &[Skipped]) -> PolarsResult<DataFrame> {
+    let rows: Vec<SkippedRow> = skipped
+        .iter()
+        .map(|s| {
+            (
+                s.path.clone(),
+                s.doc_id.clone(),
+                s.reason.to_string(),
+                s.detail.clone(),
+                s.duplicate_of.clone(),
+            )
+        })
+        .collect();
+    skipped_rows_frame(&rows)
+}
+
+/// A skipped row as read back: path, doc_id, reason, detail,
+/// duplicate_of (the order [`Skipped`] sorts by).
+type SkippedRow = (String, Option<String>, String, String, Option<String>);
+
+fn skipped_rows_frame(skipped: &[SkippedRow]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         skipped.len(),
         vec![
             Column::new(
                 "path".into(),
-                skipped.iter().map(|s| s.path.as_str()).collect::<Vec<_>>(),
+                skipped.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "doc_id".into(),
-                skipped
-                    .iter()
-                    .map(|s| s.doc_id.as_deref())
-                    .collect::<Vec<_>>(),
+                skipped.iter().map(|s| s.1.as_deref()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "reason".into(),
-                skipped.iter().map(|s| s.reason).collect::<Vec<_>>(),
+                skipped.iter().map(|s| s.2.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "detail".into(),
-                skipped
-                    .iter()
-                    .map(|s| s.detail.as_str())
-                    .collect::<Vec<_>>(),
+                skipped.iter().map(|s| s.3.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "duplicate_of".into(),
-                skipped
-                    .iter()
-                    .map(|s| s.duplicate_of.as_deref())
-                    .collect::<Vec<_>>(),
+                skipped.iter().map(|s| s.4.as_deref()).collect::<Vec<_>>(),
             ),
         ],
     )
 }
 
 /// Every option that shapes a run's output (thread count is not one).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct RunOptions {
     pub inputs: Vec<String>,
     pub lexicon: String,
@@ -851,11 +965,20 @@ pub struct RunOptions {
     pub min_docs: u64,
     pub min_tokens: u64,
     /// How inputs were read: table columns, limits, links, duplicates.
+    #[serde(default)]
     pub ingest: IngestSettings,
+    /// `run --shard K/N`: this run holds shard K of N (absent otherwise).
+    #[serde(
+        default,
+        skip_deserializing,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shard_label"
+    )]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// The reading options recorded in a run's manifest.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct IngestSettings {
     pub text_col: String,
     pub date_col: String,
@@ -868,7 +991,44 @@ pub struct IngestSettings {
     pub near_threshold: Option<f64>,
 }
 
+fn shard_label<S: serde::Serializer>(
+    shard: &Option<crate::shard::Shard>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match shard {
+        Some(sh) => s.serialize_str(&sh.label()),
+        None => s.serialize_none(),
+    }
+}
+
+/// What `merge` needs from a shard beyond its tables.
 #[derive(Debug, Serialize)]
+pub struct ShardManifest {
+    pub index: u32,
+    pub count: u32,
+    /// The trends group-by columns as named in the documents table.
+    pub group_columns: Vec<String>,
+    /// Each row of this shard's documents table: its position in the
+    /// whole corpus's input order, which `merge` restores.
+    pub ordinals: Vec<u64>,
+}
+
+impl LexiconInfo {
+    pub fn of(lexicon: &Lexicon) -> LexiconInfo {
+        LexiconInfo {
+            name: lexicon.name.clone(),
+            version: lexicon.version.clone(),
+            sha256: lexicon.sha256.clone(),
+            origin: lexicon.origin.clone(),
+            language: lexicon.language.clone(),
+            categories: lexicon.categories.len(),
+            subframes: lexicon.subframes.len(),
+            entries: lexicon.entries.len(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
 pub struct LexiconInfo {
     pub name: String,
     pub version: String,
@@ -910,6 +1070,8 @@ pub struct Manifest {
     pub options: RunOptions,
     pub counts: Counts,
     pub tables: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardManifest>,
 }
 
 /// Format of a concordance written to a file.
@@ -1099,5 +1261,526 @@ pub fn column_str(df: &DataFrame, name: &str) -> Vec<Option<String>> {
             .map(|ca| ca.iter().map(|v| v.map(String::from)).collect())
             .unwrap_or_else(|_| vec![None; df.height()]),
         Err(_) => vec![None; df.height()],
+    }
+}
+
+/// One shard's run folder, as `merge` reads it.
+struct ShardRun {
+    dir: PathBuf,
+    manifest: serde_json::Value,
+    index: u32,
+    count: u32,
+    ordinals: Vec<u64>,
+    group_columns: Vec<String>,
+}
+
+fn merge_err(msg: String, hint: &str) -> Error {
+    Error::usage(msg, Some(hint.to_string()))
+}
+
+impl ShardRun {
+    fn open(dir: &Path) -> Result<ShardRun> {
+        let manifest = read_manifest(
+            dir,
+            "merge takes folders written by `framewatch run --shard K/N`",
+        )?;
+        let shard = &manifest["shard"];
+        if !shard.is_object() {
+            return Err(merge_err(
+                format!(
+                    "{}: not a shard run (its manifest has no \"shard\")",
+                    dir.display()
+                ),
+                "write each shard with `framewatch run --shard K/N --out DIR`",
+            ));
+        }
+        let num = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+        let ordinals: Vec<u64> = shard["ordinals"]
+            .as_array()
+            .map(|a| a.iter().map(num).collect())
+            .unwrap_or_default();
+        let group_columns = shard["group_columns"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ShardRun {
+            dir: dir.to_path_buf(),
+            index: num(&shard["index"]) as u32,
+            count: num(&shard["count"]) as u32,
+            ordinals,
+            group_columns,
+            manifest,
+        })
+    }
+
+    /// The manifest parts that must agree between shards of one run.
+    fn identity(&self) -> serde_json::Value {
+        let mut options = self.manifest["options"].clone();
+        if let Some(o) = options.as_object_mut() {
+            o.remove("out");
+            o.remove("shard");
+        }
+        serde_json::json!({
+            "schema_version": self.manifest["schema_version"],
+            "framewatch_version": self.manifest["framewatch_version"],
+            "lexicon": self.manifest["lexicon"],
+            "options": options,
+            "unlisted_files": self.manifest["counts"]["unlisted_files"],
+            "hidden_files": self.manifest["counts"]["hidden_files"],
+        })
+    }
+}
+
+/// Sequential reader of one shard's hits table, a window of rows at a time.
+struct HitsCursor {
+    path: PathBuf,
+    parquet: bool,
+    window: DataFrame,
+    start: usize,
+}
+
+const HITS_WINDOW: usize = 1 << 16;
+
+impl HitsCursor {
+    fn open(run: &ShardRun, format: Format) -> Result<HitsCursor> {
+        let path = run.dir.join(format!("hits.{}", format.ext()));
+        let parquet = format == Format::Parquet;
+        let window = if parquet {
+            DataFrame::empty()
+        } else {
+            read_table(&run.dir, &run.manifest, "hits")?
+        };
+        Ok(HitsCursor {
+            path,
+            parquet,
+            window,
+            start: 0,
+        })
+    }
+
+    /// Rows `from..from + len` (each shard is read front to back).
+    fn rows(&mut self, from: usize, len: usize) -> Result<DataFrame> {
+        let end = from + len;
+        if self.parquet && (from < self.start || end > self.start + self.window.height()) {
+            let file = File::open(&self.path).map_err(|e| Error::output(&self.path, e))?;
+            self.window = ParquetReader::new(file)
+                .with_slice(Some((from, len.max(HITS_WINDOW))))
+                .finish()
+                .map_err(pe(&self.path))?;
+            self.start = from;
+        }
+        if end > self.start + self.window.height() {
+            return Err(Error::usage(
+                format!(
+                    "{}: has fewer hits than its documents table counts",
+                    self.path.display()
+                ),
+                Some(
+                    "the shard folder is incomplete or was changed; run that shard again"
+                        .to_string(),
+                ),
+            ));
+        }
+        Ok(self.window.slice((from - self.start) as i64, len))
+    }
+}
+
+/// Combine the folders of `run --shard K/N` jobs (all N of them) into
+/// `out`: exactly the files one run over the whole corpus writes, with
+/// trends recomputed from the documents, never averaged. Memory: the
+/// documents tables and a window of each shard's hits.
+pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manifest> {
+    let mut shards = runs
+        .iter()
+        .map(|d| ShardRun::open(d))
+        .collect::<Result<Vec<_>>>()?;
+    shards.sort_by_key(|s| s.index);
+    let n = shards[0].count;
+    let hint = "give every shard folder of one run, each written with the same options and lexicon";
+    for s in &shards {
+        if s.count != n {
+            return Err(merge_err(
+                format!(
+                    "{}: shard {}/{} does not belong with {}/{}",
+                    s.dir.display(),
+                    s.index,
+                    s.count,
+                    shards[0].index,
+                    n
+                ),
+                hint,
+            ));
+        }
+        if s.identity() != shards[0].identity() {
+            return Err(merge_err(
+                format!(
+                    "{} and {}: the shards were run with different options, lexicon or framewatch version",
+                    shards[0].dir.display(),
+                    s.dir.display()
+                ),
+                hint,
+            ));
+        }
+    }
+    for w in shards.windows(2) {
+        if w[0].index == w[1].index {
+            return Err(merge_err(
+                format!(
+                    "shard {}/{n} is given twice ({} and {})",
+                    w[0].index,
+                    w[0].dir.display(),
+                    w[1].dir.display()
+                ),
+                hint,
+            ));
+        }
+    }
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !shards.iter().any(|s| s.index == *k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(merge_err(
+            format!("missing shards: {}", missing.join(", ")),
+            hint,
+        ));
+    }
+    let first = &shards[0].manifest;
+    let mut options: RunOptions =
+        serde_json::from_value(first["options"].clone()).map_err(|e| {
+            merge_err(
+                format!("{}: options unreadable: {e}", shards[0].dir.display()),
+                hint,
+            )
+        })?;
+    options.out = out_label.to_string();
+    options.shard = None;
+    let lexicon: LexiconInfo = serde_json::from_value(first["lexicon"].clone()).map_err(|e| {
+        merge_err(
+            format!("{}: lexicon unreadable: {e}", shards[0].dir.display()),
+            hint,
+        )
+    })?;
+    let format = options.format;
+    let ext = format.ext();
+    let group_columns = shards[0].group_columns.clone();
+
+    // Documents of every shard, one table; rows put back in input order.
+    let mut all: Option<DataFrame> = None;
+    let mut owner: Vec<(usize, u64)> = Vec::new(); // per row: (shard, ordinal)
+    for (si, s) in shards.iter().enumerate() {
+        let docs = read_table(&s.dir, &s.manifest, "documents")?;
+        if docs.height() != s.ordinals.len() {
+            return Err(merge_err(
+                format!(
+                    "{}: documents table and manifest disagree ({} rows, {} ordinals)",
+                    s.dir.display(),
+                    docs.height(),
+                    s.ordinals.len()
+                ),
+                "the shard folder is incomplete or was changed; run that shard again",
+            ));
+        }
+        owner.extend(s.ordinals.iter().map(|&o| (si, o)));
+        match &mut all {
+            None => all = Some(docs),
+            Some(a) => {
+                a.vstack_mut_owned(docs).map_err(pe(&s.dir))?;
+            }
+        }
+    }
+    let mut all = all.expect("at least one shard");
+    all.rechunk_mut();
+    let mut order: Vec<usize> = (0..owner.len()).collect();
+    order.sort_by_key(|&r| owner[r].1);
+    if let Some(w) = order.windows(2).find(|w| owner[w[0]].1 == owner[w[1]].1) {
+        return Err(merge_err(
+            format!("document {} appears in two shards", owner[w[0]].1),
+            "the shards were not cut from the same corpus",
+        ));
+    }
+
+    // Where each document's hits start in its shard's hits table.
+    let names = names_from_documents(&all)?;
+    let hits_total = column_f64(&all, "hits");
+    let no_ctx: Vec<Vec<Option<f64>>> = names
+        .categories
+        .iter()
+        .map(|c| column_f64(&all, &format!("no_context_{c}")))
+        .collect();
+    let nhits: Vec<usize> = (0..all.height())
+        .map(|r| {
+            (hits_total[r].unwrap_or(0.0) + no_ctx.iter().map(|v| v[r].unwrap_or(0.0)).sum::<f64>())
+                as usize
+        })
+        .collect();
+    let mut hit_start = vec![0usize; all.height()];
+    let mut next = vec![0usize; shards.len()];
+    for r in 0..all.height() {
+        let s = owner[r].0;
+        hit_start[r] = next[s];
+        next[s] += nhits[r];
+    }
+
+    std::fs::create_dir_all(out)
+        .map_err(|e| Error::output(out, format!("cannot create output folder: {e}")))?;
+    let mut cursors = shards
+        .iter()
+        .map(|s| HitsCursor::open(s, format))
+        .collect::<Result<Vec<_>>>()?;
+    let docs_tmp = tmp_path(out, &format!("documents.{ext}"));
+    let hits_tmp = tmp_path(out, &format!("hits.{ext}"));
+    let mut docs_sink = GroupedSink::create(
+        docs_tmp.clone(),
+        format,
+        all.schema(),
+        DOCUMENT_ROWS_PER_GROUP,
+    )?;
+    let hits_schema = hits_schema(&shards[0], format)?;
+    let mut hits_sink =
+        GroupedSink::create(hits_tmp.clone(), format, &hits_schema, HIT_ROWS_PER_GROUP)?;
+
+    let trend_in = TrendInputs::read(&all, &names, &group_columns, &options)?;
+    let mut cells =
+        aggregate::TrendCells::new(names.categories.len(), names.subframe_columns.len());
+    let mut key = Vec::new();
+    for chunk in order.chunks(ROW_GROUP_DOCS) {
+        let idx = IdxCa::from_vec("".into(), chunk.iter().map(|&r| r as IdxSize).collect());
+        docs_sink.push(all.take(&idx).map_err(pe(out))?)?;
+        let mut hits: Option<DataFrame> = None;
+        for &r in chunk {
+            if nhits[r] == 0 {
+                continue;
+            }
+            let part = cursors[owner[r].0].rows(hit_start[r], nhits[r])?;
+            match &mut hits {
+                None => hits = Some(part),
+                Some(h) => {
+                    h.vstack_mut_owned(part).map_err(pe(out))?;
+                }
+            }
+        }
+        if let Some(h) = hits {
+            hits_sink.push(h)?;
+        }
+        for &r in chunk {
+            trend_in.add(r, &mut key, &mut cells, &names);
+        }
+    }
+    docs_sink.finish()?;
+    hits_sink.finish()?;
+    let trend_rows = write_trends(out, format, cells, &group_columns, &names, &options)?;
+
+    let mut skipped: Vec<SkippedRow> = Vec::new();
+    for s in &shards {
+        let df = read_table(&s.dir, &s.manifest, "skipped")?;
+        let [path, doc_id, reason, detail, dup] =
+            ["path", "doc_id", "reason", "detail", "duplicate_of"].map(|c| column_str(&df, c));
+        for ((((p, d), r), x), u) in path
+            .into_iter()
+            .zip(doc_id)
+            .zip(reason)
+            .zip(detail)
+            .zip(dup)
+        {
+            skipped.push((
+                p.unwrap_or_default(),
+                d,
+                r.unwrap_or_default(),
+                x.unwrap_or_default(),
+                u,
+            ));
+        }
+    }
+    skipped.sort();
+    let mut skipped_df = skipped_rows_frame(&skipped).map_err(pe(out))?;
+    let tmp = tmp_path(out, &format!("skipped.{ext}"));
+    write_df(&mut skipped_df, &tmp, format)?;
+    rename(&tmp, &out.join(format!("skipped.{ext}")))?;
+    rename(&docs_tmp, &out.join(format!("documents.{ext}")))?;
+    rename(&hits_tmp, &out.join(format!("hits.{ext}")))?;
+
+    let sum = |k: &str| -> u64 {
+        shards
+            .iter()
+            .map(|s| s.manifest["counts"][k].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let mut skipped_by_reason = BTreeMap::new();
+    for s in &skipped {
+        *skipped_by_reason.entry(s.2.clone()).or_insert(0usize) += 1;
+    }
+    let c0 = &first["counts"];
+    let manifest = Manifest {
+        schema_version: first["schema_version"].as_u64().unwrap_or(0) as u32,
+        framewatch_version: first["framewatch_version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        lexicon,
+        options,
+        counts: Counts {
+            inputs: (sum("documents_read") as usize) + skipped.len(),
+            documents_read: sum("documents_read") as usize,
+            documents_skipped: skipped.len(),
+            duplicates: sum("duplicates") as usize,
+            warnings: sum("warnings") as usize,
+            skipped_by_reason,
+            undated: sum("undated") as usize,
+            coarse_dates: sum("coarse_dates") as usize,
+            unlisted_files: c0["unlisted_files"].as_u64().unwrap_or(0) as usize,
+            hidden_files: c0["hidden_files"].as_u64().unwrap_or(0) as usize,
+            tokens: sum("tokens"),
+            hits: sum("hits"),
+            negated: sum("negated"),
+            distanced: sum("distanced"),
+            no_context: sum("no_context"),
+            trend_rows,
+        },
+        tables: table_files(format),
+        shard: None,
+    };
+    write_manifest(out, &manifest)?;
+    Ok(manifest)
+}
+
+/// The hits table's schema, from shard 1's file.
+fn hits_schema(run: &ShardRun, format: Format) -> Result<Schema> {
+    let path = run.dir.join(format!("hits.{}", format.ext()));
+    let df = if format == Format::Parquet {
+        let file = File::open(&path).map_err(|e| Error::output(&path, e))?;
+        ParquetReader::new(file)
+            .with_slice(Some((0, 0)))
+            .finish()
+            .map_err(pe(&path))?
+    } else {
+        read_table(&run.dir, &run.manifest, "hits")?.slice(0, 0)
+    };
+    Ok(df.schema().as_ref().clone())
+}
+
+/// Category and sub-frame names as a documents table spells them:
+/// `rate_<category>` columns in lexicon order, `hits_<cat>__<sub>`.
+fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
+    let cols: Vec<String> = docs
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let categories: Vec<String> = cols
+        .iter()
+        .filter_map(|c| c.strip_prefix("rate_").map(String::from))
+        .collect();
+    let subframe_columns: Vec<String> = cols
+        .iter()
+        .filter(|c| c.starts_with("hits_") && c.contains("__"))
+        .cloned()
+        .collect();
+    let pos = |name: &str| {
+        categories.iter().position(|c| c == name).ok_or_else(|| {
+            Error::usage(
+                format!("the documents table has no rate_{name} column"),
+                Some("merge reads folders written by `framewatch run --shard K/N`".to_string()),
+            )
+        })
+    };
+    Ok(TableNames {
+        behavioural: pos(crate::lexicon::BEHAVIOURAL)?,
+        structural: pos(crate::lexicon::STRUCTURAL)?,
+        categories,
+        subframe_columns,
+    })
+}
+
+/// The documents-table columns trends are computed from, read once.
+struct TrendInputs {
+    by: Period,
+    period: Vec<Option<String>>,
+    period_start: Vec<Option<i32>>,
+    precision: Vec<Option<String>>,
+    groups: Vec<Vec<Option<String>>>,
+    tokens: Vec<Option<f64>>,
+    /// `[stance prefix × category]` columns, then sub-frame columns.
+    counts: Vec<Vec<Option<f64>>>,
+    subframes: Vec<Vec<Option<f64>>>,
+}
+
+impl TrendInputs {
+    fn read(
+        docs: &DataFrame,
+        names: &TableNames,
+        groups: &[String],
+        options: &RunOptions,
+    ) -> Result<TrendInputs> {
+        let period_start = column_str(docs, "period_start")
+            .into_iter()
+            .map(|v| {
+                v.and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+                    .map(epoch_days)
+            })
+            .collect();
+        for g in groups {
+            if docs.column(g).is_err() {
+                return Err(Error::usage(
+                    format!("the documents table has no \"{g}\" column to group trends by"),
+                    None,
+                ));
+            }
+        }
+        Ok(TrendInputs {
+            by: options.by,
+            period: column_str(docs, "period"),
+            period_start,
+            precision: column_str(docs, "date_precision"),
+            groups: groups.iter().map(|g| column_str(docs, g)).collect(),
+            tokens: column_f64(docs, "tokens"),
+            counts: STANCE_PREFIXES
+                .iter()
+                .flat_map(|p| names.categories.iter().map(move |c| format!("{p}_{c}")))
+                .map(|c| column_f64(docs, &c))
+                .collect(),
+            subframes: names
+                .subframe_columns
+                .iter()
+                .map(|c| column_f64(docs, c))
+                .collect(),
+        })
+    }
+
+    fn add(
+        &self,
+        r: usize,
+        key: &mut Vec<Option<String>>,
+        cells: &mut aggregate::TrendCells,
+        names: &TableNames,
+    ) {
+        let num = |v: &Vec<Option<f64>>| v[r].unwrap_or(0.0) as u64;
+        key.clear();
+        key.push(self.period[r].clone());
+        key.extend(self.groups.iter().map(|g| g[r].clone()));
+        let precision = match self.precision[r].as_deref() {
+            Some("day") => Some(DatePrecision::Day),
+            Some("month") => Some(DatePrecision::Month),
+            Some("year") => Some(DatePrecision::Year),
+            _ => None,
+        };
+        let counts: Vec<u64> = self.counts.iter().map(num).collect();
+        let subframes: Vec<u64> = self.subframes.iter().map(num).collect();
+        cells.add(
+            &aggregate::TrendDoc {
+                key,
+                period_start: self.period_start[r],
+                coarse: precision.is_some_and(|p| self.by.finer_than(p)),
+                tokens: num(&self.tokens),
+                counts: &counts,
+                subframes: &subframes,
+            },
+            names.behavioural,
+            names.structural,
+        );
     }
 }

@@ -7,7 +7,7 @@ mod props;
 mod util;
 mod validate;
 
-use util::{fixtures, framewatch, golden, manifest, read, tempdir};
+use util::{fixtures, framewatch, framewatch_env, golden, manifest, read, tempdir};
 
 fn mini_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut v = vec![
@@ -1175,4 +1175,304 @@ fn sample_draws_a_reproducible_blind_stratified_sheet() {
     assert_eq!(key.lines().count(), 31);
     // Strata alternate between sentences where the lexicon fired and not.
     assert!((12..=18).contains(&fired), "{fired} of 30 fired");
+}
+
+/// Run `args` (with `--shard K/3` added) for K = 1..3, each as its own
+/// process, merge the shard folders (in a shuffled order) into the
+/// folder a single run wrote, and compare every file byte for byte.
+fn shards_merge_to_single_run(
+    cwd: &std::path::Path,
+    tmp: &std::path::Path,
+    args: &[&str],
+    format: &str,
+    rows_per_group: &str,
+) {
+    let env = [("FRAMEWATCH_ROWS_PER_GROUP", rows_per_group)];
+    let tmp = &tmp.join(format!("{}-{format}", args.join(" ").len()));
+    std::fs::create_dir_all(tmp).unwrap();
+    let single = tmp.join(format!("out-{format}"));
+    let single_s = single.to_str().unwrap();
+    let with = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        v.extend(["--format", format].map(String::from));
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |v: Vec<String>| {
+        let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+        framewatch_env(cwd, &refs, &env).ok()
+    };
+    run(with(&["--out", single_s, "-q"]));
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let dir = tmp.join(format!("shard{k}-{format}"));
+        let shard = format!("{k}/3");
+        run(with(&[
+            "--out",
+            dir.to_str().unwrap(),
+            "--shard",
+            &shard,
+            "-q",
+            "--threads",
+            &k.to_string(),
+        ]));
+        let m = manifest(&dir);
+        assert_eq!(m["options"]["shard"], shard.as_str());
+        assert_eq!(m["shard"]["index"], k);
+        shards.push(dir);
+    }
+    let docs: u64 = shards
+        .iter()
+        .map(|d| manifest(d)["counts"]["documents_read"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        docs,
+        manifest(&single)["counts"]["documents_read"]
+            .as_u64()
+            .unwrap()
+    );
+    let kept = tmp.join(format!("single-{format}"));
+    std::fs::rename(&single, &kept).unwrap();
+    let r = framewatch_env(
+        cwd,
+        &[
+            "merge",
+            shards[2].to_str().unwrap(),
+            shards[0].to_str().unwrap(),
+            shards[1].to_str().unwrap(),
+            "--out",
+            single_s,
+        ],
+        &env,
+    )
+    .ok();
+    assert!(r.stderr.contains("merged 3 shards"), "{}", r.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(&kept)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 5, "{names:?}");
+    for n in &names {
+        let (a, b) = (
+            std::fs::read(kept.join(n)).unwrap(),
+            std::fs::read(single.join(n)).unwrap(),
+        );
+        assert!(
+            a == b,
+            "{format}: {n} differs between a single run and the merged shards"
+        );
+    }
+}
+
+#[test]
+fn regression_7_three_shards_merge_to_exactly_a_single_run() {
+    let tmp = tempdir();
+    for format in ["parquet", "csv"] {
+        // A skipped document, an undated one, a year-only date, groups.
+        shards_merge_to_single_run(
+            &fixtures(),
+            tmp.path(),
+            &[
+                "run",
+                "mini",
+                "--lexicon",
+                "lexicons/mini.toml",
+                "--group",
+                "source",
+                "--by",
+                "month",
+            ],
+            format,
+            "2",
+        );
+        // The demo corpus with the default lexicon and stance rules, in row
+        // groups of 3 rows: many groups, cut across batches and shards.
+        shards_merge_to_single_run(
+            tmp.path(),
+            tmp.path(),
+            &["run", "--group", "kind"],
+            format,
+            "3",
+        );
+    }
+}
+
+#[test]
+fn regression_7_shards_of_shared_corpora_merge_to_a_single_run() {
+    let shared = need_shared!();
+    let tmp = tempdir();
+    let sotu = shared.join("corpora/us_sotu");
+    let uk = shared.join("corpora/uk_manifestos");
+    shards_merge_to_single_run(
+        tmp.path(),
+        tmp.path(),
+        &[
+            "run",
+            sotu.to_str().unwrap(),
+            uk.to_str().unwrap(),
+            "--by",
+            "decade",
+            "--group",
+            "source",
+        ],
+        "parquet",
+        "100",
+    );
+}
+
+#[test]
+fn merge_refuses_incomplete_or_mismatched_shards() {
+    let tmp = tempdir();
+    let t = tmp.path();
+    let run = |args: &[&str]| framewatch(t, args);
+    run(&["run", "-q", "--shard", "1/3", "--out", "s1"]).ok();
+    run(&["run", "-q", "--shard", "2/3", "--out", "s2"]).ok();
+    run(&[
+        "run", "-q", "--shard", "3/3", "--by", "decade", "--out", "s3x",
+    ])
+    .ok();
+    run(&["run", "-q", "--out", "plain"]).ok();
+    let r = run(&["merge", "s1", "s2", "--out", "m"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("missing shards: 3/3"), "{}", r.stderr);
+    let r = run(&["merge", "s1", "s2", "s3x", "--out", "m"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("different options"), "{}", r.stderr);
+    let r = run(&["merge", "s1", "plain", "--out", "m"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not a shard run"), "{}", r.stderr);
+    let r = run(&["merge", "s1", "s1", "--out", "m"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("given twice"), "{}", r.stderr);
+    for bad in ["0/3", "4/3", "x"] {
+        let r = run(&["run", "-q", "--shard", bad, "--out", "bad"]);
+        assert_eq!(r.code, 2, "{bad}");
+        assert!(r.stderr.contains("--shard"), "{}", r.stderr);
+    }
+    assert!(!t.join("m").join("manifest.json").exists());
+}
+
+#[test]
+fn tag_prints_per_document_counts_like_the_run() {
+    let tmp = tempdir();
+    let out = tmp.path().join("run");
+    framewatch(
+        &fixtures(),
+        &mini_args(out.to_str().unwrap(), &["--format", "csv", "-q"]),
+    )
+    .ok();
+    let docs = read(&out.join("documents.csv"));
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "tag",
+            "mini",
+            "--lexicon",
+            "lexicons/mini.toml",
+            "--counts",
+            "endorsed",
+        ],
+    )
+    .ok();
+    assert!(
+        r.stderr.contains("mini/texts/d.txt: skipped: missing"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains('\r'), "no progress line off a terminal");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], "doc,behavioural,structural");
+    assert_eq!(lines.len(), 5, "{}", r.stdout);
+    // Endorsed counts are the documents table's hits_<category>.
+    let mut rdr = csv::Reader::from_reader(docs.as_bytes());
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    for (line, rec) in lines[1..].iter().zip(rdr.records()) {
+        let rec = rec.unwrap();
+        let want = format!(
+            "{},{},{}",
+            &rec[col("path")],
+            &rec[col("hits_behavioural")],
+            &rec[col("hits_structural")]
+        );
+        assert_eq!(*line, want);
+    }
+    // All matches: endorsed + negated + distanced + no context, per category.
+    let all = framewatch(
+        &fixtures(),
+        &[
+            "tag",
+            "mini",
+            "--lexicon",
+            "lexicons/mini.toml",
+            "--format",
+            "jsonl",
+            "-j",
+            "1",
+        ],
+    )
+    .ok();
+    let mut rows = 0;
+    for l in all.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        for c in ["behavioural", "structural"] {
+            let sum: u64 = ["endorsed", "negated", "distanced", "no_context"]
+                .iter()
+                .map(|k| v[k][c].as_u64().unwrap())
+                .sum();
+            assert_eq!(v["all"][c].as_u64().unwrap(), sum);
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 4);
+    // Shards partition the documents; any thread count gives the same bytes.
+    let full = framewatch(
+        &fixtures(),
+        &["tag", "mini", "-l", "lexicons/mini.toml", "-j", "2"],
+    )
+    .ok();
+    let one = framewatch(
+        &fixtures(),
+        &["tag", "mini", "-l", "lexicons/mini.toml", "-j", "1"],
+    )
+    .ok();
+    assert_eq!(full.stdout, one.stdout);
+    let mut parts: Vec<String> = Vec::new();
+    for k in ["1/2", "2/2"] {
+        let r = framewatch(
+            &fixtures(),
+            &["tag", "mini", "-l", "lexicons/mini.toml", "--shard", k],
+        )
+        .ok();
+        parts.extend(r.stdout.lines().skip(1).map(String::from));
+    }
+    let mut want: Vec<String> = full.stdout.lines().skip(1).map(String::from).collect();
+    parts.sort();
+    want.sort();
+    assert_eq!(parts, want);
+}
+
+#[test]
+fn tag_reads_quanteda_yaml_directly_with_or_without_stemming() {
+    let dict = fixtures().join("dicts/framing.yml");
+    let dict = dict.to_str().unwrap();
+    let exact = framewatch(&fixtures(), &["tag", "mini", "--lexicon", dict]).ok();
+    let stemmed = framewatch(&fixtures(), &["tag", "mini", "--lexicon", dict, "--stem"]).ok();
+    for r in [&exact, &stemmed] {
+        assert!(r.stdout.starts_with("doc,"), "{}", r.stdout);
+        assert_eq!(r.stdout.lines().count(), 5, "{}", r.stdout);
+    }
+    let total = |s: &str| -> u64 {
+        s.lines()
+            .skip(1)
+            .flat_map(|l| {
+                l.split(',')
+                    .skip(1)
+                    .map(|x| x.parse::<u64>().unwrap())
+                    .collect::<Vec<_>>()
+            })
+            .sum()
+    };
+    assert!(total(&stemmed.stdout) >= total(&exact.stdout));
 }

@@ -38,8 +38,14 @@ pub struct Run {
 }
 
 pub fn framewatch(cwd: &Path, args: &[&str]) -> Run {
+    framewatch_env(cwd, args, &[])
+}
+
+/// [`framewatch`] with extra environment variables.
+pub fn framewatch_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_framewatch"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(cwd)
         .env_remove("RUST_LOG")
         .output()

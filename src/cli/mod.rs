@@ -12,9 +12,12 @@ mod drivers_cmd;
 mod ingest_args;
 mod kwic_cmd;
 mod lexicon_cmd;
+mod merge_cmd;
+mod progress;
 mod report_cmd;
 mod run_cmd;
 mod sample_cmd;
+mod tag_cmd;
 mod validate_cmd;
 
 use crate::aggregate::Period;
@@ -47,6 +50,12 @@ pub struct Cli {
 pub enum Command {
     /// Tag a corpus and write documents, hits, trends and skipped tables.
     Run(run_cmd::Args),
+    /// Per-document category counts on stdout (CSV or JSON Lines), for
+    /// pipelines and side-by-side benchmarks; nothing written to disk.
+    Tag(tag_cmd::Args),
+    /// Combine the output folders of `run --shard K/N` jobs into exactly
+    /// what one run over the whole corpus writes.
+    Merge(merge_cmd::Args),
     /// Audit one document: summary, every hit, HTML/JSON/SARIF/GitHub
     /// output, and thresholds that set the exit code (1 when crossed).
     Audit(audit_cmd::Args),
@@ -170,6 +179,8 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run_cmd::run(args),
+        Command::Tag(args) => tag_cmd::run(args),
+        Command::Merge(args) => merge_cmd::run(args),
         Command::Audit(args) => audit_cmd::run(args),
         Command::Drivers(args) => drivers_cmd::run(args),
         Command::Kwic(args) => kwic_cmd::run(args),

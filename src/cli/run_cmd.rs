@@ -1,6 +1,7 @@
 //! `framewatch run`: the whole pipeline, inputs → datasets.
 
 use super::ingest_args::IngestArgs;
+use super::progress::Progress;
 use super::{EXIT_OK, EXIT_STRICT};
 use crate::aggregate::Period;
 use crate::error::{Error, Result};
@@ -9,6 +10,7 @@ use crate::lexicon::Lexicon;
 use crate::output::{Format, RunOptions, RunWriter};
 use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
 use crate::score;
+use crate::shard::Shard;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -61,11 +63,16 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value = "2000")]
     pub min_tokens: u64,
 
+    /// Process only shard K of N: the documents whose id hashes to K (a
+    /// stable hash, not file order). Run all N, then `framewatch merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+
     /// Exit with code 3 if any document was skipped.
     #[arg(long)]
     pub strict: bool,
 
-    /// Print only errors and skipped documents.
+    /// Print only errors and skipped documents (and no progress bar).
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
@@ -74,6 +81,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<u8> {
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
     let reading = args.ingest.settle()?;
     let stdin = args.inputs.iter().any(|p| p.as_os_str() == STDIN);
@@ -106,8 +114,16 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
+    if let Some(sh) = shard {
+        // Every shard discovers the whole corpus, so ordinals are global.
+        corpus.docs.retain(|d| sh.owns(&d.doc_id));
+        corpus
+            .skipped
+            .retain(|k| sh.owns(k.doc_id.as_deref().unwrap_or(&k.path)));
+    }
     let format = args.format;
     let options = RunOptions {
+        shard,
         inputs: if args.inputs.is_empty() {
             vec![DEMO_NAME.to_string()]
         } else {
@@ -157,6 +173,7 @@ pub fn run(args: Args) -> Result<u8> {
     }
     let docs = std::mem::take(&mut corpus.docs);
     let quiet = args.quiet;
+    let progress = Progress::new(&docs, args.quiet);
     pipeline::run(
         &tagger,
         docs,
@@ -168,13 +185,14 @@ pub fn run(args: Args) -> Result<u8> {
             for o in outcomes {
                 match o {
                     Outcome::Tagged(d) => {
-                        if !quiet {
-                            super::print_warnings(&d.meta.path, &d.warnings);
+                        progress.add(d.bytes);
+                        if !quiet && !d.warnings.is_empty() {
+                            progress.suspend(|| super::print_warnings(&d.meta.path, &d.warnings));
                         }
                         tagged.push(d)
                     }
                     Outcome::Skipped(s) => {
-                        super::print_skipped([&s]);
+                        progress.suspend(|| super::print_skipped([&s]));
                         writer.add_skipped(s);
                     }
                 }
@@ -182,11 +200,12 @@ pub fn run(args: Args) -> Result<u8> {
             writer.add_docs(&tagger.lexicon, &tagger, tagged)
         },
     )?;
+    progress.finish();
 
     let lexicon = &tagger.lexicon;
     let (bi, si) = score::poles(lexicon);
     let (b, s) = (writer.totals.categories[bi], writer.totals.categories[si]);
-    let manifest = writer.finish(&corpus, lexicon, &options)?;
+    let manifest = writer.finish(&corpus, &tagger, &options)?;
     let c = &manifest.counts;
     if c.documents_read == 0 {
         return Err(Error::usage(

@@ -1,0 +1,38 @@
+//! `framewatch merge RUN_DIR... --out DIR`: shard folders → one run folder.
+
+use super::EXIT_OK;
+use crate::error::Result;
+use crate::output;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Output folders of `framewatch run --shard K/N`, all N of them, in any order.
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
+    /// Output folder for the merged run: the same files, byte for byte, as
+    /// one `framewatch run --out DIR` over the whole corpus.
+    #[arg(long, short = 'o', value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Print only errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    let manifest = output::merge_runs(&args.runs, &args.out, &args.out.display().to_string())?;
+    if !args.quiet {
+        let c = &manifest.counts;
+        eprintln!(
+            "framewatch: merged {} shards: {} documents read, {} skipped; {} tokens, {} hits, {} trend rows -> {}/",
+            args.runs.len(),
+            c.documents_read,
+            c.documents_skipped,
+            c.tokens,
+            c.hits,
+            c.trend_rows,
+            args.out.display()
+        );
+    }
+    Ok(EXIT_OK)
+}
