@@ -3,6 +3,7 @@
 //! Returns data; the CLI prints it.
 
 use crate::analyze::Analysis;
+use crate::ingest::IngestOptions;
 use crate::lexicon::{Example, ExampleScope, Slot};
 use crate::matcher::{Fate, Scratch};
 use crate::model::{DocMeta, Hit, HitStatus, Skipped, Stance, TokenKind};
@@ -187,7 +188,7 @@ pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Expansion, Vec<Skipped>) {
         .collect();
     let mut forms: BTreeMap<u32, BTreeMap<String, u64>> =
         wild.iter().map(|&i| (i as u32, BTreeMap::new())).collect();
-    let skipped = tagger.inspect_docs(docs, |_, _, a, scratch, hits| {
+    let skipped = tagger.inspect_docs(docs, &IngestOptions::default(), |_, _, a, scratch, hits| {
         let words = scratch.word_tokens();
         for h in hits {
             let Some(counts) = forms.get_mut(&h.entry) else {

@@ -33,6 +33,8 @@ pub struct Line {
     /// 1-based line and column (in characters) of the hit in the document.
     pub line: u32,
     pub column: u32,
+    /// 1-based page of the hit (PDF documents).
+    pub page: Option<u32>,
     /// Position of the document in the input, and of the hit in it.
     pub order: (usize, u32),
 }
@@ -105,70 +107,76 @@ pub fn lines(
                 .all(|(f, v)| field_value(meta, extra_fields, f) == Some(v.as_str()))
     });
     let mut di = 0usize;
-    let skipped = tagger.inspect_docs(selected, |meta, text, a, scratch, hits| {
-        let period = by.label(meta.date);
-        let words = scratch.word_tokens();
-        for (hi, h) in hits.iter().enumerate() {
-            let e = &lex.entries[h.entry as usize];
-            let sub = &lex.subframes[e.subframe];
-            let cat = &lex.categories[sub.category].name;
-            if !filter.include_context
-                && Some(sub.category) == lex.context_category
-                && filter.categories.iter().all(|c| c != cat)
-            {
-                continue;
+    let skipped = tagger.inspect_docs(
+        selected,
+        &crate::ingest::IngestOptions::default(),
+        |meta, doc, a, scratch, hits| {
+            let text = doc.text.as_str();
+            let period = by.label(meta.date);
+            let words = scratch.word_tokens();
+            for (hi, h) in hits.iter().enumerate() {
+                let e = &lex.entries[h.entry as usize];
+                let sub = &lex.subframes[e.subframe];
+                let cat = &lex.categories[sub.category].name;
+                if !filter.include_context
+                    && Some(sub.category) == lex.context_category
+                    && filter.categories.iter().all(|c| c != cat)
+                {
+                    continue;
+                }
+                if (h.status != HitStatus::Counted && !filter.include_rejected)
+                    || !wanted(&filter.categories, cat)
+                    || !(filter.subframes.is_empty()
+                        || filter
+                            .subframes
+                            .iter()
+                            .any(|s| *s == sub.name || *s == lex.subframe_path(e.subframe)))
+                    || !wanted(&filter.entries, &e.text)
+                    || !(filter.stances.is_empty() || filter.stances.contains(&h.stance))
+                {
+                    continue;
+                }
+                let left_word = (h.word_start as usize).saturating_sub(window);
+                let right_word = (h.word_end as usize + window).min(words.len());
+                let left_start = if left_word < h.word_start as usize {
+                    a.tokens[words[left_word] as usize].start as usize
+                } else {
+                    h.byte_start as usize
+                };
+                let right_end = if right_word > h.word_end as usize {
+                    a.tokens[words[right_word - 1] as usize].end as usize
+                } else {
+                    h.byte_end as usize
+                };
+                let (line, column) = line_col(text, h.byte_start as usize);
+                let (line, column) = (line as u32, column as u32);
+                out.push(Line {
+                    doc_id: meta.doc_id.clone(),
+                    path: meta.path.clone(),
+                    date: meta.date.map(|d| d.date.to_string()),
+                    period: period.clone(),
+                    source: meta.source.clone(),
+                    category: cat.clone(),
+                    subframe: sub.name.clone(),
+                    entry: e.text.clone(),
+                    stance: h.stance,
+                    stance_rule: h.stance_rule.clone(),
+                    status: h.status,
+                    left: fold_space(&text[left_start..h.byte_start as usize]),
+                    keyword: fold_space(&h.surface),
+                    right: fold_space(&text[h.byte_end as usize..right_end]),
+                    byte_start: h.byte_start,
+                    byte_end: h.byte_end,
+                    sentence: h.sentence,
+                    line,
+                    column,
+                    page: crate::model::page_of(&doc.page_starts, h.byte_start),
+                    order: (di, hi as u32),
+                });
             }
-            if (h.status != HitStatus::Counted && !filter.include_rejected)
-                || !wanted(&filter.categories, cat)
-                || !(filter.subframes.is_empty()
-                    || filter
-                        .subframes
-                        .iter()
-                        .any(|s| *s == sub.name || *s == lex.subframe_path(e.subframe)))
-                || !wanted(&filter.entries, &e.text)
-                || !(filter.stances.is_empty() || filter.stances.contains(&h.stance))
-            {
-                continue;
-            }
-            let left_word = (h.word_start as usize).saturating_sub(window);
-            let right_word = (h.word_end as usize + window).min(words.len());
-            let left_start = if left_word < h.word_start as usize {
-                a.tokens[words[left_word] as usize].start as usize
-            } else {
-                h.byte_start as usize
-            };
-            let right_end = if right_word > h.word_end as usize {
-                a.tokens[words[right_word - 1] as usize].end as usize
-            } else {
-                h.byte_end as usize
-            };
-            let (line, column) = line_col(&text, h.byte_start as usize);
-            let (line, column) = (line as u32, column as u32);
-            out.push(Line {
-                doc_id: meta.doc_id.clone(),
-                path: meta.path.clone(),
-                date: meta.date.map(|d| d.date.to_string()),
-                period: period.clone(),
-                source: meta.source.clone(),
-                category: cat.clone(),
-                subframe: sub.name.clone(),
-                entry: e.text.clone(),
-                stance: h.stance,
-                stance_rule: h.stance_rule.clone(),
-                status: h.status,
-                left: fold_space(&text[left_start..h.byte_start as usize]),
-                keyword: fold_space(&h.surface),
-                right: fold_space(&text[h.byte_end as usize..right_end]),
-                byte_start: h.byte_start,
-                byte_end: h.byte_end,
-                sentence: h.sentence,
-                line,
-                column,
-                order: (di, hi as u32),
-            });
-        }
-        di += 1;
-    });
+            di += 1;
+        },
+    );
     (out, skipped)
 }
 

@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod audit;
 #[cfg(feature = "tables")]
 pub mod cli;
+pub mod dedupe;
 #[cfg(feature = "tables")]
 pub mod drivers;
 pub mod error;

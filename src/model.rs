@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// How precisely a document's date is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -36,6 +37,25 @@ pub enum Origin {
     File(PathBuf),
     /// Text compiled into the binary (the demo corpus).
     Embedded(&'static str),
+    /// Text already in memory: a feed item, a Parquet row, standard input.
+    Text(Arc<str>),
+    /// One record of a CSV/TSV or JSON Lines file, re-read from its byte
+    /// range by the worker, so discovery never holds a table's text.
+    Record {
+        path: Arc<PathBuf>,
+        offset: u64,
+        len: u64,
+        field: RecordField,
+    },
+}
+
+/// Where a record's text is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordField {
+    /// A CSV/TSV field by index, with the file's delimiter.
+    Csv { delimiter: u8, index: usize },
+    /// A JSON object's key.
+    Json(Arc<str>),
 }
 
 /// Everything known about a document before its text is read.
@@ -53,6 +73,13 @@ pub struct DocMeta {
     pub source: Option<String>,
     pub kind: Option<String>,
     pub title: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    /// The input format: `txt`, `md`, `pdf`, `docx`, `odt`, `html`, `csv`,
+    /// `tsv`, `jsonl`, `parquet`, `rss`, `atom`, `stdin`.
+    pub format: &'static str,
+    /// Row of a table (1-based, header excluded) or item of a feed.
+    pub record: Option<u64>,
     /// Extra metadata columns, in the order of `Corpus::extra_fields`.
     pub extra: Vec<Option<String>>,
 }
@@ -71,6 +98,10 @@ impl DocMeta {
             source: None,
             kind: None,
             title: None,
+            author: None,
+            url: None,
+            format: "",
+            record: None,
             extra: Vec::new(),
         }
     }
@@ -84,6 +115,8 @@ pub struct Skipped {
     /// A short stable code: `missing`, `unreadable`, `not-utf8`, ...
     pub reason: &'static str,
     pub detail: String,
+    /// For duplicates dropped by `--dedupe`: the document kept instead.
+    pub duplicate_of: Option<String>,
 }
 
 /// Whether a token is a word (`\w+`) or a run of punctuation.
@@ -205,4 +238,25 @@ pub struct DocResult {
     /// Hits rejected for lack of context, per sub-frame.
     pub no_context: Vec<u64>,
     pub hits: Vec<Hit>,
+    /// Byte offset where each page starts (paged formats: PDF); empty
+    /// otherwise. A hit's page is the last start at or before it.
+    pub page_starts: Vec<u32>,
+    /// Things a user should know about how the text was read (e.g. a
+    /// legacy encoding was guessed).
+    pub warnings: Vec<String>,
+}
+
+impl DocResult {
+    /// The 1-based page a byte offset falls on, for paged documents.
+    pub fn page_of(&self, byte: u32) -> Option<u32> {
+        page_of(&self.page_starts, byte)
+    }
+}
+
+/// The 1-based page holding `byte`, given each page's start offset.
+pub fn page_of(page_starts: &[u32], byte: u32) -> Option<u32> {
+    if page_starts.is_empty() {
+        return None;
+    }
+    Some(page_starts.partition_point(|&s| s <= byte).max(1) as u32)
 }

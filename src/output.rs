@@ -20,7 +20,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 /// Bump when a table's columns change meaning or shape.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Per-category count columns: endorsed (`hits_`), then the hits set
 /// aside from rates, share and balance.
@@ -193,6 +193,8 @@ pub struct RunWriter {
 #[derive(Debug, Default, Clone)]
 pub struct Totals {
     pub documents: usize,
+    /// Documents read with a warning.
+    pub warned: usize,
     pub undated: usize,
     pub coarse_dates: usize,
     pub tokens: u64,
@@ -209,6 +211,9 @@ enum GroupField {
     Source,
     Kind,
     Title,
+    Author,
+    Url,
+    Format,
     DocId,
     DateSource,
     Extra(usize),
@@ -220,6 +225,9 @@ impl GroupField {
             GroupField::Source => d.meta.source.clone(),
             GroupField::Kind => d.meta.kind.clone(),
             GroupField::Title => d.meta.title.clone(),
+            GroupField::Author => d.meta.author.clone(),
+            GroupField::Url => d.meta.url.clone(),
+            GroupField::Format => (!d.meta.format.is_empty()).then(|| d.meta.format.to_string()),
             GroupField::DocId => Some(d.meta.doc_id.clone()),
             GroupField::DateSource => {
                 (!d.meta.date_source.is_empty()).then(|| d.meta.date_source.to_string())
@@ -273,6 +281,9 @@ impl RunWriter {
                 "source" => Ok(GroupField::Source),
                 "kind" => Ok(GroupField::Kind),
                 "title" => Ok(GroupField::Title),
+                "author" => Ok(GroupField::Author),
+                "url" => Ok(GroupField::Url),
+                "format" => Ok(GroupField::Format),
                 "doc_id" => Ok(GroupField::DocId),
                 "date_source" => Ok(GroupField::DateSource),
                 other => corpus
@@ -403,6 +414,7 @@ impl RunWriter {
                 self.ordinals.push(d.meta.ordinal as u64);
             }
             self.totals.documents += 1;
+            self.totals.warned += !d.warnings.is_empty() as usize;
             self.totals.undated += d.meta.date.is_none() as usize;
             self.totals.coarse_dates += coarse as usize;
             self.totals.tokens += d.words;
@@ -486,6 +498,12 @@ impl RunWriter {
                 inputs: t.documents + self.skipped.len(),
                 documents_read: t.documents,
                 documents_skipped: self.skipped.len(),
+                duplicates: self
+                    .skipped
+                    .iter()
+                    .filter(|s| s.duplicate_of.is_some())
+                    .count(),
+                warnings: t.warned,
                 skipped_by_reason,
                 undated: t.undated,
                 coarse_dates: t.coarse_dates,
@@ -696,6 +714,12 @@ fn hits_frame(lexicon: &Lexicon, tagger: &Tagger, docs: &[DocResult]) -> PolarsR
             num("byte_end", &|h| h.byte_end),
             num("sentence", &|h| h.sentence),
             num("paragraph", &|h| h.paragraph),
+            Column::new(
+                "page".into(),
+                rows.iter()
+                    .map(|(d, _, h)| d.page_of(h.byte_start))
+                    .collect::<Vec<_>>(),
+            ),
             text("lexicon_version", &|_, _| Some(lexicon.version.clone())),
             text("lexicon_sha256", &|_, _| Some(lexicon.sha256.clone())),
         ],
@@ -709,6 +733,10 @@ pub fn extra_column_names(corpus: &Corpus, lexicon: &Lexicon) -> Vec<String> {
         matches!(
             name,
             "path"
+                | "format"
+                | "record"
+                | "page_count"
+                | "warnings"
                 | "date"
                 | "date_precision"
                 | "date_source"
@@ -755,6 +783,13 @@ fn documents_frame(
     };
     cols.push(text_col("doc_id", &|d| Some(d.meta.doc_id.clone())));
     cols.push(text_col("path", &|d| Some(d.meta.path.clone())));
+    cols.push(text_col("format", &|d| {
+        (!d.meta.format.is_empty()).then(|| d.meta.format.to_string())
+    }));
+    cols.push(Column::new(
+        "record".into(),
+        docs.iter().map(|d| d.meta.record).collect::<Vec<_>>(),
+    ));
     let dates: Vec<Option<i32>> = docs
         .iter()
         .map(|d| d.meta.date.map(|x| epoch_days(x.date)))
@@ -775,6 +810,8 @@ fn documents_frame(
     cols.push(text_col("source", &|d| d.meta.source.clone()));
     cols.push(text_col("kind", &|d| d.meta.kind.clone()));
     cols.push(text_col("title", &|d| d.meta.title.clone()));
+    cols.push(text_col("author", &|d| d.meta.author.clone()));
+    cols.push(text_col("url", &|d| d.meta.url.clone()));
     for (i, name) in extra_names.iter().enumerate() {
         cols.push(text_col(name, &|d| d.meta.extra.get(i).cloned().flatten()));
     }
@@ -782,6 +819,15 @@ fn documents_frame(
         "bytes".into(),
         docs.iter().map(|d| d.bytes).collect::<Vec<_>>(),
     ));
+    cols.push(Column::new(
+        "page_count".into(),
+        docs.iter()
+            .map(|d| (!d.page_starts.is_empty()).then_some(d.page_starts.len() as u32))
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(text_col("warnings", &|d| {
+        (!d.warnings.is_empty()).then(|| d.warnings.join("; "))
+    }));
     cols.push(Column::new(
         "tokens".into(),
         docs.iter().map(|d| d.words).collect::<Vec<_>>(),
@@ -863,15 +909,16 @@ fn skipped_frame(skipped: &[Skipped]) -> PolarsResult<DataFrame> {
                 s.doc_id.clone(),
                 s.reason.to_string(),
                 s.detail.clone(),
+                s.duplicate_of.clone(),
             )
         })
         .collect();
     skipped_rows_frame(&rows)
 }
 
-/// A skipped row as read back: path, doc_id, reason, detail (the order
-/// [`Skipped`] sorts by).
-type SkippedRow = (String, Option<String>, String, String);
+/// A skipped row as read back: path, doc_id, reason, detail,
+/// duplicate_of (the order [`Skipped`] sorts by).
+type SkippedRow = (String, Option<String>, String, String, Option<String>);
 
 fn skipped_rows_frame(skipped: &[SkippedRow]) -> PolarsResult<DataFrame> {
     DataFrame::new(
@@ -893,6 +940,10 @@ fn skipped_rows_frame(skipped: &[SkippedRow]) -> PolarsResult<DataFrame> {
                 "detail".into(),
                 skipped.iter().map(|s| s.3.as_str()).collect::<Vec<_>>(),
             ),
+            Column::new(
+                "duplicate_of".into(),
+                skipped.iter().map(|s| s.4.as_deref()).collect::<Vec<_>>(),
+            ),
         ],
     )
 }
@@ -913,6 +964,9 @@ pub struct RunOptions {
     /// Cells with fewer documents or tokens are flagged `low_n`.
     pub min_docs: u64,
     pub min_tokens: u64,
+    /// How inputs were read: table columns, limits, links, duplicates.
+    #[serde(default)]
+    pub ingest: IngestSettings,
     /// `run --shard K/N`: this run holds shard K of N (absent otherwise).
     #[serde(
         default,
@@ -921,6 +975,20 @@ pub struct RunOptions {
         serialize_with = "shard_label"
     )]
     pub shard: Option<crate::shard::Shard>,
+}
+
+/// The reading options recorded in a run's manifest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct IngestSettings {
+    pub text_col: String,
+    pub date_col: String,
+    pub id_col: String,
+    pub stdin_format: Option<String>,
+    pub follow_symlinks: bool,
+    pub limits: crate::ingest::Limits,
+    pub dedupe: Option<crate::dedupe::Mode>,
+    /// Jaccard threshold of `--dedupe near`.
+    pub near_threshold: Option<f64>,
 }
 
 fn shard_label<S: serde::Serializer>(
@@ -977,6 +1045,10 @@ pub struct Counts {
     pub inputs: usize,
     pub documents_read: usize,
     pub documents_skipped: usize,
+    /// Documents dropped by `--dedupe` (also counted as skipped).
+    pub duplicates: usize,
+    /// Documents read with a warning (e.g. a guessed encoding).
+    pub warnings: usize,
     pub skipped_by_reason: std::collections::BTreeMap<String, usize>,
     pub undated: usize,
     pub coarse_dates: usize,
@@ -1041,7 +1113,10 @@ fn kwic_frame(lines: &[crate::kwic::Line]) -> PolarsResult<DataFrame> {
             num("sentence", &|l| l.sentence),
             num("line", &|l| l.line),
             num("column", &|l| l.column),
-            Column::new("page".into(), vec![None::<u32>; lines.len()]),
+            Column::new(
+                "page".into(),
+                lines.iter().map(|l| l.page).collect::<Vec<_>>(),
+            ),
         ],
     )
 }
@@ -1060,7 +1135,7 @@ pub fn write_kwic(lines: &[crate::kwic::Line], path: &Path, format: KwicFormat) 
                     "stance": l.stance.as_str(), "stance_rule": (!l.stance_rule.is_empty()).then_some(&l.stance_rule),
                     "status": l.status.as_str(), "left": l.left, "match": l.keyword, "right": l.right,
                     "byte_start": l.byte_start, "byte_end": l.byte_end, "sentence": l.sentence,
-                    "line": l.line, "column": l.column, "page": null,
+                    "line": l.line, "column": l.column, "page": l.page,
                 });
                 writeln!(w, "{row}").map_err(|e| Error::output(path, e))?;
             }
@@ -1503,14 +1578,21 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     let mut skipped: Vec<SkippedRow> = Vec::new();
     for s in &shards {
         let df = read_table(&s.dir, &s.manifest, "skipped")?;
-        let [path, doc_id, reason, detail] =
-            ["path", "doc_id", "reason", "detail"].map(|c| column_str(&df, c));
-        for (((p, d), r), x) in path.into_iter().zip(doc_id).zip(reason).zip(detail) {
+        let [path, doc_id, reason, detail, dup] =
+            ["path", "doc_id", "reason", "detail", "duplicate_of"].map(|c| column_str(&df, c));
+        for ((((p, d), r), x), u) in path
+            .into_iter()
+            .zip(doc_id)
+            .zip(reason)
+            .zip(detail)
+            .zip(dup)
+        {
             skipped.push((
                 p.unwrap_or_default(),
                 d,
                 r.unwrap_or_default(),
                 x.unwrap_or_default(),
+                u,
             ));
         }
     }
@@ -1545,6 +1627,8 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
             inputs: (sum("documents_read") as usize) + skipped.len(),
             documents_read: sum("documents_read") as usize,
             documents_skipped: skipped.len(),
+            duplicates: sum("duplicates") as usize,
+            warnings: sum("warnings") as usize,
             skipped_by_reason,
             undated: sum("undated") as usize,
             coarse_dates: sum("coarse_dates") as usize,

@@ -3,10 +3,15 @@
 //! (analysis buffers and word cache); results come back in input order,
 //! so output never depends on the number of threads. Only one batch of
 //! texts is in memory at a time.
+//!
+//! Each batch goes in three steps: read (parallel), drop duplicates
+//! (sequential, in input order, so the first copy is always the one kept),
+//! tag (parallel).
 
 use crate::analyze::{Analysis, Analyzer};
+use crate::dedupe;
 use crate::error::{Error, Result};
-use crate::ingest::read_text;
+use crate::ingest::{Doc, IngestOptions, guard, read_doc};
 use crate::lexicon::Lexicon;
 use crate::matcher::{Matcher, Scratch};
 use crate::model::{DocMeta, DocResult, Hit, HitStatus, Skipped};
@@ -80,6 +85,8 @@ impl Tagger {
                 sentences,
                 subframe_hits,
                 hits,
+                page_starts: Vec::new(),
+                warnings: Vec::new(),
             }
         })
     }
@@ -113,66 +120,101 @@ impl Tagger {
     }
 
     /// [`Tagger::inspect`] each readable document in turn (one shared set
-    /// of buffers); unreadable documents are returned as skipped.
+    /// of buffers); unreadable documents are returned as skipped. The
+    /// callback sees the document as read (metadata merged, pages known).
     pub fn inspect_docs<'d>(
         &self,
         docs: impl IntoIterator<Item = &'d DocMeta>,
-        mut f: impl FnMut(&DocMeta, &str, &Analysis, &Scratch, Vec<Hit>),
+        opts: &IngestOptions,
+        mut f: impl FnMut(&DocMeta, &Doc, &Analysis, &Scratch, Vec<Hit>),
     ) -> Vec<Skipped> {
         let mut analysis = Analysis::default();
         let mut scratch = Scratch::default();
         let mut skipped = Vec::new();
         for meta in docs {
-            match read_text(meta) {
-                Ok(text) => self.inspect(&text, &mut analysis, &mut scratch, |a, s, hits| {
-                    f(meta, &text, a, s, hits)
-                }),
-                Err((reason, detail)) => skipped.push(Skipped {
-                    path: meta.path.clone(),
-                    doc_id: Some(meta.doc_id.clone()),
-                    reason,
-                    detail,
-                }),
+            match read_one(meta.clone(), opts) {
+                Ok((meta, doc)) => {
+                    self.inspect(&doc.text, &mut analysis, &mut scratch, |a, s, hits| {
+                        f(&meta, &doc, a, s, hits)
+                    })
+                }
+                Err(s) => skipped.push(s),
             }
         }
         skipped
     }
 
-    fn tag_doc(&self, meta: DocMeta) -> Outcome {
-        match read_text(&meta) {
-            Ok(text) => {
-                // A bug must cost one document, never the batch.
-                let (path, doc_id) = (meta.path.clone(), meta.doc_id.clone());
-                let tagged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    self.tag_text(&text, meta)
-                }));
-                match tagged {
-                    Ok(result) => Outcome::Tagged(result),
-                    Err(panic) => {
-                        SCRATCH.with(|cell| cell.borrow_mut().0 = 0);
-                        let why = panic
-                            .downcast_ref::<String>()
-                            .map(String::as_str)
-                            .or_else(|| panic.downcast_ref::<&str>().copied())
-                            .unwrap_or("unknown panic");
-                        Outcome::Skipped(Skipped {
-                            path,
-                            doc_id: Some(doc_id),
-                            reason: "internal-error",
-                            detail: format!(
-                                "framewatch failed on this document ({why}); please report it with the file"
-                            ),
-                        })
-                    }
-                }
+    fn tag_doc(&self, meta: DocMeta, doc: Doc) -> Outcome {
+        // A bug must cost one document, never the batch.
+        let (path, doc_id) = (meta.path.clone(), meta.doc_id.clone());
+        match guard(|| self.tag_text(&doc.text, meta)) {
+            Ok(mut result) => {
+                result.page_starts = doc.page_starts;
+                result.warnings = doc.warnings;
+                Outcome::Tagged(result)
             }
-            Err((reason, detail)) => Outcome::Skipped(Skipped {
-                path: meta.path,
-                doc_id: Some(meta.doc_id),
-                reason,
-                detail,
-            }),
+            Err(why) => {
+                SCRATCH.with(|cell| cell.borrow_mut().0 = 0);
+                Outcome::Skipped(internal_error(path, doc_id, &why))
+            }
         }
+    }
+}
+
+fn internal_error(path: String, doc_id: String, why: &str) -> Skipped {
+    Skipped {
+        path,
+        doc_id: Some(doc_id),
+        reason: "internal-error",
+        detail: format!(
+            "framewatch failed on this document ({why}); please report it with the file"
+        ),
+        duplicate_of: None,
+    }
+}
+
+/// Read one document; a failure (or a reader panic) becomes its skipped row.
+fn read_one(
+    mut meta: DocMeta,
+    opts: &IngestOptions,
+) -> std::result::Result<(DocMeta, Doc), Skipped> {
+    match guard(|| read_doc(&mut meta, opts)) {
+        Ok(Ok(doc)) => Ok((meta, doc)),
+        Ok(Err((reason, detail))) => Err(Skipped {
+            path: meta.path,
+            doc_id: Some(meta.doc_id),
+            reason,
+            detail,
+            duplicate_of: None,
+        }),
+        Err(why) => Err(internal_error(meta.path, meta.doc_id, &why)),
+    }
+}
+
+/// How documents are read and filtered before tagging.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    pub ingest: IngestOptions,
+    /// Drop duplicates: mode and (for `near`) the Jaccard threshold.
+    pub dedupe: Option<(dedupe::Mode, f64)>,
+}
+
+/// The skipped row of a duplicate.
+fn duplicate(meta: DocMeta, original: dedupe::Original) -> Skipped {
+    let exact = original.similarity >= 1.0;
+    Skipped {
+        path: meta.path,
+        doc_id: Some(meta.doc_id),
+        reason: if exact { "duplicate" } else { "near-duplicate" },
+        detail: if exact {
+            format!("same text as \"{}\" (normalised)", original.doc_id)
+        } else {
+            format!(
+                "near copy of \"{}\" (estimated Jaccard similarity {:.2} of 5-word shingles)",
+                original.doc_id, original.similarity
+            )
+        },
+        duplicate_of: Some(original.doc_id),
     }
 }
 
@@ -185,6 +227,7 @@ pub fn run(
     docs: Vec<DocMeta>,
     threads: Option<usize>,
     batch: usize,
+    reading: &Reading,
     mut sink: impl FnMut(Vec<Outcome>) -> Result<()> + Send,
 ) -> Result<()> {
     let mut builder = rayon::ThreadPoolBuilder::new();
@@ -203,13 +246,57 @@ pub fn run(
             Ok(())
         });
         let mut docs = docs.into_iter();
+        let mut index = reading
+            .dedupe
+            .map(|(_, threshold)| dedupe::Index::new(threshold));
         loop {
             let chunk: Vec<DocMeta> = docs.by_ref().take(batch.max(1)).collect();
             if chunk.is_empty() {
                 break;
             }
-            let outcomes: Vec<Outcome> =
-                pool.install(|| chunk.into_par_iter().map(|m| tagger.tag_doc(m)).collect());
+            let read: Vec<_> = pool.install(|| {
+                chunk
+                    .into_par_iter()
+                    .map(|m| {
+                        read_one(m, &reading.ingest).map(|(m, d)| {
+                            let fp = reading
+                                .dedupe
+                                .map(|(mode, _)| dedupe::fingerprint(&d.text, mode));
+                            (m, d, fp)
+                        })
+                    })
+                    .collect()
+            });
+            let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(read.len());
+            let mut to_tag = Vec::new();
+            for r in read {
+                match r {
+                    Err(s) => outcomes.push(Some(Outcome::Skipped(s))),
+                    Ok((m, d, fp)) => {
+                        let original = match (&mut index, &fp) {
+                            (Some(idx), Some(fp)) => idx.check(&m.doc_id, fp),
+                            _ => None,
+                        };
+                        match original {
+                            Some(o) => outcomes.push(Some(Outcome::Skipped(duplicate(m, o)))),
+                            None => {
+                                to_tag.push((outcomes.len(), m, d));
+                                outcomes.push(None);
+                            }
+                        }
+                    }
+                }
+            }
+            let tagged: Vec<(usize, Outcome)> = pool.install(|| {
+                to_tag
+                    .into_par_iter()
+                    .map(|(i, m, d)| (i, tagger.tag_doc(m, d)))
+                    .collect()
+            });
+            for (i, o) in tagged {
+                outcomes[i] = Some(o);
+            }
+            let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
             if tx.send(outcomes).is_err() {
                 break; // the writer stopped with an error; join reports it
             }

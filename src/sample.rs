@@ -3,6 +3,7 @@
 //! seed, with the tool's labels kept in a separate key so coders work blind.
 
 use crate::aggregate::Period;
+use crate::ingest::IngestOptions;
 use crate::model::{DocMeta, HitStatus, Skipped};
 use crate::pipeline::Tagger;
 use rand::SeedableRng;
@@ -29,7 +30,8 @@ pub struct Unit {
 pub fn units(tagger: &Tagger, docs: &[DocMeta], by: Period) -> (Vec<Unit>, Vec<Skipped>) {
     let lex = &tagger.lexicon;
     let mut out = Vec::new();
-    let skipped = tagger.inspect_docs(docs, |meta, text, a, _, hits| {
+    let skipped = tagger.inspect_docs(docs, &IngestOptions::default(), |meta, doc, a, _, hits| {
+        let text = doc.text.as_str();
         let spans = a.sentence_spans();
         let mut labels: Vec<Vec<String>> = vec![Vec::new(); spans.len()];
         for h in &hits {

@@ -14,6 +14,7 @@
 
 use crate::aggregate::{cell_seed, quantile};
 use crate::error::{Error, Result};
+use crate::ingest::IngestOptions;
 use crate::lexicon::Lexicon;
 use crate::model::{DocMeta, Hit, HitStatus, Origin, Stance};
 use crate::pipeline::Tagger;
@@ -573,7 +574,8 @@ pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<T
     };
     let metas: Vec<&DocMeta> = wanted.keys().map(|d| by_id[d]).collect();
     let mut problem = None;
-    let skipped = tagger.inspect_docs(metas, |meta, text, _, _, hits| {
+    let skipped = tagger.inspect_docs(metas, &IngestOptions::default(), |meta, doc, _, _, hits| {
+        let text = doc.text.as_str();
         for &i in &wanted[meta.doc_id.as_str()] {
             let u = &gold.units[i];
             let (s, e) = u.span.unwrap_or((0, text.len()));

@@ -147,7 +147,7 @@ proptest! {
             .collect();
         let collect = |docs: Vec<DocMeta>, threads: usize, batch: usize| {
             let mut out = std::collections::BTreeMap::new();
-            pipeline::run(tg, docs, Some(threads), batch, |outcomes| {
+            pipeline::run(tg, docs, Some(threads), batch, &Default::default(), |outcomes| {
                 for o in outcomes {
                     match o {
                         Outcome::Tagged(r) => {

@@ -2,6 +2,7 @@
 //! golden outputs under `tests/golden`.
 
 mod hostile;
+mod ingest;
 mod props;
 mod util;
 mod validate;
@@ -109,6 +110,9 @@ fn demo_run_with_no_arguments() {
     assert_eq!(m["lexicon"]["origin"], "builtin:poverty-framing");
     assert!(tmp.path().join("out/trends.parquet").is_file());
     assert!(r.stderr.contains("documents read"), "{}", r.stderr);
+    // The demo's README documents the corpus; it is not an unlisted document.
+    assert!(!r.stderr.contains("not listed"), "{}", r.stderr);
+    assert_eq!(m["counts"]["unlisted_files"], 0);
 }
 
 #[test]
@@ -197,7 +201,7 @@ fn bad_inputs_give_one_line_errors() {
             "badmeta/metadata.csv:1:1: missing column \"date\"",
         ),
         (
-            &["run", "latin1", "-o", o],
+            &["run", "mixed/notes.doc", "-o", o],
             "no readable documents: all 1 inputs were skipped",
         ),
         (
@@ -223,10 +227,17 @@ fn bad_inputs_give_one_line_errors() {
         );
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     }
-    let r = framewatch(&fixtures(), &["run", "latin1", "-o", o]);
+    // Legacy encodings are decoded, with a warning, not skipped.
+    let r = framewatch(&fixtures(), &["run", "latin1", "-o", o]).ok();
     assert!(
+        r.stderr.contains(
+            "latin1/old.txt: warning: not valid UTF-8 (byte 3); decoded as windows-1252 (guessed)"
+        ),
+        "{}",
         r.stderr
-            .contains("latin1/old.txt: skipped: not-utf8: invalid UTF-8 at byte 3"),
+    );
+    assert!(
+        r.stderr.contains("1 documents read, 0 skipped"),
         "{}",
         r.stderr
     );
@@ -389,8 +400,8 @@ fn folder_without_sidecar_dates_from_file_names_and_skips_duplicate_ids() {
         r.stderr
     );
     let docs = read(&out.join("documents.csv"));
-    assert!(docs.contains("\na,dupes/a.md,,,,undated,"), "{docs}");
-    assert!(docs.contains("\nnews_2019-05-02,dupes/news_2019-05-02.txt,2019-05-02,day,filename,2019-05,2019-05-01,"), "{docs}");
+    assert!(docs.contains("\na,dupes/a.md,md,,,,,undated,"), "{docs}");
+    assert!(docs.contains("\nnews_2019-05-02,dupes/news_2019-05-02.txt,txt,,2019-05-02,day,filename,2019-05,2019-05-01,"), "{docs}");
 }
 
 #[test]
@@ -1029,13 +1040,16 @@ fn metadata_columns_that_clash_with_ours_and_odd_inputs() {
         "{}",
         r.stderr
     );
-    let r = framewatch(&fixtures(), &["run", "utf16", "-o", o]).ok();
+    // UTF-16 with a byte-order mark is read like UTF-8.
+    let r = framewatch(&fixtures(), &["run", "utf16", "-o", o, "--format", "csv"]).ok();
     assert!(
-        r.stderr
-            .contains("utf16/u.txt: skipped: not-utf8: UTF-16 text (byte-order mark)"),
+        r.stderr.contains("2 documents read, 0 skipped"),
         "{}",
         r.stderr
     );
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    let docs = read(&out.join("documents.csv"));
+    assert!(docs.contains("\nu,utf16/u.txt,txt,"), "{docs}");
 }
 
 #[test]

@@ -4,9 +4,9 @@
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::audit::{self, Audit};
 use crate::error::{Error, Result};
-use crate::ingest::read_text;
+use crate::ingest::{IngestOptions, file_doc, read_doc};
 use crate::lexicon::Lexicon;
-use crate::model::{DocMeta, HitStatus, Origin, Stance};
+use crate::model::{HitStatus, Stance};
 use crate::output;
 use crate::pipeline::Tagger;
 use std::path::PathBuf;
@@ -21,7 +21,7 @@ pub enum AuditFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The document (.txt or .md).
+    /// The document: .txt, .md, .pdf, .docx, .odt or .html.
     pub file: PathBuf,
     /// Lexicon TOML file. Default: the built-in lexicon.
     #[arg(long, short = 'l', value_name = "FILE")]
@@ -53,19 +53,24 @@ pub fn run(args: Args) -> Result<u8> {
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
     let tagger = Tagger::new(lexicon, analyzer);
     let shown = args.file.display().to_string();
-    let meta = DocMeta::bare(
-        shown.clone(),
-        shown.clone(),
-        Origin::File(args.file.clone()),
-    );
     if !args.file.is_file() {
         return Err(Error::usage(
             format!("{shown}: no such file"),
-            Some("framewatch audit takes one document (.txt or .md)".into()),
+            Some(
+                "framewatch audit takes one document (.txt, .md, .pdf, .docx, .odt, .html)".into(),
+            ),
         ));
     }
-    let text = read_text(&meta)
+    let mut meta = file_doc(&args.file).ok_or_else(|| {
+        Error::usage(
+            format!("{shown}: a table or feed holds many documents"),
+            Some("use `framewatch run` on it, or `framewatch kwic`".into()),
+        )
+    })?;
+    let doc = read_doc(&mut meta, &IngestOptions::default())
         .map_err(|(reason, detail)| Error::usage(format!("{shown}: {reason}: {detail}"), None))?;
+    super::print_warnings(&shown, &doc.warnings);
+    let text = doc.text;
     let mut a = audit::audit(&tagger, &shown, &text);
     if let Some(run) = &args.reference {
         a.place(&output::read_reference(run)?);

@@ -144,7 +144,7 @@ pub fn run(args: Args) -> Result<u8> {
     let corpus = if inputs.is_empty() {
         Corpus::demo()?
     } else {
-        Corpus::discover(&inputs)?
+        Corpus::discover(&inputs, &Default::default())?
     };
     let mut fields = Vec::new();
     for f in &args.filters {
@@ -290,8 +290,12 @@ fn head_to_width(s: &str, width: usize) -> String {
     out + "…"
 }
 
+/// `doc:line:col`, with ` p.12` for a hit on a PDF page.
 fn location(l: &Line) -> String {
-    format!("{}:{}:{}", l.doc_id, l.line, l.column)
+    match l.page {
+        Some(p) => format!("{}:{}:{} p.{p}", l.doc_id, l.line, l.column),
+        None => format!("{}:{}:{}", l.doc_id, l.line, l.column),
+    }
 }
 
 /// Aligned lines: `doc:line:col  left MATCH right  [category.subframe stance]`,

@@ -214,7 +214,7 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
             top,
         } => {
             let tagger = load_tagger(Some(&lexicon))?;
-            let corpus = Corpus::discover(&inputs)?;
+            let corpus = Corpus::discover(&inputs, &Default::default())?;
             super::print_skipped(&corpus.skipped);
             let (forms, skipped) = inspect::expand(&tagger, &corpus.docs);
             super::print_skipped(&skipped);

@@ -7,7 +7,9 @@
 //! skipped.
 
 mod audit_cmd;
+mod bench_cmd;
 mod drivers_cmd;
+mod ingest_args;
 mod kwic_cmd;
 mod lexicon_cmd;
 mod merge_cmd;
@@ -71,6 +73,9 @@ pub enum Command {
     /// Work with lexicon files.
     #[command(subcommand)]
     Lexicon(lexicon_cmd::LexiconCommand),
+    /// Time reading inputs per format (for benches/ingest.py).
+    #[command(hide = true)]
+    IngestBench(bench_cmd::Args),
 }
 
 // The library's enums stay free of clap; the CLI teaches clap their names.
@@ -101,10 +106,43 @@ impl clap::ValueEnum for Format {
     }
 }
 
+impl clap::ValueEnum for crate::dedupe::Mode {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[crate::dedupe::Mode::Exact, crate::dedupe::Mode::Near]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+impl clap::ValueEnum for crate::ingest::StdinFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            crate::ingest::StdinFormat::Text,
+            crate::ingest::StdinFormat::Jsonl,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            crate::ingest::StdinFormat::Text => "text",
+            crate::ingest::StdinFormat::Jsonl => "jsonl",
+        }))
+    }
+}
+
 /// Report skipped inputs on stderr, one `path: skipped: reason: detail` line each.
 pub fn print_skipped<'a>(skipped: impl IntoIterator<Item = &'a crate::model::Skipped>) {
     for s in skipped {
         eprintln!("{}: skipped: {}: {}", s.path, s.reason, s.detail);
+    }
+}
+
+/// Report warnings about documents that were read, one `path: warning: ...` line each.
+pub fn print_warnings(path: &str, warnings: &[String]) {
+    for w in warnings {
+        eprintln!("{path}: warning: {w}");
     }
 }
 
@@ -149,6 +187,7 @@ pub fn main() -> ExitCode {
         Command::Lexicon(cmd) => lexicon_cmd::run(cmd),
         Command::Report(args) => report_cmd::run(args),
         Command::Sample(args) => sample_cmd::run(args),
+        Command::IngestBench(args) => bench_cmd::run(args),
         Command::Validate(args) => validate_cmd::run(args),
     };
     match result {

@@ -1,10 +1,11 @@
 //! `framewatch run`: the whole pipeline, inputs → datasets.
 
+use super::ingest_args::IngestArgs;
 use super::progress::Progress;
 use super::{EXIT_OK, EXIT_STRICT};
 use crate::aggregate::Period;
 use crate::error::{Error, Result};
-use crate::ingest::{Corpus, DEMO_NAME};
+use crate::ingest::{Corpus, DEMO_NAME, STDIN};
 use crate::lexicon::Lexicon;
 use crate::output::{Format, RunOptions, RunWriter};
 use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
@@ -14,8 +15,10 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files and folders to read (.txt, .md; a folder with a metadata.csv
-    /// is read as a corpus manifest). None: the bundled demo corpus.
+    /// Files and folders to read: .txt .md .pdf .docx .odt .html .csv
+    /// .tsv .jsonl .parquet, RSS/Atom feeds (.rss .atom .xml); a folder
+    /// with a metadata.csv is read as a corpus manifest. `-` reads
+    /// standard input. None: the bundled demo corpus.
     pub inputs: Vec<PathBuf>,
 
     /// Lexicon TOML file. Default: the built-in poverty-framing lexicon.
@@ -72,15 +75,28 @@ pub struct Args {
     /// Print only errors and skipped documents (and no progress bar).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
 pub fn run(args: Args) -> Result<u8> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
+    let reading = args.ingest.settle()?;
+    let stdin = args.inputs.iter().any(|p| p.as_os_str() == STDIN);
+    if stdin && args.inputs.len() > 1 {
+        return Err(Error::usage(
+            "`-` (standard input) cannot be combined with other inputs",
+            Some("run standard input on its own, or save it to a file".to_string()),
+        ));
+    }
     let mut corpus = if args.inputs.is_empty() {
         Corpus::demo()?
+    } else if stdin {
+        Corpus::stdin(args.ingest.stdin_format, &reading.ingest)?
     } else {
-        Corpus::discover(&args.inputs)?
+        Corpus::discover(&args.inputs, &reading.ingest)?
     };
 
     for (i, g) in args.group.iter().enumerate() {
@@ -126,9 +142,15 @@ pub fn run(args: Args) -> Result<u8> {
         seed: args.seed,
         min_docs: args.min_docs,
         min_tokens: args.min_tokens,
+        ingest: args.ingest.settings(&reading, stdin),
     };
 
     super::print_skipped(&corpus.skipped);
+    if !args.quiet {
+        for w in &corpus.warnings {
+            eprintln!("{w}");
+        }
+    }
     if !corpus.unlisted.is_empty() && !args.quiet {
         let shown: Vec<&str> = corpus.unlisted.iter().take(3).map(String::as_str).collect();
         eprintln!(
@@ -150,23 +172,34 @@ pub fn run(args: Args) -> Result<u8> {
         writer.add_skipped(s);
     }
     let docs = std::mem::take(&mut corpus.docs);
+    let quiet = args.quiet;
     let progress = Progress::new(&docs, args.quiet);
-    pipeline::run(&tagger, docs, args.threads, DEFAULT_BATCH, |outcomes| {
-        let mut tagged = Vec::with_capacity(outcomes.len());
-        for o in outcomes {
-            match o {
-                Outcome::Tagged(d) => {
-                    progress.add(d.bytes);
-                    tagged.push(d)
-                }
-                Outcome::Skipped(s) => {
-                    progress.suspend(|| super::print_skipped([&s]));
-                    writer.add_skipped(s);
+    pipeline::run(
+        &tagger,
+        docs,
+        args.threads,
+        DEFAULT_BATCH,
+        &reading,
+        |outcomes| {
+            let mut tagged = Vec::with_capacity(outcomes.len());
+            for o in outcomes {
+                match o {
+                    Outcome::Tagged(d) => {
+                        progress.add(d.bytes);
+                        if !quiet && !d.warnings.is_empty() {
+                            progress.suspend(|| super::print_warnings(&d.meta.path, &d.warnings));
+                        }
+                        tagged.push(d)
+                    }
+                    Outcome::Skipped(s) => {
+                        progress.suspend(|| super::print_skipped([&s]));
+                        writer.add_skipped(s);
+                    }
                 }
             }
-        }
-        writer.add_docs(&tagger.lexicon, &tagger, tagged)
-    })?;
+            writer.add_docs(&tagger.lexicon, &tagger, tagged)
+        },
+    )?;
     progress.finish();
 
     let lexicon = &tagger.lexicon;
@@ -203,6 +236,14 @@ pub fn run(args: Args) -> Result<u8> {
             options.out,
             format.ext()
         );
+        if c.duplicates > 0 {
+            eprintln!(
+                "framewatch: --dedupe: {} duplicate{} dropped, each listed in skipped.{} with the document it copies (duplicate_of)",
+                c.duplicates,
+                if c.duplicates == 1 { "" } else { "s" },
+                format.ext()
+            );
+        }
         if c.coarse_dates > 0 {
             eprintln!(
                 "framewatch: {} documents have dates coarser than --by {} (e.g. a year only); they are counted in the period's first bucket, see date_precision",

@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<u8> {
     let corpus = if args.inputs.is_empty() {
         Corpus::demo()?
     } else {
-        Corpus::discover(&args.inputs)?
+        Corpus::discover(&args.inputs, &Default::default())?
     };
     super::print_skipped(&corpus.skipped);
     let (units, skipped) = sample::units(&tagger, &corpus.docs, args.by);

@@ -88,7 +88,7 @@ pub fn run(args: Args) -> Result<u8> {
         }
     }
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-    let mut corpus = Corpus::discover(&args.inputs)?;
+    let mut corpus = Corpus::discover(&args.inputs, &Default::default())?;
     if let Some(s) = shard {
         corpus.docs.retain(|d| s.owns(&d.doc_id));
         corpus
@@ -115,23 +115,30 @@ pub fn run(args: Args) -> Result<u8> {
     let docs = std::mem::take(&mut corpus.docs);
     let progress = super::progress::Progress::new(&docs, args.quiet);
     let mut line = String::new();
-    pipeline::run(&tagger, docs, args.threads, DEFAULT_BATCH, |outcomes| {
-        for o in outcomes {
-            let d = match o {
-                Outcome::Tagged(d) => d,
-                Outcome::Skipped(s) => {
-                    progress.suspend(|| super::print_skipped([&s]));
-                    skipped += 1;
-                    continue;
-                }
-            };
-            progress.add(d.bytes);
-            line.clear();
-            format_doc(&mut line, &d, args.format, args.counts, &sub_cat, ncat, lex);
-            out.write_all(line.as_bytes()).map_err(io)?;
-        }
-        Ok(())
-    })?;
+    pipeline::run(
+        &tagger,
+        docs,
+        args.threads,
+        DEFAULT_BATCH,
+        &Default::default(),
+        |outcomes| {
+            for o in outcomes {
+                let d = match o {
+                    Outcome::Tagged(d) => d,
+                    Outcome::Skipped(s) => {
+                        progress.suspend(|| super::print_skipped([&s]));
+                        skipped += 1;
+                        continue;
+                    }
+                };
+                progress.add(d.bytes);
+                line.clear();
+                format_doc(&mut line, &d, args.format, args.counts, &sub_cat, ncat, lex);
+                out.write_all(line.as_bytes()).map_err(io)?;
+            }
+            Ok(())
+        },
+    )?;
     progress.finish();
     out.flush().map_err(io)?;
     if args.strict && skipped > 0 {

@@ -199,7 +199,7 @@ pub fn run(args: Args) -> Result<u8> {
     let corpus = match (needs_corpus, args.inputs.is_empty()) {
         (false, _) => Corpus::default(),
         (true, true) => Corpus::demo()?,
-        (true, false) => Corpus::discover(&args.inputs)?,
+        (true, false) => Corpus::discover(&args.inputs, &Default::default())?,
     };
     let tool = validate::tag_units(&gold, &tagger, &corpus.docs)?;
     let report = validate::evaluate(&gold, &tool, &tagger.lexicon, args.bootstrap, args.seed);

@@ -1,0 +1,135 @@
+//! The reading flags shared by commands that ingest files: table columns,
+//! standard input, duplicates, safety limits and symbolic links. Parsed
+//! raw here, settled into [`Reading`] before the library sees them.
+
+use crate::dedupe;
+use crate::error::{Error, Result};
+use crate::ingest::{IngestOptions, Limits, StdinFormat, parse_size, table};
+use crate::output::IngestSettings;
+use crate::pipeline::Reading;
+
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Reading inputs")]
+pub struct IngestArgs {
+    /// Table column (CSV, TSV, JSONL, Parquet) holding the text.
+    #[arg(long, value_name = "COLUMN", default_value = "text")]
+    pub text_col: String,
+
+    /// Table column holding the date (ISO 8601, RFC 2822, YYYY-MM, YYYY
+    /// or "5 March 2024"); a row with an unparseable date is skipped.
+    #[arg(long, value_name = "COLUMN", default_value = "date")]
+    pub date_col: String,
+
+    /// Table column holding an id; documents are named FILE#ID (FILE#ROW
+    /// without it).
+    #[arg(long, value_name = "COLUMN", default_value = "id")]
+    pub id_col: String,
+
+    /// What `-` (standard input) holds: one text, or JSON Lines (one
+    /// document per line, columns as for tables).
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub stdin_format: StdinFormat,
+
+    /// Drop duplicate documents, keeping the first in input order: `exact`
+    /// (same normalised text) or `near` (MinHash estimate of Jaccard
+    /// similarity of 5-word shingles at least --near-threshold). Every
+    /// dropped document is in the skipped table with the one it copies.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub dedupe: Option<dedupe::Mode>,
+
+    /// Similarity at which `--dedupe near` calls two documents copies.
+    #[arg(long, value_name = "J", default_value_t = dedupe::DEFAULT_THRESHOLD)]
+    pub near_threshold: f64,
+
+    /// Largest input file read (e.g. 512M, 2G).
+    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Most bytes inflated from one DOCX/ODT file (zip-bomb guard).
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub max_unzipped_size: u64,
+
+    /// Largest inflation ratio of a DOCX/ODT part over 1 MiB (zip-bomb guard).
+    #[arg(long, value_name = "N", default_value = "100")]
+    pub max_zip_ratio: u64,
+
+    /// Longest table row or JSON line.
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    pub max_row_size: u64,
+
+    /// Follow symbolic links that lead outside the input folders (and
+    /// into linked folders).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+}
+
+impl IngestArgs {
+    /// Check the flags and build the reading options.
+    pub fn settle(&self) -> Result<Reading> {
+        if !(self.near_threshold > 0.0 && self.near_threshold <= 1.0) {
+            return Err(Error::usage(
+                format!(
+                    "--near-threshold {}: must be in (0, 1]",
+                    self.near_threshold
+                ),
+                Some(
+                    "0.8 catches light edits of the same story; 0.95 only near-identical copies"
+                        .into(),
+                ),
+            ));
+        }
+        for (flag, v) in [
+            ("--text-col", &self.text_col),
+            ("--date-col", &self.date_col),
+            ("--id-col", &self.id_col),
+        ] {
+            if v.trim().is_empty() {
+                return Err(Error::usage(format!("{flag}: give a column name"), None));
+            }
+        }
+        if self.text_col == self.date_col || self.text_col == self.id_col {
+            return Err(Error::usage(
+                format!(
+                    "--text-col \"{}\" is also the date or id column",
+                    self.text_col
+                ),
+                None,
+            ));
+        }
+        Ok(Reading {
+            ingest: IngestOptions {
+                limits: Limits {
+                    max_file: self.max_file_size,
+                    max_unzipped: self.max_unzipped_size,
+                    max_zip_ratio: self.max_zip_ratio.max(1),
+                    max_row: self.max_row_size,
+                },
+                columns: table::Columns {
+                    text: self.text_col.clone(),
+                    date: self.date_col.clone(),
+                    id: self.id_col.clone(),
+                },
+                follow_symlinks: self.follow_symlinks,
+            },
+            dedupe: self.dedupe.map(|m| (m, self.near_threshold)),
+        })
+    }
+
+    /// What the manifest records.
+    pub fn settings(&self, reading: &Reading, stdin: bool) -> IngestSettings {
+        IngestSettings {
+            text_col: self.text_col.clone(),
+            date_col: self.date_col.clone(),
+            id_col: self.id_col.clone(),
+            stdin_format: stdin.then(|| match self.stdin_format {
+                StdinFormat::Text => "text".to_string(),
+                StdinFormat::Jsonl => "jsonl".to_string(),
+            }),
+            follow_symlinks: self.follow_symlinks,
+            limits: reading.ingest.limits.clone(),
+            dedupe: self.dedupe,
+            near_threshold: (self.dedupe == Some(dedupe::Mode::Near))
+                .then_some(self.near_threshold),
+        }
+    }
+}
