@@ -87,14 +87,13 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
             '\u{300D}' => close_mark(&mut open, &mut regions, &['\u{300C}'], i),
             '\u{300F}' => close_mark(&mut open, &mut regions, &['\u{300E}'], i),
             '\u{203A}' => close_mark(&mut open, &mut regions, &['\u{2039}'], i),
-            '\u{2019}' => {
-                // An apostrophe inside a word, or closing a ‘ or ‚ quote.
+            // An apostrophe inside a word, or closing a ‘ or ‚ quote.
+            '\u{2019}'
                 if !(letter(prev) && letter(next))
                     && space_after
-                    && closes(&['\u{2018}', '\u{201A}'], &open)
-                {
-                    close_mark(&mut open, &mut regions, &['\u{2018}', '\u{201A}'], i);
-                }
+                    && closes(&['\u{2018}', '\u{201A}'], &open) =>
+            {
+                close_mark(&mut open, &mut regions, &['\u{2018}', '\u{201A}'], i);
             }
             '"' | '\'' => {
                 let is_open = closes(&[c], &open);

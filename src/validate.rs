@@ -73,6 +73,8 @@ pub struct Gold {
 
 /// A cell value as read: CSV fields and JSON scalars alike.
 type Record = BTreeMap<String, (usize, Option<String>)>;
+/// Column names in file order, and the rows with their line numbers.
+type Records = (Vec<String>, Vec<(usize, Record)>);
 
 fn bad(path: &str, line: usize, col: Option<usize>, msg: String) -> Error {
     let at = match col {
@@ -94,7 +96,7 @@ fn read_records(
     shown: &str,
     bytes: Vec<u8>,
     ext: &str,
-) -> Result<(Vec<String>, Vec<(usize, Record)>)> {
+) -> Result<Records> {
     let shown = shown.to_string();
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::usage(

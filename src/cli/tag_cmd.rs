@@ -72,14 +72,6 @@ pub struct Args {
     pub quiet: bool,
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 pub fn run(args: Args) -> Result<u8> {
     let (lexicon, analyzer, notes) = interop::load_any(args.lexicon.as_deref(), args.stem)?;
     if !args.quiet {
@@ -100,16 +92,20 @@ pub fn run(args: Args) -> Result<u8> {
     let lex = &tagger.lexicon;
     let ncat = lex.categories.len();
     let sub_cat: Vec<usize> = lex.subframes.iter().map(|s| s.category).collect();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let io = |e: std::io::Error| Error::Other(format!("cannot write to stdout: {e}"));
+    let csv_io = |e: csv::Error| Error::Other(format!("cannot write to stdout: {e}"));
+    // CSV rows go through the csv crate (quoting); JSON lines are written whole.
+    let mut csv_out = None;
+    let mut json_out = None;
     if args.format == TagFormat::Csv {
-        let mut header = String::from("doc");
-        for c in &lex.categories {
-            header.push(',');
-            header.push_str(&c.name);
-        }
-        writeln!(out, "{header}").map_err(io)?;
+        let mut w = csv::Writer::from_writer(stdout);
+        let mut header = vec!["doc"];
+        header.extend(lex.categories.iter().map(|c| c.name.as_str()));
+        w.write_record(&header).map_err(csv_io)?;
+        csv_out = Some(w);
+    } else {
+        json_out = Some(stdout);
     }
     let mut skipped = corpus.skipped.len();
     let docs = std::mem::take(&mut corpus.docs);
@@ -132,15 +128,31 @@ pub fn run(args: Args) -> Result<u8> {
                     }
                 };
                 progress.add(d.bytes);
-                line.clear();
-                format_doc(&mut line, &d, args.format, args.counts, &sub_cat, ncat, lex);
-                out.write_all(line.as_bytes()).map_err(io)?;
+                let by = category_counts(&d, &sub_cat, ncat);
+                if let Some(w) = csv_out.as_mut() {
+                    let mut row = vec![d.meta.path.clone()];
+                    row.extend(by.iter().map(|c| match args.counts {
+                        Counts::All => c.iter().sum::<u64>().to_string(),
+                        Counts::Endorsed => c[Stance::Endorsed as usize].to_string(),
+                    }));
+                    w.write_record(&row).map_err(csv_io)?;
+                }
+                if let Some(w) = json_out.as_mut() {
+                    line.clear();
+                    json_line(&mut line, &d, &by, lex);
+                    w.write_all(line.as_bytes()).map_err(io)?;
+                }
             }
             Ok(())
         },
     )?;
     progress.finish();
-    out.flush().map_err(io)?;
+    if let Some(mut w) = csv_out {
+        w.flush().map_err(io)?;
+    }
+    if let Some(mut w) = json_out {
+        w.flush().map_err(io)?;
+    }
     if args.strict && skipped > 0 {
         eprintln!("framewatch: --strict: {skipped} documents were skipped");
         return Ok(EXIT_STRICT);
@@ -148,17 +160,8 @@ pub fn run(args: Args) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-fn format_doc(
-    line: &mut String,
-    d: &DocResult,
-    format: TagFormat,
-    counts: Counts,
-    sub_cat: &[usize],
-    ncat: usize,
-    lex: &crate::lexicon::Lexicon,
-) {
-    use std::fmt::Write as _;
-    // [category][endorsed, negated, distanced, no_context]
+/// Hits per category: `[category][endorsed, negated, distanced, no_context]`.
+fn category_counts(d: &DocResult, sub_cat: &[usize], ncat: usize) -> Vec<[u64; 4]> {
     let mut by = vec![[0u64; 4]; ncat];
     for (si, s) in d.subframe_hits.iter().enumerate() {
         for st in Stance::ALL {
@@ -176,43 +179,34 @@ fn format_doc(
             .iter()
             .all(|h| matches!(h.status, HitStatus::Counted | HitStatus::NoContext))
     );
-    match format {
-        TagFormat::Csv => {
-            line.push_str(&csv_field(&d.meta.path));
-            for c in &by {
-                let n = match counts {
-                    Counts::All => c.iter().sum::<u64>(),
-                    Counts::Endorsed => c[Stance::Endorsed as usize],
-                };
-                let _ = write!(line, ",{n}");
-            }
-            line.push('\n');
-        }
-        TagFormat::Jsonl => {
-            let obj = |k: usize| -> serde_json::Value {
-                lex.categories
-                    .iter()
-                    .zip(&by)
-                    .map(|(c, v)| {
-                        let n = if k == 4 { v.iter().sum::<u64>() } else { v[k] };
-                        (c.name.clone(), serde_json::Value::from(n))
-                    })
-                    .collect::<serde_json::Map<_, _>>()
-                    .into()
-            };
-            let row = serde_json::json!({
-                "doc": d.meta.path,
-                "doc_id": d.meta.doc_id,
-                "bytes": d.bytes,
-                "tokens": d.words,
-                "sentences": d.sentences,
-                "all": obj(4),
-                "endorsed": obj(0),
-                "negated": obj(1),
-                "distanced": obj(2),
-                "no_context": obj(3),
-            });
-            let _ = writeln!(line, "{row}");
-        }
-    }
+    by
+}
+
+/// One JSON line: the document and its counts by stance.
+fn json_line(line: &mut String, d: &DocResult, by: &[[u64; 4]], lex: &crate::lexicon::Lexicon) {
+    use std::fmt::Write as _;
+    let obj = |k: usize| -> serde_json::Value {
+        lex.categories
+            .iter()
+            .zip(by)
+            .map(|(c, v)| {
+                let n = if k == 4 { v.iter().sum::<u64>() } else { v[k] };
+                (c.name.clone(), serde_json::Value::from(n))
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let row = serde_json::json!({
+        "doc": d.meta.path,
+        "doc_id": d.meta.doc_id,
+        "bytes": d.bytes,
+        "tokens": d.words,
+        "sentences": d.sentences,
+        "all": obj(4),
+        "endorsed": obj(0),
+        "negated": obj(1),
+        "distanced": obj(2),
+        "no_context": obj(3),
+    });
+    let _ = writeln!(line, "{row}");
 }
