@@ -442,6 +442,15 @@ impl RunWriter {
     }
 
     /// Finish the streamed tables, write trends, skipped and the manifest.
+    /// Totals over every document added so far (writes what is pending:
+    /// call once all documents are in, before [`RunWriter::finish`]).
+    pub fn totals(&mut self, tagger: &Tagger) -> Result<&Totals> {
+        if !self.pending.is_empty() {
+            self.flush(&tagger.lexicon, tagger)?;
+        }
+        Ok(&self.totals)
+    }
+
     pub fn finish(
         mut self,
         corpus: &Corpus,

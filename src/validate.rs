@@ -92,11 +92,7 @@ fn bad(path: &str, line: usize, col: Option<usize>, msg: String) -> Error {
 
 /// Parse CSV (or TSV, by extension `ext`) or JSONL rows as (line,
 /// column → (column number, value)). Blank cells and JSON nulls are `None`.
-fn read_records(
-    shown: &str,
-    bytes: Vec<u8>,
-    ext: &str,
-) -> Result<Records> {
+fn read_records(shown: &str, bytes: Vec<u8>, ext: &str) -> Result<Records> {
     let shown = shown.to_string();
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::usage(

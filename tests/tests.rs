@@ -51,6 +51,13 @@ fn run_mini_corpus_matches_golden_csv() {
         "{}",
         r.stderr
     );
+    // The summary's category totals include the last, partial row group.
+    assert!(
+        r.stderr
+            .contains("(endorsed behavioural 4, structural 5, behavioural share 44.4%;"),
+        "{}",
+        r.stderr
+    );
     for t in ["documents", "hits", "trends", "skipped"] {
         golden(
             &format!("mini/{t}.csv"),

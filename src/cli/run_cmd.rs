@@ -204,7 +204,8 @@ pub fn run(args: Args) -> Result<u8> {
 
     let lexicon = &tagger.lexicon;
     let (bi, si) = score::poles(lexicon);
-    let (b, s) = (writer.totals.categories[bi], writer.totals.categories[si]);
+    let totals = writer.totals(&tagger)?;
+    let (b, s) = (totals.categories[bi], totals.categories[si]);
     let manifest = writer.finish(&corpus, &tagger, &options)?;
     let c = &manifest.counts;
     if c.documents_read == 0 {
