@@ -42,7 +42,9 @@ for t in "${targets[@]}"; do
   mkdir -p "artifacts/$t"
   log="artifacts/$t/last-run.log"
   start=$(date +%s)
-  if cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -timeout=10 \
+  # FUZZ_SEED fixes libFuzzer's random seed (CI sets it, so a red run can
+  # be repeated); 0 or unset: a new seed each run.
+  if cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -timeout=10 -seed="${FUZZ_SEED:-0}" \
       -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 >"$log" 2>&1; then
     result=ok
   else

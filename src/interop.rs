@@ -287,11 +287,18 @@ fn collect(
                     out.notes
                         .push(format!("{path}:{l}: key \"{k}\" renamed \"{name}\""));
                 }
-                let sub = if prefix.is_empty() {
+                let mut sub = if prefix.is_empty() {
                     name
                 } else {
                     format!("{prefix}_{name}")
                 };
+                if crate::lexicon::CATEGORY_KEYS.contains(&sub.as_str()) {
+                    // A category table's own key cannot name a sub-frame.
+                    out.notes.push(format!(
+                        "{path}:{l}: key \"{k}\" renamed \"{sub}_terms\" (\"{sub}\" is a lexicon key)"
+                    ));
+                    sub = format!("{sub}_terms");
+                }
                 if out
                     .groups
                     .iter()
@@ -644,6 +651,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "d.dic:1: the dictionary has no terms to import");
+    }
+
+    /// Fuzz crash fe5a0f9d (dictionary_import): a key named `must_match`
+    /// became a sub-frame table the lexicon reads as the category's examples.
+    #[test]
+    fn fuzz_fe5a0f9d_lexicon_keys_are_renamed() {
+        let imp = import_yaml("d.yml", "behavioural:\n  must_match:\n    - lazy\n").unwrap();
+        assert_eq!(imp.groups[0].1, "must_match_terms");
+        assert!(
+            imp.notes[0].starts_with("d.yml:2: key \"must_match\" renamed"),
+            "{:?}",
+            imp.notes
+        );
+        let toml = to_toml(&imp, "t", "d.yml", "yaml");
+        let e = crate::lexicon::Lexicon::parse("t.toml", &toml)
+            .unwrap_err()
+            .to_string();
+        assert!(e.lines().all(|l| l.contains("missing category")), "{e}");
     }
 
     #[test]

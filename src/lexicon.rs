@@ -38,7 +38,8 @@ const LEXICON_KEYS: &[&str] = &[
     "context_category",
     "context_window",
 ];
-const CATEGORY_KEYS: &[&str] = &["description", "must_match", "must_not_match"];
+/// Keys of a category table: no sub-frame may take these names.
+pub const CATEGORY_KEYS: &[&str] = &["description", "must_match", "must_not_match"];
 const SUBFRAME_KEYS: &[&str] = &[
     "description",
     "entries",
