@@ -90,8 +90,6 @@ pub fn run(args: Args) -> Result<u8> {
     super::print_skipped(&corpus.skipped);
     let tagger = Tagger::new(lexicon, analyzer);
     let lex = &tagger.lexicon;
-    let ncat = lex.categories.len();
-    let sub_cat: Vec<usize> = lex.subframes.iter().map(|s| s.category).collect();
     let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let io = |e: std::io::Error| Error::Other(format!("cannot write to stdout: {e}"));
     let csv_io = |e: csv::Error| Error::Other(format!("cannot write to stdout: {e}"));
@@ -128,7 +126,7 @@ pub fn run(args: Args) -> Result<u8> {
                     }
                 };
                 progress.add(d.bytes);
-                let by = category_counts(&d, &sub_cat, ncat);
+                let by = category_counts(&d, lex);
                 if let Some(w) = csv_out.as_mut() {
                     let mut row = vec![d.meta.path.clone()];
                     row.extend(by.iter().map(|c| match args.counts {
@@ -161,14 +159,16 @@ pub fn run(args: Args) -> Result<u8> {
 }
 
 /// Hits per category: `[category][endorsed, negated, distanced, no_context]`.
-fn category_counts(d: &DocResult, sub_cat: &[usize], ncat: usize) -> Vec<[u64; 4]> {
-    let mut by = vec![[0u64; 4]; ncat];
-    for (si, s) in d.subframe_hits.iter().enumerate() {
-        for st in Stance::ALL {
-            by[sub_cat[si]][st as usize] += s[st as usize];
-        }
-        by[sub_cat[si]][3] += d.no_context[si];
-    }
+fn category_counts(d: &DocResult, lex: &crate::lexicon::Lexicon) -> Vec<[u64; 4]> {
+    let by_stance = |st: Stance| {
+        let per_subframe: Vec<u64> = d.subframe_hits.iter().map(|s| s[st as usize]).collect();
+        crate::score::category_totals(lex, &per_subframe)
+    };
+    let [e, n, x] = Stance::ALL.map(by_stance);
+    let no_context = crate::score::category_totals(lex, &d.no_context);
+    let by: Vec<[u64; 4]> = (0..lex.categories.len())
+        .map(|c| [e[c], n[c], x[c], no_context[c]])
+        .collect();
     debug_assert_eq!(
         d.hits.len() as u64,
         by.iter().flatten().sum::<u64>(),
