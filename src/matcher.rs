@@ -482,7 +482,11 @@ impl Matcher {
             )
         });
         // Kept spans per sub-frame, for the same-sub-frame overlap rule.
-        let mut kept: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+        // Spans kept in one sub-frame never overlap each other, so an
+        // ordered map by start finds the ones a candidate overlaps in
+        // O(log n) (a list scan made a long sentence quadratic).
+        let mut kept: FxHashMap<u32, KeptSpans> = FxHashMap::default();
+        let mut seq = 0usize;
         let mut g = 0;
         while g < order.len() {
             let (start, end) = (cands[order[g]].start, cands[order[g]].end);
@@ -498,14 +502,12 @@ impl Matcher {
                 }
                 let sub = self.entry_subframe[cands[k].entry as usize];
                 let same = kept.entry(sub).or_default();
-                match same
-                    .iter()
-                    .find(|&&o| cands[o].start < end && start < cands[o].end)
-                {
-                    Some(&o) => fates[k] = Fate::SameFrame(o),
+                match same.first_overlapping(start, end) {
+                    Some(o) => fates[k] = Fate::SameFrame(o),
                     None => {
                         fates[k] = Fate::Kept;
-                        same.push(k);
+                        same.insert(start, (end, seq, k));
+                        seq += 1;
                     }
                 }
             }
@@ -523,6 +525,28 @@ impl Matcher {
     /// The candidates and their fates from the last [`Matcher::find`].
     pub fn last<'s>(&self, scratch: &'s Scratch) -> impl Iterator<Item = (&'s Candidate, Fate)> {
         scratch.cands.iter().zip(scratch.fates.iter().copied())
+    }
+}
+
+/// The spans kept in one sub-frame, disjoint, by start: (end, order
+/// kept, candidate).
+type KeptSpans = std::collections::BTreeMap<u32, (u32, usize, usize)>;
+
+trait FirstOverlapping {
+    /// The earliest-kept span that overlaps `start..end`, if any.
+    fn first_overlapping(&self, start: u32, end: u32) -> Option<usize>;
+}
+
+impl FirstOverlapping for KeptSpans {
+    fn first_overlapping(&self, start: u32, end: u32) -> Option<usize> {
+        // Disjoint spans sorted by start have sorted ends too: walk back
+        // from the last span starting before `end` while spans still
+        // reach past `start`.
+        self.range(..end)
+            .rev()
+            .take_while(|(_, (e, _, _))| *e > start)
+            .min_by_key(|(_, (_, order, _))| *order)
+            .map(|(_, (_, _, k))| *k)
     }
 }
 
@@ -724,5 +748,20 @@ mod quanteda_semantics {
             counts(&[("a", &["=low pay"])], "It was low. Pay rose."),
             expect(&[("a", 0)])
         );
+    }
+
+    #[test]
+    fn first_overlapping_is_the_earliest_kept_span_it_overlaps() {
+        let mut kept = KeptSpans::new();
+        // Kept in this order: 6..9, 0..3, 3..6 (disjoint).
+        kept.insert(6, (9, 0, 60));
+        kept.insert(0, (3, 1, 0));
+        kept.insert(3, (6, 2, 30));
+        assert_eq!(kept.first_overlapping(2, 4), Some(0)); // 0..3 and 3..6
+        assert_eq!(kept.first_overlapping(5, 7), Some(60)); // 3..6 and 6..9
+        assert_eq!(kept.first_overlapping(0, 9), Some(60)); // all three
+        assert_eq!(kept.first_overlapping(4, 5), Some(30));
+        assert_eq!(kept.first_overlapping(9, 12), None);
+        assert_eq!(KeptSpans::new().first_overlapping(0, 1), None);
     }
 }

@@ -81,7 +81,7 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
                 close_mark(&mut open, &mut regions, &['\u{201A}'], i)
             }
             '\u{201C}' | '\u{201E}' | '\u{00AB}' | '\u{300C}' | '\u{300E}' | '\u{2039}'
-            | '\u{2018}' | '\u{201A}' => open.push((c, after)),
+            | '\u{2018}' | '\u{201A}' => push_open(&mut open, (c, after)),
             '\u{201D}' => close_mark(&mut open, &mut regions, &['\u{201C}', '\u{201E}'], i),
             '\u{00BB}' => close_mark(&mut open, &mut regions, &['\u{00AB}'], i),
             '\u{300D}' => close_mark(&mut open, &mut regions, &['\u{300C}'], i),
@@ -104,7 +104,7 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
                     && !(c == '\'' && (letter(prev) || next.is_some_and(|n| n.is_ascii_digit())))
                 {
                     // ('90s is an elision, not a quotation.)
-                    open.push((c, after));
+                    push_open(&mut open, (c, after));
                 } else if c == '"' && is_open {
                     close_mark(&mut open, &mut regions, &[c], i);
                 }
@@ -120,12 +120,15 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
             .get(a.tokens.partition_point(|t| t.end <= at))
             .map(|t| t.sentence)
     };
+    // Counts at most one word past the limit: a long region costs no more
+    // than a short one.
     let words_in = |s: u32, e: u32| {
         let lo = a.tokens.partition_point(|t| t.start < s);
         let hi = a.tokens.partition_point(|t| t.start < e);
         a.tokens[lo..hi]
             .iter()
             .filter(|t| t.kind == TokenKind::Word)
+            .take(MAX_QUOTE_WORDS + 1)
             .count()
     };
     regions.retain(|&(s, e, opener)| {
@@ -140,6 +143,54 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
 /// The longest stretch of words a pair of quotation marks may enclose.
 pub const MAX_QUOTE_WORDS: usize = 60;
 
+/// Most quotation marks left open at once in a paragraph; past it the
+/// oldest is forgotten. Real text nests two or three; without a bound, a
+/// paragraph of stray marks would make every mark scan all before it.
+const MAX_OPEN_QUOTES: usize = 32;
+
+fn push_open(open: &mut Vec<(char, usize)>, mark: (char, usize)) {
+    if open.len() == MAX_OPEN_QUOTES {
+        open.remove(0);
+    }
+    open.push(mark);
+}
+
+/// Quotation regions (sorted by start, nested or disjoint) with the
+/// running maximum of their ends, so "is this span inside a quotation" is
+/// one binary search.
+struct Quotes {
+    regions: Vec<(u32, u32)>,
+    max_end: Vec<u32>,
+}
+
+impl Quotes {
+    fn new(regions: Vec<(u32, u32)>) -> Quotes {
+        let max_end = regions
+            .iter()
+            .scan(0u32, |m, &(_, e)| {
+                *m = (*m).max(e);
+                Some(*m)
+            })
+            .collect();
+        Quotes { regions, max_end }
+    }
+
+    /// Whether some region holds all of `start..end`.
+    fn contains(&self, start: u32, end: u32) -> bool {
+        let n = self.regions.partition_point(|&(s, _)| s <= start);
+        n > 0 && self.max_end[n - 1] >= end
+    }
+}
+
+/// Where reported speech starts in one sentence: each reporting verb
+/// ("said", "claims") followed by "that" one or two words on and not
+/// after "I" or "we", found once per sentence that holds a hit.
+#[derive(Default)]
+struct Reported {
+    sentence: Option<u32>,
+    /// (verb position, position of "that").
+    verbs: Vec<(usize, usize)>,
+}
 fn is_quote(c: char) -> bool {
     matches!(
         c,
@@ -196,11 +247,11 @@ impl Annotator<'_> {
             return;
         }
         let rules = &self.lexicon.stance;
-        let quotes = if rules.quotes {
+        let quotes = Quotes::new(if rules.quotes {
             quote_regions(text, a)
         } else {
             Vec::new()
-        };
+        });
         let context: Vec<(u32, u32)> = match self.lexicon.context_category {
             Some(cat) => {
                 let mut v: Vec<(u32, u32)> = candidates
@@ -217,39 +268,112 @@ impl Annotator<'_> {
             }
             None => Vec::new(),
         };
-        // Hits come sorted by start; remember where earlier hits ended.
-        let ends: Vec<(u32, u32)> = hits.iter().map(|h| (h.sentence, h.word_end)).collect();
-        for (i, h) in hits.iter_mut().enumerate() {
+        let longest_context = context.iter().map(|&(s, e)| e - s).max().unwrap_or(0);
+        // Hits come sorted by start, so the hits of a sentence are
+        // consecutive; remember where the sentence's earlier hits ended.
+        let mut ends: std::collections::BTreeSet<u32> = Default::default();
+        let mut ends_sentence = None;
+        let mut reported = Reported::default();
+        for h in hits.iter_mut() {
+            if ends_sentence != Some(h.sentence) {
+                ends_sentence = Some(h.sentence);
+                ends.clear();
+            }
+            let end = h.word_end;
             let entry = &self.lexicon.entries[h.entry as usize];
             if Some(self.lexicon.subframes[entry.subframe].category)
                 == self.lexicon.context_category
             {
+                ends.insert(end);
                 continue; // context terms mark a topic, not a framing: no stance
             }
             // A cue before an earlier hit in the sentence belongs to that hit;
             // hits on the same words (other sub-frames) share their cue.
-            let floor = ends[..i]
-                .iter()
-                .filter(|&&(s, e)| s == h.sentence && e <= h.word_start)
-                .map(|&(_, e)| e as usize)
-                .max()
-                .unwrap_or(0);
-            let (stance, rule) = self.stance_of(text, a, words, rules, &quotes, floor, h);
+            let floor = ends
+                .range(..=h.word_start)
+                .next_back()
+                .map_or(0, |&e| e as usize);
+            ends.insert(end);
+            let (stance, rule) =
+                self.stance_of(text, a, words, rules, &quotes, &mut reported, floor, h);
             h.stance = stance;
             h.stance_rule = rule;
-            if entry.context_required && !self.has_context(a, words, &context, h) {
+            if entry.context_required && !self.has_context(a, words, &context, longest_context, h) {
                 h.status = HitStatus::NoContext;
             }
         }
     }
 
-    fn has_context(&self, a: &Analysis, words: &[u32], context: &[(u32, u32)], h: &Hit) -> bool {
+    /// `context`: the context terms' word spans, sorted; none is longer
+    /// than `longest` words.
+    fn has_context(
+        &self,
+        a: &Analysis,
+        words: &[u32],
+        context: &[(u32, u32)],
+        longest: u32,
+        h: &Hit,
+    ) -> bool {
         let w = self.lexicon.context_window as u32;
         let lo = h.word_start.saturating_sub(w);
         let hi = h.word_end + w;
-        context.iter().any(|&(s, e)| {
-            s < hi && e > lo && a.tokens[words[s as usize] as usize].paragraph == h.paragraph
-        })
+        // Only spans starting within `longest` words before `lo` can reach it.
+        let from = context.partition_point(|&(s, _)| s + longest <= lo);
+        let to = context.partition_point(|&(s, _)| s < hi);
+        context[from..to.max(from)]
+            .iter()
+            .any(|&(s, e)| e > lo && a.tokens[words[s as usize] as usize].paragraph == h.paragraph)
+    }
+
+    /// The reporting verbs of the sentence of `h` (see [`Reported`]),
+    /// computed on the sentence's first hit.
+    fn reported<'r>(
+        &self,
+        a: &Analysis,
+        words: &[u32],
+        rules: &StanceRules,
+        reported: &'r mut Reported,
+        h: &Hit,
+    ) -> &'r [(usize, usize)] {
+        if reported.sentence == Some(h.sentence) {
+            return &reported.verbs;
+        }
+        reported.sentence = Some(h.sentence);
+        reported.verbs.clear();
+        let tok = |w: usize| &a.tokens[words[w] as usize];
+        let same_sentence = |w: usize| tok(w).sentence == h.sentence;
+        let norm = |w: usize| a.norm_of(tok(w));
+        let mut first = h.word_start as usize;
+        while first > 0 && same_sentence(first - 1) {
+            first -= 1;
+        }
+        let mut v = first;
+        while v < words.len() && same_sentence(v) {
+            // A stem is a prefix of its word but for its last letter ("deny"
+            // → "deni"): test that cheaply before stemming.
+            let n = norm(v);
+            let could_be = |r: &String| {
+                r.char_indices()
+                    .last()
+                    .is_some_and(|(i, _)| n.starts_with(&r[..i]))
+            };
+            if rules.reporting_verbs.iter().any(could_be)
+                && rules
+                    .reporting_verbs
+                    .contains(&self.analyzer.stem(n).into_owned())
+            {
+                // "we argue", "we will continue to argue", "I would insist".
+                let first_person =
+                    (v.saturating_sub(4).max(first)..v).any(|k| matches!(norm(k), "i" | "we"));
+                let that = (v + 1..(v + 3).min(words.len()))
+                    .find(|&k| same_sentence(k) && norm(k) == "that");
+                if let (Some(that), false) = (that, first_person) {
+                    reported.verbs.push((v, that));
+                }
+            }
+            v += 1;
+        }
+        &reported.verbs
     }
 
     /// `floor`: the word where the previous hit in the sentence ended; a
@@ -262,14 +386,12 @@ impl Annotator<'_> {
         a: &Analysis,
         words: &[u32],
         rules: &StanceRules,
-        quotes: &[(u32, u32)],
+        quotes: &Quotes,
+        reported: &mut Reported,
         floor: usize,
         h: &Hit,
     ) -> (Stance, String) {
-        if quotes
-            .iter()
-            .any(|&(s, e)| s <= h.byte_start && h.byte_end <= e)
-        {
+        if quotes.contains(h.byte_start, h.byte_end) {
             return (Stance::Distanced, "quote".into());
         }
         let ws = h.word_start as usize;
@@ -311,31 +433,15 @@ impl Annotator<'_> {
             }
         }
         // Reported speech: "<not I/we> <verb> that ... <hit>" in the sentence.
-        let mut w = ws;
-        while w > 0 && same_sentence(w - 1) {
-            w -= 1;
-        }
-        for v in w..ws {
-            // A stem is a prefix of its word but for its last letter ("deny"
-            // → "deni"): test that cheaply before stemming.
-            let n = norm(v);
-            let could_be = |r: &String| {
-                r.char_indices()
-                    .last()
-                    .is_some_and(|(i, _)| n.starts_with(&r[..i]))
-            };
-            if !rules.reporting_verbs.iter().any(could_be)
-                || !rules.reporting_verbs.contains(&stem(v))
-            {
-                continue;
-            }
-            let that = (v + 1..(v + 3).min(ws)).any(|k| norm(k) == "that");
-            // "we argue", "we will continue to argue", "I would insist".
-            let first_person =
-                (v.saturating_sub(4).max(w)..v).any(|k| matches!(norm(k), "i" | "we"));
-            if that && !first_person {
-                return (Stance::Distanced, format!("reported:{}", norm(v)));
-            }
+        // Verbs are in order; a verb whose "that" is not before the hit is
+        // one of the last two words before it, so the search ends there.
+        if let Some(&(v, _)) = self
+            .reported(a, words, rules, reported, h)
+            .iter()
+            .take_while(|&&(v, _)| v < ws)
+            .find(|&&(_, that)| that < ws)
+        {
+            return (Stance::Distanced, format!("reported:{}", norm(v)));
         }
         // Negators up to negation_window words before the hit, not across
         // clause punctuation.
@@ -564,5 +670,17 @@ entries = ["poverty", "benefits"]
         // Context must be in the same paragraph.
         let v = stances("Poverty rose.\n\nThe cuts came later.");
         assert!(!v[0].3, "{v:?}");
+    }
+
+    #[test]
+    fn quotes_contains_finds_an_outer_region_behind_a_later_inner_one() {
+        // Nested: 0..50 holds 10..20; then a disjoint 60..70.
+        let q = super::Quotes::new(vec![(0, 50), (10, 20), (60, 70)]);
+        assert!(q.contains(30, 40)); // in the outer region, after the inner one
+        assert!(q.contains(12, 18));
+        assert!(q.contains(60, 70));
+        assert!(!q.contains(45, 55)); // runs past the outer region
+        assert!(!q.contains(55, 58));
+        assert!(!super::Quotes::new(Vec::new()).contains(0, 1));
     }
 }
