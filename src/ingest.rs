@@ -58,6 +58,10 @@ pub struct Limits {
     pub max_zip_ratio: u64,
     /// Longest table row or JSON line (`--max-row-size`).
     pub max_row: u64,
+    /// Most text in one document, after extraction (`--max-text-size`).
+    pub max_text: u64,
+    /// Most tokens in one document (`--max-tokens`).
+    pub max_tokens: u64,
 }
 
 impl Default for Limits {
@@ -67,6 +71,8 @@ impl Default for Limits {
             max_unzipped: 256 << 20,
             max_zip_ratio: 100,
             max_row: 16 << 20,
+            max_text: 32 << 20,
+            max_tokens: 5_000_000,
         }
     }
 }
@@ -560,7 +566,11 @@ impl Corpus {
             );
             return;
         };
-        if let Err((reason, detail)) = check_size(&path, &opts.limits) {
+        let format = match kind {
+            FileKind::Single(f) => f,
+            _ => "",
+        };
+        if let Err((reason, detail)) = check_size(&path, format, &opts.limits) {
             self.skip(shown, Some(doc_id), reason, detail);
             return;
         }
@@ -794,6 +804,16 @@ impl Corpus {
                         continue;
                     }
                     Ok(_) => {}
+                    // ELOOP: the link leads back to itself.
+                    Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                        self.skip(
+                            shown,
+                            None,
+                            "symlink-loop",
+                            format!("a link that leads back to itself ({e})"),
+                        );
+                        continue;
+                    }
                     Err(e) => {
                         self.skip(shown, None, "unreadable", format!("broken link: {e}"));
                         continue;
@@ -874,7 +894,7 @@ impl Corpus {
                 )),
                 Some(FileKind::Single(f)) => {
                     d.format = f;
-                    check_size(p, &opts.limits).err()
+                    check_size(p, f, &opts.limits).err()
                 }
             };
             match problem {
@@ -1152,10 +1172,33 @@ pub fn file_doc(path: &Path) -> Option<DocMeta> {
     Some(meta)
 }
 
-fn check_size(path: &Path, limits: &Limits) -> std::result::Result<(), ReadError> {
+/// `what`: how much text, e.g. "40 MiB of text".
+fn text_too_large(what: String, limits: &Limits) -> ReadError {
+    (
+        "text-too-large",
+        format!(
+            "{what} is over --max-text-size {}; raise it to read this document",
+            human(limits.max_text)
+        ),
+    )
+}
+
+/// Check a file's size before reading it: against `--max-file-size`, and
+/// for plain text, whose text is at least half its bytes (UTF-16 to
+/// UTF-8 at worst halves it), against `--max-text-size`, so an oversized
+/// text is never loaded.
+fn check_size(path: &Path, format: &str, limits: &Limits) -> std::result::Result<(), ReadError> {
     let len = std::fs::metadata(path)
         .map_err(|e| ("unreadable", format!("cannot read: {e}")))?
         .len();
+    if matches!(format, "txt" | "md") && len / 2 > limits.max_text {
+        let what = format!(
+            "a {} text file (at least {} of text)",
+            human(len),
+            human(len / 2)
+        );
+        return Err(text_too_large(what, limits));
+    }
     if len > limits.max_file {
         return Err((
             "too-large",
@@ -1197,7 +1240,7 @@ pub fn read_doc(meta: &mut DocMeta, opts: &IngestOptions) -> std::result::Result
             }
         }
         Origin::File(p) => {
-            check_size(p, &opts.limits)?;
+            check_size(p, meta.format, &opts.limits)?;
             let bytes =
                 std::fs::read(p).map_err(|e| ("unreadable", format!("cannot read: {e}")))?;
             let x = extract(meta.format, &bytes, &opts.limits)?;
@@ -1223,6 +1266,10 @@ pub fn read_doc(meta: &mut DocMeta, opts: &IngestOptions) -> std::result::Result
         for p in doc.page_starts.iter_mut().skip(1) {
             *p -= 3;
         }
+    }
+    if doc.text.len() as u64 > opts.limits.max_text {
+        let what = format!("{} of text", human(doc.text.len() as u64));
+        return Err(text_too_large(what, &opts.limits));
     }
     if doc.text.trim().is_empty() {
         return Err(("empty-text", "the document has no text".into()));

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod analyze;
+pub mod atomic;
 pub mod audit;
 #[cfg(feature = "tables")]
 pub mod cli;

@@ -1132,10 +1132,20 @@ fn kwic_frame(lines: &[crate::kwic::Line]) -> PolarsResult<DataFrame> {
 
 /// Write concordance lines as CSV, JSON Lines or Parquet.
 pub fn write_kwic(lines: &[crate::kwic::Line], path: &Path, format: KwicFormat) -> Result<()> {
+    crate::atomic::write_with(path, |tmp| write_kwic_to(lines, tmp, path, format))
+}
+
+/// [`write_kwic`] at `tmp`; errors name `path`.
+fn write_kwic_to(
+    lines: &[crate::kwic::Line],
+    tmp: &Path,
+    path: &Path,
+    format: KwicFormat,
+) -> Result<()> {
     match format {
         KwicFormat::Jsonl => {
             use std::io::Write;
-            let file = File::create(path).map_err(|e| Error::output(path, e))?;
+            let file = File::create(tmp).map_err(|e| Error::output(path, e))?;
             let mut w = BufWriter::new(file);
             for l in lines {
                 let row = serde_json::json!({
@@ -1154,7 +1164,7 @@ pub fn write_kwic(lines: &[crate::kwic::Line], path: &Path, format: KwicFormat) 
             let mut df = kwic_frame(lines).map_err(pe(path))?;
             write_df(
                 &mut df,
-                path,
+                tmp,
                 if format == KwicFormat::Csv {
                     Format::Csv
                 } else {

@@ -11,7 +11,7 @@
 use crate::analyze::{Analysis, Analyzer};
 use crate::dedupe;
 use crate::error::{Error, Result};
-use crate::ingest::{Doc, IngestOptions, guard, read_doc};
+use crate::ingest::{Doc, IngestOptions, Limits, guard, read_doc};
 use crate::lexicon::Lexicon;
 use crate::matcher::{Matcher, Scratch};
 use crate::model::{DocMeta, DocResult, Hit, HitStatus, Skipped};
@@ -22,6 +22,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Documents per batch: bounds memory to one batch of texts.
 pub const DEFAULT_BATCH: usize = 512;
+
+/// Token capacity a worker keeps between documents (about 30 MB).
+const SCRATCH_TOKENS_KEPT: usize = 1 << 20;
 
 /// The outcome of one document.
 #[derive(Debug)]
@@ -58,37 +61,67 @@ impl Tagger {
 
     /// Analyse and match one text: (analysis summary, hits, sub-frame counts).
     pub fn tag_text(&self, text: &str, meta: DocMeta) -> DocResult {
-        SCRATCH.with(|cell| {
-            let mut guard = cell.borrow_mut();
-            let (id, analysis, scratch) = &mut *guard;
-            if *id != self.id {
-                *id = self.id;
-                *scratch = Scratch::default();
-            }
-            let (words, sentences, hits) = self.inspect(text, analysis, scratch, |a, _, hits| {
-                (a.word_count() as u64, a.sentences as u64, hits)
-            });
-            let mut subframe_hits = vec![[0u64; 3]; self.lexicon.subframes.len()];
-            let mut no_context = vec![0u64; self.lexicon.subframes.len()];
-            for h in &hits {
-                let sub = self.lexicon.entries[h.entry as usize].subframe;
-                match h.status {
-                    HitStatus::Counted => subframe_hits[sub][h.stance as usize] += 1,
-                    HitStatus::NoContext => no_context[sub] += 1,
+        match self.tag_limited(text, meta, u64::MAX) {
+            Ok(result) => result,
+            Err(_) => unreachable!("no text has more than u64::MAX tokens"),
+        }
+    }
+
+    /// [`Tagger::tag_text`], or the number of tokens if over `max_tokens`
+    /// (the text is analysed but not matched).
+    fn tag_limited(
+        &self,
+        text: &str,
+        meta: DocMeta,
+        max_tokens: u64,
+    ) -> std::result::Result<DocResult, usize> {
+        SCRATCH
+            .with(|cell| {
+                let mut guard = cell.borrow_mut();
+                let (id, analysis, scratch) = &mut *guard;
+                if *id != self.id {
+                    *id = self.id;
+                    *scratch = Scratch::default();
                 }
-            }
-            DocResult {
-                no_context,
-                meta,
-                bytes: text.len() as u64,
-                words,
-                sentences,
-                subframe_hits,
-                hits,
-                page_starts: Vec::new(),
-                warnings: Vec::new(),
-            }
-        })
+                self.analyzer.analyze(text, analysis);
+                let n = analysis.tokens.len();
+                let result = if n as u64 > max_tokens {
+                    Err(n)
+                } else {
+                    Ok(self.match_analysed(text, analysis, scratch, |a, _, hits| {
+                        (a.word_count() as u64, a.sentences as u64, hits)
+                    }))
+                };
+                // A rare huge document must not pin its buffers for the rest
+                // of the run.
+                if analysis.tokens.capacity() > SCRATCH_TOKENS_KEPT {
+                    *analysis = Analysis::default();
+                    *scratch = Scratch::default();
+                }
+                result
+            })
+            .map(|(words, sentences, hits)| {
+                let mut subframe_hits = vec![[0u64; 3]; self.lexicon.subframes.len()];
+                let mut no_context = vec![0u64; self.lexicon.subframes.len()];
+                for h in &hits {
+                    let sub = self.lexicon.entries[h.entry as usize].subframe;
+                    match h.status {
+                        HitStatus::Counted => subframe_hits[sub][h.stance as usize] += 1,
+                        HitStatus::NoContext => no_context[sub] += 1,
+                    }
+                }
+                DocResult {
+                    no_context,
+                    meta,
+                    bytes: text.len() as u64,
+                    words,
+                    sentences,
+                    subframe_hits,
+                    hits,
+                    page_starts: Vec::new(),
+                    warnings: Vec::new(),
+                }
+            })
     }
 
     /// Analyse, match and annotate `text` with caller-owned buffers, then
@@ -102,6 +135,17 @@ impl Tagger {
         f: impl FnOnce(&Analysis, &Scratch, Vec<Hit>) -> R,
     ) -> R {
         self.analyzer.analyze(text, analysis);
+        self.match_analysed(text, analysis, scratch, f)
+    }
+
+    /// The rest of [`Tagger::inspect`], on an analysed text.
+    fn match_analysed<R>(
+        &self,
+        text: &str,
+        analysis: &Analysis,
+        scratch: &mut Scratch,
+        f: impl FnOnce(&Analysis, &Scratch, Vec<Hit>) -> R,
+    ) -> R {
         let mut hits = Vec::new();
         self.matcher
             .find(&self.analyzer, text, analysis, scratch, &mut hits);
@@ -144,15 +188,25 @@ impl Tagger {
         skipped
     }
 
-    fn tag_doc(&self, meta: DocMeta, doc: Doc) -> Outcome {
+    fn tag_doc(&self, meta: DocMeta, doc: Doc, limits: &Limits) -> Outcome {
         // A bug must cost one document, never the batch.
         let (path, doc_id) = (meta.path.clone(), meta.doc_id.clone());
-        match guard(|| self.tag_text(&doc.text, meta)) {
-            Ok(mut result) => {
+        match guard(|| self.tag_limited(&doc.text, meta, limits.max_tokens)) {
+            Ok(Ok(mut result)) => {
                 result.page_starts = doc.page_starts;
                 result.warnings = doc.warnings;
                 Outcome::Tagged(result)
             }
+            Ok(Err(tokens)) => Outcome::Skipped(Skipped {
+                path,
+                doc_id: Some(doc_id),
+                reason: "too-many-tokens",
+                detail: format!(
+                    "{tokens} tokens, over --max-tokens {}; raise it to read this document",
+                    limits.max_tokens
+                ),
+                duplicate_of: None,
+            }),
             Err(why) => {
                 SCRATCH.with(|cell| cell.borrow_mut().0 = 0);
                 Outcome::Skipped(internal_error(path, doc_id, &why))
@@ -290,7 +344,7 @@ pub fn run(
             let tagged: Vec<(usize, Outcome)> = pool.install(|| {
                 to_tag
                     .into_par_iter()
-                    .map(|(i, m, d)| (i, tagger.tag_doc(m, d)))
+                    .map(|(i, m, d)| (i, tagger.tag_doc(m, d, &reading.ingest.limits)))
                     .collect()
             });
             for (i, o) in tagged {

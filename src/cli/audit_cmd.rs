@@ -97,7 +97,7 @@ pub fn run(args: Args) -> Result<u8> {
         })?;
     }
     if let Some(out) = &args.html {
-        std::fs::write(out, a.to_html(&text)).map_err(|e| Error::output(out, e))?;
+        crate::atomic::write_file(out, a.to_html(&text).as_bytes())?;
     }
     match args.format {
         AuditFormat::Text => print!("{}", to_text(&a)),

@@ -57,6 +57,15 @@ pub struct IngestArgs {
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub max_row_size: u64,
 
+    /// Most text in one document, after extraction (e.g. 32M). Bounds the
+    /// memory one document takes (about 10 times its text at most).
+    #[arg(long, value_name = "SIZE", default_value = "32M", value_parser = parse_size)]
+    pub max_text_size: u64,
+
+    /// Most tokens (words and punctuation) in one document.
+    #[arg(long, value_name = "N", default_value = "5000000")]
+    pub max_tokens: u64,
+
     /// Follow symbolic links that lead outside the input folders (and
     /// into linked folders).
     #[arg(long)]
@@ -103,6 +112,8 @@ impl IngestArgs {
                     max_unzipped: self.max_unzipped_size,
                     max_zip_ratio: self.max_zip_ratio.max(1),
                     max_row: self.max_row_size,
+                    max_text: self.max_text_size,
+                    max_tokens: self.max_tokens,
                 },
                 columns: table::Columns {
                     text: self.text_col.clone(),

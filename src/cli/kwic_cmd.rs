@@ -240,7 +240,7 @@ pub fn run(args: Args) -> Result<u8> {
             };
             let text = format_lines(&lines, args.width, color);
             match out {
-                Some(p) => std::fs::write(p, text).map_err(|e| Error::output(p, e))?,
+                Some(p) => crate::atomic::write_file(p, text.as_bytes())?,
                 None => print!("{text}"),
             }
         }

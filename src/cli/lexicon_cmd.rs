@@ -109,7 +109,7 @@ fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
             print!("{text}");
             Ok(())
         }
-        Some(p) => std::fs::write(p, text).map_err(|e| Error::output(p, e)),
+        Some(p) => crate::atomic::write_file(p, text.as_bytes()),
     }
 }
 

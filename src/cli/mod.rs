@@ -139,6 +139,19 @@ pub fn print_skipped<'a>(skipped: impl IntoIterator<Item = &'a crate::model::Ski
     }
 }
 
+/// "7 skipped (corrupt-pdf 1, empty-text 2, zip-bomb 4)": the skip count
+/// by reason, for the last line of a run.
+pub fn skipped_summary<'a>(by_reason: impl IntoIterator<Item = (&'a str, usize)>) -> String {
+    let mut by: Vec<(&str, usize)> = by_reason.into_iter().filter(|&(_, n)| n > 0).collect();
+    by.sort();
+    let total: usize = by.iter().map(|&(_, n)| n).sum();
+    if total == 0 {
+        return "0 skipped".to_string();
+    }
+    let parts: Vec<String> = by.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    format!("{total} skipped ({})", parts.join(", "))
+}
+
 /// Report warnings about documents that were read, one `path: warning: ...` line each.
 pub fn print_warnings(path: &str, warnings: &[String]) {
     for w in warnings {
@@ -152,12 +165,14 @@ pub fn write_csv(
     header: &[&str],
     rows: impl Iterator<Item = Vec<String>>,
 ) -> crate::error::Result<()> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| Error::output(path, e))?;
-    w.write_record(header).map_err(|e| Error::output(path, e))?;
-    for r in rows {
-        w.write_record(&r).map_err(|e| Error::output(path, e))?;
-    }
-    w.flush().map_err(|e| Error::output(path, e))
+    crate::atomic::write_with(path, |tmp| {
+        let mut w = csv::Writer::from_path(tmp).map_err(|e| Error::output(path, e))?;
+        w.write_record(header).map_err(|e| Error::output(path, e))?;
+        for r in rows {
+            w.write_record(&r).map_err(|e| Error::output(path, e))?;
+        }
+        w.flush().map_err(|e| Error::output(path, e))
+    })
 }
 
 /// Print an error with its hint, the one way errors reach the user.

@@ -4,6 +4,7 @@ use super::ingest_args::IngestArgs;
 use super::progress::Progress;
 use super::{EXIT_OK, EXIT_STRICT};
 use crate::aggregate::Period;
+use crate::atomic::Staging;
 use crate::error::{Error, Result};
 use crate::ingest::{Corpus, DEMO_NAME, STDIN};
 use crate::lexicon::Lexicon;
@@ -38,9 +39,16 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "parquet")]
     pub format: Format,
 
-    /// Output folder.
+    /// Output folder. It is written whole: built beside its place and
+    /// swapped in when the run is complete, so a failed or killed run
+    /// leaves the previous outputs as they were.
     #[arg(long, short = 'o', value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
+
+    /// Replace --out even if it is a folder framewatch did not write
+    /// (everything in it is removed).
+    #[arg(long)]
+    pub force: bool,
 
     /// Worker threads (default: all cores). Outputs are identical for any value.
     #[arg(long, short = 'j', value_name = "N")]
@@ -167,7 +175,8 @@ pub fn run(args: Args) -> Result<u8> {
     }
 
     let tagger = Tagger::new(lexicon, analyzer);
-    let mut writer = RunWriter::create(&args.out, &corpus, &tagger, &options)?;
+    let staging = Staging::begin(&args.out, args.force)?;
+    let mut writer = RunWriter::create(staging.dir(), &corpus, &tagger, &options)?;
     for s in corpus.skipped.iter().cloned() {
         writer.add_skipped(s);
     }
@@ -207,13 +216,12 @@ pub fn run(args: Args) -> Result<u8> {
     let totals = writer.totals(&tagger)?;
     let (b, s) = (totals.categories[bi], totals.categories[si]);
     let manifest = writer.finish(&corpus, &tagger, &options)?;
+    staging.commit()?;
     let c = &manifest.counts;
+    let skipped = super::skipped_summary(c.skipped_by_reason.iter().map(|(r, &n)| (r.as_str(), n)));
     if c.documents_read == 0 {
         return Err(Error::usage(
-            format!(
-                "no readable documents: all {} inputs were skipped",
-                c.documents_skipped
-            ),
+            format!("no readable documents: {skipped}"),
             Some(format!(
                 "see the reasons above and {}/skipped.{}",
                 options.out,
@@ -225,9 +233,8 @@ pub fn run(args: Args) -> Result<u8> {
         let share =
             score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
         eprintln!(
-            "framewatch: {} documents read, {} skipped, {} undated; {} tokens, {} hits (endorsed behavioural {b}, structural {s}, behavioural share {share}; {} negated, {} distanced, {} without context) -> {}/ ({})",
+            "framewatch: {} documents read, {skipped}, {} undated; {} tokens, {} hits (endorsed behavioural {b}, structural {s}, behavioural share {share}; {} negated, {} distanced, {} without context) -> {}/ ({})",
             c.documents_read,
-            c.documents_skipped,
             c.undated,
             c.tokens,
             c.hits,

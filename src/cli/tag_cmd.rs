@@ -105,7 +105,11 @@ pub fn run(args: Args) -> Result<u8> {
     } else {
         json_out = Some(stdout);
     }
-    let mut skipped = corpus.skipped.len();
+    let mut tagged = 0usize;
+    let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
+    for s in &corpus.skipped {
+        *by_reason.entry(s.reason).or_default() += 1;
+    }
     let docs = std::mem::take(&mut corpus.docs);
     let progress = super::progress::Progress::new(&docs, args.quiet);
     let mut line = String::new();
@@ -121,10 +125,11 @@ pub fn run(args: Args) -> Result<u8> {
                     Outcome::Tagged(d) => d,
                     Outcome::Skipped(s) => {
                         progress.suspend(|| super::print_skipped([&s]));
-                        skipped += 1;
+                        *by_reason.entry(s.reason).or_default() += 1;
                         continue;
                     }
                 };
+                tagged += 1;
                 progress.add(d.bytes);
                 let by = category_counts(&d, lex);
                 if let Some(w) = csv_out.as_mut() {
@@ -150,6 +155,13 @@ pub fn run(args: Args) -> Result<u8> {
     }
     if let Some(mut w) = json_out {
         w.flush().map_err(io)?;
+    }
+    let skipped: usize = by_reason.values().sum();
+    if !args.quiet {
+        eprintln!(
+            "framewatch: {tagged} documents tagged, {}",
+            super::skipped_summary(by_reason.iter().map(|(r, &n)| (*r, n)))
+        );
     }
     if args.strict && skipped > 0 {
         eprintln!("framewatch: --strict: {skipped} documents were skipped");
