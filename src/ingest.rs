@@ -827,6 +827,23 @@ impl Corpus {
                 }
                 continue;
             }
+            // A FIFO, socket or device in a corpus folder would block or
+            // never end: only regular files are read.
+            let regular = if entry.file_type().is_symlink() {
+                std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file())
+            } else {
+                entry.file_type().is_file()
+            };
+            if !regular {
+                let shown = slash_path(entry.path());
+                self.skip(
+                    shown,
+                    None,
+                    "not-a-file",
+                    "a pipe, socket or device, not a regular file; not read".into(),
+                );
+                continue;
+            }
             let path = entry.path().to_path_buf();
             let shown = slash_path(&path);
             let rel = slash_path(path.strip_prefix(root).unwrap_or(&path));
@@ -1188,9 +1205,14 @@ fn text_too_large(what: String, limits: &Limits) -> ReadError {
 /// UTF-8 at worst halves it), against `--max-text-size`, so an oversized
 /// text is never loaded.
 fn check_size(path: &Path, format: &str, limits: &Limits) -> std::result::Result<(), ReadError> {
-    let len = std::fs::metadata(path)
-        .map_err(|e| ("unreadable", format!("cannot read: {e}")))?
-        .len();
+    let meta = std::fs::metadata(path).map_err(|e| ("unreadable", format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err((
+            "not-a-file",
+            "a pipe, socket, device or folder, not a regular file; not read".into(),
+        ));
+    }
+    let len = meta.len();
     if matches!(format, "txt" | "md") && len / 2 > limits.max_text {
         let what = format!(
             "a {} text file (at least {} of text)",
