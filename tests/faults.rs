@@ -20,6 +20,8 @@ fn run_measured(exe: &Path, cwd: &Path, args: &[&str], as_nobody: bool) -> (i32,
         Command::new(exe)
     };
     let stderr_path = cwd.join("stderr.txt");
+    // Reaped below by wait4, which also gives the peak RSS.
+    #[allow(clippy::zombie_processes)]
     let child = cmd
         .args(args)
         .current_dir(cwd)
