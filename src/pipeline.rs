@@ -221,10 +221,11 @@ fn duplicate(meta: DocMeta, original: dedupe::Original) -> Skipped {
 /// Tag `docs` on `threads` workers (None: all cores), handing each batch's
 /// outcomes to `sink` in input order. The sink runs on its own thread, so
 /// writing one batch overlaps with tagging the next; at most two batches
-/// of results are in flight, and one batch of texts.
+/// of results are in flight, and one batch of texts. `docs` may be a
+/// stream (a streaming discovery's channel): it is read one batch at a time.
 pub fn run(
     tagger: &Tagger,
-    docs: Vec<DocMeta>,
+    docs: impl IntoIterator<Item = DocMeta>,
     threads: Option<usize>,
     batch: usize,
     reading: &Reading,
