@@ -214,8 +214,8 @@ fn sniff_name(bytes: &[u8]) -> &'static str {
 /// or hands them on in order, in small chunks, as they are found
 /// ([`Corpus::stream`]), so that a run over millions of files never holds
 /// the whole list: then `docs` only stages the documents found since the
-/// last chunk, and duplicate ids are caught with a set of 128-bit hashes
-/// of the ids (about 16 bytes per document).
+/// last chunk, and duplicate ids are caught with a set of 96-bit hashes
+/// of the ids (12 bytes per document).
 #[derive(Debug, Default)]
 pub struct Corpus {
     pub docs: Vec<DocMeta>,
@@ -251,21 +251,25 @@ impl std::fmt::Debug for Sink {
     }
 }
 
-/// A set of 128-bit id hashes in about 16 bytes per id: a sorted vector
-/// (grown in place, so no second copy exists while it grows) and a small
-/// hash set of the most recent ids, merged into the vector when full.
+/// A set of id hashes in 12 bytes per id: the top 96 bits of each
+/// 128-bit hash (two different ids share them with probability 2^-96: for
+/// a billion documents, about one chance in 10^11 that any two do), in a
+/// sorted vector (grown in place, so no second copy exists while it
+/// grows) and a small hash set of the most recent ids, merged into the
+/// vector when full.
 #[derive(Debug, Default)]
 struct IdSet {
-    sorted: Vec<u128>,
-    recent: rustc_hash::FxHashSet<u128>,
+    sorted: Vec<[u32; 3]>,
+    recent: rustc_hash::FxHashSet<[u32; 3]>,
 }
 
 impl IdSet {
     /// Ids held in the recent set before it is merged into the vector.
-    const RECENT: usize = 1 << 14;
+    const RECENT: usize = 1 << 13;
 
     /// Add a hash; false if it was already there.
     fn insert(&mut self, h: u128) -> bool {
+        let h = [(h >> 96) as u32, (h >> 64) as u32, (h >> 32) as u32];
         if self.sorted.binary_search(&h).is_ok() || !self.recent.insert(h) {
             return false;
         }
@@ -276,11 +280,11 @@ impl IdSet {
     }
 
     fn merge(&mut self) {
-        let mut tail: Vec<u128> = self.recent.drain().collect();
+        let mut tail: Vec<[u32; 3]> = self.recent.drain().collect();
         tail.sort_unstable();
         let old = self.sorted.len();
         self.sorted.reserve_exact(tail.len());
-        self.sorted.resize(old + tail.len(), 0);
+        self.sorted.resize(old + tail.len(), [0; 3]);
         // Merge from the back into the space just added.
         let (mut i, mut j) = (old, tail.len());
         for k in (0..old + tail.len()).rev() {
@@ -1461,7 +1465,7 @@ mod tests {
         let mut s = IdSet::default();
         let n = IdSet::RECENT as u128 * 3 + 17;
         // Keys in a scrambled order, each inserted twice (once much later).
-        let key = |i: u128| i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835) ^ (i << 64);
+        let key = |i: u128| i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835) ^ (i << 96);
         for i in 0..n {
             assert!(s.insert(key(i)), "{i}");
             assert!(!s.insert(key(i)), "{i} again at once");
