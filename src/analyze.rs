@@ -133,13 +133,38 @@ fn is_fast_punct(c: char) -> bool {
 }
 
 /// Whitespace as the pre-tokeniser's `\s` sees it, restricted to ASCII.
-fn is_ascii_space(b: u8) -> bool {
+const fn is_ascii_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 
-fn is_ascii_word(b: u8) -> bool {
+const fn is_ascii_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
+
+/// Byte classes of the fast path.
+const SPACE: u8 = 0;
+const WORD: u8 = 1;
+const PUNCT: u8 = 2;
+/// A byte of a non-ASCII character.
+const HIGH: u8 = 3;
+
+static CLASS: [u8; 256] = {
+    let mut t = [PUNCT; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if b >= 0x80 {
+            HIGH
+        } else if is_ascii_space(b as u8) {
+            SPACE
+        } else if is_ascii_word(b as u8) {
+            WORD
+        } else {
+            PUNCT
+        };
+        b += 1;
+    }
+    t
+};
 
 impl Analyzer {
     /// An analyzer for a language name as written in a lexicon file.
@@ -177,6 +202,14 @@ impl Analyzer {
         mark_sentences(text, out);
     }
 
+    /// The fast path, one pass over the bytes: runs of word bytes are
+    /// words, runs of other non-space bytes punctuation. A whitespace-
+    /// delimited chunk holding any non-ASCII character other than the fast
+    /// punctuation goes, whole, through `tokenizers` (its tokens so far are
+    /// taken back). Every fast-path token's normal form is its own bytes
+    /// lower-cased, so the norm buffer starts with a lower-cased copy of the
+    /// whole text and those tokens point into it by their own offsets; the
+    /// slow path appends its normal forms after it.
     fn tokenize(&self, text: &str, out: &mut Analysis) {
         if !self.fast_path {
             // The definition: `tokenizers` over the whole text at once.
@@ -184,29 +217,68 @@ impl Analyzer {
             return;
         }
         let bytes = text.as_bytes();
-        // Typical English: a token every ~5 bytes, norms as long as the text.
-        out.tokens.reserve(bytes.len() / 5);
-        out.norm.reserve(bytes.len());
+        let n = bytes.len();
+        out.norm.push_str(text);
+        out.norm.make_ascii_lowercase();
+        // Typical English: a token every ~5 bytes.
+        out.tokens.reserve(n / 5);
+        let class = |k: usize| CLASS[bytes[k] as usize];
         let mut i = 0;
-        while i < bytes.len() {
-            if is_ascii_space(bytes[i]) {
+        'chunks: while i < n {
+            while i < n && class(i) == SPACE {
                 i += 1;
-                continue;
             }
-            // One pass finds the chunk's end and whether it is all ASCII.
-            let mut end = i;
-            let mut ascii = true;
-            while end < bytes.len() && !is_ascii_space(bytes[end]) {
-                ascii &= bytes[end] < 0x80;
-                end += 1;
+            if i == n {
+                break;
             }
-            let chunk = &text[i..end];
-            if ascii || chunk.chars().all(|c| c.is_ascii() || is_fast_punct(c)) {
-                fast_chunk(chunk, i, out);
-            } else {
-                self.slow_chunk(chunk, i, out);
+            let chunk_start = i;
+            let mark = out.tokens.len();
+            loop {
+                let c = class(i);
+                let mut j = i + 1;
+                let kind = if c == WORD {
+                    while j < n && class(j) == WORD {
+                        j += 1;
+                    }
+                    TokenKind::Word
+                } else {
+                    let mut high = c == HIGH;
+                    while j < n {
+                        match class(j) {
+                            PUNCT => {}
+                            HIGH => high = true,
+                            _ => break,
+                        }
+                        j += 1;
+                    }
+                    // i and j are character boundaries: each follows or
+                    // precedes an ASCII byte, or an end of the text.
+                    if high && !text[i..j].chars().all(|c| c.is_ascii() || is_fast_punct(c)) {
+                        out.tokens.truncate(mark);
+                        let mut end = j;
+                        while end < n && class(end) != SPACE {
+                            end += 1;
+                        }
+                        self.slow_chunk(&text[chunk_start..end], chunk_start, out);
+                        i = end;
+                        continue 'chunks;
+                    }
+                    TokenKind::Punct
+                };
+                out.tokens.push(Token {
+                    start: i as u32,
+                    end: j as u32,
+                    norm_start: i as u32,
+                    norm_end: j as u32,
+                    kind,
+                    sentence: 0,
+                    paragraph: 0,
+                });
+                i = j;
+                if i == n || class(i) == SPACE {
+                    break;
+                }
             }
-            i = end;
         }
     }
 
@@ -249,40 +321,6 @@ fn push(out: &mut Analysis, start: usize, end: usize, norm: &str, kind: TokenKin
     });
 }
 
-/// The byte-level equivalent of NFKC + Lowercase + `\w+|[^\w\s]+` for a
-/// chunk of ASCII and fast punctuation with no whitespace inside.
-fn fast_chunk(chunk: &str, offset: usize, out: &mut Analysis) {
-    let bytes = chunk.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let word = is_ascii_word(bytes[i]);
-        let mut j = i + 1;
-        while j < bytes.len() && is_ascii_word(bytes[j]) == word {
-            j += 1;
-        }
-        let norm_start = out.norm.len();
-        out.norm.push_str(&chunk[i..j]);
-        if word {
-            out.norm[norm_start..].make_ascii_lowercase();
-        }
-        let norm_start = norm_start as u32;
-        out.tokens.push(Token {
-            start: (offset + i) as u32,
-            end: (offset + j) as u32,
-            norm_start,
-            norm_end: out.norm.len() as u32,
-            kind: if word {
-                TokenKind::Word
-            } else {
-                TokenKind::Punct
-            },
-            sentence: 0,
-            paragraph: 0,
-        });
-        i = j;
-    }
-}
-
 /// Does the gap between two tokens hold a blank line?
 fn is_paragraph_break(gap: &str) -> bool {
     // The gap between two tokens is whitespace only. Line ends are \n, \r\n,
@@ -319,19 +357,16 @@ fn mark_sentences(text: &str, out: &mut Analysis) {
     let mut paragraph = 0u32;
     for k in 0..n {
         if k > 0 {
-            let prev_end = out.tokens[k - 1].end as usize;
+            let prev = &out.tokens[k - 1];
+            let prev_end = prev.end as usize;
             let start = out.tokens[k].start as usize;
             // NFKC can expand one character into several tokens that all
-            // point at that character: their gap is empty.
-            let gap = if start > prev_end {
-                &text[prev_end..start]
-            } else {
-                ""
-            };
-            if is_paragraph_break(gap) {
+            // point at that character: their gap is empty. A blank line
+            // takes at least two bytes.
+            if start >= prev_end + 2 && is_paragraph_break(&text[prev_end..start]) {
                 paragraph += 1;
                 sentence += 1;
-            } else if ends_sentence(text, out, k - 1) {
+            } else if prev.kind == TokenKind::Punct && ends_sentence(text, out, k - 1) {
                 sentence += 1;
             }
         }

@@ -215,6 +215,13 @@ fn sniff_name(bytes: &[u8]) -> &'static str {
 }
 
 /// What discovery found.
+///
+/// Discovery either keeps every document in `docs` ([`Corpus::discover`])
+/// or hands them on in order, in small chunks, as they are found
+/// ([`Corpus::stream`]), so that a run over millions of files never holds
+/// the whole list: then `docs` only stages the documents found since the
+/// last chunk, and duplicate ids are caught with a set of 96-bit hashes
+/// of the ids (12 bytes per document).
 #[derive(Debug, Default)]
 pub struct Corpus {
     pub docs: Vec<DocMeta>,
@@ -227,6 +234,89 @@ pub struct Corpus {
     pub hidden: usize,
     /// Warnings about inputs read at discovery (standard input).
     pub warnings: Vec<String>,
+    /// Documents found so far and kept (duplicates excluded), including
+    /// those already handed on: the next document's ordinal.
+    pub found: usize,
+    /// Hashes of the ids of the documents kept so far.
+    ids: IdSet,
+    /// Where a streaming discovery hands its documents.
+    sink: Option<Sink>,
+}
+
+/// Documents found are staged until this many, then handed on.
+const CHUNK: usize = 256;
+
+/// The receiver of a streaming discovery's chunks of documents.
+pub type SinkFn = Box<dyn FnMut(Vec<DocMeta>) + Send>;
+
+struct Sink(SinkFn);
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sink")
+    }
+}
+
+/// A set of id hashes in 12 bytes per id: the top 96 bits of each
+/// 128-bit hash (two different ids share them with probability 2^-96: for
+/// a billion documents, about one chance in 10^11 that any two do), in a
+/// sorted vector (grown in place, so no second copy exists while it
+/// grows) and a small hash set of the most recent ids, merged into the
+/// vector when full.
+#[derive(Debug, Default)]
+struct IdSet {
+    sorted: Vec<[u32; 3]>,
+    recent: rustc_hash::FxHashSet<[u32; 3]>,
+}
+
+impl IdSet {
+    /// Ids held in the recent set before it is merged into the vector.
+    const RECENT: usize = 1 << 13;
+
+    /// Add a hash; false if it was already there.
+    fn insert(&mut self, h: u128) -> bool {
+        let h = [(h >> 96) as u32, (h >> 64) as u32, (h >> 32) as u32];
+        if self.sorted.binary_search(&h).is_ok() || !self.recent.insert(h) {
+            return false;
+        }
+        if self.recent.len() >= IdSet::RECENT {
+            self.merge();
+        }
+        true
+    }
+
+    fn merge(&mut self) {
+        let mut tail: Vec<[u32; 3]> = self.recent.drain().collect();
+        tail.sort_unstable();
+        let old = self.sorted.len();
+        self.sorted.reserve_exact(tail.len());
+        self.sorted.resize(old + tail.len(), [0; 3]);
+        // Merge from the back into the space just added.
+        let (mut i, mut j) = (old, tail.len());
+        for k in (0..old + tail.len()).rev() {
+            if j == 0 {
+                break;
+            }
+            if i > 0 && self.sorted[i - 1] > tail[j - 1] {
+                self.sorted[k] = self.sorted[i - 1];
+                i -= 1;
+            } else {
+                self.sorted[k] = tail[j - 1];
+                j -= 1;
+            }
+        }
+    }
+}
+
+/// A 128-bit hash of a document id (SipHash-1-3 with fixed keys): two
+/// different ids share one with probability 2^-128 per pair.
+fn id_hash(id: &str) -> u128 {
+    use siphasher::sip128::Hasher128;
+    use std::hash::Hasher;
+    let mut h =
+        siphasher::sip128::SipHasher13::new_with_keys(0x6672_616d_6577_6174, 0x6368_2069_6473_2121);
+    h.write(id.as_bytes());
+    h.finish128().as_u128()
 }
 
 /// Parse a date as written in metadata: ISO 8601 `YYYY-MM-DD` (optionally
@@ -418,16 +508,44 @@ impl Corpus {
     /// Find every document under the given inputs, in sorted order.
     pub fn discover(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Corpus> {
         let mut c = Corpus::default();
+        c.find(inputs, opts)?;
+        Ok(c)
+    }
+
+    /// Find every document under the given inputs, in the order and with
+    /// the ordinals of [`Corpus::discover`], handing them to `sink` in
+    /// chunks as they are found instead of keeping them. The corpus
+    /// returned has everything else (skipped inputs, metadata fields,
+    /// unlisted and hidden files) and an empty `docs`; `found` counts the
+    /// documents handed on. Every input is checked to exist before the
+    /// first document is handed on; a later error (a folder with no
+    /// documents, a bad `metadata.csv`) comes after the documents of the
+    /// inputs before it.
+    pub fn stream(inputs: &[PathBuf], opts: &IngestOptions, sink: SinkFn) -> Result<Corpus> {
+        let mut c = Corpus {
+            sink: Some(Sink(sink)),
+            ..Corpus::default()
+        };
+        c.find(inputs, opts)?;
+        Ok(c)
+    }
+
+    fn find(&mut self, inputs: &[PathBuf], opts: &IngestOptions) -> Result<()> {
+        let c = self;
         let multi = inputs.len() > 1;
+        let mut metas = Vec::with_capacity(inputs.len());
         for input in inputs {
-            let meta = std::fs::metadata(input).map_err(|e| {
+            metas.push(std::fs::metadata(input).map_err(|e| {
                 Error::usage(
                     format!("{}: cannot read input: {e}", input.display()),
                     Some("give an existing file or folder; `framewatch run` alone uses the bundled demo corpus".to_string()),
                 )
-            })?;
+            })?);
+        }
+        for (input, meta) in inputs.iter().zip(metas) {
             if meta.is_dir() {
                 c.walk_dir(input, multi, opts)?;
+                c.maybe_flush();
             } else {
                 let shown = slash_path(input);
                 let name = input
@@ -436,10 +554,11 @@ impl Corpus {
                     .unwrap_or_default();
                 let id = strip_ext(if multi { &shown } else { &name });
                 c.add_file(input.clone(), shown, id, opts);
+                c.maybe_flush();
             }
         }
         c.finish();
-        Ok(c)
+        Ok(())
     }
 
     /// Documents from standard input: one text, or JSON Lines.
@@ -512,14 +631,17 @@ impl Corpus {
         Ok(c)
     }
 
-    /// Drop documents whose id an earlier document already has (e.g.
-    /// `a.txt` and `a.md` in one folder), then number the rest.
-    fn finish(&mut self) {
-        let mut seen = HashSet::new();
-        let docs = std::mem::take(&mut self.docs);
-        for d in docs {
-            if seen.insert(d.doc_id.clone()) {
-                self.docs.push(d);
+    /// Settle the staged documents: drop those whose id an earlier
+    /// document already has (e.g. `a.txt` and `a.md` in one folder), then
+    /// number the rest. Returns them, in order.
+    fn settle(&mut self) -> Vec<DocMeta> {
+        let staged = std::mem::take(&mut self.docs);
+        let mut kept = Vec::with_capacity(staged.len());
+        for mut d in staged {
+            if self.ids.insert(id_hash(&d.doc_id)) {
+                d.ordinal = self.found;
+                self.found += 1;
+                kept.push(d);
             } else {
                 let detail = format!(
                     "doc_id \"{}\" is already used by an earlier document",
@@ -528,9 +650,41 @@ impl Corpus {
                 self.skip(d.path, Some(d.doc_id), "duplicate-id", detail);
             }
         }
-        for (i, d) in self.docs.iter_mut().enumerate() {
-            d.ordinal = i;
+        kept
+    }
+
+    /// Streaming: hand the staged documents on.
+    fn flush(&mut self) {
+        if self.sink.is_some() {
+            let kept = self.settle();
+            if let (Some(sink), false) = (self.sink.as_mut(), kept.is_empty()) {
+                (sink.0)(kept);
+            }
         }
+    }
+
+    /// Streaming: hand the staged documents on once there are enough.
+    fn maybe_flush(&mut self) {
+        if self.sink.is_some() && self.docs.len() >= CHUNK {
+            self.flush();
+        }
+    }
+
+    /// Documents and skipped inputs found so far (for "found nothing" checks).
+    fn count(&self) -> usize {
+        self.found + self.docs.len() + self.skipped.len()
+    }
+
+    /// The end of discovery: settle what is staged (kept in `docs`, or
+    /// handed on and the sink closed).
+    fn finish(&mut self) {
+        if self.sink.is_some() {
+            self.flush();
+            self.sink = None;
+        } else {
+            self.docs = self.settle();
+        }
+        self.ids = Default::default();
     }
 
     fn skip(&mut self, path: String, doc_id: Option<String>, reason: &'static str, detail: String) {
@@ -610,7 +764,7 @@ impl Corpus {
         ) -> std::result::Result<(), ReadError>,
     ) {
         let cols = &opts.columns;
-        let before = self.docs.len() + self.skipped.len();
+        let before = self.count();
         let mut events = Vec::new();
         let result = scan(cols, &opts.limits, &mut |e| events.push(e));
         // Rows are turned into documents after the scan; the text stays in
@@ -625,10 +779,11 @@ impl Corpus {
                 ),
                 table::Event::Row(row) => self.add_row(shown, base, format, cols, row),
             }
+            self.maybe_flush();
         }
         if let Err((reason, detail)) = result {
             self.skip(shown.to_string(), None, reason, detail);
-        } else if self.docs.len() + self.skipped.len() == before {
+        } else if self.count() == before {
             self.skip(
                 shown.to_string(),
                 None,
@@ -753,6 +908,7 @@ impl Corpus {
             meta.date_source = if item.date.is_some() { "document" } else { "" };
             meta.extra = vec![None; self.extra_fields.len()];
             self.docs.push(meta);
+            self.maybe_flush();
         }
     }
 
@@ -761,7 +917,7 @@ impl Corpus {
             return self.manifest_dir(root, opts);
         }
         let root_real = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let before = self.docs.len() + self.skipped.len();
+        let before = self.count();
         let mut walker = walkdir::WalkDir::new(root)
             .sort_by_file_name()
             .follow_links(opts.follow_symlinks)
@@ -849,11 +1005,13 @@ impl Corpus {
             let rel = slash_path(path.strip_prefix(root).unwrap_or(&path));
             let id = strip_ext(if multi { &shown } else { &rel });
             self.add_file(path, shown, id, opts);
+            self.maybe_flush();
         }
         for m in manifests {
             self.manifest_dir(&m, opts)?;
+            self.maybe_flush();
         }
-        if self.docs.len() + self.skipped.len() == before {
+        if self.count() == before {
             return Err(Error::usage(
                 format!("{}: no documents found", root.display()),
                 Some(format!(
@@ -873,7 +1031,7 @@ impl Corpus {
         })?;
         let shown_dir = slash_path(dir);
         let dir_real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let before = self.docs.len() + self.skipped.len();
+        let before = self.count();
         let listed = self.read_manifest(&shown_dir, &text, |rel| {
             let p = dir.join(rel);
             p.is_file().then_some(Origin::File(p))
@@ -921,7 +1079,7 @@ impl Corpus {
                 None => self.docs.push(d),
             }
         }
-        if self.docs.len() + self.skipped.len() == before {
+        if self.count() == before {
             return Err(Error::Metadata {
                 path: slash_path(&sidecar),
                 message: "lists no documents".into(),
@@ -1369,6 +1527,26 @@ mod tests {
 
     fn d(s: &str) -> Option<(String, &'static str)> {
         parse_date(s).map(|d| (d.date.to_string(), d.precision.as_str()))
+    }
+
+    #[test]
+    fn id_set_is_a_set_across_merges() {
+        let mut s = IdSet::default();
+        let n = IdSet::RECENT as u128 * 3 + 17;
+        // Keys in a scrambled order, each inserted twice (once much later).
+        let key = |i: u128| i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835) ^ (i << 96);
+        for i in 0..n {
+            assert!(s.insert(key(i)), "{i}");
+            assert!(!s.insert(key(i)), "{i} again at once");
+        }
+        for i in 0..n {
+            assert!(!s.insert(key(i)), "{i} again later");
+        }
+        assert!(s.sorted.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(s.sorted.len() + s.recent.len(), n as usize);
+        assert!(s.insert(key(n)));
+        assert_ne!(id_hash("a"), id_hash("b"));
+        assert_eq!(id_hash("a"), id_hash("a"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use crate::analyze::{Analysis, Analyzer};
 use crate::lexicon::{Lexicon, Slot, is_joiner};
-use crate::model::{Hit, HitStatus, MatchKind, Stance, TokenKind};
+use crate::model::{Hit, HitStatus, MatchKind, Stance, Token, TokenKind};
 use rustc_hash::FxHashMap;
 
 /// Sentinel for "no child".
@@ -43,6 +43,24 @@ pub struct Matcher {
     /// characters (words of up to two letters are their own stem; the
     /// special forms "dying", "lying", "tying" are added explicitly).
     lead: Option<Box<[u64]>>,
+}
+
+/// The bytes `start..end` of `buf` zero-padded into a little-endian
+/// `u128`, read with one 16-byte load when the buffer has 16 bytes from
+/// `start` (norms point into a copy of the whole text, so nearly always).
+#[inline]
+fn packed_key(buf: &str, start: usize, end: usize) -> Option<u128> {
+    let len = end.checked_sub(start)?;
+    if len == 0 || len > 16 {
+        return None;
+    }
+    let bytes: &[u8; 16] = buf.as_bytes().get(start..start + 16)?.try_into().ok()?;
+    let word = u128::from_le_bytes(*bytes);
+    Some(if len == 16 {
+        word
+    } else {
+        word & ((1u128 << (len * 8)) - 1)
+    })
 }
 
 /// The bit of a word's first two bytes in [`Matcher::lead`]; None when
@@ -255,7 +273,15 @@ impl Matcher {
     /// The arena range of the symbols `norm` stands for, classifying it
     /// on first sight.
     #[inline]
-    fn symbols_of(&self, analyzer: &Analyzer, norm: &str, scratch: &mut Scratch) -> (u32, u32) {
+    /// The symbols of a word: `a.norm_of(t)`.
+    fn symbols_of(
+        &self,
+        analyzer: &Analyzer,
+        a: &Analysis,
+        t: &Token,
+        scratch: &mut Scratch,
+    ) -> (u32, u32) {
+        let norm = a.norm_of(t);
         let b = norm.as_bytes();
         if let (Some(lead), Some(i)) = (&self.lead, lead_bit(b)) {
             if lead[i / 64] & (1 << (i % 64)) == 0 {
@@ -264,9 +290,12 @@ impl Matcher {
         }
         if b.len() <= 16 {
             // `\w` never holds NUL, so zero padding cannot make two words equal.
-            let mut k = [0u8; 16];
-            k[..b.len()].copy_from_slice(b);
-            let key = u128::from_le_bytes(k);
+            let key = packed_key(&a.norm, t.norm_start as usize, t.norm_end as usize);
+            let key = key.unwrap_or_else(|| {
+                let mut k = [0u8; 16];
+                k[..b.len()].copy_from_slice(b);
+                u128::from_le_bytes(k)
+            });
             if let Some(&r) = scratch.short.get(&key) {
                 return r;
             }
@@ -341,24 +370,30 @@ impl Matcher {
             // Joined: same sentence, and between the words only whitespace,
             // or one hyphen or apostrophe touching both ("zero-hours"; not
             // "low - pay" or "low -- pay").
-            let joined = prev_word.is_some_and(|p| {
-                let between = &a.tokens[p + 1..ti];
-                a.tokens[p].sentence == t.sentence
-                    && match between {
-                        [] => true,
-                        [j] => {
-                            is_joiner(a.norm_of(j))
-                                && j.start == a.tokens[p].end
-                                && j.end == t.start
-                                && a.norm_of(j).chars().count() == 1
+            // Only read when a phrase runs on from the previous word, which
+            // then stands for a symbol: not worth computing otherwise.
+            let prev_syms = scratch
+                .words
+                .last()
+                .is_some_and(|w| w.syms_end > w.syms_start);
+            let joined = prev_syms
+                && prev_word.is_some_and(|p| {
+                    let between = &a.tokens[p + 1..ti];
+                    a.tokens[p].sentence == t.sentence
+                        && match between {
+                            [] => true,
+                            [j] => {
+                                is_joiner(a.norm_of(j))
+                                    && j.start == a.tokens[p].end
+                                    && j.end == t.start
+                                    && a.norm_of(j).chars().count() == 1
+                            }
+                            _ => false,
                         }
-                        _ => false,
-                    }
-            });
+                });
             prev_word = Some(ti);
-            let norm = a.norm_of(t);
             let start = syms.len() as u32;
-            let (a0, a1) = self.symbols_of(analyzer, norm, scratch);
+            let (a0, a1) = self.symbols_of(analyzer, a, t, scratch);
             if a1 > a0 {
                 syms.extend_from_slice(&scratch.arena[a0 as usize..a1 as usize]);
             }
@@ -553,6 +588,25 @@ impl FirstOverlapping for KeptSpans {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_keys_equal_zero_padded_words() {
+        let buf = "a zero-hours contract_1234567890abcdefXYZ padding padding padding";
+        for start in 0..buf.len() {
+            for end in start..=buf.len() {
+                let want = (end > start && end - start <= 16).then(|| {
+                    let mut k = [0u8; 16];
+                    k[..end - start].copy_from_slice(&buf.as_bytes()[start..end]);
+                    u128::from_le_bytes(k)
+                });
+                match packed_key(buf, start, end) {
+                    Some(k) => assert_eq!(Some(k), want, "{start}..{end}"),
+                    // Too near the end of the buffer for one load.
+                    None => assert!(want.is_none() || start + 16 > buf.len()),
+                }
+            }
+        }
+    }
 
     const LEX: &str = r#"
 [lexicon]

@@ -4,9 +4,10 @@
 //! so output never depends on the number of threads. Only one batch of
 //! texts is in memory at a time.
 //!
-//! Each batch goes in three steps: read (parallel), drop duplicates
-//! (sequential, in input order, so the first copy is always the one kept),
-//! tag (parallel).
+//! With `--dedupe`, each batch goes in three steps: read (parallel), drop
+//! duplicates (sequential, in input order, so the first copy is always the
+//! one kept), tag (parallel); without, each document is read and tagged in
+//! one parallel step.
 
 use crate::analyze::{Analysis, Analyzer};
 use crate::dedupe;
@@ -277,10 +278,11 @@ fn duplicate(meta: DocMeta, original: dedupe::Original) -> Skipped {
 /// Tag `docs` on `threads` workers (None: all cores), handing each batch's
 /// outcomes to `sink` in input order. The sink runs on its own thread, so
 /// writing one batch overlaps with tagging the next; at most two batches
-/// of results are in flight, and one batch of texts.
+/// of results are in flight, and one batch of texts. `docs` may be a
+/// stream (a streaming discovery's channel): it is read one batch at a time.
 pub fn run(
     tagger: &Tagger,
-    docs: Vec<DocMeta>,
+    docs: impl IntoIterator<Item = DocMeta>,
     threads: Option<usize>,
     batch: usize,
     reading: &Reading,
@@ -309,6 +311,24 @@ pub fn run(
             let chunk: Vec<DocMeta> = docs.by_ref().take(batch.max(1)).collect();
             if chunk.is_empty() {
                 break;
+            }
+            if reading.dedupe.is_none() {
+                // Without duplicate checks a document is read and tagged
+                // by the same worker in one step: no barrier between
+                // reading and tagging.
+                let outcomes: Vec<Outcome> = pool.install(|| {
+                    chunk
+                        .into_par_iter()
+                        .map(|m| match read_one(m, &reading.ingest) {
+                            Ok((m, d)) => tagger.tag_doc(m, d, &reading.ingest.limits),
+                            Err(s) => Outcome::Skipped(s),
+                        })
+                        .collect()
+                });
+                if tx.send(outcomes).is_err() {
+                    break; // the writer stopped with an error; join reports it
+                }
+                continue;
             }
             let read: Vec<_> = pool.install(|| {
                 chunk

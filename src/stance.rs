@@ -17,15 +17,61 @@ use crate::model::{Hit, HitStatus, Stance, TokenKind};
 /// straight single quote must close in its sentence; no range is longer
 /// than [`MAX_QUOTE_WORDS`] words.
 pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
-    let mut regions: Vec<(u32, u32, char)> = Vec::new();
+    let mut regions = Vec::new();
+    scan_quotes(text, a, 0, a.tokens.len(), &mut regions);
+    trusted(a, regions)
+}
+
+/// [`quote_regions`] of the given paragraphs only (in increasing order):
+/// regions never cross a paragraph, so the regions that can hold a hit
+/// are those of the hits' paragraphs.
+pub fn quote_regions_of(
+    text: &str,
+    a: &Analysis,
+    paragraphs: impl IntoIterator<Item = u32>,
+) -> Vec<(u32, u32)> {
+    let mut regions = Vec::new();
+    let mut last = None;
+    for p in paragraphs {
+        if last == Some(p) {
+            continue;
+        }
+        last = Some(p);
+        let lo = a.tokens.partition_point(|t| t.paragraph < p);
+        let hi = a.tokens.partition_point(|t| t.paragraph <= p);
+        scan_quotes(text, a, lo, hi, &mut regions);
+    }
+    trusted(a, regions)
+}
+
+/// Find the quotation-mark pairs in the tokens `lo..hi` (whole
+/// paragraphs). Quotation marks are neither word characters nor
+/// whitespace, so every mark lies inside a punctuation token: only their
+/// bytes are visited, each once, in order.
+fn scan_quotes(
+    text: &str,
+    a: &Analysis,
+    lo: usize,
+    hi: usize,
+    regions: &mut Vec<(u32, u32, char)>,
+) {
     // Open marks: (the opening mark, byte offset after it).
     let mut open: Vec<(char, usize)> = Vec::new();
-    let mut paragraph = 0u32;
+    let mut paragraph = None;
     let bytes = text.as_bytes();
+    let mut cursor = 0usize;
     // Only quotation-mark characters are visited: '"', '\'', and the
     // multi-byte marks, which start with 0xC2 («, »), 0xE2 (‘ ’ “ ” „ ‚ ‹ ›)
     // or 0xE3 (「 」 『 』).
-    for (i, &byte) in bytes.iter().enumerate() {
+    let punct = a.tokens[lo..hi]
+        .iter()
+        .filter(|t| t.kind == TokenKind::Punct);
+    for i in punct.flat_map(|t| {
+        let from = cursor.max(t.start as usize);
+        cursor = cursor.max(t.end as usize);
+        from..t.end as usize
+    }) {
+        let byte = bytes[i];
         if !matches!(byte, b'"' | b'\'' | 0xC2 | 0xE2 | 0xE3) {
             continue;
         }
@@ -38,8 +84,8 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
         // A new paragraph drops open marks.
         let t = a.tokens.partition_point(|t| t.end as usize <= i);
         if let Some(tok) = a.tokens.get(t) {
-            if tok.paragraph != paragraph {
-                paragraph = tok.paragraph;
+            if paragraph != Some(tok.paragraph) {
+                paragraph = Some(tok.paragraph);
                 open.clear();
             }
         }
@@ -75,30 +121,30 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
         match c {
             // “ closes a German „ quote, else opens an English one; ‘ likewise for ‚.
             '\u{201C}' if closes(&['\u{201E}'], &open) => {
-                close_mark(&mut open, &mut regions, &['\u{201E}'], i)
+                close_mark(&mut open, regions, &['\u{201E}'], i)
             }
             '\u{2018}' if closes(&['\u{201A}'], &open) => {
-                close_mark(&mut open, &mut regions, &['\u{201A}'], i)
+                close_mark(&mut open, regions, &['\u{201A}'], i)
             }
             '\u{201C}' | '\u{201E}' | '\u{00AB}' | '\u{300C}' | '\u{300E}' | '\u{2039}'
             | '\u{2018}' | '\u{201A}' => push_open(&mut open, (c, after)),
-            '\u{201D}' => close_mark(&mut open, &mut regions, &['\u{201C}', '\u{201E}'], i),
-            '\u{00BB}' => close_mark(&mut open, &mut regions, &['\u{00AB}'], i),
-            '\u{300D}' => close_mark(&mut open, &mut regions, &['\u{300C}'], i),
-            '\u{300F}' => close_mark(&mut open, &mut regions, &['\u{300E}'], i),
-            '\u{203A}' => close_mark(&mut open, &mut regions, &['\u{2039}'], i),
+            '\u{201D}' => close_mark(&mut open, regions, &['\u{201C}', '\u{201E}'], i),
+            '\u{00BB}' => close_mark(&mut open, regions, &['\u{00AB}'], i),
+            '\u{300D}' => close_mark(&mut open, regions, &['\u{300C}'], i),
+            '\u{300F}' => close_mark(&mut open, regions, &['\u{300E}'], i),
+            '\u{203A}' => close_mark(&mut open, regions, &['\u{2039}'], i),
             // An apostrophe inside a word, or closing a ‘ or ‚ quote.
             '\u{2019}'
                 if !(letter(prev) && letter(next))
                     && space_after
                     && closes(&['\u{2018}', '\u{201A}'], &open) =>
             {
-                close_mark(&mut open, &mut regions, &['\u{2018}', '\u{201A}'], i);
+                close_mark(&mut open, regions, &['\u{2018}', '\u{201A}'], i);
             }
             '"' | '\'' => {
                 let is_open = closes(&[c], &open);
                 if is_open && !space_before && space_after {
-                    close_mark(&mut open, &mut regions, &[c], i);
+                    close_mark(&mut open, regions, &[c], i);
                 } else if space_before
                     && !space_after
                     && !(c == '\'' && (letter(prev) || next.is_some_and(|n| n.is_ascii_digit())))
@@ -106,12 +152,16 @@ pub fn quote_regions(text: &str, a: &Analysis) -> Vec<(u32, u32)> {
                     // ('90s is an elision, not a quotation.)
                     push_open(&mut open, (c, after));
                 } else if c == '"' && is_open {
-                    close_mark(&mut open, &mut regions, &[c], i);
+                    close_mark(&mut open, regions, &[c], i);
                 }
             }
             _ => {}
         }
     }
+}
+
+/// Keep the regions that read as quotations, sorted.
+fn trusted(a: &Analysis, mut regions: Vec<(u32, u32, char)>) -> Vec<(u32, u32)> {
     // Trust only what reads as a quotation: a straight single quote must
     // close within its sentence, and no region may run past MAX_QUOTE_WORDS
     // words (a stray mark would otherwise swallow a page).
@@ -248,7 +298,7 @@ impl Annotator<'_> {
         }
         let rules = &self.lexicon.stance;
         let quotes = Quotes::new(if rules.quotes {
-            quote_regions(text, a)
+            quote_regions_of(text, a, hits.iter().map(|h| h.paragraph))
         } else {
             Vec::new()
         });
@@ -682,5 +732,48 @@ entries = ["poverty", "benefits"]
         assert!(!q.contains(45, 55)); // runs past the outer region
         assert!(!q.contains(55, 58));
         assert!(!super::Quotes::new(Vec::new()).contains(0, 1));
+    }
+}
+
+#[cfg(test)]
+mod paragraph_quote_tests {
+    use super::{quote_regions, quote_regions_of};
+    use crate::analyze::{Analysis, Analyzer};
+
+    #[test]
+    fn regions_of_some_paragraphs_are_the_full_regions_in_them() {
+        let texts = [
+            "He said \"they are lazy\" and left.\n\n\"Unclosed quote here.\n\nShe wrote 'fine' and \u{201C}so on\u{201D}.",
+            "\u{201E}German\u{201C} and \u{00AB}French\u{00BB}\n\nnothing\n\n'90s don't \"x\"",
+            "\"open\n\nclose\" \"a\"\r\n\r\n\u{2018}b\u{2019} end",
+            "no marks at all\n\nstill none",
+            "",
+            "\"",
+        ];
+        let an = Analyzer::new("english").unwrap();
+        let mut a = Analysis::default();
+        for text in texts {
+            an.analyze(text, &mut a);
+            let full = quote_regions(text, &a);
+            let para_of = |at: u32| {
+                a.tokens
+                    .get(a.tokens.partition_point(|t| t.end <= at))
+                    .map(|t| t.paragraph)
+            };
+            let all: Vec<u32> = (0..a.paragraphs).collect();
+            assert_eq!(quote_regions_of(text, &a, all.clone()), full, "{text:?}");
+            for p in &all {
+                let want: Vec<(u32, u32)> = full
+                    .iter()
+                    .copied()
+                    .filter(|&(s, _)| para_of(s.saturating_sub(1)) == Some(*p))
+                    .collect();
+                assert_eq!(
+                    quote_regions_of(text, &a, [*p, *p]),
+                    want,
+                    "{text:?} paragraph {p}"
+                );
+            }
+        }
     }
 }

@@ -677,3 +677,98 @@ fn realdocs_feeds_give_one_document_per_item() {
     assert_eq!(d["TechCrunch#1"]["date"], "2011-11-02");
     assert_eq!(d["TypePadNews#1"]["format"], "atom");
 }
+
+/// The streaming discovery hands on exactly the documents the collecting
+/// one keeps, in the same order and with the same ordinals, and finds the
+/// same skipped inputs, metadata columns, unlisted and hidden files.
+fn same_as_discover(inputs: &[std::path::PathBuf]) -> usize {
+    use framewatch::ingest::Corpus;
+    use std::sync::{Arc, Mutex};
+    let opts = IngestOptions::default();
+    let whole = Corpus::discover(inputs, &opts).unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let chunks = Arc::new(Mutex::new(0usize));
+    let (g, n) = (got.clone(), chunks.clone());
+    let streamed = Corpus::stream(
+        inputs,
+        &opts,
+        Box::new(move |chunk| {
+            assert!(!chunk.is_empty());
+            *n.lock().unwrap() += 1;
+            g.lock().unwrap().extend(chunk);
+        }),
+    )
+    .unwrap();
+    let got = got.lock().unwrap();
+    assert!(streamed.docs.is_empty());
+    assert_eq!(streamed.found, whole.docs.len());
+    assert_eq!(got.len(), whole.docs.len());
+    for (i, (a, b)) in got.iter().zip(&whole.docs).enumerate() {
+        assert_eq!(a.ordinal, i);
+        assert_eq!(b.ordinal, i);
+        assert_eq!(
+            (&a.doc_id, &a.path, &a.origin, a.format, a.record, &a.extra),
+            (&b.doc_id, &b.path, &b.origin, b.format, b.record, &b.extra)
+        );
+        assert_eq!((a.date, a.date_source), (b.date, b.date_source));
+        assert_eq!(
+            (&a.source, &a.kind, &a.title, &a.author, &a.url),
+            (&b.source, &b.kind, &b.title, &b.author, &b.url)
+        );
+    }
+    let sorted = |c: &Corpus| {
+        let mut s = c.skipped.clone();
+        s.sort();
+        s
+    };
+    assert_eq!(sorted(&streamed), sorted(&whole));
+    assert_eq!(streamed.extra_fields, whole.extra_fields);
+    assert_eq!(streamed.unlisted, whole.unlisted);
+    assert_eq!(streamed.hidden, whole.hidden);
+    let n = *chunks.lock().unwrap();
+    n
+}
+
+#[test]
+fn streaming_discovery_equals_the_collected_list() {
+    let f = fixtures();
+    for inputs in [
+        vec![f.join("mixed")],
+        vec![f.join("mini")],
+        vec![f.join("dupes")],
+        vec![f.join("clash")],
+        vec![f.join("mixed"), f.join("dupes"), f.join("mini")],
+        vec![f.join("dupes"), f.join("dupes/a.txt")],
+    ] {
+        same_as_discover(&inputs);
+    }
+    // Many documents, with duplicate ids spread over several chunks: each
+    // `k.txt` has a `k.md` twin, and `k.csv` rows collide with `k#N.txt`.
+    let tmp = tempdir();
+    let d = tmp.path().join("many");
+    std::fs::create_dir_all(d.join("sub/.hidden")).unwrap();
+    for k in 0..700 {
+        std::fs::write(d.join(format!("{k:04}.txt")), format!("text {k}")).unwrap();
+        if k % 7 == 0 {
+            std::fs::write(d.join(format!("{k:04}.md")), "twin").unwrap();
+        }
+        if k % 50 == 0 {
+            std::fs::write(d.join(format!("{k:04}#2.txt")), "row twin").unwrap();
+            std::fs::write(d.join(format!("{k:04}.csv")), "text\na\nb\nc\n").unwrap();
+        }
+    }
+    std::fs::write(d.join("sub/x.txt"), "x").unwrap();
+    std::fs::write(d.join("sub/.hidden/y.txt"), "y").unwrap();
+    let chunks = same_as_discover(std::slice::from_ref(&d));
+    assert!(chunks >= 3, "{chunks} chunks");
+    let whole = framewatch::ingest::Corpus::discover(&[d], &IngestOptions::default()).unwrap();
+    let dup = whole
+        .skipped
+        .iter()
+        .filter(|s| s.reason == "duplicate-id")
+        .count();
+    assert_eq!(dup, 100 + 14, "{:?}", whole.skipped);
+    if let Some(shared) = util::shared() {
+        same_as_discover(&[shared.join("corpora")]);
+    }
+}

@@ -25,8 +25,10 @@ struct State {
 }
 
 impl Progress {
-    pub fn new<T>(docs: &[T], quiet: bool) -> Progress {
-        Progress::with_total(docs.len() as u64, !quiet && std::io::stderr().is_terminal())
+    /// A progress line for `total_docs` documents (0: not known, e.g. while
+    /// discovery is still walking: no bar and no ETA).
+    pub fn counting(total_docs: u64, quiet: bool) -> Progress {
+        Progress::with_total(total_docs, !quiet && std::io::stderr().is_terminal())
     }
 
     pub fn with_total(total_docs: u64, enabled: bool) -> Progress {
@@ -96,12 +98,16 @@ impl Progress {
         let width = 20usize;
         let filled = ((frac * width as f64) as usize).min(width);
         let bar = format!("[{}{}]", "#".repeat(filled), " ".repeat(width - filled));
-        let line = format!(
-            "{bar} {}/{} docs  {mb:.1} MB  {:.1} MB/s  {eta}",
-            s.docs,
-            self.total_docs,
-            mb / elapsed
-        );
+        let line = if self.total_docs == 0 {
+            format!("{} docs  {mb:.1} MB  {:.1} MB/s", s.docs, mb / elapsed)
+        } else {
+            format!(
+                "{bar} {}/{} docs  {mb:.1} MB  {:.1} MB/s  {eta}",
+                s.docs,
+                self.total_docs,
+                mb / elapsed
+            )
+        };
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r\x1b[2K{line}");
         let _ = err.flush();

@@ -8,6 +8,7 @@ use crate::atomic::Staging;
 use crate::error::{Error, Result};
 use crate::ingest::{Corpus, DEMO_NAME, STDIN};
 use crate::lexicon::Lexicon;
+use crate::model::DocMeta;
 use crate::output::{Format, RunOptions, RunWriter};
 use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
 use crate::score;
@@ -99,12 +100,27 @@ pub fn run(args: Args) -> Result<u8> {
             Some("run standard input on its own, or save it to a file".to_string()),
         ));
     }
+    let owns = move |id: &str| shard.is_none_or(|s| s.owns(id));
+    // Files and folders are discovered twice, streaming, keeping no list
+    // of documents: once here for what must be known before the first
+    // row is written (the metadata columns, the skipped inputs, the
+    // number of documents), and again while tagging, feeding the workers.
+    let streaming = !args.inputs.is_empty() && !stdin;
+    let owned = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut corpus = if args.inputs.is_empty() {
         Corpus::demo()?
     } else if stdin {
         Corpus::stdin(args.ingest.stdin_format, &reading.ingest)?
     } else {
-        Corpus::discover(&args.inputs, &reading.ingest)?
+        let owned = owned.clone();
+        Corpus::stream(
+            &args.inputs,
+            &reading.ingest,
+            Box::new(move |chunk| {
+                let n = chunk.iter().filter(|d| owns(&d.doc_id)).count();
+                owned.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+            }),
+        )?
     };
 
     for (i, g) in args.group.iter().enumerate() {
@@ -122,12 +138,12 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-    if let Some(sh) = shard {
+    if shard.is_some() {
         // Every shard discovers the whole corpus, so ordinals are global.
-        corpus.docs.retain(|d| sh.owns(&d.doc_id));
+        corpus.docs.retain(|d| owns(&d.doc_id));
         corpus
             .skipped
-            .retain(|k| sh.owns(k.doc_id.as_deref().unwrap_or(&k.path)));
+            .retain(|k| owns(k.doc_id.as_deref().unwrap_or(&k.path)));
     }
     let format = args.format;
     let options = RunOptions {
@@ -182,33 +198,69 @@ pub fn run(args: Args) -> Result<u8> {
     }
     let docs = std::mem::take(&mut corpus.docs);
     let quiet = args.quiet;
-    let progress = Progress::new(&docs, args.quiet);
-    pipeline::run(
-        &tagger,
-        docs,
-        args.threads,
-        DEFAULT_BATCH,
-        &reading,
-        |outcomes| {
-            let mut tagged = Vec::with_capacity(outcomes.len());
-            for o in outcomes {
-                match o {
-                    Outcome::Tagged(d) => {
-                        progress.add(d.bytes);
-                        if !quiet && !d.warnings.is_empty() {
-                            progress.suspend(|| super::print_warnings(&d.meta.path, &d.warnings));
+    let total = if streaming {
+        owned.load(std::sync::atomic::Ordering::Relaxed)
+    } else {
+        docs.len() as u64
+    };
+    let progress = Progress::counting(total, args.quiet);
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DocMeta>>(4);
+        let discovery = streaming.then(|| {
+            let (inputs, ingest) = (&args.inputs, &reading.ingest);
+            scope.spawn(move || {
+                Corpus::stream(
+                    inputs,
+                    ingest,
+                    Box::new(move |chunk| {
+                        // A closed channel: tagging stopped with an error.
+                        let _ = tx.send(chunk);
+                    }),
+                )
+            })
+        });
+        let stream = rx.into_iter().flatten().filter(|d| owns(&d.doc_id));
+        let tagged = pipeline::run(
+            &tagger,
+            docs.into_iter().chain(stream),
+            args.threads,
+            DEFAULT_BATCH,
+            &reading,
+            |outcomes| {
+                let mut tagged = Vec::with_capacity(outcomes.len());
+                for o in outcomes {
+                    match o {
+                        Outcome::Tagged(d) => {
+                            progress.add(d.bytes);
+                            if !quiet && !d.warnings.is_empty() {
+                                progress
+                                    .suspend(|| super::print_warnings(&d.meta.path, &d.warnings));
+                            }
+                            tagged.push(d)
                         }
-                        tagged.push(d)
-                    }
-                    Outcome::Skipped(s) => {
-                        progress.suspend(|| super::print_skipped([&s]));
-                        writer.add_skipped(s);
+                        Outcome::Skipped(s) => {
+                            progress.suspend(|| super::print_skipped([&s]));
+                            writer.add_skipped(s);
+                        }
                     }
                 }
+                writer.add_docs(&tagger.lexicon, &tagger, tagged)
+            },
+        );
+        if let Some(d) = discovery {
+            let again = d
+                .join()
+                .map_err(|_| Error::Other("discovery panicked".into()))??;
+            tagged?;
+            if again.found != corpus.found || again.extra_fields != corpus.extra_fields {
+                return Err(Error::Other(
+                    "the inputs changed while they were being read (files added, removed or renamed); run again".into(),
+                ));
             }
-            writer.add_docs(&tagger.lexicon, &tagger, tagged)
-        },
-    )?;
+            return Ok(());
+        }
+        tagged
+    })?;
     progress.finish();
 
     let lexicon = &tagger.lexicon;

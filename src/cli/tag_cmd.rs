@@ -6,7 +6,7 @@ use super::{EXIT_OK, EXIT_STRICT};
 use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::interop;
-use crate::model::{DocResult, HitStatus, Stance};
+use crate::model::{DocMeta, DocResult, HitStatus, Stance};
 use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
 use crate::shard::Shard;
 use std::io::Write;
@@ -80,77 +80,108 @@ pub fn run(args: Args) -> Result<u8> {
         }
     }
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-    let mut corpus = Corpus::discover(&args.inputs, &Default::default())?;
-    if let Some(s) = shard {
-        corpus.docs.retain(|d| s.owns(&d.doc_id));
-        corpus
-            .skipped
-            .retain(|k| s.owns(k.doc_id.as_deref().unwrap_or(&k.path)));
-    }
-    super::print_skipped(&corpus.skipped);
+    let owns = move |id: &str| shard.is_none_or(|s| s.owns(id));
     let tagger = Tagger::new(lexicon, analyzer);
     let lex = &tagger.lexicon;
     let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let io = |e: std::io::Error| Error::Other(format!("cannot write to stdout: {e}"));
     let csv_io = |e: csv::Error| Error::Other(format!("cannot write to stdout: {e}"));
-    // CSV rows go through the csv crate (quoting); JSON lines are written whole.
+    // CSV rows go through the csv crate (quoting); JSON lines are written
+    // whole. The CSV header is written with the first row (or at the end),
+    // so that a discovery error leaves stdout empty.
     let mut csv_out = None;
     let mut json_out = None;
+    let mut header = vec!["doc"];
+    header.extend(lex.categories.iter().map(|c| c.name.as_str()));
+    let mut header_due = args.format == TagFormat::Csv;
     if args.format == TagFormat::Csv {
-        let mut w = csv::Writer::from_writer(stdout);
-        let mut header = vec!["doc"];
-        header.extend(lex.categories.iter().map(|c| c.name.as_str()));
-        w.write_record(&header).map_err(csv_io)?;
-        csv_out = Some(w);
+        csv_out = Some(csv::Writer::from_writer(stdout));
     } else {
         json_out = Some(stdout);
     }
     let mut tagged = 0usize;
     let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
-    for s in &corpus.skipped {
-        *by_reason.entry(s.reason).or_default() += 1;
-    }
-    let docs = std::mem::take(&mut corpus.docs);
-    let progress = super::progress::Progress::new(&docs, args.quiet);
+    // Discovery walks the inputs on its own thread and hands documents on
+    // as it finds them: tagging starts at once, and memory does not grow
+    // with the number of documents.
+    let progress = super::progress::Progress::counting(0, args.quiet);
     let mut line = String::new();
-    pipeline::run(
-        &tagger,
-        docs,
-        args.threads,
-        DEFAULT_BATCH,
-        &Default::default(),
-        |outcomes| {
-            for o in outcomes {
-                let d = match o {
-                    Outcome::Tagged(d) => d,
-                    Outcome::Skipped(s) => {
-                        progress.suspend(|| super::print_skipped([&s]));
-                        *by_reason.entry(s.reason).or_default() += 1;
-                        continue;
+    let found_skipped = std::thread::scope(|scope| -> Result<Vec<&'static str>> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DocMeta>>(4);
+        let inputs = &args.inputs;
+        let progress = &progress;
+        let discovery = scope.spawn(move || -> Result<Vec<&'static str>> {
+            let corpus = Corpus::stream(
+                inputs,
+                &Default::default(),
+                Box::new(move |chunk| {
+                    // A closed channel: tagging stopped with an error.
+                    let _ = tx.send(chunk);
+                }),
+            )?;
+            let mine: Vec<_> = corpus
+                .skipped
+                .iter()
+                .filter(|k| owns(k.doc_id.as_deref().unwrap_or(&k.path)))
+                .collect();
+            progress.suspend(|| super::print_skipped(mine.iter().copied()));
+            Ok(mine.iter().map(|k| k.reason).collect())
+        });
+        let docs = rx.into_iter().flatten().filter(|d| owns(&d.doc_id));
+        let tagged = pipeline::run(
+            &tagger,
+            docs,
+            args.threads,
+            DEFAULT_BATCH,
+            &Default::default(),
+            |outcomes| {
+                for o in outcomes {
+                    let d = match o {
+                        Outcome::Tagged(d) => d,
+                        Outcome::Skipped(s) => {
+                            progress.suspend(|| super::print_skipped([&s]));
+                            *by_reason.entry(s.reason).or_default() += 1;
+                            continue;
+                        }
+                    };
+                    tagged += 1;
+                    progress.add(d.bytes);
+                    let by = category_counts(&d, lex);
+                    if let Some(w) = csv_out.as_mut() {
+                        if std::mem::take(&mut header_due) {
+                            w.write_record(&header).map_err(csv_io)?;
+                        }
+                        let mut row = vec![d.meta.path.clone()];
+                        row.extend(by.iter().map(|c| match args.counts {
+                            Counts::All => c.iter().sum::<u64>().to_string(),
+                            Counts::Endorsed => c[Stance::Endorsed as usize].to_string(),
+                        }));
+                        w.write_record(&row).map_err(csv_io)?;
                     }
-                };
-                tagged += 1;
-                progress.add(d.bytes);
-                let by = category_counts(&d, lex);
-                if let Some(w) = csv_out.as_mut() {
-                    let mut row = vec![d.meta.path.clone()];
-                    row.extend(by.iter().map(|c| match args.counts {
-                        Counts::All => c.iter().sum::<u64>().to_string(),
-                        Counts::Endorsed => c[Stance::Endorsed as usize].to_string(),
-                    }));
-                    w.write_record(&row).map_err(csv_io)?;
+                    if let Some(w) = json_out.as_mut() {
+                        line.clear();
+                        json_line(&mut line, &d, &by, lex);
+                        w.write_all(line.as_bytes()).map_err(io)?;
+                    }
                 }
-                if let Some(w) = json_out.as_mut() {
-                    line.clear();
-                    json_line(&mut line, &d, &by, lex);
-                    w.write_all(line.as_bytes()).map_err(io)?;
-                }
-            }
-            Ok(())
-        },
-    )?;
+                Ok(())
+            },
+        );
+        let found = discovery
+            .join()
+            .map_err(|_| Error::Other("discovery panicked".into()))?;
+        let found = found?;
+        tagged?;
+        Ok(found)
+    })?;
+    for r in found_skipped {
+        *by_reason.entry(r).or_default() += 1;
+    }
     progress.finish();
     if let Some(mut w) = csv_out {
+        if header_due {
+            w.write_record(&header).map_err(csv_io)?;
+        }
         w.flush().map_err(io)?;
     }
     if let Some(mut w) = json_out {
