@@ -27,6 +27,16 @@ pub fn file_with(ext: &str, bytes: &[u8]) -> PathBuf {
         };
         let d = base.join(format!("framewatch-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&d).expect("scratch folder");
+        // libFuzzer ends a timed run with exit(): remove the folder then.
+        unsafe extern "C" {
+            fn atexit(f: extern "C" fn()) -> i32;
+        }
+        extern "C" fn clean() {
+            if let Some(d) = DIR.get() {
+                let _ = std::fs::remove_dir_all(d);
+            }
+        }
+        unsafe { atexit(clean) };
         d
     });
     let p = dir.join(format!("input.{ext}"));
