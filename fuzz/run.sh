@@ -5,6 +5,11 @@
 #
 # usage: fuzz/run.sh SECONDS [TARGET...]
 #
+# FUZZ_SEED: libFuzzer's -seed (0 or unset: random). FUZZ_ARGS: more
+# libFuzzer flags. FUZZ_EXTRA_SEEDS: a folder of real documents used as
+# extra seeds for the ingest targets (default ../shared/realdocs beside the
+# repository, when present; never copied into the repository).
+#
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). Works on stable Rust:
 # RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its -Z sanitizer flags.
 set -euo pipefail
@@ -30,6 +35,23 @@ seed() { # target dir...: copy seed files into the target's corpus
   done
 }
 
+# Real documents kept outside the repository (never committed): extra
+# seeds for the ingest targets when the folder is there.
+extra=${FUZZ_EXTRA_SEEDS:-../../shared/realdocs}
+
+seed_ext() { # target "ext..." dir...: seed files with those extensions
+  local t=$1 exts=$2; shift 2
+  mkdir -p "corpus/$t"
+  for d in "$@"; do
+    [ -d "$d" ] || continue
+    for e in $exts; do
+      find "$d" -type f -iname "*.$e" -size -256k 2>/dev/null
+    done | while read -r f; do
+      cp "$f" "corpus/$t/seed-$(sha1sum "$f" | cut -c1-16)"
+    done
+  done
+}
+
 status=0
 for t in "${targets[@]}"; do
   case $t in
@@ -37,7 +59,22 @@ for t in "${targets[@]}"; do
     dictionary_import) seed "$t" tests/fixtures/dicts ;;
     gold) seed "$t" tests/fixtures/gold ;;
     tag_text) seed "$t" corpora/demo tests/fixtures/audit ;;
+    # pdf-extract has ~100 unwraps; the panics it raises on broken PDFs are
+    # caught by ingest::guard in a run (the file is skipped as corrupt-pdf),
+    # so this target lets them unwind to the guard (see common/mod.rs) and
+    # still aborts on a panic in framewatch's code or outside the guard.
+    ingest_pdf) seed_ext "$t" pdf ../tests/fixtures "$extra" ;;
+    ingest_office) seed_ext "$t" "docx odt" ../tests/fixtures "$extra" ;;
+    ingest_html) seed_ext "$t" "html htm" ../tests/fixtures "$extra" ;;
+    ingest_table) seed_ext "$t" "csv tsv" ../tests/fixtures ;;
+    ingest_jsonl) seed_ext "$t" "jsonl ndjson" ../tests/fixtures ;;
+    ingest_feed) seed_ext "$t" "rss atom xml" ../tests/fixtures "$extra" ;;
+    ingest_encoding) seed_ext "$t" "txt md csv" ../tests/fixtures ;;
     *) seed "$t" tests/fixtures ;;
+  esac
+  case $t in
+    ingest_pdf) export FUZZ_CONTAIN=1 ;;
+    *) unset FUZZ_CONTAIN ;;
   esac
   mkdir -p "artifacts/$t"
   log="artifacts/$t/last-run.log"
@@ -45,7 +82,7 @@ for t in "${targets[@]}"; do
   # FUZZ_SEED fixes libFuzzer's random seed (CI sets it, so a red run can
   # be repeated); 0 or unset: a new seed each run.
   if cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -timeout=10 -seed="${FUZZ_SEED:-0}" \
-      -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 >"$log" 2>&1; then
+      -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1; then
     result=ok
   else
     result="CRASH (see $log and artifacts/$t/)"

@@ -1443,8 +1443,9 @@ pub fn read_doc(meta: &mut DocMeta, opts: &IngestOptions) -> std::result::Result
     };
     if let Some(t) = doc.text.strip_prefix('\u{FEFF}') {
         doc.text = t.to_string();
+        // A page after empty ones may start at 0, on the mark itself.
         for p in doc.page_starts.iter_mut().skip(1) {
-            *p -= 3;
+            *p = p.saturating_sub(3);
         }
     }
     if doc.text.len() as u64 > opts.limits.max_text {

@@ -2,6 +2,7 @@
 //! golden outputs under `tests/golden`.
 
 mod faults;
+mod fuzz_regressions;
 mod hostile;
 mod ingest;
 mod props;

@@ -194,6 +194,80 @@ fn pdf_date(s: &str) -> Option<DocDate> {
 mod tests {
     use super::*;
 
+    /// A PDF of the given objects (numbered from 1; object 1 is the
+    /// catalog), with a correct cross-reference table.
+    fn pdf_of(objects: &[&[u8]]) -> Vec<u8> {
+        let mut out = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, o) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend(format!("{} 0 obj\n", i + 1).bytes());
+            out.extend_from_slice(o);
+            out.extend(b"\nendobj\n");
+        }
+        let xref = out.len();
+        out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+        for o in offsets {
+            out.extend(format!("{o:010} 00000 n \n").bytes());
+        }
+        out.extend(
+            format!(
+                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+                objects.len() + 1
+            )
+            .bytes(),
+        );
+        out
+    }
+
+    /// One page showing `(Low pay) Tj` in font F1 = object 5.
+    fn page_with_font(font: &[u8], more: &[&[u8]]) -> Vec<u8> {
+        let content = b"BT /F1 12 Tf 72 712 Td (Low pay) Tj ET";
+        let stream = [
+            format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(),
+            content,
+            b"\nendstream",
+        ]
+        .concat();
+        let mut objects: Vec<&[u8]> = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &stream,
+            font,
+        ];
+        objects.extend_from_slice(more);
+        pdf_of(&objects)
+    }
+
+    #[test]
+    fn a_well_formed_pdf_reads() {
+        let x = read(&page_with_font(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            &[],
+        ))
+        .unwrap();
+        assert_eq!(x.text, "Low pay");
+    }
+
+    /// Fuzz `ingest_pdf` crash-2cc5e2f4 (a mutated real PDF): a Type1C
+    /// font program that `cff-parser` cannot parse makes pdf-extract 0.12.1
+    /// panic (`unwrap()` at lib.rs:413). Not fixable from here; the guard
+    /// must contain it and the file be skipped as corrupt.
+    #[test]
+    fn fuzz_ingest_pdf_2cc5e2f4_broken_cff_font_is_contained() {
+        let pdf = page_with_font(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Junk /FontDescriptor 6 0 R >>",
+            &[
+                b"<< /Type /FontDescriptor /FontName /Junk /FontFile3 7 0 R >>",
+                b"<< /Subtype /Type1C /Length 4 >>\nstream\njunk\nendstream",
+            ],
+        );
+        let (reason, detail) = read(&pdf).err().expect("a broken font is refused");
+        assert_eq!(reason, "corrupt-pdf");
+        assert!(detail.contains("the PDF parser failed"), "{detail}");
+    }
+
     fn clean(p: &str) -> String {
         let mut s = String::new();
         clean_page(p, &mut s);
