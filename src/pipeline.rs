@@ -26,6 +26,7 @@ pub const DEFAULT_BATCH: usize = 512;
 
 /// The outcome of one document.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // nearly every outcome is Tagged: boxing it would only add an allocation
 pub enum Outcome {
     Tagged(DocResult),
     Skipped(Skipped),
