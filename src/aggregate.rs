@@ -309,8 +309,27 @@ pub fn bootstrap(
     resamples: usize,
     seed: u64,
 ) -> Intervals {
+    bootstrap_of(
+        docs.len(),
+        |i| {
+            let d = docs[i];
+            (tokens[d], b[d], s[d])
+        },
+        resamples,
+        seed,
+    )
+}
+
+/// [`bootstrap`] over `n` documents whose (tokens, behavioural,
+/// structural) `doc` gives: the same draws, without copying them out.
+fn bootstrap_of(
+    n: usize,
+    doc: impl Fn(usize) -> (u64, u64, u64),
+    resamples: usize,
+    seed: u64,
+) -> Intervals {
     use rand::{Rng, SeedableRng};
-    if resamples == 0 || docs.is_empty() {
+    if resamples == 0 || n == 0 {
         return Intervals::default();
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
@@ -322,11 +341,11 @@ pub fn bootstrap(
     );
     for _ in 0..resamples {
         let (mut t, mut hb, mut hs) = (0u64, 0u64, 0u64);
-        for _ in 0..docs.len() {
-            let d = docs[rng.random_range(0..docs.len())];
-            t += tokens[d];
-            hb += b[d];
-            hs += s[d];
+        for _ in 0..n {
+            let (dt, db, ds) = doc(rng.random_range(0..n));
+            t += dt;
+            hb += db;
+            hs += ds;
         }
         if let Some(r) = score::rate(hb, t) {
             rb.push(r);
@@ -505,13 +524,14 @@ impl TrendCells {
         let mut counts: Vec<Vec<u64>> = vec![Vec::with_capacity(n); self.counts_len];
         let mut subs: Vec<Vec<u64>> = vec![Vec::with_capacity(n); self.subframes_len];
         for (key, cell) in self.cells {
-            let t: Vec<u64> = cell.boot.iter().map(|x| u64::from(x[0])).collect();
-            let b: Vec<u64> = cell.boot.iter().map(|x| u64::from(x[1])).collect();
-            let s: Vec<u64> = cell.boot.iter().map(|x| u64::from(x[2])).collect();
-            let docs: Vec<usize> = (0..t.len()).collect();
+            let boot = &cell.boot;
+            let doc = |i: usize| {
+                let [t, b, s] = boot[i];
+                (u64::from(t), u64::from(b), u64::from(s))
+            };
             intervals.insert(
                 key.clone(),
-                bootstrap(&docs, &t, &b, &s, resamples, cell_seed(seed, &key)),
+                bootstrap_of(boot.len(), doc, resamples, cell_seed(seed, &key)),
             );
             let mut k = key.into_iter();
             period.push(k.next().flatten());

@@ -725,8 +725,7 @@ fn same_as_discover(inputs: &[std::path::PathBuf]) -> usize {
     assert_eq!(streamed.extra_fields, whole.extra_fields);
     assert_eq!(streamed.unlisted, whole.unlisted);
     assert_eq!(streamed.hidden, whole.hidden);
-    let n = *chunks.lock().unwrap();
-    n
+    *chunks.lock().unwrap()
 }
 
 #[test]
