@@ -263,7 +263,7 @@ mod tests {
                 b"<< /Subtype /Type1C /Length 4 >>\nstream\njunk\nendstream",
             ],
         );
-        let (reason, detail) = read(&pdf).err().expect("a broken font is refused");
+        let (reason, detail) = read(&pdf).expect_err("a broken font is refused");
         assert_eq!(reason, "corrupt-pdf");
         assert!(detail.contains("the PDF parser failed"), "{detail}");
     }
