@@ -1472,3 +1472,54 @@ fn tag_reads_quanteda_yaml_directly_with_or_without_stemming() {
     };
     assert!(total(&stemmed.stdout) >= total(&exact.stdout));
 }
+
+#[test]
+fn tag_takes_the_ingest_flags_and_standard_input() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("news.csv"),
+        "id,body\n1,Low pay and benefit cuts.\n2,\n",
+    )
+    .unwrap();
+    // The text column is named, as for `run`; the empty row is skipped.
+    let r = framewatch(dir, &["tag", "news.csv", "--text-col", "body"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "doc,behavioural,structural,context\nnews.csv,0,2,0\n"
+    );
+    assert!(
+        r.stderr
+            .contains("framewatch: 1 documents tagged, 1 skipped (empty-text 1)"),
+        "{}",
+        r.stderr
+    );
+    // Limits apply.
+    let r = framewatch(
+        dir,
+        &["tag", "news.csv", "--text-col", "body", "--max-tokens", "3"],
+    );
+    assert!(r.stderr.contains("too-many-tokens"), "{}", r.stderr);
+    // Standard input, as text and as JSON Lines.
+    let r = util::framewatch_stdin(dir, &["tag", "-"], b"Welfare dependency and low pay.");
+    assert_eq!(
+        r.stdout, "doc,behavioural,structural,context\n-,1,1,0\n",
+        "{}",
+        r.stderr
+    );
+    let r = util::framewatch_stdin(
+        dir,
+        &["tag", "-", "--stdin-format", "jsonl", "--format", "jsonl"],
+        b"{\"id\":\"a\",\"text\":\"low pay\"}\n",
+    );
+    assert!(
+        r.stdout.contains("\"doc_id\":\"stdin#a\""),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let r = framewatch(dir, &["tag", "-", "news.csv"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cannot be combined"), "{}", r.stderr);
+}

@@ -2,9 +2,10 @@
 //! Lines), through the same analyse → match → stance path as `run`, for
 //! pipelines and for side-by-side benchmarks against other taggers.
 
+use super::ingest_args::IngestArgs;
 use super::{EXIT_OK, EXIT_STRICT};
 use crate::error::{Error, Result};
-use crate::ingest::Corpus;
+use crate::ingest::{Corpus, STDIN};
 use crate::interop;
 use crate::model::{DocMeta, DocResult, HitStatus, Stance};
 use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
@@ -32,7 +33,8 @@ pub enum TagFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files and folders to read, as for `framewatch run`.
+    /// Files and folders to read, as for `framewatch run`; `-` reads
+    /// standard input (see --stdin-format).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
 
@@ -67,9 +69,13 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
-    /// No progress bar.
+    /// No progress bar, warnings or summary line (skipped documents are
+    /// still reported).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
 pub fn run(args: Args) -> Result<u8> {
@@ -80,6 +86,14 @@ pub fn run(args: Args) -> Result<u8> {
         }
     }
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    let reading = args.ingest.settle()?;
+    let stdin = args.inputs.iter().any(|p| p.as_os_str() == STDIN);
+    if stdin && args.inputs.len() > 1 {
+        return Err(Error::usage(
+            "`-` (standard input) cannot be combined with other inputs",
+            Some("tag standard input on its own, or save it to a file".to_string()),
+        ));
+    }
     let owns = move |id: &str| shard.is_none_or(|s| s.owns(id));
     let tagger = Tagger::new(lexicon, analyzer);
     let lex = &tagger.lexicon;
@@ -108,17 +122,27 @@ pub fn run(args: Args) -> Result<u8> {
     let mut line = String::new();
     let found_skipped = std::thread::scope(|scope| -> Result<Vec<&'static str>> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DocMeta>>(4);
-        let inputs = &args.inputs;
+        let (inputs, ingest) = (&args.inputs, &reading.ingest);
+        let (stdin_format, quiet) = (args.ingest.stdin_format, args.quiet);
         let progress = &progress;
         let discovery = scope.spawn(move || -> Result<Vec<&'static str>> {
-            let corpus = Corpus::stream(
-                inputs,
-                &Default::default(),
-                Box::new(move |chunk| {
-                    // A closed channel: tagging stopped with an error.
-                    let _ = tx.send(chunk);
-                }),
-            )?;
+            let corpus = if stdin {
+                let mut c = Corpus::stdin(stdin_format, ingest)?;
+                let _ = tx.send(std::mem::take(&mut c.docs));
+                c
+            } else {
+                Corpus::stream(
+                    inputs,
+                    ingest,
+                    Box::new(move |chunk| {
+                        // A closed channel: tagging stopped with an error.
+                        let _ = tx.send(chunk);
+                    }),
+                )?
+            };
+            if !quiet {
+                progress.suspend(|| corpus.warnings.iter().for_each(|w| eprintln!("{w}")));
+            }
             let mine: Vec<_> = corpus
                 .skipped
                 .iter()
@@ -133,7 +157,7 @@ pub fn run(args: Args) -> Result<u8> {
             docs,
             args.threads,
             DEFAULT_BATCH,
-            &Default::default(),
+            &reading,
             |outcomes| {
                 for o in outcomes {
                     let d = match o {
