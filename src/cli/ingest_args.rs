@@ -72,6 +72,21 @@ pub struct IngestArgs {
     pub follow_symlinks: bool,
 }
 
+/// Whether `inputs` is standard input (`-`), which must come alone.
+/// `command`: the subcommand, for the hint.
+pub fn reads_stdin(inputs: &[std::path::PathBuf], command: &str) -> Result<bool> {
+    let stdin = inputs.iter().any(|p| p.as_os_str() == crate::ingest::STDIN);
+    if stdin && inputs.len() > 1 {
+        return Err(Error::usage(
+            "`-` (standard input) cannot be combined with other inputs",
+            Some(format!(
+                "{command} standard input on its own, or save it to a file"
+            )),
+        ));
+    }
+    Ok(stdin)
+}
+
 impl IngestArgs {
     /// Check the flags and build the reading options.
     pub fn settle(&self) -> Result<Reading> {

@@ -6,7 +6,7 @@ use super::{EXIT_OK, EXIT_STRICT};
 use crate::aggregate::Period;
 use crate::atomic::Staging;
 use crate::error::{Error, Result};
-use crate::ingest::{Corpus, DEMO_NAME, STDIN};
+use crate::ingest::{Corpus, DEMO_NAME};
 use crate::lexicon::Lexicon;
 use crate::model::DocMeta;
 use crate::output::{Format, RunOptions, RunWriter};
@@ -93,13 +93,7 @@ pub fn run(args: Args) -> Result<u8> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
     let reading = args.ingest.settle()?;
-    let stdin = args.inputs.iter().any(|p| p.as_os_str() == STDIN);
-    if stdin && args.inputs.len() > 1 {
-        return Err(Error::usage(
-            "`-` (standard input) cannot be combined with other inputs",
-            Some("run standard input on its own, or save it to a file".to_string()),
-        ));
-    }
+    let stdin = super::ingest_args::reads_stdin(&args.inputs, "run")?;
     let owns = move |id: &str| shard.is_none_or(|s| s.owns(id));
     // Files and folders are discovered twice, streaming, keeping no list
     // of documents: once here for what must be known before the first

@@ -5,7 +5,7 @@
 use super::ingest_args::IngestArgs;
 use super::{EXIT_OK, EXIT_STRICT};
 use crate::error::{Error, Result};
-use crate::ingest::{Corpus, STDIN};
+use crate::ingest::Corpus;
 use crate::interop;
 use crate::model::{DocMeta, DocResult, HitStatus, Stance};
 use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
@@ -87,13 +87,7 @@ pub fn run(args: Args) -> Result<u8> {
     }
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let reading = args.ingest.settle()?;
-    let stdin = args.inputs.iter().any(|p| p.as_os_str() == STDIN);
-    if stdin && args.inputs.len() > 1 {
-        return Err(Error::usage(
-            "`-` (standard input) cannot be combined with other inputs",
-            Some("tag standard input on its own, or save it to a file".to_string()),
-        ));
-    }
+    let stdin = super::ingest_args::reads_stdin(&args.inputs, "tag")?;
     let owns = move |id: &str| shard.is_none_or(|s| s.owns(id));
     let tagger = Tagger::new(lexicon, analyzer);
     let lex = &tagger.lexicon;
