@@ -12,7 +12,7 @@
 use crate::analyze::{Analysis, Analyzer};
 use crate::dedupe;
 use crate::error::{Error, Result};
-use crate::ingest::{Doc, IngestOptions, Limits, guard, read_doc};
+use crate::ingest::{Corpus, Doc, IngestOptions, Limits, guard, read_doc};
 use crate::lexicon::Lexicon;
 use crate::matcher::{Matcher, Scratch};
 use crate::model::{DocMeta, DocResult, Hit, HitStatus, Skipped};
@@ -273,6 +273,40 @@ fn duplicate(meta: DocMeta, original: dedupe::Original) -> Skipped {
         },
         duplicate_of: Some(original.doc_id),
     }
+}
+
+/// Discover `inputs` on a thread of its own and [`run`] the documents
+/// `keep` accepts as the walk finds them: tagging starts at once, and no
+/// list of documents is kept. Returns what discovery found (skipped
+/// inputs, metadata columns, counts; its documents went to the workers).
+pub fn run_discovering(
+    tagger: &Tagger,
+    inputs: &[std::path::PathBuf],
+    threads: Option<usize>,
+    reading: &Reading,
+    keep: impl Fn(&DocMeta) -> bool + Send,
+    sink: impl FnMut(Vec<Outcome>) -> Result<()> + Send,
+) -> Result<Corpus> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DocMeta>>(4);
+        let discovery = scope.spawn(move || {
+            Corpus::stream(
+                inputs,
+                &reading.ingest,
+                Box::new(move |chunk| {
+                    // A closed channel: tagging stopped with an error.
+                    let _ = tx.send(chunk);
+                }),
+            )
+        });
+        let docs = rx.into_iter().flatten().filter(|d| keep(d));
+        let tagged = run(tagger, docs, threads, DEFAULT_BATCH, reading, sink);
+        let corpus = discovery
+            .join()
+            .map_err(|_| Error::Other("discovery panicked".into()))??;
+        tagged?;
+        Ok(corpus)
+    })
 }
 
 /// Tag `docs` on `threads` workers (None: all cores), handing each batch's

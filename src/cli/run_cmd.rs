@@ -8,7 +8,6 @@ use crate::atomic::Staging;
 use crate::error::{Error, Result};
 use crate::ingest::{Corpus, DEMO_NAME};
 use crate::lexicon::Lexicon;
-use crate::model::DocMeta;
 use crate::output::{Format, RunOptions, RunWriter};
 use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
 use crate::score;
@@ -198,63 +197,42 @@ pub fn run(args: Args) -> Result<u8> {
         docs.len() as u64
     };
     let progress = Progress::counting(total, args.quiet);
-    std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DocMeta>>(4);
-        let discovery = streaming.then(|| {
-            let (inputs, ingest) = (&args.inputs, &reading.ingest);
-            scope.spawn(move || {
-                Corpus::stream(
-                    inputs,
-                    ingest,
-                    Box::new(move |chunk| {
-                        // A closed channel: tagging stopped with an error.
-                        let _ = tx.send(chunk);
-                    }),
-                )
-            })
-        });
-        let stream = rx.into_iter().flatten().filter(|d| owns(&d.doc_id));
-        let tagged = pipeline::run(
-            &tagger,
-            docs.into_iter().chain(stream),
-            args.threads,
-            DEFAULT_BATCH,
-            &reading,
-            |outcomes| {
-                let mut tagged = Vec::with_capacity(outcomes.len());
-                for o in outcomes {
-                    match o {
-                        Outcome::Tagged(d) => {
-                            progress.add(d.bytes);
-                            if !quiet && !d.warnings.is_empty() {
-                                progress
-                                    .suspend(|| super::print_warnings(&d.meta.path, &d.warnings));
-                            }
-                            tagged.push(d)
-                        }
-                        Outcome::Skipped(s) => {
-                            progress.suspend(|| super::print_skipped([&s]));
-                            writer.add_skipped(s);
-                        }
+    let sink = |outcomes: Vec<Outcome>| {
+        let mut tagged = Vec::with_capacity(outcomes.len());
+        for o in outcomes {
+            match o {
+                Outcome::Tagged(d) => {
+                    progress.add(d.bytes);
+                    if !quiet && !d.warnings.is_empty() {
+                        progress.suspend(|| super::print_warnings(&d.meta.path, &d.warnings));
                     }
+                    tagged.push(d)
                 }
-                writer.add_docs(&tagger.lexicon, &tagger, tagged)
-            },
-        );
-        if let Some(d) = discovery {
-            let again = d
-                .join()
-                .map_err(|_| Error::Other("discovery panicked".into()))??;
-            tagged?;
-            if again.found != corpus.found || again.extra_fields != corpus.extra_fields {
-                return Err(Error::Other(
-                    "the inputs changed while they were being read (files added, removed or renamed); run again".into(),
-                ));
+                Outcome::Skipped(s) => {
+                    progress.suspend(|| super::print_skipped([&s]));
+                    writer.add_skipped(s);
+                }
             }
-            return Ok(());
         }
-        tagged
-    })?;
+        writer.add_docs(&tagger.lexicon, &tagger, tagged)
+    };
+    if streaming {
+        let again = pipeline::run_discovering(
+            &tagger,
+            &args.inputs,
+            args.threads,
+            &reading,
+            |d| owns(&d.doc_id),
+            sink,
+        )?;
+        if again.found != corpus.found || again.extra_fields != corpus.extra_fields {
+            return Err(Error::Other(
+                "the inputs changed while they were being read (files added, removed or renamed); run again".into(),
+            ));
+        }
+    } else {
+        pipeline::run(&tagger, docs, args.threads, DEFAULT_BATCH, &reading, sink)?;
+    }
     progress.finish();
 
     let lexicon = &tagger.lexicon;

@@ -114,86 +114,65 @@ pub fn run(args: Args) -> Result<u8> {
     // with the number of documents.
     let progress = super::progress::Progress::counting(0, args.quiet);
     let mut line = String::new();
-    let found_skipped = std::thread::scope(|scope| -> Result<Vec<&'static str>> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DocMeta>>(4);
-        let (inputs, ingest) = (&args.inputs, &reading.ingest);
-        let (stdin_format, quiet) = (args.ingest.stdin_format, args.quiet);
-        let progress = &progress;
-        let discovery = scope.spawn(move || -> Result<Vec<&'static str>> {
-            let corpus = if stdin {
-                let mut c = Corpus::stdin(stdin_format, ingest)?;
-                let _ = tx.send(std::mem::take(&mut c.docs));
-                c
-            } else {
-                Corpus::stream(
-                    inputs,
-                    ingest,
-                    Box::new(move |chunk| {
-                        // A closed channel: tagging stopped with an error.
-                        let _ = tx.send(chunk);
-                    }),
-                )?
-            };
-            if !quiet {
-                progress.suspend(|| corpus.warnings.iter().for_each(|w| eprintln!("{w}")));
-            }
-            let mine: Vec<_> = corpus
-                .skipped
-                .iter()
-                .filter(|k| owns(k.doc_id.as_deref().unwrap_or(&k.path)))
-                .collect();
-            progress.suspend(|| super::print_skipped(mine.iter().copied()));
-            Ok(mine.iter().map(|k| k.reason).collect())
-        });
-        let docs = rx.into_iter().flatten().filter(|d| owns(&d.doc_id));
-        let tagged = pipeline::run(
-            &tagger,
-            docs,
-            args.threads,
-            DEFAULT_BATCH,
-            &reading,
-            |outcomes| {
-                for o in outcomes {
-                    let d = match o {
-                        Outcome::Tagged(d) => d,
-                        Outcome::Skipped(s) => {
-                            progress.suspend(|| super::print_skipped([&s]));
-                            *by_reason.entry(s.reason).or_default() += 1;
-                            continue;
-                        }
-                    };
-                    tagged += 1;
-                    progress.add(d.bytes);
-                    let by = category_counts(&d, lex);
-                    if let Some(w) = csv_out.as_mut() {
-                        if std::mem::take(&mut header_due) {
-                            w.write_record(&header).map_err(csv_io)?;
-                        }
-                        let mut row = vec![d.meta.path.clone()];
-                        row.extend(by.iter().map(|c| match args.counts {
-                            Counts::All => c.iter().sum::<u64>().to_string(),
-                            Counts::Endorsed => c[Stance::Endorsed as usize].to_string(),
-                        }));
-                        w.write_record(&row).map_err(csv_io)?;
-                    }
-                    if let Some(w) = json_out.as_mut() {
-                        line.clear();
-                        json_line(&mut line, &d, &by, lex);
-                        w.write_all(line.as_bytes()).map_err(io)?;
-                    }
+    let owns_doc = |d: &DocMeta| owns(&d.doc_id);
+    let sink = |outcomes: Vec<Outcome>| {
+        for o in outcomes {
+            let d = match o {
+                Outcome::Tagged(d) => d,
+                Outcome::Skipped(s) => {
+                    progress.suspend(|| super::print_skipped([&s]));
+                    *by_reason.entry(s.reason).or_default() += 1;
+                    continue;
                 }
-                Ok(())
-            },
-        );
-        let found = discovery
-            .join()
-            .map_err(|_| Error::Other("discovery panicked".into()))?;
-        let found = found?;
-        tagged?;
-        Ok(found)
-    })?;
-    for r in found_skipped {
-        *by_reason.entry(r).or_default() += 1;
+            };
+            tagged += 1;
+            progress.add(d.bytes);
+            let by = category_counts(&d, lex);
+            if let Some(w) = csv_out.as_mut() {
+                if std::mem::take(&mut header_due) {
+                    w.write_record(&header).map_err(csv_io)?;
+                }
+                let mut row = vec![d.meta.path.clone()];
+                row.extend(by.iter().map(|c| match args.counts {
+                    Counts::All => c.iter().sum::<u64>().to_string(),
+                    Counts::Endorsed => c[Stance::Endorsed as usize].to_string(),
+                }));
+                w.write_record(&row).map_err(csv_io)?;
+            }
+            if let Some(w) = json_out.as_mut() {
+                line.clear();
+                json_line(&mut line, &d, &by, lex);
+                w.write_all(line.as_bytes()).map_err(io)?;
+            }
+        }
+        Ok(())
+    };
+    let corpus = if stdin {
+        let mut c = Corpus::stdin(args.ingest.stdin_format, &reading.ingest)?;
+        let docs = std::mem::take(&mut c.docs).into_iter().filter(owns_doc);
+        pipeline::run(&tagger, docs, args.threads, DEFAULT_BATCH, &reading, sink)?;
+        c
+    } else {
+        pipeline::run_discovering(
+            &tagger,
+            &args.inputs,
+            args.threads,
+            &reading,
+            owns_doc,
+            sink,
+        )?
+    };
+    if !args.quiet {
+        progress.suspend(|| corpus.warnings.iter().for_each(|w| eprintln!("{w}")));
+    }
+    let found_skipped: Vec<_> = corpus
+        .skipped
+        .iter()
+        .filter(|k| owns(k.doc_id.as_deref().unwrap_or(&k.path)))
+        .collect();
+    progress.suspend(|| super::print_skipped(found_skipped.iter().copied()));
+    for k in found_skipped {
+        *by_reason.entry(k.reason).or_default() += 1;
     }
     progress.finish();
     if let Some(mut w) = csv_out {
