@@ -24,6 +24,11 @@ pub struct Unit {
     pub fired: bool,
     /// The tool's labels, for the key file: `category.subframe:stance` per hit.
     pub labels: Vec<String>,
+    /// Set by [`draw`]: the unit's stratum (`period|source|fired`) and its
+    /// probability of being drawn, n_h / N_h for its stratum, so that
+    /// `validate --design` can weight it by the sampling design.
+    pub stratum: String,
+    pub inclusion_prob: f64,
 }
 
 /// Every sentence of `docs` as a unit. Unreadable documents are returned.
@@ -67,6 +72,8 @@ pub fn units(tagger: &Tagger, docs: &[DocMeta], by: Period) -> (Vec<Unit>, Vec<S
                 text: sentence_text,
                 fired: !labels[i].is_empty(),
                 labels: std::mem::take(&mut labels[i]),
+                stratum: String::new(),
+                inclusion_prob: 0.0,
             });
         }
     });
@@ -75,7 +82,9 @@ pub fn units(tagger: &Tagger, docs: &[DocMeta], by: Period) -> (Vec<Unit>, Vec<S
 
 /// Draw `n` units spread as evenly as the strata allow over (period,
 /// source, fired): round-robin over strata in sorted order, each stratum
-/// shuffled with ChaCha8 from `seed`. Returned in unit order.
+/// shuffled with ChaCha8 from `seed`. Returned in unit order, each with its
+/// stratum and inclusion probability (drawn / size of its stratum: within a
+/// stratum the draw is a simple random sample).
 pub fn draw(units: Vec<Unit>, n: usize, seed: u64) -> Vec<Unit> {
     use rand::seq::SliceRandom;
     let mut strata: BTreeMap<(String, String, bool), Vec<Unit>> = BTreeMap::new();
@@ -86,24 +95,38 @@ pub fn draw(units: Vec<Unit>, n: usize, seed: u64) -> Vec<Unit> {
             .push(u);
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mut queues: Vec<std::collections::VecDeque<Unit>> = strata
-        .into_values()
-        .map(|mut v| {
+    let mut queues: Vec<(String, usize, std::collections::VecDeque<Unit>)> = strata
+        .into_iter()
+        .map(|((period, source, fired), mut v)| {
             v.shuffle(&mut rng);
-            v.into()
+            let name = format!(
+                "{period}|{source}|{}",
+                if fired { "fired" } else { "not-fired" }
+            );
+            (name, v.len(), v.into())
         })
         .collect();
     let mut picked = Vec::new();
-    while picked.len() < n && queues.iter().any(|q| !q.is_empty()) {
-        for q in queues.iter_mut() {
+    let mut taken = vec![0usize; queues.len()];
+    while picked.len() < n && queues.iter().any(|q| !q.2.is_empty()) {
+        for (k, q) in queues.iter_mut().enumerate() {
             if picked.len() == n {
                 break;
             }
-            if let Some(u) = q.pop_front() {
-                picked.push(u);
+            if let Some(u) = q.2.pop_front() {
+                picked.push((k, u));
+                taken[k] += 1;
             }
         }
     }
+    let mut picked: Vec<Unit> = picked
+        .into_iter()
+        .map(|(k, mut u)| {
+            u.stratum = queues[k].0.clone();
+            u.inclusion_prob = taken[k] as f64 / queues[k].1 as f64;
+            u
+        })
+        .collect();
     picked.sort_by(|a, b| (&a.doc_id, a.sentence).cmp(&(&b.doc_id, b.sentence)));
     picked
 }

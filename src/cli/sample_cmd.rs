@@ -91,12 +91,22 @@ pub fn run(args: Args) -> Result<u8> {
     )?;
     super::write_csv(
         &key_path,
-        &["unit_id", "fired", "labels", "lexicon", "lexicon_sha256"],
+        &[
+            "unit_id",
+            "fired",
+            "labels",
+            "stratum",
+            "inclusion_prob",
+            "lexicon",
+            "lexicon_sha256",
+        ],
         picked.iter().map(|u| {
             vec![
                 u.unit_id.clone(),
                 u.fired.to_string(),
                 u.labels.join(" "),
+                u.stratum.clone(),
+                u.inclusion_prob.to_string(),
                 format!("{} {}", tagger.lexicon.name, tagger.lexicon.version),
                 tagger.lexicon.sha256.clone(),
             ]
