@@ -16,8 +16,9 @@ Strata, within each corpus x era:
   F  the lexicon fired (a counted behavioural or structural hit, any stance)
      and no topic word;
   R  neither.
-Each stratum is drawn by simple random sampling without replacement, so a
-unit's inclusion probability is n_h / N_h. The seed essay is a census
+Each stratum (named `corpus|era|K`, `...|F`, `...|R` in gold/units.csv) is
+drawn by simple random sampling without replacement, so a unit's inclusion
+probability is n_h / N_h. The seed essay is a census
 (probability 1).
 
 Splits are by document: within each corpus, the documents holding sampled
@@ -134,6 +135,7 @@ def draw(rows, corpus, target, eras, meta, rng):
             pop_sorted = sorted(pop, key=lambda r: (r["doc_id"], int(r["sentence"])))
             pick = rng.sample(pop_sorted, want[s]) if want[s] else []
             for r in pick:
+                r["stratum"] = f"{corpus}|{era}|{s}"
                 r["population"] = len(pop)
                 r["drawn"] = want[s]
                 r["inclusion_prob"] = want[s] / len(pop)
@@ -180,7 +182,7 @@ def main():
         rows = frame(args.bin, [os.path.join(args.shared, SEED_ESSAY)], tmp, "seed")
         for i, r in enumerate(rows):
             before, after = context(rows, i)
-            units.append(dict(r, corpus="seed_essay", era="", stratum="census", population=len(rows),
+            units.append(dict(r, corpus="seed_essay", era="", stratum="seed_essay|census", population=len(rows),
                               drawn=len(rows), inclusion_prob=1.0, date="", source="seed essay",
                               title="", split="dev", before=before, after=after))
         print(f"seed essay: {len(rows)} sentences, all drawn", file=sys.stderr)
