@@ -54,6 +54,7 @@ const STANCE_KEYS: &[&str] = &[
     "distancing_cues",
     "cue_window",
     "reporting_verbs",
+    "speech_verbs",
     "quotes",
 ];
 const EXAMPLE_KEYS: &[&str] = &["text", "stance"];
@@ -101,6 +102,10 @@ pub const DEFAULT_CUES: &[&str] = &[
 pub const DEFAULT_CUE_WINDOW: usize = 3;
 pub const DEFAULT_REPORTING_VERBS: &[&str] =
     &["claim", "argue", "insist", "allege", "contend", "assert"];
+/// Verbs of saying that report speech without "that" ("the minister said
+/// the scheme was about personal responsibility"; "..., he said.").
+pub const DEFAULT_SPEECH_VERBS: &[&str] =
+    &["say", "said", "tell", "told", "add", "warn", "explain"];
 
 /// A distancing cue: words matched by stem, `None` standing for any one word.
 #[derive(Debug, Clone)]
@@ -121,6 +126,9 @@ pub struct StanceRules {
     pub cue_window: usize,
     /// Stems of reporting verbs: "X argues that <hit>" is distanced unless X is I/we.
     pub reporting_verbs: Vec<String>,
+    /// Stems of verbs of saying: "X said <hit>...", "<hit>..., X said." are
+    /// distanced unless X is I/we or the citation is adopted ("As X said,").
+    pub speech_verbs: Vec<String>,
     /// Hits inside quotation marks are distanced.
     pub quotes: bool,
 }
@@ -475,6 +483,7 @@ impl<'a> Validator<'a> {
                 cues: Vec::new(),
                 cue_window: DEFAULT_CUE_WINDOW,
                 reporting_verbs: Vec::new(),
+                speech_verbs: Vec::new(),
                 quotes: true,
             },
             context_category: None,
@@ -576,6 +585,9 @@ impl<'a> Validator<'a> {
         let verbs = self
             .string_list(table, "reporting_verbs")
             .unwrap_or_else(|| defaults(DEFAULT_REPORTING_VERBS));
+        let speech = self
+            .string_list(table, "speech_verbs")
+            .unwrap_or_else(|| defaults(DEFAULT_SPEECH_VERBS));
         lex.stance.negation_window = self
             .int_field(table, "negation_window", 0..=10)
             .unwrap_or(DEFAULT_NEGATION_WINDOW);
@@ -633,17 +645,22 @@ impl<'a> Validator<'a> {
             }
             lex.stance.cues.push(Cue { text: c, pattern });
         }
-        for (v, at) in verbs {
-            analyzer.analyze(&v, &mut scratch);
-            if scratch.tokens.len() != 1 || scratch.tokens[0].kind != TokenKind::Word {
-                self.problem(at, format!("reporting verb \"{v}\" must be one word"));
-                continue;
+        for (list, what, out) in [
+            (verbs, "reporting verb", &mut lex.stance.reporting_verbs),
+            (speech, "speech verb", &mut lex.stance.speech_verbs),
+        ] {
+            for (v, at) in list {
+                analyzer.analyze(&v, &mut scratch);
+                if scratch.tokens.len() != 1 || scratch.tokens[0].kind != TokenKind::Word {
+                    self.problem(at, format!("{what} \"{v}\" must be one word"));
+                    continue;
+                }
+                out.push(
+                    analyzer
+                        .stem(scratch.norm_of(&scratch.tokens[0]))
+                        .into_owned(),
+                );
             }
-            lex.stance.reporting_verbs.push(
-                analyzer
-                    .stem(scratch.norm_of(&scratch.tokens[0]))
-                    .into_owned(),
-            );
         }
     }
 
