@@ -12,8 +12,9 @@
       coder (role `coder`), plus one row per adjudicated unit (role
       `adjudicator`, with the reason in `note`), each with the unit's span,
       corpus, split, stratum and inclusion probability from gold/units.csv.
-      No corpus text is written: `gold/resolve.py` adds it back from
-      ../shared for reading.
+      No corpus text is written, nor the coders' notes (they quote it): a
+      row keeps their markers (`weak`, `hard_case`) and the codebook rules
+      cited; `gold/resolve.py` adds the sentence back from ../shared.
 
 Coder files are C/batch_NN.coder1.csv and C/batch_NN.coder2.csv
 (`unit_id,behavioural,structural,note`); adjudication files are
@@ -28,6 +29,17 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VALUES = {"endorsed", "distanced", "none"}
+
+
+def flags(note):
+    """What the repository keeps of a coder's note or an adjudicator's
+    reason: the codebook's markers and the rules cited, not the words (notes
+    quote the corpora, which are not ours to copy)."""
+    note = (note or "").lower()
+    rules = sorted({int(n) for m in re.finditer(r"rules?\s+([\d ,and&/]+)", note)
+                    for n in re.findall(r"\d+", m.group(1)) if 1 <= int(n) <= 17})
+    return {"weak": int("(weak)" in note or "weak" in note.split()), "hard_case": int("hard case" in note),
+            "rules": " ".join(map(str, rules))}
 
 
 def read_codes(path):
@@ -120,19 +132,19 @@ def gold(args):
             for n, c in ((1, a), (2, z)):
                 rows.append(dict(base, coder=f"b{b:02d}-coder{n}", role="coder",
                                  behavioural=c["behavioural"], structural=c["structural"],
-                                 note=(c.get("note") or "").strip()))
+                                 **flags(c.get("note"))))
             if disagree:
                 d = decided[uid]
                 rows.append(dict(base, coder=f"b{b:02d}-adjudicator", role="adjudicator",
                                  behavioural=d["behavioural"], structural=d["structural"],
-                                 note=(d.get("reason") or "").strip()))
+                                 **flags(d.get("reason"))))
             seen.add(uid)
     missing = set(meta) - seen
     if missing:
         print(f"warning: {len(missing)} units of units.csv are in no coded batch", file=sys.stderr)
     rows.sort(key=lambda r: (r["corpus"], r["doc_id"], int(r["byte_start"]), r["role"], r["coder"]))
     fields = ["unit_id", "doc_id", "byte_start", "byte_end", "corpus", "era", "stratum", "inclusion_prob",
-              "split", "batch", "coder", "role", "behavioural", "structural", "note"]
+              "split", "batch", "coder", "role", "behavioural", "structural", "weak", "hard_case", "rules"]
     with open(args.out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
         w.writeheader()

@@ -738,12 +738,26 @@ fn collapse(s: &str) -> String {
 pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<ToolUnit>> {
     let lex = &tagger.lexicon;
     let mut out = vec![ToolUnit::default(); gold.units.len()];
-    let by_id: HashMap<&str, &DocMeta> = docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();
+    let mut by_id: HashMap<&str, &DocMeta> = docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();
+    // With several inputs a loose file's id is its path as given; a gold
+    // file names it by its file name without extension, so that the same
+    // gold works whatever the paths typed. Only unambiguous names are added.
+    let mut by_name: HashMap<&str, Vec<&DocMeta>> = HashMap::new();
+    for d in docs {
+        let name = d.path.rsplit('/').next().unwrap_or(&d.path);
+        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+        by_name.entry(stem).or_default().push(d);
+    }
+    for (stem, found) in by_name {
+        if let [d] = found.as_slice() {
+            by_id.entry(stem).or_insert(d);
+        }
+    }
     let mut wanted: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut alone = Vec::new();
     for (i, u) in gold.units.iter().enumerate() {
         match u.doc_id.as_deref().filter(|d| by_id.contains_key(d)) {
-            Some(d) => wanted.entry(d).or_default().push(i),
+            Some(d) => wanted.entry(by_id[d].doc_id.as_str()).or_default().push(i),
             None if u.text.is_some() => alone.push(i),
             None => {
                 return Err(bad(
@@ -796,7 +810,10 @@ pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<T
             })
             .collect();
     };
-    let metas: Vec<&DocMeta> = wanted.keys().map(|d| by_id[d]).collect();
+    let metas: Vec<&DocMeta> = docs
+        .iter()
+        .filter(|d| wanted.contains_key(d.doc_id.as_str()))
+        .collect();
     let mut problem = None;
     let skipped = tagger.inspect_docs(metas, &IngestOptions::default(), |meta, doc, _, _, hits| {
         let text = doc.text.as_str();
