@@ -21,6 +21,20 @@ drawn by simple random sampling without replacement, so a unit's inclusion
 probability is n_h / N_h. The seed essay is a census
 (probability 1).
 
+A second, independent draw (added after the first was coded, because
+behavioural framing proved rare: 53 endorsed or distanced behavioural units
+in 3,015) samples sentences holding a word of the codebook's behavioural
+topics (BEHAVIOUR_STRONG: dependency, fraud, handouts, work requirements,
+sanctions, "hard-working"...; BEHAVIOUR_WEAK: responsibility, choices,
+behaviour, culture, aspiration...), again a list of topic words, not the
+lexicon's entries. Its strata are corpus x {S, W}, drawn by simple random
+sampling from the whole frame, independently of the first draw; a unit
+drawn by both is coded once. A sentence's inclusion probability in the
+union is then 1 - (1 - p1)(1 - p2), where p1 is its first-draw stratum's
+n_h / N_h and p2 its second-draw stratum's (0 outside the behavioural
+population). `draw` says which draws picked a unit; `stratum` is the
+first-draw stratum when the first draw picked it, else the second-draw one.
+
 Splits are by document: within each corpus, the documents holding sampled
 units are shuffled (seeded) and filled into train until 60% of the corpus's
 units, then dev until 80%, then test. The seed essay is in dev.
@@ -66,6 +80,27 @@ CORPORA = {
     "wikinews_econ_politics": (660, [("2004-2008", 1900, 2008), ("2009-", 2009, 2100)]),
 }
 SHARES = {"K": 0.55, "F": 0.25, "R": 0.20}
+
+SEED2 = 20261205
+BATCHES2 = 3
+BEHAVIOUR_STRONG = [
+    r"dependen\w*", r"scroung\w*", r"fraud\w*", r"cheat\w*", r"handouts?", r"work-?shy",
+    r"idle", r"idleness", r"lazy", r"laziness", r"undeserving", r"deserving", r"workfare",
+    r"welfare reform\w*", r"work requirements?", r"welfare to work", r"off welfare",
+    r"on welfare", r"sanctions?", r"time limits?", r"something for nothing",
+    r"self-relian\w*", r"self-sufficien\w*", r"hard-?working", r"able-bodied",
+    r"out of wedlock", r"underclass", r"benefit culture", r"responsibilities",
+]
+BEHAVIOUR_WEAK = [
+    r"responsib\w*", r"choices?", r"behaviou?r\w*", r"lifestyles?", r"culture",
+    r"aspiration\w*", r"resilien\w*", r"incentives?", r"willing to work", r"work ethic",
+    r"family breakdown", r"addict\w*", r"single (?:mothers?|parents?)", r"absent fathers?",
+    r"teenage pregnanc\w*",
+]
+STRONG_RE = re.compile(r"\b(?:" + "|".join(BEHAVIOUR_STRONG) + r")\b", re.IGNORECASE)
+WEAK_RE = re.compile(r"\b(?:" + "|".join(BEHAVIOUR_WEAK) + r")\b", re.IGNORECASE)
+# corpus: (units from the S stratum, units from the W stratum)
+CORPORA2 = {"us_sotu": (240, 160), "uk_manifestos": (240, 160), "wikinews_econ_politics": (140, 60)}
 SEED_ESSAY = "seed/000_74abef35e795a6fa.txt"
 
 
@@ -131,6 +166,9 @@ def draw(rows, corpus, target, eras, meta, rng):
                 want[s] = have
         want["K"] = min(len(cells[(era, "K")]), want["K"] + spare)
         for s in ("K", "F", "R"):
+            for r in cells[(era, s)]:
+                r["p1"] = want[s] / len(cells[(era, s)])
+                r["stratum1"] = f"{corpus}|{era}|{s}"
             pop = cells[(era, s)]
             pop_sorted = sorted(pop, key=lambda r: (r["doc_id"], int(r["sentence"])))
             pick = rng.sample(pop_sorted, want[s]) if want[s] else []
@@ -157,6 +195,58 @@ def split_docs(units, rng):
     return split
 
 
+def second_draw(units, frames, splits, shared):
+    """The behavioural-topic draw (see the module doc). Marks first-draw
+    units it picks again, appends the new ones, and returns their indices in
+    batch order."""
+    rng = random.Random(SEED2)
+    have = {u["unit_id"]: u for u in units}
+    new = []
+    for corpus, (n_strong, n_weak) in CORPORA2.items():
+        rows = frames[corpus]
+        meta = metadata(shared, corpus)
+        cells = {"S": [], "W": []}
+        for r in rows:
+            if STRONG_RE.search(r["text"]):
+                cells["S"].append(r)
+            elif WEAK_RE.search(r["text"]):
+                cells["W"].append(r)
+        for s, n in (("S", n_strong), ("W", n_weak)):
+            pop = cells[s]
+            n = min(n, len(pop))
+            p2 = n / len(pop)
+            for r in pop:
+                r["p2"] = p2
+                if r["unit_id"] in have:
+                    have[r["unit_id"]]["p2"] = p2
+            for r in rng.sample(pop, n):
+                if r["unit_id"] in have:
+                    u = have[r["unit_id"]]
+                    u["p2"], u["draw"] = p2, "1+2"
+                    continue
+                doc = r["doc_id"]
+                if doc not in splits[corpus]:
+                    x = rng.random()
+                    splits[corpus][doc] = "train" if x < 0.6 else "dev" if x < 0.8 else "test"
+                before, after = context(rows, r["_i"])
+                m = meta[doc]
+                u = dict(r, corpus=corpus, date=m["date"], source=m.get("source", ""),
+                         title=m.get("title", ""), split=splits[corpus][doc], before=before,
+                         after=after, stratum=f"{corpus}|behaviour|{s}", population=len(pop),
+                         drawn=n, draw="2")
+                have[u["unit_id"]] = u
+                new.append(u)
+        print(f"{corpus}: second draw of {n_strong}+{n_weak} from {len(cells['S'])}+{len(cells['W'])} "
+              f"behavioural-topic sentences", file=sys.stderr)
+    start = len(units)
+    units.extend(new)
+    order = list(range(start, len(units)))
+    rng.shuffle(order)
+    for k, i in enumerate(order):
+        units[i]["batch"] = BATCHES + k % BATCHES2 + 1
+    return order
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default="target/release/framewatch")
@@ -166,12 +256,15 @@ def main():
     args = ap.parse_args()
     rng = random.Random(SEED)
     units = []
+    frames, splits = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for corpus, (target, eras) in CORPORA.items():
             rows = frame(args.bin, [os.path.join(args.shared, "corpora", corpus)], tmp, corpus)
+            frames[corpus] = rows
             meta = metadata(args.shared, corpus)
             chosen = draw(rows, corpus, target, eras, meta, rng)
             split = split_docs(chosen, rng)
+            splits[corpus] = split
             for r in chosen:
                 before, after = context(rows, r["_i"])
                 m = meta[r["doc_id"]]
@@ -190,9 +283,19 @@ def main():
     rng.shuffle(order)
     for k, i in enumerate(order):
         units[i]["batch"] = k % BATCHES + 1
+    for u in units:
+        u.setdefault("p1", 1.0)
+        u.setdefault("stratum1", u["stratum"])
+        u["p2"], u["draw"] = 0.0, "1"
+    order += second_draw(units, frames, splits, args.shared)
     units.sort(key=lambda u: (u["corpus"], u["doc_id"], int(u["sentence"])))
     fields = ["unit_id", "corpus", "doc_id", "sentence", "byte_start", "byte_end", "era",
-              "stratum", "population", "drawn", "inclusion_prob", "split", "batch", "text_sha256"]
+              "stratum", "population", "drawn", "draw", "p_draw1", "p_draw2", "inclusion_prob",
+              "split", "batch", "text_sha256"]
+    for u in units:
+        u["p_draw1"] = f"{float(u['p1']):.6g}"
+        u["p_draw2"] = f"{float(u['p2']):.6g}"
+        u["inclusion_prob"] = 1 - (1 - float(u["p1"])) * (1 - float(u["p2"]))
     with open(args.units, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(fields)
@@ -202,8 +305,10 @@ def main():
             w.writerow([u[k] for k in fields])
     os.makedirs(args.sheets, exist_ok=True)
     sheet_fields = ["unit_id", "source", "date", "title", "context_before", "sentence", "context_after"]
-    for b in range(1, BATCHES + 1):
-        mine = [units[i] for i in order if units[i]["batch"] == b]
+    for b in range(1, BATCHES + BATCHES2 + 1):
+        # Rows in a seeded hash order, so a sheet does not depend on the others.
+        mine = sorted((u for u in units if u["batch"] == b),
+                      key=lambda u: hashlib.sha256(f"{SEED}:{u['unit_id']}".encode()).hexdigest())
         with open(os.path.join(args.sheets, f"batch_{b:02d}.csv"), "w", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(sheet_fields)
