@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod analyze;
 pub mod atomic;
 pub mod audit;
+pub mod classify;
 #[cfg(feature = "tables")]
 pub mod cli;
 pub mod dedupe;

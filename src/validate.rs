@@ -13,10 +13,11 @@
 //! the stance of one category's framing.
 
 use crate::aggregate::{cell_seed, quantile};
+use crate::analyze::Analysis;
 use crate::error::{Error, Result};
 use crate::ingest::IngestOptions;
 use crate::lexicon::Lexicon;
-use crate::model::{DocMeta, Hit, HitStatus, Origin, Stance};
+use crate::model::{DocMeta, Hit, HitStatus, Stance};
 use crate::pipeline::Tagger;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -727,6 +728,10 @@ pub struct ToolUnit {
     /// Per lexicon category, the stance of its framing in the unit:
     /// endorsed if any counted hit is, else distanced, else negated.
     pub stances: Vec<Option<Stance>>,
+    /// The unit's classifier features, when asked for.
+    pub features: Option<crate::classify::Features>,
+    /// The unit's document (its id), or its own id when tagged alone.
+    pub group: String,
 }
 
 fn collapse(s: &str) -> String {
@@ -736,6 +741,16 @@ fn collapse(s: &str) -> String {
 /// Tag every unit: units with a `doc_id` found among `docs` are cut from
 /// their document (hits inside the span); others are tagged from their text.
 pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<ToolUnit>> {
+    tag_units_with(gold, tagger, docs, None)
+}
+
+/// [`tag_units`], also extracting each unit's classifier features.
+pub fn tag_units_with(
+    gold: &Gold,
+    tagger: &Tagger,
+    docs: &[DocMeta],
+    features: Option<&crate::classify::FeatureConfig>,
+) -> Result<Vec<ToolUnit>> {
     let lex = &tagger.lexicon;
     let mut out = vec![ToolUnit::default(); gold.units.len()];
     let mut by_id: HashMap<&str, &DocMeta> = docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();
@@ -815,7 +830,20 @@ pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<T
         .filter(|d| wanted.contains_key(d.doc_id.as_str()))
         .collect();
     let mut problem = None;
-    let skipped = tagger.inspect_docs(metas, &IngestOptions::default(), |meta, doc, _, _, hits| {
+    let featurise = |t: &mut ToolUnit, a: &Analysis, start: usize, end: usize, hits: &[&Hit]| {
+        if let Some(cfg) = features {
+            let range = crate::classify::token_range(a, start as u32, end as u32);
+            t.features = Some(crate::classify::features(
+                cfg,
+                lex,
+                &tagger.analyzer,
+                a,
+                range,
+                hits,
+            ));
+        }
+    };
+    let skipped = tagger.inspect_docs(metas, &IngestOptions::default(), |meta, doc, a, _, hits| {
         let text = doc.text.as_str();
         for &i in &wanted[meta.doc_id.as_str()] {
             let u = &gold.units[i];
@@ -857,7 +885,9 @@ pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<T
                 .filter(|h| h.byte_start as usize >= s && h.byte_end as usize <= e)
                 .collect();
             out[i].text = collapse(slice);
+            out[i].group = meta.doc_id.clone();
             fill(&mut out[i], &inside);
+            featurise(&mut out[i], a, s, e, &inside);
         }
     });
     if let Some(p) = problem {
@@ -875,15 +905,18 @@ pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<T
             None,
         ));
     }
+    let (mut a, mut scratch) = (Analysis::default(), crate::matcher::Scratch::default());
     for i in alone {
         let u = &gold.units[i];
         let text = u.text.as_deref().unwrap_or_default();
-        let meta = DocMeta::bare(u.unit_id.clone(), gold.path.clone(), Origin::Embedded(""));
-        let r = tagger.tag_text(text, meta);
-        let hits: Vec<&Hit> = r.hits.iter().collect();
-        out[i].text = collapse(text);
-        out[i].standalone = true;
-        fill(&mut out[i], &hits);
+        tagger.inspect(text, &mut a, &mut scratch, |a, _, hits| {
+            let hits: Vec<&Hit> = hits.iter().collect();
+            out[i].text = collapse(text);
+            out[i].standalone = true;
+            out[i].group = u.unit_id.clone();
+            fill(&mut out[i], &hits);
+            featurise(&mut out[i], a, 0, text.len(), &hits);
+        });
     }
     Ok(out)
 }
@@ -1104,6 +1137,8 @@ pub struct StanceAgreement {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
     pub schema: &'static str,
+    /// What was measured: `lexicon`, or `model` (a trained classifier).
+    pub method: &'static str,
     pub gold: String,
     pub lexicon: String,
     pub lexicon_version: String,
@@ -1129,6 +1164,10 @@ pub struct Report {
     pub labels: Vec<LabelMetrics>,
     /// Per category with stance codes.
     pub stances: Vec<StanceAgreement>,
+    /// With `--model`: the same measures for the trained classifier on the
+    /// same units, beside the lexicon's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<Box<Report>>,
 }
 
 /// The coders' label of a unit: the majority of the codes given; `Err(())`
@@ -1194,6 +1233,36 @@ fn bootstrap(
         (quantile(&v, 0.025), quantile(&v, 0.975))
     };
     (stats.map(interval), weights.map(|_| wstats.map(interval)))
+}
+
+/// The reference three-way code of a unit for a category's framing, as a
+/// class of [`crate::classify::CLASSES`] (negated counts as distanced): the
+/// adjudicators' when one coded it, else the coders' majority. `Err(())`
+/// on a tie, `Ok(None)` when nobody coded it.
+pub fn reference_class(gold: &Gold, u: &Unit, cat: usize) -> Result<Option<usize>, ()> {
+    let class = |code: &str| match code {
+        "none" => 0,
+        "endorsed" => 1,
+        _ => 2,
+    };
+    for role in [Role::Adjudicator, Role::Coder] {
+        let mut counts = [0usize; 3];
+        for c in u.codings.iter().filter(|c| c.role == role) {
+            if let Some(code) = gold.stance_code(c, cat) {
+                counts[class(code)] += 1;
+            }
+        }
+        let top = *counts.iter().max().expect("three classes");
+        if top == 0 {
+            continue;
+        }
+        let leaders: Vec<usize> = (0..3).filter(|&k| counts[k] == top).collect();
+        return match leaders.as_slice() {
+            [k] => Ok(Some(*k)),
+            _ => Err(()),
+        };
+    }
+    Ok(None)
 }
 
 /// The reference label of a unit: the adjudicators' (their majority) when
@@ -1318,6 +1387,7 @@ pub fn evaluate(
         .collect();
     Report {
         schema: "framewatch-validate/2",
+        method: "lexicon",
         gold: gold.path.clone(),
         lexicon: lexicon.name.clone(),
         lexicon_version: lexicon.version.clone(),
@@ -1338,7 +1408,88 @@ pub fn evaluate(
         coder_agreement,
         labels,
         stances,
+        model: None,
     }
+}
+
+/// The trained classifier's labels for each unit (units need features:
+/// [`tag_units_with`]), in the shape `evaluate` reads. A category label is
+/// found when the model's class is endorsed or distanced, its endorsed
+/// label when the class is endorsed; sub-frames are not the model's.
+pub fn model_units(
+    gold: &Gold,
+    tool: &[ToolUnit],
+    lexicon: &Lexicon,
+    model: &crate::classify::Model,
+) -> Vec<ToolUnit> {
+    tool.iter()
+        .map(|t| {
+            let mut m = ToolUnit {
+                text: t.text.clone(),
+                standalone: t.standalone,
+                found: vec![Vec::new(); gold.labels.len()],
+                present: vec![false; gold.labels.len()],
+                stances: vec![None; lexicon.categories.len()],
+                features: None,
+                group: t.group.clone(),
+            };
+            let Some(f) = &t.features else { return m };
+            for (cat, c) in lexicon.categories.iter().enumerate() {
+                let Some(fm) = model.framing(&c.name) else {
+                    continue;
+                };
+                let p = fm.predict(f);
+                m.stances[cat] = p.stance();
+                for (l, label) in gold.labels.iter().enumerate() {
+                    let yes = match label.target {
+                        Target::Category(x) if x == cat => p.class() != 0,
+                        Target::Endorsed(x) if x == cat => p.class() == 1,
+                        _ => continue,
+                    };
+                    m.present[l] = yes;
+                    if yes {
+                        m.found[l].push(format!(
+                            "model: {} (p endorsed {:.2}, distanced {:.2})",
+                            p.label(),
+                            p.p[1],
+                            p.p[2]
+                        ));
+                    }
+                }
+            }
+            m
+        })
+        .collect()
+}
+
+/// [`evaluate`] for the model's labels: only the labels it makes (categories
+/// and their endorsed labels), and no coder agreement (the lexicon's report
+/// has it).
+pub fn evaluate_model(
+    gold: &Gold,
+    units: &[ToolUnit],
+    lexicon: &Lexicon,
+    model: &crate::classify::Model,
+    resamples: usize,
+    seed: u64,
+) -> Report {
+    let mut r = evaluate(gold, units, lexicon, resamples, seed);
+    r.method = "model";
+    r.coder_agreement.clear();
+    let keep: Vec<bool> = gold
+        .labels
+        .iter()
+        .map(|l| match l.target {
+            Target::Category(c) | Target::Endorsed(c) => {
+                model.framing(&lexicon.categories[c].name).is_some()
+            }
+            Target::Subframe(_) => false,
+        })
+        .collect();
+    let mut k = keep.iter();
+    r.labels.retain(|_| *k.next().expect("a flag per label"));
+    r.stances.retain(|s| model.framing(&s.category).is_some());
+    r
 }
 
 /// Agreement between the independent coders (adjudicators left out): per

@@ -346,3 +346,102 @@ fn sample_design_weights_filters_and_label_floors() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("has no `split` column"), "{}", r.stderr);
 }
+
+/// `train` fits the classifier on coded units and writes a self-describing
+/// model, byte for byte the same on a second run; `validate --model`
+/// measures it beside the lexicon; a model for another lexicon is refused.
+#[test]
+fn train_then_validate_with_the_model() {
+    let tmp = tempdir();
+    let gold = fixtures().join("gold/stances.csv");
+    let gold = gold.to_str().unwrap();
+    let train = |out: &str| {
+        framewatch(
+            tmp.path(),
+            &[
+                "train", "--gold", gold, "-o", out, "--cv", "2", "--epochs", "30",
+            ],
+        )
+        .ok()
+    };
+    let r = train("m1.json");
+    assert!(
+        r.stderr
+            .contains("behavioural: 12 none, 5 endorsed, 3 distanced"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("2-fold cross-validation"), "{}", r.stderr);
+    train("m2.json");
+    let m1 = read(&tmp.path().join("m1.json"));
+    assert_eq!(
+        m1,
+        read(&tmp.path().join("m2.json")),
+        "training is deterministic"
+    );
+    let m: serde_json::Value = serde_json::from_str(&m1).unwrap();
+    assert_eq!(m["format"], "framewatch-model/1");
+    assert_eq!(m["provenance"]["units"], 20);
+    assert_eq!(m["framings"][1]["framing"], "structural");
+    assert!(m["provenance"]["gold"][0][1].as_str().unwrap().len() == 64);
+    let r = framewatch(
+        tmp.path(),
+        &["validate", "--gold", gold, "--model", "m1.json", "--json"],
+    )
+    .ok();
+    let v = json(&r.stdout);
+    assert_eq!(v["method"], "lexicon");
+    assert_eq!(v["model"]["method"], "model");
+    let names: Vec<&str> = v["model"]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "behavioural",
+            "structural",
+            "behavioural (endorsed)",
+            "structural (endorsed)"
+        ]
+    );
+    // In-sample, a linear model separates these twenty sentences.
+    assert!(
+        close(&label(&v["model"], "structural (endorsed)")["f1"], 1.0),
+        "{}",
+        v["model"]
+    );
+    let text = framewatch(
+        tmp.path(),
+        &["validate", "--gold", gold, "--model", "m1.json"],
+    )
+    .ok();
+    assert!(
+        text.stdout.contains("the trained model on the same units:"),
+        "{}",
+        text.stdout
+    );
+    // Another lexicon: the model's lexicon features would mean something else.
+    let lex = fixtures().join("lexicons/mini.toml");
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "validate",
+            "--gold",
+            gold,
+            "--model",
+            "m1.json",
+            "-l",
+            lex.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("was trained with lexicon poverty-framing"),
+        "{}",
+        r.stderr
+    );
+}

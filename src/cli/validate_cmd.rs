@@ -46,6 +46,11 @@ pub struct Args {
     /// does the same.
     #[arg(long, value_name = "FILE")]
     pub design: Option<PathBuf>,
+    /// A model from `framewatch train`: measure it on the same units and
+    /// report it beside the lexicon (its figures nested under `model` in
+    /// JSON). `--min-f1` checks the lexicon's figures.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
     /// Print JSON (schema framewatch-validate/2) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -63,7 +68,7 @@ pub struct Args {
     pub errors: Option<PathBuf>,
 }
 
-fn parse_where(s: &str) -> std::result::Result<(String, String), String> {
+pub(crate) fn parse_where(s: &str) -> std::result::Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
         _ => Err(format!("{s:?}: expected COLUMN=VALUE, e.g. split=test")),
@@ -149,6 +154,15 @@ fn print_text(r: &Report, show: usize) {
     } else {
         println!("\nthe tool against the coder:");
     }
+    print_labels(r, show);
+    if let Some(m) = &r.model {
+        println!("\nthe trained model on the same units:");
+        print_labels(m, show);
+    }
+}
+
+/// The label table, the stance tables and the errors of one report.
+fn print_labels(r: &Report, show: usize) {
     if r.design_weighted {
         println!(
             "  (each label's second row is weighted by 1 / inclusion probability: the estimate for the population sampled{})",
@@ -285,8 +299,28 @@ pub fn run(args: Args) -> Result<u8> {
         (true, true) => Corpus::demo()?,
         (true, false) => Corpus::discover(&args.inputs, &Default::default())?,
     };
-    let tool = validate::tag_units(&gold, &tagger, &corpus.docs)?;
-    let report = validate::evaluate(&gold, &tool, &tagger.lexicon, args.bootstrap, args.seed);
+    let model = match &args.model {
+        Some(p) => Some(crate::classify::Model::read(p, &tagger.lexicon)?),
+        None => None,
+    };
+    let tool = validate::tag_units_with(
+        &gold,
+        &tagger,
+        &corpus.docs,
+        model.as_ref().map(|m| &m.features),
+    )?;
+    let mut report = validate::evaluate(&gold, &tool, &tagger.lexicon, args.bootstrap, args.seed);
+    if let Some(m) = &model {
+        let units = validate::model_units(&gold, &tool, &tagger.lexicon, m);
+        report.model = Some(Box::new(validate::evaluate_model(
+            &gold,
+            &units,
+            &tagger.lexicon,
+            m,
+            args.bootstrap,
+            args.seed,
+        )));
+    }
     if let Some(path) = &args.errors {
         let mut rows = Vec::new();
         for m in &report.labels {
