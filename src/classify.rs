@@ -72,12 +72,15 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
+        // Chosen by 5-fold cross-validation on the coded corpus's train
+        // split (balance 0.5/0.75/1, rate 0.05/0.2, 10/20/40 epochs, L2
+        // 1e-5/1e-4): behavioural endorsed F1 0.48, structural 0.67.
         TrainOptions {
-            epochs: 20,
-            learning_rate: 0.2,
-            l2: 1e-5,
+            epochs: 10,
+            learning_rate: 0.05,
+            l2: 1e-4,
             seed: 1,
-            balance_power: 0.5,
+            balance_power: 1.0,
         }
     }
 }
@@ -87,6 +90,11 @@ impl Default for TrainOptions {
 pub struct Feature {
     pub index: u32,
     pub name: String,
+    /// Its value: 1 for the lexicon's hits, cues, length and the bias;
+    /// 1 / sqrt(n) for each of a sentence's n word, stem and bigram
+    /// features, so that long sentences do not drown what the lexicon
+    /// found.
+    pub value: f64,
 }
 
 /// The features of one sentence (or any span): sorted, distinct.
@@ -96,15 +104,14 @@ pub struct Features {
 }
 
 impl Features {
-    fn indices(&self) -> impl Iterator<Item = u32> + '_ {
-        self.features.iter().map(|f| f.index)
+    fn values(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.features.iter().map(|f| (f.index as usize, f.value))
     }
+}
 
-    /// Each present feature's value: 1 / sqrt(number of features), so that
-    /// long and short sentences weigh alike.
-    fn value(&self) -> f64 {
-        1.0 / (self.features.len().max(1) as f64).sqrt()
-    }
+/// Whether a feature name is lexical (words, stems, bigrams).
+fn lexical(name: &str) -> bool {
+    name.starts_with("w:") || name.starts_with("s:") || name.starts_with("b:")
 }
 
 fn hash(name: &str, bits: u32) -> u32 {
@@ -214,10 +221,15 @@ pub fn features(
         .map(|name| Feature {
             index: hash(&name, cfg.hash_bits),
             name,
+            value: 1.0,
         })
         .collect();
     out.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.name.cmp(&b.name)));
     out.dedup_by(|a, b| a.index == b.index);
+    let n_lexical = out.iter().filter(|f| lexical(&f.name)).count().max(1) as f64;
+    for f in out.iter_mut().filter(|f| lexical(&f.name)) {
+        f.value = 1.0 / n_lexical.sqrt();
+    }
     Features { features: out }
 }
 
@@ -365,16 +377,14 @@ fn train_one(
         order.shuffle(&mut rng);
         for &i in &order {
             let (e, y) = labelled[i];
-            let v = e.features.value();
             let mut s = [0.0; 3];
-            for j in e.features.indices() {
+            for (j, v) in e.features.values() {
                 for (k, sk) in s.iter_mut().enumerate() {
-                    *sk += t.w[j as usize][k] * v;
+                    *sk += t.w[j][k] * v;
                 }
             }
             let p = softmax(s);
-            for j in e.features.indices() {
-                let j = j as usize;
+            for (j, v) in e.features.values() {
                 for k in 0..3 {
                     let target = if k == y { 1.0 } else { 0.0 };
                     let grad = (p[k] - target) * class_weight[y] * v + opts.l2 * t.w[j][k];
@@ -406,10 +416,9 @@ fn sparse(w: &[[f64; 3]]) -> Vec<(u32, [f32; 3])> {
 
 impl FramingModel {
     pub fn predict(&self, f: &Features) -> Prediction {
-        let v = f.value();
         let mut s = [0.0; 3];
-        for j in f.indices() {
-            if let Ok(at) = self.weights.binary_search_by_key(&j, |(i, _)| *i) {
+        for (j, v) in f.values() {
+            if let Ok(at) = self.weights.binary_search_by_key(&(j as u32), |(i, _)| *i) {
                 let w = self.weights[at].1;
                 for k in 0..3 {
                     s[k] += w[k] as f64 * v;
@@ -423,7 +432,6 @@ impl FramingModel {
     /// away from it most: (name, contribution to that class's score minus
     /// the mean of the other two), largest in size first.
     pub fn explain(&self, f: &Features, class: usize, top: usize) -> Vec<(String, f64)> {
-        let v = f.value();
         let mut out: Vec<(String, f64)> = f
             .features
             .iter()
@@ -434,7 +442,7 @@ impl FramingModel {
                     .ok()?;
                 let w = self.weights[at].1.map(|x| x as f64);
                 let others = (0..3).filter(|&k| k != class).map(|k| w[k]).sum::<f64>() / 2.0;
-                Some((feat.name.clone(), (w[class] - others) * v))
+                Some((feat.name.clone(), (w[class] - others) * feat.value))
             })
             .collect();
         out.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
@@ -658,6 +666,7 @@ mod tests {
             .map(|n| Feature {
                 index: hash(n, cfg.hash_bits),
                 name: n.to_string(),
+                value: 1.0,
             })
             .collect();
         f.sort_by_key(|x| x.index);
