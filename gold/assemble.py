@@ -108,16 +108,7 @@ def gold(args):
             sys.exit(f"batch {b}: only coder {list(files)} has coded it")
         c1, c2 = read_codes(files[1]), read_codes(files[2])
         decided_path = os.path.join(args.adjudication, f"batch_{b:02d}.decided.csv")
-        decided = {}
-        if os.path.exists(decided_path):
-            with open(decided_path, newline="") as f:
-                for i, r in enumerate(csv.DictReader(f), start=2):
-                    for k in ("behavioural", "structural"):
-                        v = (r.get(k) or "").strip().lower()
-                        if v not in VALUES:
-                            sys.exit(f"{decided_path}:{i}: `{k}` must be endorsed, distanced or none")
-                        r[k] = v
-                    decided[r["unit_id"]] = r
+        decided = read_codes(decided_path) if os.path.exists(decided_path) else {}
         in_batch = [u for u in meta.values() if int(u["batch"]) == b]
         for u in in_batch:
             uid = u["unit_id"]

@@ -435,20 +435,9 @@ impl Gold {
                 coders.insert(coder.clone());
             }
             let prob = match get("inclusion_prob") {
-                Some(v) => Some(
-                    v.trim()
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|p| *p > 0.0 && *p <= 1.0)
-                        .ok_or_else(|| {
-                            bad(
-                                &shown,
-                                line,
-                                colno("inclusion_prob"),
-                                format!("`inclusion_prob` must be a probability above 0 and at most 1, not {v:?}"),
-                            )
-                        })?,
-                ),
+                Some(v) => Some(probability(&v).ok_or_else(|| {
+                    bad(&shown, line, colno("inclusion_prob"), bad_probability(&v))
+                })?),
                 None => opts.design.get(&unit_id).map(|(p, _)| *p),
             };
             let stratum =
@@ -674,6 +663,18 @@ fn label_columns(
     Ok((labels, label_cols))
 }
 
+/// An inclusion probability: above 0, at most 1.
+fn probability(raw: &str) -> Option<f64> {
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|p| *p > 0.0 && *p <= 1.0)
+}
+
+fn bad_probability(raw: &str) -> String {
+    format!("`inclusion_prob` must be a probability above 0 and at most 1, not {raw:?}")
+}
+
 /// Read a design file (`sample`'s key, or any CSV with `unit_id` and
 /// `inclusion_prob`, optionally `stratum`).
 pub fn read_design(path: &Path) -> Result<HashMap<String, (f64, Option<String>)>> {
@@ -694,21 +695,14 @@ pub fn read_design(path: &Path) -> Result<HashMap<String, (f64, Option<String>)>
         let get = |name: &str| rec.get(name).and_then(|(_, v)| v.clone());
         let Some(id) = get("unit_id") else { continue };
         let raw = get("inclusion_prob").unwrap_or_default();
-        let p = raw
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|p| *p > 0.0 && *p <= 1.0)
-            .ok_or_else(|| {
-                bad(
-                    &shown,
-                    line,
-                    rec.get("inclusion_prob").map(|(c, _)| *c),
-                    format!(
-                        "`inclusion_prob` must be a probability above 0 and at most 1, not {raw:?}"
-                    ),
-                )
-            })?;
+        let p = probability(&raw).ok_or_else(|| {
+            bad(
+                &shown,
+                line,
+                rec.get("inclusion_prob").map(|(c, _)| *c),
+                bad_probability(&raw),
+            )
+        })?;
         out.insert(id, (p, get("stratum")));
     }
     Ok(out)
