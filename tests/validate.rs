@@ -423,6 +423,43 @@ fn train_then_validate_with_the_model() {
         "{}",
         text.stdout
     );
+    // Sampling where the model is unsure: 8 of the most uncertain sentences
+    // of the demo corpus (taken whole), 2 at random from the rest.
+    framewatch(
+        tmp.path(),
+        &[
+            "sample",
+            "-n",
+            "10",
+            "--strategy",
+            "uncertain",
+            "--model",
+            "m1.json",
+            "--random-share",
+            "0.2",
+            "-o",
+            "unsure.csv",
+        ],
+    )
+    .ok();
+    let key = crate::util::csv_rows(&tmp.path().join("unsure.key.csv"));
+    assert_eq!(key.len(), 10);
+    let of = |s: &str| key.iter().filter(|k| k["stratum"] == s).collect::<Vec<_>>();
+    let (unsure, random) = (of("uncertain"), of("random"));
+    assert_eq!((unsure.len(), random.len()), (8, 2));
+    assert!(unsure.iter().all(|k| k["inclusion_prob"] == "1"));
+    let u =
+        |k: &&std::collections::BTreeMap<String, String>| k["uncertainty"].parse::<f64>().unwrap();
+    let floor = unsure.iter().map(u).fold(f64::INFINITY, f64::min);
+    assert!(random.iter().all(|k| u(k) <= floor), "{key:?}");
+    assert!(key[0]["model"].starts_with("behavioural:"), "{:?}", key[0]);
+    let r = framewatch(tmp.path(), &["sample", "--strategy", "uncertain"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("--strategy uncertain needs --model"),
+        "{}",
+        r.stderr
+    );
     // Another lexicon: the model's lexicon features would mean something else.
     let lex = fixtures().join("lexicons/mini.toml");
     let r = framewatch(
