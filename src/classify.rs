@@ -26,6 +26,11 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
 
+/// The default model: trained on the train split of the project's coded
+/// corpus with the built-in lexicon (recipe in `.ci/run`, which retrains it
+/// and checks it byte for byte).
+pub const DEFAULT_MODEL: &str = include_str!("../lexicons/poverty-framing.model.json");
+
 /// The model file's format; a file of another format is refused.
 pub const FORMAT: &str = "framewatch-model/1";
 
@@ -557,8 +562,12 @@ impl Model {
         s
     }
 
-    /// Read a model file and check it fits `lexicon`.
+    /// Read a model file and check it fits `lexicon`; `builtin` is the
+    /// default model, which fits the built-in lexicon.
     pub fn read(path: &std::path::Path, lexicon: &Lexicon) -> Result<Model> {
+        if path.as_os_str() == "builtin" {
+            return Model::parse("builtin model", DEFAULT_MODEL.as_bytes(), lexicon);
+        }
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| {
             Error::usage(

@@ -39,8 +39,8 @@ pub struct Args {
     /// plus a `--random-share` drawn at random, for calibration).
     #[arg(long, value_enum, default_value = "stratified")]
     pub strategy: Strategy,
-    /// A model from `framewatch train`, for `--strategy uncertain`; its
-    /// labels also go to the key.
+    /// A model from `framewatch train` (`builtin`: the default model), for
+    /// `--strategy uncertain`; its labels also go to the key.
     #[arg(long, value_name = "MODEL")]
     pub model: Option<PathBuf>,
     /// With `--strategy uncertain`: the share of the sheet drawn at random.

@@ -46,7 +46,8 @@ pub struct Args {
     /// does the same.
     #[arg(long, value_name = "FILE")]
     pub design: Option<PathBuf>,
-    /// A model from `framewatch train`: measure it on the same units and
+    /// A model from `framewatch train` (`builtin`: the default model,
+    /// trained on the project's coded corpus): measure it on the same units and
     /// report it beside the lexicon (its figures nested under `model` in
     /// JSON). `--min-f1` checks the lexicon's figures.
     #[arg(long, value_name = "MODEL")]
