@@ -795,6 +795,41 @@ mod tests {
         assert_eq!(word_f1("a", "z"), 0.0);
     }
 
+    /// Not a check: `benches/article_bench.py` runs it to see the text the
+    /// pipeline reads from each page of the article benchmark. Every
+    /// `*.html` in `$FW_HTML_DUMP_IN` is read as `framewatch run` reads it
+    /// (decoding, extraction, normalisation) and its text written to
+    /// `$FW_HTML_DUMP_OUT/<stem>.txt`, empty when the page is skipped.
+    #[test]
+    #[ignore = "run by benches/article_bench.py"]
+    fn dump_article_bench() {
+        use crate::ingest::{IngestOptions, file_doc, read_doc};
+        let (Some(from), Some(to)) = (
+            std::env::var_os("FW_HTML_DUMP_IN"),
+            std::env::var_os("FW_HTML_DUMP_OUT"),
+        ) else {
+            panic!("set FW_HTML_DUMP_IN and FW_HTML_DUMP_OUT");
+        };
+        let mut pages: Vec<_> = std::fs::read_dir(&from)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "html"))
+            .collect();
+        pages.sort();
+        for page in pages {
+            let mut meta = file_doc(&page).expect("an HTML file");
+            let text = match read_doc(&mut meta, &IngestOptions::default()) {
+                Ok(doc) => doc.text,
+                Err((why, msg)) => {
+                    eprintln!("{}: skipped: {why}: {msg}", page.display());
+                    String::new()
+                }
+            };
+            let stem = page.file_stem().unwrap().to_string_lossy().to_string();
+            std::fs::write(std::path::Path::new(&to).join(stem + ".txt"), text).unwrap();
+        }
+    }
+
     #[test]
     fn declared_charset_is_honoured() {
         let bytes =
