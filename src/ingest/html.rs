@@ -124,7 +124,7 @@ fn is_skipped(el: &scraper::node::Element) -> bool {
 
 /// Class and id look like boilerplate (and not like the article body:
 /// `article_main has_partner` is kept).
-fn is_junk(el: &scraper::node::Element) -> bool {
+fn is_junk(el: &scraper::node::Element, by_class: bool) -> bool {
     if JUNK_TAGS.contains(&el.name()) {
         return true;
     }
@@ -134,7 +134,7 @@ fn is_junk(el: &scraper::node::Element) -> bool {
     ) {
         return true;
     }
-    if matches!(el.name(), "article" | "main" | "body") {
+    if !by_class || matches!(el.name(), "article" | "main" | "body") {
         return false;
     }
     let names = format!(
@@ -236,12 +236,14 @@ fn has_block_child(node: NodeRef<'_, Node>) -> bool {
 }
 
 /// Leaf blocks outside junk, in document order.
-fn blocks<'a>(node: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>, drop_junk: bool, depth: usize) {
+/// `by_class`: drop elements whose class or id look like boilerplate (else
+/// only by tag and role).
+fn blocks<'a>(node: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>, by_class: bool, depth: usize) {
     for child in node.children() {
         let Node::Element(el) = child.value() else {
             continue;
         };
-        if is_skipped(el) || (drop_junk && is_junk(el)) {
+        if is_skipped(el) || is_junk(el, by_class) {
             continue;
         }
         let leafish = matches!(
@@ -278,7 +280,7 @@ fn blocks<'a>(node: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>, drop_junk: bool
                 });
             }
         } else {
-            blocks(child, out, drop_junk, depth + 1);
+            blocks(child, out, by_class, depth + 1);
         }
     }
 }
@@ -410,6 +412,11 @@ pub fn read(html: &str) -> Extracted {
     }
 }
 
+/// Text shorter than this (in characters) is not trusted as a whole
+/// article: the page is read again with fewer elements dropped, as
+/// Readability does.
+const SHORT_ARTICLE: usize = 500;
+
 fn main_text(doc: &Html) -> String {
     let root = doc.tree.root();
     let body = doc
@@ -417,8 +424,25 @@ fn main_text(doc: &Html) -> String {
         .next()
         .map(|b| *b)
         .unwrap_or(root);
+    let mut text = best_text(doc, body, true);
+    if text.chars().count() < SHORT_ARTICLE {
+        let loose = best_text(doc, body, false);
+        if loose.chars().count() > text.chars().count() {
+            text = loose;
+        }
+    }
+    if let Some(ld) = json_ld(doc, "articleBody").map(|b| fragment_text(&b))
+        && ld.chars().count() > 2 * text.chars().count()
+    {
+        text = ld;
+    }
+    text
+}
+
+/// The best-scoring container's text (and its similar siblings').
+fn best_text(doc: &Html, body: NodeRef<'_, Node>, by_class: bool) -> String {
     let mut all = Vec::new();
-    blocks(body, &mut all, true, 0);
+    blocks(body, &mut all, by_class, 0);
     // Score containers by the paragraphs inside them.
     let mut score: HashMap<ego_tree::NodeId, f64> = HashMap::new();
     let mut chars: HashMap<ego_tree::NodeId, (usize, usize)> = HashMap::new();
