@@ -125,7 +125,9 @@ fn is_skipped(el: &scraper::node::Element) -> bool {
 /// Class and id look like boilerplate (and not like the article body:
 /// `article_main has_partner` is kept).
 fn is_junk(el: &scraper::node::Element, by_class: bool) -> bool {
-    if JUNK_TAGS.contains(&el.name()) {
+    // Without class-based removal, `form` and `header` stay too: some
+    // sites wrap the whole page in one (ASP.NET forms).
+    if JUNK_TAGS.contains(&el.name()) && (by_class || !matches!(el.name(), "form" | "header")) {
         return true;
     }
     if matches!(
@@ -172,6 +174,9 @@ fn class_weight(el: &scraper::node::Element) -> f64 {
 /// One leaf block of text.
 struct Block<'a> {
     node: NodeRef<'a, Node>,
+    /// The first element the block scores: the block's parent, or for a
+    /// run of loose text and inline elements, the element holding it.
+    parent: NodeRef<'a, Node>,
     text: String,
     link_chars: usize,
     tag: &'a str,
@@ -236,16 +241,65 @@ fn has_block_child(node: NodeRef<'_, Node>) -> bool {
 }
 
 /// Leaf blocks outside junk, in document order.
-/// `by_class`: drop elements whose class or id look like boilerplate (else
-/// only by tag and role).
+/// Elements that flow inside a paragraph: text beside them and they
+/// make one block together (text written straight into a `<div>`, between
+/// `<br>`s, is a paragraph too).
+const INLINE: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i",
+    "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
+    "time", "tt", "u", "var", "wbr", "img", "label", "nobr",
+];
+
+/// A run of loose text and inline elements, gathered into a block.
+#[derive(Default)]
+struct Run {
+    text: String,
+    links: usize,
+}
+
+impl Run {
+    fn flush<'a>(&mut self, holder: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>) {
+        let text = squash(&std::mem::take(&mut self.text));
+        let links = std::mem::take(&mut self.links);
+        if !text.is_empty() {
+            out.push(Block {
+                node: holder,
+                parent: holder,
+                text,
+                link_chars: links,
+                tag: "p",
+            });
+        }
+    }
+}
+
+/// Leaf blocks outside junk, in document order. `by_class`: drop
+/// elements whose class or id look like boilerplate (else only by tag and
+/// role).
 fn blocks<'a>(node: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>, by_class: bool, depth: usize) {
+    let mut run = Run::default();
     for child in node.children() {
-        let Node::Element(el) = child.value() else {
-            continue;
+        let el = match child.value() {
+            Node::Text(t) => {
+                run.text.push_str(t);
+                continue;
+            }
+            Node::Element(el) => el,
+            _ => continue,
         };
         if is_skipped(el) || is_junk(el, by_class) {
             continue;
         }
+        if el.name() == "br" {
+            run.text.push(' ');
+            continue;
+        }
+        if depth + 1 < MAX_DEPTH && INLINE.contains(&el.name()) && !has_block_child(child) {
+            let in_link = el.name() == "a";
+            text_of(child, &mut run.text, &mut run.links, in_link, depth + 1);
+            continue;
+        }
+        run.flush(node, out);
         let leafish = matches!(
             el.name(),
             "p" | "h1"
@@ -274,6 +328,7 @@ fn blocks<'a>(node: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>, by_class: bool,
             if !text.is_empty() {
                 out.push(Block {
                     node: child,
+                    parent: node,
                     text,
                     link_chars: links,
                     tag: el.name(),
@@ -283,6 +338,7 @@ fn blocks<'a>(node: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>, by_class: bool,
             blocks(child, out, by_class, depth + 1);
         }
     }
+    run.flush(node, out);
 }
 
 /// Nesting (an estimate from the tags) beyond which a page is not given
@@ -448,7 +504,7 @@ fn best_text(doc: &Html, body: NodeRef<'_, Node>, by_class: bool) -> String {
     let mut chars: HashMap<ego_tree::NodeId, (usize, usize)> = HashMap::new();
     for b in &all {
         let len = b.text.chars().count();
-        for a in b.node.ancestors() {
+        for a in std::iter::once(b.parent).chain(b.parent.ancestors()) {
             let e = chars.entry(a.id()).or_default();
             e.0 += len;
             e.1 += b.link_chars;
@@ -462,7 +518,11 @@ fn best_text(doc: &Html, body: NodeRef<'_, Node>, by_class: bool) -> String {
             continue;
         }
         let s = 1.0 + b.text.matches(',').count() as f64 + (len as f64 / 100.0).min(3.0);
-        for (level, a) in b.node.ancestors().take(3).enumerate() {
+        for (level, a) in std::iter::once(b.parent)
+            .chain(b.parent.ancestors())
+            .take(3)
+            .enumerate()
+        {
             let Node::Element(el) = a.value() else { break };
             let entry = score.entry(a.id()).or_insert_with(|| class_weight(el));
             *entry += s / [1.0, 2.0, 3.0][level];
