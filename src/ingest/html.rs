@@ -879,6 +879,49 @@ mod tests {
         assert_eq!(word_f1("a", "z"), 0.0);
     }
 
+    /// Text written straight into a container, between `<br>`s and
+    /// inline elements (blogspot posts, older CMSs), is a paragraph: it
+    /// used to be dropped, and such pages came out empty.
+    #[test]
+    fn loose_text_between_line_breaks_is_read() {
+        let page = r##"<html><body><div class="menu"><a href="/">Home</a></div>
+<div class="post-body">Rents rose again this year, and wages did not keep up with them.<br><br>
+Families in <a href="/x">council housing</a> say the <b>benefit freeze</b> left them short every single month.<br>
+<div class="share"><a href="#">Share</a></div>Food banks, the charity says, now see working parents every week.</div>
+</body></html>"##;
+        assert_eq!(
+            read(page).text,
+            "Rents rose again this year, and wages did not keep up with them. Families in council housing say the benefit freeze left them short every single month.\n\nFood banks, the charity says, now see working parents every week."
+        );
+    }
+
+    /// A page wrapped whole in a `<form>` (ASP.NET) or a boilerplate-named
+    /// container is read again without class-based removal when the
+    /// first reading gives under 500 characters.
+    #[test]
+    fn short_text_is_read_again_with_fewer_elements_dropped() {
+        let para = "Benefit cuts and low pay, not personal failings, drive families into poverty, the report says, and rents keep rising.";
+        let page = format!(
+            r#"<html><body><form id="aspnetForm"><div class="widget-wrapper"><article>{}</article></div></form></body></html>"#,
+            format!("<p>{para}</p>").repeat(5)
+        );
+        let text = read(&page).text;
+        assert_eq!(text, [para; 5].join("\n\n"));
+    }
+
+    /// A page whose body is drawn by scripts still names its text in
+    /// JSON-LD `articleBody`, taken when it is over twice what the markup
+    /// gave.
+    #[test]
+    fn json_ld_article_body_when_the_markup_has_little() {
+        let page = r#"<html><head><script type="application/ld+json">{"@type":"NewsArticle","headline":"Cuts","articleBody":"Benefit cuts and low pay drive families into poverty. Rents rise &amp; wages lag."}</script></head>
+<body><div id="app"><p>Loading</p></div></body></html>"#;
+        assert_eq!(
+            read(page).text,
+            "Benefit cuts and low pay drive families into poverty. Rents rise & wages lag."
+        );
+    }
+
     /// Not a check: `benches/article_bench.py` runs it to see the text the
     /// pipeline reads from each page of the article benchmark. Every
     /// `*.html` in `$FW_HTML_DUMP_IN` is read as `framewatch run` reads it
