@@ -390,9 +390,9 @@ fn train_one(
             }
             let p = softmax(s);
             for (j, v) in e.features.values() {
-                for k in 0..3 {
+                for (k, pk) in p.iter().enumerate() {
                     let target = if k == y { 1.0 } else { 0.0 };
-                    let grad = (p[k] - target) * class_weight[y] * v + opts.l2 * t.w[j][k];
+                    let grad = (pk - target) * class_weight[y] * v + opts.l2 * t.w[j][k];
                     t.g2[j][k] += grad * grad;
                     t.w[j][k] -= opts.learning_rate * grad / (t.g2[j][k].sqrt() + 1e-8);
                 }

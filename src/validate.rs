@@ -1229,11 +1229,20 @@ fn bootstrap(
     (stats.map(interval), weights.map(|_| wstats.map(interval)))
 }
 
-/// The reference three-way code of a unit for a category's framing, as a
-/// class of [`crate::classify::CLASSES`] (negated counts as distanced): the
-/// adjudicators' when one coded it, else the coders' majority. `Err(())`
-/// on a tie, `Ok(None)` when nobody coded it.
-pub fn reference_class(gold: &Gold, u: &Unit, cat: usize) -> Result<Option<usize>, ()> {
+/// A unit's reference three-way code for one framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    /// A class of [`crate::classify::CLASSES`].
+    Class(usize),
+    /// The coders (or adjudicators) tied.
+    Tie,
+    NotCoded,
+}
+
+/// The reference three-way code of a unit for a category's framing
+/// (negated counts as distanced): the adjudicators' when one coded it, else
+/// the coders' majority.
+pub fn reference_class(gold: &Gold, u: &Unit, cat: usize) -> Reference {
     let class = |code: &str| match code {
         "none" => 0,
         "endorsed" => 1,
@@ -1252,11 +1261,11 @@ pub fn reference_class(gold: &Gold, u: &Unit, cat: usize) -> Result<Option<usize
         }
         let leaders: Vec<usize> = (0..3).filter(|&k| counts[k] == top).collect();
         return match leaders.as_slice() {
-            [k] => Ok(Some(*k)),
-            _ => Err(()),
+            [k] => Reference::Class(*k),
+            _ => Reference::Tie,
         };
     }
-    Ok(None)
+    Reference::NotCoded
 }
 
 /// The reference label of a unit: the adjudicators' (their majority) when

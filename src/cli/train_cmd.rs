@@ -102,11 +102,13 @@ pub fn run(args: Args) -> Result<u8> {
         for (u, t) in gold.units.iter().zip(tool) {
             let labels: Vec<Option<usize>> = framings
                 .iter()
-                .map(|&c| {
-                    validate::reference_class(gold, u, c).unwrap_or_else(|()| {
+                .map(|&c| match validate::reference_class(gold, u, c) {
+                    validate::Reference::Class(k) => Some(k),
+                    validate::Reference::Tie => {
                         ties += 1;
                         None
-                    })
+                    }
+                    validate::Reference::NotCoded => None,
                 })
                 .collect();
             examples.push(classify::Example {
