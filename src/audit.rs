@@ -7,8 +7,8 @@
 use crate::analyze::Analysis;
 use crate::lexicon::{BEHAVIOURAL, STRUCTURAL};
 use crate::matcher::Scratch;
-use crate::model::{HitStatus, Stance};
-use crate::pipeline::Tagger;
+use crate::model::{Hit, HitStatus, Stance};
+use crate::pipeline::{Tagger, View};
 use crate::score;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -118,10 +118,21 @@ fn line_col(text: &str, at: usize) -> (u32, u32) {
 
 /// Audit one text.
 pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
-    let lex = &tagger.lexicon;
     let mut analysis = Analysis::default();
     let mut scratch = Scratch::default();
     tagger.inspect(text, &mut analysis, &mut scratch, |a, _, hits| {
+        build(tagger, path, text, a, &hits)
+    })
+}
+
+/// Audit a document as the pipeline's worker holds it.
+pub fn of_view(tagger: &Tagger, path: &str, v: &View<'_>) -> Audit {
+    build(tagger, path, v.text, v.analysis, v.hits)
+}
+
+fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) -> Audit {
+    let lex = &tagger.lexicon;
+    {
         let sentence_spans = a.sentence_spans();
         let mut categories: Vec<(String, Counts)> = lex
             .categories
@@ -132,7 +143,7 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
             .map(|i| (lex.subframe_path(i), Counts::default()))
             .collect();
         let mut out = Vec::new();
-        for h in &hits {
+        for h in hits {
             let e = &lex.entries[h.entry as usize];
             let sub = &lex.subframes[e.subframe];
             categories[sub.category].1.add(h.stance, h.status);
@@ -190,7 +201,7 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
             checks: Vec::new(),
             lexicon: (lex.name.clone(), lex.version.clone(), lex.sha256.clone()),
         }
-    })
+    }
 }
 
 /// Percentage of `values` strictly below `x`, with ties counted half.

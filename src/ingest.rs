@@ -246,8 +246,10 @@ pub struct Corpus {
 /// Documents found are staged until this many, then handed on.
 const CHUNK: usize = 256;
 
-/// The receiver of a streaming discovery's chunks of documents.
-pub type SinkFn = Box<dyn FnMut(Vec<DocMeta>) + Send>;
+/// The receiver of a streaming discovery's chunks of documents, with the
+/// extra metadata columns found so far (a document's `extra` values are
+/// in that order; the list only grows).
+pub type SinkFn = Box<dyn FnMut(Vec<DocMeta>, &[String]) + Send>;
 
 struct Sink(SinkFn);
 
@@ -492,6 +494,71 @@ fn strip_ext(p: &str) -> String {
     }
 }
 
+/// The stems (names without extension) that more than one of `names`
+/// has, counting only files framewatch reads: `essay.docx` and
+/// `essay.pdf` collide, `essay.docx` and `essay.jpg` do not. The same
+/// name twice (one file given twice) is no collision.
+fn colliding_stems<'a>(names: impl Iterator<Item = &'a str>) -> HashSet<String> {
+    let mut by_stem: std::collections::HashMap<String, HashSet<&str>> = Default::default();
+    for name in names.filter(|n| kind_of(Path::new(n)).is_some()) {
+        by_stem.entry(strip_ext(name)).or_default().insert(name);
+    }
+    by_stem
+        .into_iter()
+        .filter(|(_, names)| names.len() > 1)
+        .map(|(stem, _)| stem)
+        .collect()
+}
+
+/// A file's document id: its name (or path) without the extension, or
+/// with it when another file's id would otherwise be the same.
+fn doc_id_of(name: &str, colliding: &HashSet<String>) -> String {
+    let stem = strip_ext(name);
+    if colliding.contains(&stem) {
+        name.to_string()
+    } else {
+        stem
+    }
+}
+
+/// The colliding stems of the folder last asked about, for the files of
+/// a folder walk (a folder is listed again when the walk comes back to
+/// it from a sub-folder).
+#[derive(Debug, Default)]
+struct Siblings {
+    dir: PathBuf,
+    colliding: HashSet<String>,
+}
+
+impl Siblings {
+    /// The id of `path`, shown as `name` (relative to the input, or the
+    /// whole path when there are several inputs).
+    fn doc_id(&mut self, path: &Path, name: &str) -> String {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        if self.dir != dir {
+            self.dir = dir.to_path_buf();
+            let names: Vec<String> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| !e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect();
+            self.colliding = colliding_stems(names.iter().map(String::as_str));
+        }
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if self.colliding.contains(&strip_ext(&file)) {
+            name.to_string()
+        } else {
+            strip_ext(name)
+        }
+    }
+}
+
 /// How standard input is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StdinFormat {
@@ -542,23 +609,48 @@ impl Corpus {
                 )
             })?);
         }
-        for (input, meta) in inputs.iter().zip(metas) {
+        // Files given as inputs: their ids, and which would collide
+        // without the extension (`essay.docx essay.pdf`).
+        let named: Vec<Option<String>> = inputs
+            .iter()
+            .zip(&metas)
+            .map(|(input, meta)| {
+                (!meta.is_dir()).then(|| {
+                    if multi {
+                        slash_path(input)
+                    } else {
+                        input
+                            .file_name()
+                            .map(|n| n.to_string_lossy().to_string())
+                            .unwrap_or_default()
+                    }
+                })
+            })
+            .collect();
+        let colliding = colliding_stems(named.iter().flatten().map(String::as_str));
+        for ((input, meta), name) in inputs.iter().zip(metas).zip(named) {
             if meta.is_dir() {
                 c.walk_dir(input, multi, opts)?;
                 c.maybe_flush();
             } else {
-                let shown = slash_path(input);
-                let name = input
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default();
-                let id = strip_ext(if multi { &shown } else { &name });
-                c.add_file(input.clone(), shown, id, opts);
+                let name = name.unwrap_or_default();
+                let id = doc_id_of(&name, &colliding);
+                c.add_file(input.clone(), slash_path(input), id, opts);
                 c.maybe_flush();
             }
         }
         c.finish();
         Ok(())
+    }
+
+    /// Documents already known (one file to audit, a text to explain).
+    pub fn of_docs(docs: Vec<DocMeta>) -> Corpus {
+        let mut c = Corpus {
+            docs,
+            ..Corpus::default()
+        };
+        c.finish();
+        c
     }
 
     /// Documents from standard input: one text, or JSON Lines.
@@ -632,8 +724,8 @@ impl Corpus {
     }
 
     /// Settle the staged documents: drop those whose id an earlier
-    /// document already has (e.g. `a.txt` and `a.md` in one folder), then
-    /// number the rest. Returns them, in order.
+    /// document already has (e.g. a table row `a.csv#2` and a file
+    /// `a#2.txt`), then number the rest. Returns them, in order.
     fn settle(&mut self) -> Vec<DocMeta> {
         let staged = std::mem::take(&mut self.docs);
         let mut kept = Vec::with_capacity(staged.len());
@@ -658,7 +750,7 @@ impl Corpus {
         if self.sink.is_some() {
             let kept = self.settle();
             if let (Some(sink), false) = (self.sink.as_mut(), kept.is_empty()) {
-                (sink.0)(kept);
+                (sink.0)(kept, &self.extra_fields);
             }
         }
     }
@@ -924,6 +1016,7 @@ impl Corpus {
             .min_depth(1)
             .into_iter();
         let mut manifests = Vec::new();
+        let mut siblings = Siblings::default();
         while let Some(entry) = walker.next() {
             let entry = match entry {
                 Ok(e) => e,
@@ -1003,7 +1096,7 @@ impl Corpus {
             let path = entry.path().to_path_buf();
             let shown = slash_path(&path);
             let rel = slash_path(path.strip_prefix(root).unwrap_or(&path));
-            let id = strip_ext(if multi { &shown } else { &rel });
+            let id = siblings.doc_id(&path, if multi { &shown } else { &rel });
             self.add_file(path, shown, id, opts);
             self.maybe_flush();
         }

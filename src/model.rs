@@ -225,6 +225,26 @@ pub struct Hit {
     pub status: HitStatus,
 }
 
+/// A document's counts by category and its measures: what the documents
+/// table reports and trends sum.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocScore {
+    /// Per category, in lexicon order: counted endorsed, negated and
+    /// distanced hits, then hits rejected for lack of context.
+    pub categories: Vec<[u64; 4]>,
+    /// Counted hits of every stance and category.
+    pub counted: u64,
+    /// Endorsed hits per 10,000 word tokens, per category.
+    pub rates: Vec<Option<f64>>,
+    /// Behavioural share and balance of the endorsed hits.
+    pub share: Option<f64>,
+    pub balance: Option<f64>,
+}
+
+/// The columns of [`DocScore::categories`]: endorsed (counted in rates,
+/// share and balance), then the hits set aside.
+pub const SCORE_KINDS: [&str; 4] = ["hits", "negated", "distanced", "no_context"];
+
 /// A document after tagging: its counts and hits, without its text.
 #[derive(Debug, Clone)]
 pub struct DocResult {
@@ -237,6 +257,8 @@ pub struct DocResult {
     pub subframe_hits: Vec<[u64; 3]>,
     /// Hits rejected for lack of context, per sub-frame.
     pub no_context: Vec<u64>,
+    /// Counts by category and measures, from the two above.
+    pub score: DocScore,
     pub hits: Vec<Hit>,
     /// Byte offset where each page starts (paged formats: PDF); empty
     /// otherwise. A hit's page is the last start at or before it.

@@ -6,7 +6,7 @@
 use crate::audit::html_escape as esc;
 use crate::error::Result;
 use crate::ingest::reread;
-use crate::output::{RunTables, column_f64, column_str};
+use crate::output::RunTables;
 use std::collections::{BTreeMap, HashMap};
 
 /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -363,14 +363,10 @@ pub fn svg_to_png(svg: &str, scale: f32) -> std::result::Result<Vec<u8>, String>
 pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     let mut charts: Vec<(String, String)> = Vec::new();
     let m = &run.manifest;
-    let groups: Vec<String> = m["options"]["group"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(String::from))
-        .collect();
+    let groups: Vec<String> = m.options.group.clone();
     let t = &run.trends;
-    let periods_col: Vec<String> = column_str(t, "period")
+    let periods_col: Vec<String> = t
+        .strs("period")
         .into_iter()
         .map(|p| p.unwrap_or_default())
         .collect();
@@ -389,7 +385,7 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         .collect();
     let per_period = |col: &str| -> Vec<f64> {
         let mut v = vec![0.0; dated.len()];
-        for (p, x) in periods_col.iter().zip(column_f64(t, col)) {
+        for (p, x) in periods_col.iter().zip(t.nums(col)) {
             if let Some(&i) = idx.get(p.as_str()) {
                 v[i] += x.unwrap_or(0.0);
             }
@@ -412,14 +408,14 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         .zip(&hs)
         .map(|(b, s)| (b + s > 0.0).then(|| b / (b + s)))
         .collect();
-    let by = m["options"]["by"].as_str().unwrap_or("year");
+    let by = m.options.by.as_str();
     // Without group columns each dated period is one trends row, and its
     // bootstrap interval (if the run computed one) can be drawn.
     let band_of = |lo: &str, hi: &str| -> Option<Vec<(Option<f64>, Option<f64>)>> {
-        if !groups.is_empty() || t.column(lo).is_err() {
+        if !groups.is_empty() || !t.has(lo) {
             return None;
         }
-        let (l, h) = (column_f64(t, lo), column_f64(t, hi));
+        let (l, h) = (t.nums(lo), t.nums(hi));
         let mut v = vec![(None, None); dated.len()];
         for (i, p) in periods_col.iter().enumerate() {
             if let Some(&k) = idx.get(p.as_str()) {
@@ -436,11 +432,11 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     html.push_str(&format!(
         "<h1>Framing of poverty: {}</h1>\n<p class=\"lead\">{} documents, {} words, by {by}; lexicon {} {} (sha256 <code>{}</code>). Counts are endorsed hits: negated and distanced uses are reported separately.</p>\n",
         esc(run_label),
-        m["counts"]["documents_read"],
-        m["counts"]["tokens"],
-        esc(m["lexicon"]["name"].as_str().unwrap_or("")),
-        esc(m["lexicon"]["version"].as_str().unwrap_or("")),
-        esc(&m["lexicon"]["sha256"].as_str().unwrap_or("")[..12.min(m["lexicon"]["sha256"].as_str().unwrap_or("").len())])
+        m.counts.documents_read,
+        m.counts.tokens,
+        esc(&m.lexicon.name),
+        esc(&m.lexicon.version),
+        esc(&m.lexicon.sha256[..12.min(m.lexicon.sha256.len())])
     ));
     html.push_str("<h2>Behavioural and structural framing over time</h2>\n");
     let mut chart = |name: String, svg: String, html: &mut String| {
@@ -489,28 +485,28 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         ),
         &mut html,
     );
-    if groups.is_empty() && t.column("share_lo").is_ok() {
+    if groups.is_empty() && t.has("share_lo") {
         html.push_str(&format!(
             "<p>Shaded bands are document-bootstrap 95% intervals ({} resamples, seed {}).</p>\n",
-            m["options"]["bootstrap"], m["options"]["seed"]
+            m.options.bootstrap, m.options.seed
         ));
-    } else if !groups.is_empty() && t.column("share_lo").is_ok() {
+    } else if !groups.is_empty() && t.has("share_lo") {
         html.push_str(
             "<p>Intervals are computed per group; the group panels below show them as bands.</p>\n",
         );
     }
-    let undated = m["counts"]["undated"].as_u64().unwrap_or(0);
+    let undated = m.counts.undated;
     if undated > 0 {
         html.push_str(&format!("<p>{undated} undated documents are not plotted; they are counted in the <code>undated</code> rows of the trends table.</p>\n"));
     }
 
     // One panel per group value (largest groups first).
     if let Some(g) = groups.first() {
-        let gcol: Vec<String> = column_str(t, g)
+        let gcol: Vec<String> = t.strs(g)
             .into_iter()
             .map(|v| v.unwrap_or_else(|| "(none)".into()))
             .collect();
-        let docs = sum_by(&gcol, &column_f64(t, "documents"));
+        let docs = sum_by(&gcol, &t.nums("documents"));
         let mut names: Vec<(&String, &f64)> = docs.iter().collect();
         names.sort_by(|a, b| {
             b.1.partial_cmp(a.1)
@@ -519,11 +515,11 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         });
         html.push_str(&format!("<h2>By {}</h2>\n<div class=\"panels\">\n", esc(g)));
         let (cb, cs) = (
-            column_f64(t, "hits_behavioural"),
-            column_f64(t, "hits_structural"),
+            t.nums("hits_behavioural"),
+            t.nums("hits_structural"),
         );
-        let (slo, shi) = (column_f64(t, "share_lo"), column_f64(t, "share_hi"));
-        let has_band = t.column("share_lo").is_ok() && groups.len() == 1;
+        let (slo, shi) = (t.nums("share_lo"), t.nums("share_hi"));
+        let has_band = t.has("share_lo") && groups.len() == 1;
         for (name, _) in names.iter().take(12) {
             let mut b = vec![0.0; dated.len()];
             let mut s = vec![0.0; dated.len()];
@@ -574,12 +570,11 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     for cat in ["behavioural", "structural"] {
         let prefix = format!("hits_{cat}__");
         let parts: Vec<(String, Vec<f64>)> = t
-            .get_column_names()
+            .names()
             .iter()
             .filter_map(|c| {
-                c.as_str()
-                    .strip_prefix(&prefix)
-                    .map(|s| (s.to_string(), per_period(c.as_str())))
+                c.strip_prefix(&prefix)
+                    .map(|s| (s.to_string(), per_period(c)))
             })
             .filter(|(_, v)| v.iter().sum::<f64>() > 0.0)
             .collect();
@@ -598,17 +593,17 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
 
     // Entries that drive each category, per period.
     let h = &run.hits;
-    let doc_period: HashMap<String, String> = column_str(&run.documents, "doc_id")
+    let doc_period: HashMap<String, String> = run.documents.strs("doc_id")
         .into_iter()
-        .zip(column_str(&run.documents, "period"))
+        .zip(run.documents.strs("period"))
         .filter_map(|(d, p)| Some((d?, p?)))
         .collect();
     let (hdoc, hcat, hentry, hstance, hstatus) = (
-        column_str(h, "doc_id"),
-        column_str(h, "category"),
-        column_str(h, "entry"),
-        column_str(h, "stance"),
-        column_str(h, "status"),
+        h.strs("doc_id"),
+        h.strs("category"),
+        h.strs("entry"),
+        h.strs("stance"),
+        h.strs("status"),
     );
     let mut drivers: BTreeMap<(String, String), HashMap<String, u64>> = BTreeMap::new();
     for i in 0..h.height() {
@@ -654,14 +649,14 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     // The most behavioural and most structural documents, with passages.
     let d = &run.documents;
     let (ids, paths, titles) = (
-        column_str(d, "doc_id"),
-        column_str(d, "path"),
-        column_str(d, "title"),
+        d.strs("doc_id"),
+        d.strs("path"),
+        d.strs("title"),
     );
     let (sh, db, ds) = (
-        column_f64(d, "share"),
-        column_f64(d, "hits_behavioural"),
-        column_f64(d, "hits_structural"),
+        d.nums("share"),
+        d.nums("hits_behavioural"),
+        d.nums("hits_structural"),
     );
     let mut ranked: Vec<usize> = (0..d.height())
         .filter(|&i| sh[i].is_some() && db[i].unwrap_or(0.0) + ds[i].unwrap_or(0.0) >= 3.0)
@@ -672,7 +667,7 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(ids[a].cmp(&ids[b]))
     });
-    let (hbs, hbe) = (column_f64(h, "byte_start"), column_f64(h, "byte_end"));
+    let (hbs, hbe) = (h.nums("byte_start"), h.nums("byte_end"));
     let passages = |i: usize, cat: &str| -> String {
         let Some(id) = &ids[i] else {
             return String::new();
@@ -752,28 +747,27 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     let row = |k: &str, v: String| format!("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(&v));
     html.push_str(&row(
         "framewatch",
-        m["framewatch_version"].as_str().unwrap_or("").into(),
+        m.framewatch_version.clone(),
     ));
     html.push_str(&row(
         "lexicon",
         format!(
             "{} {} · {} · sha256 {}",
-            m["lexicon"]["name"].as_str().unwrap_or(""),
-            m["lexicon"]["version"].as_str().unwrap_or(""),
-            m["lexicon"]["origin"].as_str().unwrap_or(""),
-            m["lexicon"]["sha256"].as_str().unwrap_or("")
+            m.lexicon.name, m.lexicon.version, m.lexicon.origin, m.lexicon.sha256
         ),
     ));
-    html.push_str(&row("options", m["options"].to_string()));
-    html.push_str(&row("counts", m["counts"].to_string()));
+    // As JSON objects with their keys in order, as the manifest has them.
+    let json = |v: serde_json::Result<serde_json::Value>| v.map(|v| v.to_string()).unwrap_or_default();
+    html.push_str(&row("options", json(serde_json::to_value(&m.options))));
+    html.push_str(&row("counts", json(serde_json::to_value(&m.counts))));
     html.push_str("</table>\n");
     let sk = &run.skipped;
     if sk.height() > 0 {
         html.push_str(&format!("<h3>Skipped documents ({})</h3>\n<table><tr><th>path</th><th>reason</th><th>detail</th></tr>\n", sk.height()));
         let (p, r, dt) = (
-            column_str(sk, "path"),
-            column_str(sk, "reason"),
-            column_str(sk, "detail"),
+            sk.strs("path"),
+            sk.strs("reason"),
+            sk.strs("detail"),
         );
         for i in 0..sk.height() {
             html.push_str(&format!(

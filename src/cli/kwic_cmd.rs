@@ -2,16 +2,17 @@
 //! entry, stance, period or metadata value.
 
 use super::EXIT_OK;
+use super::ingest_args::{self, IngestArgs};
 use crate::aggregate::Period;
 use crate::error::{Error, Result};
-use crate::ingest::{Corpus, DEMO_NAME};
+use crate::ingest::{DEMO_NAME, STDIN};
 use crate::kwic::{self, Filter, Line, SortKey};
-use crate::lexicon::Lexicon;
-use crate::model::Stance;
-use crate::output::{self, KwicFormat};
-use crate::pipeline::Tagger;
+use crate::model::{DocMeta, Stance};
+use crate::output::{self, KwicFormat, manifest};
+use crate::pipeline::{Job, Reading, Source};
+use crate::shard::Shard;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -41,10 +42,12 @@ pub enum ColorArg {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files and folders to read, as for `framewatch run`. None: the inputs
-    /// of --run, else the bundled demo corpus.
+    /// of --run, else the bundled demo corpus. A run folder alone stands
+    /// for `--run RUN_DIR`.
     pub inputs: Vec<PathBuf>,
-    /// Take inputs and lexicon from this run's manifest.json (the lexicon
-    /// must still have the sha256 the run recorded).
+    /// Read the documents that run read, with its lexicon and reading
+    /// options, from its manifest.json (the lexicon must still have the
+    /// sha256 the run recorded): the lines are the run's hits.
     #[arg(long, value_name = "RUN_DIR")]
     pub run: Option<PathBuf>,
     /// Lexicon TOML file. Default: the run's lexicon, else the built-in one.
@@ -98,37 +101,101 @@ pub struct Args {
     /// Display width of each context column in text output.
     #[arg(long, default_value = "40")]
     pub width: usize,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
-pub fn run(args: Args) -> Result<u8> {
-    let mut inputs = args.inputs.clone();
-    let mut lexicon_path = args.lexicon.clone();
-    let mut expected_sha = None;
-    if let Some(run) = &args.run {
-        let m = output::read_manifest(run, "give the folder a `framewatch run` wrote")?;
-        if inputs.is_empty() {
-            let listed: Vec<String> = m["options"]["inputs"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect();
-            inputs = listed
+impl Args {
+    /// Whether any reading flag was given (they all have defaults).
+    fn ingest_given(&self) -> bool {
+        self.ingest != IngestArgs::defaults()
+    }
+}
+
+/// What `--run` (or a run folder given as the input) settles: the
+/// documents, lexicon and reading options of that run.
+struct FromRun {
+    source: Source,
+    lexicon: Option<PathBuf>,
+    sha256: Option<String>,
+    reading: Reading,
+    shard: Option<Shard>,
+}
+
+fn from_run(run: &Path, inputs: &[PathBuf], lexicon: Option<&Path>) -> Result<FromRun> {
+    let m = manifest::read(run, "give the folder a `framewatch run` wrote")?;
+    let source = if !inputs.is_empty() {
+        ingest_args::refuse_run_folders(inputs, "kwic")?;
+        Source::Paths(inputs.to_vec())
+    } else if m.options.inputs.iter().any(|i| i == STDIN) {
+        return Err(Error::usage(
+            format!(
+                "{}: that run read standard input, which cannot be read again",
+                run.display()
+            ),
+            Some("give the documents again as files: `framewatch kwic --run DIR FILE...`".into()),
+        ));
+    } else if m.options.inputs.iter().all(|i| i == DEMO_NAME) {
+        Source::Demo
+    } else {
+        Source::Paths(
+            m.options
+                .inputs
                 .iter()
                 .filter(|i| *i != DEMO_NAME)
                 .map(PathBuf::from)
-                .collect();
+                .collect(),
+        )
+    };
+    let (lexicon, sha256) = match lexicon {
+        Some(p) => (Some(p.to_path_buf()), None),
+        None => {
+            let origin = &m.lexicon.origin;
+            let path = (!origin.starts_with("builtin:")).then(|| PathBuf::from(origin));
+            (path, Some(m.lexicon.sha256.clone()))
         }
-        if lexicon_path.is_none() {
-            let origin = m["lexicon"]["origin"].as_str().unwrap_or_default();
-            if !origin.starts_with("builtin:") {
-                lexicon_path = Some(PathBuf::from(origin));
+    };
+    Ok(FromRun {
+        source,
+        lexicon,
+        sha256,
+        reading: ingest_args::reading_of(&m.options.ingest),
+        shard: m.shard.as_ref().map(|s| s.shard()),
+    })
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    // A run folder given as the input stands for `--run`.
+    let run_dir = match (&args.run, args.inputs.as_slice()) {
+        (Some(r), _) => Some(r.clone()),
+        (None, [one]) if one.is_dir() && manifest::is_run_folder(one) => Some(one.clone()),
+        _ => None,
+    };
+    let from = match &run_dir {
+        Some(run) => {
+            let inputs: &[PathBuf] = if args.run.is_some() { &args.inputs } else { &[] };
+            if args.ingest_given() {
+                return Err(Error::usage(
+                    format!(
+                        "{}: a run folder is read with the options that run recorded; reading flags do not apply",
+                        run.display()
+                    ),
+                    Some("leave out the reading flags, or give the corpus instead of the run".into()),
+                ));
             }
-            expected_sha = m["lexicon"]["sha256"].as_str().map(String::from);
+            from_run(run, inputs, args.lexicon.as_deref())?
         }
-    }
-    let (lexicon, analyzer) = Lexicon::load(lexicon_path.as_deref())?;
-    if let Some(sha) = expected_sha {
+        None => FromRun {
+            source: ingest_args::source(&args.inputs, args.ingest.stdin_format, "kwic")?,
+            lexicon: args.lexicon.clone(),
+            sha256: None,
+            reading: args.ingest.settle()?,
+            shard: None,
+        },
+    };
+    let tagger = super::load_tagger(from.lexicon.as_deref(), false, false)?;
+    let lexicon = &tagger.lexicon;
+    if let Some(sha) = from.sha256 {
         if sha != lexicon.sha256 {
             return Err(Error::usage(
                 format!(
@@ -141,11 +208,6 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-    let corpus = if inputs.is_empty() {
-        Corpus::demo()?
-    } else {
-        Corpus::discover(&inputs, &Default::default())?
-    };
     let mut fields = Vec::new();
     for f in &args.filters {
         let Some((k, v)) = f.split_once('=') else {
@@ -154,13 +216,6 @@ pub fn run(args: Args) -> Result<u8> {
                 None,
             ));
         };
-        if !(corpus.has_field(k) || k == "path") {
-            let known: Vec<String> = corpus.field_names().into_iter().collect();
-            return Err(Error::usage(
-                format!("--where \"{f}\": no such metadata field \"{k}\""),
-                Some(format!("available: doc_id, path, {}", known.join(", "))),
-            ));
-        }
         fields.push((k.to_string(), v.to_string()));
     }
     for c in &args.category {
@@ -186,17 +241,26 @@ pub fn run(args: Args) -> Result<u8> {
         include_rejected: args.rejected,
         include_context: false,
     };
-    let tagger = Tagger::new(lexicon, analyzer);
-    super::print_skipped(&corpus.skipped);
-    let (mut lines, skipped) = kwic::lines(
-        &tagger,
-        &corpus.docs,
-        &corpus.extra_fields,
-        args.by,
-        &filter,
-        args.window,
-    );
+    let job = Job::new(&tagger, &from.reading);
+    let shard = from.shard;
+    let owns = move |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
+    let (mut lines, skipped, found) =
+        kwic::lines(&job, from.source, owns, args.by, &filter, args.window)?;
+    let found_skipped = found
+        .skipped
+        .iter()
+        .filter(|k| shard.is_none_or(|s| s.owns(k.doc_id.as_deref().unwrap_or(&k.path))));
+    super::print_skipped(found_skipped);
     super::print_skipped(&skipped);
+    for (k, v) in &filter.fields {
+        if !(found.has_field(k) || k == "path") {
+            let known: Vec<String> = found.field_names().into_iter().collect();
+            return Err(Error::usage(
+                format!("--where \"{k}={v}\": no such metadata field \"{k}\""),
+                Some(format!("available: doc_id, path, {}", known.join(", "))),
+            ));
+        }
+    }
     let total = lines.len();
     if let Some(n) = args.sample {
         lines = kwic::sample(lines, n, args.seed);

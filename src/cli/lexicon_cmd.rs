@@ -2,11 +2,14 @@
 
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::error::{Error, Result};
-use crate::ingest::Corpus;
+use super::ingest_args::IngestArgs;
+use crate::ingest::file_doc;
 use crate::inspect::{self, Explanation};
 use crate::interop;
 use crate::lexicon::Lexicon;
-use crate::pipeline::Tagger;
+use crate::model::{DocMeta, Origin};
+use crate::pipeline::{Job, Outcome, Tagger, View};
+use std::sync::Arc;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
@@ -45,6 +48,8 @@ pub enum LexiconCommand {
         /// Lexicon TOML file. Default: the built-in lexicon.
         #[arg(long, short = 'l', value_name = "FILE")]
         lexicon: Option<PathBuf>,
+        #[command(flatten)]
+        ingest: IngestArgs,
     },
     /// List, for each wildcard entry, the distinct words it matched in a
     /// corpus, with counts: an over-broad pattern shows at once.
@@ -57,6 +62,8 @@ pub enum LexiconCommand {
         /// Show at most this many forms per entry.
         #[arg(long, default_value = "20")]
         top: usize,
+        #[command(flatten)]
+        ingest: IngestArgs,
     },
     /// Convert a quanteda YAML dictionary or a LIWC .dic file to lexicon TOML.
     Import {
@@ -99,8 +106,7 @@ fn shown(t: &Option<PathBuf>) -> String {
 
 fn load_tagger(path: Option<&Path>) -> Result<Tagger> {
     let path = path.filter(|p| p.as_os_str() != "-");
-    let (lexicon, analyzer) = Lexicon::load(path)?;
-    Ok(Tagger::new(lexicon, analyzer))
+    super::load_tagger(path, false, false)
 }
 
 fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
@@ -195,28 +201,60 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
             text,
             file,
             lexicon,
+            ingest,
         } => {
             let tagger = load_tagger(lexicon.as_deref())?;
-            let text = match (text, file) {
-                (Some(t), _) => t,
-                (None, Some(f)) => std::fs::read_to_string(&f).map_err(|e| {
-                    Error::usage(format!("{}: cannot read: {e}", f.display()), None)
-                })?,
+            let reading = ingest.settle()?;
+            let meta = match (text, file) {
+                (Some(t), _) => DocMeta::bare("text", "text", Origin::Text(Arc::from(t))),
+                (None, Some(f)) => {
+                    super::ingest_args::refuse_run_folders(std::slice::from_ref(&f), "lexicon explain")?;
+                    let shown = f.display().to_string();
+                    match file_doc(&f) {
+                        Some(meta) if f.is_file() => meta,
+                        Some(_) => {
+                            return Err(Error::usage(format!("{shown}: cannot read: no such file"), None));
+                        }
+                        None => {
+                            return Err(Error::usage(
+                                format!("{shown}: a table or feed holds many documents"),
+                                Some("explain one document, or quote the text".into()),
+                            ));
+                        }
+                    }
+                }
                 (None, None) => unreachable!("clap requires text or --file"),
             };
-            let ex = inspect::explain(&tagger, &text);
-            print_explanation(&tagger, &ex, "");
+            let job = Job::new(&tagger, &reading);
+            let inspect = |v: &View<'_>| inspect::explain_view(&tagger, v);
+            match job.one(meta, &inspect)? {
+                Outcome::Tagged(d, ex) => {
+                    super::print_warnings(&d.meta.path, &d.warnings);
+                    print_explanation(&tagger, &ex, "");
+                }
+                // Nothing to explain in an empty text.
+                Outcome::Skipped(s) if s.reason == "empty-text" => {}
+                Outcome::Skipped(s) => {
+                    return Err(Error::usage(
+                        format!("{}: {}: {}", s.path, s.reason, s.detail),
+                        None,
+                    ));
+                }
+            }
             Ok(EXIT_OK)
         }
         LexiconCommand::Expand {
             lexicon,
             inputs,
             top,
+            ingest,
         } => {
             let tagger = load_tagger(Some(&lexicon))?;
-            let corpus = Corpus::discover(&inputs, &Default::default())?;
-            super::print_skipped(&corpus.skipped);
-            let (forms, skipped) = inspect::expand(&tagger, &corpus.docs);
+            let reading = ingest.settle()?;
+            let source = super::ingest_args::source(&inputs, ingest.stdin_format, "lexicon expand")?;
+            let job = Job::new(&tagger, &reading);
+            let (forms, skipped, found) = inspect::expand(&job, source)?;
+            super::print_skipped(&found.skipped);
             super::print_skipped(&skipped);
             if forms.is_empty() {
                 println!("{}: no wildcard entries", tagger.lexicon.origin);

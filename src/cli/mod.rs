@@ -132,6 +132,25 @@ impl clap::ValueEnum for crate::ingest::StdinFormat {
     }
 }
 
+/// Load a lexicon (framewatch TOML, or a quanteda YAML or LIWC
+/// dictionary imported on the fly; the built-in one without a path) and
+/// build its tagger: the one loader of every command. `stem`: match an
+/// imported dictionary's plain words by stem. Notes about an import are
+/// printed unless `quiet`.
+pub fn load_tagger(
+    path: Option<&std::path::Path>,
+    stem: bool,
+    quiet: bool,
+) -> crate::error::Result<crate::pipeline::Tagger> {
+    let (lexicon, analyzer, notes) = crate::interop::load_any(path, stem)?;
+    if !quiet {
+        for n in &notes {
+            eprintln!("framewatch: {n}");
+        }
+    }
+    Ok(crate::pipeline::Tagger::new(lexicon, analyzer))
+}
+
 /// Report skipped inputs on stderr, one `path: skipped: reason: detail` line each.
 pub fn print_skipped<'a>(skipped: impl IntoIterator<Item = &'a crate::model::Skipped>) {
     for s in skipped {

@@ -3,13 +3,13 @@
 use super::ingest_args::IngestArgs;
 use super::progress::Progress;
 use super::{EXIT_OK, EXIT_STRICT};
-use crate::aggregate::Period;
+use crate::aggregate::{Aggregator, GroupField, Period, Shape, Stats};
 use crate::atomic::Staging;
 use crate::error::{Error, Result};
-use crate::ingest::{Corpus, DEMO_NAME};
-use crate::lexicon::Lexicon;
+use crate::ingest::DEMO_NAME;
+use crate::model::Skipped;
 use crate::output::{Format, RunOptions, RunWriter};
-use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
+use crate::pipeline::{Job, Outcome, Source, View};
 use crate::score;
 use crate::shard::Shard;
 use std::path::PathBuf;
@@ -90,32 +90,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<u8> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-    let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
+    let tagger = super::load_tagger(args.lexicon.as_deref(), false, args.quiet)?;
     let reading = args.ingest.settle()?;
-    let stdin = super::ingest_args::reads_stdin(&args.inputs, "run")?;
+    let source = super::ingest_args::source(&args.inputs, args.ingest.stdin_format, "run")?;
     let owns = move |id: &str| shard.is_none_or(|s| s.owns(id));
-    // Files and folders are discovered twice, streaming, keeping no list
-    // of documents: once here for what must be known before the first
-    // row is written (the metadata columns, the skipped inputs, the
-    // number of documents), and again while tagging, feeding the workers.
-    let streaming = !args.inputs.is_empty() && !stdin;
-    let owned = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let mut corpus = if args.inputs.is_empty() {
-        Corpus::demo()?
-    } else if stdin {
-        Corpus::stdin(args.ingest.stdin_format, &reading.ingest)?
-    } else {
-        let owned = owned.clone();
-        Corpus::stream(
-            &args.inputs,
-            &reading.ingest,
-            Box::new(move |chunk| {
-                let n = chunk.iter().filter(|d| owns(&d.doc_id)).count();
-                owned.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
-            }),
-        )?
-    };
-
     for (i, g) in args.group.iter().enumerate() {
         if args.group[..i].contains(g) {
             return Err(Error::usage(
@@ -123,22 +101,9 @@ pub fn run(args: Args) -> Result<u8> {
                 None,
             ));
         }
-        if !corpus.has_field(g) {
-            let known: Vec<String> = corpus.field_names().into_iter().collect();
-            return Err(Error::usage(
-                format!("--group \"{g}\": no such metadata column"),
-                Some(format!("available: {}", known.join(", "))),
-            ));
-        }
-    }
-    if shard.is_some() {
-        // Every shard discovers the whole corpus, so ordinals are global.
-        corpus.docs.retain(|d| owns(&d.doc_id));
-        corpus
-            .skipped
-            .retain(|k| owns(k.doc_id.as_deref().unwrap_or(&k.path)));
     }
     let format = args.format;
+    let stdin = matches!(source, Source::Stdin(_));
     let options = RunOptions {
         shard,
         inputs: if args.inputs.is_empty() {
@@ -149,7 +114,7 @@ pub fn run(args: Args) -> Result<u8> {
                 .map(|p| p.display().to_string())
                 .collect()
         },
-        lexicon: lexicon.origin.clone(),
+        lexicon: tagger.lexicon.origin.clone(),
         by: args.by,
         group: args.group.clone(),
         format,
@@ -162,46 +127,26 @@ pub fn run(args: Args) -> Result<u8> {
         ingest: args.ingest.settings(&reading, stdin),
     };
 
-    super::print_skipped(&corpus.skipped);
-    if !args.quiet {
-        for w in &corpus.warnings {
-            eprintln!("{w}");
-        }
-    }
-    if !corpus.unlisted.is_empty() && !args.quiet {
-        let shown: Vec<&str> = corpus.unlisted.iter().take(3).map(String::as_str).collect();
-        eprintln!(
-            "framewatch: {} file{} not listed in metadata.csv left out ({}{})",
-            corpus.unlisted.len(),
-            if corpus.unlisted.len() == 1 { "" } else { "s" },
-            shown.join(", "),
-            if corpus.unlisted.len() > 3 {
-                ", ..."
-            } else {
-                ""
-            }
-        );
-    }
-
-    let tagger = Tagger::new(lexicon, analyzer);
     let staging = Staging::begin(&args.out, args.force)?;
-    let mut writer = RunWriter::create(staging.dir(), &corpus, &tagger, &options)?;
-    for s in corpus.skipped.iter().cloned() {
-        writer.add_skipped(s);
-    }
-    let docs = std::mem::take(&mut corpus.docs);
-    let quiet = args.quiet;
-    let total = if streaming {
-        owned.load(std::sync::atomic::Ordering::Relaxed)
-    } else {
-        docs.len() as u64
+    let mut writer = RunWriter::create(staging.dir(), &tagger, &options)?;
+    let shape = Shape::of(&tagger.lexicon);
+    let aggregator = Aggregator {
+        by: args.by,
+        groups: args.group.iter().map(|g| GroupField::parse(g)).collect(),
+        shape,
     };
-    let progress = Progress::counting(total, args.quiet);
+    let mut stats = Stats::new(shape);
+    let job = Job::new(&tagger, &reading).threads(args.threads);
+    let fields = job.fields.clone();
+    let quiet = args.quiet;
+    // Discovery walks the inputs alongside tagging, so the number of
+    // documents is not known in advance: the progress line counts.
+    let progress = Progress::counting(0, args.quiet);
     let sink = |outcomes: Vec<Outcome>| {
         let mut tagged = Vec::with_capacity(outcomes.len());
         for o in outcomes {
             match o {
-                Outcome::Tagged(d) => {
+                Outcome::Tagged(d, ()) => {
                     progress.add(d.bytes);
                     if !quiet && !d.warnings.is_empty() {
                         progress.suspend(|| super::print_warnings(&d.meta.path, &d.warnings));
@@ -214,32 +159,56 @@ pub fn run(args: Args) -> Result<u8> {
                 }
             }
         }
-        writer.add_docs(&tagger.lexicon, &tagger, tagged)
+        let fields = fields.get();
+        stats.merge(aggregator.stats(&tagged, &fields));
+        writer.add_docs(&tagger, tagged, &fields)
     };
-    if streaming {
-        let again = pipeline::run_discovering(
-            &tagger,
-            &args.inputs,
-            args.threads,
-            &reading,
-            |d| owns(&d.doc_id),
-            sink,
-        )?;
-        if again.found != corpus.found || again.extra_fields != corpus.extra_fields {
-            return Err(Error::Other(
-                "the inputs changed while they were being read (files added, removed or renamed); run again".into(),
+    let found = job.run(source, |d| owns(&d.doc_id), &|_: &View<'_>| (), sink)?;
+    progress.finish();
+    let found_skipped: Vec<Skipped> = found
+        .skipped
+        .iter()
+        .filter(|k| owns(k.doc_id.as_deref().unwrap_or(&k.path)))
+        .cloned()
+        .collect();
+    super::print_skipped(&found_skipped);
+    for s in found_skipped {
+        writer.add_skipped(s);
+    }
+    if !args.quiet {
+        for w in &found.warnings {
+            eprintln!("{w}");
+        }
+    }
+    if !found.unlisted.is_empty() && !args.quiet {
+        let shown: Vec<&str> = found.unlisted.iter().take(3).map(String::as_str).collect();
+        eprintln!(
+            "framewatch: {} file{} not listed in metadata.csv left out ({}{})",
+            found.unlisted.len(),
+            if found.unlisted.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if found.unlisted.len() > 3 {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
+    for g in &args.group {
+        if !found.has_field(g) {
+            let known: Vec<String> = found.field_names().into_iter().collect();
+            return Err(Error::usage(
+                format!("--group \"{g}\": no such metadata column"),
+                Some(format!("available: {}", known.join(", "))),
             ));
         }
-    } else {
-        pipeline::run(&tagger, docs, args.threads, DEFAULT_BATCH, &reading, sink)?;
     }
-    progress.finish();
 
-    let lexicon = &tagger.lexicon;
-    let (bi, si) = score::poles(lexicon);
-    let totals = writer.totals(&tagger)?;
-    let (b, s) = (totals.categories[bi], totals.categories[si]);
-    let manifest = writer.finish(&corpus, &tagger, &options)?;
+    let (b, s) = (
+        stats.totals.categories[shape.behavioural],
+        stats.totals.categories[shape.structural],
+    );
+    let manifest = writer.finish(&tagger, stats, &found, &options)?;
     staging.commit()?;
     let c = &manifest.counts;
     let skipped = super::skipped_summary(c.skipped_by_reason.iter().map(|(r, &n)| (r.as_str(), n)));
