@@ -224,21 +224,26 @@ pub fn expand(job: &Job<'_>, source: Source) -> Result<(Expansion, Vec<Skipped>,
             .collect()
     };
     let mut skipped = Vec::new();
-    let found = job.run(source, |_| true, &inspect, |outcomes| {
-        for o in outcomes {
-            match o {
-                Outcome::Skipped(s) => skipped.push(s),
-                Outcome::Tagged(_, seen) => {
-                    for (entry, form) in seen {
-                        if let Some(counts) = forms.get_mut(&entry) {
-                            *counts.entry(form).or_insert(0) += 1;
+    let found = job.run(
+        source,
+        |_| true,
+        &inspect,
+        |outcomes| {
+            for o in outcomes {
+                match o {
+                    Outcome::Skipped(s) => skipped.push(s),
+                    Outcome::Tagged(_, seen) => {
+                        for (entry, form) in seen {
+                            if let Some(counts) = forms.get_mut(&entry) {
+                                *counts.entry(form).or_insert(0) += 1;
+                            }
                         }
                     }
                 }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     let out = forms
         .into_iter()
         .map(|(e, m)| {

@@ -110,17 +110,19 @@ impl Tagger {
             let result = if n as u64 > max_tokens {
                 Err(n)
             } else {
-                Ok(self.match_analysed(text, analysis, scratch, |a, scratch, hits| {
-                    let out = inspect(&View {
-                        meta: &meta,
-                        text,
-                        page_starts,
-                        analysis: a,
-                        scratch,
-                        hits: &hits,
-                    });
-                    (a.word_count() as u64, a.sentences as u64, hits, out)
-                }))
+                Ok(
+                    self.match_analysed(text, analysis, scratch, |a, scratch, hits| {
+                        let out = inspect(&View {
+                            meta: &meta,
+                            text,
+                            page_starts,
+                            analysis: a,
+                            scratch,
+                            hits: &hits,
+                        });
+                        (a.word_count() as u64, a.sentences as u64, hits, out)
+                    }),
+                )
             };
             // A rare huge document must not pin its buffers for the rest
             // of the run.
@@ -230,7 +232,13 @@ impl Tagger {
         // A bug must cost one document, never the batch.
         let (path, doc_id) = (meta.path.clone(), meta.doc_id.clone());
         let tagged = guard(|| {
-            self.tag_limited(&doc.text, &doc.page_starts, meta, limits.max_tokens, inspect)
+            self.tag_limited(
+                &doc.text,
+                &doc.page_starts,
+                meta,
+                limits.max_tokens,
+                inspect,
+            )
         });
         match tagged {
             Ok(Ok((mut result, out))) => {
@@ -406,10 +414,15 @@ impl<'a> Job<'a> {
         inspect: &I,
     ) -> Result<Outcome<X>> {
         let mut out = None;
-        self.run(Source::Docs(vec![meta]), |_| true, inspect, |o| {
-            out = out.take().or(o.into_iter().next());
-            Ok(())
-        })?;
+        self.run(
+            Source::Docs(vec![meta]),
+            |_| true,
+            inspect,
+            |o| {
+                out = out.take().or(o.into_iter().next());
+                Ok(())
+            },
+        )?;
         out.ok_or_else(|| Error::Other("the document was not read".into()))
     }
 
@@ -538,15 +551,13 @@ impl<'a> Job<'a> {
         for r in read {
             match r {
                 Err(s) => outcomes.push(Some(Outcome::Skipped(s))),
-                Ok((m, d, fp)) => {
-                    match fp.and_then(|fp| index.check(&m.doc_id, &fp)) {
-                        Some(o) => outcomes.push(Some(Outcome::Skipped(duplicate(m, o)))),
-                        None => {
-                            to_tag.push((outcomes.len(), m, d));
-                            outcomes.push(None);
-                        }
+                Ok((m, d, fp)) => match fp.and_then(|fp| index.check(&m.doc_id, &fp)) {
+                    Some(o) => outcomes.push(Some(Outcome::Skipped(duplicate(m, o)))),
+                    None => {
+                        to_tag.push((outcomes.len(), m, d));
+                        outcomes.push(None);
                     }
-                }
+                },
             }
         }
         let limits = &reading.ingest.limits;

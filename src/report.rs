@@ -502,7 +502,8 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
 
     // One panel per group value (largest groups first).
     if let Some(g) = groups.first() {
-        let gcol: Vec<String> = t.strs(g)
+        let gcol: Vec<String> = t
+            .strs(g)
             .into_iter()
             .map(|v| v.unwrap_or_else(|| "(none)".into()))
             .collect();
@@ -514,10 +515,7 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
                 .then(a.0.cmp(b.0))
         });
         html.push_str(&format!("<h2>By {}</h2>\n<div class=\"panels\">\n", esc(g)));
-        let (cb, cs) = (
-            t.nums("hits_behavioural"),
-            t.nums("hits_structural"),
-        );
+        let (cb, cs) = (t.nums("hits_behavioural"), t.nums("hits_structural"));
         let (slo, shi) = (t.nums("share_lo"), t.nums("share_hi"));
         let has_band = t.has("share_lo") && groups.len() == 1;
         for (name, _) in names.iter().take(12) {
@@ -593,7 +591,9 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
 
     // Entries that drive each category, per period.
     let h = &run.hits;
-    let doc_period: HashMap<String, String> = run.documents.strs("doc_id")
+    let doc_period: HashMap<String, String> = run
+        .documents
+        .strs("doc_id")
         .into_iter()
         .zip(run.documents.strs("period"))
         .filter_map(|(d, p)| Some((d?, p?)))
@@ -648,11 +648,7 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
 
     // The most behavioural and most structural documents, with passages.
     let d = &run.documents;
-    let (ids, paths, titles) = (
-        d.strs("doc_id"),
-        d.strs("path"),
-        d.strs("title"),
-    );
+    let (ids, paths, titles) = (d.strs("doc_id"), d.strs("path"), d.strs("title"));
     let (sh, db, ds) = (
         d.nums("share"),
         d.nums("hits_behavioural"),
@@ -745,10 +741,7 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     // Manifest and skipped documents.
     html.push_str("<h2>Provenance</h2>\n<table>\n");
     let row = |k: &str, v: String| format!("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(&v));
-    html.push_str(&row(
-        "framewatch",
-        m.framewatch_version.clone(),
-    ));
+    html.push_str(&row("framewatch", m.framewatch_version.clone()));
     html.push_str(&row(
         "lexicon",
         format!(
@@ -757,18 +750,15 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
         ),
     ));
     // As JSON objects with their keys in order, as the manifest has them.
-    let json = |v: serde_json::Result<serde_json::Value>| v.map(|v| v.to_string()).unwrap_or_default();
+    let json =
+        |v: serde_json::Result<serde_json::Value>| v.map(|v| v.to_string()).unwrap_or_default();
     html.push_str(&row("options", json(serde_json::to_value(&m.options))));
     html.push_str(&row("counts", json(serde_json::to_value(&m.counts))));
     html.push_str("</table>\n");
     let sk = &run.skipped;
     if sk.height() > 0 {
         html.push_str(&format!("<h3>Skipped documents ({})</h3>\n<table><tr><th>path</th><th>reason</th><th>detail</th></tr>\n", sk.height()));
-        let (p, r, dt) = (
-            sk.strs("path"),
-            sk.strs("reason"),
-            sk.strs("detail"),
-        );
+        let (p, r, dt) = (sk.strs("path"), sk.strs("reason"), sk.strs("detail"));
         for i in 0..sk.height() {
             html.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",

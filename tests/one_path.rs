@@ -29,7 +29,13 @@ fn csv_corpus(dir: &Path) {
 /// `(doc_id, byte_start, byte_end)` of each row, in order.
 fn spans(rows: &[std::collections::BTreeMap<String, String>]) -> Vec<(String, String, String)> {
     rows.iter()
-        .map(|r| (r["doc_id"].clone(), r["byte_start"].clone(), r["byte_end"].clone()))
+        .map(|r| {
+            (
+                r["doc_id"].clone(),
+                r["byte_start"].clone(),
+                r["byte_end"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -40,18 +46,42 @@ fn regression_15_kwic_of_a_run_prints_exactly_its_hits() {
     let r = framewatch(
         tmp.path(),
         &[
-            "run", "kt", "--text-col", "body", "--dedupe", "near", "--format", "csv", "-o",
+            "run",
+            "kt",
+            "--text-col",
+            "body",
+            "--dedupe",
+            "near",
+            "--format",
+            "csv",
+            "-o",
             "run",
         ],
     )
     .ok();
-    assert!(r.stderr.contains("3 documents read, 1 skipped (near-duplicate 1)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("3 documents read, 1 skipped (near-duplicate 1)"),
+        "{}",
+        r.stderr
+    );
     let hits = csv_rows(&tmp.path().join("run/hits.csv"));
     assert!(hits.len() > 10, "{hits:?}");
-    assert!(hits.iter().all(|h| h["doc_id"] != "news#3"), "the copy is dropped");
+    assert!(
+        hits.iter().all(|h| h["doc_id"] != "news#3"),
+        "the copy is dropped"
+    );
 
     // Every hit: all categories, the context category, rejected hits.
-    let all = ["--rejected", "-c", "behavioural", "-c", "structural", "-c", "context"];
+    let all = [
+        "--rejected",
+        "-c",
+        "behavioural",
+        "-c",
+        "structural",
+        "-c",
+        "context",
+    ];
     let kwic = |first: &[&str]| {
         let mut args = vec!["kwic"];
         args.extend_from_slice(first);
@@ -59,11 +89,18 @@ fn regression_15_kwic_of_a_run_prints_exactly_its_hits() {
         args.extend_from_slice(&["--format", "csv", "-o", "lines.csv"]);
         let r = framewatch(tmp.path(), &args).ok();
         // The run's reading: the text column, and the copy dropped again.
-        let skips: Vec<&str> = r.stderr.lines().filter(|l| l.contains(": skipped: ")).collect();
+        let skips: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains(": skipped: "))
+            .collect();
         assert_eq!(skips.len(), 1, "{}", r.stderr);
-        assert!(skips[0].starts_with("kt/news.csv: skipped: near-duplicate: near copy of \"news#1\""));
         assert!(
-            r.stderr.contains(&format!("{n} of {n} concordance lines", n = hits.len())),
+            skips[0].starts_with("kt/news.csv: skipped: near-duplicate: near copy of \"news#1\"")
+        );
+        assert!(
+            r.stderr
+                .contains(&format!("{n} of {n} concordance lines", n = hits.len())),
             "{}",
             r.stderr
         );
@@ -76,15 +113,30 @@ fn regression_15_kwic_of_a_run_prints_exactly_its_hits() {
     assert_eq!(spans(&lines), spans(&hits));
 
     // With --run, the reading options are the run's.
-    let r = framewatch(tmp.path(), &["kwic", "--run", "run", "--text-col", "headline"]);
+    let r = framewatch(
+        tmp.path(),
+        &["kwic", "--run", "run", "--text-col", "headline"],
+    );
     assert_eq!(r.code, 2, "{}", r.stderr);
     let r = framewatch(tmp.path(), &["kwic", "run", "--text-col", "headline"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("reading flags do not apply"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("reading flags do not apply"),
+        "{}",
+        r.stderr
+    );
     // Without it, from the flags: the same lines.
     let r = framewatch(
         tmp.path(),
-        &["kwic", "kt", "--text-col", "body", "--dedupe", "near", "--rejected"],
+        &[
+            "kwic",
+            "kt",
+            "--text-col",
+            "body",
+            "--dedupe",
+            "near",
+            "--rejected",
+        ],
     )
     .ok();
     let text_lines = r.stdout.lines().count();
@@ -96,7 +148,11 @@ fn regression_15_kwic_of_a_run_prints_exactly_its_hits() {
 fn regression_15_run_folders_are_not_documents() {
     let tmp = tempdir();
     csv_corpus(&tmp.path().join("kt"));
-    framewatch(tmp.path(), &["run", "kt", "--text-col", "body", "-o", "run", "-q"]).ok();
+    framewatch(
+        tmp.path(),
+        &["run", "kt", "--text-col", "body", "-o", "run", "-q"],
+    )
+    .ok();
     for args in [
         vec!["run", "run", "-o", "again"],
         vec!["tag", "run"],
@@ -108,8 +164,9 @@ fn regression_15_run_folders_are_not_documents() {
         let r = framewatch(tmp.path(), &args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(
-            r.stderr
-                .contains("run: a folder written by `framewatch run` (its outputs), not documents to read"),
+            r.stderr.contains(
+                "run: a folder written by `framewatch run` (its outputs), not documents to read"
+            ),
             "{args:?}: {}",
             r.stderr
         );
@@ -124,7 +181,11 @@ fn regression_15_same_stem_files_are_two_documents() {
     let dir = tmp.path().join("essays");
     std::fs::create_dir_all(&dir).unwrap();
     let mixed = fixtures().join("mixed");
-    std::fs::copy(mixed.join("consultation-response.docx"), dir.join("essay.docx")).unwrap();
+    std::fs::copy(
+        mixed.join("consultation-response.docx"),
+        dir.join("essay.docx"),
+    )
+    .unwrap();
     std::fs::copy(mixed.join("policy-paper.pdf"), dir.join("essay.pdf")).unwrap();
     std::fs::write(dir.join("notes.txt"), "Low pay and benefit cuts.").unwrap();
     // Not a format framewatch reads: no collision with it.
@@ -134,7 +195,12 @@ fn regression_15_same_stem_files_are_two_documents() {
         &["run", "essays", "--format", "csv", "-o", "out"],
     )
     .ok();
-    assert!(r.stderr.contains("3 documents read, 1 skipped (unsupported-format 1)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("3 documents read, 1 skipped (unsupported-format 1)"),
+        "{}",
+        r.stderr
+    );
     let ids: Vec<String> = csv_rows(&tmp.path().join("out/documents.csv"))
         .iter()
         .map(|d| d["doc_id"].clone())
@@ -143,13 +209,25 @@ fn regression_15_same_stem_files_are_two_documents() {
     // The same as files given one by one.
     let r = framewatch(
         &dir,
-        &["tag", "essay.docx", "essay.pdf", "notes.txt", "--format", "jsonl"],
+        &[
+            "tag",
+            "essay.docx",
+            "essay.pdf",
+            "notes.txt",
+            "--format",
+            "jsonl",
+        ],
     )
     .ok();
     let ids: Vec<String> = r
         .stdout
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["doc_id"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["doc_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(ids, ["essay.docx", "essay.pdf", "notes"]);
     let _ = read;

@@ -406,10 +406,17 @@ fn folder_without_sidecar_dates_from_file_names_and_keeps_same_stem_files() {
     .ok();
     // `a.md` and `a.txt` share a stem: both are read, and their ids keep
     // the extension; `news_2019-05-02` collides with nothing.
-    assert!(r.stderr.contains("3 documents read, 0 skipped"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("3 documents read, 0 skipped"),
+        "{}",
+        r.stderr
+    );
     let docs = read(&out.join("documents.csv"));
     assert!(docs.contains("\na.md,dupes/a.md,md,,,,,undated,"), "{docs}");
-    assert!(docs.contains("\na.txt,dupes/a.txt,txt,,,,,undated,"), "{docs}");
+    assert!(
+        docs.contains("\na.txt,dupes/a.txt,txt,,,,,undated,"),
+        "{docs}"
+    );
     assert!(docs.contains("\nnews_2019-05-02,dupes/news_2019-05-02.txt,txt,,2019-05-02,day,filename,2019-05,2019-05-01,"), "{docs}");
 }
 

@@ -1,10 +1,10 @@
 //! `framewatch audit FILE`: one document — summary, every hit, HTML,
 //! JSON, SARIF or GitHub annotations, and thresholds that set the exit code.
 
+use super::ingest_args::IngestArgs;
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::audit::{self, Audit};
 use crate::error::{Error, Result};
-use super::ingest_args::IngestArgs;
 use crate::ingest::file_doc;
 use crate::model::{HitStatus, Stance};
 use crate::output;

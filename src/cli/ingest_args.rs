@@ -134,9 +134,12 @@ pub fn reading_of(settings: &IngestSettings) -> Reading {
             },
             follow_symlinks: settings.follow_symlinks,
         },
-        dedupe: settings
-            .dedupe
-            .map(|m| (m, settings.near_threshold.unwrap_or(dedupe::DEFAULT_THRESHOLD))),
+        dedupe: settings.dedupe.map(|m| {
+            (
+                m,
+                settings.near_threshold.unwrap_or(dedupe::DEFAULT_THRESHOLD),
+            )
+        }),
     }
 }
 

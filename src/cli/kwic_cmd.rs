@@ -173,14 +173,20 @@ pub fn run(args: Args) -> Result<u8> {
     };
     let from = match &run_dir {
         Some(run) => {
-            let inputs: &[PathBuf] = if args.run.is_some() { &args.inputs } else { &[] };
+            let inputs: &[PathBuf] = if args.run.is_some() {
+                &args.inputs
+            } else {
+                &[]
+            };
             if args.ingest_given() {
                 return Err(Error::usage(
                     format!(
                         "{}: a run folder is read with the options that run recorded; reading flags do not apply",
                         run.display()
                     ),
-                    Some("leave out the reading flags, or give the corpus instead of the run".into()),
+                    Some(
+                        "leave out the reading flags, or give the corpus instead of the run".into(),
+                    ),
                 ));
             }
             from_run(run, inputs, args.lexicon.as_deref())?

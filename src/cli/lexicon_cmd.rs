@@ -1,17 +1,17 @@
 //! `framewatch lexicon check|test|explain|expand|import|export`.
 
+use super::ingest_args::IngestArgs;
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::error::{Error, Result};
-use super::ingest_args::IngestArgs;
 use crate::ingest::file_doc;
 use crate::inspect::{self, Explanation};
 use crate::interop;
 use crate::lexicon::Lexicon;
 use crate::model::{DocMeta, Origin};
 use crate::pipeline::{Job, Outcome, Tagger, View};
-use std::sync::Arc;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Subcommand)]
 pub enum LexiconCommand {
@@ -208,12 +208,18 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
             let meta = match (text, file) {
                 (Some(t), _) => DocMeta::bare("text", "text", Origin::Text(Arc::from(t))),
                 (None, Some(f)) => {
-                    super::ingest_args::refuse_run_folders(std::slice::from_ref(&f), "lexicon explain")?;
+                    super::ingest_args::refuse_run_folders(
+                        std::slice::from_ref(&f),
+                        "lexicon explain",
+                    )?;
                     let shown = f.display().to_string();
                     match file_doc(&f) {
                         Some(meta) if f.is_file() => meta,
                         Some(_) => {
-                            return Err(Error::usage(format!("{shown}: cannot read: no such file"), None));
+                            return Err(Error::usage(
+                                format!("{shown}: cannot read: no such file"),
+                                None,
+                            ));
                         }
                         None => {
                             return Err(Error::usage(
@@ -251,7 +257,8 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
         } => {
             let tagger = load_tagger(Some(&lexicon))?;
             let reading = ingest.settle()?;
-            let source = super::ingest_args::source(&inputs, ingest.stdin_format, "lexicon expand")?;
+            let source =
+                super::ingest_args::source(&inputs, ingest.stdin_format, "lexicon expand")?;
             let job = Job::new(&tagger, &reading);
             let (forms, skipped, found) = inspect::expand(&job, source)?;
             super::print_skipped(&found.skipped);

@@ -584,11 +584,22 @@ pub fn record_text(buf: &[u8], field: &RecordField) -> Result<(String, Option<St
 mod tests {
     use super::*;
 
-    fn scan_str(kind: Kind, body: &str, limits: &Limits) -> (Vec<String>, Vec<Row>) {
-        // Kept for the test binary's life: rows are re-read later.
-        let dir = Box::leak(Box::new(tempfile::tempdir().unwrap()));
-        let p = dir.path().join("t");
+    /// A file holding `body`, kept for the test binary's life (rows are
+    /// re-read later) in the system's temporary folder.
+    fn temp_file(name: &str, body: &str) -> std::path::PathBuf {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("framewatch-table-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
         std::fs::write(&p, body).unwrap();
+        p
+    }
+
+    fn scan_str(kind: Kind, body: &str, limits: &Limits) -> (Vec<String>, Vec<Row>) {
+        let p = temp_file("t", body);
         let mut bad = Vec::new();
         let mut rows = Vec::new();
         scan(&p, kind, &Columns::default(), limits, &mut |e| match e {
@@ -673,9 +684,7 @@ mod tests {
         let (bad, rows) = scan_str(Kind::Tsv, "text\tdate\nwelfare\t2001\n", &Limits::default());
         assert!(bad.is_empty());
         assert_eq!(rows.len(), 1);
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("t.csv");
-        std::fs::write(&p, "body,date\nx,2001\n").unwrap();
+        let p = temp_file("t.csv", "body,date\nx,2001\n");
         let err = scan(
             &p,
             Kind::Csv,

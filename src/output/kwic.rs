@@ -98,4 +98,3 @@ fn write_kwic_to(
         }
     }
 }
-

@@ -380,7 +380,9 @@ fn hits_schema(run: &ShardRun) -> Result<Schema> {
         let path = run.dir.join(format!("hits.{}", format.ext()));
         read_parquet_rows(&path, 0, 0)?
     } else {
-        read_table(&run.dir, format, "hits")?.into_frame().slice(0, 0)
+        read_table(&run.dir, format, "hits")?
+            .into_frame()
+            .slice(0, 0)
     };
     Ok(df.schema().as_ref().clone())
 }
@@ -435,7 +437,12 @@ struct DocRows {
 }
 
 impl DocRows {
-    fn read(docs: &DataFrame, names: &TableNames, groups: &[String], by: Period) -> Result<DocRows> {
+    fn read(
+        docs: &DataFrame,
+        names: &TableNames,
+        groups: &[String],
+        by: Period,
+    ) -> Result<DocRows> {
         let docs = Table::from_frame(docs.clone());
         let period_start = docs
             .strs("period_start")

@@ -80,9 +80,8 @@ pub fn read_table(run: &Path, format: Format, name: &str) -> Result<Table> {
             .and_then(|r| r.finish())
             .map_err(pe(&path))?,
         Format::Parquet => {
-            let file = File::open(&path).map_err(|e| {
-                Error::usage(format!("{}: cannot read: {e}", path.display()), None)
-            })?;
+            let file = File::open(&path)
+                .map_err(|e| Error::usage(format!("{}: cannot read: {e}", path.display()), None))?;
             ParquetReader::new(file).finish().map_err(pe(&path))?
         }
     };

@@ -17,7 +17,6 @@ fn pe(e: PolarsError) -> Error {
     Error::Other(format!("aggregation failed: {e}"))
 }
 
-
 fn u64_col(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
     let c = df
         .column(name)
@@ -122,7 +121,6 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
     out.sort(keys.iter().map(String::as_str), opts).map_err(pe)
 }
 
-
 /// One row per cell with the columns [`trends`] sums.
 fn cells_frame(rows: &[CellRow], spec: &TrendSpec<'_>) -> Result<DataFrame> {
     let n = rows.len();
@@ -224,8 +222,7 @@ fn add_intervals(
 ) -> PolarsResult<DataFrame> {
     let strs = |name: &str| super::reader::strs(&trends, name);
     let nums = |name: &str| super::reader::nums(&trends, name);
-    let mut keys: Vec<Vec<Option<String>>> =
-        strs("period").into_iter().map(|p| vec![p]).collect();
+    let mut keys: Vec<Vec<Option<String>>> = strs("period").into_iter().map(|p| vec![p]).collect();
     for g in groups {
         for (k, v) in keys.iter_mut().zip(strs(g)) {
             k.push(v);
@@ -302,4 +299,3 @@ mod tests {
         assert_eq!(share, [Some(0.5), None]);
     }
 }
-

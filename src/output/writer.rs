@@ -229,7 +229,11 @@ struct Segment {
 
 impl DocTable {
     fn push(&mut self, dir: &Path, fields: usize, frame: DataFrame) -> Result<()> {
-        if self.current.as_ref().is_some_and(|(s, _)| s.fields != fields) {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|(s, _)| s.fields != fields)
+        {
             self.close()?;
         }
         if self.current.is_none() {
