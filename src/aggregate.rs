@@ -343,12 +343,12 @@ pub struct Shape {
 
 impl Shape {
     pub fn of(lexicon: &crate::lexicon::Lexicon) -> Shape {
-        let (behavioural, structural) = score::poles(lexicon);
+        let poles = lexicon.poles();
         Shape {
             categories: lexicon.categories.len(),
             subframes: lexicon.subframes.len(),
-            behavioural,
-            structural,
+            behavioural: poles.behavioural,
+            structural: poles.structural,
         }
     }
 }

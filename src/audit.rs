@@ -5,9 +5,8 @@
 //! annotations and a self-contained HTML page. Pure: no printing.
 
 use crate::analyze::Analysis;
-use crate::lexicon::{BEHAVIOURAL, STRUCTURAL};
 use crate::matcher::Scratch;
-use crate::model::{Hit, HitStatus, Stance};
+use crate::model::{Hit, HitStatus, Pole, Stance};
 use crate::pipeline::{Tagger, View};
 use crate::score;
 use serde_json::{Value, json};
@@ -181,7 +180,8 @@ fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) ->
             });
         }
         let tokens = a.word_count() as u64;
-        let (b, s) = score::poles(lex);
+        let poles = lex.poles();
+        let (b, s) = (poles.behavioural, poles.structural);
         let (be, se) = (categories[b].1.endorsed, categories[s].1.endorsed);
         Audit {
             path: path.to_string(),
@@ -374,7 +374,7 @@ impl Audit {
                     "name": format!("{}/{}", cat.name, s.name),
                     "shortDescription": {"text": if s.description.is_empty() { lex.subframe_path(i) } else { s.description.clone() }},
                     "fullDescription": {"text": format!("{} framing ({}): {}", cat.name, cat.description, s.description)},
-                    "defaultConfiguration": {"level": if cat.name == BEHAVIOURAL { "warning" } else { "note" }},
+                    "defaultConfiguration": {"level": if Pole::of(&cat.name) == Some(Pole::Behavioural) { "warning" } else { "note" }},
                 })
             })
             .collect();
@@ -382,13 +382,13 @@ impl Audit {
         let results: Vec<Value> = self
             .hits
             .iter()
-            .filter(|h| h.stance == Stance::Endorsed && h.status == HitStatus::Counted && (h.category == BEHAVIOURAL || h.category == STRUCTURAL))
+            .filter(|h| h.stance == Stance::Endorsed && h.status == HitStatus::Counted && Pole::of(&h.category).is_some())
             .map(|h| {
                 let id = format!("{}.{}", h.category, h.subframe);
                 json!({
                     "ruleId": id,
                     "ruleIndex": rule_index(&id),
-                    "level": if h.category == BEHAVIOURAL { "warning" } else { "note" },
+                    "level": if Pole::of(&h.category) == Some(Pole::Behavioural) { "warning" } else { "note" },
                     "message": {"text": format!("{} framing ({}): \"{}\" matches lexicon entry \"{}\"", h.category, h.subframe, h.surface, h.entry)},
                     "locations": [{"physicalLocation": {
                         "artifactLocation": {"uri": self.path},
@@ -434,9 +434,9 @@ impl Audit {
         for h in self.hits.iter().filter(|h| {
             h.stance == Stance::Endorsed
                 && h.status == HitStatus::Counted
-                && (h.category == BEHAVIOURAL || h.category == STRUCTURAL)
+                && Pole::of(&h.category).is_some()
         }) {
-            let level = if h.category == BEHAVIOURAL {
+            let level = if Pole::of(&h.category) == Some(Pole::Behavioural) {
                 "warning"
             } else {
                 "notice"
@@ -537,7 +537,7 @@ impl Audit {
             x.map_or("–".to_string(), |v| format!("{v:.digits$}"))
         };
         let class = |h: &AuditHit| {
-            let cat = if h.category == BEHAVIOURAL || h.category == STRUCTURAL {
+            let cat = if Pole::of(&h.category).is_some() {
                 h.category.as_str()
             } else {
                 "other"

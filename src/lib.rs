@@ -10,13 +10,12 @@ pub mod atomic;
 pub mod audit;
 #[cfg(feature = "tables")]
 pub mod cli;
-pub mod dedupe;
+
 #[cfg(feature = "tables")]
 pub mod drivers;
 pub mod error;
 pub mod ingest;
-pub mod inspect;
-pub mod interop;
+
 pub mod kwic;
 pub mod lexicon;
 pub mod matcher;

@@ -10,11 +10,12 @@
 //! one parallel step.
 
 use crate::analyze::{Analysis, Analyzer};
-use crate::dedupe;
 use crate::error::{Error, Result};
+use crate::ingest::dedupe;
 use crate::ingest::{Corpus, Doc, IngestOptions, Limits, StdinFormat, guard, read_doc};
 use crate::lexicon::Lexicon;
 use crate::matcher::{Matcher, Scratch};
+use crate::model::SkipReason;
 use crate::model::{DocMeta, DocResult, Hit, HitStatus, Skipped};
 use crate::score;
 use crate::stance::Annotator;
@@ -249,7 +250,7 @@ impl Tagger {
             Ok(Err(tokens)) => Outcome::Skipped(Skipped {
                 path,
                 doc_id: Some(doc_id),
-                reason: "too-many-tokens",
+                reason: SkipReason::TooManyTokens,
                 detail: format!(
                     "{tokens} tokens, over --max-tokens {}; raise it to read this document",
                     limits.max_tokens
@@ -268,7 +269,7 @@ fn internal_error(path: String, doc_id: String, why: &str) -> Skipped {
     Skipped {
         path,
         doc_id: Some(doc_id),
-        reason: "internal-error",
+        reason: SkipReason::InternalError,
         detail: format!(
             "framewatch failed on this document ({why}); please report it with the file"
         ),
@@ -308,7 +309,11 @@ fn duplicate(meta: DocMeta, original: dedupe::Original) -> Skipped {
     Skipped {
         path: meta.path,
         doc_id: Some(meta.doc_id),
-        reason: if exact { "duplicate" } else { "near-duplicate" },
+        reason: if exact {
+            SkipReason::Duplicate
+        } else {
+            SkipReason::NearDuplicate
+        },
         detail: if exact {
             format!("same text as \"{}\" (normalised)", original.doc_id)
         } else {

@@ -304,7 +304,7 @@ pub struct Report {
 }
 
 fn slug(s: &str) -> String {
-    crate::interop::sanitize(s)
+    crate::lexicon::interop::sanitize(s)
 }
 
 /// Rasterise a chart SVG to PNG at `scale`, with the chart styles and the

@@ -2,7 +2,7 @@
 //! behavioural share B/(B+S) and balance (B−S)/(B+S). One definition,
 //! used for documents and for trends alike.
 
-use crate::lexicon::{BEHAVIOURAL, Lexicon, STRUCTURAL};
+use crate::lexicon::Lexicon;
 use crate::model::{DocScore, Stance};
 
 /// Hits per 10,000 word tokens; `None` when there are no tokens.
@@ -55,7 +55,8 @@ pub fn score_doc(
     let categories: Vec<[u64; 4]> = (0..lexicon.categories.len())
         .map(|c| [e[c], n[c], d[c], x[c]])
         .collect();
-    let (b, s) = poles(lexicon);
+    let poles = lexicon.poles();
+    let (b, s) = (poles.behavioural, poles.structural);
     DocScore {
         counted: subframe_hits.iter().flatten().sum(),
         rates: e.iter().map(|&h| rate(h, words)).collect(),
@@ -63,18 +64,6 @@ pub fn score_doc(
         balance: balance(e[b], e[s]),
         categories,
     }
-}
-
-/// Indices of the behavioural and structural categories.
-pub fn poles(lexicon: &Lexicon) -> (usize, usize) {
-    (
-        lexicon
-            .category_index(BEHAVIOURAL)
-            .expect("validated lexicons have a behavioural category"),
-        lexicon
-            .category_index(STRUCTURAL)
-            .expect("validated lexicons have a structural category"),
-    )
 }
 
 #[cfg(test)]

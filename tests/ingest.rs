@@ -537,7 +537,7 @@ fn realdocs() -> Option<std::path::PathBuf> {
     p.is_dir().then_some(p)
 }
 
-fn read_file(p: &Path) -> Result<framewatch::ingest::Doc, (&'static str, String)> {
+fn read_file(p: &Path) -> Result<framewatch::ingest::Doc, framewatch::ingest::ReadError> {
     let mut meta = file_doc(p).expect("a single-document format");
     read_doc(&mut meta, &IngestOptions::default())
 }

@@ -2,8 +2,8 @@
 //! standard input, duplicates, safety limits and symbolic links. Parsed
 //! raw here, settled into [`Reading`] before the library sees them.
 
-use crate::dedupe;
 use crate::error::{Error, Result};
+use crate::ingest::dedupe;
 use crate::ingest::{IngestOptions, Limits, StdinFormat, parse_size, table};
 use crate::output::IngestSettings;
 use crate::output::manifest::is_run_folder;

@@ -7,7 +7,7 @@ use crate::aggregate::Period;
 use crate::error::{Error, Result};
 use crate::ingest::{DEMO_NAME, STDIN};
 use crate::kwic::{self, Filter, Line, SortKey};
-use crate::model::{DocMeta, Stance};
+use crate::model::{DocMeta, Pole, Stance};
 use crate::output::{self, KwicFormat, manifest};
 use crate::pipeline::{Job, Reading, Source};
 use crate::shard::Shard;
@@ -380,11 +380,11 @@ pub fn format_lines(lines: &[Line], width: usize, color: bool) -> String {
 
 fn format_line(l: &Line, pad: usize, width: usize, color: bool) -> String {
     let keyword = if color {
-        let code = match (l.category.as_str(), l.stance) {
+        let code = match (Pole::of(&l.category), l.stance) {
             (_, Stance::Negated | Stance::Distanced) => "2;4",
-            ("behavioural", _) => "1;38;5;208",
-            ("structural", _) => "1;38;5;33",
-            _ => "1",
+            (Some(Pole::Behavioural), _) => "1;38;5;208",
+            (Some(Pole::Structural), _) => "1;38;5;33",
+            (None, _) => "1",
         };
         format!("\x1b[{code}m{}\x1b[0m", l.keyword)
     } else {

@@ -4,9 +4,9 @@ use super::ingest_args::IngestArgs;
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::error::{Error, Result};
 use crate::ingest::file_doc;
-use crate::inspect::{self, Explanation};
-use crate::interop;
 use crate::lexicon::Lexicon;
+use crate::lexicon::explain::{self, Explanation};
+use crate::lexicon::interop;
 use crate::model::{DocMeta, Origin};
 use crate::pipeline::{Job, Outcome, Tagger, View};
 use clap::Subcommand;
@@ -168,7 +168,7 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
                         continue;
                     }
                 };
-                let results = inspect::run_examples(&tagger);
+                let results = explain::run_examples(&tagger);
                 let failed = results.iter().filter(|r| !r.passed).count();
                 for r in &results {
                     if r.passed && !verbose {
@@ -232,7 +232,7 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
                 (None, None) => unreachable!("clap requires text or --file"),
             };
             let job = Job::new(&tagger, &reading);
-            let inspect = |v: &View<'_>| inspect::explain_view(&tagger, v);
+            let inspect = |v: &View<'_>| explain::explain_view(&tagger, v);
             match job.one(meta, &inspect)? {
                 Outcome::Tagged(d, ex) => {
                     super::print_warnings(&d.meta.path, &d.warnings);
@@ -260,7 +260,7 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
             let source =
                 super::ingest_args::source(&inputs, ingest.stdin_format, "lexicon expand")?;
             let job = Job::new(&tagger, &reading);
-            let (forms, skipped, found) = inspect::expand(&job, source)?;
+            let (forms, skipped, found) = explain::expand(&job, source)?;
             super::print_skipped(&found.skipped);
             super::print_skipped(&skipped);
             if forms.is_empty() {

@@ -106,9 +106,12 @@ impl clap::ValueEnum for Format {
     }
 }
 
-impl clap::ValueEnum for crate::dedupe::Mode {
+impl clap::ValueEnum for crate::ingest::dedupe::Mode {
     fn value_variants<'a>() -> &'a [Self] {
-        &[crate::dedupe::Mode::Exact, crate::dedupe::Mode::Near]
+        &[
+            crate::ingest::dedupe::Mode::Exact,
+            crate::ingest::dedupe::Mode::Near,
+        ]
     }
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
@@ -142,7 +145,7 @@ pub fn load_tagger(
     stem: bool,
     quiet: bool,
 ) -> crate::error::Result<crate::pipeline::Tagger> {
-    let (lexicon, analyzer, notes) = crate::interop::load_any(path, stem)?;
+    let (lexicon, analyzer, notes) = crate::lexicon::interop::load_any(path, stem)?;
     if !quiet {
         for n in &notes {
             eprintln!("framewatch: {n}");

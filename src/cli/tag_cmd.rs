@@ -113,7 +113,7 @@ pub fn run(args: Args) -> Result<u8> {
                 Outcome::Tagged(d, ()) => d,
                 Outcome::Skipped(s) => {
                     progress.suspend(|| super::print_skipped([&s]));
-                    *by_reason.entry(s.reason).or_default() += 1;
+                    *by_reason.entry(s.reason.as_str()).or_default() += 1;
                     continue;
                 }
             };
@@ -151,7 +151,7 @@ pub fn run(args: Args) -> Result<u8> {
         .collect();
     progress.suspend(|| super::print_skipped(found_skipped.iter().copied()));
     for k in found_skipped {
-        *by_reason.entry(k.reason).or_default() += 1;
+        *by_reason.entry(k.reason.as_str()).or_default() += 1;
     }
     progress.finish();
     if let Some(mut w) = csv_out {

@@ -5,7 +5,6 @@ use crate::aggregate::{Period, epoch_days};
 use crate::lexicon::Lexicon;
 use crate::matcher::Matcher;
 use crate::model::{DocResult, Hit, SCORE_KINDS, Skipped, Stance};
-use crate::score;
 use polars::prelude::*;
 
 /// Category and sub-frame column names, and which categories are the poles.
@@ -18,14 +17,14 @@ pub struct TableNames {
 
 impl TableNames {
     pub fn of(lexicon: &Lexicon) -> TableNames {
-        let (b, s) = score::poles(lexicon);
+        let poles = lexicon.poles();
         TableNames {
             categories: lexicon.categories.iter().map(|c| c.name.clone()).collect(),
             subframe_columns: (0..lexicon.subframes.len())
                 .map(|i| subframe_column(lexicon, i))
                 .collect(),
-            behavioural: b,
-            structural: s,
+            behavioural: poles.behavioural,
+            structural: poles.structural,
         }
     }
 

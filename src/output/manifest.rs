@@ -65,7 +65,7 @@ pub struct IngestSettings {
     pub stdin_format: Option<String>,
     pub follow_symlinks: bool,
     pub limits: crate::ingest::Limits,
-    pub dedupe: Option<crate::dedupe::Mode>,
+    pub dedupe: Option<crate::ingest::dedupe::Mode>,
     /// Jaccard threshold of `--dedupe near`.
     pub near_threshold: Option<f64>,
 }

@@ -13,7 +13,7 @@ use super::sink::{
 use super::{Format, pe, rename, table_files, tmp_path, write_table};
 use crate::aggregate::{DocStats, Period, Shape, Stats, epoch_days};
 use crate::error::{Error, Result};
-use crate::model::{DatePrecision, SCORE_KINDS};
+use crate::model::{DatePrecision, Pole, SCORE_KINDS};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -413,8 +413,8 @@ fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
         })
     };
     Ok(TableNames {
-        behavioural: pos(crate::lexicon::BEHAVIOURAL)?,
-        structural: pos(crate::lexicon::STRUCTURAL)?,
+        behavioural: pos(Pole::Behavioural.name())?,
+        structural: pos(Pole::Structural.name())?,
         categories,
         subframe_columns,
     })

@@ -1,31 +1,17 @@
-//! Lexicon files: the TOML as written → a validated [`Lexicon`].
-//!
-//! Parsing keeps every key's and value's span so that each problem is
-//! reported as `path:line:col: message`, all of them at once. Validation
-//! runs each entry through the same [`Analyzer`] that reads documents, so
-//! an entry and the text it should match always tokenise alike.
-//!
-//! This module knows nothing of matching or output.
+//! The lexicon file format and its validation: TOML parsed with spans,
+//! every problem collected with its position, entries compiled with the
+//! analyzer that reads documents.
 
+use super::{
+    CATEGORY_KEYS, Category, Cue, DEFAULT_CONTEXT_WINDOW, DEFAULT_CUE_WINDOW, DEFAULT_CUES,
+    DEFAULT_NEGATION_WINDOW, DEFAULT_NEGATORS, DEFAULT_REPORTING_VERBS, Entry, Example,
+    ExampleScope, Lexicon, MIN_WILDCARD_PREFIX, Slot, StanceRules, Subframe, is_joiner, line_col,
+};
 use crate::analyze::{Analysis, Analyzer, LANGUAGES};
-use crate::error::{Error, Result};
-use crate::model::{Stance, TokenKind};
-use sha2::{Digest, Sha256};
+use crate::model::{Pole, Stance, TokenKind};
 use std::collections::HashMap;
-use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
-
-/// The default lexicon, compiled into the binary.
-pub const DEFAULT_NAME: &str = "builtin:poverty-framing";
-pub const DEFAULT_TOML: &str = include_str!("../lexicons/poverty-framing.toml");
-
-/// Shortest prefix a trailing wildcard may have.
-pub const MIN_WILDCARD_PREFIX: usize = 3;
-
-/// The categories whose balance framewatch measures.
-pub const BEHAVIOURAL: &str = "behavioural";
-pub const STRUCTURAL: &str = "structural";
 
 const LEXICON_KEYS: &[&str] = &[
     "name",
@@ -38,8 +24,6 @@ const LEXICON_KEYS: &[&str] = &[
     "context_category",
     "context_window",
 ];
-/// Keys of a category table: no sub-frame may take these names.
-pub const CATEGORY_KEYS: &[&str] = &["description", "must_match", "must_not_match"];
 const SUBFRAME_KEYS: &[&str] = &[
     "description",
     "entries",
@@ -58,222 +42,11 @@ const STANCE_KEYS: &[&str] = &[
 ];
 const EXAMPLE_KEYS: &[&str] = &["text", "stance"];
 
-/// Default context window, in word tokens either side of a hit.
-pub const DEFAULT_CONTEXT_WINDOW: usize = 20;
-
-/// The stance rules used when a lexicon has no `[stance]` table.
-pub const DEFAULT_NEGATORS: &[&str] = &[
-    "not", "no", "never", "n't", "nor", "without", "hardly", "cannot", "neither",
-];
-pub const DEFAULT_NEGATION_WINDOW: usize = 3;
-pub const DEFAULT_CUES: &[&str] = &[
-    "so-called",
-    "so called",
-    "myth of",
-    "myths of",
-    "rhetoric of",
-    "rhetoric about",
-    "language of",
-    "narrative of",
-    "narratives of",
-    "narratives about",
-    "discourse of",
-    "discourses of",
-    "trope of",
-    "stereotype of",
-    "stereotypes of",
-    "what _ call",
-    "what _ _ call",
-    "dubbed",
-    "labelled",
-    "labeled",
-    "branded",
-    "framed as",
-    "portrayed as",
-    "depicted as",
-    "cast as",
-    "constructed as",
-    "talk of",
-    "notion of",
-    "idea of",
-    "concept of",
-];
-pub const DEFAULT_CUE_WINDOW: usize = 3;
-pub const DEFAULT_REPORTING_VERBS: &[&str] =
-    &["claim", "argue", "insist", "allege", "contend", "assert"];
-
-/// A distancing cue: words matched by stem, `None` standing for any one word.
-#[derive(Debug, Clone)]
-pub struct Cue {
-    pub text: String,
-    pub pattern: Vec<Option<String>>,
-}
-
-/// How the stance of a hit is decided; editable in a lexicon's `[stance]`.
-#[derive(Debug, Clone)]
-pub struct StanceRules {
-    /// Normalised negator words; `n't` matches the contraction.
-    pub negators: Vec<String>,
-    /// Words allowed between a negator and the hit.
-    pub negation_window: usize,
-    pub cues: Vec<Cue>,
-    /// Words allowed between the end of a cue and the hit.
-    pub cue_window: usize,
-    /// Stems of reporting verbs: "X argues that <hit>" is distanced unless X is I/we.
-    pub reporting_verbs: Vec<String>,
-    /// Hits inside quotation marks are distanced.
-    pub quotes: bool,
-}
-
-/// An example sentence a lexicon carries as a test.
-#[derive(Debug, Clone)]
-pub struct Example {
-    pub text: String,
-    /// `Some(stance)`: must produce a counted hit with that stance;
-    /// `None`: must produce no counted endorsed hit.
-    pub expect: Option<Stance>,
-    pub scope: ExampleScope,
-    pub line: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExampleScope {
-    Category(usize),
-    Subframe(usize),
-}
-
-/// One position of an entry's pattern.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Slot {
-    /// Matches a word whose Snowball stem is this.
-    Stem(String),
-    /// Matches a word whose normalised (NFKC, lower-cased) form is this.
-    Exact(String),
-    /// Matches a word whose normalised form starts with this.
-    Prefix(String),
-}
-
-#[derive(Debug, Clone)]
-pub struct Category {
-    pub name: String,
-    pub description: String,
-    /// Indices into [`Lexicon::subframes`].
-    pub subframes: Range<usize>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Subframe {
-    pub category: usize,
-    pub name: String,
-    pub description: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub subframe: usize,
-    /// The entry as written in the file.
-    pub text: String,
-    pub pattern: Vec<Slot>,
-    /// 1-based line in the lexicon file.
-    pub line: u32,
-    /// Optional provenance: a stable id, a citation and a note.
-    pub id: Option<String>,
-    pub source: Option<String>,
-    pub note: Option<String>,
-    pub weight: f64,
-    /// Counts only with a context-category term nearby in the paragraph.
-    pub context_required: bool,
-}
-
-/// A validated lexicon, ready to compile into a matcher.
-#[derive(Debug, Clone)]
-pub struct Lexicon {
-    pub name: String,
-    pub version: String,
-    pub language: String,
-    pub description: String,
-    /// Where it was read from: a path, or [`DEFAULT_NAME`].
-    pub origin: String,
-    /// sha256 of the file's bytes, lower-case hex.
-    pub sha256: String,
-    pub categories: Vec<Category>,
-    pub subframes: Vec<Subframe>,
-    pub entries: Vec<Entry>,
-    pub stance: StanceRules,
-    /// The category whose terms satisfy context rules.
-    pub context_category: Option<usize>,
-    pub context_window: usize,
-    pub examples: Vec<Example>,
-}
-
-impl Lexicon {
-    /// Read and validate the lexicon at `path`, or the built-in one.
-    pub fn load(path: Option<&std::path::Path>) -> Result<(Lexicon, Analyzer)> {
-        match path {
-            None => Lexicon::parse(DEFAULT_NAME, DEFAULT_TOML),
-            Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| {
-                    Error::usage(
-                        format!("{}: cannot read lexicon: {e}", p.display()),
-                        Some("check the lexicon path; without one, framewatch uses its built-in lexicon".to_string()),
-                    )
-                })?;
-                Lexicon::parse(&p.display().to_string(), &text)
-            }
-        }
-    }
-
-    /// Parse and validate lexicon source text; `origin` names it in errors.
-    pub fn parse(origin: &str, text: &str) -> Result<(Lexicon, Analyzer)> {
-        let mut v = Validator {
-            origin,
-            text,
-            problems: Vec::new(),
-        };
-        let result = v.run();
-        if !v.problems.is_empty() {
-            v.problems.sort_by_key(|p| p.0);
-            let problems = v
-                .problems
-                .into_iter()
-                .map(|(at, msg)| {
-                    let (line, col) = line_col(text, at);
-                    format!("{origin}:{line}:{col}: {msg}")
-                })
-                .collect();
-            return Err(Error::Lexicon { problems });
-        }
-        let (mut lexicon, analyzer) = result.expect("no problems means a lexicon");
-        lexicon.sha256 = hex_sha256(text.as_bytes());
-        Ok((lexicon, analyzer))
-    }
-
-    pub fn category_of(&self, entry: &Entry) -> &Category {
-        &self.categories[self.subframes[entry.subframe].category]
-    }
-
-    pub fn category_index(&self, name: &str) -> Option<usize> {
-        self.categories.iter().position(|c| c.name == name)
-    }
-
-    /// `category.subframe`, the name used in outputs.
-    pub fn subframe_path(&self, subframe: usize) -> String {
-        let s = &self.subframes[subframe];
-        format!("{}.{}", self.categories[s.category].name, s.name)
-    }
-}
-
-pub fn hex_sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub use crate::analyze::line_col;
-
-struct Validator<'a> {
-    origin: &'a str,
-    text: &'a str,
-    problems: Vec<(usize, String)>,
+pub(super) struct Validator<'a> {
+    pub(super) origin: &'a str,
+    pub(super) text: &'a str,
+    /// Byte offset and message of each problem found.
+    pub(super) problems: Vec<(usize, String)>,
 }
 
 /// A compiled pattern and where its entry was written, for duplicate checks.
@@ -377,7 +150,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn run(&mut self) -> Option<(Lexicon, Analyzer)> {
+    pub(super) fn run(&mut self) -> Option<(Lexicon, Analyzer)> {
         let (doc, errors) = DeTable::parse_recoverable(self.text);
         for e in &errors {
             let at = e.span().map_or(0, |s| s.start);
@@ -498,7 +271,7 @@ impl<'a> Validator<'a> {
             None => lex.context_category = lex.category_index("context"),
         }
         if let Some(c) = lex.context_category {
-            if [BEHAVIOURAL, STRUCTURAL].contains(&lex.categories[c].name.as_str()) {
+            if Pole::of(&lex.categories[c].name).is_some() {
                 self.problem(
                     header_at,
                     "the context category cannot be \"behavioural\" or \"structural\"",
@@ -526,13 +299,18 @@ impl<'a> Validator<'a> {
                 );
             }
         }
-        for required in [BEHAVIOURAL, STRUCTURAL] {
+        for pole in Pole::BOTH {
+            let required = pole.name();
             if doc.get("categories").is_some() && lex.category_index(required).is_none() {
                 let at = doc
                     .iter()
                     .find(|(k, _)| k.get_ref() == "categories")
                     .map_or(0, |(k, _)| k.span().start);
-                self.problem(at, format!("missing category \"{required}\": share and balance compare \"{BEHAVIOURAL}\" with \"{STRUCTURAL}\""));
+                self.problem(at, format!(
+                    "missing category \"{required}\": share and balance compare \"{}\" with \"{}\"",
+                    Pole::Behavioural.name(),
+                    Pole::Structural.name()
+                ));
             }
         }
         Some((lex, checker))
@@ -1007,18 +785,11 @@ pub fn entry_pattern(raw: &str, analyzer: &Analyzer) -> std::result::Result<Vec<
     }
 }
 
-/// Punctuation that joins the words of a phrase: hyphens and apostrophes.
-/// Text matches a phrase across these (and whitespace), never across others.
-pub fn is_joiner(norm: &str) -> bool {
-    !norm.is_empty()
-        && norm
-            .chars()
-            .all(|c| matches!(c, '-' | '\'' | '\u{2019}' | '\u{2010}' | '\u{2011}'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
+    use crate::lexicon::{DEFAULT_NAME, DEFAULT_TOML};
 
     fn problems(text: &str) -> Vec<String> {
         match Lexicon::parse("t.toml", text) {
@@ -1034,7 +805,7 @@ mod tests {
     fn default_lexicon_is_valid() {
         let (lex, _) = Lexicon::parse(DEFAULT_NAME, DEFAULT_TOML).unwrap();
         assert!(lex.entries.len() > 100);
-        assert!(lex.category_index(BEHAVIOURAL).is_some());
+        assert!(lex.category_index(Pole::Behavioural.name()).is_some());
         assert_eq!(lex.sha256.len(), 64);
     }
 
