@@ -9,27 +9,21 @@
 //! one kept), tag (parallel); without, each document is read and tagged in
 //! one parallel step.
 
-use crate::analyze::{Analysis, Analyzer};
+use crate::analyze::Analysis;
 use crate::error::{Error, Result};
 use crate::ingest::dedupe;
 use crate::ingest::{Corpus, Doc, IngestOptions, Limits, StdinFormat, guard, read_doc};
-use crate::lexicon::Lexicon;
-use crate::matcher::{Matcher, Scratch};
-use crate::model::SkipReason;
-use crate::model::{DocMeta, DocResult, Hit, HitStatus, Skipped};
-use crate::score;
-use crate::stance::Annotator;
+use crate::matcher::Scratch;
+use crate::model::{DocMeta, DocResult, Hit, SkipReason, Skipped};
+// Re-exported until sample and validate import it from `tagger`.
+pub use crate::tagger::Tagger;
+use crate::tagger::View;
 use rayon::prelude::*;
-use std::cell::RefCell;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Documents per batch: bounds memory to one batch of texts.
 pub const DEFAULT_BATCH: usize = 512;
-
-/// Token capacity a worker keeps between documents (about 30 MB).
-const SCRATCH_TOKENS_KEPT: usize = 1 << 20;
 
 /// The outcome of one document: its result and what the command's
 /// inspection of it gave, or why it was skipped. Most are `Tagged`, so
@@ -42,225 +36,45 @@ pub enum Outcome<X = ()> {
     Skipped(Skipped),
 }
 
-/// A document in the worker that tagged it, with everything a command
-/// may want to look at before its text and analysis are dropped.
-pub struct View<'a> {
-    /// As read: the format's own metadata merged in.
-    pub meta: &'a DocMeta,
-    pub text: &'a str,
-    pub page_starts: &'a [u32],
-    pub analysis: &'a Analysis,
-    pub scratch: &'a Scratch,
-    pub hits: &'a [Hit],
-}
-
-/// A lexicon with the analyzer it was compiled by and its matcher.
-pub struct Tagger {
-    pub lexicon: Lexicon,
-    pub analyzer: Analyzer,
-    pub matcher: Matcher,
-    id: u64,
-}
-
-static NEXT_TAGGER: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// Per-worker scratch, tagged with the id of the tagger it belongs to.
-    static SCRATCH: RefCell<(u64, Analysis, Scratch)> = RefCell::new((0, Analysis::default(), Scratch::default()));
-}
-
-impl Tagger {
-    pub fn new(lexicon: Lexicon, analyzer: Analyzer) -> Tagger {
-        let matcher = Matcher::new(&lexicon);
-        Tagger {
-            lexicon,
-            analyzer,
-            matcher,
-            id: NEXT_TAGGER.fetch_add(1, Ordering::Relaxed),
-        }
-    }
-
-    /// Analyse and match one text: (analysis summary, hits, sub-frame counts).
-    pub fn tag_text(&self, text: &str, meta: DocMeta) -> DocResult {
-        match self.tag_limited(text, &[], meta, u64::MAX, &|_: &View<'_>| ()) {
-            Ok((result, ())) => result,
-            Err(_) => unreachable!("no text has more than u64::MAX tokens"),
-        }
-    }
-
-    /// [`Tagger::tag_text`] and what `inspect` makes of the document, or
-    /// the number of tokens if over `max_tokens` (the text is analysed
-    /// but not matched).
-    fn tag_limited<X: Send, I: Fn(&View<'_>) -> X + Sync>(
-        &self,
-        text: &str,
-        page_starts: &[u32],
-        meta: DocMeta,
-        max_tokens: u64,
-        inspect: &I,
-    ) -> std::result::Result<(DocResult, X), usize> {
-        let (words, sentences, hits, out) = SCRATCH.with(|cell| {
-            let mut guard = cell.borrow_mut();
-            let (id, analysis, scratch) = &mut *guard;
-            if *id != self.id {
-                *id = self.id;
-                *scratch = Scratch::default();
-            }
-            self.analyzer.analyze(text, analysis);
-            let n = analysis.tokens.len();
-            let result = if n as u64 > max_tokens {
-                Err(n)
-            } else {
-                Ok(
-                    self.match_analysed(text, analysis, scratch, |a, scratch, hits| {
-                        let out = inspect(&View {
-                            meta: &meta,
-                            text,
-                            page_starts,
-                            analysis: a,
-                            scratch,
-                            hits: &hits,
-                        });
-                        (a.word_count() as u64, a.sentences as u64, hits, out)
-                    }),
-                )
-            };
-            // A rare huge document must not pin its buffers for the rest
-            // of the run.
-            if analysis.tokens.capacity() > SCRATCH_TOKENS_KEPT {
-                *analysis = Analysis::default();
-                *scratch = Scratch::default();
-            }
-            result
-        })?;
-        let lexicon = &self.lexicon;
-        let mut subframe_hits = vec![[0u64; 3]; lexicon.subframes.len()];
-        let mut no_context = vec![0u64; lexicon.subframes.len()];
-        for h in &hits {
-            let sub = lexicon.entries[h.entry as usize].subframe;
-            match h.status {
-                HitStatus::Counted => subframe_hits[sub][h.stance as usize] += 1,
-                HitStatus::NoContext => no_context[sub] += 1,
-            }
-        }
-        let score = score::score_doc(lexicon, &subframe_hits, &no_context, words);
-        let result = DocResult {
-            no_context,
+/// Read, tag and inspect one document in a worker. A bug must cost one
+/// document, never the batch.
+fn tag_doc<X: Send, I: Fn(&View<'_>) -> X + Sync>(
+    tagger: &Tagger,
+    meta: DocMeta,
+    doc: Doc,
+    limits: &Limits,
+    inspect: &I,
+) -> Outcome<X> {
+    // A bug must cost one document, never the batch.
+    let (path, doc_id) = (meta.path.clone(), meta.doc_id.clone());
+    let tagged = guard(|| {
+        tagger.tag_limited(
+            &doc.text,
+            &doc.page_starts,
             meta,
-            bytes: text.len() as u64,
-            words,
-            sentences,
-            subframe_hits,
-            score,
-            hits,
-            page_starts: Vec::new(),
-            warnings: Vec::new(),
-        };
-        Ok((result, out))
-    }
-
-    /// Analyse, match and annotate `text` with caller-owned buffers, then
-    /// hand everything to `f`: for tools that look inside (explain, expand,
-    /// lexicon tests).
-    pub fn inspect<R>(
-        &self,
-        text: &str,
-        analysis: &mut Analysis,
-        scratch: &mut Scratch,
-        f: impl FnOnce(&Analysis, &Scratch, Vec<Hit>) -> R,
-    ) -> R {
-        self.analyzer.analyze(text, analysis);
-        self.match_analysed(text, analysis, scratch, f)
-    }
-
-    /// The rest of [`Tagger::inspect`], on an analysed text.
-    fn match_analysed<R>(
-        &self,
-        text: &str,
-        analysis: &Analysis,
-        scratch: &mut Scratch,
-        f: impl FnOnce(&Analysis, &Scratch, Vec<Hit>) -> R,
-    ) -> R {
-        let mut hits = Vec::new();
-        self.matcher
-            .find(&self.analyzer, text, analysis, scratch, &mut hits);
-        let annotator = Annotator {
-            lexicon: &self.lexicon,
-            analyzer: &self.analyzer,
-        };
-        annotator.annotate(
-            text,
-            analysis,
-            scratch.word_tokens(),
-            scratch.candidates(),
-            &mut hits,
-        );
-        f(analysis, scratch, hits)
-    }
-
-    /// [`Tagger::inspect`] each readable document in turn (one shared set
-    /// of buffers); unreadable documents are returned as skipped. The
-    /// callback sees the document as read (metadata merged, pages known).
-    pub fn inspect_docs<'d>(
-        &self,
-        docs: impl IntoIterator<Item = &'d DocMeta>,
-        opts: &IngestOptions,
-        mut f: impl FnMut(&DocMeta, &Doc, &Analysis, &Scratch, Vec<Hit>),
-    ) -> Vec<Skipped> {
-        let mut analysis = Analysis::default();
-        let mut scratch = Scratch::default();
-        let mut skipped = Vec::new();
-        for meta in docs {
-            match read_one(meta.clone(), opts) {
-                Ok((meta, doc)) => {
-                    self.inspect(&doc.text, &mut analysis, &mut scratch, |a, s, hits| {
-                        f(&meta, &doc, a, s, hits)
-                    })
-                }
-                Err(s) => skipped.push(s),
-            }
+            limits.max_tokens,
+            inspect,
+        )
+    });
+    match tagged {
+        Ok(Ok((mut result, out))) => {
+            result.page_starts = doc.page_starts;
+            result.warnings = doc.warnings;
+            Outcome::Tagged(result, out)
         }
-        skipped
-    }
-
-    fn tag_doc<X: Send, I: Fn(&View<'_>) -> X + Sync>(
-        &self,
-        meta: DocMeta,
-        doc: Doc,
-        limits: &Limits,
-        inspect: &I,
-    ) -> Outcome<X> {
-        // A bug must cost one document, never the batch.
-        let (path, doc_id) = (meta.path.clone(), meta.doc_id.clone());
-        let tagged = guard(|| {
-            self.tag_limited(
-                &doc.text,
-                &doc.page_starts,
-                meta,
-                limits.max_tokens,
-                inspect,
-            )
-        });
-        match tagged {
-            Ok(Ok((mut result, out))) => {
-                result.page_starts = doc.page_starts;
-                result.warnings = doc.warnings;
-                Outcome::Tagged(result, out)
-            }
-            Ok(Err(tokens)) => Outcome::Skipped(Skipped {
-                path,
-                doc_id: Some(doc_id),
-                reason: SkipReason::TooManyTokens,
-                detail: format!(
-                    "{tokens} tokens, over --max-tokens {}; raise it to read this document",
-                    limits.max_tokens
-                ),
-                duplicate_of: None,
-            }),
-            Err(why) => {
-                SCRATCH.with(|cell| cell.borrow_mut().0 = 0);
-                Outcome::Skipped(internal_error(path, doc_id, &why))
-            }
+        Ok(Err(tokens)) => Outcome::Skipped(Skipped {
+            path,
+            doc_id: Some(doc_id),
+            reason: SkipReason::TooManyTokens,
+            detail: format!(
+                "{tokens} tokens, over --max-tokens {}; raise it to read this document",
+                limits.max_tokens
+            ),
+            duplicate_of: None,
+        }),
+        Err(why) => {
+            tagger.forget_scratch();
+            Outcome::Skipped(internal_error(path, doc_id, &why))
         }
     }
 }
@@ -510,7 +324,7 @@ impl<'a> Job<'a> {
                         chunk
                             .into_par_iter()
                             .map(|m| match read_one(m, &reading.ingest) {
-                                Ok((m, d)) => tagger.tag_doc(m, d, limits, inspect),
+                                Ok((m, d)) => tag_doc(tagger, m, d, limits, inspect),
                                 Err(s) => Outcome::Skipped(s),
                             })
                             .collect()
@@ -569,12 +383,41 @@ impl<'a> Job<'a> {
         let tagged: Vec<(usize, Outcome<X>)> = pool.install(|| {
             to_tag
                 .into_par_iter()
-                .map(|(i, m, d)| (i, self.tagger.tag_doc(m, d, limits, inspect)))
+                .map(|(i, m, d)| (i, tag_doc(self.tagger, m, d, limits, inspect)))
                 .collect()
         });
         for (i, o) in tagged {
             outcomes[i] = Some(o);
         }
         outcomes.into_iter().flatten().collect()
+    }
+}
+
+// The old one-document-at-a-time reading of sample and validate, until
+// they read through [`Job`] too.
+impl Tagger {
+    /// [`Tagger::inspect`] each readable document in turn (one shared set
+    /// of buffers); unreadable documents are returned as skipped. The
+    /// callback sees the document as read (metadata merged, pages known).
+    pub fn inspect_docs<'d>(
+        &self,
+        docs: impl IntoIterator<Item = &'d DocMeta>,
+        opts: &IngestOptions,
+        mut f: impl FnMut(&DocMeta, &Doc, &Analysis, &Scratch, Vec<Hit>),
+    ) -> Vec<Skipped> {
+        let mut analysis = Analysis::default();
+        let mut scratch = Scratch::default();
+        let mut skipped = Vec::new();
+        for meta in docs {
+            match read_one(meta.clone(), opts) {
+                Ok((meta, doc)) => {
+                    self.inspect(&doc.text, &mut analysis, &mut scratch, |a, s, hits| {
+                        f(&meta, &doc, a, s, hits)
+                    })
+                }
+                Err(s) => skipped.push(s),
+            }
+        }
+        skipped
     }
 }

@@ -10,7 +10,8 @@ use framewatch::analyze::Analysis;
 use framewatch::lexicon::Lexicon;
 use framewatch::matcher::Scratch;
 use framewatch::model::{DocMeta, Origin};
-use framewatch::pipeline::{self, Outcome, Tagger};
+use framewatch::pipeline::{self, Outcome};
+use framewatch::tagger::Tagger;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -150,7 +151,7 @@ proptest! {
             let reading = pipeline::Reading::default();
             let mut job = pipeline::Job::new(tg, &reading).threads(Some(threads));
             job.batch = batch;
-            job.tag(docs, &|_: &pipeline::View<'_>| (), |outcomes| {
+            job.tag(docs, &|_: &framewatch::tagger::View<'_>| (), |outcomes| {
                 for o in outcomes {
                     match o {
                         Outcome::Tagged(r, ()) => {

@@ -3,12 +3,13 @@
 
 use super::ingest_args::IngestArgs;
 use super::{EXIT_FAILED, EXIT_OK};
-use crate::audit::{self, Audit};
 use crate::error::{Error, Result};
 use crate::ingest::file_doc;
 use crate::model::{HitStatus, Stance};
 use crate::output;
-use crate::pipeline::{Job, Outcome, View};
+use crate::pipeline::{Job, Outcome};
+use crate::study::audit::{self, Audit};
+use crate::tagger::View;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -109,7 +110,7 @@ pub fn run(args: Args) -> Result<u8> {
         })?;
     }
     if let Some(out) = &args.html {
-        crate::atomic::write_file(out, a.to_html(&text).as_bytes())?;
+        crate::output::atomic::write_file(out, a.to_html(&text).as_bytes())?;
     }
     match args.format {
         AuditFormat::Text => print!("{}", to_text(&a)),

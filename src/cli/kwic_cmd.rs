@@ -6,11 +6,11 @@ use super::ingest_args::{self, IngestArgs};
 use crate::aggregate::Period;
 use crate::error::{Error, Result};
 use crate::ingest::{DEMO_NAME, STDIN};
-use crate::kwic::{self, Filter, Line, SortKey};
 use crate::model::{DocMeta, Pole, Stance};
 use crate::output::{self, KwicFormat, manifest};
 use crate::pipeline::{Job, Reading, Source};
 use crate::shard::Shard;
+use crate::study::kwic::{self, Filter, Line, SortKey};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -214,49 +214,13 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-    let mut fields = Vec::new();
-    for f in &args.filters {
-        let Some((k, v)) = f.split_once('=') else {
-            return Err(Error::usage(
-                format!("--where \"{f}\": expected FIELD=VALUE"),
-                None,
-            ));
-        };
-        fields.push((k.to_string(), v.to_string()));
-    }
-    for c in &args.category {
-        if lexicon.category_index(c).is_none() {
-            let names: Vec<&str> = lexicon.categories.iter().map(|c| c.name.as_str()).collect();
-            return Err(Error::usage(
-                format!("--category \"{c}\": not in lexicon {}", lexicon.name),
-                Some(format!("categories: {}", names.join(", "))),
-            ));
-        }
-    }
-    let filter = Filter {
-        categories: args.category.clone(),
-        subframes: args.subframe.clone(),
-        entries: args.entry.clone(),
-        stances: args
-            .stance
-            .iter()
-            .filter_map(|s| Stance::parse(s))
-            .collect(),
-        periods: args.period.clone(),
-        fields,
-        include_rejected: args.rejected,
-        include_context: false,
-    };
+    let filter = filter(&args, lexicon)?;
     let job = Job::new(&tagger, &from.reading);
     let shard = from.shard;
     let owns = move |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
     let (mut lines, skipped, found) =
         kwic::lines(&job, from.source, owns, args.by, &filter, args.window)?;
-    let found_skipped = found
-        .skipped
-        .iter()
-        .filter(|k| shard.is_none_or(|s| s.owns(k.doc_id.as_deref().unwrap_or(&k.path))));
-    super::print_skipped(found_skipped);
+    super::print_skipped(&super::found_skipped(&found, shard));
     super::print_skipped(&skipped);
     for (k, v) in &filter.fields {
         if !(found.has_field(k) || k == "path") {
@@ -281,6 +245,50 @@ pub fn run(args: Args) -> Result<u8> {
             SortArg::Left => SortKey::Left,
         },
     );
+    emit(&lines, &args)?;
+    eprintln!("framewatch: {} of {total} concordance lines", lines.len());
+    Ok(EXIT_OK)
+}
+
+/// The hit and document filters of the flags, checked against the lexicon.
+fn filter(args: &Args, lexicon: &crate::lexicon::Lexicon) -> Result<Filter> {
+    let mut fields = Vec::new();
+    for f in &args.filters {
+        let Some((k, v)) = f.split_once('=') else {
+            return Err(Error::usage(
+                format!("--where \"{f}\": expected FIELD=VALUE"),
+                None,
+            ));
+        };
+        fields.push((k.to_string(), v.to_string()));
+    }
+    for c in &args.category {
+        if lexicon.category_index(c).is_none() {
+            let names: Vec<&str> = lexicon.categories.iter().map(|c| c.name.as_str()).collect();
+            return Err(Error::usage(
+                format!("--category \"{c}\": not in lexicon {}", lexicon.name),
+                Some(format!("categories: {}", names.join(", "))),
+            ));
+        }
+    }
+    Ok(Filter {
+        categories: args.category.clone(),
+        subframes: args.subframe.clone(),
+        entries: args.entry.clone(),
+        stances: args
+            .stance
+            .iter()
+            .filter_map(|s| Stance::parse(s))
+            .collect(),
+        periods: args.period.clone(),
+        fields,
+        include_rejected: args.rejected,
+        include_context: false,
+    })
+}
+
+/// Write the lines where and as the flags say.
+fn emit(lines: &[Line], args: &Args) -> Result<()> {
     let file_format = match args.format {
         KwicFormatArg::Text => None,
         KwicFormatArg::Csv => Some(KwicFormat::Csv),
@@ -288,14 +296,14 @@ pub fn run(args: Args) -> Result<u8> {
         KwicFormatArg::Parquet => Some(KwicFormat::Parquet),
     };
     match (file_format, &args.out) {
-        (Some(f), Some(out)) => output::write_kwic(&lines, out, f)?,
+        (Some(f), Some(out)) => output::write_kwic(lines, out, f)?,
         (Some(KwicFormat::Parquet), None) => {
             return Err(Error::usage("--format parquet needs --out FILE", None));
         }
         (Some(f), None) => {
             let tmp =
                 std::env::temp_dir().join(format!("framewatch-kwic-{}.tmp", std::process::id()));
-            output::write_kwic(&lines, &tmp, f)?;
+            output::write_kwic(lines, &tmp, f)?;
             let bytes = std::fs::read(&tmp).map_err(|e| Error::output(&tmp, e))?;
             let _ = std::fs::remove_file(&tmp);
             std::io::stdout()
@@ -308,15 +316,14 @@ pub fn run(args: Args) -> Result<u8> {
                 ColorArg::Never => false,
                 ColorArg::Auto => out.is_none() && std::io::stdout().is_terminal(),
             };
-            let text = format_lines(&lines, args.width, color);
+            let text = format_lines(lines, args.width, color);
             match out {
-                Some(p) => crate::atomic::write_file(p, text.as_bytes())?,
+                Some(p) => crate::output::atomic::write_file(p, text.as_bytes())?,
                 None => print!("{text}"),
             }
         }
     }
-    eprintln!("framewatch: {} of {total} concordance lines", lines.len());
-    Ok(EXIT_OK)
+    Ok(())
 }
 
 /// Keep the last `width` display columns of `s`, marking a cut with "…".

@@ -144,14 +144,14 @@ pub fn load_tagger(
     path: Option<&std::path::Path>,
     stem: bool,
     quiet: bool,
-) -> crate::error::Result<crate::pipeline::Tagger> {
+) -> crate::error::Result<crate::tagger::Tagger> {
     let (lexicon, analyzer, notes) = crate::lexicon::interop::load_any(path, stem)?;
     if !quiet {
         for n in &notes {
             eprintln!("framewatch: {n}");
         }
     }
-    Ok(crate::pipeline::Tagger::new(lexicon, analyzer))
+    Ok(crate::tagger::Tagger::new(lexicon, analyzer))
 }
 
 /// Report skipped inputs on stderr, one `path: skipped: reason: detail` line each.
@@ -174,6 +174,41 @@ pub fn skipped_summary<'a>(by_reason: impl IntoIterator<Item = (&'a str, usize)>
     format!("{total} skipped ({})", parts.join(", "))
 }
 
+/// The inputs discovery skipped (an unreadable folder entry, a bad
+/// sidecar row, a table without its text column), those of `shard` only.
+pub fn found_skipped(
+    found: &crate::ingest::Corpus,
+    shard: Option<crate::shard::Shard>,
+) -> Vec<crate::model::Skipped> {
+    found
+        .skipped
+        .iter()
+        .filter(|k| shard.is_none_or(|s| s.owns(k.doc_id.as_deref().unwrap_or(&k.path))))
+        .cloned()
+        .collect()
+}
+
+/// What discovery has to say besides skipped inputs: warnings (standard
+/// input's guessed encoding) and files a `metadata.csv` leaves out.
+pub fn print_found(found: &crate::ingest::Corpus, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for w in &found.warnings {
+        eprintln!("{w}");
+    }
+    let n = found.unlisted.len();
+    if n > 0 {
+        let shown: Vec<&str> = found.unlisted.iter().take(3).map(String::as_str).collect();
+        eprintln!(
+            "framewatch: {n} file{} not listed in metadata.csv left out ({}{})",
+            if n == 1 { "" } else { "s" },
+            shown.join(", "),
+            if n > 3 { ", ..." } else { "" }
+        );
+    }
+}
+
 /// Report warnings about documents that were read, one `path: warning: ...` line each.
 pub fn print_warnings(path: &str, warnings: &[String]) {
     for w in warnings {
@@ -187,7 +222,7 @@ pub fn write_csv(
     header: &[&str],
     rows: impl Iterator<Item = Vec<String>>,
 ) -> crate::error::Result<()> {
-    crate::atomic::write_with(path, |tmp| {
+    crate::output::atomic::write_with(path, |tmp| {
         let mut w = csv::Writer::from_path(tmp).map_err(|e| Error::output(path, e))?;
         w.write_record(header).map_err(|e| Error::output(path, e))?;
         for r in rows {

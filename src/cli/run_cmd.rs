@@ -4,14 +4,15 @@ use super::ingest_args::IngestArgs;
 use super::progress::Progress;
 use super::{EXIT_OK, EXIT_STRICT};
 use crate::aggregate::{Aggregator, GroupField, Period, Shape, Stats};
-use crate::atomic::Staging;
 use crate::error::{Error, Result};
 use crate::ingest::DEMO_NAME;
-use crate::model::Skipped;
-use crate::output::{Format, RunOptions, RunWriter};
-use crate::pipeline::{Job, Outcome, Source, View};
+use crate::model::DocMeta;
+use crate::output::atomic::Staging;
+use crate::output::{Counts, Format, Manifest, RunOptions, RunWriter};
+use crate::pipeline::{Job, Outcome, Reading, Source};
 use crate::score;
 use crate::shard::Shard;
+use crate::tagger::{Tagger, View};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -93,7 +94,6 @@ pub fn run(args: Args) -> Result<u8> {
     let tagger = super::load_tagger(args.lexicon.as_deref(), false, args.quiet)?;
     let reading = args.ingest.settle()?;
     let source = super::ingest_args::source(&args.inputs, args.ingest.stdin_format, "run")?;
-    let owns = move |id: &str| shard.is_none_or(|s| s.owns(id));
     for (i, g) in args.group.iter().enumerate() {
         if args.group[..i].contains(g) {
             return Err(Error::usage(
@@ -102,31 +102,8 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-    let format = args.format;
     let stdin = matches!(source, Source::Stdin(_));
-    let options = RunOptions {
-        shard,
-        inputs: if args.inputs.is_empty() {
-            vec![DEMO_NAME.to_string()]
-        } else {
-            args.inputs
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect()
-        },
-        lexicon: tagger.lexicon.origin.clone(),
-        by: args.by,
-        group: args.group.clone(),
-        format,
-        out: args.out.display().to_string(),
-        strict: args.strict,
-        bootstrap: args.bootstrap,
-        seed: args.seed,
-        min_docs: args.min_docs,
-        min_tokens: args.min_tokens,
-        ingest: args.ingest.settings(&reading, stdin),
-    };
-
+    let options = options(&args, &tagger, &reading, stdin, shard);
     let staging = Staging::begin(&args.out, args.force)?;
     let mut writer = RunWriter::create(staging.dir(), &tagger, &options)?;
     let shape = Shape::of(&tagger.lexicon);
@@ -163,37 +140,14 @@ pub fn run(args: Args) -> Result<u8> {
         stats.merge(aggregator.stats(&tagged, &fields));
         writer.add_docs(&tagger, tagged, &fields)
     };
-    let found = job.run(source, |d| owns(&d.doc_id), &|_: &View<'_>| (), sink)?;
+    let owns = |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
+    let found = job.run(source, owns, &|_: &View<'_>| (), sink)?;
     progress.finish();
-    let found_skipped: Vec<Skipped> = found
-        .skipped
-        .iter()
-        .filter(|k| owns(k.doc_id.as_deref().unwrap_or(&k.path)))
-        .cloned()
-        .collect();
-    super::print_skipped(&found_skipped);
-    for s in found_skipped {
+    for s in super::found_skipped(&found, shard) {
+        super::print_skipped([&s]);
         writer.add_skipped(s);
     }
-    if !args.quiet {
-        for w in &found.warnings {
-            eprintln!("{w}");
-        }
-    }
-    if !found.unlisted.is_empty() && !args.quiet {
-        let shown: Vec<&str> = found.unlisted.iter().take(3).map(String::as_str).collect();
-        eprintln!(
-            "framewatch: {} file{} not listed in metadata.csv left out ({}{})",
-            found.unlisted.len(),
-            if found.unlisted.len() == 1 { "" } else { "s" },
-            shown.join(", "),
-            if found.unlisted.len() > 3 {
-                ", ..."
-            } else {
-                ""
-            }
-        );
-    }
+    super::print_found(&found, args.quiet);
     for g in &args.group {
         if !found.has_field(g) {
             let known: Vec<String> = found.field_names().into_iter().collect();
@@ -203,55 +157,22 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-
-    let (b, s) = (
-        stats.totals.categories[shape.behavioural],
-        stats.totals.categories[shape.structural],
-    );
+    let poles = [shape.behavioural, shape.structural].map(|i| stats.totals.categories[i]);
     let manifest = writer.finish(&tagger, stats, &found, &options)?;
     staging.commit()?;
     let c = &manifest.counts;
-    let skipped = super::skipped_summary(c.skipped_by_reason.iter().map(|(r, &n)| (r.as_str(), n)));
     if c.documents_read == 0 {
         return Err(Error::usage(
-            format!("no readable documents: {skipped}"),
+            format!("no readable documents: {}", skipped_summary(c)),
             Some(format!(
                 "see the reasons above and {}/skipped.{}",
                 options.out,
-                format.ext()
+                options.format.ext()
             )),
         ));
     }
     if !args.quiet {
-        let share =
-            score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
-        eprintln!(
-            "framewatch: {} documents read, {skipped}, {} undated; {} tokens, {} hits (endorsed behavioural {b}, structural {s}, behavioural share {share}; {} negated, {} distanced, {} without context) -> {}/ ({})",
-            c.documents_read,
-            c.undated,
-            c.tokens,
-            c.hits,
-            c.negated,
-            c.distanced,
-            c.no_context,
-            options.out,
-            format.ext()
-        );
-        if c.duplicates > 0 {
-            eprintln!(
-                "framewatch: --dedupe: {} duplicate{} dropped, each listed in skipped.{} with the document it copies (duplicate_of)",
-                c.duplicates,
-                if c.duplicates == 1 { "" } else { "s" },
-                format.ext()
-            );
-        }
-        if c.coarse_dates > 0 {
-            eprintln!(
-                "framewatch: {} documents have dates coarser than --by {} (e.g. a year only); they are counted in the period's first bucket, see date_precision",
-                c.coarse_dates,
-                options.by.as_str()
-            );
-        }
+        print_summary(&manifest, poles);
     }
     if args.strict && c.documents_skipped > 0 {
         eprintln!(
@@ -261,4 +182,75 @@ pub fn run(args: Args) -> Result<u8> {
         return Ok(EXIT_STRICT);
     }
     Ok(EXIT_OK)
+}
+
+/// Every option that shapes the run's outputs, for its manifest.
+fn options(
+    args: &Args,
+    tagger: &Tagger,
+    reading: &Reading,
+    stdin: bool,
+    shard: Option<Shard>,
+) -> RunOptions {
+    RunOptions {
+        shard,
+        inputs: if args.inputs.is_empty() {
+            vec![DEMO_NAME.to_string()]
+        } else {
+            args.inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect()
+        },
+        lexicon: tagger.lexicon.origin.clone(),
+        by: args.by,
+        group: args.group.clone(),
+        format: args.format,
+        out: args.out.display().to_string(),
+        strict: args.strict,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        min_docs: args.min_docs,
+        min_tokens: args.min_tokens,
+        ingest: args.ingest.settings(reading, stdin),
+    }
+}
+
+fn skipped_summary(c: &Counts) -> String {
+    super::skipped_summary(c.skipped_by_reason.iter().map(|(r, &n)| (r.as_str(), n)))
+}
+
+/// The run's last lines: what was read and counted, and where it went.
+/// `poles`: the endorsed behavioural and structural hits.
+fn print_summary(manifest: &Manifest, [b, s]: [u64; 2]) {
+    let (c, options) = (&manifest.counts, &manifest.options);
+    let ext = options.format.ext();
+    let share =
+        score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
+    eprintln!(
+        "framewatch: {} documents read, {}, {} undated; {} tokens, {} hits (endorsed behavioural {b}, structural {s}, behavioural share {share}; {} negated, {} distanced, {} without context) -> {}/ ({ext})",
+        c.documents_read,
+        skipped_summary(c),
+        c.undated,
+        c.tokens,
+        c.hits,
+        c.negated,
+        c.distanced,
+        c.no_context,
+        options.out,
+    );
+    if c.duplicates > 0 {
+        eprintln!(
+            "framewatch: --dedupe: {} duplicate{} dropped, each listed in skipped.{ext} with the document it copies (duplicate_of)",
+            c.duplicates,
+            if c.duplicates == 1 { "" } else { "s" },
+        );
+    }
+    if c.coarse_dates > 0 {
+        eprintln!(
+            "framewatch: {} documents have dates coarser than --by {} (e.g. a year only); they are counted in the period's first bucket, see date_precision",
+            c.coarse_dates,
+            options.by.as_str()
+        );
+    }
 }

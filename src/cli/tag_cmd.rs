@@ -6,8 +6,9 @@ use super::ingest_args::IngestArgs;
 use super::{EXIT_OK, EXIT_STRICT};
 use crate::error::{Error, Result};
 use crate::model::{DocMeta, DocResult, Stance};
-use crate::pipeline::{Job, Outcome, View};
+use crate::pipeline::{Job, Outcome};
 use crate::shard::Shard;
+use crate::tagger::View;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -144,13 +145,9 @@ pub fn run(args: Args) -> Result<u8> {
     if !args.quiet {
         progress.suspend(|| corpus.warnings.iter().for_each(|w| eprintln!("{w}")));
     }
-    let found_skipped: Vec<_> = corpus
-        .skipped
-        .iter()
-        .filter(|k| owns(k.doc_id.as_deref().unwrap_or(&k.path)))
-        .collect();
-    progress.suspend(|| super::print_skipped(found_skipped.iter().copied()));
-    for k in found_skipped {
+    let found_skipped = super::found_skipped(&corpus, shard);
+    progress.suspend(|| super::print_skipped(&found_skipped));
+    for k in &found_skipped {
         *by_reason.entry(k.reason.as_str()).or_default() += 1;
     }
     progress.finish();

@@ -115,171 +115,198 @@ impl Corpus {
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
-        let headers: Vec<String> = rdr
-            .headers()
-            .map_err(|e| Error::Metadata {
-                path: sidecar.clone(),
-                message: format!("cannot read the header row: {e}"),
-                hint: None,
-            })?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
-        let col = |name: &str| headers.iter().position(|h| h == name);
-        for required in REQUIRED_COLUMNS {
-            if col(required).is_none() {
-                return Err(Error::Metadata {
-                    path: format!("{sidecar}:1:1"),
-                    message: format!(
-                        "missing column \"{required}\" (found: {})",
-                        headers.join(", ")
-                    ),
-                    hint: Some(format!(
-                        "a {SIDECAR} needs the columns {}; optional: source, kind, title, and any others",
-                        REQUIRED_COLUMNS.join(", ")
-                    )),
-                });
-            }
-        }
+        let headers = header(&sidecar, &mut rdr)?;
         let extra: Vec<(usize, usize)> = headers
             .iter()
             .enumerate()
             .filter(|(_, h)| !KNOWN_COLUMNS.contains(&h.as_str()) && !h.is_empty())
-            .map(|(i, h)| {
-                let global = match self.extra_fields.iter().position(|f| f == h) {
-                    Some(g) => g,
-                    None => {
-                        self.extra_fields.push(h.clone());
-                        self.extra_fields.len() - 1
-                    }
-                };
-                (i, global)
-            })
+            .map(|(i, h)| (i, self.extra_index(h)))
             .collect();
+        let sheet = Sheet {
+            sidecar,
+            shown_dir,
+            headers,
+            extra,
+        };
         let mut listed = HashSet::new();
         let mut ids: HashSet<String> = HashSet::new();
         for (row_no, row) in rdr.records().enumerate() {
             let line = row_no + 2;
-            let row = match row {
-                Ok(r) => r,
-                Err(e) => {
-                    self.skip(
-                        format!("{sidecar}:{line}"),
-                        None,
-                        SkipReason::BadMetadata,
-                        format!("unreadable row: {e}"),
-                    );
-                    continue;
-                }
-            };
-            let field = |name: &str| {
-                col(name)
-                    .and_then(|i| row.get(i))
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-            };
-            let Some(rel) = field("path") else {
-                self.skip(
-                    format!("{sidecar}:{line}"),
-                    field("doc_id").map(String::from),
-                    SkipReason::BadMetadata,
-                    "row has no path".into(),
-                );
-                continue;
-            };
-            let rel = rel.trim_start_matches("./").to_string();
-            listed.insert(rel.clone());
-            let shown = format!("{shown_dir}/{rel}");
-            let doc_id = field("doc_id")
-                .map(String::from)
-                .unwrap_or_else(|| strip_ext(&rel));
-            if row.len() != headers.len() {
-                self.skip(
-                    shown,
-                    Some(doc_id),
-                    SkipReason::BadMetadata,
-                    format!(
-                        "{sidecar}:{line}: row has {} fields, the header has {}",
-                        row.len(),
-                        headers.len()
-                    ),
-                );
-                continue;
-            }
-            let date = match field("date") {
-                None => None,
-                Some(d) => match parse_date(d) {
-                    Some(d) => Some(d),
-                    None => {
-                        let c = col("date").unwrap_or(0);
-                        let column: usize = row
-                            .iter()
-                            .take(c)
-                            .map(|f| f.chars().count() + 1)
-                            .sum::<usize>()
-                            + 1;
-                        self.skip(
-                            shown,
-                            Some(doc_id),
-                            SkipReason::BadMetadata,
-                            format!("{sidecar}:{line}:{column}: unparseable date \"{d}\"; use YYYY-MM-DD, YYYY-MM or YYYY, or leave it empty for undated"),
-                        );
-                        continue;
+            match row {
+                Ok(row) => {
+                    if let Some(meta) =
+                        self.row(&sheet, line, &row, &mut listed, &mut ids, &resolve)
+                    {
+                        self.docs.push(meta);
                     }
-                },
-            };
-            if !ids.insert(doc_id.clone()) {
-                self.skip(
-                    shown,
-                    Some(doc_id),
-                    SkipReason::DuplicateId,
-                    format!("{sidecar}:{line}: doc_id already used by an earlier document"),
-                );
-                continue;
+                }
+                Err(e) => self.skip(
+                    format!("{}:{line}", sheet.sidecar),
+                    None,
+                    SkipReason::BadMetadata,
+                    format!("unreadable row: {e}"),
+                ),
             }
-            let Some(origin) = resolve(&rel) else {
-                self.skip(
-                    shown,
-                    Some(doc_id),
-                    SkipReason::Missing,
-                    format!("listed in {sidecar}:{line} but not found"),
-                );
-                continue;
-            };
-            let mut extras = vec![None; self.extra_fields.len()];
-            for &(i, g) in &extra {
-                extras[g] = row
-                    .get(i)
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from);
-            }
-            // An empty date cell gives way to the format's date (read
-            // later) and then to a date in the file name.
-            let (date, date_source) = match date {
-                Some(d) => (Some(d), "metadata"),
-                None => match date_from_filename(rel.rsplit('/').next().unwrap_or(&rel)) {
-                    Some(d) => (Some(d), "filename"),
-                    None => (None, ""),
-                },
-            };
-            self.docs.push(DocMeta {
-                ordinal: 0,
-                doc_id,
-                path: shown,
-                origin,
-                date,
-                date_source,
-                source: field("source").map(String::from),
-                kind: field("kind").map(String::from),
-                title: field("title").map(String::from),
-                author: field("author").map(String::from),
-                url: field("url").map(String::from),
-                format: "",
-                record: None,
-                extra: extras,
-            });
         }
         Ok(listed)
     }
+
+    /// One sidecar row as a document, or `None` (skipped with a reason).
+    fn row(
+        &mut self,
+        sheet: &Sheet<'_>,
+        line: usize,
+        row: &csv::StringRecord,
+        listed: &mut HashSet<String>,
+        ids: &mut HashSet<String>,
+        resolve: &impl Fn(&str) -> Option<Origin>,
+    ) -> Option<DocMeta> {
+        let sidecar = &sheet.sidecar;
+        let field = |name: &str| {
+            sheet
+                .col(name)
+                .and_then(|i| row.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let Some(rel) = field("path") else {
+            self.skip(
+                format!("{sidecar}:{line}"),
+                field("doc_id").map(String::from),
+                SkipReason::BadMetadata,
+                "row has no path".into(),
+            );
+            return None;
+        };
+        let rel = rel.trim_start_matches("./").to_string();
+        listed.insert(rel.clone());
+        let shown = format!("{}/{rel}", sheet.shown_dir);
+        let doc_id = field("doc_id")
+            .map(String::from)
+            .unwrap_or_else(|| strip_ext(&rel));
+        let mut skip = |reason, detail| {
+            self.skip(shown.clone(), Some(doc_id.clone()), reason, detail);
+            None
+        };
+        if row.len() != sheet.headers.len() {
+            return skip(
+                SkipReason::BadMetadata,
+                format!(
+                    "{sidecar}:{line}: row has {} fields, the header has {}",
+                    row.len(),
+                    sheet.headers.len()
+                ),
+            );
+        }
+        let date = match field("date").map(|d| (d, parse_date(d))) {
+            None => None,
+            Some((_, Some(d))) => Some(d),
+            Some((d, None)) => {
+                let c = sheet.col("date").unwrap_or(0);
+                let column: usize = row
+                    .iter()
+                    .take(c)
+                    .map(|f| f.chars().count() + 1)
+                    .sum::<usize>()
+                    + 1;
+                return skip(
+                    SkipReason::BadMetadata,
+                    format!(
+                        "{sidecar}:{line}:{column}: unparseable date \"{d}\"; use YYYY-MM-DD, YYYY-MM or YYYY, or leave it empty for undated"
+                    ),
+                );
+            }
+        };
+        if !ids.insert(doc_id.clone()) {
+            return skip(
+                SkipReason::DuplicateId,
+                format!("{sidecar}:{line}: doc_id already used by an earlier document"),
+            );
+        }
+        let Some(origin) = resolve(&rel) else {
+            return skip(
+                SkipReason::Missing,
+                format!("listed in {sidecar}:{line} but not found"),
+            );
+        };
+        let mut extras = vec![None; self.extra_fields.len()];
+        for &(i, g) in &sheet.extra {
+            extras[g] = row
+                .get(i)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from);
+        }
+        // An empty date cell gives way to the format's date (read later)
+        // and then to a date in the file name.
+        let (date, date_source) = match date {
+            Some(d) => (Some(d), "metadata"),
+            None => match date_from_filename(rel.rsplit('/').next().unwrap_or(&rel)) {
+                Some(d) => (Some(d), "filename"),
+                None => (None, ""),
+            },
+        };
+        Some(DocMeta {
+            ordinal: 0,
+            doc_id,
+            path: shown,
+            origin,
+            date,
+            date_source,
+            source: field("source").map(String::from),
+            kind: field("kind").map(String::from),
+            title: field("title").map(String::from),
+            author: field("author").map(String::from),
+            url: field("url").map(String::from),
+            format: "",
+            record: None,
+            extra: extras,
+        })
+    }
+}
+
+/// A sidecar being read: its name for messages, its folder as shown, its
+/// columns, and where each extra column goes among the corpus's.
+struct Sheet<'a> {
+    sidecar: String,
+    shown_dir: &'a str,
+    headers: Vec<String>,
+    /// (column in the sidecar, index among the corpus's extra fields).
+    extra: Vec<(usize, usize)>,
+}
+
+impl Sheet<'_> {
+    fn col(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+}
+
+/// A sidecar's header row, with every required column.
+fn header(sidecar: &str, rdr: &mut csv::Reader<&[u8]>) -> Result<Vec<String>> {
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::Metadata {
+            path: sidecar.to_string(),
+            message: format!("cannot read the header row: {e}"),
+            hint: None,
+        })?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    for required in REQUIRED_COLUMNS {
+        if !headers.iter().any(|h| h == required) {
+            return Err(Error::Metadata {
+                path: format!("{sidecar}:1:1"),
+                message: format!(
+                    "missing column \"{required}\" (found: {})",
+                    headers.join(", ")
+                ),
+                hint: Some(format!(
+                    "a {SIDECAR} needs the columns {}; optional: source, kind, title, and any others",
+                    REQUIRED_COLUMNS.join(", ")
+                )),
+            });
+        }
+    }
+    Ok(headers)
 }

@@ -8,7 +8,8 @@ use crate::ingest::Corpus;
 use crate::lexicon::{Example, ExampleScope, Slot};
 use crate::matcher::{Fate, Scratch};
 use crate::model::{Hit, HitStatus, Skipped, Stance, TokenKind};
-use crate::pipeline::{Job, Outcome, Source, Tagger, View};
+use crate::pipeline::{Job, Outcome, Source};
+use crate::tagger::{Tagger, View};
 use std::collections::BTreeMap;
 
 /// One token as the analyzer sees it.

@@ -49,6 +49,19 @@ pub(super) struct Validator<'a> {
     pub(super) problems: Vec<(usize, String)>,
 }
 
+/// What the `[lexicon]` table says.
+struct Header {
+    name: String,
+    version: String,
+    language: String,
+    description: String,
+    /// `context_category` and where it was written.
+    context_name: Option<(String, usize)>,
+    context_window: usize,
+    /// The analyzer of the language, if it is one framewatch has.
+    analyzer: Option<Analyzer>,
+}
+
 /// A compiled pattern and where its entry was written, for duplicate checks.
 struct Seen {
     at: usize,
@@ -182,6 +195,68 @@ impl<'a> Validator<'a> {
             .iter()
             .find(|(k, _)| k.get_ref() == "lexicon")
             .map_or(0, |(k, _)| k.span().start);
+        let Header {
+            name,
+            version,
+            language,
+            description,
+            context_name,
+            context_window,
+            analyzer,
+        } = self.header(header, header_at);
+        // Validate the categories with an English analyzer if the language
+        // was bad, so that every other problem is still reported.
+        let checker = analyzer.unwrap_or_else(|| Analyzer::new("english").expect("english exists"));
+
+        let mut lex = Lexicon {
+            name,
+            version,
+            language,
+            description,
+            origin: self.origin.to_string(),
+            sha256: String::new(),
+            categories: Vec::new(),
+            subframes: Vec::new(),
+            entries: Vec::new(),
+            stance: StanceRules {
+                negators: Vec::new(),
+                negation_window: DEFAULT_NEGATION_WINDOW,
+                cues: Vec::new(),
+                cue_window: DEFAULT_CUE_WINDOW,
+                reporting_verbs: Vec::new(),
+                quotes: true,
+            },
+            context_category: None,
+            context_window,
+            examples: Vec::new(),
+        };
+        self.stance(doc.get("stance"), &checker, &mut lex);
+        match doc.get("categories").map(|v| (v.span(), v.get_ref())) {
+            Some((_, DeValue::Table(cats))) => self.categories(cats, &checker, &mut lex),
+            Some((span, _)) => self.problem(span.start, "\"categories\" must be a table: [categories.NAME.SUBFRAME]"),
+            None => self.problem(0, "no [categories.NAME.SUBFRAME] tables: a lexicon needs at least \"behavioural\" and \"structural\""),
+        }
+        self.context_rules(&mut lex, context_name, header_at);
+        for pole in Pole::BOTH {
+            let required = pole.name();
+            if doc.get("categories").is_some() && lex.category_index(required).is_none() {
+                let at = doc
+                    .iter()
+                    .find(|(k, _)| k.get_ref() == "categories")
+                    .map_or(0, |(k, _)| k.span().start);
+                self.problem(at, format!(
+                    "missing category \"{required}\": share and balance compare \"{}\" with \"{}\"",
+                    Pole::Behavioural.name(),
+                    Pole::Structural.name()
+                ));
+            }
+        }
+        Some((lex, checker))
+    }
+
+    /// The `[lexicon]` table: name, version, language (and its
+    /// analyzer), description, context settings.
+    fn header(&mut self, header: Option<&DeTable<'_>>, header_at: usize) -> Header {
         let mut name = String::new();
         let mut version = String::new();
         let mut language = String::from("english");
@@ -228,38 +303,25 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        // Validate the categories with an English analyzer if the language
-        // was bad, so that every other problem is still reported.
-        let checker = analyzer.unwrap_or_else(|| Analyzer::new("english").expect("english exists"));
-
-        let mut lex = Lexicon {
+        Header {
             name,
             version,
             language,
             description,
-            origin: self.origin.to_string(),
-            sha256: String::new(),
-            categories: Vec::new(),
-            subframes: Vec::new(),
-            entries: Vec::new(),
-            stance: StanceRules {
-                negators: Vec::new(),
-                negation_window: DEFAULT_NEGATION_WINDOW,
-                cues: Vec::new(),
-                cue_window: DEFAULT_CUE_WINDOW,
-                reporting_verbs: Vec::new(),
-                quotes: true,
-            },
-            context_category: None,
+            context_name,
             context_window,
-            examples: Vec::new(),
-        };
-        self.stance(doc.get("stance"), &checker, &mut lex);
-        match doc.get("categories").map(|v| (v.span(), v.get_ref())) {
-            Some((_, DeValue::Table(cats))) => self.categories(cats, &checker, &mut lex),
-            Some((span, _)) => self.problem(span.start, "\"categories\" must be a table: [categories.NAME.SUBFRAME]"),
-            None => self.problem(0, "no [categories.NAME.SUBFRAME] tables: a lexicon needs at least \"behavioural\" and \"structural\""),
+            analyzer,
         }
+    }
+
+    /// Which category holds context terms, and the rules entries that
+    /// require context must follow.
+    fn context_rules(
+        &mut self,
+        lex: &mut Lexicon,
+        context_name: Option<(String, usize)>,
+        header_at: usize,
+    ) {
         match context_name {
             Some((name, at)) => match lex.category_index(&name) {
                 Some(i) => lex.context_category = Some(i),
@@ -299,21 +361,6 @@ impl<'a> Validator<'a> {
                 );
             }
         }
-        for pole in Pole::BOTH {
-            let required = pole.name();
-            if doc.get("categories").is_some() && lex.category_index(required).is_none() {
-                let at = doc
-                    .iter()
-                    .find(|(k, _)| k.get_ref() == "categories")
-                    .map_or(0, |(k, _)| k.span().start);
-                self.problem(at, format!(
-                    "missing category \"{required}\": share and balance compare \"{}\" with \"{}\"",
-                    Pole::Behavioural.name(),
-                    Pole::Structural.name()
-                ));
-            }
-        }
-        Some((lex, checker))
     }
 
     fn offset_of_line(&self, line: u32) -> usize {

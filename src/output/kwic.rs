@@ -15,11 +15,11 @@ pub enum KwicFormat {
     Parquet,
 }
 
-fn kwic_frame(lines: &[crate::kwic::Line]) -> PolarsResult<DataFrame> {
-    let text = |name: &str, f: &dyn Fn(&crate::kwic::Line) -> Option<String>| {
+fn kwic_frame(lines: &[crate::study::kwic::Line]) -> PolarsResult<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&crate::study::kwic::Line) -> Option<String>| {
         Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>())
     };
-    let num = |name: &str, f: &dyn Fn(&crate::kwic::Line) -> u32| {
+    let num = |name: &str, f: &dyn Fn(&crate::study::kwic::Line) -> u32| {
         Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>())
     };
     DataFrame::new(
@@ -55,13 +55,17 @@ fn kwic_frame(lines: &[crate::kwic::Line]) -> PolarsResult<DataFrame> {
 }
 
 /// Write concordance lines as CSV, JSON Lines or Parquet.
-pub fn write_kwic(lines: &[crate::kwic::Line], path: &Path, format: KwicFormat) -> Result<()> {
-    crate::atomic::write_with(path, |tmp| write_kwic_to(lines, tmp, path, format))
+pub fn write_kwic(
+    lines: &[crate::study::kwic::Line],
+    path: &Path,
+    format: KwicFormat,
+) -> Result<()> {
+    crate::output::atomic::write_with(path, |tmp| write_kwic_to(lines, tmp, path, format))
 }
 
 /// [`write_kwic`] at `tmp`; errors name `path`.
 fn write_kwic_to(
-    lines: &[crate::kwic::Line],
+    lines: &[crate::study::kwic::Line],
     tmp: &Path,
     path: &Path,
     format: KwicFormat,

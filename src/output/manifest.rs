@@ -193,5 +193,5 @@ pub fn read(run: &Path, hint: &str) -> Result<Manifest> {
 /// Whether `dir` is a run folder: it holds framewatch's marker file, or
 /// a manifest that names framewatch (runs from before the marker).
 pub fn is_run_folder(dir: &Path) -> bool {
-    crate::atomic::written_by_us(dir)
+    crate::output::atomic::written_by_us(dir)
 }

@@ -194,72 +194,13 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     options.out = out_label.to_string();
     options.shard = None;
     let format = options.format;
-    let ext = format.ext();
     let group_columns = shards[0].shard.group_columns.clone();
-
-    // Documents of every shard, one table; rows put back in input order.
-    let mut all: Option<DataFrame> = None;
-    let mut owner: Vec<(usize, u64)> = Vec::new(); // per row: (shard, ordinal)
-    for (si, s) in shards.iter().enumerate() {
-        let docs = read_table(&s.dir, format, "documents")?.into_frame();
-        if docs.height() != s.shard.ordinals.len() {
-            return Err(merge_err(
-                format!(
-                    "{}: documents table and manifest disagree ({} rows, {} ordinals)",
-                    s.dir.display(),
-                    docs.height(),
-                    s.shard.ordinals.len()
-                ),
-                INCOMPLETE,
-            ));
-        }
-        owner.extend(s.shard.ordinals.iter().map(|&o| (si, o)));
-        match &mut all {
-            None => all = Some(docs),
-            Some(a) => {
-                a.vstack_mut_owned(docs).map_err(pe(&s.dir))?;
-            }
-        }
-    }
-    let mut all = all.expect("at least one shard");
-    all.rechunk_mut();
-    let mut order: Vec<usize> = (0..owner.len()).collect();
-    order.sort_by_key(|&r| owner[r].1);
-    if let Some(w) = order.windows(2).find(|w| owner[w[0]].1 == owner[w[1]].1) {
-        return Err(merge_err(
-            format!("document {} appears in two shards", owner[w[0]].1),
-            "the shards were not cut from the same corpus",
-        ));
-    }
-
-    let names = names_from_documents(&all)?;
-    let rows = DocRows::read(&all, &names, &group_columns, options.by)?;
-    // Where each document's hits start in its shard's hits table.
-    let mut hit_start = vec![0usize; all.height()];
-    let mut next = vec![0usize; shards.len()];
-    for r in 0..all.height() {
-        let s = owner[r].0;
-        hit_start[r] = next[s];
-        next[s] += rows.hits(r) as usize;
-    }
-
+    let docs = Documents::gather(&shards, format)?;
+    let names = names_from_documents(&docs.all)?;
+    let rows = DocRows::read(&docs.all, &names, &group_columns, options.by)?;
     std::fs::create_dir_all(out)
         .map_err(|e| Error::output(out, format!("cannot create output folder: {e}")))?;
-    let mut cursors = shards
-        .iter()
-        .map(HitsCursor::open)
-        .collect::<Result<Vec<_>>>()?;
-    let docs_tmp = tmp_path(out, &format!("documents.{ext}"));
-    let hits_tmp = tmp_path(out, &format!("hits.{ext}"));
-    let mut docs_sink = GroupedSink::create(
-        docs_tmp.clone(),
-        format,
-        all.schema(),
-        DOCUMENT_ROWS_PER_GROUP,
-    )?;
-    let hits_schema = hits_schema(&shards[0])?;
-    let mut hits_sink =
-        GroupedSink::create(hits_tmp.clone(), format, &hits_schema, HIT_ROWS_PER_GROUP)?;
+    let (docs_tmp, hits_tmp) = docs.write(&shards, &rows, out, format)?;
 
     // One Stats per shard, merged as a run merges its batches.
     let shape = Shape {
@@ -269,32 +210,9 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
         structural: names.structural,
     };
     let mut per_shard: Vec<Stats> = (0..shards.len()).map(|_| Stats::new(shape)).collect();
-    for chunk in order.chunks(ROW_GROUP_DOCS) {
-        let idx = IdxCa::from_vec("".into(), chunk.iter().map(|&r| r as IdxSize).collect());
-        docs_sink.push(all.take(&idx).map_err(pe(out))?)?;
-        let mut hits: Option<DataFrame> = None;
-        for &r in chunk {
-            let n = rows.hits(r) as usize;
-            if n == 0 {
-                continue;
-            }
-            let part = cursors[owner[r].0].rows(hit_start[r], n)?;
-            match &mut hits {
-                None => hits = Some(part),
-                Some(h) => {
-                    h.vstack_mut_owned(part).map_err(pe(out))?;
-                }
-            }
-        }
-        if let Some(h) = hits {
-            hits_sink.push(h)?;
-        }
+    for (r, &(shard, ordinal)) in docs.owner.iter().enumerate() {
+        rows.add(r, ordinal, &mut per_shard[shard]);
     }
-    for r in 0..all.height() {
-        rows.add(r, owner[r].1, &mut per_shard[owner[r].0]);
-    }
-    docs_sink.finish()?;
-    hits_sink.finish()?;
     let mut stats = Stats::new(shape);
     for s in per_shard {
         stats.merge(s);
@@ -308,31 +226,10 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
         &names,
         &options,
     )?;
-
-    let mut skipped: Vec<SkippedRow> = Vec::new();
-    for s in &shards {
-        let t = read_table(&s.dir, format, "skipped")?;
-        let [path, doc_id, reason, detail, dup] =
-            ["path", "doc_id", "reason", "detail", "duplicate_of"].map(|c| t.strs(c));
-        for ((((p, d), r), x), u) in path
-            .into_iter()
-            .zip(doc_id)
-            .zip(reason)
-            .zip(detail)
-            .zip(dup)
-        {
-            skipped.push((
-                p.unwrap_or_default(),
-                d,
-                r.unwrap_or_default(),
-                x.unwrap_or_default(),
-                u,
-            ));
-        }
-    }
-    skipped.sort();
+    let skipped = merged_skipped(&shards, format)?;
     let mut skipped_df = frames::skipped_frame(&skipped).map_err(pe(out))?;
     write_table(out, "skipped", &mut skipped_df, format)?;
+    let ext = format.ext();
     rename(&docs_tmp, &out.join(format!("documents.{ext}")))?;
     rename(&hits_tmp, &out.join(format!("hits.{ext}")))?;
 
@@ -371,6 +268,140 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     };
     manifest::write(out, &manifest)?;
     Ok(manifest)
+}
+
+/// The documents tables of every shard, one table, and the order that
+/// puts its rows back in input order.
+struct Documents {
+    all: DataFrame,
+    /// Per row: (shard, ordinal).
+    owner: Vec<(usize, u64)>,
+    /// Rows in input order.
+    order: Vec<usize>,
+}
+
+impl Documents {
+    fn gather(shards: &[ShardRun], format: Format) -> Result<Documents> {
+        let mut all: Option<DataFrame> = None;
+        let mut owner: Vec<(usize, u64)> = Vec::new();
+        for (si, s) in shards.iter().enumerate() {
+            let docs = read_table(&s.dir, format, "documents")?.into_frame();
+            if docs.height() != s.shard.ordinals.len() {
+                return Err(merge_err(
+                    format!(
+                        "{}: documents table and manifest disagree ({} rows, {} ordinals)",
+                        s.dir.display(),
+                        docs.height(),
+                        s.shard.ordinals.len()
+                    ),
+                    INCOMPLETE,
+                ));
+            }
+            owner.extend(s.shard.ordinals.iter().map(|&o| (si, o)));
+            match &mut all {
+                None => all = Some(docs),
+                Some(a) => {
+                    a.vstack_mut_owned(docs).map_err(pe(&s.dir))?;
+                }
+            }
+        }
+        let mut all = all.expect("at least one shard");
+        all.rechunk_mut();
+        let mut order: Vec<usize> = (0..owner.len()).collect();
+        order.sort_by_key(|&r| owner[r].1);
+        if let Some(w) = order.windows(2).find(|w| owner[w[0]].1 == owner[w[1]].1) {
+            return Err(merge_err(
+                format!("document {} appears in two shards", owner[w[0]].1),
+                "the shards were not cut from the same corpus",
+            ));
+        }
+        Ok(Documents { all, owner, order })
+    }
+
+    /// Write the documents and hits tables in input order (under their
+    /// temporary names, returned).
+    fn write(
+        &self,
+        shards: &[ShardRun],
+        rows: &DocRows,
+        out: &Path,
+        format: Format,
+    ) -> Result<(PathBuf, PathBuf)> {
+        let ext = format.ext();
+        // Where each document's hits start in its shard's hits table.
+        let mut hit_start = vec![0usize; self.all.height()];
+        let mut next = vec![0usize; shards.len()];
+        for (r, &(s, _)) in self.owner.iter().enumerate() {
+            hit_start[r] = next[s];
+            next[s] += rows.hits(r) as usize;
+        }
+        let mut cursors = shards
+            .iter()
+            .map(HitsCursor::open)
+            .collect::<Result<Vec<_>>>()?;
+        let docs_tmp = tmp_path(out, &format!("documents.{ext}"));
+        let hits_tmp = tmp_path(out, &format!("hits.{ext}"));
+        let mut docs_sink = GroupedSink::create(
+            docs_tmp.clone(),
+            format,
+            self.all.schema(),
+            DOCUMENT_ROWS_PER_GROUP,
+        )?;
+        let hits_schema = hits_schema(&shards[0])?;
+        let mut hits_sink =
+            GroupedSink::create(hits_tmp.clone(), format, &hits_schema, HIT_ROWS_PER_GROUP)?;
+        for chunk in self.order.chunks(ROW_GROUP_DOCS) {
+            let idx = IdxCa::from_vec("".into(), chunk.iter().map(|&r| r as IdxSize).collect());
+            docs_sink.push(self.all.take(&idx).map_err(pe(out))?)?;
+            let mut hits: Option<DataFrame> = None;
+            for &r in chunk {
+                let n = rows.hits(r) as usize;
+                if n == 0 {
+                    continue;
+                }
+                let part = cursors[self.owner[r].0].rows(hit_start[r], n)?;
+                match &mut hits {
+                    None => hits = Some(part),
+                    Some(h) => {
+                        h.vstack_mut_owned(part).map_err(pe(out))?;
+                    }
+                }
+            }
+            if let Some(h) = hits {
+                hits_sink.push(h)?;
+            }
+        }
+        docs_sink.finish()?;
+        hits_sink.finish()?;
+        Ok((docs_tmp, hits_tmp))
+    }
+}
+
+/// Every shard's skipped rows, sorted as a run sorts them.
+fn merged_skipped(shards: &[ShardRun], format: Format) -> Result<Vec<SkippedRow>> {
+    let mut skipped: Vec<SkippedRow> = Vec::new();
+    for s in shards {
+        let t = read_table(&s.dir, format, "skipped")?;
+        let [path, doc_id, reason, detail, dup] =
+            ["path", "doc_id", "reason", "detail", "duplicate_of"].map(|c| t.strs(c));
+        for ((((p, d), r), x), u) in path
+            .into_iter()
+            .zip(doc_id)
+            .zip(reason)
+            .zip(detail)
+            .zip(dup)
+        {
+            skipped.push((
+                p.unwrap_or_default(),
+                d,
+                r.unwrap_or_default(),
+                x.unwrap_or_default(),
+                u,
+            ));
+        }
+    }
+    skipped.sort();
+    Ok(skipped)
 }
 
 /// The hits table's schema, from shard 1's file.

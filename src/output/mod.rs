@@ -9,10 +9,12 @@
 //! - [`manifest`]: the typed, versioned `manifest.json`, written and read.
 //! - [`reader`]: a run folder read back, column by column.
 //! - [`merge`]: the folders of `run --shard K/N` jobs into one run.
+//! - [`atomic`]: folders and files that appear whole or not at all.
 //!
 //! Every file is written under a temporary name and renamed into place
 //! when complete.
 
+pub mod atomic;
 mod frames;
 mod kwic;
 pub mod manifest;

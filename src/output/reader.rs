@@ -90,13 +90,13 @@ pub fn read_table(run: &Path, format: Format, name: &str) -> Result<Table> {
 
 /// Read the per-document share and rates of a run, for audits to compare
 /// against.
-pub fn read_reference(run: &Path) -> Result<crate::audit::Reference> {
+pub fn read_reference(run: &Path) -> Result<crate::study::audit::Reference> {
     let manifest = manifest::read(
         run,
         "--reference takes a folder written by `framewatch run`",
     )?;
     let documents = read_table(run, manifest.options.format, "documents")?;
-    let mut reference = crate::audit::Reference {
+    let mut reference = crate::study::audit::Reference {
         run: run.display().to_string(),
         documents: documents.height(),
         ..Default::default()

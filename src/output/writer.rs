@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::lexicon::Lexicon;
 use crate::model::{DocResult, Skipped};
-use crate::pipeline::Tagger;
+use crate::tagger::Tagger;
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
 

@@ -7,7 +7,8 @@ use crate::analyze::line_col;
 use crate::error::Result;
 use crate::ingest::Corpus;
 use crate::model::{DocMeta, HitStatus, Skipped, Stance};
-use crate::pipeline::{Job, Outcome, Source, Tagger, View};
+use crate::pipeline::{Job, Outcome, Source};
+use crate::tagger::{Tagger, View};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

@@ -3,10 +3,10 @@
 //! entries that drive each category, the most behavioural and most
 //! structural documents with passages, and the manifest.
 
-use crate::audit::html_escape as esc;
 use crate::error::Result;
 use crate::ingest::reread;
 use crate::output::RunTables;
+use crate::study::audit::html_escape as esc;
 use std::collections::{BTreeMap, HashMap};
 
 /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.

@@ -7,8 +7,8 @@
 use crate::analyze::Analysis;
 use crate::matcher::Scratch;
 use crate::model::{Hit, HitStatus, Pole, Stance};
-use crate::pipeline::{Tagger, View};
 use crate::score;
+use crate::tagger::{Tagger, View};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
