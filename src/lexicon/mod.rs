@@ -16,6 +16,8 @@
 
 pub mod explain;
 pub mod interop;
+#[cfg(test)]
+mod tests;
 mod validate;
 
 pub use validate::entry_pattern;

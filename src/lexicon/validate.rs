@@ -62,6 +62,25 @@ struct Header {
     analyzer: Option<Analyzer>,
 }
 
+/// The sub-frame an entry is in.
+struct SubframeAt {
+    index: usize,
+    category: usize,
+    /// `category.subframe`.
+    path: String,
+    /// Whether its entries require context unless they say otherwise.
+    context: bool,
+}
+
+/// What the entries seen so far compiled to, and their ids: for
+/// duplicate checks across the whole lexicon.
+#[derive(Default)]
+struct EntryIndex {
+    seen: HashMap<Vec<Slot>, Seen>,
+    ids: HashMap<String, usize>,
+    scratch: Analysis,
+}
+
 /// A compiled pattern and where its entry was written, for duplicate checks.
 struct Seen {
     at: usize,
@@ -558,9 +577,7 @@ impl<'a> Validator<'a> {
     }
 
     fn categories(&mut self, cats: &DeTable<'_>, analyzer: &Analyzer, lex: &mut Lexicon) {
-        let mut seen: HashMap<Vec<Slot>, Seen> = HashMap::new();
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        let mut scratch = Analysis::default();
+        let mut index = EntryIndex::default();
         for (cname, cval) in cats.iter() {
             let cat_name = cname.get_ref().to_string();
             let DeValue::Table(ctable) = cval.get_ref() else {
@@ -626,89 +643,16 @@ impl<'a> Validator<'a> {
                         format!("{where_} is empty: add entries or remove it"),
                     );
                 }
+                let sub = SubframeAt {
+                    index: sub_index,
+                    category: cat_index,
+                    path: format!("{cat_name}.{sub_name}"),
+                    context: sub_context,
+                };
                 for e in entries.iter() {
-                    let at = e.span().start;
-                    let mut entry = Entry {
-                        subframe: sub_index,
-                        text: String::new(),
-                        pattern: Vec::new(),
-                        line: line_col(self.text, at).0 as u32,
-                        id: None,
-                        source: None,
-                        note: None,
-                        weight: 1.0,
-                        context_required: sub_context,
-                    };
-                    match e.get_ref() {
-                        DeValue::String(s) => entry.text = s.to_string(),
-                        DeValue::Table(t) => {
-                            self.unknown_keys(t, ENTRY_KEYS, "an entry", false);
-                            let Some(term) = self.string_field(t, "term", at, false) else {
-                                self.problem(
-                                    at,
-                                    format!("an entry table in {where_} needs \"term\""),
-                                );
-                                continue;
-                            };
-                            entry.text = term;
-                            entry.id = self.string_field(t, "id", at, false);
-                            entry.source = self.string_field(t, "source", at, false);
-                            entry.note = self.string_field(t, "note", at, false);
-                            entry.context_required = self.context_flag(t, sub_context);
-                            entry.weight = self.weight(t).unwrap_or(1.0);
-                        }
-                        _ => {
-                            self.problem(at, format!("entries in {where_} must be strings or {{ term = \"...\", ... }} tables"));
-                            continue;
-                        }
+                    if let Some(entry) = self.entry(e, &sub, &mut index, analyzer, lex) {
+                        lex.entries.push(entry);
                     }
-                    if let Some(id) = &entry.id {
-                        if let Some(prev) = ids.get(id) {
-                            let (pl, pc) = line_col(self.text, *prev);
-                            self.problem(
-                                at,
-                                format!("entry id \"{id}\" is already used at {pl}:{pc}"),
-                            );
-                        } else {
-                            ids.insert(id.clone(), at);
-                        }
-                    }
-                    let s = entry.text.clone();
-                    let Some(pattern) = self.compile_entry(&s, at, analyzer, &mut scratch) else {
-                        continue;
-                    };
-                    if let Some(prev) = seen.get(&pattern) {
-                        let (pl, pc) = line_col(self.text, prev.at);
-                        let prev_path = lex.subframe_path(prev.subframe);
-                        let prev_cat = lex.subframes[prev.subframe].category;
-                        let msg = if prev_cat != cat_index {
-                            format!(
-                                "entry \"{s}\" appears in two categories: here in \"{cat_name}.{sub_name}\" and as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
-                                prev.text
-                            )
-                        } else if prev.text == s {
-                            format!(
-                                "duplicate entry \"{s}\" (also in \"{prev_path}\" at {pl}:{pc})"
-                            )
-                        } else {
-                            format!(
-                                "duplicate entry \"{s}\": it matches the same words as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
-                                prev.text
-                            )
-                        };
-                        self.problem(at, msg);
-                        continue;
-                    }
-                    seen.insert(
-                        pattern.clone(),
-                        Seen {
-                            at,
-                            subframe: sub_index,
-                            text: s,
-                        },
-                    );
-                    entry.pattern = pattern;
-                    lex.entries.push(entry);
                 }
             }
             if lex.subframes.len() == first_sub {
@@ -716,6 +660,99 @@ impl<'a> Validator<'a> {
             }
             lex.categories[cat_index].subframes = first_sub..lex.subframes.len();
         }
+    }
+
+    /// One entry of a sub-frame, compiled; `None` (with the problem
+    /// reported) if it cannot be one.
+    fn entry(
+        &mut self,
+        e: &Spanned<DeValue<'_>>,
+        sub: &SubframeAt,
+        index: &mut EntryIndex,
+        analyzer: &Analyzer,
+        lex: &Lexicon,
+    ) -> Option<Entry> {
+        let at = e.span().start;
+        let where_ = format!("sub-frame \"{}\"", sub.path);
+        let mut entry = Entry {
+            subframe: sub.index,
+            text: String::new(),
+            pattern: Vec::new(),
+            line: line_col(self.text, at).0 as u32,
+            id: None,
+            source: None,
+            note: None,
+            weight: 1.0,
+            context_required: sub.context,
+        };
+        match e.get_ref() {
+            DeValue::String(s) => entry.text = s.to_string(),
+            DeValue::Table(t) => {
+                self.unknown_keys(t, ENTRY_KEYS, "an entry", false);
+                let Some(term) = self.string_field(t, "term", at, false) else {
+                    self.problem(at, format!("an entry table in {where_} needs \"term\""));
+                    return None;
+                };
+                entry.text = term;
+                entry.id = self.string_field(t, "id", at, false);
+                entry.source = self.string_field(t, "source", at, false);
+                entry.note = self.string_field(t, "note", at, false);
+                entry.context_required = self.context_flag(t, sub.context);
+                entry.weight = self.weight(t).unwrap_or(1.0);
+            }
+            _ => {
+                self.problem(
+                    at,
+                    format!(
+                        "entries in {where_} must be strings or {{ term = \"...\", ... }} tables"
+                    ),
+                );
+                return None;
+            }
+        }
+        if let Some(id) = &entry.id {
+            if let Some(prev) = index.ids.get(id) {
+                let (pl, pc) = line_col(self.text, *prev);
+                self.problem(
+                    at,
+                    format!("entry id \"{id}\" is already used at {pl}:{pc}"),
+                );
+            } else {
+                index.ids.insert(id.clone(), at);
+            }
+        }
+        let s = entry.text.clone();
+        let pattern = self.compile_entry(&s, at, analyzer, &mut index.scratch)?;
+        if let Some(prev) = index.seen.get(&pattern) {
+            let (pl, pc) = line_col(self.text, prev.at);
+            let prev_path = lex.subframe_path(prev.subframe);
+            let prev_cat = lex.subframes[prev.subframe].category;
+            let msg = if prev_cat != sub.category {
+                format!(
+                    "entry \"{s}\" appears in two categories: here in \"{}\" and as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
+                    sub.path, prev.text
+                )
+            } else if prev.text == s {
+                format!("duplicate entry \"{s}\" (also in \"{prev_path}\" at {pl}:{pc})")
+            } else {
+                format!(
+                    "duplicate entry \"{s}\": it matches the same words as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
+                    prev.text
+                )
+            };
+            self.problem(at, msg);
+            return None;
+        }
+        index.seen.insert(
+            pattern.clone(),
+            Seen {
+                at,
+                subframe: sub.index,
+                text: s,
+            },
+        );
+        entry.pattern = pattern;
+        Some(entry)
     }
 
     fn check_name(&mut self, key: &Spanned<toml::de::DeString<'_>>, what: &str) {
@@ -829,113 +866,5 @@ pub fn entry_pattern(raw: &str, analyzer: &Analyzer) -> std::result::Result<Vec<
             .next()
             .map(|(_, m)| m)
             .unwrap_or_else(|| format!("entry \"{raw}\" is not valid"))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::Error;
-    use crate::lexicon::{DEFAULT_NAME, DEFAULT_TOML};
-
-    fn problems(text: &str) -> Vec<String> {
-        match Lexicon::parse("t.toml", text) {
-            Ok(_) => vec![],
-            Err(Error::Lexicon { problems }) => problems,
-            Err(e) => panic!("unexpected error {e}"),
-        }
-    }
-
-    const HEAD: &str = "[lexicon]\nname = \"t\"\nversion = \"1\"\nlanguage = \"english\"\n";
-
-    #[test]
-    fn default_lexicon_is_valid() {
-        let (lex, _) = Lexicon::parse(DEFAULT_NAME, DEFAULT_TOML).unwrap();
-        assert!(lex.entries.len() > 100);
-        assert!(lex.category_index(Pole::Behavioural.name()).is_some());
-        assert_eq!(lex.sha256.len(), 64);
-    }
-
-    #[test]
-    fn entries_compile_to_slots() {
-        let text = format!(
-            "{HEAD}[categories.behavioural.a]\nentries = [\"Welfare Dependency\", \"scroung*\", \"=workless\", \"zero-hours contracts\"]\n[categories.structural.b]\nentries = [\"low pay\"]\n"
-        );
-        let (lex, _) = Lexicon::parse("t", &text).unwrap();
-        let p: Vec<&Vec<Slot>> = lex.entries.iter().map(|e| &e.pattern).collect();
-        assert_eq!(
-            p[0],
-            &vec![Slot::Stem("welfar".into()), Slot::Stem("depend".into())]
-        );
-        assert_eq!(p[1], &vec![Slot::Prefix("scroung".into())]);
-        assert_eq!(p[2], &vec![Slot::Exact("workless".into())]);
-        assert_eq!(
-            p[3],
-            &vec![
-                Slot::Stem("zero".into()),
-                Slot::Stem("hour".into()),
-                Slot::Stem("contract".into())
-            ]
-        );
-        assert_eq!(lex.entries[3].line, 6);
-    }
-
-    #[test]
-    fn every_problem_is_reported_with_position() {
-        let text = format!(
-            "{HEAD}colour = 1\n[categories.behavioural.a]\nentries = [\"lazy\", \"laziness\", \"sc*\", \"--\", \"low, pay\"]\nnotes = \"x\"\n[categories.behavioural.b]\nentries = []\n[categories.structural.c]\nentries = [\"lazy\"]\n[categories.empty]\ndescription = \"nothing\"\n"
-        );
-        let p = problems(&text);
-        let joined = p.join("\n");
-        assert!(
-            joined.contains("t.toml:5:1: unknown key \"colour\""),
-            "{joined}"
-        );
-        assert!(
-            joined.contains(
-                "t.toml:7:20: duplicate entry \"laziness\": it matches the same words as \"lazy\""
-            ),
-            "{joined}"
-        );
-        assert!(joined.contains("wildcard \"sc*\" is too short"), "{joined}");
-        assert!(joined.contains("entry \"--\" stems to nothing"), "{joined}");
-        assert!(joined.contains("only hyphens and apostrophes"), "{joined}");
-        assert!(joined.contains("unknown key \"notes\""), "{joined}");
-        assert!(
-            joined.contains("sub-frame \"behavioural.b\" is empty"),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("t.toml:12:12: entry \"lazy\" appears in two categories"),
-            "{joined}"
-        );
-        assert!(joined.contains("category \"empty\" is empty"), "{joined}");
-        assert_eq!(p.len(), 9, "{joined}");
-    }
-
-    #[test]
-    fn syntax_errors_and_missing_header() {
-        let p = problems("[lexicon\nname = 1");
-        assert!(p[0].starts_with("t.toml:1:"), "{p:?}");
-        assert!(p[0].contains("TOML syntax error"));
-        let p = problems("[categories.behavioural.a]\nentries=[\"x\"]\n");
-        assert!(p.iter().any(|m| m.contains("missing [lexicon]")), "{p:?}");
-        assert!(
-            p.iter()
-                .any(|m| m.contains("missing category \"structural\"")),
-            "{p:?}"
-        );
-        let p = problems(&HEAD.replace("english", "klingon"));
-        assert!(
-            p.iter()
-                .any(|m| m.contains("unsupported language \"klingon\"")),
-            "{p:?}"
-        );
-    }
-
-    #[test]
-    fn line_col_counts_characters() {
-        assert_eq!(line_col("ab\ncdé f", 8), (2, 5));
-        assert_eq!(line_col("x", 0), (1, 1));
     }
 }

@@ -536,6 +536,36 @@ impl Audit {
         let fmt = |x: Option<f64>, digits: usize| {
             x.map_or("–".to_string(), |v| format!("{v:.digits$}"))
         };
+        let (body, marked) = self.marked_text(text);
+        let (summary, frames) = self.count_tables();
+        let placement = self.placement.as_ref().map_or(String::new(), |p| {
+            format!(
+                "<h2>Against the reference</h2><p>Behavioural share higher than {}% of the {} documents in <code>{}</code>.</p>",
+                fmt(p.share, 0),
+                p.documents,
+                html_escape(&p.run)
+            )
+        });
+        let checks = self.checks_html();
+        let list = self.hit_list(&marked);
+        format!(
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">no context</mark> (not counted)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
+            title = html_escape(&self.path),
+            tokens = self.tokens,
+            sentences = self.sentences,
+            lname = html_escape(&self.lexicon.0),
+            lver = html_escape(&self.lexicon.1),
+            lsha = &self.lexicon.2[..12.min(self.lexicon.2.len())],
+            ver = env!("CARGO_PKG_VERSION"),
+            share = fmt(self.share, 2),
+            balance = fmt(self.balance, 2),
+            n = self.hits.len(),
+        )
+    }
+
+    /// The text with its hits marked, and which hits were (a hit
+    /// overlapping an earlier one is listed but not marked).
+    fn marked_text(&self, text: &str) -> (String, Vec<bool>) {
         let class = |h: &AuditHit| {
             let cat = if Pole::of(&h.category).is_some() {
                 h.category.as_str()
@@ -549,7 +579,6 @@ impl Audit {
             };
             format!("{cat} {}{status}", h.stance.as_str())
         };
-        // The text with marks; a hit overlapping an earlier one is listed but not marked.
         let mut body = String::new();
         let mut at = 0usize;
         let mut marked = vec![false; self.hits.len()];
@@ -585,6 +614,14 @@ impl Audit {
         }
         body.push_str(&html_escape(&text[at..]));
 
+        (body, marked)
+    }
+
+    /// The counts by category and by sub-frame, as two HTML tables.
+    fn count_tables(&self) -> (String, String) {
+        let fmt = |x: Option<f64>, digits: usize| {
+            x.map_or("–".to_string(), |v| format!("{v:.digits$}"))
+        };
         let mut summary = String::from(
             "<table><tr><th>category</th><th>endorsed</th><th>negated</th><th>distanced</th><th>no context</th><th>per 10k</th></tr>",
         );
@@ -618,15 +655,15 @@ impl Audit {
             ));
         }
         frames.push_str("</table>");
-        let placement = self.placement.as_ref().map_or(String::new(), |p| {
-            format!(
-                "<h2>Against the reference</h2><p>Behavioural share higher than {}% of the {} documents in <code>{}</code>.</p>",
-                fmt(p.share, 0),
-                p.documents,
-                html_escape(&p.run)
-            )
-        });
-        let checks = if self.checks.is_empty() {
+        (summary, frames)
+    }
+
+    /// The thresholds and the verdict, if any were given.
+    fn checks_html(&self) -> String {
+        let fmt = |x: Option<f64>, digits: usize| {
+            x.map_or("–".to_string(), |v| format!("{v:.digits$}"))
+        };
+        if self.checks.is_empty() {
             String::new()
         } else {
             let rows: String = self
@@ -650,9 +687,12 @@ impl Audit {
                 if self.failed() { "fail" } else { "pass" },
                 if self.failed() { "fail" } else { "pass" }
             )
-        };
-        let list: String = self
-            .hits
+        }
+    }
+
+    /// Every hit as a list item, linked to its mark.
+    fn hit_list(&self, marked: &[bool]) -> String {
+        self.hits
             .iter()
             .enumerate()
             .map(|(i, h)| {
@@ -681,19 +721,6 @@ impl Audit {
                     }
                 )
             })
-            .collect();
-        format!(
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">no context</mark> (not counted)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
-            title = html_escape(&self.path),
-            tokens = self.tokens,
-            sentences = self.sentences,
-            lname = html_escape(&self.lexicon.0),
-            lver = html_escape(&self.lexicon.1),
-            lsha = &self.lexicon.2[..12.min(self.lexicon.2.len())],
-            ver = env!("CARGO_PKG_VERSION"),
-            share = fmt(self.share, 2),
-            balance = fmt(self.balance, 2),
-            n = self.hits.len(),
-        )
+            .collect()
     }
 }
