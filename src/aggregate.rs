@@ -1,14 +1,13 @@
-//! Periods, and trends: documents grouped by period × metadata columns
-//! with polars, then rates, share and balance from the summed counts
-//! (never averaged from documents).
+//! Periods, and the statistics trends are made of: documents grouped by
+//! period × metadata values, their counts summed per cell (rates, share
+//! and balance are computed from the sums, never averaged over
+//! documents), with document-bootstrap intervals. Pure: the trends table
+//! itself is built in `output`.
 
-#[cfg(feature = "tables")]
-use crate::error::{Error, Result};
-use crate::model::{DatePrecision, DocDate};
+use crate::model::{DatePrecision, DocDate, DocMeta, DocResult, Stance};
 use crate::score;
 use chrono::{Datelike, NaiveDate};
-#[cfg(feature = "tables")]
-use polars::prelude::*;
+use std::collections::BTreeMap;
 
 /// The label of the bucket for documents without a date.
 pub const UNDATED: &str = "undated";
@@ -85,118 +84,6 @@ pub fn epoch_days(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
 }
 
-#[cfg(feature = "tables")]
-fn pe(e: PolarsError) -> Error {
-    Error::Other(format!("aggregation failed: {e}"))
-}
-
-#[cfg(feature = "tables")]
-fn u64_col(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
-    let c = df
-        .column(name)
-        .map_err(pe)?
-        .cast(&DataType::UInt64)
-        .map_err(pe)?;
-    Ok(c.u64()
-        .map_err(pe)?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect())
-}
-
-/// Names of the count columns in a documents table that trends sum.
-#[cfg(feature = "tables")]
-pub struct TrendSpec<'a> {
-    /// Group-by keys beyond `period` (metadata column names).
-    pub groups: &'a [String],
-    /// Category names, in lexicon order: `hits_<name>` columns.
-    pub categories: &'a [String],
-    /// Hits set aside from rates (`negated_<cat>`, `distanced_<cat>`, ...).
-    pub stance_columns: &'a [String],
-    /// Sub-frame column names (`hits_<cat>__<sub>`).
-    pub subframe_columns: &'a [String],
-    pub behavioural: usize,
-    pub structural: usize,
-}
-
-/// Group a documents table (with `period`, `period_start`, `documents`,
-/// `coarse_date`, `tokens` and the hits columns) into trends.
-#[cfg(feature = "tables")]
-#[allow(deprecated)] // eager GroupBy::sum: the lazy engine is not compiled in (build time)
-pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
-    let mut keys: Vec<String> = vec!["period".into(), "period_start".into()];
-    keys.extend(spec.groups.iter().cloned());
-    let mut sums: Vec<String> = vec!["documents".into(), "coarse_dates".into(), "tokens".into()];
-    sums.extend(spec.categories.iter().map(|c| format!("hits_{c}")));
-    sums.extend(spec.stance_columns.iter().cloned());
-    sums.extend(spec.subframe_columns.iter().cloned());
-
-    let grouped = docs
-        .group_by(keys.iter().map(String::as_str))
-        .map_err(pe)?
-        .select(sums.iter().map(String::as_str))
-        .sum()
-        .map_err(pe)?;
-    // Undo polars' "_sum" suffix.
-    let mut out = grouped;
-    for s in &sums {
-        out.rename(&format!("{s}_sum"), s.as_str().into())
-            .map_err(pe)?;
-    }
-    let tokens = u64_col(&out, "tokens")?;
-    let cat_hits: Vec<Vec<u64>> = spec
-        .categories
-        .iter()
-        .map(|c| u64_col(&out, &format!("hits_{c}")))
-        .collect::<Result<_>>()?;
-    let mut extra: Vec<Column> = Vec::new();
-    for (c, hits) in spec.categories.iter().zip(&cat_hits) {
-        let r: Vec<Option<f64>> = hits
-            .iter()
-            .zip(&tokens)
-            .map(|(&h, &t)| score::rate(h, t))
-            .collect();
-        extra.push(Column::new(format!("rate_{c}").into(), r));
-    }
-    let (b, s) = (&cat_hits[spec.behavioural], &cat_hits[spec.structural]);
-    extra.push(Column::new(
-        "share".into(),
-        b.iter()
-            .zip(s)
-            .map(|(&b, &s)| score::share(b, s))
-            .collect::<Vec<_>>(),
-    ));
-    extra.push(Column::new(
-        "balance".into(),
-        b.iter()
-            .zip(s)
-            .map(|(&b, &s)| score::balance(b, s))
-            .collect::<Vec<_>>(),
-    ));
-    let out = out.hstack(&extra).map_err(pe)?;
-
-    // Column order: keys, counts, category hits and rates, share, balance, sub-frames.
-    let mut order: Vec<String> = keys.clone();
-    order.extend(["documents", "coarse_dates", "tokens"].map(String::from));
-    for c in spec.categories {
-        order.push(format!("hits_{c}"));
-    }
-    for c in spec.categories {
-        order.push(format!("rate_{c}"));
-    }
-    order.extend(["share", "balance"].map(String::from));
-    order.extend(spec.stance_columns.iter().cloned());
-    order.extend(spec.subframe_columns.iter().cloned());
-    let out = out.select(order.iter().map(String::as_str)).map_err(pe)?;
-
-    let n = keys.len();
-    let opts = SortMultipleOptions::default()
-        .with_order_descending_multi(vec![false; n])
-        .with_nulls_last_multi(vec![true; n])
-        .with_maintain_order(true);
-    out.sort(keys.iter().map(String::as_str), opts).map_err(pe)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,43 +114,6 @@ mod tests {
         assert!(!Period::Decade.finer_than(DatePrecision::Year));
         assert!(Period::Week.finer_than(DatePrecision::Month));
         assert!(!Period::Day.finer_than(DatePrecision::Day));
-    }
-
-    #[test]
-    fn trends_sum_counts_then_divide() {
-        let docs = df! {
-            "period" => ["2000", "2000", "2001"],
-            "period_start" => [Some(10957i32), Some(10957), Some(11323)],
-            "source" => ["a", "a", "b"],
-            "documents" => [1u32, 1, 1],
-            "coarse_dates" => [0u32, 0, 0],
-            "tokens" => [10_000u64, 30_000, 5_000],
-            "hits_behavioural" => [3u64, 1, 0],
-            "hits_structural" => [1u64, 3, 0],
-            "hits_behavioural__x" => [3u64, 1, 0],
-        }
-        .unwrap();
-        let spec = TrendSpec {
-            groups: &["source".to_string()],
-            categories: &["behavioural".to_string(), "structural".to_string()],
-            stance_columns: &[],
-            subframe_columns: &["hits_behavioural__x".to_string()],
-            behavioural: 0,
-            structural: 1,
-        };
-        let t = trends(&docs, &spec).unwrap();
-        assert_eq!(t.height(), 2);
-        assert_eq!(u64_col(&t, "tokens").unwrap(), [40_000, 5_000]);
-        let rate: Vec<Option<f64>> = t
-            .column("rate_behavioural")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .iter()
-            .collect();
-        assert_eq!(rate, [Some(1.0), Some(0.0)]);
-        let share: Vec<Option<f64>> = t.column("share").unwrap().f64().unwrap().iter().collect();
-        assert_eq!(share, [Some(0.5), None]);
     }
 }
 
@@ -419,43 +269,106 @@ mod bootstrap_tests {
     }
 }
 
-#[cfg(feature = "tables")]
-/// Trends accumulated document by document in bounded memory: per cell
-/// (period × group values) the summed counts, plus the three numbers per
-/// document the bootstrap resamples (tokens, endorsed behavioural and
-/// structural hits, 12 bytes). Fed in input order, by a run as it tags
-/// and by `merge` from the documents tables, so both give the same trends.
-#[derive(Debug, Default)]
-pub struct TrendCells {
-    cells: std::collections::BTreeMap<Vec<Option<String>>, Cell>,
-    counts_len: usize,
-    subframes_len: usize,
+/// Which metadata value a `--group` column takes from a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupField {
+    Source,
+    Kind,
+    Title,
+    Author,
+    Url,
+    Format,
+    DocId,
+    DateSource,
+    /// An extra metadata column (a sidecar or table column), by name.
+    Extra(String),
 }
 
-#[cfg(feature = "tables")]
-#[derive(Debug)]
-struct Cell {
-    period_start: Option<i32>,
-    documents: u32,
-    coarse: u32,
-    tokens: u64,
-    /// Per category and stance kind, as [`TrendCells::add`] takes them.
-    counts: Vec<u64>,
-    subframes: Vec<u64>,
-    boot: Vec<[u32; 3]>,
+/// The metadata fields every document has, usable with `--group`.
+pub const KNOWN_FIELDS: [&str; 8] = [
+    "source",
+    "kind",
+    "title",
+    "author",
+    "url",
+    "format",
+    "doc_id",
+    "date_source",
+];
+
+impl GroupField {
+    pub fn parse(name: &str) -> GroupField {
+        match name {
+            "source" => GroupField::Source,
+            "kind" => GroupField::Kind,
+            "title" => GroupField::Title,
+            "author" => GroupField::Author,
+            "url" => GroupField::Url,
+            "format" => GroupField::Format,
+            "doc_id" => GroupField::DocId,
+            "date_source" => GroupField::DateSource,
+            other => GroupField::Extra(other.to_string()),
+        }
+    }
+
+    /// The document's value; `fields` names its extra values in order.
+    pub fn value(&self, d: &DocMeta, fields: &[String]) -> Option<String> {
+        let known = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        match self {
+            GroupField::Source => d.source.clone(),
+            GroupField::Kind => d.kind.clone(),
+            GroupField::Title => d.title.clone(),
+            GroupField::Author => d.author.clone(),
+            GroupField::Url => d.url.clone(),
+            GroupField::Format => known(d.format),
+            GroupField::DocId => Some(d.doc_id.clone()),
+            GroupField::DateSource => known(d.date_source),
+            GroupField::Extra(name) => fields
+                .iter()
+                .position(|f| f == name)
+                .and_then(|i| d.extra.get(i).cloned().flatten()),
+        }
+    }
 }
 
-/// Bootstrap intervals by cell key (`[period, group values...]`).
-pub type CellIntervals = std::collections::BTreeMap<Vec<Option<String>>, Intervals>;
+/// The shape of the counts a [`Stats`] sums: categories, sub-frames and
+/// which categories are the poles of share and balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shape {
+    pub categories: usize,
+    pub subframes: usize,
+    pub behavioural: usize,
+    pub structural: usize,
+}
 
-#[cfg(feature = "tables")]
-/// One document as trends see it.
-pub struct TrendDoc<'a> {
+impl Shape {
+    pub fn of(lexicon: &crate::lexicon::Lexicon) -> Shape {
+        let poles = lexicon.poles();
+        Shape {
+            categories: lexicon.categories.len(),
+            subframes: lexicon.subframes.len(),
+            behavioural: poles.behavioural,
+            structural: poles.structural,
+        }
+    }
+}
+
+/// One document as statistics see it, from a tagged document or from a
+/// row of a documents table.
+#[derive(Debug, Clone, Copy)]
+pub struct DocStats<'a> {
+    /// Position in the whole corpus's input order.
+    pub ordinal: u64,
     /// `[period, group values...]`.
     pub key: &'a [Option<String>],
     pub period_start: Option<i32>,
+    pub dated: bool,
+    /// Dated more coarsely than the period unit.
     pub coarse: bool,
+    pub warned: bool,
     pub tokens: u64,
+    /// Every hit of the document (counted or not, any category).
+    pub hits: u64,
     /// Endorsed, negated, distanced and no-context hits per category, in
     /// that order (4 × categories).
     pub counts: &'a [u64],
@@ -463,17 +376,94 @@ pub struct TrendDoc<'a> {
     pub subframes: &'a [u64],
 }
 
-#[cfg(feature = "tables")]
-impl TrendCells {
-    pub fn new(categories: usize, subframes: usize) -> TrendCells {
-        TrendCells {
-            cells: Default::default(),
-            counts_len: 4 * categories,
-            subframes_len: subframes,
+/// Running totals over the documents read.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Totals {
+    pub documents: usize,
+    /// Documents read with a warning.
+    pub warned: usize,
+    pub undated: usize,
+    pub coarse_dates: usize,
+    pub tokens: u64,
+    pub hits: u64,
+    /// Endorsed, counted hits per category, in lexicon order.
+    pub categories: Vec<u64>,
+    pub negated: u64,
+    pub distanced: u64,
+    pub no_context: u64,
+}
+
+/// Counts of some documents, summed per trend cell (period × group
+/// values) and in all, with the three numbers per document the bootstrap
+/// resamples. Built per batch, per thread or per shard, and combined with
+/// [`Stats::merge`] in any order: [`Stats::finish`] puts each cell's
+/// documents back in input order, so the intervals are the same however
+/// the documents were split.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    shape: Shape,
+    cells: BTreeMap<Vec<Option<String>>, Cell>,
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone)]
+struct Cell {
+    period_start: Option<i32>,
+    documents: u32,
+    coarse: u32,
+    tokens: u64,
+    /// Per category and stance kind, as [`DocStats::counts`].
+    counts: Vec<u64>,
+    subframes: Vec<u64>,
+    boot: Vec<Boot>,
+}
+
+/// What the bootstrap draws of one document (24 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Boot {
+    ordinal: u64,
+    tokens: u32,
+    behavioural: u32,
+    structural: u32,
+}
+
+/// One trend cell, summed, with its bootstrap intervals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellRow {
+    /// `[period, group values...]`.
+    pub key: Vec<Option<String>>,
+    pub period_start: Option<i32>,
+    pub documents: u32,
+    pub coarse: u32,
+    pub tokens: u64,
+    /// As [`DocStats::counts`].
+    pub counts: Vec<u64>,
+    pub subframes: Vec<u64>,
+    pub intervals: Intervals,
+}
+
+/// Bootstrap intervals by cell key (`[period, group values...]`).
+pub type CellIntervals = BTreeMap<Vec<Option<String>>, Intervals>;
+
+impl Stats {
+    pub fn new(shape: Shape) -> Stats {
+        Stats {
+            shape,
+            cells: BTreeMap::new(),
+            totals: Totals {
+                categories: vec![0; shape.categories],
+                ..Totals::default()
+            },
         }
     }
 
-    pub fn add(&mut self, d: &TrendDoc<'_>, behavioural: usize, structural: usize) {
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    pub fn add(&mut self, d: &DocStats<'_>) {
+        let shape = self.shape;
+        let ncat = shape.categories;
         if !self.cells.contains_key(d.key) {
             self.cells.insert(
                 d.key.to_vec(),
@@ -482,8 +472,8 @@ impl TrendCells {
                     documents: 0,
                     coarse: 0,
                     tokens: 0,
-                    counts: vec![0; self.counts_len],
-                    subframes: vec![0; self.subframes_len],
+                    counts: vec![0; 4 * ncat],
+                    subframes: vec![0; shape.subframes],
                     boot: Vec::new(),
                 },
             );
@@ -499,80 +489,195 @@ impl TrendCells {
             *a += b;
         }
         let small = |x: u64| u32::try_from(x).unwrap_or(u32::MAX);
-        c.boot.push([
-            small(d.tokens),
-            small(d.counts[behavioural]),
-            small(d.counts[structural]),
-        ]);
+        c.boot.push(Boot {
+            ordinal: d.ordinal,
+            tokens: small(d.tokens),
+            behavioural: small(d.counts[shape.behavioural]),
+            structural: small(d.counts[shape.structural]),
+        });
+        let t = &mut self.totals;
+        t.documents += 1;
+        t.warned += d.warned as usize;
+        t.undated += !d.dated as usize;
+        t.coarse_dates += d.coarse as usize;
+        t.tokens += d.tokens;
+        t.hits += d.hits;
+        for (t, c) in t.categories.iter_mut().zip(&d.counts[..ncat]) {
+            *t += c;
+        }
+        t.negated += d.counts[ncat..2 * ncat].iter().sum::<u64>();
+        t.distanced += d.counts[2 * ncat..3 * ncat].iter().sum::<u64>();
+        t.no_context += d.counts[3 * ncat..].iter().sum::<u64>();
     }
 
-    /// One row per cell with the columns [`trends`] sums, and each cell's
-    /// bootstrap intervals.
-    pub fn finish(
-        self,
-        spec: &TrendSpec<'_>,
-        resamples: usize,
-        seed: u64,
-    ) -> Result<(DataFrame, CellIntervals)> {
-        let n = self.cells.len();
-        let ncat = spec.categories.len();
-        let mut intervals = std::collections::BTreeMap::new();
-        let mut period = Vec::with_capacity(n);
-        let mut starts = Vec::with_capacity(n);
-        let mut groups: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); spec.groups.len()];
-        let (mut documents, mut coarse, mut tokens) = (Vec::new(), Vec::new(), Vec::new());
-        let mut counts: Vec<Vec<u64>> = vec![Vec::with_capacity(n); self.counts_len];
-        let mut subs: Vec<Vec<u64>> = vec![Vec::with_capacity(n); self.subframes_len];
-        for (key, cell) in self.cells {
-            let boot = &cell.boot;
-            let doc = |i: usize| {
-                let [t, b, s] = boot[i];
-                (u64::from(t), u64::from(b), u64::from(s))
-            };
-            intervals.insert(
-                key.clone(),
-                bootstrap_of(boot.len(), doc, resamples, cell_seed(seed, &key)),
-            );
-            let mut k = key.into_iter();
-            period.push(k.next().flatten());
-            for (g, v) in groups.iter_mut().zip(k) {
-                g.push(v);
-            }
-            starts.push(cell.period_start);
-            documents.push(cell.documents);
-            coarse.push(cell.coarse);
-            tokens.push(cell.tokens);
-            for (col, v) in counts.iter_mut().zip(cell.counts) {
-                col.push(v);
-            }
-            for (col, v) in subs.iter_mut().zip(cell.subframes) {
-                col.push(v);
+    /// Add another set of documents' statistics to these.
+    pub fn merge(&mut self, other: Stats) {
+        for (key, cell) in other.cells {
+            match self.cells.get_mut(&key) {
+                None => {
+                    self.cells.insert(key, cell);
+                }
+                Some(c) => {
+                    c.documents += cell.documents;
+                    c.coarse += cell.coarse;
+                    c.tokens += cell.tokens;
+                    for (a, b) in c.counts.iter_mut().zip(&cell.counts) {
+                        *a += b;
+                    }
+                    for (a, b) in c.subframes.iter_mut().zip(&cell.subframes) {
+                        *a += b;
+                    }
+                    c.boot.extend(cell.boot);
+                }
             }
         }
-        let mut cols = vec![
-            Column::new("period".into(), period),
-            Column::new("period_start".into(), starts)
-                .cast(&DataType::Date)
-                .map_err(pe)?,
-        ];
-        for (g, values) in spec.groups.iter().zip(groups) {
-            cols.push(Column::new(g.as_str().into(), values));
+        let (t, o) = (&mut self.totals, other.totals);
+        t.documents += o.documents;
+        t.warned += o.warned;
+        t.undated += o.undated;
+        t.coarse_dates += o.coarse_dates;
+        t.tokens += o.tokens;
+        t.hits += o.hits;
+        if t.categories.len() < o.categories.len() {
+            t.categories.resize(o.categories.len(), 0);
         }
-        cols.push(Column::new("documents".into(), documents));
-        cols.push(Column::new("coarse_dates".into(), coarse));
-        cols.push(Column::new("tokens".into(), tokens));
-        let prefixes = ["hits", "negated", "distanced", "no_context"];
-        for (i, values) in counts.into_iter().enumerate() {
-            let (k, c) = (i / ncat, i % ncat);
-            cols.push(Column::new(
-                format!("{}_{}", prefixes[k], spec.categories[c]).into(),
-                values,
-            ));
+        for (a, b) in t.categories.iter_mut().zip(o.categories) {
+            *a += b;
         }
-        for (name, values) in spec.subframe_columns.iter().zip(subs) {
-            cols.push(Column::new(name.as_str().into(), values));
+        t.negated += o.negated;
+        t.distanced += o.distanced;
+        t.no_context += o.no_context;
+    }
+
+    /// Every cell in key order, with document-bootstrap intervals
+    /// (`resamples` draws, seeded per cell from `seed`).
+    pub fn finish(self, resamples: usize, seed: u64) -> Vec<CellRow> {
+        self.cells
+            .into_iter()
+            .map(|(key, mut cell)| {
+                cell.boot.sort_by_key(|b| b.ordinal);
+                let boot = &cell.boot;
+                let doc = |i: usize| {
+                    let b = boot[i];
+                    (
+                        u64::from(b.tokens),
+                        u64::from(b.behavioural),
+                        u64::from(b.structural),
+                    )
+                };
+                let intervals = bootstrap_of(boot.len(), doc, resamples, cell_seed(seed, &key));
+                CellRow {
+                    key,
+                    period_start: cell.period_start,
+                    documents: cell.documents,
+                    coarse: cell.coarse,
+                    tokens: cell.tokens,
+                    counts: cell.counts,
+                    subframes: cell.subframes,
+                    intervals,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Statistics of tagged documents: their period and `--group` values
+/// make the cell key.
+#[derive(Debug, Clone)]
+pub struct Aggregator {
+    pub by: Period,
+    pub groups: Vec<GroupField>,
+    pub shape: Shape,
+}
+
+impl Aggregator {
+    /// The statistics of `docs`; `fields` names the extra metadata values
+    /// (the columns discovery had found by the time it handed them on).
+    pub fn stats(&self, docs: &[DocResult], fields: &[String]) -> Stats {
+        let mut stats = Stats::new(self.shape);
+        let mut key: Vec<Option<String>> = Vec::with_capacity(1 + self.groups.len());
+        let mut counts: Vec<u64> = Vec::with_capacity(4 * self.shape.categories);
+        for d in docs {
+            let date = d.meta.date;
+            key.clear();
+            key.push(Some(self.by.label(date)));
+            key.extend(self.groups.iter().map(|g| g.value(&d.meta, fields)));
+            counts.clear();
+            for k in 0..4 {
+                counts.extend(d.score.categories.iter().map(|c| c[k]));
+            }
+            let subframes: Vec<u64> = d
+                .subframe_hits
+                .iter()
+                .map(|s| s[Stance::Endorsed as usize])
+                .collect();
+            stats.add(&DocStats {
+                ordinal: d.meta.ordinal as u64,
+                key: &key,
+                period_start: date.map(|x| epoch_days(self.by.bucket(x.date).1)),
+                dated: date.is_some(),
+                coarse: date.is_some_and(|x| self.by.finer_than(x.precision)),
+                warned: !d.warnings.is_empty(),
+                tokens: d.words,
+                hits: d.hits.len() as u64,
+                counts: &counts,
+                subframes: &subframes,
+            });
         }
-        let per_cell = DataFrame::new(n, cols).map_err(pe)?;
-        Ok((per_cell, intervals))
+        stats
+    }
+}
+
+#[cfg(test)]
+mod stats_tests {
+    use super::*;
+
+    fn doc<'a>(ordinal: u64, key: &'a [Option<String>], counts: &'a [u64]) -> DocStats<'a> {
+        DocStats {
+            ordinal,
+            key,
+            period_start: Some(0),
+            dated: true,
+            coarse: false,
+            warned: false,
+            tokens: 100 + ordinal,
+            hits: counts.iter().sum(),
+            counts,
+            subframes: &[],
+        }
+    }
+
+    #[test]
+    fn merge_in_any_split_gives_the_same_cells() {
+        let shape = Shape {
+            categories: 2,
+            subframes: 0,
+            behavioural: 0,
+            structural: 1,
+        };
+        let a = vec![Some("2001".to_string())];
+        let b = vec![Some("2002".to_string())];
+        let docs: Vec<(Vec<Option<String>>, Vec<u64>)> = (0..9)
+            .map(|i| {
+                let key = if i % 3 == 0 { b.clone() } else { a.clone() };
+                (key, vec![i, 9 - i, 0, 0, 1, 0, 0, 0])
+            })
+            .collect();
+        let mut whole = Stats::new(shape);
+        for (i, (k, c)) in docs.iter().enumerate() {
+            whole.add(&doc(i as u64, k, c));
+        }
+        // Split in two interleaved parts (as shards are), merged backwards.
+        let mut parts = [Stats::new(shape), Stats::new(shape)];
+        for (i, (k, c)) in docs.iter().enumerate() {
+            parts[i % 2].add(&doc(i as u64, k, c));
+        }
+        let [p0, p1] = parts;
+        let mut merged = p1;
+        merged.merge(p0);
+        assert_eq!(merged.totals, whole.totals);
+        assert_eq!(merged.totals.negated, 0);
+        assert_eq!(merged.totals.distanced, 9);
+        assert_eq!(merged.finish(200, 3), whole.finish(200, 3));
     }
 }

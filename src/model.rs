@@ -107,16 +107,189 @@ impl DocMeta {
     }
 }
 
+/// Why an input was not read: a short stable code, written in the
+/// `skipped` table and on stderr (`path: skipped: reason: detail`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    Missing,
+    Unreadable,
+    NotAFile,
+    UnsupportedFormat,
+    FormatMismatch,
+    BinaryFile,
+    NotUtf8,
+    EmptyText,
+    EncryptedPdf,
+    NoTextLayer,
+    CorruptPdf,
+    CorruptDocx,
+    CorruptOdt,
+    CorruptHtml,
+    CorruptFeed,
+    CorruptParquet,
+    ZipBomb,
+    TooLarge,
+    RowTooLong,
+    TextTooLarge,
+    TooManyTokens,
+    NoTextColumn,
+    BadDate,
+    RaggedRow,
+    BadRow,
+    Symlink,
+    SymlinkOutside,
+    SymlinkLoop,
+    Duplicate,
+    NearDuplicate,
+    BadMetadata,
+    DuplicateId,
+    InternalError,
+}
+
+impl SkipReason {
+    pub const ALL: [SkipReason; 33] = [
+        SkipReason::Missing,
+        SkipReason::Unreadable,
+        SkipReason::NotAFile,
+        SkipReason::UnsupportedFormat,
+        SkipReason::FormatMismatch,
+        SkipReason::BinaryFile,
+        SkipReason::NotUtf8,
+        SkipReason::EmptyText,
+        SkipReason::EncryptedPdf,
+        SkipReason::NoTextLayer,
+        SkipReason::CorruptPdf,
+        SkipReason::CorruptDocx,
+        SkipReason::CorruptOdt,
+        SkipReason::CorruptHtml,
+        SkipReason::CorruptFeed,
+        SkipReason::CorruptParquet,
+        SkipReason::ZipBomb,
+        SkipReason::TooLarge,
+        SkipReason::RowTooLong,
+        SkipReason::TextTooLarge,
+        SkipReason::TooManyTokens,
+        SkipReason::NoTextColumn,
+        SkipReason::BadDate,
+        SkipReason::RaggedRow,
+        SkipReason::BadRow,
+        SkipReason::Symlink,
+        SkipReason::SymlinkOutside,
+        SkipReason::SymlinkLoop,
+        SkipReason::Duplicate,
+        SkipReason::NearDuplicate,
+        SkipReason::BadMetadata,
+        SkipReason::DuplicateId,
+        SkipReason::InternalError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Missing => "missing",
+            SkipReason::Unreadable => "unreadable",
+            SkipReason::NotAFile => "not-a-file",
+            SkipReason::UnsupportedFormat => "unsupported-format",
+            SkipReason::FormatMismatch => "format-mismatch",
+            SkipReason::BinaryFile => "binary-file",
+            SkipReason::NotUtf8 => "not-utf8",
+            SkipReason::EmptyText => "empty-text",
+            SkipReason::EncryptedPdf => "encrypted-pdf",
+            SkipReason::NoTextLayer => "no-text-layer",
+            SkipReason::CorruptPdf => "corrupt-pdf",
+            SkipReason::CorruptDocx => "corrupt-docx",
+            SkipReason::CorruptOdt => "corrupt-odt",
+            SkipReason::CorruptHtml => "corrupt-html",
+            SkipReason::CorruptFeed => "corrupt-feed",
+            SkipReason::CorruptParquet => "corrupt-parquet",
+            SkipReason::ZipBomb => "zip-bomb",
+            SkipReason::TooLarge => "too-large",
+            SkipReason::RowTooLong => "row-too-long",
+            SkipReason::TextTooLarge => "text-too-large",
+            SkipReason::TooManyTokens => "too-many-tokens",
+            SkipReason::NoTextColumn => "no-text-column",
+            SkipReason::BadDate => "bad-date",
+            SkipReason::RaggedRow => "ragged-row",
+            SkipReason::BadRow => "bad-row",
+            SkipReason::Symlink => "symlink",
+            SkipReason::SymlinkOutside => "symlink-outside",
+            SkipReason::SymlinkLoop => "symlink-loop",
+            SkipReason::Duplicate => "duplicate",
+            SkipReason::NearDuplicate => "near-duplicate",
+            SkipReason::BadMetadata => "bad-metadata",
+            SkipReason::DuplicateId => "duplicate-id",
+            SkipReason::InternalError => "internal-error",
+        }
+    }
+
+    /// The reason a code names (as written in a `skipped` table).
+    pub fn parse(code: &str) -> Option<SkipReason> {
+        SkipReason::ALL.into_iter().find(|r| r.as_str() == code)
+    }
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for SkipReason {
+    fn eq(&self, code: &&str) -> bool {
+        self.as_str() == *code
+    }
+}
+
 /// A document that could not be processed, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Skipped {
     pub path: String,
     pub doc_id: Option<String>,
-    /// A short stable code: `missing`, `unreadable`, `not-utf8`, ...
-    pub reason: &'static str,
+    pub reason: SkipReason,
     pub detail: String,
     /// For duplicates dropped by `--dedupe`: the document kept instead.
     pub duplicate_of: Option<String>,
+}
+
+/// The two categories whose balance framewatch measures: share and
+/// balance compare behavioural with structural framing. Every lexicon
+/// has both; any other category (context terms) is counted beside them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pole {
+    Behavioural,
+    Structural,
+}
+
+impl Pole {
+    pub const BOTH: [Pole; 2] = [Pole::Behavioural, Pole::Structural];
+
+    /// The category's name in lexicons and column names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pole::Behavioural => "behavioural",
+            Pole::Structural => "structural",
+        }
+    }
+
+    /// The pole a category name is, if any.
+    pub fn of(category: &str) -> Option<Pole> {
+        Pole::BOTH.into_iter().find(|p| p.name() == category)
+    }
+}
+
+/// Where the poles are among a lexicon's categories (indices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Poles {
+    pub behavioural: usize,
+    pub structural: usize,
+}
+
+impl Poles {
+    pub fn index(self, pole: Pole) -> usize {
+        match pole {
+            Pole::Behavioural => self.behavioural,
+            Pole::Structural => self.structural,
+        }
+    }
 }
 
 /// Whether a token is a word (`\w+`) or a run of punctuation.
@@ -225,6 +398,26 @@ pub struct Hit {
     pub status: HitStatus,
 }
 
+/// A document's counts by category and its measures: what the documents
+/// table reports and trends sum.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocScore {
+    /// Per category, in lexicon order: counted endorsed, negated and
+    /// distanced hits, then hits rejected for lack of context.
+    pub categories: Vec<[u64; 4]>,
+    /// Counted hits of every stance and category.
+    pub counted: u64,
+    /// Endorsed hits per 10,000 word tokens, per category.
+    pub rates: Vec<Option<f64>>,
+    /// Behavioural share and balance of the endorsed hits.
+    pub share: Option<f64>,
+    pub balance: Option<f64>,
+}
+
+/// The columns of [`DocScore::categories`]: endorsed (counted in rates,
+/// share and balance), then the hits set aside.
+pub const SCORE_KINDS: [&str; 4] = ["hits", "negated", "distanced", "no_context"];
+
 /// A document after tagging: its counts and hits, without its text.
 #[derive(Debug, Clone)]
 pub struct DocResult {
@@ -237,6 +430,8 @@ pub struct DocResult {
     pub subframe_hits: Vec<[u64; 3]>,
     /// Hits rejected for lack of context, per sub-frame.
     pub no_context: Vec<u64>,
+    /// Counts by category and measures, from the two above.
+    pub score: DocScore,
     pub hits: Vec<Hit>,
     /// Byte offset where each page starts (paged formats: PDF); empty
     /// otherwise. A hit's page is the last start at or before it.

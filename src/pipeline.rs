@@ -9,211 +9,72 @@
 //! one kept), tag (parallel); without, each document is read and tagged in
 //! one parallel step.
 
-use crate::analyze::{Analysis, Analyzer};
-use crate::dedupe;
+use crate::analyze::Analysis;
 use crate::error::{Error, Result};
-use crate::ingest::{Corpus, Doc, IngestOptions, Limits, guard, read_doc};
-use crate::lexicon::Lexicon;
-use crate::matcher::{Matcher, Scratch};
-use crate::model::{DocMeta, DocResult, Hit, HitStatus, Skipped};
-use crate::stance::Annotator;
+use crate::ingest::dedupe;
+use crate::ingest::{Corpus, Doc, IngestOptions, Limits, StdinFormat, guard, read_doc};
+use crate::matcher::Scratch;
+use crate::model::{DocMeta, DocResult, Hit, SkipReason, Skipped};
+// Re-exported until sample and validate import it from `tagger`.
+pub use crate::tagger::Tagger;
+use crate::tagger::View;
 use rayon::prelude::*;
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// Documents per batch: bounds memory to one batch of texts.
 pub const DEFAULT_BATCH: usize = 512;
 
-/// Token capacity a worker keeps between documents (about 30 MB).
-const SCRATCH_TOKENS_KEPT: usize = 1 << 20;
-
-/// The outcome of one document. Most are `Tagged`, so boxing it to
-/// shrink the rare `Skipped` would cost an allocation per document.
+/// The outcome of one document: its result and what the command's
+/// inspection of it gave, or why it was skipped. Most are `Tagged`, so
+/// boxing it to shrink the rare `Skipped` would cost an allocation per
+/// document.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
-pub enum Outcome {
-    Tagged(DocResult),
+pub enum Outcome<X = ()> {
+    Tagged(DocResult, X),
     Skipped(Skipped),
 }
 
-/// A lexicon with the analyzer it was compiled by and its matcher.
-pub struct Tagger {
-    pub lexicon: Lexicon,
-    pub analyzer: Analyzer,
-    pub matcher: Matcher,
-    id: u64,
-}
-
-static NEXT_TAGGER: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// Per-worker scratch, tagged with the id of the tagger it belongs to.
-    static SCRATCH: RefCell<(u64, Analysis, Scratch)> = RefCell::new((0, Analysis::default(), Scratch::default()));
-}
-
-impl Tagger {
-    pub fn new(lexicon: Lexicon, analyzer: Analyzer) -> Tagger {
-        let matcher = Matcher::new(&lexicon);
-        Tagger {
-            lexicon,
-            analyzer,
-            matcher,
-            id: NEXT_TAGGER.fetch_add(1, Ordering::Relaxed),
+/// Read, tag and inspect one document in a worker. A bug must cost one
+/// document, never the batch.
+fn tag_doc<X: Send, I: Fn(&View<'_>) -> X + Sync>(
+    tagger: &Tagger,
+    meta: DocMeta,
+    doc: Doc,
+    limits: &Limits,
+    inspect: &I,
+) -> Outcome<X> {
+    // A bug must cost one document, never the batch.
+    let (path, doc_id) = (meta.path.clone(), meta.doc_id.clone());
+    let tagged = guard(|| {
+        tagger.tag_limited(
+            &doc.text,
+            &doc.page_starts,
+            meta,
+            limits.max_tokens,
+            inspect,
+        )
+    });
+    match tagged {
+        Ok(Ok((mut result, out))) => {
+            result.page_starts = doc.page_starts;
+            result.warnings = doc.warnings;
+            Outcome::Tagged(result, out)
         }
-    }
-
-    /// Analyse and match one text: (analysis summary, hits, sub-frame counts).
-    pub fn tag_text(&self, text: &str, meta: DocMeta) -> DocResult {
-        match self.tag_limited(text, meta, u64::MAX) {
-            Ok(result) => result,
-            Err(_) => unreachable!("no text has more than u64::MAX tokens"),
-        }
-    }
-
-    /// [`Tagger::tag_text`], or the number of tokens if over `max_tokens`
-    /// (the text is analysed but not matched).
-    fn tag_limited(
-        &self,
-        text: &str,
-        meta: DocMeta,
-        max_tokens: u64,
-    ) -> std::result::Result<DocResult, usize> {
-        SCRATCH
-            .with(|cell| {
-                let mut guard = cell.borrow_mut();
-                let (id, analysis, scratch) = &mut *guard;
-                if *id != self.id {
-                    *id = self.id;
-                    *scratch = Scratch::default();
-                }
-                self.analyzer.analyze(text, analysis);
-                let n = analysis.tokens.len();
-                let result = if n as u64 > max_tokens {
-                    Err(n)
-                } else {
-                    Ok(self.match_analysed(text, analysis, scratch, |a, _, hits| {
-                        (a.word_count() as u64, a.sentences as u64, hits)
-                    }))
-                };
-                // A rare huge document must not pin its buffers for the rest
-                // of the run.
-                if analysis.tokens.capacity() > SCRATCH_TOKENS_KEPT {
-                    *analysis = Analysis::default();
-                    *scratch = Scratch::default();
-                }
-                result
-            })
-            .map(|(words, sentences, hits)| {
-                let mut subframe_hits = vec![[0u64; 3]; self.lexicon.subframes.len()];
-                let mut no_context = vec![0u64; self.lexicon.subframes.len()];
-                for h in &hits {
-                    let sub = self.lexicon.entries[h.entry as usize].subframe;
-                    match h.status {
-                        HitStatus::Counted => subframe_hits[sub][h.stance as usize] += 1,
-                        HitStatus::NoContext => no_context[sub] += 1,
-                    }
-                }
-                DocResult {
-                    no_context,
-                    meta,
-                    bytes: text.len() as u64,
-                    words,
-                    sentences,
-                    subframe_hits,
-                    hits,
-                    page_starts: Vec::new(),
-                    warnings: Vec::new(),
-                }
-            })
-    }
-
-    /// Analyse, match and annotate `text` with caller-owned buffers, then
-    /// hand everything to `f`: for tools that look inside (explain, expand,
-    /// lexicon tests).
-    pub fn inspect<R>(
-        &self,
-        text: &str,
-        analysis: &mut Analysis,
-        scratch: &mut Scratch,
-        f: impl FnOnce(&Analysis, &Scratch, Vec<Hit>) -> R,
-    ) -> R {
-        self.analyzer.analyze(text, analysis);
-        self.match_analysed(text, analysis, scratch, f)
-    }
-
-    /// The rest of [`Tagger::inspect`], on an analysed text.
-    fn match_analysed<R>(
-        &self,
-        text: &str,
-        analysis: &Analysis,
-        scratch: &mut Scratch,
-        f: impl FnOnce(&Analysis, &Scratch, Vec<Hit>) -> R,
-    ) -> R {
-        let mut hits = Vec::new();
-        self.matcher
-            .find(&self.analyzer, text, analysis, scratch, &mut hits);
-        let annotator = Annotator {
-            lexicon: &self.lexicon,
-            analyzer: &self.analyzer,
-        };
-        annotator.annotate(
-            text,
-            analysis,
-            scratch.word_tokens(),
-            scratch.candidates(),
-            &mut hits,
-        );
-        f(analysis, scratch, hits)
-    }
-
-    /// [`Tagger::inspect`] each readable document in turn (one shared set
-    /// of buffers); unreadable documents are returned as skipped. The
-    /// callback sees the document as read (metadata merged, pages known).
-    pub fn inspect_docs<'d>(
-        &self,
-        docs: impl IntoIterator<Item = &'d DocMeta>,
-        opts: &IngestOptions,
-        mut f: impl FnMut(&DocMeta, &Doc, &Analysis, &Scratch, Vec<Hit>),
-    ) -> Vec<Skipped> {
-        let mut analysis = Analysis::default();
-        let mut scratch = Scratch::default();
-        let mut skipped = Vec::new();
-        for meta in docs {
-            match read_one(meta.clone(), opts) {
-                Ok((meta, doc)) => {
-                    self.inspect(&doc.text, &mut analysis, &mut scratch, |a, s, hits| {
-                        f(&meta, &doc, a, s, hits)
-                    })
-                }
-                Err(s) => skipped.push(s),
-            }
-        }
-        skipped
-    }
-
-    fn tag_doc(&self, meta: DocMeta, doc: Doc, limits: &Limits) -> Outcome {
-        // A bug must cost one document, never the batch.
-        let (path, doc_id) = (meta.path.clone(), meta.doc_id.clone());
-        match guard(|| self.tag_limited(&doc.text, meta, limits.max_tokens)) {
-            Ok(Ok(mut result)) => {
-                result.page_starts = doc.page_starts;
-                result.warnings = doc.warnings;
-                Outcome::Tagged(result)
-            }
-            Ok(Err(tokens)) => Outcome::Skipped(Skipped {
-                path,
-                doc_id: Some(doc_id),
-                reason: "too-many-tokens",
-                detail: format!(
-                    "{tokens} tokens, over --max-tokens {}; raise it to read this document",
-                    limits.max_tokens
-                ),
-                duplicate_of: None,
-            }),
-            Err(why) => {
-                SCRATCH.with(|cell| cell.borrow_mut().0 = 0);
-                Outcome::Skipped(internal_error(path, doc_id, &why))
-            }
+        Ok(Err(tokens)) => Outcome::Skipped(Skipped {
+            path,
+            doc_id: Some(doc_id),
+            reason: SkipReason::TooManyTokens,
+            detail: format!(
+                "{tokens} tokens, over --max-tokens {}; raise it to read this document",
+                limits.max_tokens
+            ),
+            duplicate_of: None,
+        }),
+        Err(why) => {
+            tagger.forget_scratch();
+            Outcome::Skipped(internal_error(path, doc_id, &why))
         }
     }
 }
@@ -222,7 +83,7 @@ fn internal_error(path: String, doc_id: String, why: &str) -> Skipped {
     Skipped {
         path,
         doc_id: Some(doc_id),
-        reason: "internal-error",
+        reason: SkipReason::InternalError,
         detail: format!(
             "framewatch failed on this document ({why}); please report it with the file"
         ),
@@ -262,7 +123,11 @@ fn duplicate(meta: DocMeta, original: dedupe::Original) -> Skipped {
     Skipped {
         path: meta.path,
         doc_id: Some(meta.doc_id),
-        reason: if exact { "duplicate" } else { "near-duplicate" },
+        reason: if exact {
+            SkipReason::Duplicate
+        } else {
+            SkipReason::NearDuplicate
+        },
         detail: if exact {
             format!("same text as \"{}\" (normalised)", original.doc_id)
         } else {
@@ -275,145 +140,284 @@ fn duplicate(meta: DocMeta, original: dedupe::Original) -> Skipped {
     }
 }
 
-/// Discover `inputs` on a thread of its own and [`run`] the documents
-/// `keep` accepts as the walk finds them: tagging starts at once, and no
-/// list of documents is kept. Returns what discovery found (skipped
-/// inputs, metadata columns, counts; its documents went to the workers).
-pub fn run_discovering(
-    tagger: &Tagger,
-    inputs: &[std::path::PathBuf],
-    threads: Option<usize>,
-    reading: &Reading,
-    keep: impl Fn(&DocMeta) -> bool + Send,
-    sink: impl FnMut(Vec<Outcome>) -> Result<()> + Send,
-) -> Result<Corpus> {
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DocMeta>>(4);
-        let discovery = scope.spawn(move || {
-            Corpus::stream(
-                inputs,
-                &reading.ingest,
-                Box::new(move |chunk| {
-                    // A closed channel: tagging stopped with an error.
-                    let _ = tx.send(chunk);
-                }),
-            )
-        });
-        let docs = rx.into_iter().flatten().filter(|d| keep(d));
-        let tagged = run(tagger, docs, threads, DEFAULT_BATCH, reading, sink);
-        let corpus = discovery
-            .join()
-            .map_err(|_| Error::Other("discovery panicked".into()))??;
-        tagged?;
-        Ok(corpus)
-    })
+/// Where the documents of a command come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The bundled demo corpus.
+    Demo,
+    /// Standard input: one text or JSON Lines.
+    Stdin(StdinFormat),
+    /// Files and folders, discovered as they are tagged.
+    Paths(Vec<PathBuf>),
+    /// Documents already known (one file to audit, a text to explain).
+    Docs(Vec<DocMeta>),
 }
 
-/// Tag `docs` on `threads` workers (None: all cores), handing each batch's
-/// outcomes to `sink` in input order. The sink runs on its own thread, so
-/// writing one batch overlaps with tagging the next; at most two batches
-/// of results are in flight, and one batch of texts. `docs` may be a
-/// stream (a streaming discovery's channel): it is read one batch at a time.
-pub fn run(
-    tagger: &Tagger,
-    docs: impl IntoIterator<Item = DocMeta>,
-    threads: Option<usize>,
-    batch: usize,
-    reading: &Reading,
-    mut sink: impl FnMut(Vec<Outcome>) -> Result<()> + Send,
-) -> Result<()> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n.max(1));
+/// The extra metadata columns discovery has found so far, shared with
+/// the consumer of a run while discovery is still walking; the list only
+/// grows, and a document's `extra` values never outnumber it.
+#[derive(Debug, Clone, Default)]
+pub struct Fields(Arc<Mutex<Vec<String>>>);
+
+impl Fields {
+    pub fn get(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
-    let pool = builder
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Outcome>>(1);
-        let writer = scope.spawn(move || -> Result<()> {
-            for outcomes in rx {
-                sink(outcomes)?;
-            }
-            Ok(())
-        });
-        let mut docs = docs.into_iter();
-        let mut index = reading
-            .dedupe
-            .map(|(_, threshold)| dedupe::Index::new(threshold));
-        loop {
-            let chunk: Vec<DocMeta> = docs.by_ref().take(batch.max(1)).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            if reading.dedupe.is_none() {
-                // Without duplicate checks a document is read and tagged
-                // by the same worker in one step: no barrier between
-                // reading and tagging.
-                let outcomes: Vec<Outcome> = pool.install(|| {
-                    chunk
-                        .into_par_iter()
-                        .map(|m| match read_one(m, &reading.ingest) {
-                            Ok((m, d)) => tagger.tag_doc(m, d, &reading.ingest.limits),
-                            Err(s) => Outcome::Skipped(s),
-                        })
-                        .collect()
-                });
+
+    fn set(&self, fields: &[String]) {
+        let mut f = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if f.len() != fields.len() {
+            *f = fields.to_vec();
+        }
+    }
+}
+
+/// How a command reads and tags: the tagger, reading options and
+/// threads. Every command that reads documents goes through [`Job::run`].
+pub struct Job<'a> {
+    pub tagger: &'a Tagger,
+    pub reading: &'a Reading,
+    /// Worker threads (None: all cores).
+    pub threads: Option<usize>,
+    /// Documents per batch.
+    pub batch: usize,
+    /// Updated as discovery finds metadata columns.
+    pub fields: Fields,
+}
+
+impl<'a> Job<'a> {
+    pub fn new(tagger: &'a Tagger, reading: &'a Reading) -> Job<'a> {
+        Job {
+            tagger,
+            reading,
+            threads: None,
+            batch: DEFAULT_BATCH,
+            fields: Fields::default(),
+        }
+    }
+
+    pub fn threads(mut self, threads: Option<usize>) -> Job<'a> {
+        self.threads = threads;
+        self
+    }
+
+    /// Read, tag and `inspect` the documents of `source` that `keep`
+    /// accepts, handing each batch's outcomes to `sink` in input order.
+    /// Files and folders are discovered on a thread of their own as they
+    /// are tagged, and no list of documents is kept. Returns what
+    /// discovery found besides the documents: skipped inputs, metadata
+    /// columns, unlisted and hidden files, warnings.
+    pub fn run<X: Send, I: Fn(&View<'_>) -> X + Sync>(
+        &self,
+        source: Source,
+        keep: impl Fn(&DocMeta) -> bool + Send,
+        inspect: &I,
+        sink: impl FnMut(Vec<Outcome<X>>) -> Result<()> + Send,
+    ) -> Result<Corpus> {
+        let mut corpus = match source {
+            Source::Paths(inputs) => return self.run_discovering(&inputs, keep, inspect, sink),
+            Source::Demo => Corpus::demo()?,
+            Source::Stdin(format) => Corpus::stdin(format, &self.reading.ingest)?,
+            Source::Docs(docs) => Corpus::of_docs(docs),
+        };
+        self.fields.set(&corpus.extra_fields);
+        let docs = std::mem::take(&mut corpus.docs).into_iter().filter(keep);
+        self.tag(docs, inspect, sink)?;
+        Ok(corpus)
+    }
+
+    /// Read, tag and `inspect` one document (an audit, an explanation).
+    pub fn one<X: Send, I: Fn(&View<'_>) -> X + Sync>(
+        &self,
+        meta: DocMeta,
+        inspect: &I,
+    ) -> Result<Outcome<X>> {
+        let mut out = None;
+        self.run(
+            Source::Docs(vec![meta]),
+            |_| true,
+            inspect,
+            |o| {
+                out = out.take().or(o.into_iter().next());
+                Ok(())
+            },
+        )?;
+        out.ok_or_else(|| Error::Other("the document was not read".into()))
+    }
+
+    fn run_discovering<X: Send, I: Fn(&View<'_>) -> X + Sync>(
+        &self,
+        inputs: &[PathBuf],
+        keep: impl Fn(&DocMeta) -> bool + Send,
+        inspect: &I,
+        sink: impl FnMut(Vec<Outcome<X>>) -> Result<()> + Send,
+    ) -> Result<Corpus> {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DocMeta>>(4);
+            let fields = self.fields.clone();
+            let ingest = &self.reading.ingest;
+            let discovery = scope.spawn(move || {
+                Corpus::stream(
+                    inputs,
+                    ingest,
+                    Box::new(move |chunk, found| {
+                        fields.set(found);
+                        // A closed channel: tagging stopped with an error.
+                        let _ = tx.send(chunk);
+                    }),
+                )
+            });
+            let docs = rx.into_iter().flatten().filter(|d| keep(d));
+            let tagged = self.tag(docs, inspect, sink);
+            let corpus = discovery
+                .join()
+                .map_err(|_| Error::Other("discovery panicked".into()))??;
+            tagged?;
+            self.fields.set(&corpus.extra_fields);
+            Ok(corpus)
+        })
+    }
+
+    /// Tag `docs`, handing each batch's outcomes to `sink` in input
+    /// order. The sink runs on its own thread, so writing one batch
+    /// overlaps with tagging the next; at most two batches of results are
+    /// in flight, and one batch of texts. `docs` may be a stream (a
+    /// streaming discovery's channel): it is read one batch at a time.
+    pub fn tag<X: Send, I: Fn(&View<'_>) -> X + Sync>(
+        &self,
+        docs: impl IntoIterator<Item = DocMeta>,
+        inspect: &I,
+        mut sink: impl FnMut(Vec<Outcome<X>>) -> Result<()> + Send,
+    ) -> Result<()> {
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = self.threads {
+            builder = builder.num_threads(n.max(1));
+        }
+        let pool = builder
+            .build()
+            .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
+        let reading = self.reading;
+        let limits = &reading.ingest.limits;
+        let tagger = self.tagger;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Outcome<X>>>(1);
+            let writer = scope.spawn(move || -> Result<()> {
+                for outcomes in rx {
+                    sink(outcomes)?;
+                }
+                Ok(())
+            });
+            let mut docs = docs.into_iter();
+            let mut index = reading
+                .dedupe
+                .map(|(_, threshold)| dedupe::Index::new(threshold));
+            loop {
+                let chunk: Vec<DocMeta> = docs.by_ref().take(self.batch.max(1)).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                let outcomes = match &mut index {
+                    // Without duplicate checks a document is read and
+                    // tagged by the same worker in one step: no barrier
+                    // between reading and tagging.
+                    None => pool.install(|| {
+                        chunk
+                            .into_par_iter()
+                            .map(|m| match read_one(m, &reading.ingest) {
+                                Ok((m, d)) => tag_doc(tagger, m, d, limits, inspect),
+                                Err(s) => Outcome::Skipped(s),
+                            })
+                            .collect()
+                    }),
+                    Some(index) => self.dedupe_and_tag(&pool, chunk, index, inspect),
+                };
                 if tx.send(outcomes).is_err() {
                     break; // the writer stopped with an error; join reports it
                 }
-                continue;
             }
-            let read: Vec<_> = pool.install(|| {
-                chunk
-                    .into_par_iter()
-                    .map(|m| {
-                        read_one(m, &reading.ingest).map(|(m, d)| {
-                            let fp = reading
-                                .dedupe
-                                .map(|(mode, _)| dedupe::fingerprint(&d.text, mode));
-                            (m, d, fp)
-                        })
+            drop(tx);
+            writer
+                .join()
+                .map_err(|_| Error::Other("the output writer panicked".into()))?
+        })
+    }
+
+    /// One batch with `--dedupe`: read (parallel), drop duplicates
+    /// (sequential, in input order, so the first copy is always the one
+    /// kept), tag (parallel).
+    fn dedupe_and_tag<X: Send, I: Fn(&View<'_>) -> X + Sync>(
+        &self,
+        pool: &rayon::ThreadPool,
+        chunk: Vec<DocMeta>,
+        index: &mut dedupe::Index,
+        inspect: &I,
+    ) -> Vec<Outcome<X>> {
+        let reading = self.reading;
+        let mode = reading.dedupe.map(|(mode, _)| mode);
+        let read: Vec<_> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .map(|m| {
+                    read_one(m, &reading.ingest).map(|(m, d)| {
+                        let fp = mode.map(|mode| dedupe::fingerprint(&d.text, mode));
+                        (m, d, fp)
                     })
-                    .collect()
-            });
-            let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(read.len());
-            let mut to_tag = Vec::new();
-            for r in read {
-                match r {
-                    Err(s) => outcomes.push(Some(Outcome::Skipped(s))),
-                    Ok((m, d, fp)) => {
-                        let original = match (&mut index, &fp) {
-                            (Some(idx), Some(fp)) => idx.check(&m.doc_id, fp),
-                            _ => None,
-                        };
-                        match original {
-                            Some(o) => outcomes.push(Some(Outcome::Skipped(duplicate(m, o)))),
-                            None => {
-                                to_tag.push((outcomes.len(), m, d));
-                                outcomes.push(None);
-                            }
-                        }
+                })
+                .collect()
+        });
+        let mut outcomes: Vec<Option<Outcome<X>>> = Vec::with_capacity(read.len());
+        let mut to_tag = Vec::new();
+        for r in read {
+            match r {
+                Err(s) => outcomes.push(Some(Outcome::Skipped(s))),
+                Ok((m, d, fp)) => match fp.and_then(|fp| index.check(&m.doc_id, &fp)) {
+                    Some(o) => outcomes.push(Some(Outcome::Skipped(duplicate(m, o)))),
+                    None => {
+                        to_tag.push((outcomes.len(), m, d));
+                        outcomes.push(None);
                     }
-                }
-            }
-            let tagged: Vec<(usize, Outcome)> = pool.install(|| {
-                to_tag
-                    .into_par_iter()
-                    .map(|(i, m, d)| (i, tagger.tag_doc(m, d, &reading.ingest.limits)))
-                    .collect()
-            });
-            for (i, o) in tagged {
-                outcomes[i] = Some(o);
-            }
-            let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
-            if tx.send(outcomes).is_err() {
-                break; // the writer stopped with an error; join reports it
+                },
             }
         }
-        drop(tx);
-        writer
-            .join()
-            .map_err(|_| Error::Other("the output writer panicked".into()))?
-    })
+        let limits = &reading.ingest.limits;
+        let tagged: Vec<(usize, Outcome<X>)> = pool.install(|| {
+            to_tag
+                .into_par_iter()
+                .map(|(i, m, d)| (i, tag_doc(self.tagger, m, d, limits, inspect)))
+                .collect()
+        });
+        for (i, o) in tagged {
+            outcomes[i] = Some(o);
+        }
+        outcomes.into_iter().flatten().collect()
+    }
+}
+
+// The old one-document-at-a-time reading of sample and validate, until
+// they read through [`Job`] too.
+impl Tagger {
+    /// [`Tagger::inspect`] each readable document in turn (one shared set
+    /// of buffers); unreadable documents are returned as skipped. The
+    /// callback sees the document as read (metadata merged, pages known).
+    pub fn inspect_docs<'d>(
+        &self,
+        docs: impl IntoIterator<Item = &'d DocMeta>,
+        opts: &IngestOptions,
+        mut f: impl FnMut(&DocMeta, &Doc, &Analysis, &Scratch, Vec<Hit>),
+    ) -> Vec<Skipped> {
+        let mut analysis = Analysis::default();
+        let mut scratch = Scratch::default();
+        let mut skipped = Vec::new();
+        for meta in docs {
+            match read_one(meta.clone(), opts) {
+                Ok((meta, doc)) => {
+                    self.inspect(&doc.text, &mut analysis, &mut scratch, |a, s, hits| {
+                        f(&meta, &doc, a, s, hits)
+                    })
+                }
+                Err(s) => skipped.push(s),
+            }
+        }
+        skipped
+    }
 }

@@ -2,8 +2,8 @@
 //! behavioural share B/(B+S) and balance (B−S)/(B+S). One definition,
 //! used for documents and for trends alike.
 
-use crate::lexicon::{BEHAVIOURAL, Lexicon, STRUCTURAL};
-use crate::model::Stance;
+use crate::lexicon::Lexicon;
+use crate::model::{DocScore, Stance};
 
 /// Hits per 10,000 word tokens; `None` when there are no tokens.
 pub fn rate(hits: u64, tokens: u64) -> Option<f64> {
@@ -43,16 +43,27 @@ pub fn category_totals(lexicon: &Lexicon, per_subframe: &[u64]) -> Vec<u64> {
         .collect()
 }
 
-/// Indices of the behavioural and structural categories.
-pub fn poles(lexicon: &Lexicon) -> (usize, usize) {
-    (
-        lexicon
-            .category_index(BEHAVIOURAL)
-            .expect("validated lexicons have a behavioural category"),
-        lexicon
-            .category_index(STRUCTURAL)
-            .expect("validated lexicons have a structural category"),
-    )
+/// Score one document from its per-sub-frame counts.
+pub fn score_doc(
+    lexicon: &Lexicon,
+    subframe_hits: &[[u64; 3]],
+    no_context: &[u64],
+    words: u64,
+) -> DocScore {
+    let [e, n, d] = Stance::ALL.map(|st| category_counts(lexicon, subframe_hits, st));
+    let x = category_totals(lexicon, no_context);
+    let categories: Vec<[u64; 4]> = (0..lexicon.categories.len())
+        .map(|c| [e[c], n[c], d[c], x[c]])
+        .collect();
+    let poles = lexicon.poles();
+    let (b, s) = (poles.behavioural, poles.structural);
+    DocScore {
+        counted: subframe_hits.iter().flatten().sum(),
+        rates: e.iter().map(|&h| rate(h, words)).collect(),
+        share: share(e[b], e[s]),
+        balance: balance(e[b], e[s]),
+        categories,
+    }
 }
 
 #[cfg(test)]

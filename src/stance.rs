@@ -653,7 +653,7 @@ mod tests {
     use crate::lexicon::Lexicon;
     use crate::matcher::Scratch;
     use crate::model::HitStatus;
-    use crate::pipeline::Tagger;
+    use crate::tagger::Tagger;
 
     const LEX: &str = r#"
 [lexicon]

@@ -5,7 +5,7 @@
 use crate::util::fixtures;
 use framewatch::ingest::{IngestOptions, file_doc, read_doc};
 
-fn read_fixture(name: &str) -> Result<framewatch::ingest::Doc, (&'static str, String)> {
+fn read_fixture(name: &str) -> Result<framewatch::ingest::Doc, framewatch::ingest::ReadError> {
     let p = fixtures().join("fuzz").join(name);
     let mut meta = file_doc(&p).expect("a single-document format");
     read_doc(&mut meta, &IngestOptions::default())

@@ -10,7 +10,8 @@ use framewatch::analyze::Analysis;
 use framewatch::lexicon::Lexicon;
 use framewatch::matcher::Scratch;
 use framewatch::model::{DocMeta, Origin};
-use framewatch::pipeline::{self, Outcome, Tagger};
+use framewatch::pipeline::{self, Outcome};
+use framewatch::tagger::Tagger;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -147,10 +148,13 @@ proptest! {
             .collect();
         let collect = |docs: Vec<DocMeta>, threads: usize, batch: usize| {
             let mut out = std::collections::BTreeMap::new();
-            pipeline::run(tg, docs, Some(threads), batch, &Default::default(), |outcomes| {
+            let reading = pipeline::Reading::default();
+            let mut job = pipeline::Job::new(tg, &reading).threads(Some(threads));
+            job.batch = batch;
+            job.tag(docs, &|_: &framewatch::tagger::View<'_>| (), |outcomes| {
                 for o in outcomes {
                     match o {
-                        Outcome::Tagged(r) => {
+                        Outcome::Tagged(r, ()) => {
                             out.insert(r.meta.doc_id.clone(), format!("{} {} {:?} {:?} {:?}", r.words, r.sentences, r.subframe_hits, r.no_context, r.hits));
                         }
                         Outcome::Skipped(s) => {

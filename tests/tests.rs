@@ -5,6 +5,7 @@ mod faults;
 mod fuzz_regressions;
 mod hostile;
 mod ingest;
+mod one_path;
 mod props;
 mod util;
 mod validate;
@@ -386,7 +387,7 @@ fn fast_path_equals_tokenizers_on_shared_corpora() {
 }
 
 #[test]
-fn folder_without_sidecar_dates_from_file_names_and_skips_duplicate_ids() {
+fn folder_without_sidecar_dates_from_file_names_and_keeps_same_stem_files() {
     let tmp = tempdir();
     let out = tmp.path().join("o");
     let r = framewatch(
@@ -403,14 +404,19 @@ fn folder_without_sidecar_dates_from_file_names_and_skips_duplicate_ids() {
         ],
     )
     .ok();
+    // `a.md` and `a.txt` share a stem: both are read, and their ids keep
+    // the extension; `news_2019-05-02` collides with nothing.
     assert!(
-        r.stderr
-            .contains("dupes/a.txt: skipped: duplicate-id: doc_id \"a\" is already used"),
+        r.stderr.contains("3 documents read, 0 skipped"),
         "{}",
         r.stderr
     );
     let docs = read(&out.join("documents.csv"));
-    assert!(docs.contains("\na,dupes/a.md,md,,,,,undated,"), "{docs}");
+    assert!(docs.contains("\na.md,dupes/a.md,md,,,,,undated,"), "{docs}");
+    assert!(
+        docs.contains("\na.txt,dupes/a.txt,txt,,,,,undated,"),
+        "{docs}"
+    );
     assert!(docs.contains("\nnews_2019-05-02,dupes/news_2019-05-02.txt,txt,,2019-05-02,day,filename,2019-05,2019-05-01,"), "{docs}");
 }
 

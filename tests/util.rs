@@ -111,8 +111,35 @@ impl Run {
     }
 }
 
-pub fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
+/// A fresh folder under the system's temporary folder, removed when
+/// dropped (std only: a dev-dependency for this would change the features
+/// of crates polars shares, and `cargo test` would rebuild polars).
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn tempdir() -> TempDir {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("framewatch-test-{}-{n}", std::process::id()));
+        match std::fs::create_dir(&p) {
+            Ok(()) => return TempDir(p),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => panic!("{}: {e}", p.display()),
+        }
+    }
 }
 
 /// Compare `actual` with `tests/golden/<name>`; `FRAMEWATCH_BLESS=1`

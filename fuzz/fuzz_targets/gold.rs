@@ -2,7 +2,7 @@
 //! file that reads must also be tagged and evaluated without a panic.
 #![no_main]
 use framewatch::lexicon::Lexicon;
-use framewatch::pipeline::Tagger;
+use framewatch::tagger::Tagger;
 use framewatch::validate::{Gold, evaluate, tag_units};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;

@@ -6,8 +6,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok((lexicon, analyzer)) = framewatch::lexicon::Lexicon::parse("fuzz.toml", text) {
             // A lexicon that validates must compile and tag its own examples.
-            let tagger = framewatch::pipeline::Tagger::new(lexicon, analyzer);
-            let _ = framewatch::inspect::run_examples(&tagger);
+            let tagger = framewatch::tagger::Tagger::new(lexicon, analyzer);
+            let _ = framewatch::lexicon::explain::run_examples(&tagger);
         }
     }
 });

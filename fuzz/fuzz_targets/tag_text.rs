@@ -3,7 +3,7 @@
 #![no_main]
 use framewatch::lexicon::Lexicon;
 use framewatch::model::{DocMeta, Origin};
-use framewatch::pipeline::Tagger;
+use framewatch::tagger::Tagger;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

@@ -1,14 +1,15 @@
 //! `framewatch audit FILE`: one document — summary, every hit, HTML,
 //! JSON, SARIF or GitHub annotations, and thresholds that set the exit code.
 
+use super::ingest_args::IngestArgs;
 use super::{EXIT_FAILED, EXIT_OK};
-use crate::audit::{self, Audit};
 use crate::error::{Error, Result};
-use crate::ingest::{IngestOptions, file_doc, read_doc};
-use crate::lexicon::Lexicon;
+use crate::ingest::file_doc;
 use crate::model::{HitStatus, Stance};
 use crate::output;
-use crate::pipeline::Tagger;
+use crate::pipeline::{Job, Outcome};
+use crate::study::audit::{self, Audit};
+use crate::tagger::View;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -47,12 +48,15 @@ pub struct Args {
     /// CATEGORY=RATE (repeatable).
     #[arg(long, value_name = "CATEGORY=RATE")]
     pub max_rate: Vec<String>,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
-    let tagger = Tagger::new(lexicon, analyzer);
+    let tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
+    let reading = args.ingest.settle()?;
     let shown = args.file.display().to_string();
+    super::ingest_args::refuse_run_folders(std::slice::from_ref(&args.file), "audit")?;
     if !args.file.is_file() {
         return Err(Error::usage(
             format!("{shown}: no such file"),
@@ -61,17 +65,26 @@ pub fn run(args: Args) -> Result<u8> {
             ),
         ));
     }
-    let mut meta = file_doc(&args.file).ok_or_else(|| {
+    let meta = file_doc(&args.file).ok_or_else(|| {
         Error::usage(
             format!("{shown}: a table or feed holds many documents"),
             Some("use `framewatch run` on it, or `framewatch kwic`".into()),
         )
     })?;
-    let doc = read_doc(&mut meta, &IngestOptions::default())
-        .map_err(|(reason, detail)| Error::usage(format!("{shown}: {reason}: {detail}"), None))?;
-    super::print_warnings(&shown, &doc.warnings);
-    let text = doc.text;
-    let mut a = audit::audit(&tagger, &shown, &text);
+    let job = Job::new(&tagger, &reading);
+    let inspect = |v: &View<'_>| (audit::of_view(&tagger, &shown, v), v.text.to_string());
+    let (mut a, text) = match job.one(meta, &inspect)? {
+        Outcome::Tagged(d, out) => {
+            super::print_warnings(&shown, &d.warnings);
+            out
+        }
+        Outcome::Skipped(s) => {
+            return Err(Error::usage(
+                format!("{shown}: {}: {}", s.reason, s.detail),
+                None,
+            ));
+        }
+    };
     if let Some(run) = &args.reference {
         a.place(&output::read_reference(run)?);
     }
@@ -97,7 +110,7 @@ pub fn run(args: Args) -> Result<u8> {
         })?;
     }
     if let Some(out) = &args.html {
-        crate::atomic::write_file(out, a.to_html(&text).as_bytes())?;
+        crate::output::atomic::write_file(out, a.to_html(&text).as_bytes())?;
     }
     match args.format {
         AuditFormat::Text => print!("{}", to_text(&a)),

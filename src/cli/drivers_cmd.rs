@@ -2,9 +2,9 @@
 //! in each category's rate between two periods or groups.
 
 use super::EXIT_OK;
-use crate::drivers;
 use crate::error::{Error, Result};
 use crate::output::read_run;
+use crate::study::drivers;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]

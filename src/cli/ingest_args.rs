@@ -2,13 +2,15 @@
 //! standard input, duplicates, safety limits and symbolic links. Parsed
 //! raw here, settled into [`Reading`] before the library sees them.
 
-use crate::dedupe;
 use crate::error::{Error, Result};
+use crate::ingest::dedupe;
 use crate::ingest::{IngestOptions, Limits, StdinFormat, parse_size, table};
 use crate::output::IngestSettings;
-use crate::pipeline::Reading;
+use crate::output::manifest::is_run_folder;
+use crate::pipeline::{Reading, Source};
+use std::path::PathBuf;
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, PartialEq, clap::Args)]
 #[command(next_help_heading = "Reading inputs")]
 pub struct IngestArgs {
     /// Table column (CSV, TSV, JSONL, Parquet) holding the text.
@@ -74,7 +76,7 @@ pub struct IngestArgs {
 
 /// Whether `inputs` is standard input (`-`), which must come alone.
 /// `command`: the subcommand, for the hint.
-pub fn reads_stdin(inputs: &[std::path::PathBuf], command: &str) -> Result<bool> {
+pub fn reads_stdin(inputs: &[PathBuf], command: &str) -> Result<bool> {
     let stdin = inputs.iter().any(|p| p.as_os_str() == crate::ingest::STDIN);
     if stdin && inputs.len() > 1 {
         return Err(Error::usage(
@@ -87,7 +89,69 @@ pub fn reads_stdin(inputs: &[std::path::PathBuf], command: &str) -> Result<bool>
     Ok(stdin)
 }
 
+/// A run folder given where documents are expected: refused, since its
+/// files are a run's outputs, not a corpus.
+pub fn refuse_run_folders(inputs: &[PathBuf], command: &str) -> Result<()> {
+    match inputs.iter().find(|p| p.is_dir() && is_run_folder(p)) {
+        None => Ok(()),
+        Some(dir) => Err(Error::usage(
+            format!(
+                "{}: a folder written by `framewatch run` (its outputs), not documents to read",
+                dir.display()
+            ),
+            Some(format!(
+                "`framewatch {command}` reads a corpus: give the folder the run read (its manifest.json lists it under options.inputs); to read the run's hits in context, use `framewatch kwic {}`",
+                dir.display()
+            )),
+        )),
+    }
+}
+
+/// Where a command's documents come from: the bundled demo corpus (no
+/// inputs), standard input (`-`), or files and folders (never a run
+/// folder).
+pub fn source(inputs: &[PathBuf], stdin_format: StdinFormat, command: &str) -> Result<Source> {
+    if inputs.is_empty() {
+        return Ok(Source::Demo);
+    }
+    if reads_stdin(inputs, command)? {
+        return Ok(Source::Stdin(stdin_format));
+    }
+    refuse_run_folders(inputs, command)?;
+    Ok(Source::Paths(inputs.to_vec()))
+}
+
+/// The reading options a run recorded, to read its documents again the
+/// same way.
+pub fn reading_of(settings: &IngestSettings) -> Reading {
+    Reading {
+        ingest: IngestOptions {
+            limits: settings.limits.clone(),
+            columns: table::Columns {
+                text: settings.text_col.clone(),
+                date: settings.date_col.clone(),
+                id: settings.id_col.clone(),
+            },
+            follow_symlinks: settings.follow_symlinks,
+        },
+        dedupe: settings.dedupe.map(|m| {
+            (
+                m,
+                settings.near_threshold.unwrap_or(dedupe::DEFAULT_THRESHOLD),
+            )
+        }),
+    }
+}
+
 impl IngestArgs {
+    /// The flags as they are when none is given.
+    pub fn defaults() -> IngestArgs {
+        use clap::{Args, FromArgMatches};
+        let cmd = IngestArgs::augment_args(clap::Command::new("defaults"));
+        IngestArgs::from_arg_matches(&cmd.get_matches_from(["defaults"]))
+            .expect("every reading flag has a default")
+    }
+
     /// Check the flags and build the reading options.
     pub fn settle(&self) -> Result<Reading> {
         if !(self.near_threshold > 0.0 && self.near_threshold <= 1.0) {

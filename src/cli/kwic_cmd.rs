@@ -2,16 +2,17 @@
 //! entry, stance, period or metadata value.
 
 use super::EXIT_OK;
+use super::ingest_args::{self, IngestArgs};
 use crate::aggregate::Period;
 use crate::error::{Error, Result};
-use crate::ingest::{Corpus, DEMO_NAME};
-use crate::kwic::{self, Filter, Line, SortKey};
-use crate::lexicon::Lexicon;
-use crate::model::Stance;
-use crate::output::{self, KwicFormat};
-use crate::pipeline::Tagger;
+use crate::ingest::{DEMO_NAME, STDIN};
+use crate::model::{DocMeta, Pole, Stance};
+use crate::output::{self, KwicFormat, manifest};
+use crate::pipeline::{Job, Reading, Source};
+use crate::shard::Shard;
+use crate::study::kwic::{self, Filter, Line, SortKey};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -41,10 +42,12 @@ pub enum ColorArg {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files and folders to read, as for `framewatch run`. None: the inputs
-    /// of --run, else the bundled demo corpus.
+    /// of --run, else the bundled demo corpus. A run folder alone stands
+    /// for `--run RUN_DIR`.
     pub inputs: Vec<PathBuf>,
-    /// Take inputs and lexicon from this run's manifest.json (the lexicon
-    /// must still have the sha256 the run recorded).
+    /// Read the documents that run read, with its lexicon and reading
+    /// options, from its manifest.json (the lexicon must still have the
+    /// sha256 the run recorded): the lines are the run's hits.
     #[arg(long, value_name = "RUN_DIR")]
     pub run: Option<PathBuf>,
     /// Lexicon TOML file. Default: the run's lexicon, else the built-in one.
@@ -98,37 +101,107 @@ pub struct Args {
     /// Display width of each context column in text output.
     #[arg(long, default_value = "40")]
     pub width: usize,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
-pub fn run(args: Args) -> Result<u8> {
-    let mut inputs = args.inputs.clone();
-    let mut lexicon_path = args.lexicon.clone();
-    let mut expected_sha = None;
-    if let Some(run) = &args.run {
-        let m = output::read_manifest(run, "give the folder a `framewatch run` wrote")?;
-        if inputs.is_empty() {
-            let listed: Vec<String> = m["options"]["inputs"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect();
-            inputs = listed
+impl Args {
+    /// Whether any reading flag was given (they all have defaults).
+    fn ingest_given(&self) -> bool {
+        self.ingest != IngestArgs::defaults()
+    }
+}
+
+/// What `--run` (or a run folder given as the input) settles: the
+/// documents, lexicon and reading options of that run.
+struct FromRun {
+    source: Source,
+    lexicon: Option<PathBuf>,
+    sha256: Option<String>,
+    reading: Reading,
+    shard: Option<Shard>,
+}
+
+fn from_run(run: &Path, inputs: &[PathBuf], lexicon: Option<&Path>) -> Result<FromRun> {
+    let m = manifest::read(run, "give the folder a `framewatch run` wrote")?;
+    let source = if !inputs.is_empty() {
+        ingest_args::refuse_run_folders(inputs, "kwic")?;
+        Source::Paths(inputs.to_vec())
+    } else if m.options.inputs.iter().any(|i| i == STDIN) {
+        return Err(Error::usage(
+            format!(
+                "{}: that run read standard input, which cannot be read again",
+                run.display()
+            ),
+            Some("give the documents again as files: `framewatch kwic --run DIR FILE...`".into()),
+        ));
+    } else if m.options.inputs.iter().all(|i| i == DEMO_NAME) {
+        Source::Demo
+    } else {
+        Source::Paths(
+            m.options
+                .inputs
                 .iter()
                 .filter(|i| *i != DEMO_NAME)
                 .map(PathBuf::from)
-                .collect();
+                .collect(),
+        )
+    };
+    let (lexicon, sha256) = match lexicon {
+        Some(p) => (Some(p.to_path_buf()), None),
+        None => {
+            let origin = &m.lexicon.origin;
+            let path = (!origin.starts_with("builtin:")).then(|| PathBuf::from(origin));
+            (path, Some(m.lexicon.sha256.clone()))
         }
-        if lexicon_path.is_none() {
-            let origin = m["lexicon"]["origin"].as_str().unwrap_or_default();
-            if !origin.starts_with("builtin:") {
-                lexicon_path = Some(PathBuf::from(origin));
+    };
+    Ok(FromRun {
+        source,
+        lexicon,
+        sha256,
+        reading: ingest_args::reading_of(&m.options.ingest),
+        shard: m.shard.as_ref().map(|s| s.shard()),
+    })
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    // A run folder given as the input stands for `--run`.
+    let run_dir = match (&args.run, args.inputs.as_slice()) {
+        (Some(r), _) => Some(r.clone()),
+        (None, [one]) if one.is_dir() && manifest::is_run_folder(one) => Some(one.clone()),
+        _ => None,
+    };
+    let from = match &run_dir {
+        Some(run) => {
+            let inputs: &[PathBuf] = if args.run.is_some() {
+                &args.inputs
+            } else {
+                &[]
+            };
+            if args.ingest_given() {
+                return Err(Error::usage(
+                    format!(
+                        "{}: a run folder is read with the options that run recorded; reading flags do not apply",
+                        run.display()
+                    ),
+                    Some(
+                        "leave out the reading flags, or give the corpus instead of the run".into(),
+                    ),
+                ));
             }
-            expected_sha = m["lexicon"]["sha256"].as_str().map(String::from);
+            from_run(run, inputs, args.lexicon.as_deref())?
         }
-    }
-    let (lexicon, analyzer) = Lexicon::load(lexicon_path.as_deref())?;
-    if let Some(sha) = expected_sha {
+        None => FromRun {
+            source: ingest_args::source(&args.inputs, args.ingest.stdin_format, "kwic")?,
+            lexicon: args.lexicon.clone(),
+            sha256: None,
+            reading: args.ingest.settle()?,
+            shard: None,
+        },
+    };
+    let tagger = super::load_tagger(from.lexicon.as_deref(), false, false)?;
+    let lexicon = &tagger.lexicon;
+    if let Some(sha) = from.sha256 {
         if sha != lexicon.sha256 {
             return Err(Error::usage(
                 format!(
@@ -141,62 +214,23 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-    let corpus = if inputs.is_empty() {
-        Corpus::demo()?
-    } else {
-        Corpus::discover(&inputs, &Default::default())?
-    };
-    let mut fields = Vec::new();
-    for f in &args.filters {
-        let Some((k, v)) = f.split_once('=') else {
+    let filter = filter(&args, lexicon)?;
+    let job = Job::new(&tagger, &from.reading);
+    let shard = from.shard;
+    let owns = move |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
+    let (mut lines, skipped, found) =
+        kwic::lines(&job, from.source, owns, args.by, &filter, args.window)?;
+    super::print_skipped(&super::found_skipped(&found, shard));
+    super::print_skipped(&skipped);
+    for (k, v) in &filter.fields {
+        if !(found.has_field(k) || k == "path") {
+            let known: Vec<String> = found.field_names().into_iter().collect();
             return Err(Error::usage(
-                format!("--where \"{f}\": expected FIELD=VALUE"),
-                None,
-            ));
-        };
-        if !(corpus.has_field(k) || k == "path") {
-            let known: Vec<String> = corpus.field_names().into_iter().collect();
-            return Err(Error::usage(
-                format!("--where \"{f}\": no such metadata field \"{k}\""),
+                format!("--where \"{k}={v}\": no such metadata field \"{k}\""),
                 Some(format!("available: doc_id, path, {}", known.join(", "))),
             ));
         }
-        fields.push((k.to_string(), v.to_string()));
     }
-    for c in &args.category {
-        if lexicon.category_index(c).is_none() {
-            let names: Vec<&str> = lexicon.categories.iter().map(|c| c.name.as_str()).collect();
-            return Err(Error::usage(
-                format!("--category \"{c}\": not in lexicon {}", lexicon.name),
-                Some(format!("categories: {}", names.join(", "))),
-            ));
-        }
-    }
-    let filter = Filter {
-        categories: args.category.clone(),
-        subframes: args.subframe.clone(),
-        entries: args.entry.clone(),
-        stances: args
-            .stance
-            .iter()
-            .filter_map(|s| Stance::parse(s))
-            .collect(),
-        periods: args.period.clone(),
-        fields,
-        include_rejected: args.rejected,
-        include_context: false,
-    };
-    let tagger = Tagger::new(lexicon, analyzer);
-    super::print_skipped(&corpus.skipped);
-    let (mut lines, skipped) = kwic::lines(
-        &tagger,
-        &corpus.docs,
-        &corpus.extra_fields,
-        args.by,
-        &filter,
-        args.window,
-    );
-    super::print_skipped(&skipped);
     let total = lines.len();
     if let Some(n) = args.sample {
         lines = kwic::sample(lines, n, args.seed);
@@ -211,6 +245,50 @@ pub fn run(args: Args) -> Result<u8> {
             SortArg::Left => SortKey::Left,
         },
     );
+    emit(&lines, &args)?;
+    eprintln!("framewatch: {} of {total} concordance lines", lines.len());
+    Ok(EXIT_OK)
+}
+
+/// The hit and document filters of the flags, checked against the lexicon.
+fn filter(args: &Args, lexicon: &crate::lexicon::Lexicon) -> Result<Filter> {
+    let mut fields = Vec::new();
+    for f in &args.filters {
+        let Some((k, v)) = f.split_once('=') else {
+            return Err(Error::usage(
+                format!("--where \"{f}\": expected FIELD=VALUE"),
+                None,
+            ));
+        };
+        fields.push((k.to_string(), v.to_string()));
+    }
+    for c in &args.category {
+        if lexicon.category_index(c).is_none() {
+            let names: Vec<&str> = lexicon.categories.iter().map(|c| c.name.as_str()).collect();
+            return Err(Error::usage(
+                format!("--category \"{c}\": not in lexicon {}", lexicon.name),
+                Some(format!("categories: {}", names.join(", "))),
+            ));
+        }
+    }
+    Ok(Filter {
+        categories: args.category.clone(),
+        subframes: args.subframe.clone(),
+        entries: args.entry.clone(),
+        stances: args
+            .stance
+            .iter()
+            .filter_map(|s| Stance::parse(s))
+            .collect(),
+        periods: args.period.clone(),
+        fields,
+        include_rejected: args.rejected,
+        include_context: false,
+    })
+}
+
+/// Write the lines where and as the flags say.
+fn emit(lines: &[Line], args: &Args) -> Result<()> {
     let file_format = match args.format {
         KwicFormatArg::Text => None,
         KwicFormatArg::Csv => Some(KwicFormat::Csv),
@@ -218,14 +296,14 @@ pub fn run(args: Args) -> Result<u8> {
         KwicFormatArg::Parquet => Some(KwicFormat::Parquet),
     };
     match (file_format, &args.out) {
-        (Some(f), Some(out)) => output::write_kwic(&lines, out, f)?,
+        (Some(f), Some(out)) => output::write_kwic(lines, out, f)?,
         (Some(KwicFormat::Parquet), None) => {
             return Err(Error::usage("--format parquet needs --out FILE", None));
         }
         (Some(f), None) => {
             let tmp =
                 std::env::temp_dir().join(format!("framewatch-kwic-{}.tmp", std::process::id()));
-            output::write_kwic(&lines, &tmp, f)?;
+            output::write_kwic(lines, &tmp, f)?;
             let bytes = std::fs::read(&tmp).map_err(|e| Error::output(&tmp, e))?;
             let _ = std::fs::remove_file(&tmp);
             std::io::stdout()
@@ -238,15 +316,14 @@ pub fn run(args: Args) -> Result<u8> {
                 ColorArg::Never => false,
                 ColorArg::Auto => out.is_none() && std::io::stdout().is_terminal(),
             };
-            let text = format_lines(&lines, args.width, color);
+            let text = format_lines(lines, args.width, color);
             match out {
-                Some(p) => crate::atomic::write_file(p, text.as_bytes())?,
+                Some(p) => crate::output::atomic::write_file(p, text.as_bytes())?,
                 None => print!("{text}"),
             }
         }
     }
-    eprintln!("framewatch: {} of {total} concordance lines", lines.len());
-    Ok(EXIT_OK)
+    Ok(())
 }
 
 /// Keep the last `width` display columns of `s`, marking a cut with "…".
@@ -310,11 +387,11 @@ pub fn format_lines(lines: &[Line], width: usize, color: bool) -> String {
 
 fn format_line(l: &Line, pad: usize, width: usize, color: bool) -> String {
     let keyword = if color {
-        let code = match (l.category.as_str(), l.stance) {
+        let code = match (Pole::of(&l.category), l.stance) {
             (_, Stance::Negated | Stance::Distanced) => "2;4",
-            ("behavioural", _) => "1;38;5;208",
-            ("structural", _) => "1;38;5;33",
-            _ => "1",
+            (Some(Pole::Behavioural), _) => "1;38;5;208",
+            (Some(Pole::Structural), _) => "1;38;5;33",
+            (None, _) => "1",
         };
         format!("\x1b[{code}m{}\x1b[0m", l.keyword)
     } else {

@@ -1,14 +1,18 @@
 //! `framewatch lexicon check|test|explain|expand|import|export`.
 
+use super::ingest_args::IngestArgs;
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::error::{Error, Result};
-use crate::ingest::Corpus;
-use crate::inspect::{self, Explanation};
-use crate::interop;
+use crate::ingest::file_doc;
 use crate::lexicon::Lexicon;
-use crate::pipeline::Tagger;
+use crate::lexicon::explain::{self, Explanation};
+use crate::lexicon::interop;
+use crate::model::{DocMeta, Origin};
+use crate::pipeline::{Job, Outcome};
+use crate::tagger::{Tagger, View};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Subcommand)]
 pub enum LexiconCommand {
@@ -45,6 +49,8 @@ pub enum LexiconCommand {
         /// Lexicon TOML file. Default: the built-in lexicon.
         #[arg(long, short = 'l', value_name = "FILE")]
         lexicon: Option<PathBuf>,
+        #[command(flatten)]
+        ingest: IngestArgs,
     },
     /// List, for each wildcard entry, the distinct words it matched in a
     /// corpus, with counts: an over-broad pattern shows at once.
@@ -57,6 +63,8 @@ pub enum LexiconCommand {
         /// Show at most this many forms per entry.
         #[arg(long, default_value = "20")]
         top: usize,
+        #[command(flatten)]
+        ingest: IngestArgs,
     },
     /// Convert a quanteda YAML dictionary or a LIWC .dic file to lexicon TOML.
     Import {
@@ -99,8 +107,7 @@ fn shown(t: &Option<PathBuf>) -> String {
 
 fn load_tagger(path: Option<&Path>) -> Result<Tagger> {
     let path = path.filter(|p| p.as_os_str() != "-");
-    let (lexicon, analyzer) = Lexicon::load(path)?;
-    Ok(Tagger::new(lexicon, analyzer))
+    super::load_tagger(path, false, false)
 }
 
 fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
@@ -109,211 +116,263 @@ fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
             print!("{text}");
             Ok(())
         }
-        Some(p) => crate::atomic::write_file(p, text.as_bytes()),
+        Some(p) => crate::output::atomic::write_file(p, text.as_bytes()),
     }
 }
 
 pub fn run(cmd: LexiconCommand) -> Result<u8> {
     match cmd {
-        LexiconCommand::Check { files } => {
-            let mut code = EXIT_OK;
-            for t in targets(files) {
-                match Lexicon::load(t.as_deref()) {
-                    Ok((lex, _)) => println!(
-                        "{}: ok: {} {} ({}), {} categories, {} sub-frames, {} entries, {} examples, sha256 {}",
-                        lex.origin,
-                        lex.name,
-                        lex.version,
-                        lex.language,
-                        lex.categories.len(),
-                        lex.subframes.len(),
-                        lex.entries.len(),
-                        lex.examples.len(),
-                        lex.sha256
-                    ),
-                    Err(Error::Lexicon { problems }) => {
-                        for p in &problems {
-                            eprintln!("{p}");
-                        }
-                        eprintln!(
-                            "{}: {} problem{}",
-                            shown(&t),
-                            problems.len(),
-                            if problems.len() == 1 { "" } else { "s" }
-                        );
-                        code = EXIT_ERROR;
-                    }
-                    Err(e) => {
-                        super::report(&e);
-                        code = EXIT_ERROR;
-                    }
-                }
-            }
-            Ok(code)
-        }
-        LexiconCommand::Test { files, verbose } => {
-            let mut code = EXIT_OK;
-            for t in targets(files) {
-                let tagger = match load_tagger(t.as_deref()) {
-                    Ok(x) => x,
-                    Err(e) => {
-                        super::report(&e);
-                        code = EXIT_ERROR;
-                        continue;
-                    }
-                };
-                let results = inspect::run_examples(&tagger);
-                let failed = results.iter().filter(|r| !r.passed).count();
-                for r in &results {
-                    if r.passed && !verbose {
-                        continue;
-                    }
-                    let verdict = if r.passed { "ok" } else { "FAILED" };
-                    println!(
-                        "{}:{}: {verdict}: {:?}",
-                        tagger.lexicon.origin, r.example.line, r.example.text
-                    );
-                    if !r.passed {
-                        println!("  expected {}", r.expected);
-                        print_explanation(&tagger, &r.explanation, "  ");
-                    }
-                }
-                println!(
-                    "{}: {} examples, {} passed, {} failed",
-                    tagger.lexicon.origin,
-                    results.len(),
-                    results.len() - failed,
-                    failed
-                );
-                if failed > 0 && code == EXIT_OK {
-                    code = EXIT_FAILED;
-                }
-            }
-            Ok(code)
-        }
+        LexiconCommand::Check { files } => check(files),
+        LexiconCommand::Test { files, verbose } => test(files, verbose),
         LexiconCommand::Explain {
             text,
             file,
             lexicon,
-        } => {
-            let tagger = load_tagger(lexicon.as_deref())?;
-            let text = match (text, file) {
-                (Some(t), _) => t,
-                (None, Some(f)) => std::fs::read_to_string(&f).map_err(|e| {
-                    Error::usage(format!("{}: cannot read: {e}", f.display()), None)
-                })?,
-                (None, None) => unreachable!("clap requires text or --file"),
-            };
-            let ex = inspect::explain(&tagger, &text);
-            print_explanation(&tagger, &ex, "");
-            Ok(EXIT_OK)
-        }
+            ingest,
+        } => explain(text, file, lexicon, ingest),
         LexiconCommand::Expand {
             lexicon,
             inputs,
             top,
-        } => {
-            let tagger = load_tagger(Some(&lexicon))?;
-            let corpus = Corpus::discover(&inputs, &Default::default())?;
-            super::print_skipped(&corpus.skipped);
-            let (forms, skipped) = inspect::expand(&tagger, &corpus.docs);
-            super::print_skipped(&skipped);
-            if forms.is_empty() {
-                println!("{}: no wildcard entries", tagger.lexicon.origin);
-            }
-            for (entry, list) in forms {
-                let e = &tagger.lexicon.entries[entry as usize];
-                let total: u64 = list.iter().map(|x| x.1).sum();
-                println!(
-                    "{} ({}, line {}): {} hits, {} distinct forms",
-                    e.text,
-                    tagger.lexicon.subframe_path(e.subframe),
-                    e.line,
-                    total,
-                    list.len()
-                );
-                for (form, n) in list.iter().take(top) {
-                    println!("  {n:>7}  {form}");
-                }
-                if list.len() > top {
-                    println!("  ... {} more", list.len() - top);
-                }
-            }
-            Ok(EXIT_OK)
-        }
-        LexiconCommand::Import { file, from, out } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| Error::usage(format!("{}: cannot read: {e}", file.display()), None))?;
-            let ext = file
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            let format = match from.as_deref() {
-                Some(f) => f.to_string(),
-                None if ext == "yml" || ext == "yaml" => "yaml".into(),
-                None if ext == "dic" => "liwc".into(),
-                None => {
-                    return Err(Error::usage(
-                        format!(
-                            "{}: cannot tell the format from the extension",
-                            file.display()
-                        ),
-                        Some("give --from yaml or --from liwc".into()),
-                    ));
-                }
-            };
-            let path = file.display().to_string();
-            let imported = if format == "yaml" {
-                interop::import_yaml(&path, &text)?
-            } else {
-                interop::import_liwc(&path, &text)?
-            };
-            for n in &imported.notes {
-                eprintln!("{n}");
-            }
-            let name = interop::sanitize(
-                &file
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            );
-            let toml = interop::to_toml(
-                &imported,
-                &name,
-                &path,
-                if format == "yaml" {
-                    "quanteda YAML"
-                } else {
-                    "LIWC .dic"
-                },
-            );
-            // Say what is left to do before the lexicon can be used.
-            if let Err(Error::Lexicon { problems }) = Lexicon::parse(
-                out.as_ref()
-                    .map_or("<imported>".into(), |p| p.display().to_string())
-                    .as_str(),
-                &toml,
-            ) {
-                eprintln!("framewatch: the imported lexicon needs editing before use:");
-                for p in problems {
+            ingest,
+        } => expand(lexicon, inputs, top, ingest),
+        LexiconCommand::Import { file, from, out } => import(file, from, out),
+        LexiconCommand::Export { file, to: _, out } => export(file, out),
+    }
+}
+
+fn check(files: Vec<PathBuf>) -> Result<u8> {
+    let mut code = EXIT_OK;
+    for t in targets(files) {
+        match Lexicon::load(t.as_deref()) {
+            Ok((lex, _)) => println!(
+                "{}: ok: {} {} ({}), {} categories, {} sub-frames, {} entries, {} examples, sha256 {}",
+                lex.origin,
+                lex.name,
+                lex.version,
+                lex.language,
+                lex.categories.len(),
+                lex.subframes.len(),
+                lex.entries.len(),
+                lex.examples.len(),
+                lex.sha256
+            ),
+            Err(Error::Lexicon { problems }) => {
+                for p in &problems {
                     eprintln!("{p}");
                 }
+                eprintln!(
+                    "{}: {} problem{}",
+                    shown(&t),
+                    problems.len(),
+                    if problems.len() == 1 { "" } else { "s" }
+                );
+                code = EXIT_ERROR;
             }
-            write_out(out.as_deref(), &toml)?;
-            let entries: usize = imported.groups.iter().map(|g| g.2.len()).sum();
-            eprintln!(
-                "framewatch: imported {entries} entries in {} groups from {path}",
-                imported.groups.len()
-            );
-            Ok(EXIT_OK)
-        }
-        LexiconCommand::Export { file, to: _, out } => {
-            let (lexicon, _) = Lexicon::load(file.as_deref())?;
-            write_out(out.as_deref(), &interop::to_yaml(&lexicon))?;
-            Ok(EXIT_OK)
+            Err(e) => {
+                super::report(&e);
+                code = EXIT_ERROR;
+            }
         }
     }
+    Ok(code)
+}
+
+fn test(files: Vec<PathBuf>, verbose: bool) -> Result<u8> {
+    let mut code = EXIT_OK;
+    for t in targets(files) {
+        let tagger = match load_tagger(t.as_deref()) {
+            Ok(x) => x,
+            Err(e) => {
+                super::report(&e);
+                code = EXIT_ERROR;
+                continue;
+            }
+        };
+        let results = explain::run_examples(&tagger);
+        let failed = results.iter().filter(|r| !r.passed).count();
+        for r in &results {
+            if r.passed && !verbose {
+                continue;
+            }
+            let verdict = if r.passed { "ok" } else { "FAILED" };
+            println!(
+                "{}:{}: {verdict}: {:?}",
+                tagger.lexicon.origin, r.example.line, r.example.text
+            );
+            if !r.passed {
+                println!("  expected {}", r.expected);
+                print_explanation(&tagger, &r.explanation, "  ");
+            }
+        }
+        println!(
+            "{}: {} examples, {} passed, {} failed",
+            tagger.lexicon.origin,
+            results.len(),
+            results.len() - failed,
+            failed
+        );
+        if failed > 0 && code == EXIT_OK {
+            code = EXIT_FAILED;
+        }
+    }
+    Ok(code)
+}
+
+fn explain(
+    text: Option<String>,
+    file: Option<PathBuf>,
+    lexicon: Option<PathBuf>,
+    ingest: IngestArgs,
+) -> Result<u8> {
+    let tagger = load_tagger(lexicon.as_deref())?;
+    let reading = ingest.settle()?;
+    let meta = match (text, file) {
+        (Some(t), _) => DocMeta::bare("text", "text", Origin::Text(Arc::from(t))),
+        (None, Some(f)) => {
+            super::ingest_args::refuse_run_folders(std::slice::from_ref(&f), "lexicon explain")?;
+            let shown = f.display().to_string();
+            match file_doc(&f) {
+                Some(meta) if f.is_file() => meta,
+                Some(_) => {
+                    return Err(Error::usage(
+                        format!("{shown}: cannot read: no such file"),
+                        None,
+                    ));
+                }
+                None => {
+                    return Err(Error::usage(
+                        format!("{shown}: a table or feed holds many documents"),
+                        Some("explain one document, or quote the text".into()),
+                    ));
+                }
+            }
+        }
+        (None, None) => unreachable!("clap requires text or --file"),
+    };
+    let job = Job::new(&tagger, &reading);
+    let inspect = |v: &View<'_>| explain::explain_view(&tagger, v);
+    match job.one(meta, &inspect)? {
+        Outcome::Tagged(d, ex) => {
+            super::print_warnings(&d.meta.path, &d.warnings);
+            print_explanation(&tagger, &ex, "");
+        }
+        // Nothing to explain in an empty text.
+        Outcome::Skipped(s) if s.reason == "empty-text" => {}
+        Outcome::Skipped(s) => {
+            return Err(Error::usage(
+                format!("{}: {}: {}", s.path, s.reason, s.detail),
+                None,
+            ));
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn expand(lexicon: PathBuf, inputs: Vec<PathBuf>, top: usize, ingest: IngestArgs) -> Result<u8> {
+    let tagger = load_tagger(Some(&lexicon))?;
+    let reading = ingest.settle()?;
+    let source = super::ingest_args::source(&inputs, ingest.stdin_format, "lexicon expand")?;
+    let job = Job::new(&tagger, &reading);
+    let (forms, skipped, found) = explain::expand(&job, source)?;
+    super::print_skipped(&found.skipped);
+    super::print_skipped(&skipped);
+    if forms.is_empty() {
+        println!("{}: no wildcard entries", tagger.lexicon.origin);
+    }
+    for (entry, list) in forms {
+        let e = &tagger.lexicon.entries[entry as usize];
+        let total: u64 = list.iter().map(|x| x.1).sum();
+        println!(
+            "{} ({}, line {}): {} hits, {} distinct forms",
+            e.text,
+            tagger.lexicon.subframe_path(e.subframe),
+            e.line,
+            total,
+            list.len()
+        );
+        for (form, n) in list.iter().take(top) {
+            println!("  {n:>7}  {form}");
+        }
+        if list.len() > top {
+            println!("  ... {} more", list.len() - top);
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn import(file: PathBuf, from: Option<String>, out: Option<PathBuf>) -> Result<u8> {
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| Error::usage(format!("{}: cannot read: {e}", file.display()), None))?;
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let format = match from.as_deref() {
+        Some(f) => f.to_string(),
+        None if ext == "yml" || ext == "yaml" => "yaml".into(),
+        None if ext == "dic" => "liwc".into(),
+        None => {
+            return Err(Error::usage(
+                format!(
+                    "{}: cannot tell the format from the extension",
+                    file.display()
+                ),
+                Some("give --from yaml or --from liwc".into()),
+            ));
+        }
+    };
+    let path = file.display().to_string();
+    let imported = if format == "yaml" {
+        interop::import_yaml(&path, &text)?
+    } else {
+        interop::import_liwc(&path, &text)?
+    };
+    for n in &imported.notes {
+        eprintln!("{n}");
+    }
+    let name = interop::sanitize(
+        &file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    let toml = interop::to_toml(
+        &imported,
+        &name,
+        &path,
+        if format == "yaml" {
+            "quanteda YAML"
+        } else {
+            "LIWC .dic"
+        },
+    );
+    // Say what is left to do before the lexicon can be used.
+    if let Err(Error::Lexicon { problems }) = Lexicon::parse(
+        out.as_ref()
+            .map_or("<imported>".into(), |p| p.display().to_string())
+            .as_str(),
+        &toml,
+    ) {
+        eprintln!("framewatch: the imported lexicon needs editing before use:");
+        for p in problems {
+            eprintln!("{p}");
+        }
+    }
+    write_out(out.as_deref(), &toml)?;
+    let entries: usize = imported.groups.iter().map(|g| g.2.len()).sum();
+    eprintln!(
+        "framewatch: imported {entries} entries in {} groups from {path}",
+        imported.groups.len()
+    );
+    Ok(EXIT_OK)
+}
+
+fn export(file: Option<PathBuf>, out: Option<PathBuf>) -> Result<u8> {
+    let (lexicon, _) = Lexicon::load(file.as_deref())?;
+    write_out(out.as_deref(), &interop::to_yaml(&lexicon))?;
+    Ok(EXIT_OK)
 }
 
 fn print_explanation(tagger: &Tagger, ex: &Explanation, indent: &str) {

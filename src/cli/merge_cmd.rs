@@ -1,9 +1,9 @@
 //! `framewatch merge RUN_DIR... --out DIR`: shard folders → one run folder.
 
 use super::EXIT_OK;
-use crate::atomic::Staging;
 use crate::error::Result;
 use crate::output;
+use crate::output::atomic::Staging;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]

@@ -110,9 +110,12 @@ impl clap::ValueEnum for Format {
     }
 }
 
-impl clap::ValueEnum for crate::dedupe::Mode {
+impl clap::ValueEnum for crate::ingest::dedupe::Mode {
     fn value_variants<'a>() -> &'a [Self] {
-        &[crate::dedupe::Mode::Exact, crate::dedupe::Mode::Near]
+        &[
+            crate::ingest::dedupe::Mode::Exact,
+            crate::ingest::dedupe::Mode::Near,
+        ]
     }
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
@@ -136,6 +139,25 @@ impl clap::ValueEnum for crate::ingest::StdinFormat {
     }
 }
 
+/// Load a lexicon (framewatch TOML, or a quanteda YAML or LIWC
+/// dictionary imported on the fly; the built-in one without a path) and
+/// build its tagger: the one loader of every command. `stem`: match an
+/// imported dictionary's plain words by stem. Notes about an import are
+/// printed unless `quiet`.
+pub fn load_tagger(
+    path: Option<&std::path::Path>,
+    stem: bool,
+    quiet: bool,
+) -> crate::error::Result<crate::tagger::Tagger> {
+    let (lexicon, analyzer, notes) = crate::lexicon::interop::load_any(path, stem)?;
+    if !quiet {
+        for n in &notes {
+            eprintln!("framewatch: {n}");
+        }
+    }
+    Ok(crate::tagger::Tagger::new(lexicon, analyzer))
+}
+
 /// Report skipped inputs on stderr, one `path: skipped: reason: detail` line each.
 pub fn print_skipped<'a>(skipped: impl IntoIterator<Item = &'a crate::model::Skipped>) {
     for s in skipped {
@@ -156,6 +178,41 @@ pub fn skipped_summary<'a>(by_reason: impl IntoIterator<Item = (&'a str, usize)>
     format!("{total} skipped ({})", parts.join(", "))
 }
 
+/// The inputs discovery skipped (an unreadable folder entry, a bad
+/// sidecar row, a table without its text column), those of `shard` only.
+pub fn found_skipped(
+    found: &crate::ingest::Corpus,
+    shard: Option<crate::shard::Shard>,
+) -> Vec<crate::model::Skipped> {
+    found
+        .skipped
+        .iter()
+        .filter(|k| shard.is_none_or(|s| s.owns(k.doc_id.as_deref().unwrap_or(&k.path))))
+        .cloned()
+        .collect()
+}
+
+/// What discovery has to say besides skipped inputs: warnings (standard
+/// input's guessed encoding) and files a `metadata.csv` leaves out.
+pub fn print_found(found: &crate::ingest::Corpus, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for w in &found.warnings {
+        eprintln!("{w}");
+    }
+    let n = found.unlisted.len();
+    if n > 0 {
+        let shown: Vec<&str> = found.unlisted.iter().take(3).map(String::as_str).collect();
+        eprintln!(
+            "framewatch: {n} file{} not listed in metadata.csv left out ({}{})",
+            if n == 1 { "" } else { "s" },
+            shown.join(", "),
+            if n > 3 { ", ..." } else { "" }
+        );
+    }
+}
+
 /// Report warnings about documents that were read, one `path: warning: ...` line each.
 pub fn print_warnings(path: &str, warnings: &[String]) {
     for w in warnings {
@@ -169,7 +226,7 @@ pub fn write_csv(
     header: &[&str],
     rows: impl Iterator<Item = Vec<String>>,
 ) -> crate::error::Result<()> {
-    crate::atomic::write_with(path, |tmp| {
+    crate::output::atomic::write_with(path, |tmp| {
         let mut w = csv::Writer::from_path(tmp).map_err(|e| Error::output(path, e))?;
         w.write_record(header).map_err(|e| Error::output(path, e))?;
         for r in rows {

@@ -3,7 +3,7 @@
 use super::EXIT_OK;
 use crate::error::{Error, Result};
 use crate::output::read_run;
-use crate::report;
+use crate::study::report;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -25,14 +25,14 @@ pub fn run(args: Args) -> Result<u8> {
         |n| n.to_string_lossy().into_owned(),
     );
     let rendered = report::render(&tables, &label)?;
-    crate::atomic::write_file(&args.out, rendered.html.as_bytes())?;
+    crate::output::atomic::write_file(&args.out, rendered.html.as_bytes())?;
     eprintln!("framewatch: wrote {}", args.out.display());
     if let Some(dir) = &args.png {
         std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, e))?;
         for (name, svg) in &rendered.charts {
             let path = dir.join(format!("{name}.png"));
             let png = report::svg_to_png(svg, 2.0).map_err(|e| Error::output(&path, e))?;
-            crate::atomic::write_file(&path, &png)?;
+            crate::output::atomic::write_file(&path, &png)?;
         }
         eprintln!(
             "framewatch: wrote {} charts as PNG into {}",

@@ -3,15 +3,16 @@
 use super::ingest_args::IngestArgs;
 use super::progress::Progress;
 use super::{EXIT_OK, EXIT_STRICT};
-use crate::aggregate::Period;
-use crate::atomic::Staging;
+use crate::aggregate::{Aggregator, GroupField, Period, Shape, Stats};
 use crate::error::{Error, Result};
-use crate::ingest::{Corpus, DEMO_NAME};
-use crate::lexicon::Lexicon;
-use crate::output::{Format, RunOptions, RunWriter};
-use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
+use crate::ingest::DEMO_NAME;
+use crate::model::DocMeta;
+use crate::output::atomic::Staging;
+use crate::output::{Counts, Format, Manifest, RunOptions, RunWriter};
+use crate::pipeline::{Job, Outcome, Reading, Source};
 use crate::score;
 use crate::shard::Shard;
+use crate::tagger::{Tagger, View};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -90,32 +91,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<u8> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-    let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
+    let tagger = super::load_tagger(args.lexicon.as_deref(), false, args.quiet)?;
     let reading = args.ingest.settle()?;
-    let stdin = super::ingest_args::reads_stdin(&args.inputs, "run")?;
-    let owns = move |id: &str| shard.is_none_or(|s| s.owns(id));
-    // Files and folders are discovered twice, streaming, keeping no list
-    // of documents: once here for what must be known before the first
-    // row is written (the metadata columns, the skipped inputs, the
-    // number of documents), and again while tagging, feeding the workers.
-    let streaming = !args.inputs.is_empty() && !stdin;
-    let owned = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let mut corpus = if args.inputs.is_empty() {
-        Corpus::demo()?
-    } else if stdin {
-        Corpus::stdin(args.ingest.stdin_format, &reading.ingest)?
-    } else {
-        let owned = owned.clone();
-        Corpus::stream(
-            &args.inputs,
-            &reading.ingest,
-            Box::new(move |chunk| {
-                let n = chunk.iter().filter(|d| owns(&d.doc_id)).count();
-                owned.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
-            }),
-        )?
-    };
-
+    let source = super::ingest_args::source(&args.inputs, args.ingest.stdin_format, "run")?;
     for (i, g) in args.group.iter().enumerate() {
         if args.group[..i].contains(g) {
             return Err(Error::usage(
@@ -123,85 +101,29 @@ pub fn run(args: Args) -> Result<u8> {
                 None,
             ));
         }
-        if !corpus.has_field(g) {
-            let known: Vec<String> = corpus.field_names().into_iter().collect();
-            return Err(Error::usage(
-                format!("--group \"{g}\": no such metadata column"),
-                Some(format!("available: {}", known.join(", "))),
-            ));
-        }
     }
-    if shard.is_some() {
-        // Every shard discovers the whole corpus, so ordinals are global.
-        corpus.docs.retain(|d| owns(&d.doc_id));
-        corpus
-            .skipped
-            .retain(|k| owns(k.doc_id.as_deref().unwrap_or(&k.path)));
-    }
-    let format = args.format;
-    let options = RunOptions {
-        shard,
-        inputs: if args.inputs.is_empty() {
-            vec![DEMO_NAME.to_string()]
-        } else {
-            args.inputs
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect()
-        },
-        lexicon: lexicon.origin.clone(),
-        by: args.by,
-        group: args.group.clone(),
-        format,
-        out: args.out.display().to_string(),
-        strict: args.strict,
-        bootstrap: args.bootstrap,
-        seed: args.seed,
-        min_docs: args.min_docs,
-        min_tokens: args.min_tokens,
-        ingest: args.ingest.settings(&reading, stdin),
-    };
-
-    super::print_skipped(&corpus.skipped);
-    if !args.quiet {
-        for w in &corpus.warnings {
-            eprintln!("{w}");
-        }
-    }
-    if !corpus.unlisted.is_empty() && !args.quiet {
-        let shown: Vec<&str> = corpus.unlisted.iter().take(3).map(String::as_str).collect();
-        eprintln!(
-            "framewatch: {} file{} not listed in metadata.csv left out ({}{})",
-            corpus.unlisted.len(),
-            if corpus.unlisted.len() == 1 { "" } else { "s" },
-            shown.join(", "),
-            if corpus.unlisted.len() > 3 {
-                ", ..."
-            } else {
-                ""
-            }
-        );
-    }
-
-    let tagger = Tagger::new(lexicon, analyzer);
+    let stdin = matches!(source, Source::Stdin(_));
+    let options = options(&args, &tagger, &reading, stdin, shard);
     let staging = Staging::begin(&args.out, args.force)?;
-    let mut writer = RunWriter::create(staging.dir(), &corpus, &tagger, &options)?;
-    for s in corpus.skipped.iter().cloned() {
-        writer.add_skipped(s);
-    }
-    let docs = std::mem::take(&mut corpus.docs);
-    let quiet = args.quiet;
-    let total = if streaming {
-        owned.load(std::sync::atomic::Ordering::Relaxed)
-    } else {
-        docs.len() as u64
+    let mut writer = RunWriter::create(staging.dir(), &tagger, &options)?;
+    let shape = Shape::of(&tagger.lexicon);
+    let aggregator = Aggregator {
+        by: args.by,
+        groups: args.group.iter().map(|g| GroupField::parse(g)).collect(),
+        shape,
     };
-    let progress = Progress::counting(total, args.quiet);
+    let mut stats = Stats::new(shape);
+    let job = Job::new(&tagger, &reading).threads(args.threads);
+    let fields = job.fields.clone();
+    let quiet = args.quiet;
+    // Discovery walks the inputs alongside tagging, so the number of
+    // documents is not known in advance: the progress line counts.
+    let progress = Progress::counting(0, args.quiet);
     let sink = |outcomes: Vec<Outcome>| {
         let mut tagged = Vec::with_capacity(outcomes.len());
         for o in outcomes {
             match o {
-                Outcome::Tagged(d) => {
+                Outcome::Tagged(d, ()) => {
                     progress.add(d.bytes);
                     if !quiet && !d.warnings.is_empty() {
                         progress.suspend(|| super::print_warnings(&d.meta.path, &d.warnings));
@@ -214,75 +136,43 @@ pub fn run(args: Args) -> Result<u8> {
                 }
             }
         }
-        writer.add_docs(&tagger.lexicon, &tagger, tagged)
+        let fields = fields.get();
+        stats.merge(aggregator.stats(&tagged, &fields));
+        writer.add_docs(&tagger, tagged, &fields)
     };
-    if streaming {
-        let again = pipeline::run_discovering(
-            &tagger,
-            &args.inputs,
-            args.threads,
-            &reading,
-            |d| owns(&d.doc_id),
-            sink,
-        )?;
-        if again.found != corpus.found || again.extra_fields != corpus.extra_fields {
-            return Err(Error::Other(
-                "the inputs changed while they were being read (files added, removed or renamed); run again".into(),
+    let owns = |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
+    let found = job.run(source, owns, &|_: &View<'_>| (), sink)?;
+    progress.finish();
+    for s in super::found_skipped(&found, shard) {
+        super::print_skipped([&s]);
+        writer.add_skipped(s);
+    }
+    super::print_found(&found, args.quiet);
+    for g in &args.group {
+        if !found.has_field(g) {
+            let known: Vec<String> = found.field_names().into_iter().collect();
+            return Err(Error::usage(
+                format!("--group \"{g}\": no such metadata column"),
+                Some(format!("available: {}", known.join(", "))),
             ));
         }
-    } else {
-        pipeline::run(&tagger, docs, args.threads, DEFAULT_BATCH, &reading, sink)?;
     }
-    progress.finish();
-
-    let lexicon = &tagger.lexicon;
-    let (bi, si) = score::poles(lexicon);
-    let totals = writer.totals(&tagger)?;
-    let (b, s) = (totals.categories[bi], totals.categories[si]);
-    let manifest = writer.finish(&corpus, &tagger, &options)?;
+    let poles = [shape.behavioural, shape.structural].map(|i| stats.totals.categories[i]);
+    let manifest = writer.finish(&tagger, stats, &found, &options)?;
     staging.commit()?;
     let c = &manifest.counts;
-    let skipped = super::skipped_summary(c.skipped_by_reason.iter().map(|(r, &n)| (r.as_str(), n)));
     if c.documents_read == 0 {
         return Err(Error::usage(
-            format!("no readable documents: {skipped}"),
+            format!("no readable documents: {}", skipped_summary(c)),
             Some(format!(
                 "see the reasons above and {}/skipped.{}",
                 options.out,
-                format.ext()
+                options.format.ext()
             )),
         ));
     }
     if !args.quiet {
-        let share =
-            score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
-        eprintln!(
-            "framewatch: {} documents read, {skipped}, {} undated; {} tokens, {} hits (endorsed behavioural {b}, structural {s}, behavioural share {share}; {} negated, {} distanced, {} without context) -> {}/ ({})",
-            c.documents_read,
-            c.undated,
-            c.tokens,
-            c.hits,
-            c.negated,
-            c.distanced,
-            c.no_context,
-            options.out,
-            format.ext()
-        );
-        if c.duplicates > 0 {
-            eprintln!(
-                "framewatch: --dedupe: {} duplicate{} dropped, each listed in skipped.{} with the document it copies (duplicate_of)",
-                c.duplicates,
-                if c.duplicates == 1 { "" } else { "s" },
-                format.ext()
-            );
-        }
-        if c.coarse_dates > 0 {
-            eprintln!(
-                "framewatch: {} documents have dates coarser than --by {} (e.g. a year only); they are counted in the period's first bucket, see date_precision",
-                c.coarse_dates,
-                options.by.as_str()
-            );
-        }
+        print_summary(&manifest, poles);
     }
     if args.strict && c.documents_skipped > 0 {
         eprintln!(
@@ -292,4 +182,75 @@ pub fn run(args: Args) -> Result<u8> {
         return Ok(EXIT_STRICT);
     }
     Ok(EXIT_OK)
+}
+
+/// Every option that shapes the run's outputs, for its manifest.
+fn options(
+    args: &Args,
+    tagger: &Tagger,
+    reading: &Reading,
+    stdin: bool,
+    shard: Option<Shard>,
+) -> RunOptions {
+    RunOptions {
+        shard,
+        inputs: if args.inputs.is_empty() {
+            vec![DEMO_NAME.to_string()]
+        } else {
+            args.inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect()
+        },
+        lexicon: tagger.lexicon.origin.clone(),
+        by: args.by,
+        group: args.group.clone(),
+        format: args.format,
+        out: args.out.display().to_string(),
+        strict: args.strict,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        min_docs: args.min_docs,
+        min_tokens: args.min_tokens,
+        ingest: args.ingest.settings(reading, stdin),
+    }
+}
+
+fn skipped_summary(c: &Counts) -> String {
+    super::skipped_summary(c.skipped_by_reason.iter().map(|(r, &n)| (r.as_str(), n)))
+}
+
+/// The run's last lines: what was read and counted, and where it went.
+/// `poles`: the endorsed behavioural and structural hits.
+fn print_summary(manifest: &Manifest, [b, s]: [u64; 2]) {
+    let (c, options) = (&manifest.counts, &manifest.options);
+    let ext = options.format.ext();
+    let share =
+        score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
+    eprintln!(
+        "framewatch: {} documents read, {}, {} undated; {} tokens, {} hits (endorsed behavioural {b}, structural {s}, behavioural share {share}; {} negated, {} distanced, {} without context) -> {}/ ({ext})",
+        c.documents_read,
+        skipped_summary(c),
+        c.undated,
+        c.tokens,
+        c.hits,
+        c.negated,
+        c.distanced,
+        c.no_context,
+        options.out,
+    );
+    if c.duplicates > 0 {
+        eprintln!(
+            "framewatch: --dedupe: {} duplicate{} dropped, each listed in skipped.{ext} with the document it copies (duplicate_of)",
+            c.duplicates,
+            if c.duplicates == 1 { "" } else { "s" },
+        );
+    }
+    if c.coarse_dates > 0 {
+        eprintln!(
+            "framewatch: {} documents have dates coarser than --by {} (e.g. a year only); they are counted in the period's first bucket, see date_precision",
+            c.coarse_dates,
+            options.by.as_str()
+        );
+    }
 }

@@ -5,11 +5,10 @@
 use super::ingest_args::IngestArgs;
 use super::{EXIT_OK, EXIT_STRICT};
 use crate::error::{Error, Result};
-use crate::ingest::Corpus;
-use crate::interop;
-use crate::model::{DocMeta, DocResult, HitStatus, Stance};
-use crate::pipeline::{self, DEFAULT_BATCH, Outcome, Tagger};
+use crate::model::{DocMeta, DocResult, Stance};
+use crate::pipeline::{Job, Outcome};
 use crate::shard::Shard;
+use crate::tagger::View;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -79,17 +78,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    let (lexicon, analyzer, notes) = interop::load_any(args.lexicon.as_deref(), args.stem)?;
-    if !args.quiet {
-        for n in &notes {
-            eprintln!("framewatch: {n}");
-        }
-    }
+    let tagger = super::load_tagger(args.lexicon.as_deref(), args.stem, args.quiet)?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let reading = args.ingest.settle()?;
-    let stdin = super::ingest_args::reads_stdin(&args.inputs, "tag")?;
+    let source = super::ingest_args::source(&args.inputs, args.ingest.stdin_format, "tag")?;
     let owns = move |id: &str| shard.is_none_or(|s| s.owns(id));
-    let tagger = Tagger::new(lexicon, analyzer);
     let lex = &tagger.lexicon;
     let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let io = |e: std::io::Error| Error::Other(format!("cannot write to stdout: {e}"));
@@ -118,16 +111,16 @@ pub fn run(args: Args) -> Result<u8> {
     let sink = |outcomes: Vec<Outcome>| {
         for o in outcomes {
             let d = match o {
-                Outcome::Tagged(d) => d,
+                Outcome::Tagged(d, ()) => d,
                 Outcome::Skipped(s) => {
                     progress.suspend(|| super::print_skipped([&s]));
-                    *by_reason.entry(s.reason).or_default() += 1;
+                    *by_reason.entry(s.reason.as_str()).or_default() += 1;
                     continue;
                 }
             };
             tagged += 1;
             progress.add(d.bytes);
-            let by = category_counts(&d, lex);
+            let by = &d.score.categories;
             if let Some(w) = csv_out.as_mut() {
                 if std::mem::take(&mut header_due) {
                     w.write_record(&header).map_err(csv_io)?;
@@ -141,38 +134,21 @@ pub fn run(args: Args) -> Result<u8> {
             }
             if let Some(w) = json_out.as_mut() {
                 line.clear();
-                json_line(&mut line, &d, &by, lex);
+                json_line(&mut line, &d, by, lex);
                 w.write_all(line.as_bytes()).map_err(io)?;
             }
         }
         Ok(())
     };
-    let corpus = if stdin {
-        let mut c = Corpus::stdin(args.ingest.stdin_format, &reading.ingest)?;
-        let docs = std::mem::take(&mut c.docs).into_iter().filter(owns_doc);
-        pipeline::run(&tagger, docs, args.threads, DEFAULT_BATCH, &reading, sink)?;
-        c
-    } else {
-        pipeline::run_discovering(
-            &tagger,
-            &args.inputs,
-            args.threads,
-            &reading,
-            owns_doc,
-            sink,
-        )?
-    };
+    let job = Job::new(&tagger, &reading).threads(args.threads);
+    let corpus = job.run(source, owns_doc, &|_: &View<'_>| (), sink)?;
     if !args.quiet {
         progress.suspend(|| corpus.warnings.iter().for_each(|w| eprintln!("{w}")));
     }
-    let found_skipped: Vec<_> = corpus
-        .skipped
-        .iter()
-        .filter(|k| owns(k.doc_id.as_deref().unwrap_or(&k.path)))
-        .collect();
-    progress.suspend(|| super::print_skipped(found_skipped.iter().copied()));
-    for k in found_skipped {
-        *by_reason.entry(k.reason).or_default() += 1;
+    let found_skipped = super::found_skipped(&corpus, shard);
+    progress.suspend(|| super::print_skipped(&found_skipped));
+    for k in &found_skipped {
+        *by_reason.entry(k.reason.as_str()).or_default() += 1;
     }
     progress.finish();
     if let Some(mut w) = csv_out {
@@ -196,30 +172,6 @@ pub fn run(args: Args) -> Result<u8> {
         return Ok(EXIT_STRICT);
     }
     Ok(EXIT_OK)
-}
-
-/// Hits per category: `[category][endorsed, negated, distanced, no_context]`.
-fn category_counts(d: &DocResult, lex: &crate::lexicon::Lexicon) -> Vec<[u64; 4]> {
-    let by_stance = |st: Stance| {
-        let per_subframe: Vec<u64> = d.subframe_hits.iter().map(|s| s[st as usize]).collect();
-        crate::score::category_totals(lex, &per_subframe)
-    };
-    let [e, n, x] = Stance::ALL.map(by_stance);
-    let no_context = crate::score::category_totals(lex, &d.no_context);
-    let by: Vec<[u64; 4]> = (0..lex.categories.len())
-        .map(|c| [e[c], n[c], x[c], no_context[c]])
-        .collect();
-    debug_assert_eq!(
-        d.hits.len() as u64,
-        by.iter().flatten().sum::<u64>(),
-        "every hit is counted once"
-    );
-    debug_assert!(
-        d.hits
-            .iter()
-            .all(|h| matches!(h.status, HitStatus::Counted | HitStatus::NoContext))
-    );
-    by
 }
 
 /// One JSON line: the document and its counts by stance.

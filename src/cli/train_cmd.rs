@@ -155,7 +155,7 @@ pub fn run(args: Args) -> Result<u8> {
         .map(|&c| tagger.lexicon.categories[c].name.clone())
         .collect();
     let model = classify::train(&examples, &names, &cfg, &train_opts, args.cv, provenance);
-    crate::atomic::write_file(&args.out, model.to_json().as_bytes())?;
+    crate::output::atomic::write_file(&args.out, model.to_json().as_bytes())?;
     let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
     for f in &model.framings {
         let [n, e, d] = f.class_counts;

@@ -3,6 +3,7 @@
 //! Latin-1, ...) guessed by `chardetng`. A guess is never silent: it comes
 //! back as a warning. Never panics.
 
+use crate::model::SkipReason;
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE};
 
 /// Decoded text and, when the encoding had to be guessed, a warning.
@@ -13,7 +14,7 @@ pub struct Decoded {
 
 /// Decode bytes of a text file. Binary content (NUL bytes without a
 /// UTF-16 byte-order mark) is refused with a reason.
-pub fn decode(bytes: &[u8]) -> Result<Decoded, (&'static str, String)> {
+pub fn decode(bytes: &[u8]) -> Result<Decoded, super::ReadError> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return utf8(rest);
     }
@@ -36,7 +37,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, (&'static str, String)> {
     }
     if bytes.iter().take(8192).any(|&b| b == 0) {
         return Err((
-            "binary-file",
+            SkipReason::BinaryFile,
             "not text: NUL bytes and no UTF-16 byte-order mark".into(),
         ));
     }
@@ -56,14 +57,14 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, (&'static str, String)> {
     })
 }
 
-fn utf8(bytes: &[u8]) -> Result<Decoded, (&'static str, String)> {
+fn utf8(bytes: &[u8]) -> Result<Decoded, super::ReadError> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(Decoded {
             text: s.to_string(),
             warning: None,
         }),
         Err(e) => Err((
-            "not-utf8",
+            SkipReason::NotUtf8,
             format!("invalid UTF-8 at byte {}", e.valid_up_to()),
         )),
     }

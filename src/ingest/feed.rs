@@ -5,6 +5,7 @@
 //! feeds carry before the XML declaration.
 
 use super::ReadError;
+use crate::model::SkipReason;
 use crate::model::{DatePrecision, DocDate};
 
 /// Whether bytes look like a feed: an `<rss`, `<feed` or `<rdf:RDF` root.
@@ -36,10 +37,15 @@ pub struct Feed {
 
 pub fn read(bytes: &[u8]) -> Result<Feed, ReadError> {
     let feed = super::guard(|| feed_rs::parser::parse(bytes))
-        .map_err(|why| ("corrupt-feed", format!("the feed parser failed ({why})")))?
+        .map_err(|why| {
+            (
+                SkipReason::CorruptFeed,
+                format!("the feed parser failed ({why})"),
+            )
+        })?
         .map_err(|e| {
             (
-                "corrupt-feed",
+                SkipReason::CorruptFeed,
                 format!("not a readable RSS or Atom feed: {e}"),
             )
         })?;

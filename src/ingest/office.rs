@@ -6,6 +6,7 @@
 
 use super::{Extracted, Found, Limits, ReadError};
 use crate::ingest::parse_date;
+use crate::model::SkipReason;
 use quick_xml::events::{BytesStart, Event};
 use std::io::{Cursor, Read};
 
@@ -28,10 +29,10 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn corrupt(self) -> &'static str {
+    fn corrupt(self) -> SkipReason {
         match self {
-            Kind::Docx => "corrupt-docx",
-            Kind::Odt => "corrupt-odt",
+            Kind::Docx => SkipReason::CorruptDocx,
+            Kind::Odt => SkipReason::CorruptOdt,
         }
     }
 }
@@ -55,7 +56,7 @@ impl Zip<'_> {
         let compressed = entry.compressed_size().max(1);
         let bomb = |size: u64, limits: &Limits| {
             (
-                "zip-bomb",
+                SkipReason::ZipBomb,
                 format!(
                     "{name} inflates to more than {} ({} compressed, ratio over {}:1); refused as a possible zip bomb; if the file is genuine, raise --max-unzipped-size (now {}) or --max-zip-ratio (now {})",
                     super::human(size),

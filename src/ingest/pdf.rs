@@ -5,6 +5,7 @@
 
 use super::{Extracted, Found, ReadError};
 use crate::ingest::parse_date;
+use crate::model::SkipReason;
 use crate::model::{DatePrecision, DocDate};
 use chrono::NaiveDate;
 
@@ -17,7 +18,7 @@ pub fn sniff(bytes: &[u8]) -> bool {
 pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let encrypted = || {
         (
-            "encrypted-pdf",
+            SkipReason::EncryptedPdf,
             "the PDF is encrypted; save an unencrypted copy (e.g. `qpdf --decrypt in.pdf out.pdf`)"
                 .to_string(),
         )
@@ -28,8 +29,13 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
         return Err(encrypted());
     }
     let doc = super::guard(|| lopdf::Document::load_mem(bytes))
-        .map_err(|why| ("corrupt-pdf", format!("the PDF parser failed ({why})")))?
-        .map_err(|e| ("corrupt-pdf", format!("cannot parse the PDF: {e}")))?;
+        .map_err(|why| {
+            (
+                SkipReason::CorruptPdf,
+                format!("the PDF parser failed ({why})"),
+            )
+        })?
+        .map_err(|e| (SkipReason::CorruptPdf, format!("cannot parse the PDF: {e}")))?;
     if doc.is_encrypted() {
         return Err(encrypted());
     }
@@ -37,11 +43,16 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let found = info(&doc);
     drop(doc);
     let pages = super::guard(|| pdf_extract::extract_text_from_mem_by_pages(bytes))
-        .map_err(|why| ("corrupt-pdf", format!("the PDF parser failed ({why})")))?
-        .map_err(|e| ("corrupt-pdf", format!("cannot extract text: {e}")))?;
+        .map_err(|why| {
+            (
+                SkipReason::CorruptPdf,
+                format!("the PDF parser failed ({why})"),
+            )
+        })?
+        .map_err(|e| (SkipReason::CorruptPdf, format!("cannot extract text: {e}")))?;
     if pages.iter().all(|p| p.trim().is_empty()) {
         return Err((
-            "no-text-layer",
+            SkipReason::NoTextLayer,
             format!(
                 "no text layer in {} page{}: probably scanned images; run OCR first (e.g. `ocrmypdf in.pdf out.pdf`)",
                 n_pages.max(pages.len()),

@@ -8,6 +8,7 @@
 //! quoting after it cannot be trusted), a longer JSONL line is skipped.
 
 use super::{Limits, ReadError};
+use crate::model::SkipReason;
 use crate::model::{Origin, RecordField};
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -70,7 +71,7 @@ pub enum Event {
     Row(Row),
     /// A row that cannot be a document: its id (else its row number),
     /// reason, detail (naming the row).
-    Bad(String, &'static str, String),
+    Bad(String, SkipReason, String),
 }
 
 fn at(number: u64, line: u64) -> String {
@@ -83,7 +84,7 @@ fn at(number: u64, line: u64) -> String {
 
 fn no_text_column(cols: &Columns, names: &[String]) -> ReadError {
     (
-        "no-text-column",
+        SkipReason::NoTextColumn,
         format!(
             "no column \"{}\" (columns: {}); name the text column with --text-col",
             cols.text,
@@ -123,8 +124,8 @@ pub fn scan(
     limits: &Limits,
     emit: &mut dyn FnMut(Event),
 ) -> Result<(), ReadError> {
-    let file =
-        std::fs::File::open(path).map_err(|e| ("unreadable", format!("cannot read: {e}")))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| (SkipReason::Unreadable, format!("cannot read: {e}")))?;
     let shared = Arc::new(path.to_path_buf());
     match kind {
         Kind::Csv | Kind::Tsv => scan_csv(file, shared, kind, cols, limits, emit),
@@ -146,7 +147,7 @@ pub fn scan(
         Kind::Parquet => {
             let _ = (file, emit);
             Err((
-                "unsupported-format",
+                SkipReason::UnsupportedFormat,
                 "this build has no Parquet reader (the `tables` feature)".into(),
             ))
         }
@@ -196,9 +197,9 @@ fn scan_csv(
             Err(e) => {
                 number += 1;
                 let line = start.line();
-                let (reason, detail) = if csv_reason(&e) == "row-too-long" {
+                let (reason, detail) = if csv_reason(&e) == SkipReason::RowTooLong {
                     (
-                        "row-too-long",
+                        SkipReason::RowTooLong,
                         format!(
                             "{} is longer than {}; this row and the rest of the file are not read; raise --max-row-size",
                             at(number, line),
@@ -207,7 +208,7 @@ fn scan_csv(
                     )
                 } else {
                     (
-                        "bad-row",
+                        SkipReason::BadRow,
                         format!(
                             "{}: {e}; the rest of the file is not read",
                             at(number, line)
@@ -230,7 +231,7 @@ fn scan_csv(
         if len > limits.max_row {
             emit(Event::Bad(
                 key.clone(),
-                "row-too-long",
+                SkipReason::RowTooLong,
                 format!(
                     "{} is {} long, over --max-row-size {}",
                     at(number, line),
@@ -243,7 +244,7 @@ fn scan_csv(
         if rec.len() != names.len() {
             emit(Event::Bad(
                 key.clone(),
-                "ragged-row",
+                SkipReason::RaggedRow,
                 format!(
                     "{} has {} fields, the header has {}",
                     at(number, line),
@@ -259,7 +260,7 @@ fn scan_csv(
         {
             emit(Event::Bad(
                 key.clone(),
-                "empty-text",
+                SkipReason::EmptyText,
                 format!(
                     "{}: the text column \"{}\" is empty",
                     at(number, line),
@@ -298,11 +299,11 @@ fn scan_csv(
     Ok(())
 }
 
-fn csv_reason(e: &csv::Error) -> &'static str {
+fn csv_reason(e: &csv::Error) -> SkipReason {
     match e.kind() {
-        csv::ErrorKind::Io(io) if io.to_string() == "row too long" => "row-too-long",
-        csv::ErrorKind::Io(_) => "unreadable",
-        _ => "bad-row",
+        csv::ErrorKind::Io(io) if io.to_string() == "row too long" => SkipReason::RowTooLong,
+        csv::ErrorKind::Io(_) => SkipReason::Unreadable,
+        _ => SkipReason::BadRow,
     }
 }
 
@@ -330,7 +331,7 @@ pub fn scan_jsonl(
     loop {
         line_buf.clear();
         let (consumed, complete) = read_line_bounded(&mut reader, &mut line_buf, limits.max_row)
-            .map_err(|e| ("unreadable", format!("cannot read: {e}")))?;
+            .map_err(|e| (SkipReason::Unreadable, format!("cannot read: {e}")))?;
         if consumed == 0 {
             break;
         }
@@ -344,7 +345,7 @@ pub fn scan_jsonl(
         if !complete {
             emit(Event::Bad(
                 number.to_string(),
-                "row-too-long",
+                SkipReason::RowTooLong,
                 format!(
                     "line {line} is longer than --max-row-size {}",
                     super::human(limits.max_row)
@@ -357,7 +358,7 @@ pub fn scan_jsonl(
             Err(e) => {
                 emit(Event::Bad(
                     number.to_string(),
-                    "bad-row",
+                    SkipReason::BadRow,
                     format!("line {line}: not JSON: {e}"),
                 ));
                 continue;
@@ -366,7 +367,7 @@ pub fn scan_jsonl(
         let serde_json::Value::Object(map) = value else {
             emit(Event::Bad(
                 number.to_string(),
-                "bad-row",
+                SkipReason::BadRow,
                 format!("line {line}: not a JSON object"),
             ));
             continue;
@@ -385,7 +386,7 @@ pub fn scan_jsonl(
             };
             emit(Event::Bad(
                 key,
-                "empty-text",
+                SkipReason::EmptyText,
                 format!("line {line}: the text field \"{}\" {why}", cols.text),
             ));
             continue;
@@ -463,11 +464,11 @@ fn scan_parquet(
     let df = super::guard(|| ParquetReader::new(file).finish())
         .map_err(|why| {
             (
-                "corrupt-parquet",
+                SkipReason::CorruptParquet,
                 format!("the Parquet reader failed ({why})"),
             )
         })?
-        .map_err(|e| ("corrupt-parquet", format!("cannot read: {e}")))?;
+        .map_err(|e| (SkipReason::CorruptParquet, format!("cannot read: {e}")))?;
     let names: Vec<String> = df
         .get_column_names()
         .iter()
@@ -480,10 +481,18 @@ fn scan_parquet(
         let c = df
             .column(name)
             .and_then(|c| c.cast(&DataType::String))
-            .map_err(|e| ("corrupt-parquet", format!("column \"{name}\": {e}")))?;
-        let ca = c
-            .str()
-            .map_err(|e| ("corrupt-parquet", format!("column \"{name}\": {e}")))?;
+            .map_err(|e| {
+                (
+                    SkipReason::CorruptParquet,
+                    format!("column \"{name}\": {e}"),
+                )
+            })?;
+        let ca = c.str().map_err(|e| {
+            (
+                SkipReason::CorruptParquet,
+                format!("column \"{name}\": {e}"),
+            )
+        })?;
         Ok(ca.iter().map(|v| v.map(String::from)).collect())
     };
     let text = as_text(&cols.text)?;
@@ -501,7 +510,7 @@ fn scan_parquet(
                 .unwrap_or_else(|| number.to_string());
             emit(Event::Bad(
                 key,
-                "empty-text",
+                SkipReason::EmptyText,
                 format!("row {number}: the text column \"{}\" is empty", cols.text),
             ));
             continue;
@@ -530,14 +539,14 @@ pub fn read_record(
     len: u64,
     field: &RecordField,
 ) -> Result<(String, Option<String>), ReadError> {
-    let mut f =
-        std::fs::File::open(path).map_err(|e| ("unreadable", format!("cannot read: {e}")))?;
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| (SkipReason::Unreadable, format!("cannot read: {e}")))?;
     f.seek(SeekFrom::Start(offset))
-        .map_err(|e| ("unreadable", format!("cannot read: {e}")))?;
+        .map_err(|e| (SkipReason::Unreadable, format!("cannot read: {e}")))?;
     let mut buf = vec![0; len as usize];
     f.read_exact(&mut buf).map_err(|e| {
         (
-            "unreadable",
+            SkipReason::Unreadable,
             format!("the file changed since it was listed: {e}"),
         )
     })?;
@@ -549,7 +558,7 @@ pub fn read_record(
 pub fn record_text(buf: &[u8], field: &RecordField) -> Result<(String, Option<String>), ReadError> {
     let changed = || {
         (
-            "unreadable",
+            SkipReason::Unreadable,
             "the file changed since it was listed".to_string(),
         )
     };
@@ -584,11 +593,22 @@ pub fn record_text(buf: &[u8], field: &RecordField) -> Result<(String, Option<St
 mod tests {
     use super::*;
 
-    fn scan_str(kind: Kind, body: &str, limits: &Limits) -> (Vec<String>, Vec<Row>) {
-        // Kept for the test binary's life: rows are re-read later.
-        let dir = Box::leak(Box::new(tempfile::tempdir().unwrap()));
-        let p = dir.path().join("t");
+    /// A file holding `body`, kept for the test binary's life (rows are
+    /// re-read later) in the system's temporary folder.
+    fn temp_file(name: &str, body: &str) -> std::path::PathBuf {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("framewatch-table-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
         std::fs::write(&p, body).unwrap();
+        p
+    }
+
+    fn scan_str(kind: Kind, body: &str, limits: &Limits) -> (Vec<String>, Vec<Row>) {
+        let p = temp_file("t", body);
         let mut bad = Vec::new();
         let mut rows = Vec::new();
         scan(&p, kind, &Columns::default(), limits, &mut |e| match e {
@@ -673,9 +693,7 @@ mod tests {
         let (bad, rows) = scan_str(Kind::Tsv, "text\tdate\nwelfare\t2001\n", &Limits::default());
         assert!(bad.is_empty());
         assert_eq!(rows.len(), 1);
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("t.csv");
-        std::fs::write(&p, "body,date\nx,2001\n").unwrap();
+        let p = temp_file("t.csv", "body,date\nx,2001\n");
         let err = scan(
             &p,
             Kind::Csv,

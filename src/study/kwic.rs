@@ -4,8 +4,11 @@
 
 use crate::aggregate::Period;
 use crate::analyze::line_col;
+use crate::error::Result;
+use crate::ingest::Corpus;
 use crate::model::{DocMeta, HitStatus, Skipped, Stance};
-use crate::pipeline::Tagger;
+use crate::pipeline::{Job, Outcome, Source};
+use crate::tagger::{Tagger, View};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -86,98 +89,126 @@ fn field_value<'a>(meta: &'a DocMeta, extra_fields: &[String], name: &str) -> Op
     }
 }
 
-/// Tag `docs` and build concordance lines with `window` words each side.
-/// Documents that cannot be read are returned as skipped.
+/// Read and tag the documents of `source` that `keep` accepts, through
+/// the pipeline of `job`, and build concordance lines with `window` words
+/// each side. Returns the lines in input order, the documents that could
+/// not be read, and what discovery found.
 pub fn lines(
-    tagger: &Tagger,
-    docs: &[DocMeta],
-    extra_fields: &[String],
+    job: &Job<'_>,
+    source: Source,
+    keep: impl Fn(&DocMeta) -> bool + Send,
     by: Period,
     filter: &Filter,
     window: usize,
-) -> (Vec<Line>, Vec<Skipped>) {
-    let lex = &tagger.lexicon;
+) -> Result<(Vec<Line>, Vec<Skipped>, Corpus)> {
+    let tagger = job.tagger;
     let mut out = Vec::new();
-    let wanted = |list: &[String], v: &str| list.is_empty() || list.iter().any(|x| x == v);
-    let selected = docs.iter().filter(|meta| {
-        wanted(&filter.periods, &by.label(meta.date))
-            && filter
-                .fields
-                .iter()
-                .all(|(f, v)| field_value(meta, extra_fields, f) == Some(v.as_str()))
-    });
+    let mut skipped = Vec::new();
     let mut di = 0usize;
-    let skipped = tagger.inspect_docs(
-        selected,
-        &crate::ingest::IngestOptions::default(),
-        |meta, doc, a, scratch, hits| {
-            let text = doc.text.as_str();
-            let period = by.label(meta.date);
-            let words = scratch.word_tokens();
-            for (hi, h) in hits.iter().enumerate() {
-                let e = &lex.entries[h.entry as usize];
-                let sub = &lex.subframes[e.subframe];
-                let cat = &lex.categories[sub.category].name;
-                if !filter.include_context
-                    && Some(sub.category) == lex.context_category
-                    && filter.categories.iter().all(|c| c != cat)
-                {
-                    continue;
+    let fields = job.fields.clone();
+    let inspect = |v: &View<'_>| doc_lines(tagger, v, filter, window);
+    let found = job.run(source, keep, &inspect, |outcomes| {
+        let fields = fields.get();
+        for o in outcomes {
+            match o {
+                Outcome::Skipped(s) => skipped.push(s),
+                Outcome::Tagged(d, lines) => {
+                    if selected(&d.meta, &fields, by, filter) {
+                        out.extend(lines.into_iter().map(|mut l| {
+                            l.order.0 = di;
+                            l.period = by.label(d.meta.date);
+                            l
+                        }));
+                        di += 1;
+                    }
                 }
-                if (h.status != HitStatus::Counted && !filter.include_rejected)
-                    || !wanted(&filter.categories, cat)
-                    || !(filter.subframes.is_empty()
-                        || filter
-                            .subframes
-                            .iter()
-                            .any(|s| *s == sub.name || *s == lex.subframe_path(e.subframe)))
-                    || !wanted(&filter.entries, &e.text)
-                    || !(filter.stances.is_empty() || filter.stances.contains(&h.stance))
-                {
-                    continue;
-                }
-                let left_word = (h.word_start as usize).saturating_sub(window);
-                let right_word = (h.word_end as usize + window).min(words.len());
-                let left_start = if left_word < h.word_start as usize {
-                    a.tokens[words[left_word] as usize].start as usize
-                } else {
-                    h.byte_start as usize
-                };
-                let right_end = if right_word > h.word_end as usize {
-                    a.tokens[words[right_word - 1] as usize].end as usize
-                } else {
-                    h.byte_end as usize
-                };
-                let (line, column) = line_col(text, h.byte_start as usize);
-                let (line, column) = (line as u32, column as u32);
-                out.push(Line {
-                    doc_id: meta.doc_id.clone(),
-                    path: meta.path.clone(),
-                    date: meta.date.map(|d| d.date.to_string()),
-                    period: period.clone(),
-                    source: meta.source.clone(),
-                    category: cat.clone(),
-                    subframe: sub.name.clone(),
-                    entry: e.text.clone(),
-                    stance: h.stance,
-                    stance_rule: h.stance_rule.clone(),
-                    status: h.status,
-                    left: fold_space(&text[left_start..h.byte_start as usize]),
-                    keyword: fold_space(&h.surface),
-                    right: fold_space(&text[h.byte_end as usize..right_end]),
-                    byte_start: h.byte_start,
-                    byte_end: h.byte_end,
-                    sentence: h.sentence,
-                    line,
-                    column,
-                    page: crate::model::page_of(&doc.page_starts, h.byte_start),
-                    order: (di, hi as u32),
-                });
             }
-            di += 1;
-        },
-    );
-    (out, skipped)
+        }
+        Ok(())
+    })?;
+    Ok((out, skipped, found))
+}
+
+/// Whether a document (as read) passes the period and metadata filters;
+/// `fields` names its extra metadata values.
+fn selected(meta: &DocMeta, fields: &[String], by: Period, filter: &Filter) -> bool {
+    let wanted = |list: &[String], v: &str| list.is_empty() || list.iter().any(|x| x == v);
+    wanted(&filter.periods, &by.label(meta.date))
+        && filter
+            .fields
+            .iter()
+            .all(|(f, v)| field_value(meta, fields, f) == Some(v.as_str()))
+}
+
+/// The lines of one document's hits that pass the hit filters (in the
+/// worker that tagged it, while its text is at hand).
+fn doc_lines(tagger: &Tagger, v: &View<'_>, filter: &Filter, window: usize) -> Vec<Line> {
+    let lex = &tagger.lexicon;
+    let wanted = |list: &[String], v: &str| list.is_empty() || list.iter().any(|x| x == v);
+    let (meta, text, a) = (v.meta, v.text, v.analysis);
+    let words = v.scratch.word_tokens();
+    let mut out = Vec::new();
+    for (hi, h) in v.hits.iter().enumerate() {
+        let e = &lex.entries[h.entry as usize];
+        let sub = &lex.subframes[e.subframe];
+        let cat = &lex.categories[sub.category].name;
+        if !filter.include_context
+            && Some(sub.category) == lex.context_category
+            && filter.categories.iter().all(|c| c != cat)
+        {
+            continue;
+        }
+        if (h.status != HitStatus::Counted && !filter.include_rejected)
+            || !wanted(&filter.categories, cat)
+            || !(filter.subframes.is_empty()
+                || filter
+                    .subframes
+                    .iter()
+                    .any(|s| *s == sub.name || *s == lex.subframe_path(e.subframe)))
+            || !wanted(&filter.entries, &e.text)
+            || !(filter.stances.is_empty() || filter.stances.contains(&h.stance))
+        {
+            continue;
+        }
+        let left_word = (h.word_start as usize).saturating_sub(window);
+        let right_word = (h.word_end as usize + window).min(words.len());
+        let left_start = if left_word < h.word_start as usize {
+            a.tokens[words[left_word] as usize].start as usize
+        } else {
+            h.byte_start as usize
+        };
+        let right_end = if right_word > h.word_end as usize {
+            a.tokens[words[right_word - 1] as usize].end as usize
+        } else {
+            h.byte_end as usize
+        };
+        let (line, column) = line_col(text, h.byte_start as usize);
+        let (line, column) = (line as u32, column as u32);
+        out.push(Line {
+            doc_id: meta.doc_id.clone(),
+            path: meta.path.clone(),
+            date: meta.date.map(|d| d.date.to_string()),
+            period: String::new(),
+            source: meta.source.clone(),
+            category: cat.clone(),
+            subframe: sub.name.clone(),
+            entry: e.text.clone(),
+            stance: h.stance,
+            stance_rule: h.stance_rule.clone(),
+            status: h.status,
+            left: fold_space(&text[left_start..h.byte_start as usize]),
+            keyword: fold_space(&h.surface),
+            right: fold_space(&text[h.byte_end as usize..right_end]),
+            byte_start: h.byte_start,
+            byte_end: h.byte_end,
+            sentence: h.sentence,
+            line,
+            column,
+            page: crate::model::page_of(v.page_starts, h.byte_start),
+            order: (0, hi as u32),
+        });
+    }
+    out
 }
 
 /// Sort lines; ties keep input order.
@@ -231,6 +262,20 @@ mod tests {
         d
     }
 
+    fn lines(
+        t: &Tagger,
+        docs: &[DocMeta],
+        by: Period,
+        filter: &Filter,
+        window: usize,
+    ) -> (Vec<Line>, Vec<Skipped>) {
+        let reading = crate::pipeline::Reading::default();
+        let job = Job::new(t, &reading);
+        let source = Source::Docs(docs.to_vec());
+        let (lines, skipped, _) = super::lines(&job, source, |_| true, by, filter, window).unwrap();
+        (lines, skipped)
+    }
+
     fn tagger() -> Tagger {
         let (l, a) = Lexicon::parse(
             "t",
@@ -247,7 +292,7 @@ mod tests {
             "One two three lazy four five six.\nThen low\npay came; not scroungers.",
             "A",
         )];
-        let (lines, skipped) = lines(&tagger(), &docs, &[], Period::Year, &Filter::default(), 2);
+        let (lines, skipped) = lines(&tagger(), &docs, Period::Year, &Filter::default(), 2);
         assert!(skipped.is_empty());
         let view: Vec<(&str, &str, &str, u32, u32)> = lines
             .iter()
@@ -283,7 +328,7 @@ mod tests {
             categories: vec!["behavioural".into()],
             ..Filter::default()
         };
-        let (mut l, _) = lines(&t, &docs, &[], Period::Year, &f, 3);
+        let (mut l, _) = lines(&t, &docs, Period::Year, &f, 3);
         assert_eq!(l.len(), 3);
         sort(&mut l, SortKey::Left);
         assert_eq!(
@@ -299,6 +344,6 @@ mod tests {
             fields: vec![("source".into(), "A".into())],
             ..Filter::default()
         };
-        assert_eq!(lines(&t, &docs, &[], Period::Year, &f, 3).0.len(), 1);
+        assert_eq!(lines(&t, &docs, Period::Year, &f, 3).0.len(), 1);
     }
 }

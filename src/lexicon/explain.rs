@@ -3,11 +3,13 @@
 //! Returns data; the CLI prints it.
 
 use crate::analyze::Analysis;
-use crate::ingest::IngestOptions;
+use crate::error::Result;
+use crate::ingest::Corpus;
 use crate::lexicon::{Example, ExampleScope, Slot};
 use crate::matcher::{Fate, Scratch};
-use crate::model::{DocMeta, Hit, HitStatus, Skipped, Stance, TokenKind};
-use crate::pipeline::Tagger;
+use crate::model::{Hit, HitStatus, Skipped, Stance, TokenKind};
+use crate::pipeline::{Job, Outcome, Source};
+use crate::tagger::{Tagger, View};
 use std::collections::BTreeMap;
 
 /// One token as the analyzer sees it.
@@ -43,10 +45,28 @@ pub struct Explanation {
     pub suppressed: Vec<Suppressed>,
 }
 
+/// How `text` tokenises and matches.
 pub fn explain(tagger: &Tagger, text: &str) -> Explanation {
     let mut analysis = Analysis::default();
     let mut scratch = Scratch::default();
     tagger.inspect(text, &mut analysis, &mut scratch, |a, scratch, hits| {
+        explain_analysed(tagger, text, a, scratch, hits)
+    })
+}
+
+/// How a document the pipeline read tokenises and matches.
+pub fn explain_view(tagger: &Tagger, v: &View<'_>) -> Explanation {
+    explain_analysed(tagger, v.text, v.analysis, v.scratch, v.hits.to_vec())
+}
+
+fn explain_analysed(
+    tagger: &Tagger,
+    text: &str,
+    a: &Analysis,
+    scratch: &Scratch,
+    hits: Vec<Hit>,
+) -> Explanation {
+    {
         let mut word = 0usize;
         let tokens = a
             .tokens
@@ -108,7 +128,7 @@ pub fn explain(tagger: &Tagger, text: &str) -> Explanation {
             hits,
             suppressed,
         }
-    })
+    }
 }
 
 /// The result of one lexicon example.
@@ -174,34 +194,57 @@ pub fn run_examples(tagger: &Tagger) -> Vec<ExampleResult> {
 pub type Expansion = Vec<(u32, Vec<(String, u64)>)>;
 
 /// For each wildcard entry, the distinct words its wildcard matched in
-/// `docs`, with counts (most frequent first), and the documents that
-/// could not be read.
-pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Expansion, Vec<Skipped>) {
-    let lex = &tagger.lexicon;
-    let wild: Vec<usize> = (0..lex.entries.len())
-        .filter(|&i| {
-            lex.entries[i]
-                .pattern
-                .iter()
-                .any(|s| matches!(s, Slot::Prefix(_)))
-        })
+/// the documents of `source` (read and tagged by `job`), with counts
+/// (most frequent first); the documents that could not be read; and what
+/// discovery found.
+pub fn expand(job: &Job<'_>, source: Source) -> Result<(Expansion, Vec<Skipped>, Corpus)> {
+    let lex = &job.tagger.lexicon;
+    let wild: Vec<bool> = lex
+        .entries
+        .iter()
+        .map(|e| e.pattern.iter().any(|s| matches!(s, Slot::Prefix(_))))
         .collect();
-    let mut forms: BTreeMap<u32, BTreeMap<String, u64>> =
-        wild.iter().map(|&i| (i as u32, BTreeMap::new())).collect();
-    let skipped = tagger.inspect_docs(docs, &IngestOptions::default(), |_, _, a, scratch, hits| {
-        let words = scratch.word_tokens();
-        for h in hits {
-            let Some(counts) = forms.get_mut(&h.entry) else {
-                continue;
-            };
-            let words_of_hit = &words[h.word_start as usize..h.word_end as usize];
-            let form: Vec<String> = words_of_hit
-                .iter()
-                .map(|&t| a.norm_of(&a.tokens[t as usize]).to_string())
-                .collect();
-            *counts.entry(form.join(" ")).or_insert(0) += 1;
-        }
-    });
+    let mut forms: BTreeMap<u32, BTreeMap<String, u64>> = (0..lex.entries.len())
+        .filter(|&i| wild[i])
+        .map(|i| (i as u32, BTreeMap::new()))
+        .collect();
+    // Each worker lists the wildcard forms of its document's hits.
+    let inspect = |v: &View<'_>| -> Vec<(u32, String)> {
+        let words = v.scratch.word_tokens();
+        let a = v.analysis;
+        v.hits
+            .iter()
+            .filter(|h| wild[h.entry as usize])
+            .map(|h| {
+                let form: Vec<&str> = words[h.word_start as usize..h.word_end as usize]
+                    .iter()
+                    .map(|&t| a.norm_of(&a.tokens[t as usize]))
+                    .collect();
+                (h.entry, form.join(" "))
+            })
+            .collect()
+    };
+    let mut skipped = Vec::new();
+    let found = job.run(
+        source,
+        |_| true,
+        &inspect,
+        |outcomes| {
+            for o in outcomes {
+                match o {
+                    Outcome::Skipped(s) => skipped.push(s),
+                    Outcome::Tagged(_, seen) => {
+                        for (entry, form) in seen {
+                            if let Some(counts) = forms.get_mut(&entry) {
+                                *counts.entry(form).or_insert(0) += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(())
+        },
+    )?;
     let out = forms
         .into_iter()
         .map(|(e, m)| {
@@ -210,5 +253,5 @@ pub fn expand(tagger: &Tagger, docs: &[DocMeta]) -> (Expansion, Vec<Skipped>) {
             (e, v)
         })
         .collect();
-    (out, skipped)
+    Ok((out, skipped, found))
 }

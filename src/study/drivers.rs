@@ -3,7 +3,7 @@
 //! field), and warnings where one entry carries most of a category.
 //! Works from a run folder's tables.
 
-use crate::output::{RunTables, column_f64, column_str};
+use crate::output::RunTables;
 use std::collections::{BTreeMap, HashMap};
 
 /// One entry's contribution to the change in its category's rate.
@@ -47,16 +47,16 @@ pub struct Drivers {
 /// other than the context category are used. Errors name what is missing.
 pub fn compare(run: &RunTables, field: &str, a: &str, b: &str) -> Result<Drivers, String> {
     let d = &run.documents;
-    if d.column(field).is_err() {
-        let names: Vec<String> = d.get_column_names().iter().map(|c| c.to_string()).collect();
+    if !d.has(field) {
+        let names = d.names();
         return Err(format!(
             "the documents table has no column \"{field}\"; columns: {}",
             names.join(", ")
         ));
     }
-    let ids = column_str(d, "doc_id");
-    let values = column_str(d, field);
-    let tokens = column_f64(d, "tokens");
+    let ids = d.strs("doc_id");
+    let values = d.strs(field);
+    let tokens = d.nums("tokens");
     let mut side: HashMap<String, usize> = HashMap::new();
     let (mut tok, mut docs) = ([0.0f64; 2], [0usize; 2]);
     for i in 0..d.height() {
@@ -84,23 +84,21 @@ pub fn compare(run: &RunTables, field: &str, a: &str, b: &str) -> Result<Drivers
             ));
         }
     }
-    let context = run.manifest["lexicon"]["origin"]
-        .as_str()
-        .map(|_| "context");
+    let context = "context";
     let h = &run.hits;
     let (hdoc, hcat, hentry, hstance, hstatus) = (
-        column_str(h, "doc_id"),
-        column_str(h, "category"),
-        column_str(h, "entry"),
-        column_str(h, "stance"),
-        column_str(h, "status"),
+        h.strs("doc_id"),
+        h.strs("category"),
+        h.strs("entry"),
+        h.strs("stance"),
+        h.strs("status"),
     );
     let mut counts: BTreeMap<(String, String), [u64; 2]> = BTreeMap::new();
     for i in 0..h.height() {
         let (Some(doc), Some(cat), Some(entry)) = (&hdoc[i], &hcat[i], &hentry[i]) else {
             continue;
         };
-        if Some(cat.as_str()) == context
+        if cat == context
             || hstance[i].as_deref() != Some("endorsed")
             || hstatus[i].as_deref() != Some("counted")
         {

@@ -5,11 +5,10 @@
 //! annotations and a self-contained HTML page. Pure: no printing.
 
 use crate::analyze::Analysis;
-use crate::lexicon::{BEHAVIOURAL, STRUCTURAL};
 use crate::matcher::Scratch;
-use crate::model::{HitStatus, Stance};
-use crate::pipeline::Tagger;
+use crate::model::{Hit, HitStatus, Pole, Stance};
 use crate::score;
+use crate::tagger::{Tagger, View};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -118,10 +117,21 @@ fn line_col(text: &str, at: usize) -> (u32, u32) {
 
 /// Audit one text.
 pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
-    let lex = &tagger.lexicon;
     let mut analysis = Analysis::default();
     let mut scratch = Scratch::default();
     tagger.inspect(text, &mut analysis, &mut scratch, |a, _, hits| {
+        build(tagger, path, text, a, &hits)
+    })
+}
+
+/// Audit a document as the pipeline's worker holds it.
+pub fn of_view(tagger: &Tagger, path: &str, v: &View<'_>) -> Audit {
+    build(tagger, path, v.text, v.analysis, v.hits)
+}
+
+fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) -> Audit {
+    let lex = &tagger.lexicon;
+    {
         let sentence_spans = a.sentence_spans();
         let mut categories: Vec<(String, Counts)> = lex
             .categories
@@ -132,7 +142,7 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
             .map(|i| (lex.subframe_path(i), Counts::default()))
             .collect();
         let mut out = Vec::new();
-        for h in &hits {
+        for h in hits {
             let e = &lex.entries[h.entry as usize];
             let sub = &lex.subframes[e.subframe];
             categories[sub.category].1.add(h.stance, h.status);
@@ -170,7 +180,8 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
             });
         }
         let tokens = a.word_count() as u64;
-        let (b, s) = score::poles(lex);
+        let poles = lex.poles();
+        let (b, s) = (poles.behavioural, poles.structural);
         let (be, se) = (categories[b].1.endorsed, categories[s].1.endorsed);
         Audit {
             path: path.to_string(),
@@ -190,7 +201,7 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
             checks: Vec::new(),
             lexicon: (lex.name.clone(), lex.version.clone(), lex.sha256.clone()),
         }
-    })
+    }
 }
 
 /// Percentage of `values` strictly below `x`, with ties counted half.
@@ -363,7 +374,7 @@ impl Audit {
                     "name": format!("{}/{}", cat.name, s.name),
                     "shortDescription": {"text": if s.description.is_empty() { lex.subframe_path(i) } else { s.description.clone() }},
                     "fullDescription": {"text": format!("{} framing ({}): {}", cat.name, cat.description, s.description)},
-                    "defaultConfiguration": {"level": if cat.name == BEHAVIOURAL { "warning" } else { "note" }},
+                    "defaultConfiguration": {"level": if Pole::of(&cat.name) == Some(Pole::Behavioural) { "warning" } else { "note" }},
                 })
             })
             .collect();
@@ -371,13 +382,13 @@ impl Audit {
         let results: Vec<Value> = self
             .hits
             .iter()
-            .filter(|h| h.stance == Stance::Endorsed && h.status == HitStatus::Counted && (h.category == BEHAVIOURAL || h.category == STRUCTURAL))
+            .filter(|h| h.stance == Stance::Endorsed && h.status == HitStatus::Counted && Pole::of(&h.category).is_some())
             .map(|h| {
                 let id = format!("{}.{}", h.category, h.subframe);
                 json!({
                     "ruleId": id,
                     "ruleIndex": rule_index(&id),
-                    "level": if h.category == BEHAVIOURAL { "warning" } else { "note" },
+                    "level": if Pole::of(&h.category) == Some(Pole::Behavioural) { "warning" } else { "note" },
                     "message": {"text": format!("{} framing ({}): \"{}\" matches lexicon entry \"{}\"", h.category, h.subframe, h.surface, h.entry)},
                     "locations": [{"physicalLocation": {
                         "artifactLocation": {"uri": self.path},
@@ -423,9 +434,9 @@ impl Audit {
         for h in self.hits.iter().filter(|h| {
             h.stance == Stance::Endorsed
                 && h.status == HitStatus::Counted
-                && (h.category == BEHAVIOURAL || h.category == STRUCTURAL)
+                && Pole::of(&h.category).is_some()
         }) {
-            let level = if h.category == BEHAVIOURAL {
+            let level = if Pole::of(&h.category) == Some(Pole::Behavioural) {
                 "warning"
             } else {
                 "notice"
@@ -525,8 +536,38 @@ impl Audit {
         let fmt = |x: Option<f64>, digits: usize| {
             x.map_or("–".to_string(), |v| format!("{v:.digits$}"))
         };
+        let (body, marked) = self.marked_text(text);
+        let (summary, frames) = self.count_tables();
+        let placement = self.placement.as_ref().map_or(String::new(), |p| {
+            format!(
+                "<h2>Against the reference</h2><p>Behavioural share higher than {}% of the {} documents in <code>{}</code>.</p>",
+                fmt(p.share, 0),
+                p.documents,
+                html_escape(&p.run)
+            )
+        });
+        let checks = self.checks_html();
+        let list = self.hit_list(&marked);
+        format!(
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">no context</mark> (not counted)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
+            title = html_escape(&self.path),
+            tokens = self.tokens,
+            sentences = self.sentences,
+            lname = html_escape(&self.lexicon.0),
+            lver = html_escape(&self.lexicon.1),
+            lsha = &self.lexicon.2[..12.min(self.lexicon.2.len())],
+            ver = env!("CARGO_PKG_VERSION"),
+            share = fmt(self.share, 2),
+            balance = fmt(self.balance, 2),
+            n = self.hits.len(),
+        )
+    }
+
+    /// The text with its hits marked, and which hits were (a hit
+    /// overlapping an earlier one is listed but not marked).
+    fn marked_text(&self, text: &str) -> (String, Vec<bool>) {
         let class = |h: &AuditHit| {
-            let cat = if h.category == BEHAVIOURAL || h.category == STRUCTURAL {
+            let cat = if Pole::of(&h.category).is_some() {
                 h.category.as_str()
             } else {
                 "other"
@@ -538,7 +579,6 @@ impl Audit {
             };
             format!("{cat} {}{status}", h.stance.as_str())
         };
-        // The text with marks; a hit overlapping an earlier one is listed but not marked.
         let mut body = String::new();
         let mut at = 0usize;
         let mut marked = vec![false; self.hits.len()];
@@ -574,6 +614,14 @@ impl Audit {
         }
         body.push_str(&html_escape(&text[at..]));
 
+        (body, marked)
+    }
+
+    /// The counts by category and by sub-frame, as two HTML tables.
+    fn count_tables(&self) -> (String, String) {
+        let fmt = |x: Option<f64>, digits: usize| {
+            x.map_or("–".to_string(), |v| format!("{v:.digits$}"))
+        };
         let mut summary = String::from(
             "<table><tr><th>category</th><th>endorsed</th><th>negated</th><th>distanced</th><th>no context</th><th>per 10k</th></tr>",
         );
@@ -607,15 +655,15 @@ impl Audit {
             ));
         }
         frames.push_str("</table>");
-        let placement = self.placement.as_ref().map_or(String::new(), |p| {
-            format!(
-                "<h2>Against the reference</h2><p>Behavioural share higher than {}% of the {} documents in <code>{}</code>.</p>",
-                fmt(p.share, 0),
-                p.documents,
-                html_escape(&p.run)
-            )
-        });
-        let checks = if self.checks.is_empty() {
+        (summary, frames)
+    }
+
+    /// The thresholds and the verdict, if any were given.
+    fn checks_html(&self) -> String {
+        let fmt = |x: Option<f64>, digits: usize| {
+            x.map_or("–".to_string(), |v| format!("{v:.digits$}"))
+        };
+        if self.checks.is_empty() {
             String::new()
         } else {
             let rows: String = self
@@ -639,9 +687,12 @@ impl Audit {
                 if self.failed() { "fail" } else { "pass" },
                 if self.failed() { "fail" } else { "pass" }
             )
-        };
-        let list: String = self
-            .hits
+        }
+    }
+
+    /// Every hit as a list item, linked to its mark.
+    fn hit_list(&self, marked: &[bool]) -> String {
+        self.hits
             .iter()
             .enumerate()
             .map(|(i, h)| {
@@ -670,19 +721,6 @@ impl Audit {
                     }
                 )
             })
-            .collect();
-        format!(
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">no context</mark> (not counted)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
-            title = html_escape(&self.path),
-            tokens = self.tokens,
-            sentences = self.sentences,
-            lname = html_escape(&self.lexicon.0),
-            lver = html_escape(&self.lexicon.1),
-            lsha = &self.lexicon.2[..12.min(self.lexicon.2.len())],
-            ver = env!("CARGO_PKG_VERSION"),
-            share = fmt(self.share, 2),
-            balance = fmt(self.balance, 2),
-            n = self.hits.len(),
-        )
+            .collect()
     }
 }

@@ -3,10 +3,11 @@
 //! entries that drive each category, the most behavioural and most
 //! structural documents with passages, and the manifest.
 
-use crate::audit::html_escape as esc;
 use crate::error::Result;
 use crate::ingest::reread;
-use crate::output::{RunTables, column_f64, column_str};
+use crate::model::Pole;
+use crate::output::RunTables;
+use crate::study::audit::html_escape as esc;
 use std::collections::{BTreeMap, HashMap};
 
 /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -304,7 +305,7 @@ pub struct Report {
 }
 
 fn slug(s: &str) -> String {
-    crate::interop::sanitize(s)
+    crate::lexicon::interop::sanitize(s)
 }
 
 /// Rasterise a chart SVG to PNG at `scale`, with the chart styles and the
@@ -361,176 +362,236 @@ pub fn svg_to_png(svg: &str, scale: f32) -> std::result::Result<Vec<u8>, String>
 
 /// Render a run folder as one HTML page.
 pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
-    let mut charts: Vec<(String, String)> = Vec::new();
+    let mut page = Page::new(run);
     let m = &run.manifest;
-    let groups: Vec<String> = m["options"]["group"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(String::from))
-        .collect();
-    let t = &run.trends;
-    let periods_col: Vec<String> = column_str(t, "period")
-        .into_iter()
-        .map(|p| p.unwrap_or_default())
-        .collect();
-    // Period order as in the trends table (sorted by start, undated last).
-    let mut order: Vec<String> = Vec::new();
-    for p in &periods_col {
-        if !order.contains(p) {
-            order.push(p.clone());
+    page.html = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        esc(run_label)
+    );
+    page.html.push_str(&format!(
+        "<h1>Framing of poverty: {}</h1>\n<p class=\"lead\">{} documents, {} words, by {}; lexicon {} {} (sha256 <code>{}</code>). Counts are endorsed hits: negated and distanced uses are reported separately.</p>\n",
+        esc(run_label),
+        m.counts.documents_read,
+        m.counts.tokens,
+        page.by,
+        esc(&m.lexicon.name),
+        esc(&m.lexicon.version),
+        esc(&m.lexicon.sha256[..12.min(m.lexicon.sha256.len())])
+    ));
+    page.trends();
+    page.groups();
+    page.subframes();
+    page.drivers();
+    page.documents();
+    page.provenance();
+    page.html.push_str("</main>\n</body>\n</html>\n");
+    Ok(Report {
+        html: page.html,
+        charts: page.charts,
+    })
+}
+
+/// The colour of a pole in every chart.
+fn colour(pole: Pole) -> &'static str {
+    match pole {
+        Pole::Behavioural => BEHAVIOURAL_COLOUR,
+        Pole::Structural => STRUCTURAL_COLOUR,
+    }
+}
+
+/// `hits_<pole>`.
+fn hits_column(pole: Pole) -> String {
+    format!("hits_{}", pole.name())
+}
+
+/// A report being written: the run, its periods, and the page so far.
+struct Page<'a> {
+    run: &'a RunTables,
+    html: String,
+    charts: Vec<(String, String)>,
+    by: &'static str,
+    /// Each trends row's period.
+    periods: Vec<String>,
+    /// Periods in the trends table's order (by start, undated last).
+    order: Vec<String>,
+    /// The dated periods, and where each is among them.
+    dated: Vec<String>,
+    idx: HashMap<String, usize>,
+}
+
+impl<'a> Page<'a> {
+    fn new(run: &'a RunTables) -> Page<'a> {
+        let periods: Vec<String> = run
+            .trends
+            .strs("period")
+            .into_iter()
+            .map(|p| p.unwrap_or_default())
+            .collect();
+        let mut order: Vec<String> = Vec::new();
+        for p in &periods {
+            if !order.contains(p) {
+                order.push(p.clone());
+            }
+        }
+        let dated: Vec<String> = order.iter().filter(|p| *p != "undated").cloned().collect();
+        let idx = dated
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i))
+            .collect();
+        Page {
+            run,
+            html: String::new(),
+            charts: Vec::new(),
+            by: run.manifest.options.by.as_str(),
+            periods,
+            order,
+            dated,
+            idx,
         }
     }
-    let dated: Vec<String> = order.iter().filter(|p| *p != "undated").cloned().collect();
-    let idx: HashMap<&str, usize> = dated
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.as_str(), i))
-        .collect();
-    let per_period = |col: &str| -> Vec<f64> {
-        let mut v = vec![0.0; dated.len()];
-        for (p, x) in periods_col.iter().zip(column_f64(t, col)) {
-            if let Some(&i) = idx.get(p.as_str()) {
+
+    fn chart(&mut self, name: String, svg: String) {
+        self.html.push_str(&svg);
+        self.charts.push((name, svg));
+    }
+
+    fn groups_given(&self) -> &[String] {
+        &self.run.manifest.options.group
+    }
+
+    /// A trends column summed per dated period.
+    fn per_period(&self, col: &str) -> Vec<f64> {
+        let mut v = vec![0.0; self.dated.len()];
+        for (p, x) in self.periods.iter().zip(self.run.trends.nums(col)) {
+            if let Some(&i) = self.idx.get(p) {
                 v[i] += x.unwrap_or(0.0);
             }
         }
         v
-    };
-    let tokens = per_period("tokens");
-    let (hb, hs) = (
-        per_period("hits_behavioural"),
-        per_period("hits_structural"),
-    );
-    let rate = |h: &[f64]| -> Vec<Option<f64>> {
-        h.iter()
-            .zip(&tokens)
-            .map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t))
-            .collect()
-    };
-    let share: Vec<Option<f64>> = hb
-        .iter()
-        .zip(&hs)
-        .map(|(b, s)| (b + s > 0.0).then(|| b / (b + s)))
-        .collect();
-    let by = m["options"]["by"].as_str().unwrap_or("year");
-    // Without group columns each dated period is one trends row, and its
-    // bootstrap interval (if the run computed one) can be drawn.
-    let band_of = |lo: &str, hi: &str| -> Option<Vec<(Option<f64>, Option<f64>)>> {
-        if !groups.is_empty() || t.column(lo).is_err() {
+    }
+
+    /// Without group columns each dated period is one trends row, and its
+    /// bootstrap interval (if the run computed one) can be drawn.
+    fn band(&self, lo: &str, hi: &str) -> Option<Vec<(Option<f64>, Option<f64>)>> {
+        let t = &self.run.trends;
+        if !self.groups_given().is_empty() || !t.has(lo) {
             return None;
         }
-        let (l, h) = (column_f64(t, lo), column_f64(t, hi));
-        let mut v = vec![(None, None); dated.len()];
-        for (i, p) in periods_col.iter().enumerate() {
-            if let Some(&k) = idx.get(p.as_str()) {
+        let (l, h) = (t.nums(lo), t.nums(hi));
+        let mut v = vec![(None, None); self.dated.len()];
+        for (i, p) in self.periods.iter().enumerate() {
+            if let Some(&k) = self.idx.get(p) {
                 v[k] = (l[i], h[i]);
             }
         }
         v.iter().any(|x| x.0.is_some()).then_some(v)
-    };
+    }
 
-    let mut html = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        esc(run_label)
-    );
-    html.push_str(&format!(
-        "<h1>Framing of poverty: {}</h1>\n<p class=\"lead\">{} documents, {} words, by {by}; lexicon {} {} (sha256 <code>{}</code>). Counts are endorsed hits: negated and distanced uses are reported separately.</p>\n",
-        esc(run_label),
-        m["counts"]["documents_read"],
-        m["counts"]["tokens"],
-        esc(m["lexicon"]["name"].as_str().unwrap_or("")),
-        esc(m["lexicon"]["version"].as_str().unwrap_or("")),
-        esc(&m["lexicon"]["sha256"].as_str().unwrap_or("")[..12.min(m["lexicon"]["sha256"].as_str().unwrap_or("").len())])
-    ));
-    html.push_str("<h2>Behavioural and structural framing over time</h2>\n");
-    let mut chart = |name: String, svg: String, html: &mut String| {
-        html.push_str(&svg);
-        charts.push((name, svg));
-    };
-    chart(
-        "rates".into(),
-        line_chart(
+    /// Rates and share over time, with their intervals.
+    fn trends(&mut self) {
+        let by = self.by;
+        let tokens = self.per_period("tokens");
+        let [hb, hs] = Pole::BOTH.map(|p| self.per_period(&hits_column(p)));
+        let rate = |h: &[f64]| -> Vec<Option<f64>> {
+            h.iter()
+                .zip(&tokens)
+                .map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t))
+                .collect()
+        };
+        let share: Vec<Option<f64>> = hb
+            .iter()
+            .zip(&hs)
+            .map(|(b, s)| (b + s > 0.0).then(|| b / (b + s)))
+            .collect();
+        self.html
+            .push_str("<h2>Behavioural and structural framing over time</h2>\n");
+        let series: Vec<Series> = Pole::BOTH
+            .into_iter()
+            .zip([&hb, &hs])
+            .map(|(pole, hits)| {
+                let name = pole.name();
+                Series {
+                    name: name.into(),
+                    colour: colour(pole).into(),
+                    values: rate(hits),
+                    band: self.band(&format!("rate_{name}_lo"), &format!("rate_{name}_hi")),
+                }
+            })
+            .collect();
+        let rates = line_chart(
             &format!("Endorsed hits per 10,000 words, by {by}"),
-            &dated,
-            &[
-                Series {
-                    name: "behavioural".into(),
-                    colour: BEHAVIOURAL_COLOUR.into(),
-                    values: rate(&hb),
-                    band: band_of("rate_behavioural_lo", "rate_behavioural_hi"),
-                },
-                Series {
-                    name: "structural".into(),
-                    colour: STRUCTURAL_COLOUR.into(),
-                    values: rate(&hs),
-                    band: band_of("rate_structural_lo", "rate_structural_hi"),
-                },
-            ],
+            &self.dated,
+            &series,
             "hits per 10,000 words",
             None,
             None,
-        ),
-        &mut html,
-    );
-    chart(
-        "share".into(),
-        line_chart(
+        );
+        self.chart("rates".into(), rates);
+        let share = line_chart(
             &format!("Behavioural share B/(B+S), by {by}"),
-            &dated,
+            &self.dated,
             &[Series {
                 name: "behavioural share".into(),
                 colour: "#000000".into(),
                 values: share,
-                band: band_of("share_lo", "share_hi"),
+                band: self.band("share_lo", "share_hi"),
             }],
             "share of endorsed framing hits",
             Some((0.0, 1.0)),
             Some((0.5, "even")),
-        ),
-        &mut html,
-    );
-    if groups.is_empty() && t.column("share_lo").is_ok() {
-        html.push_str(&format!(
-            "<p>Shaded bands are document-bootstrap 95% intervals ({} resamples, seed {}).</p>\n",
-            m["options"]["bootstrap"], m["options"]["seed"]
-        ));
-    } else if !groups.is_empty() && t.column("share_lo").is_ok() {
-        html.push_str(
-            "<p>Intervals are computed per group; the group panels below show them as bands.</p>\n",
         );
-    }
-    let undated = m["counts"]["undated"].as_u64().unwrap_or(0);
-    if undated > 0 {
-        html.push_str(&format!("<p>{undated} undated documents are not plotted; they are counted in the <code>undated</code> rows of the trends table.</p>\n"));
+        self.chart("share".into(), share);
+        let m = &self.run.manifest;
+        let has_intervals = self.run.trends.has("share_lo");
+        if self.groups_given().is_empty() && has_intervals {
+            self.html.push_str(&format!(
+                "<p>Shaded bands are document-bootstrap 95% intervals ({} resamples, seed {}).</p>\n",
+                m.options.bootstrap, m.options.seed
+            ));
+        } else if !self.groups_given().is_empty() && has_intervals {
+            self.html.push_str(
+                "<p>Intervals are computed per group; the group panels below show them as bands.</p>\n",
+            );
+        }
+        let undated = m.counts.undated;
+        if undated > 0 {
+            self.html.push_str(&format!("<p>{undated} undated documents are not plotted; they are counted in the <code>undated</code> rows of the trends table.</p>\n"));
+        }
     }
 
-    // One panel per group value (largest groups first).
-    if let Some(g) = groups.first() {
-        let gcol: Vec<String> = column_str(t, g)
+    /// One share panel per value of the first group column (largest
+    /// groups first).
+    fn groups(&mut self) {
+        let Some(g) = self.groups_given().first().cloned() else {
+            return;
+        };
+        let t = &self.run.trends;
+        let gcol: Vec<String> = t
+            .strs(&g)
             .into_iter()
             .map(|v| v.unwrap_or_else(|| "(none)".into()))
             .collect();
-        let docs = sum_by(&gcol, &column_f64(t, "documents"));
+        let docs = sum_by(&gcol, &t.nums("documents"));
         let mut names: Vec<(&String, &f64)> = docs.iter().collect();
         names.sort_by(|a, b| {
             b.1.partial_cmp(a.1)
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(a.0.cmp(b.0))
         });
-        html.push_str(&format!("<h2>By {}</h2>\n<div class=\"panels\">\n", esc(g)));
-        let (cb, cs) = (
-            column_f64(t, "hits_behavioural"),
-            column_f64(t, "hits_structural"),
-        );
-        let (slo, shi) = (column_f64(t, "share_lo"), column_f64(t, "share_hi"));
-        let has_band = t.column("share_lo").is_ok() && groups.len() == 1;
+        self.html.push_str(&format!(
+            "<h2>By {}</h2>\n<div class=\"panels\">\n",
+            esc(&g)
+        ));
+        let [cb, cs] = Pole::BOTH.map(|p| t.nums(&hits_column(p)));
+        let (slo, shi) = (t.nums("share_lo"), t.nums("share_hi"));
+        let has_band = t.has("share_lo") && self.groups_given().len() == 1;
+        let n = self.dated.len();
         for (name, _) in names.iter().take(12) {
-            let mut b = vec![0.0; dated.len()];
-            let mut s = vec![0.0; dated.len()];
-            let mut band = vec![(None, None); dated.len()];
+            let (mut b, mut s, mut band) = (vec![0.0; n], vec![0.0; n], vec![(None, None); n]);
             for i in 0..t.height() {
                 if &&gcol[i] == name {
-                    if let Some(&k) = idx.get(periods_col[i].as_str()) {
+                    if let Some(&k) = self.idx.get(&self.periods[i]) {
                         b[k] += cb[i].unwrap_or(0.0);
                         s[k] += cs[i].unwrap_or(0.0);
                         band[k] = (slo[i], shi[i]);
@@ -542,155 +603,262 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
                 .zip(&s)
                 .map(|(b, s)| (b + s > 0.0).then(|| b / (b + s)))
                 .collect();
-            chart(
-                format!("share-{}-{}", slug(g), slug(name)),
-                line_chart(
-                    &format!("{name}: behavioural share"),
-                    &dated,
-                    &[Series {
-                        name: "share".into(),
-                        colour: "#000000".into(),
-                        values: sh,
-                        band: has_band.then_some(band),
-                    }],
-                    "share",
-                    Some((0.0, 1.0)),
-                    Some((0.5, "even")),
-                ),
-                &mut html,
+            let svg = line_chart(
+                &format!("{name}: behavioural share"),
+                &self.dated,
+                &[Series {
+                    name: "share".into(),
+                    colour: "#000000".into(),
+                    values: sh,
+                    band: has_band.then_some(band),
+                }],
+                "share",
+                Some((0.0, 1.0)),
+                Some((0.5, "even")),
             );
+            self.chart(format!("share-{}-{}", slug(&g), slug(name)), svg);
         }
-        html.push_str("</div>\n");
+        self.html.push_str("</div>\n");
         if names.len() > 12 {
-            html.push_str(&format!(
+            self.html.push_str(&format!(
                 "<p>{} smaller groups not shown.</p>\n",
                 names.len() - 12
             ));
         }
     }
 
-    // Sub-frame composition.
-    html.push_str("<h2>Sub-frames over time</h2>\n");
-    for cat in ["behavioural", "structural"] {
-        let prefix = format!("hits_{cat}__");
-        let parts: Vec<(String, Vec<f64>)> = t
-            .get_column_names()
-            .iter()
-            .filter_map(|c| {
-                c.as_str()
-                    .strip_prefix(&prefix)
-                    .map(|s| (s.to_string(), per_period(c.as_str())))
-            })
-            .filter(|(_, v)| v.iter().sum::<f64>() > 0.0)
-            .collect();
-        if !parts.is_empty() {
-            chart(
-                format!("subframes-{cat}"),
-                composition_chart(
-                    &format!("{cat}: sub-frames' share of endorsed hits, by {by}"),
-                    &dated,
+    /// Each pole's sub-frames as shares of its endorsed hits.
+    fn subframes(&mut self) {
+        self.html.push_str("<h2>Sub-frames over time</h2>\n");
+        for pole in Pole::BOTH {
+            let cat = pole.name();
+            let prefix = format!("hits_{cat}__");
+            let parts: Vec<(String, Vec<f64>)> = self
+                .run
+                .trends
+                .names()
+                .iter()
+                .filter_map(|c| {
+                    c.strip_prefix(&prefix)
+                        .map(|s| (s.to_string(), self.per_period(c)))
+                })
+                .filter(|(_, v)| v.iter().sum::<f64>() > 0.0)
+                .collect();
+            if !parts.is_empty() {
+                let svg = composition_chart(
+                    &format!("{cat}: sub-frames' share of endorsed hits, by {}", self.by),
+                    &self.dated,
                     &parts,
-                ),
-                &mut html,
-            );
+                );
+                self.chart(format!("subframes-{cat}"), svg);
+            }
         }
     }
 
-    // Entries that drive each category, per period.
-    let h = &run.hits;
-    let doc_period: HashMap<String, String> = column_str(&run.documents, "doc_id")
-        .into_iter()
-        .zip(column_str(&run.documents, "period"))
-        .filter_map(|(d, p)| Some((d?, p?)))
-        .collect();
-    let (hdoc, hcat, hentry, hstance, hstatus) = (
-        column_str(h, "doc_id"),
-        column_str(h, "category"),
-        column_str(h, "entry"),
-        column_str(h, "stance"),
-        column_str(h, "status"),
-    );
-    let mut drivers: BTreeMap<(String, String), HashMap<String, u64>> = BTreeMap::new();
-    for i in 0..h.height() {
-        let (Some(d), Some(c), Some(e)) = (&hdoc[i], &hcat[i], &hentry[i]) else {
-            continue;
-        };
-        if (c != "behavioural" && c != "structural")
-            || hstance[i].as_deref() != Some("endorsed")
-            || hstatus[i].as_deref() != Some("counted")
-        {
-            continue;
-        }
-        let p = doc_period.get(d).cloned().unwrap_or_default();
-        *drivers
-            .entry((p, c.clone()))
-            .or_default()
-            .entry(e.clone())
-            .or_insert(0) += 1;
-    }
-    html.push_str("<h2>What drives each category</h2>\n<table><tr><th>period</th><th>behavioural: top entries</th><th>structural: top entries</th></tr>\n");
-    for p in &order {
-        let top = |c: &str| -> String {
-            let Some(m) = drivers.get(&(p.clone(), c.to_string())) else {
-                return "–".into();
+    /// The entries with the most endorsed hits per period and pole.
+    fn drivers(&mut self) {
+        let (d, h) = (&self.run.documents, &self.run.hits);
+        let doc_period: HashMap<String, String> = d
+            .strs("doc_id")
+            .into_iter()
+            .zip(d.strs("period"))
+            .filter_map(|(d, p)| Some((d?, p?)))
+            .collect();
+        let hits = Hits::of(h);
+        let mut drivers: BTreeMap<(String, String), HashMap<String, u64>> = BTreeMap::new();
+        for i in 0..h.height() {
+            let (Some(d), Some(c), Some(e)) = (&hits.doc[i], &hits.category[i], &hits.entry[i])
+            else {
+                continue;
             };
-            let mut v: Vec<(&String, &u64)> = m.iter().collect();
-            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-            v.iter()
-                .take(4)
-                .map(|(e, n)| format!("{} ({n})", esc(e)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        html.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            esc(p),
-            top("behavioural"),
-            top("structural")
-        ));
+            if Pole::of(c).is_none() || !hits.counts(i) {
+                continue;
+            }
+            let p = doc_period.get(d).cloned().unwrap_or_default();
+            *drivers
+                .entry((p, c.clone()))
+                .or_default()
+                .entry(e.clone())
+                .or_insert(0) += 1;
+        }
+        self.html.push_str("<h2>What drives each category</h2>\n<table><tr><th>period</th><th>behavioural: top entries</th><th>structural: top entries</th></tr>\n");
+        for p in &self.order {
+            let top = |pole: Pole| -> String {
+                let Some(m) = drivers.get(&(p.clone(), pole.name().to_string())) else {
+                    return "–".into();
+                };
+                let mut v: Vec<(&String, &u64)> = m.iter().collect();
+                v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                v.iter()
+                    .take(4)
+                    .map(|(e, n)| format!("{} ({n})", esc(e)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            self.html.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                esc(p),
+                top(Pole::Behavioural),
+                top(Pole::Structural)
+            ));
+        }
+        self.html.push_str("</table>\n");
     }
-    html.push_str("</table>\n");
 
-    // The most behavioural and most structural documents, with passages.
-    let d = &run.documents;
-    let (ids, paths, titles) = (
-        column_str(d, "doc_id"),
-        column_str(d, "path"),
-        column_str(d, "title"),
-    );
-    let (sh, db, ds) = (
-        column_f64(d, "share"),
-        column_f64(d, "hits_behavioural"),
-        column_f64(d, "hits_structural"),
-    );
-    let mut ranked: Vec<usize> = (0..d.height())
-        .filter(|&i| sh[i].is_some() && db[i].unwrap_or(0.0) + ds[i].unwrap_or(0.0) >= 3.0)
-        .collect();
-    ranked.sort_by(|&a, &b| {
-        sh[b]
-            .partial_cmp(&sh[a])
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(ids[a].cmp(&ids[b]))
-    });
-    let (hbs, hbe) = (column_f64(h, "byte_start"), column_f64(h, "byte_end"));
-    let passages = |i: usize, cat: &str| -> String {
-        let Some(id) = &ids[i] else {
+    /// The most behavioural and most structural documents, with passages.
+    fn documents(&mut self) {
+        let d = &self.run.documents;
+        let (ids, titles) = (d.strs("doc_id"), d.strs("title"));
+        let sh = d.nums("share");
+        let [db, ds] = Pole::BOTH.map(|p| d.nums(&hits_column(p)));
+        let mut ranked: Vec<usize> = (0..d.height())
+            .filter(|&i| sh[i].is_some() && db[i].unwrap_or(0.0) + ds[i].unwrap_or(0.0) >= 3.0)
+            .collect();
+        ranked.sort_by(|&a, &b| {
+            sh[b]
+                .partial_cmp(&sh[a])
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(ids[a].cmp(&ids[b]))
+        });
+        let passages = Passages::of(self.run);
+        self.html.push_str("<h2>Most behavioural and most structural documents</h2>\n<p>Documents with at least 3 endorsed framing hits, ranked by behavioural share.</p>\n");
+        for (label, list, pole) in [
+            (
+                "Most behavioural",
+                ranked.iter().take(5).copied().collect::<Vec<_>>(),
+                Pole::Behavioural,
+            ),
+            (
+                "Most structural",
+                ranked.iter().rev().take(5).copied().collect(),
+                Pole::Structural,
+            ),
+        ] {
+            self.html.push_str(&format!("<h3>{label}</h3>\n<table><tr><th>document</th><th>share</th><th>B</th><th>S</th><th>passages</th></tr>\n"));
+            for i in list {
+                self.html.push_str(&format!(
+                    "<tr><td><b>{}</b><br>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+                    esc(ids[i].as_deref().unwrap_or("")),
+                    esc(titles[i].as_deref().unwrap_or("")),
+                    sh[i].unwrap_or(0.0),
+                    db[i].unwrap_or(0.0),
+                    ds[i].unwrap_or(0.0),
+                    passages.of_doc(i, pole)
+                ));
+            }
+            self.html.push_str("</table>\n");
+        }
+    }
+
+    /// The manifest and the skipped documents.
+    fn provenance(&mut self) {
+        let m = &self.run.manifest;
+        self.html.push_str("<h2>Provenance</h2>\n<table>\n");
+        let row =
+            |k: &str, v: String| format!("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(&v));
+        self.html
+            .push_str(&row("framewatch", m.framewatch_version.clone()));
+        self.html.push_str(&row(
+            "lexicon",
+            format!(
+                "{} {} · {} · sha256 {}",
+                m.lexicon.name, m.lexicon.version, m.lexicon.origin, m.lexicon.sha256
+            ),
+        ));
+        // As JSON objects with their keys in order, as the manifest has them.
+        let json =
+            |v: serde_json::Result<serde_json::Value>| v.map(|v| v.to_string()).unwrap_or_default();
+        self.html
+            .push_str(&row("options", json(serde_json::to_value(&m.options))));
+        self.html
+            .push_str(&row("counts", json(serde_json::to_value(&m.counts))));
+        self.html.push_str("</table>\n");
+        let sk = &self.run.skipped;
+        if sk.height() > 0 {
+            self.html.push_str(&format!("<h3>Skipped documents ({})</h3>\n<table><tr><th>path</th><th>reason</th><th>detail</th></tr>\n", sk.height()));
+            let (p, r, dt) = (sk.strs("path"), sk.strs("reason"), sk.strs("detail"));
+            for i in 0..sk.height() {
+                self.html.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    esc(p[i].as_deref().unwrap_or("")),
+                    esc(r[i].as_deref().unwrap_or("")),
+                    esc(dt[i].as_deref().unwrap_or(""))
+                ));
+            }
+            self.html.push_str("</table>\n");
+        }
+    }
+}
+
+/// The hits table's columns the report reads.
+struct Hits {
+    doc: Vec<Option<String>>,
+    category: Vec<Option<String>>,
+    entry: Vec<Option<String>>,
+    stance: Vec<Option<String>>,
+    status: Vec<Option<String>>,
+    byte_start: Vec<Option<f64>>,
+    byte_end: Vec<Option<f64>>,
+}
+
+impl Hits {
+    fn of(h: &crate::output::Table) -> Hits {
+        Hits {
+            doc: h.strs("doc_id"),
+            category: h.strs("category"),
+            entry: h.strs("entry"),
+            stance: h.strs("stance"),
+            status: h.strs("status"),
+            byte_start: h.nums("byte_start"),
+            byte_end: h.nums("byte_end"),
+        }
+    }
+
+    /// Whether hit `i` is endorsed and counted: in rates, share, balance.
+    fn counts(&self, i: usize) -> bool {
+        self.stance[i].as_deref() == Some("endorsed")
+            && self.status[i].as_deref() == Some("counted")
+    }
+}
+
+/// Passages of documents around their hits, from the documents' text
+/// read again.
+struct Passages {
+    hits: Hits,
+    ids: Vec<Option<String>>,
+    paths: Vec<Option<String>>,
+}
+
+impl Passages {
+    fn of(run: &RunTables) -> Passages {
+        Passages {
+            hits: Hits::of(&run.hits),
+            ids: run.documents.strs("doc_id"),
+            paths: run.documents.strs("path"),
+        }
+    }
+
+    /// Up to two passages of document `i` around its endorsed hits of
+    /// `pole`, the hit marked.
+    fn of_doc(&self, i: usize, pole: Pole) -> String {
+        let h = &self.hits;
+        let cat = pole.name();
+        let Some(id) = &self.ids[i] else {
             return String::new();
         };
-        let Some(text) = paths[i].as_deref().and_then(reread) else {
+        let Some(text) = self.paths[i].as_deref().and_then(reread) else {
             return "<p><i>document text not available</i></p>".into();
         };
         let mut out = String::new();
         let mut n = 0;
-        for k in 0..h.height() {
-            if hdoc[k].as_ref() != Some(id)
-                || hcat[k].as_deref() != Some(cat)
-                || hstance[k].as_deref() != Some("endorsed")
-                || hstatus[k].as_deref() != Some("counted")
+        for k in 0..h.doc.len() {
+            if h.doc[k].as_ref() != Some(id)
+                || h.category[k].as_deref() != Some(cat)
+                || !h.counts(k)
             {
                 continue;
             }
-            let (Some(s), Some(e)) = (hbs[k], hbe[k]) else {
+            let (Some(s), Some(e)) = (h.byte_start[k], h.byte_end[k]) else {
                 continue;
             };
             let (s, e) = (s as usize, e as usize);
@@ -705,7 +873,10 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
             while !text.is_char_boundary(z) {
                 z += 1;
             }
-            let class = if cat == "behavioural" { "b" } else { "s" };
+            let class = match pole {
+                Pole::Behavioural => "b",
+                Pole::Structural => "s",
+            };
             out.push_str(&format!(
                 "<blockquote>…{}<mark class=\"{class}\">{}</mark>{}…</blockquote>",
                 esc(&text[a..s]),
@@ -718,73 +889,5 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
             }
         }
         out
-    };
-    html.push_str("<h2>Most behavioural and most structural documents</h2>\n<p>Documents with at least 3 endorsed framing hits, ranked by behavioural share.</p>\n");
-    for (label, list, cat) in [
-        (
-            "Most behavioural",
-            ranked.iter().take(5).copied().collect::<Vec<_>>(),
-            "behavioural",
-        ),
-        (
-            "Most structural",
-            ranked.iter().rev().take(5).copied().collect(),
-            "structural",
-        ),
-    ] {
-        html.push_str(&format!("<h3>{label}</h3>\n<table><tr><th>document</th><th>share</th><th>B</th><th>S</th><th>passages</th></tr>\n"));
-        for i in list {
-            html.push_str(&format!(
-                "<tr><td><b>{}</b><br>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
-                esc(ids[i].as_deref().unwrap_or("")),
-                esc(titles[i].as_deref().unwrap_or("")),
-                sh[i].unwrap_or(0.0),
-                db[i].unwrap_or(0.0),
-                ds[i].unwrap_or(0.0),
-                passages(i, cat)
-            ));
-        }
-        html.push_str("</table>\n");
     }
-
-    // Manifest and skipped documents.
-    html.push_str("<h2>Provenance</h2>\n<table>\n");
-    let row = |k: &str, v: String| format!("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(&v));
-    html.push_str(&row(
-        "framewatch",
-        m["framewatch_version"].as_str().unwrap_or("").into(),
-    ));
-    html.push_str(&row(
-        "lexicon",
-        format!(
-            "{} {} · {} · sha256 {}",
-            m["lexicon"]["name"].as_str().unwrap_or(""),
-            m["lexicon"]["version"].as_str().unwrap_or(""),
-            m["lexicon"]["origin"].as_str().unwrap_or(""),
-            m["lexicon"]["sha256"].as_str().unwrap_or("")
-        ),
-    ));
-    html.push_str(&row("options", m["options"].to_string()));
-    html.push_str(&row("counts", m["counts"].to_string()));
-    html.push_str("</table>\n");
-    let sk = &run.skipped;
-    if sk.height() > 0 {
-        html.push_str(&format!("<h3>Skipped documents ({})</h3>\n<table><tr><th>path</th><th>reason</th><th>detail</th></tr>\n", sk.height()));
-        let (p, r, dt) = (
-            column_str(sk, "path"),
-            column_str(sk, "reason"),
-            column_str(sk, "detail"),
-        );
-        for i in 0..sk.height() {
-            html.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                esc(p[i].as_deref().unwrap_or("")),
-                esc(r[i].as_deref().unwrap_or("")),
-                esc(dt[i].as_deref().unwrap_or(""))
-            ));
-        }
-        html.push_str("</table>\n");
-    }
-    html.push_str("</main>\n</body>\n</html>\n");
-    Ok(Report { html, charts })
 }

@@ -1,31 +1,18 @@
-//! Lexicon files: the TOML as written → a validated [`Lexicon`].
-//!
-//! Parsing keeps every key's and value's span so that each problem is
-//! reported as `path:line:col: message`, all of them at once. Validation
-//! runs each entry through the same [`Analyzer`] that reads documents, so
-//! an entry and the text it should match always tokenise alike.
-//!
-//! This module knows nothing of matching or output.
+//! The lexicon file format and its validation: TOML parsed with spans,
+//! every problem collected with its position, entries compiled with the
+//! analyzer that reads documents.
 
+use super::{
+    CATEGORY_KEYS, Category, Cue, DEFAULT_CONTEXT_WINDOW, DEFAULT_CUE_WINDOW, DEFAULT_CUES,
+    DEFAULT_NEGATION_WINDOW, DEFAULT_NEGATORS, DEFAULT_REPORTING_VERBS, DEFAULT_SPEECH_VERBS,
+    Entry, Example, ExampleScope, Lexicon, MIN_WILDCARD_PREFIX, Slot, StanceRules, Subframe,
+    is_joiner, line_col,
+};
 use crate::analyze::{Analysis, Analyzer, LANGUAGES};
-use crate::error::{Error, Result};
-use crate::model::{Stance, TokenKind};
-use sha2::{Digest, Sha256};
+use crate::model::{Pole, Stance, TokenKind};
 use std::collections::HashMap;
-use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
-
-/// The default lexicon, compiled into the binary.
-pub const DEFAULT_NAME: &str = "builtin:poverty-framing";
-pub const DEFAULT_TOML: &str = include_str!("../lexicons/poverty-framing.toml");
-
-/// Shortest prefix a trailing wildcard may have.
-pub const MIN_WILDCARD_PREFIX: usize = 3;
-
-/// The categories whose balance framewatch measures.
-pub const BEHAVIOURAL: &str = "behavioural";
-pub const STRUCTURAL: &str = "structural";
 
 const LEXICON_KEYS: &[&str] = &[
     "name",
@@ -38,8 +25,6 @@ const LEXICON_KEYS: &[&str] = &[
     "context_category",
     "context_window",
 ];
-/// Keys of a category table: no sub-frame may take these names.
-pub const CATEGORY_KEYS: &[&str] = &["description", "must_match", "must_not_match"];
 const SUBFRAME_KEYS: &[&str] = &[
     "description",
     "entries",
@@ -59,229 +44,43 @@ const STANCE_KEYS: &[&str] = &[
 ];
 const EXAMPLE_KEYS: &[&str] = &["text", "stance"];
 
-/// Default context window, in word tokens either side of a hit.
-pub const DEFAULT_CONTEXT_WINDOW: usize = 20;
-
-/// The stance rules used when a lexicon has no `[stance]` table.
-pub const DEFAULT_NEGATORS: &[&str] = &[
-    "not", "no", "never", "n't", "nor", "without", "hardly", "cannot", "neither",
-];
-pub const DEFAULT_NEGATION_WINDOW: usize = 3;
-pub const DEFAULT_CUES: &[&str] = &[
-    "so-called",
-    "so called",
-    "myth of",
-    "myths of",
-    "rhetoric of",
-    "rhetoric about",
-    "language of",
-    "narrative of",
-    "narratives of",
-    "narratives about",
-    "discourse of",
-    "discourses of",
-    "trope of",
-    "stereotype of",
-    "stereotypes of",
-    "what _ call",
-    "what _ _ call",
-    "dubbed",
-    "labelled",
-    "labeled",
-    "branded",
-    "framed as",
-    "portrayed as",
-    "depicted as",
-    "cast as",
-    "constructed as",
-    "talk of",
-    "notion of",
-    "idea of",
-    "concept of",
-];
-pub const DEFAULT_CUE_WINDOW: usize = 3;
-pub const DEFAULT_REPORTING_VERBS: &[&str] =
-    &["claim", "argue", "insist", "allege", "contend", "assert"];
-/// Verbs of saying that report speech without "that" ("the minister said
-/// the scheme was about personal responsibility"; "..., he said.").
-pub const DEFAULT_SPEECH_VERBS: &[&str] =
-    &["say", "said", "tell", "told", "add", "warn", "explain"];
-
-/// A distancing cue: words matched by stem, `None` standing for any one word.
-#[derive(Debug, Clone)]
-pub struct Cue {
-    pub text: String,
-    pub pattern: Vec<Option<String>>,
+pub(super) struct Validator<'a> {
+    pub(super) origin: &'a str,
+    pub(super) text: &'a str,
+    /// Byte offset and message of each problem found.
+    pub(super) problems: Vec<(usize, String)>,
 }
 
-/// How the stance of a hit is decided; editable in a lexicon's `[stance]`.
-#[derive(Debug, Clone)]
-pub struct StanceRules {
-    /// Normalised negator words; `n't` matches the contraction.
-    pub negators: Vec<String>,
-    /// Words allowed between a negator and the hit.
-    pub negation_window: usize,
-    pub cues: Vec<Cue>,
-    /// Words allowed between the end of a cue and the hit.
-    pub cue_window: usize,
-    /// Stems of reporting verbs: "X argues that <hit>" is distanced unless X is I/we.
-    pub reporting_verbs: Vec<String>,
-    /// Stems of verbs of saying: "X said <hit>...", "<hit>..., X said." are
-    /// distanced unless X is I/we or the citation is adopted ("As X said,").
-    pub speech_verbs: Vec<String>,
-    /// Hits inside quotation marks are distanced.
-    pub quotes: bool,
+/// What the `[lexicon]` table says.
+struct Header {
+    name: String,
+    version: String,
+    language: String,
+    description: String,
+    /// `context_category` and where it was written.
+    context_name: Option<(String, usize)>,
+    context_window: usize,
+    /// The analyzer of the language, if it is one framewatch has.
+    analyzer: Option<Analyzer>,
 }
 
-/// An example sentence a lexicon carries as a test.
-#[derive(Debug, Clone)]
-pub struct Example {
-    pub text: String,
-    /// `Some(stance)`: must produce a counted hit with that stance;
-    /// `None`: must produce no counted endorsed hit.
-    pub expect: Option<Stance>,
-    pub scope: ExampleScope,
-    pub line: u32,
+/// The sub-frame an entry is in.
+struct SubframeAt {
+    index: usize,
+    category: usize,
+    /// `category.subframe`.
+    path: String,
+    /// Whether its entries require context unless they say otherwise.
+    context: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExampleScope {
-    Category(usize),
-    Subframe(usize),
-}
-
-/// One position of an entry's pattern.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Slot {
-    /// Matches a word whose Snowball stem is this.
-    Stem(String),
-    /// Matches a word whose normalised (NFKC, lower-cased) form is this.
-    Exact(String),
-    /// Matches a word whose normalised form starts with this.
-    Prefix(String),
-}
-
-#[derive(Debug, Clone)]
-pub struct Category {
-    pub name: String,
-    pub description: String,
-    /// Indices into [`Lexicon::subframes`].
-    pub subframes: Range<usize>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Subframe {
-    pub category: usize,
-    pub name: String,
-    pub description: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub subframe: usize,
-    /// The entry as written in the file.
-    pub text: String,
-    pub pattern: Vec<Slot>,
-    /// 1-based line in the lexicon file.
-    pub line: u32,
-    /// Optional provenance: a stable id, a citation and a note.
-    pub id: Option<String>,
-    pub source: Option<String>,
-    pub note: Option<String>,
-    pub weight: f64,
-    /// Counts only with a context-category term nearby in the paragraph.
-    pub context_required: bool,
-}
-
-/// A validated lexicon, ready to compile into a matcher.
-#[derive(Debug, Clone)]
-pub struct Lexicon {
-    pub name: String,
-    pub version: String,
-    pub language: String,
-    pub description: String,
-    /// Where it was read from: a path, or [`DEFAULT_NAME`].
-    pub origin: String,
-    /// sha256 of the file's bytes, lower-case hex.
-    pub sha256: String,
-    pub categories: Vec<Category>,
-    pub subframes: Vec<Subframe>,
-    pub entries: Vec<Entry>,
-    pub stance: StanceRules,
-    /// The category whose terms satisfy context rules.
-    pub context_category: Option<usize>,
-    pub context_window: usize,
-    pub examples: Vec<Example>,
-}
-
-impl Lexicon {
-    /// Read and validate the lexicon at `path`, or the built-in one.
-    pub fn load(path: Option<&std::path::Path>) -> Result<(Lexicon, Analyzer)> {
-        match path {
-            None => Lexicon::parse(DEFAULT_NAME, DEFAULT_TOML),
-            Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| {
-                    Error::usage(
-                        format!("{}: cannot read lexicon: {e}", p.display()),
-                        Some("check the lexicon path; without one, framewatch uses its built-in lexicon".to_string()),
-                    )
-                })?;
-                Lexicon::parse(&p.display().to_string(), &text)
-            }
-        }
-    }
-
-    /// Parse and validate lexicon source text; `origin` names it in errors.
-    pub fn parse(origin: &str, text: &str) -> Result<(Lexicon, Analyzer)> {
-        let mut v = Validator {
-            origin,
-            text,
-            problems: Vec::new(),
-        };
-        let result = v.run();
-        if !v.problems.is_empty() {
-            v.problems.sort_by_key(|p| p.0);
-            let problems = v
-                .problems
-                .into_iter()
-                .map(|(at, msg)| {
-                    let (line, col) = line_col(text, at);
-                    format!("{origin}:{line}:{col}: {msg}")
-                })
-                .collect();
-            return Err(Error::Lexicon { problems });
-        }
-        let (mut lexicon, analyzer) = result.expect("no problems means a lexicon");
-        lexicon.sha256 = hex_sha256(text.as_bytes());
-        Ok((lexicon, analyzer))
-    }
-
-    pub fn category_of(&self, entry: &Entry) -> &Category {
-        &self.categories[self.subframes[entry.subframe].category]
-    }
-
-    pub fn category_index(&self, name: &str) -> Option<usize> {
-        self.categories.iter().position(|c| c.name == name)
-    }
-
-    /// `category.subframe`, the name used in outputs.
-    pub fn subframe_path(&self, subframe: usize) -> String {
-        let s = &self.subframes[subframe];
-        format!("{}.{}", self.categories[s.category].name, s.name)
-    }
-}
-
-pub fn hex_sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub use crate::analyze::line_col;
-
-struct Validator<'a> {
-    origin: &'a str,
-    text: &'a str,
-    problems: Vec<(usize, String)>,
+/// What the entries seen so far compiled to, and their ids: for
+/// duplicate checks across the whole lexicon.
+#[derive(Default)]
+struct EntryIndex {
+    seen: HashMap<Vec<Slot>, Seen>,
+    ids: HashMap<String, usize>,
+    scratch: Analysis,
 }
 
 /// A compiled pattern and where its entry was written, for duplicate checks.
@@ -385,7 +184,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn run(&mut self) -> Option<(Lexicon, Analyzer)> {
+    pub(super) fn run(&mut self) -> Option<(Lexicon, Analyzer)> {
         let (doc, errors) = DeTable::parse_recoverable(self.text);
         for e in &errors {
             let at = e.span().map_or(0, |s| s.start);
@@ -417,6 +216,69 @@ impl<'a> Validator<'a> {
             .iter()
             .find(|(k, _)| k.get_ref() == "lexicon")
             .map_or(0, |(k, _)| k.span().start);
+        let Header {
+            name,
+            version,
+            language,
+            description,
+            context_name,
+            context_window,
+            analyzer,
+        } = self.header(header, header_at);
+        // Validate the categories with an English analyzer if the language
+        // was bad, so that every other problem is still reported.
+        let checker = analyzer.unwrap_or_else(|| Analyzer::new("english").expect("english exists"));
+
+        let mut lex = Lexicon {
+            name,
+            version,
+            language,
+            description,
+            origin: self.origin.to_string(),
+            sha256: String::new(),
+            categories: Vec::new(),
+            subframes: Vec::new(),
+            entries: Vec::new(),
+            stance: StanceRules {
+                negators: Vec::new(),
+                negation_window: DEFAULT_NEGATION_WINDOW,
+                cues: Vec::new(),
+                cue_window: DEFAULT_CUE_WINDOW,
+                reporting_verbs: Vec::new(),
+                speech_verbs: Vec::new(),
+                quotes: true,
+            },
+            context_category: None,
+            context_window,
+            examples: Vec::new(),
+        };
+        self.stance(doc.get("stance"), &checker, &mut lex);
+        match doc.get("categories").map(|v| (v.span(), v.get_ref())) {
+            Some((_, DeValue::Table(cats))) => self.categories(cats, &checker, &mut lex),
+            Some((span, _)) => self.problem(span.start, "\"categories\" must be a table: [categories.NAME.SUBFRAME]"),
+            None => self.problem(0, "no [categories.NAME.SUBFRAME] tables: a lexicon needs at least \"behavioural\" and \"structural\""),
+        }
+        self.context_rules(&mut lex, context_name, header_at);
+        for pole in Pole::BOTH {
+            let required = pole.name();
+            if doc.get("categories").is_some() && lex.category_index(required).is_none() {
+                let at = doc
+                    .iter()
+                    .find(|(k, _)| k.get_ref() == "categories")
+                    .map_or(0, |(k, _)| k.span().start);
+                self.problem(at, format!(
+                    "missing category \"{required}\": share and balance compare \"{}\" with \"{}\"",
+                    Pole::Behavioural.name(),
+                    Pole::Structural.name()
+                ));
+            }
+        }
+        Some((lex, checker))
+    }
+
+    /// The `[lexicon]` table: name, version, language (and its
+    /// analyzer), description, context settings.
+    fn header(&mut self, header: Option<&DeTable<'_>>, header_at: usize) -> Header {
         let mut name = String::new();
         let mut version = String::new();
         let mut language = String::from("english");
@@ -463,39 +325,25 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        // Validate the categories with an English analyzer if the language
-        // was bad, so that every other problem is still reported.
-        let checker = analyzer.unwrap_or_else(|| Analyzer::new("english").expect("english exists"));
-
-        let mut lex = Lexicon {
+        Header {
             name,
             version,
             language,
             description,
-            origin: self.origin.to_string(),
-            sha256: String::new(),
-            categories: Vec::new(),
-            subframes: Vec::new(),
-            entries: Vec::new(),
-            stance: StanceRules {
-                negators: Vec::new(),
-                negation_window: DEFAULT_NEGATION_WINDOW,
-                cues: Vec::new(),
-                cue_window: DEFAULT_CUE_WINDOW,
-                reporting_verbs: Vec::new(),
-                speech_verbs: Vec::new(),
-                quotes: true,
-            },
-            context_category: None,
+            context_name,
             context_window,
-            examples: Vec::new(),
-        };
-        self.stance(doc.get("stance"), &checker, &mut lex);
-        match doc.get("categories").map(|v| (v.span(), v.get_ref())) {
-            Some((_, DeValue::Table(cats))) => self.categories(cats, &checker, &mut lex),
-            Some((span, _)) => self.problem(span.start, "\"categories\" must be a table: [categories.NAME.SUBFRAME]"),
-            None => self.problem(0, "no [categories.NAME.SUBFRAME] tables: a lexicon needs at least \"behavioural\" and \"structural\""),
+            analyzer,
         }
+    }
+
+    /// Which category holds context terms, and the rules entries that
+    /// require context must follow.
+    fn context_rules(
+        &mut self,
+        lex: &mut Lexicon,
+        context_name: Option<(String, usize)>,
+        header_at: usize,
+    ) {
         match context_name {
             Some((name, at)) => match lex.category_index(&name) {
                 Some(i) => lex.context_category = Some(i),
@@ -507,7 +355,7 @@ impl<'a> Validator<'a> {
             None => lex.context_category = lex.category_index("context"),
         }
         if let Some(c) = lex.context_category {
-            if [BEHAVIOURAL, STRUCTURAL].contains(&lex.categories[c].name.as_str()) {
+            if Pole::of(&lex.categories[c].name).is_some() {
                 self.problem(
                     header_at,
                     "the context category cannot be \"behavioural\" or \"structural\"",
@@ -535,16 +383,6 @@ impl<'a> Validator<'a> {
                 );
             }
         }
-        for required in [BEHAVIOURAL, STRUCTURAL] {
-            if doc.get("categories").is_some() && lex.category_index(required).is_none() {
-                let at = doc
-                    .iter()
-                    .find(|(k, _)| k.get_ref() == "categories")
-                    .map_or(0, |(k, _)| k.span().start);
-                self.problem(at, format!("missing category \"{required}\": share and balance compare \"{BEHAVIOURAL}\" with \"{STRUCTURAL}\""));
-            }
-        }
-        Some((lex, checker))
     }
 
     fn offset_of_line(&self, line: u32) -> usize {
@@ -750,9 +588,7 @@ impl<'a> Validator<'a> {
     }
 
     fn categories(&mut self, cats: &DeTable<'_>, analyzer: &Analyzer, lex: &mut Lexicon) {
-        let mut seen: HashMap<Vec<Slot>, Seen> = HashMap::new();
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        let mut scratch = Analysis::default();
+        let mut index = EntryIndex::default();
         for (cname, cval) in cats.iter() {
             let cat_name = cname.get_ref().to_string();
             let DeValue::Table(ctable) = cval.get_ref() else {
@@ -818,89 +654,16 @@ impl<'a> Validator<'a> {
                         format!("{where_} is empty: add entries or remove it"),
                     );
                 }
+                let sub = SubframeAt {
+                    index: sub_index,
+                    category: cat_index,
+                    path: format!("{cat_name}.{sub_name}"),
+                    context: sub_context,
+                };
                 for e in entries.iter() {
-                    let at = e.span().start;
-                    let mut entry = Entry {
-                        subframe: sub_index,
-                        text: String::new(),
-                        pattern: Vec::new(),
-                        line: line_col(self.text, at).0 as u32,
-                        id: None,
-                        source: None,
-                        note: None,
-                        weight: 1.0,
-                        context_required: sub_context,
-                    };
-                    match e.get_ref() {
-                        DeValue::String(s) => entry.text = s.to_string(),
-                        DeValue::Table(t) => {
-                            self.unknown_keys(t, ENTRY_KEYS, "an entry", false);
-                            let Some(term) = self.string_field(t, "term", at, false) else {
-                                self.problem(
-                                    at,
-                                    format!("an entry table in {where_} needs \"term\""),
-                                );
-                                continue;
-                            };
-                            entry.text = term;
-                            entry.id = self.string_field(t, "id", at, false);
-                            entry.source = self.string_field(t, "source", at, false);
-                            entry.note = self.string_field(t, "note", at, false);
-                            entry.context_required = self.context_flag(t, sub_context);
-                            entry.weight = self.weight(t).unwrap_or(1.0);
-                        }
-                        _ => {
-                            self.problem(at, format!("entries in {where_} must be strings or {{ term = \"...\", ... }} tables"));
-                            continue;
-                        }
+                    if let Some(entry) = self.entry(e, &sub, &mut index, analyzer, lex) {
+                        lex.entries.push(entry);
                     }
-                    if let Some(id) = &entry.id {
-                        if let Some(prev) = ids.get(id) {
-                            let (pl, pc) = line_col(self.text, *prev);
-                            self.problem(
-                                at,
-                                format!("entry id \"{id}\" is already used at {pl}:{pc}"),
-                            );
-                        } else {
-                            ids.insert(id.clone(), at);
-                        }
-                    }
-                    let s = entry.text.clone();
-                    let Some(pattern) = self.compile_entry(&s, at, analyzer, &mut scratch) else {
-                        continue;
-                    };
-                    if let Some(prev) = seen.get(&pattern) {
-                        let (pl, pc) = line_col(self.text, prev.at);
-                        let prev_path = lex.subframe_path(prev.subframe);
-                        let prev_cat = lex.subframes[prev.subframe].category;
-                        let msg = if prev_cat != cat_index {
-                            format!(
-                                "entry \"{s}\" appears in two categories: here in \"{cat_name}.{sub_name}\" and as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
-                                prev.text
-                            )
-                        } else if prev.text == s {
-                            format!(
-                                "duplicate entry \"{s}\" (also in \"{prev_path}\" at {pl}:{pc})"
-                            )
-                        } else {
-                            format!(
-                                "duplicate entry \"{s}\": it matches the same words as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
-                                prev.text
-                            )
-                        };
-                        self.problem(at, msg);
-                        continue;
-                    }
-                    seen.insert(
-                        pattern.clone(),
-                        Seen {
-                            at,
-                            subframe: sub_index,
-                            text: s,
-                        },
-                    );
-                    entry.pattern = pattern;
-                    lex.entries.push(entry);
                 }
             }
             if lex.subframes.len() == first_sub {
@@ -908,6 +671,99 @@ impl<'a> Validator<'a> {
             }
             lex.categories[cat_index].subframes = first_sub..lex.subframes.len();
         }
+    }
+
+    /// One entry of a sub-frame, compiled; `None` (with the problem
+    /// reported) if it cannot be one.
+    fn entry(
+        &mut self,
+        e: &Spanned<DeValue<'_>>,
+        sub: &SubframeAt,
+        index: &mut EntryIndex,
+        analyzer: &Analyzer,
+        lex: &Lexicon,
+    ) -> Option<Entry> {
+        let at = e.span().start;
+        let where_ = format!("sub-frame \"{}\"", sub.path);
+        let mut entry = Entry {
+            subframe: sub.index,
+            text: String::new(),
+            pattern: Vec::new(),
+            line: line_col(self.text, at).0 as u32,
+            id: None,
+            source: None,
+            note: None,
+            weight: 1.0,
+            context_required: sub.context,
+        };
+        match e.get_ref() {
+            DeValue::String(s) => entry.text = s.to_string(),
+            DeValue::Table(t) => {
+                self.unknown_keys(t, ENTRY_KEYS, "an entry", false);
+                let Some(term) = self.string_field(t, "term", at, false) else {
+                    self.problem(at, format!("an entry table in {where_} needs \"term\""));
+                    return None;
+                };
+                entry.text = term;
+                entry.id = self.string_field(t, "id", at, false);
+                entry.source = self.string_field(t, "source", at, false);
+                entry.note = self.string_field(t, "note", at, false);
+                entry.context_required = self.context_flag(t, sub.context);
+                entry.weight = self.weight(t).unwrap_or(1.0);
+            }
+            _ => {
+                self.problem(
+                    at,
+                    format!(
+                        "entries in {where_} must be strings or {{ term = \"...\", ... }} tables"
+                    ),
+                );
+                return None;
+            }
+        }
+        if let Some(id) = &entry.id {
+            if let Some(prev) = index.ids.get(id) {
+                let (pl, pc) = line_col(self.text, *prev);
+                self.problem(
+                    at,
+                    format!("entry id \"{id}\" is already used at {pl}:{pc}"),
+                );
+            } else {
+                index.ids.insert(id.clone(), at);
+            }
+        }
+        let s = entry.text.clone();
+        let pattern = self.compile_entry(&s, at, analyzer, &mut index.scratch)?;
+        if let Some(prev) = index.seen.get(&pattern) {
+            let (pl, pc) = line_col(self.text, prev.at);
+            let prev_path = lex.subframe_path(prev.subframe);
+            let prev_cat = lex.subframes[prev.subframe].category;
+            let msg = if prev_cat != sub.category {
+                format!(
+                    "entry \"{s}\" appears in two categories: here in \"{}\" and as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
+                    sub.path, prev.text
+                )
+            } else if prev.text == s {
+                format!("duplicate entry \"{s}\" (also in \"{prev_path}\" at {pl}:{pc})")
+            } else {
+                format!(
+                    "duplicate entry \"{s}\": it matches the same words as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
+                    prev.text
+                )
+            };
+            self.problem(at, msg);
+            return None;
+        }
+        index.seen.insert(
+            pattern.clone(),
+            Seen {
+                at,
+                subframe: sub.index,
+                text: s,
+            },
+        );
+        entry.pattern = pattern;
+        Some(entry)
     }
 
     fn check_name(&mut self, key: &Spanned<toml::de::DeString<'_>>, what: &str) {
@@ -1021,120 +877,5 @@ pub fn entry_pattern(raw: &str, analyzer: &Analyzer) -> std::result::Result<Vec<
             .next()
             .map(|(_, m)| m)
             .unwrap_or_else(|| format!("entry \"{raw}\" is not valid"))),
-    }
-}
-
-/// Punctuation that joins the words of a phrase: hyphens and apostrophes.
-/// Text matches a phrase across these (and whitespace), never across others.
-pub fn is_joiner(norm: &str) -> bool {
-    !norm.is_empty()
-        && norm
-            .chars()
-            .all(|c| matches!(c, '-' | '\'' | '\u{2019}' | '\u{2010}' | '\u{2011}'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn problems(text: &str) -> Vec<String> {
-        match Lexicon::parse("t.toml", text) {
-            Ok(_) => vec![],
-            Err(Error::Lexicon { problems }) => problems,
-            Err(e) => panic!("unexpected error {e}"),
-        }
-    }
-
-    const HEAD: &str = "[lexicon]\nname = \"t\"\nversion = \"1\"\nlanguage = \"english\"\n";
-
-    #[test]
-    fn default_lexicon_is_valid() {
-        let (lex, _) = Lexicon::parse(DEFAULT_NAME, DEFAULT_TOML).unwrap();
-        assert!(lex.entries.len() > 100);
-        assert!(lex.category_index(BEHAVIOURAL).is_some());
-        assert_eq!(lex.sha256.len(), 64);
-    }
-
-    #[test]
-    fn entries_compile_to_slots() {
-        let text = format!(
-            "{HEAD}[categories.behavioural.a]\nentries = [\"Welfare Dependency\", \"scroung*\", \"=workless\", \"zero-hours contracts\"]\n[categories.structural.b]\nentries = [\"low pay\"]\n"
-        );
-        let (lex, _) = Lexicon::parse("t", &text).unwrap();
-        let p: Vec<&Vec<Slot>> = lex.entries.iter().map(|e| &e.pattern).collect();
-        assert_eq!(
-            p[0],
-            &vec![Slot::Stem("welfar".into()), Slot::Stem("depend".into())]
-        );
-        assert_eq!(p[1], &vec![Slot::Prefix("scroung".into())]);
-        assert_eq!(p[2], &vec![Slot::Exact("workless".into())]);
-        assert_eq!(
-            p[3],
-            &vec![
-                Slot::Stem("zero".into()),
-                Slot::Stem("hour".into()),
-                Slot::Stem("contract".into())
-            ]
-        );
-        assert_eq!(lex.entries[3].line, 6);
-    }
-
-    #[test]
-    fn every_problem_is_reported_with_position() {
-        let text = format!(
-            "{HEAD}colour = 1\n[categories.behavioural.a]\nentries = [\"lazy\", \"laziness\", \"sc*\", \"--\", \"low, pay\"]\nnotes = \"x\"\n[categories.behavioural.b]\nentries = []\n[categories.structural.c]\nentries = [\"lazy\"]\n[categories.empty]\ndescription = \"nothing\"\n"
-        );
-        let p = problems(&text);
-        let joined = p.join("\n");
-        assert!(
-            joined.contains("t.toml:5:1: unknown key \"colour\""),
-            "{joined}"
-        );
-        assert!(
-            joined.contains(
-                "t.toml:7:20: duplicate entry \"laziness\": it matches the same words as \"lazy\""
-            ),
-            "{joined}"
-        );
-        assert!(joined.contains("wildcard \"sc*\" is too short"), "{joined}");
-        assert!(joined.contains("entry \"--\" stems to nothing"), "{joined}");
-        assert!(joined.contains("only hyphens and apostrophes"), "{joined}");
-        assert!(joined.contains("unknown key \"notes\""), "{joined}");
-        assert!(
-            joined.contains("sub-frame \"behavioural.b\" is empty"),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("t.toml:12:12: entry \"lazy\" appears in two categories"),
-            "{joined}"
-        );
-        assert!(joined.contains("category \"empty\" is empty"), "{joined}");
-        assert_eq!(p.len(), 9, "{joined}");
-    }
-
-    #[test]
-    fn syntax_errors_and_missing_header() {
-        let p = problems("[lexicon\nname = 1");
-        assert!(p[0].starts_with("t.toml:1:"), "{p:?}");
-        assert!(p[0].contains("TOML syntax error"));
-        let p = problems("[categories.behavioural.a]\nentries=[\"x\"]\n");
-        assert!(p.iter().any(|m| m.contains("missing [lexicon]")), "{p:?}");
-        assert!(
-            p.iter()
-                .any(|m| m.contains("missing category \"structural\"")),
-            "{p:?}"
-        );
-        let p = problems(&HEAD.replace("english", "klingon"));
-        assert!(
-            p.iter()
-                .any(|m| m.contains("unsupported language \"klingon\"")),
-            "{p:?}"
-        );
-    }
-
-    #[test]
-    fn line_col_counts_characters() {
-        assert_eq!(line_col("ab\ncdé f", 8), (2, 5));
-        assert_eq!(line_col("x", 0), (1, 1));
     }
 }

@@ -206,7 +206,7 @@ fn check_replaceable(dest: &Path, force: bool) -> Result<()> {
 
 /// The marker, or a run folder from before the marker (a manifest that
 /// names framewatch).
-fn written_by_us(dir: &Path) -> bool {
+pub fn written_by_us(dir: &Path) -> bool {
     if dir.join(MARKER).is_file() {
         return true;
     }

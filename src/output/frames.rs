@@ -1,0 +1,298 @@
+//! Rows → DataFrames: the columns of the documents, hits and skipped
+//! tables, and their names.
+
+use crate::aggregate::{Period, epoch_days};
+use crate::lexicon::Lexicon;
+use crate::matcher::Matcher;
+use crate::model::{DocResult, Hit, SCORE_KINDS, Skipped, Stance};
+use polars::prelude::*;
+
+/// Category and sub-frame column names, and which categories are the poles.
+pub struct TableNames {
+    pub categories: Vec<String>,
+    pub subframe_columns: Vec<String>,
+    pub behavioural: usize,
+    pub structural: usize,
+}
+
+impl TableNames {
+    pub fn of(lexicon: &Lexicon) -> TableNames {
+        let poles = lexicon.poles();
+        TableNames {
+            categories: lexicon.categories.iter().map(|c| c.name.clone()).collect(),
+            subframe_columns: (0..lexicon.subframes.len())
+                .map(|i| subframe_column(lexicon, i))
+                .collect(),
+            behavioural: poles.behavioural,
+            structural: poles.structural,
+        }
+    }
+
+    /// `negated_<cat>`, `distanced_<cat>`, `no_context_<cat>`: the counts
+    /// set aside from rates, share and balance.
+    pub fn set_aside_columns(&self) -> Vec<String> {
+        SCORE_KINDS[1..]
+            .iter()
+            .flat_map(|p| self.categories.iter().map(move |c| format!("{p}_{c}")))
+            .collect()
+    }
+}
+
+/// `hits_<category>__<subframe>`.
+pub fn subframe_column(lexicon: &Lexicon, i: usize) -> String {
+    let s = &lexicon.subframes[i];
+    format!("hits_{}__{}", lexicon.categories[s.category].name, s.name)
+}
+
+/// Metadata column names as they appear in tables: the extra metadata
+/// `fields`, each prefixed `meta_` if it clashes with one of ours.
+pub fn extra_column_names(fields: &[String], lexicon: &Lexicon) -> Vec<String> {
+    let reserved = |name: &str| {
+        matches!(
+            name,
+            "path"
+                | "format"
+                | "record"
+                | "page_count"
+                | "warnings"
+                | "date"
+                | "date_precision"
+                | "date_source"
+                | "period"
+                | "period_start"
+                | "bytes"
+                | "tokens"
+                | "sentences"
+                | "hits"
+                | "share"
+                | "balance"
+                | "documents"
+                | "coarse_dates"
+        ) || SCORE_KINDS
+            .iter()
+            .any(|p| name.starts_with(&format!("{p}_")))
+            || name.starts_with("rate_")
+            || lexicon.categories.iter().any(|c| c.name == name)
+    };
+    fields
+        .iter()
+        .map(|f| {
+            if reserved(f) {
+                format!("meta_{f}")
+            } else {
+                f.clone()
+            }
+        })
+        .collect()
+}
+
+pub fn hits_frame(
+    lexicon: &Lexicon,
+    matcher: &Matcher,
+    docs: &[DocResult],
+) -> PolarsResult<DataFrame> {
+    let rows: Vec<(&DocResult, usize, &Hit)> = docs
+        .iter()
+        .flat_map(|d| d.hits.iter().enumerate().map(move |(i, h)| (d, i, h)))
+        .collect();
+    let n = rows.len();
+    let entry = |h: &Hit| &lexicon.entries[h.entry as usize];
+    let sub = |h: &Hit| &lexicon.subframes[entry(h).subframe];
+    let text = |name: &str, f: &dyn Fn(&DocResult, &Hit) -> Option<String>| {
+        Column::new(
+            name.into(),
+            rows.iter().map(|(d, _, h)| f(d, h)).collect::<Vec<_>>(),
+        )
+    };
+    let num = |name: &str, f: &dyn Fn(&Hit) -> u32| {
+        Column::new(
+            name.into(),
+            rows.iter().map(|(_, _, h)| f(h)).collect::<Vec<_>>(),
+        )
+    };
+    DataFrame::new(
+        n,
+        vec![
+            text("doc_id", &|d, _| Some(d.meta.doc_id.clone())),
+            Column::new(
+                "hit".into(),
+                rows.iter().map(|(_, i, _)| *i as u32).collect::<Vec<_>>(),
+            ),
+            text("category", &|_, h| {
+                Some(lexicon.categories[sub(h).category].name.clone())
+            }),
+            text("subframe", &|_, h| Some(sub(h).name.clone())),
+            text("entry", &|_, h| Some(entry(h).text.clone())),
+            text("entry_id", &|_, h| entry(h).id.clone()),
+            num("entry_line", &|h| entry(h).line),
+            Column::new(
+                "weight".into(),
+                rows.iter()
+                    .map(|(_, _, h)| entry(h).weight)
+                    .collect::<Vec<_>>(),
+            ),
+            text("match", &|_, h| {
+                Some(matcher.match_kind(h.entry).as_str().to_string())
+            }),
+            text("surface", &|_, h| Some(h.surface.clone())),
+            text("stance", &|_, h| Some(h.stance.as_str().to_string())),
+            text("stance_rule", &|_, h| {
+                (!h.stance_rule.is_empty()).then(|| h.stance_rule.clone())
+            }),
+            text("status", &|_, h| Some(h.status.as_str().to_string())),
+            num("word_start", &|h| h.word_start),
+            num("word_end", &|h| h.word_end),
+            num("byte_start", &|h| h.byte_start),
+            num("byte_end", &|h| h.byte_end),
+            num("sentence", &|h| h.sentence),
+            num("paragraph", &|h| h.paragraph),
+            Column::new(
+                "page".into(),
+                rows.iter()
+                    .map(|(d, _, h)| d.page_of(h.byte_start))
+                    .collect::<Vec<_>>(),
+            ),
+            text("lexicon_version", &|_, _| Some(lexicon.version.clone())),
+            text("lexicon_sha256", &|_, _| Some(lexicon.sha256.clone())),
+        ],
+    )
+}
+
+/// The documents table's rows for `docs`, with `extra_names` metadata
+/// columns (the documents' `extra` values, in order).
+pub fn documents_frame(
+    extra_names: &[String],
+    lexicon: &Lexicon,
+    by: Period,
+    docs: &[DocResult],
+) -> PolarsResult<DataFrame> {
+    let n = docs.len();
+    let mut cols: Vec<Column> = Vec::new();
+    let text_col = |name: &str, f: &dyn Fn(&DocResult) -> Option<String>| {
+        Column::new(name.into(), docs.iter().map(f).collect::<Vec<_>>())
+    };
+    let nums = |name: String, f: &dyn Fn(&DocResult) -> u64| {
+        Column::new(name.into(), docs.iter().map(f).collect::<Vec<_>>())
+    };
+    cols.push(text_col("doc_id", &|d| Some(d.meta.doc_id.clone())));
+    cols.push(text_col("path", &|d| Some(d.meta.path.clone())));
+    cols.push(text_col("format", &|d| {
+        (!d.meta.format.is_empty()).then(|| d.meta.format.to_string())
+    }));
+    cols.push(Column::new(
+        "record".into(),
+        docs.iter().map(|d| d.meta.record).collect::<Vec<_>>(),
+    ));
+    let dates: Vec<Option<i32>> = docs
+        .iter()
+        .map(|d| d.meta.date.map(|x| epoch_days(x.date)))
+        .collect();
+    cols.push(Column::new("date".into(), dates).cast(&DataType::Date)?);
+    cols.push(text_col("date_precision", &|d| {
+        d.meta.date.map(|x| x.precision.as_str().to_string())
+    }));
+    cols.push(text_col("date_source", &|d| {
+        (!d.meta.date_source.is_empty()).then(|| d.meta.date_source.to_string())
+    }));
+    cols.push(text_col("period", &|d| Some(by.label(d.meta.date))));
+    let starts: Vec<Option<i32>> = docs
+        .iter()
+        .map(|d| d.meta.date.map(|x| epoch_days(by.bucket(x.date).1)))
+        .collect();
+    cols.push(Column::new("period_start".into(), starts).cast(&DataType::Date)?);
+    cols.push(text_col("source", &|d| d.meta.source.clone()));
+    cols.push(text_col("kind", &|d| d.meta.kind.clone()));
+    cols.push(text_col("title", &|d| d.meta.title.clone()));
+    cols.push(text_col("author", &|d| d.meta.author.clone()));
+    cols.push(text_col("url", &|d| d.meta.url.clone()));
+    for (i, name) in extra_names.iter().enumerate() {
+        cols.push(text_col(name, &|d| d.meta.extra.get(i).cloned().flatten()));
+    }
+    cols.push(nums("bytes".into(), &|d| d.bytes));
+    cols.push(Column::new(
+        "page_count".into(),
+        docs.iter()
+            .map(|d| (!d.page_starts.is_empty()).then_some(d.page_starts.len() as u32))
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(text_col("warnings", &|d| {
+        (!d.warnings.is_empty()).then(|| d.warnings.join("; "))
+    }));
+    cols.push(nums("tokens".into(), &|d| d.words));
+    cols.push(nums("sentences".into(), &|d| d.sentences));
+    cols.push(nums("hits".into(), &|d| d.score.counted));
+    for (ci, c) in lexicon.categories.iter().enumerate() {
+        cols.push(nums(format!("hits_{}", c.name), &|d| {
+            d.score.categories[ci][0]
+        }));
+    }
+    for (ci, c) in lexicon.categories.iter().enumerate() {
+        cols.push(Column::new(
+            format!("rate_{}", c.name).into(),
+            docs.iter().map(|d| d.score.rates[ci]).collect::<Vec<_>>(),
+        ));
+    }
+    cols.push(Column::new(
+        "share".into(),
+        docs.iter().map(|d| d.score.share).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "balance".into(),
+        docs.iter().map(|d| d.score.balance).collect::<Vec<_>>(),
+    ));
+    for (k, prefix) in SCORE_KINDS.iter().enumerate().skip(1) {
+        for (ci, c) in lexicon.categories.iter().enumerate() {
+            cols.push(nums(format!("{prefix}_{}", c.name), &|d| {
+                d.score.categories[ci][k]
+            }));
+        }
+    }
+    for si in 0..lexicon.subframes.len() {
+        cols.push(nums(subframe_column(lexicon, si), &|d| {
+            d.subframe_hits[si][Stance::Endorsed as usize]
+        }));
+    }
+    DataFrame::new(n, cols)
+}
+
+/// A skipped row as written and read back: path, doc_id, reason,
+/// detail, duplicate_of (the order [`Skipped`] sorts by).
+pub type SkippedRow = (String, Option<String>, String, String, Option<String>);
+
+pub fn skipped_row(s: &Skipped) -> SkippedRow {
+    (
+        s.path.clone(),
+        s.doc_id.clone(),
+        s.reason.to_string(),
+        s.detail.clone(),
+        s.duplicate_of.clone(),
+    )
+}
+
+pub fn skipped_frame(skipped: &[SkippedRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        skipped.len(),
+        vec![
+            Column::new(
+                "path".into(),
+                skipped.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "doc_id".into(),
+                skipped.iter().map(|s| s.1.as_deref()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "reason".into(),
+                skipped.iter().map(|s| s.2.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "detail".into(),
+                skipped.iter().map(|s| s.3.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "duplicate_of".into(),
+                skipped.iter().map(|s| s.4.as_deref()).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}

@@ -1,0 +1,197 @@
+//! `manifest.json`: what a run read, with which options and lexicon, and
+//! what it counted. Written from these types and read back into them; a
+//! manifest of another schema version is refused with a message.
+
+use super::{Format, rename, tmp_path};
+use crate::aggregate::Period;
+use crate::error::{Error, Result};
+use crate::lexicon::Lexicon;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Bump when a table's columns or the manifest change meaning or shape.
+pub const SCHEMA_VERSION: u32 = 3;
+
+pub const FILE: &str = "manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    pub framewatch_version: String,
+    pub lexicon: LexiconInfo,
+    pub options: RunOptions,
+    pub counts: Counts,
+    pub tables: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardManifest>,
+}
+
+/// Every option that shapes a run's output (thread count is not one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOptions {
+    pub inputs: Vec<String>,
+    pub lexicon: String,
+    pub by: Period,
+    pub group: Vec<String>,
+    pub format: Format,
+    pub out: String,
+    pub strict: bool,
+    /// Bootstrap resamples per trend cell (0: no intervals).
+    pub bootstrap: usize,
+    pub seed: u64,
+    /// Cells with fewer documents or tokens are flagged `low_n`.
+    pub min_docs: u64,
+    pub min_tokens: u64,
+    /// How inputs were read: table columns, limits, links, duplicates.
+    #[serde(default)]
+    pub ingest: IngestSettings,
+    /// `run --shard K/N`: this run holds shard K of N (absent otherwise;
+    /// read back from [`Manifest::shard`]).
+    #[serde(
+        default,
+        skip_deserializing,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shard_label"
+    )]
+    pub shard: Option<crate::shard::Shard>,
+}
+
+/// The reading options recorded in a run's manifest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IngestSettings {
+    pub text_col: String,
+    pub date_col: String,
+    pub id_col: String,
+    pub stdin_format: Option<String>,
+    pub follow_symlinks: bool,
+    pub limits: crate::ingest::Limits,
+    pub dedupe: Option<crate::ingest::dedupe::Mode>,
+    /// Jaccard threshold of `--dedupe near`.
+    pub near_threshold: Option<f64>,
+}
+
+fn shard_label<S: serde::Serializer>(
+    shard: &Option<crate::shard::Shard>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match shard {
+        Some(sh) => s.serialize_str(&sh.label()),
+        None => s.serialize_none(),
+    }
+}
+
+/// What `merge` needs from a shard beyond its tables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardManifest {
+    pub index: u32,
+    pub count: u32,
+    /// The trends group-by columns as named in the documents table.
+    pub group_columns: Vec<String>,
+    /// Each row of this shard's documents table: its position in the
+    /// whole corpus's input order, which `merge` restores.
+    pub ordinals: Vec<u64>,
+}
+
+impl ShardManifest {
+    pub fn shard(&self) -> crate::shard::Shard {
+        crate::shard::Shard {
+            index: self.index,
+            count: self.count,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LexiconInfo {
+    pub name: String,
+    pub version: String,
+    pub sha256: String,
+    pub origin: String,
+    pub language: String,
+    pub categories: usize,
+    pub subframes: usize,
+    pub entries: usize,
+}
+
+impl LexiconInfo {
+    pub fn of(lexicon: &Lexicon) -> LexiconInfo {
+        LexiconInfo {
+            name: lexicon.name.clone(),
+            version: lexicon.version.clone(),
+            sha256: lexicon.sha256.clone(),
+            origin: lexicon.origin.clone(),
+            language: lexicon.language.clone(),
+            categories: lexicon.categories.len(),
+            subframes: lexicon.subframes.len(),
+            entries: lexicon.entries.len(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub inputs: usize,
+    pub documents_read: usize,
+    pub documents_skipped: usize,
+    /// Documents dropped by `--dedupe` (also counted as skipped).
+    pub duplicates: usize,
+    /// Documents read with a warning (e.g. a guessed encoding).
+    pub warnings: usize,
+    pub skipped_by_reason: std::collections::BTreeMap<String, usize>,
+    pub undated: usize,
+    pub coarse_dates: usize,
+    pub unlisted_files: usize,
+    pub hidden_files: usize,
+    pub tokens: u64,
+    pub hits: u64,
+    pub negated: u64,
+    pub distanced: u64,
+    pub no_context: u64,
+    pub trend_rows: usize,
+}
+
+/// Write `manifest.json` (under a temporary name, then renamed).
+pub fn write(dir: &Path, manifest: &Manifest) -> Result<()> {
+    let json = serde_json::to_string_pretty(manifest).map_err(|e| Error::output(dir, e))? + "\n";
+    let tmp = tmp_path(dir, FILE);
+    std::fs::write(&tmp, json).map_err(|e| Error::output(&tmp, e))?;
+    rename(&tmp, &dir.join(FILE))
+}
+
+/// Read a run folder's `manifest.json`; `hint` says what the folder is for.
+pub fn read(run: &Path, hint: &str) -> Result<Manifest> {
+    let path = run.join(FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::usage(
+            format!("{}: cannot read: {e}", path.display()),
+            Some(hint.to_string()),
+        )
+    })?;
+    let not_ours = |e: serde_json::Error| {
+        Error::usage(
+            format!("{}: not a framewatch manifest: {e}", path.display()),
+            Some(hint.to_string()),
+        )
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(not_ours)?;
+    let version = value.get("schema_version").and_then(|v| v.as_u64());
+    if version.is_some_and(|v| v != u64::from(SCHEMA_VERSION)) {
+        return Err(Error::usage(
+            format!(
+                "{}: written with output schema {}; this framewatch reads schema {SCHEMA_VERSION}",
+                path.display(),
+                version.unwrap_or_default()
+            ),
+            Some("run `framewatch run` again with this version".to_string()),
+        ));
+    }
+    let mut manifest: Manifest = serde_json::from_value(value).map_err(not_ours)?;
+    manifest.options.shard = manifest.shard.as_ref().map(ShardManifest::shard);
+    Ok(manifest)
+}
+
+/// Whether `dir` is a run folder: it holds framewatch's marker file, or
+/// a manifest that names framewatch (runs from before the marker).
+pub fn is_run_folder(dir: &Path) -> bool {
+    crate::output::atomic::written_by_us(dir)
+}

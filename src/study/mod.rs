@@ -1,0 +1,16 @@
+//! Study tools: ways to look at what the pipeline counted, each a
+//! consumer of the one read-and-tag path ([`crate::pipeline::Job`]) or
+//! of a run folder ([`crate::output::reader`]). They return data; the CLI
+//! prints it.
+//!
+//! - [`audit`]: one document, every hit, thresholds, HTML/JSON/SARIF.
+//! - [`kwic`]: concordance lines, filtered, sorted and sampled.
+//! - [`drivers`]: which entries moved the balance between two periods.
+//! - [`report`]: one self-contained HTML report of a run.
+
+pub mod audit;
+#[cfg(feature = "tables")]
+pub mod drivers;
+pub mod kwic;
+#[cfg(feature = "tables")]
+pub mod report;
