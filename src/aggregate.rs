@@ -4,7 +4,7 @@
 //! documents), with document-bootstrap intervals. Pure: the trends table
 //! itself is built in `output`.
 
-use crate::model::{DatePrecision, DocDate, DocMeta, DocResult, Stance};
+use crate::model::{DatePrecision, DocDate, DocMeta, DocResult, HIT_KINDS, SCORE_KINDS, Stance};
 use crate::score;
 use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
@@ -124,6 +124,8 @@ pub struct Intervals {
     pub rate_s: (Option<f64>, Option<f64>),
     pub share: (Option<f64>, Option<f64>),
     pub balance: (Option<f64>, Option<f64>),
+    /// Of the share of framed sentences.
+    pub sentence_share: (Option<f64>, Option<f64>),
 }
 
 /// Percentile `q` (0–1) of sorted values, linear between ranks.
@@ -163,18 +165,19 @@ pub fn bootstrap(
         docs.len(),
         |i| {
             let d = docs[i];
-            (tokens[d], b[d], s[d])
+            [tokens[d], b[d], s[d], 0, 0]
         },
         resamples,
         seed,
     )
 }
 
-/// [`bootstrap`] over `n` documents whose (tokens, behavioural,
-/// structural) `doc` gives: the same draws, without copying them out.
+/// [`bootstrap`] over `n` documents whose [tokens, behavioural hits,
+/// structural hits, behavioural sentences, structural sentences] `doc`
+/// gives: the same draws, without copying them out.
 fn bootstrap_of(
     n: usize,
-    doc: impl Fn(usize) -> (u64, u64, u64),
+    doc: impl Fn(usize) -> [u64; 5],
     resamples: usize,
     seed: u64,
 ) -> Intervals {
@@ -183,19 +186,25 @@ fn bootstrap_of(
         return Intervals::default();
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let (mut rb, mut rs, mut sh, mut ba) = (
+    let (mut rb, mut rs, mut sh, mut ba, mut ss) = (
         Vec::with_capacity(resamples),
         Vec::with_capacity(resamples),
+        Vec::new(),
         Vec::new(),
         Vec::new(),
     );
     for _ in 0..resamples {
-        let (mut t, mut hb, mut hs) = (0u64, 0u64, 0u64);
+        let [mut t, mut hb, mut hs, mut sb, mut sn] = [0u64; 5];
         for _ in 0..n {
-            let (dt, db, ds) = doc(rng.random_range(0..n));
+            let [dt, db, ds, dsb, dsn] = doc(rng.random_range(0..n));
             t += dt;
             hb += db;
             hs += ds;
+            sb += dsb;
+            sn += dsn;
+        }
+        if let Some(x) = score::share(sb, sn) {
+            ss.push(x);
         }
         if let Some(r) = score::rate(hb, t) {
             rb.push(r);
@@ -219,6 +228,7 @@ fn bootstrap_of(
         rate_s: ci(rs),
         share: ci(sh),
         balance: ci(ba),
+        sentence_share: ci(ss),
     }
 }
 
@@ -369,8 +379,9 @@ pub struct DocStats<'a> {
     pub tokens: u64,
     /// Every hit of the document (counted or not, any category).
     pub hits: u64,
-    /// Endorsed, negated, distanced and no-context hits per category, in
-    /// that order (4 × categories).
+    /// Per category, each kind of [`SCORE_KINDS`] in turn (endorsed,
+    /// negated, distanced and no-context hits, framed sentences: 5 ×
+    /// categories).
     pub counts: &'a [u64],
     /// Endorsed hits per sub-frame.
     pub subframes: &'a [u64],
@@ -418,13 +429,15 @@ struct Cell {
     boot: Vec<Boot>,
 }
 
-/// What the bootstrap draws of one document (24 bytes).
+/// What the bootstrap draws of one document (32 bytes).
 #[derive(Debug, Clone, Copy)]
 struct Boot {
     ordinal: u64,
     tokens: u32,
     behavioural: u32,
     structural: u32,
+    /// Sentences with endorsed behavioural and structural framing.
+    sentences: [u32; 2],
 }
 
 /// One trend cell, summed, with its bootstrap intervals.
@@ -472,7 +485,7 @@ impl Stats {
                     documents: 0,
                     coarse: 0,
                     tokens: 0,
-                    counts: vec![0; 4 * ncat],
+                    counts: vec![0; SCORE_KINDS.len() * ncat],
                     subframes: vec![0; shape.subframes],
                     boot: Vec::new(),
                 },
@@ -494,6 +507,8 @@ impl Stats {
             tokens: small(d.tokens),
             behavioural: small(d.counts[shape.behavioural]),
             structural: small(d.counts[shape.structural]),
+            sentences: [shape.behavioural, shape.structural]
+                .map(|c| small(d.counts[HIT_KINDS * ncat + c])),
         });
         let t = &mut self.totals;
         t.documents += 1;
@@ -507,7 +522,7 @@ impl Stats {
         }
         t.negated += d.counts[ncat..2 * ncat].iter().sum::<u64>();
         t.distanced += d.counts[2 * ncat..3 * ncat].iter().sum::<u64>();
-        t.no_context += d.counts[3 * ncat..].iter().sum::<u64>();
+        t.no_context += d.counts[3 * ncat..4 * ncat].iter().sum::<u64>();
     }
 
     /// Add another set of documents' statistics to these.
@@ -559,11 +574,13 @@ impl Stats {
                 let boot = &cell.boot;
                 let doc = |i: usize| {
                     let b = boot[i];
-                    (
+                    [
                         u64::from(b.tokens),
                         u64::from(b.behavioural),
                         u64::from(b.structural),
-                    )
+                        u64::from(b.sentences[0]),
+                        u64::from(b.sentences[1]),
+                    ]
                 };
                 let intervals = bootstrap_of(boot.len(), doc, resamples, cell_seed(seed, &key));
                 CellRow {
@@ -596,14 +613,14 @@ impl Aggregator {
     pub fn stats(&self, docs: &[DocResult], fields: &[String]) -> Stats {
         let mut stats = Stats::new(self.shape);
         let mut key: Vec<Option<String>> = Vec::with_capacity(1 + self.groups.len());
-        let mut counts: Vec<u64> = Vec::with_capacity(4 * self.shape.categories);
+        let mut counts: Vec<u64> = Vec::with_capacity(SCORE_KINDS.len() * self.shape.categories);
         for d in docs {
             let date = d.meta.date;
             key.clear();
             key.push(Some(self.by.label(date)));
             key.extend(self.groups.iter().map(|g| g.value(&d.meta, fields)));
             counts.clear();
-            for k in 0..4 {
+            for k in 0..SCORE_KINDS.len() {
                 counts.extend(d.score.categories.iter().map(|c| c[k]));
             }
             let subframes: Vec<u64> = d
@@ -660,7 +677,7 @@ mod stats_tests {
         let docs: Vec<(Vec<Option<String>>, Vec<u64>)> = (0..9)
             .map(|i| {
                 let key = if i % 3 == 0 { b.clone() } else { a.clone() };
-                (key, vec![i, 9 - i, 0, 0, 1, 0, 0, 0])
+                (key, vec![i, 9 - i, 0, 0, 1, 0, 0, 0, i % 2, 1])
             })
             .collect();
         let mut whole = Stats::new(shape);

@@ -403,8 +403,9 @@ pub struct Hit {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocScore {
     /// Per category, in lexicon order: counted endorsed, negated and
-    /// distanced hits, then hits rejected for lack of context.
-    pub categories: Vec<[u64; 4]>,
+    /// distanced hits, hits rejected for lack of context, then sentences
+    /// with at least one endorsed, counted hit (the coded unit).
+    pub categories: Vec<[u64; 5]>,
     /// Counted hits of every stance and category.
     pub counted: u64,
     /// Endorsed hits per 10,000 word tokens, per category.
@@ -412,11 +413,18 @@ pub struct DocScore {
     /// Behavioural share and balance of the endorsed hits.
     pub share: Option<f64>,
     pub balance: Option<f64>,
+    /// Behavioural share of the sentences with endorsed framing:
+    /// B / (B + S) over sentences, a sentence with both counting on each side.
+    pub sentence_share: Option<f64>,
 }
 
-/// The columns of [`DocScore::categories`]: endorsed (counted in rates,
-/// share and balance), then the hits set aside.
-pub const SCORE_KINDS: [&str; 4] = ["hits", "negated", "distanced", "no_context"];
+/// The columns of [`DocScore::categories`]: endorsed hits (counted in
+/// rates, share and balance), the hits set aside, and the sentences with
+/// endorsed framing.
+pub const SCORE_KINDS: [&str; 5] = ["hits", "negated", "distanced", "no_context", "sentences"];
+
+/// Where the hit kinds of [`SCORE_KINDS`] end (the rest count sentences).
+pub const HIT_KINDS: usize = 4;
 
 /// A document after tagging: its counts and hits, without its text.
 #[derive(Debug, Clone)]

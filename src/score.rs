@@ -43,17 +43,38 @@ pub fn category_totals(lexicon: &Lexicon, per_subframe: &[u64]) -> Vec<u64> {
         .collect()
 }
 
-/// Score one document from its per-sub-frame counts.
+/// Per category, the sentences holding at least one endorsed, counted hit
+/// of it: the unit hand coding uses.
+pub fn framed_sentences(lexicon: &Lexicon, hits: &[crate::model::Hit]) -> Vec<u64> {
+    let mut seen: Vec<(usize, u32)> = hits
+        .iter()
+        .filter(|h| h.stance == Stance::Endorsed && h.status == crate::model::HitStatus::Counted)
+        .map(|h| {
+            let sub = lexicon.entries[h.entry as usize].subframe;
+            (lexicon.subframes[sub].category, h.sentence)
+        })
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    let mut out = vec![0; lexicon.categories.len()];
+    for (c, _) in seen {
+        out[c] += 1;
+    }
+    out
+}
+
+/// Score one document from its per-sub-frame counts and framed sentences.
 pub fn score_doc(
     lexicon: &Lexicon,
     subframe_hits: &[[u64; 3]],
     no_context: &[u64],
+    sentences: &[u64],
     words: u64,
 ) -> DocScore {
     let [e, n, d] = Stance::ALL.map(|st| category_counts(lexicon, subframe_hits, st));
     let x = category_totals(lexicon, no_context);
-    let categories: Vec<[u64; 4]> = (0..lexicon.categories.len())
-        .map(|c| [e[c], n[c], d[c], x[c]])
+    let categories: Vec<[u64; 5]> = (0..lexicon.categories.len())
+        .map(|c| [e[c], n[c], d[c], x[c], sentences[c]])
         .collect();
     let poles = lexicon.poles();
     let (b, s) = (poles.behavioural, poles.structural);
@@ -62,6 +83,7 @@ pub fn score_doc(
         rates: e.iter().map(|&h| rate(h, words)).collect(),
         share: share(e[b], e[s]),
         balance: balance(e[b], e[s]),
+        sentence_share: share(sentences[b], sentences[s]),
         categories,
     }
 }
@@ -79,5 +101,26 @@ mod tests {
         assert_eq!(balance(0, 2), Some(-1.0));
         assert_eq!(share(0, 0), None);
         assert_eq!(balance(0, 0), None);
+    }
+
+    /// A sentence counts once per category however many endorsed hits it
+    /// holds; negated, distanced and rejected hits do not frame it.
+    #[test]
+    fn framed_sentences_count_sentences_not_hits() {
+        let (lex, analyzer) = Lexicon::load(None).unwrap();
+        let tagger = crate::tagger::Tagger::new(lex, analyzer);
+        let text = "Welfare dependency and the benefit culture trap families. \
+                    Low pay keeps families poor. They are not scroungers. \
+                    Low pay and zero-hours contracts keep families in poverty.";
+        let r = tagger.tag_text(
+            text,
+            crate::model::DocMeta::bare("d", "d", crate::model::Origin::Embedded("")),
+        );
+        let poles = tagger.lexicon.poles();
+        let framed = framed_sentences(&tagger.lexicon, &r.hits);
+        assert_eq!(framed[poles.behavioural], 1, "{:?}", r.hits);
+        assert_eq!(framed[poles.structural], 2);
+        assert_eq!(r.score.sentence_share, Some(1.0 / 3.0));
+        assert_eq!(r.score.categories[poles.behavioural][4], 1);
     }
 }

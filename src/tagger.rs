@@ -116,7 +116,8 @@ impl Tagger {
                 HitStatus::NoContext => no_context[sub] += 1,
             }
         }
-        let score = score::score_doc(lexicon, &subframe_hits, &no_context, words);
+        let framed = score::framed_sentences(lexicon, &hits);
+        let score = score::score_doc(lexicon, &subframe_hits, &no_context, &framed, words);
         let result = DocResult {
             no_context,
             meta,

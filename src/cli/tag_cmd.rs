@@ -127,7 +127,7 @@ pub fn run(args: Args) -> Result<u8> {
                 }
                 let mut row = vec![d.meta.path.clone()];
                 row.extend(by.iter().map(|c| match args.counts {
-                    Counts::All => c.iter().sum::<u64>().to_string(),
+                    Counts::All => c[..crate::model::HIT_KINDS].iter().sum::<u64>().to_string(),
                     Counts::Endorsed => c[Stance::Endorsed as usize].to_string(),
                 }));
                 w.write_record(&row).map_err(csv_io)?;
@@ -175,14 +175,19 @@ pub fn run(args: Args) -> Result<u8> {
 }
 
 /// One JSON line: the document and its counts by stance.
-fn json_line(line: &mut String, d: &DocResult, by: &[[u64; 4]], lex: &crate::lexicon::Lexicon) {
+fn json_line(line: &mut String, d: &DocResult, by: &[[u64; 5]], lex: &crate::lexicon::Lexicon) {
     use std::fmt::Write as _;
     let obj = |k: usize| -> serde_json::Value {
         lex.categories
             .iter()
             .zip(by)
             .map(|(c, v)| {
-                let n = if k == 4 { v.iter().sum::<u64>() } else { v[k] };
+                let hits = &v[..crate::model::HIT_KINDS];
+                let n = if k == 4 {
+                    hits.iter().sum::<u64>()
+                } else {
+                    v[k]
+                };
                 (c.name.clone(), serde_json::Value::from(n))
             })
             .collect::<serde_json::Map<_, _>>()

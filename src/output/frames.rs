@@ -29,7 +29,8 @@ impl TableNames {
     }
 
     /// `negated_<cat>`, `distanced_<cat>`, `no_context_<cat>`: the counts
-    /// set aside from rates, share and balance.
+    /// set aside from rates, share and balance; then `sentences_<cat>`, the
+    /// sentences with endorsed framing.
     pub fn set_aside_columns(&self) -> Vec<String> {
         SCORE_KINDS[1..]
             .iter()
@@ -66,6 +67,7 @@ pub fn extra_column_names(fields: &[String], lexicon: &Lexicon) -> Vec<String> {
                 | "hits"
                 | "share"
                 | "balance"
+                | "sentence_share"
                 | "documents"
                 | "coarse_dates"
         ) || SCORE_KINDS
@@ -239,6 +241,12 @@ pub fn documents_frame(
     cols.push(Column::new(
         "balance".into(),
         docs.iter().map(|d| d.score.balance).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "sentence_share".into(),
+        docs.iter()
+            .map(|d| d.score.sentence_share)
+            .collect::<Vec<_>>(),
     ));
     for (k, prefix) in SCORE_KINDS.iter().enumerate().skip(1) {
         for (ci, c) in lexicon.categories.iter().enumerate() {

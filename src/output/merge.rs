@@ -516,7 +516,7 @@ impl DocRows {
 
     /// Every hit of row `r`: the counted ones and those without context.
     fn hits(&self, r: usize) -> u64 {
-        let no_context = &self.counts[3 * self.categories..];
+        let no_context = &self.counts[3 * self.categories..4 * self.categories];
         (self.hits[r].unwrap_or(0.0) + no_context.iter().map(|v| v[r].unwrap_or(0.0)).sum::<f64>())
             as u64
     }

@@ -97,9 +97,19 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
             .map(|(&b, &s)| score::balance(b, s))
             .collect::<Vec<_>>(),
     ));
+    let sentences = |c: usize| u64_col(&out, &format!("sentences_{}", spec.categories[c]));
+    let (sb, ss) = (sentences(spec.behavioural)?, sentences(spec.structural)?);
+    extra.push(Column::new(
+        "sentence_share".into(),
+        sb.iter()
+            .zip(&ss)
+            .map(|(&b, &s)| score::share(b, s))
+            .collect::<Vec<_>>(),
+    ));
     let out = out.hstack(&extra).map_err(pe)?;
 
-    // Column order: keys, counts, category hits and rates, share, balance, sub-frames.
+    // Column order: keys, counts, category hits and rates, share, balance,
+    // sentence share, the counts set aside and framed sentences, sub-frames.
     let mut order: Vec<String> = keys.clone();
     order.extend(["documents", "coarse_dates", "tokens"].map(String::from));
     for c in spec.categories {
@@ -108,7 +118,7 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
     for c in spec.categories {
         order.push(format!("rate_{c}"));
     }
-    order.extend(["share", "balance"].map(String::from));
+    order.extend(["share", "balance", "sentence_share"].map(String::from));
     order.extend(spec.stance_columns.iter().cloned());
     order.extend(spec.subframe_columns.iter().cloned());
     let out = out.select(order.iter().map(String::as_str)).map_err(pe)?;
@@ -158,7 +168,7 @@ fn cells_frame(rows: &[CellRow], spec: &TrendSpec<'_>) -> Result<DataFrame> {
         "tokens".into(),
         rows.iter().map(|r| r.tokens).collect::<Vec<_>>(),
     ));
-    for i in 0..4 * ncat {
+    for i in 0..SCORE_KINDS.len() * ncat {
         let (k, c) = (i / ncat, i % ncat);
         cols.push(Column::new(
             format!("{}_{}", SCORE_KINDS[k], spec.categories[c]).into(),
@@ -254,6 +264,8 @@ fn add_intervals(
         col("share_hi".into(), &|i| i.share.1),
         col("balance_lo".into(), &|i| i.balance.0),
         col("balance_hi".into(), &|i| i.balance.1),
+        col("sentence_share_lo".into(), &|i| i.sentence_share.0),
+        col("sentence_share_hi".into(), &|i| i.sentence_share.1),
         Column::new("low_n".into(), low_n),
     ])
 }
@@ -273,13 +285,18 @@ mod tests {
             "tokens" => [10_000u64, 30_000, 5_000],
             "hits_behavioural" => [3u64, 1, 0],
             "hits_structural" => [1u64, 3, 0],
+            "sentences_behavioural" => [2u64, 1, 0],
+            "sentences_structural" => [1u64, 2, 1],
             "hits_behavioural__x" => [3u64, 1, 0],
         }
         .unwrap();
         let spec = TrendSpec {
             groups: &["source".to_string()],
             categories: &["behavioural".to_string(), "structural".to_string()],
-            stance_columns: &[],
+            stance_columns: &[
+                "sentences_behavioural".to_string(),
+                "sentences_structural".to_string(),
+            ],
             subframe_columns: &["hits_behavioural__x".to_string()],
             behavioural: 0,
             structural: 1,
@@ -297,5 +314,14 @@ mod tests {
         assert_eq!(rate, [Some(1.0), Some(0.0)]);
         let share: Vec<Option<f64>> = t.column("share").unwrap().f64().unwrap().iter().collect();
         assert_eq!(share, [Some(0.5), None]);
+        // Framed sentences are summed, then divided: 3 of 6, and 0 of 1.
+        let sentence_share: Vec<Option<f64>> = t
+            .column("sentence_share")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(sentence_share, [Some(0.5), Some(0.0)]);
     }
 }
