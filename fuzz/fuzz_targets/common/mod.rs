@@ -52,7 +52,7 @@ pub fn read_as(ext: &str, bytes: &[u8]) -> usize {
     let corpus = Corpus::discover(&[path], &opts).expect("a scratch file is always an input");
     for s in &corpus.skipped {
         assert!(
-            !s.reason.is_empty() && !s.detail.is_empty(),
+            !s.reason.as_str().is_empty() && !s.detail.is_empty(),
             "a skip without a reason: {s:?}"
         );
     }
@@ -76,7 +76,7 @@ pub fn read_as(ext: &str, bytes: &[u8]) -> usize {
             }
             Err((reason, detail)) => {
                 assert!(
-                    !reason.is_empty() && !detail.is_empty(),
+                    !reason.as_str().is_empty() && !detail.is_empty(),
                     "a read error without a reason"
                 );
             }
