@@ -25,6 +25,7 @@
 
 pub mod aggregate;
 pub mod analyze;
+pub mod classify;
 #[cfg(feature = "tables")]
 pub mod cli;
 pub mod error;

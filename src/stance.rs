@@ -230,16 +230,34 @@ impl Quotes {
         let n = self.regions.partition_point(|&(s, _)| s <= start);
         n > 0 && self.max_end[n - 1] >= end
     }
+
+    /// The starts of the regions that hold all of `start..end`, innermost
+    /// first.
+    fn holding(&self, start: u32, end: u32) -> impl Iterator<Item = u32> + '_ {
+        let n = self.regions.partition_point(|&(s, _)| s <= start);
+        (0..n)
+            .rev()
+            .take_while(move |&k| self.max_end[k] >= end)
+            .filter(move |&k| self.regions[k].1 >= end)
+            .map(move |k| self.regions[k].0)
+    }
 }
 
-/// Where reported speech starts in one sentence: each reporting verb
-/// ("said", "claims") followed by "that" one or two words on and not
-/// after "I" or "we", found once per sentence that holds a hit.
+/// Where reported speech is in one sentence, found once per sentence that
+/// holds a hit: each reporting verb followed by "that" one or two words
+/// on ("critics claim that ..."), and each verb of saying with a bare
+/// clause after it ("the minister said the scheme ..."), not after "I" or
+/// "we" and not in an adopted citation ("As Lincoln said, ..."); and a
+/// trailing attribution ("..., the minister said."), which reports what
+/// comes before it.
 #[derive(Default)]
 struct Reported {
     sentence: Option<u32>,
-    /// (verb position, position of "that").
+    /// (verb position, first word of the reported clause).
     verbs: Vec<(usize, usize)>,
+    /// A trailing attribution: (first word of the attribution, verb);
+    /// hits ending at or before that word are reported.
+    trailing: Option<(usize, usize)>,
 }
 fn is_quote(c: char) -> bool {
     matches!(
@@ -375,7 +393,7 @@ impl Annotator<'_> {
             .any(|&(s, e)| e > lo && a.tokens[words[s as usize] as usize].paragraph == h.paragraph)
     }
 
-    /// The reporting verbs of the sentence of `h` (see [`Reported`]),
+    /// The reported speech of the sentence of `h` (see [`Reported`]),
     /// computed on the sentence's first hit.
     fn reported<'r>(
         &self,
@@ -384,12 +402,13 @@ impl Annotator<'_> {
         rules: &StanceRules,
         reported: &'r mut Reported,
         h: &Hit,
-    ) -> &'r [(usize, usize)] {
+    ) -> &'r Reported {
         if reported.sentence == Some(h.sentence) {
-            return &reported.verbs;
+            return reported;
         }
         reported.sentence = Some(h.sentence);
         reported.verbs.clear();
+        reported.trailing = None;
         let tok = |w: usize| &a.tokens[words[w] as usize];
         let same_sentence = |w: usize| tok(w).sentence == h.sentence;
         let norm = |w: usize| a.norm_of(tok(w));
@@ -397,33 +416,79 @@ impl Annotator<'_> {
         while first > 0 && same_sentence(first - 1) {
             first -= 1;
         }
-        let mut v = first;
-        while v < words.len() && same_sentence(v) {
+        let mut last = h.word_start as usize;
+        while last + 1 < words.len() && same_sentence(last + 1) {
+            last += 1;
+        }
+        // Punctuation between word w-1 and word w breaks the clause.
+        // An apostrophe inside a word ("we'll") is not a quotation mark.
+        let break_before = |w: usize| {
+            let (prev, next) = (words[w - 1] as usize, words[w] as usize);
+            w == first
+                || a.tokens[prev + 1..next].iter().any(|t| {
+                    let joined = next == prev + 2
+                        && a.tokens[prev].end == t.start
+                        && t.end == a.tokens[next].start;
+                    t.kind == TokenKind::Punct
+                        && (is_clause_break(a.norm_of(t))
+                            || (!joined && a.norm_of(t).chars().any(is_quote)))
+                })
+        };
+        let first_person =
+            |from: usize, to: usize| (from..to).any(|k| matches!(norm(k), "i" | "we"));
+        let stem_in = |v: usize, list: &[String]| {
             // A stem is a prefix of its word but for its last letter ("deny"
             // → "deni"): test that cheaply before stemming.
             let n = norm(v);
             let could_be = |r: &String| {
                 r.char_indices()
                     .last()
-                    .is_some_and(|(i, _)| n.starts_with(&r[..i]))
+                    .is_none_or(|(i, _)| n.starts_with(&r[..i]))
             };
-            if rules.reporting_verbs.iter().any(could_be)
-                && rules
-                    .reporting_verbs
-                    .contains(&self.analyzer.stem(n).into_owned())
-            {
-                // "we argue", "we will continue to argue", "I would insist".
-                let first_person =
-                    (v.saturating_sub(4).max(first)..v).any(|k| matches!(norm(k), "i" | "we"));
-                let that = (v + 1..(v + 3).min(words.len()))
-                    .find(|&k| same_sentence(k) && norm(k) == "that");
-                if let (Some(that), false) = (that, first_person) {
-                    reported.verbs.push((v, that));
-                }
+            list.iter().any(could_be) && list.contains(&self.analyzer.stem(n).into_owned())
+        };
+        for v in first..=last {
+            let reporting = stem_in(v, &rules.reporting_verbs);
+            let speech = !reporting && stem_in(v, &rules.speech_verbs);
+            if !(reporting || speech) {
+                continue;
             }
-            v += 1;
+            // The verb's clause: back to the last clause break.
+            let mut clause = v;
+            while clause > first && !break_before(clause) {
+                clause -= 1;
+            }
+            // "we argue", "we will continue to argue", "I would insist".
+            let subject_is_us = first_person(v.saturating_sub(4).max(clause), v);
+            // "As Lincoln said, ...": a citation the speaker adopts.
+            let adopted = norm(clause) == "as";
+            if subject_is_us || adopted {
+                continue;
+            }
+            let that = (v + 1..(v + 3).min(last + 1)).find(|&k| norm(k) == "that");
+            match that {
+                Some(that) => reported.verbs.push((v, that + 1)),
+                // A verb of saying reports the clause right after it; a
+                // reporting verb ("claims") needs "that".
+                None if speech && v < last && !break_before(v + 1) => {
+                    reported.verbs.push((v, v + 1))
+                }
+                None => {}
+            }
         }
-        &reported.verbs
+        // "..., the minister said." / "..., said Mr Smith." / "..., he added":
+        // at most 6 words after the sentence's last clause break, holding a
+        // verb of saying or reporting and no "I"/"we".
+        let mut tail = last;
+        while tail > first && !break_before(tail) {
+            tail -= 1;
+        }
+        if tail > first && last - tail < 6 && !first_person(tail, last + 1) {
+            reported.trailing = (tail..=last)
+                .find(|&v| stem_in(v, &rules.speech_verbs) || stem_in(v, &rules.reporting_verbs))
+                .map(|v| (tail, v));
+        }
+        reported
     }
 
     /// `floor`: the word where the previous hit in the sentence ended; a
@@ -441,13 +506,17 @@ impl Annotator<'_> {
         floor: usize,
         h: &Hit,
     ) -> (Stance, String) {
-        if quotes.contains(h.byte_start, h.byte_end) {
-            return (Stance::Distanced, "quote".into());
-        }
         let ws = h.word_start as usize;
         let tok = |w: usize| &a.tokens[words[w] as usize];
         let same_sentence = |w: usize| tok(w).sentence == h.sentence;
         let norm = |w: usize| a.norm_of(tok(w));
+        if quotes.contains(h.byte_start, h.byte_end)
+            && !quotes
+                .holding(h.byte_start, h.byte_end)
+                .any(|start| self.own_words(a, words, rules, start))
+        {
+            return (Stance::Distanced, "quote".into());
+        }
         let stem = |w: usize| self.analyzer.stem(norm(w)).into_owned();
         // Stems of the words a cue may cover, computed once.
         let max_cue = rules
@@ -485,11 +554,17 @@ impl Annotator<'_> {
         // Reported speech: "<not I/we> <verb> that ... <hit>" in the sentence.
         // Verbs are in order; a verb whose "that" is not before the hit is
         // one of the last two words before it, so the search ends there.
-        if let Some(&(v, _)) = self
-            .reported(a, words, rules, reported, h)
+        let speech = self.reported(a, words, rules, reported, h);
+        if let Some(&(v, _)) = speech
+            .verbs
             .iter()
             .take_while(|&&(v, _)| v < ws)
-            .find(|&&(_, that)| that < ws)
+            .find(|&&(_, clause)| clause <= ws)
+        {
+            return (Stance::Distanced, format!("reported:{}", norm(v)));
+        }
+        if let Some((tail, v)) = speech.trailing
+            && (h.word_end as usize) <= tail
         {
             return (Stance::Distanced, format!("reported:{}", norm(v)));
         }
@@ -511,6 +586,11 @@ impl Annotator<'_> {
                 break;
             }
             let word = norm(k);
+            // "not lazy but unlucky", "not X, rather Y": the negator's scope
+            // ends at the contrast.
+            if matches!(word, "but" | "rather" | "instead") {
+                break;
+            }
             if k + 1 < words.len() && word == "not" && norm(k + 1) == "only" {
                 continue;
             }
@@ -538,6 +618,23 @@ impl Annotator<'_> {
             }
         }
         (Stance::Endorsed, String::new())
+    }
+}
+
+impl Annotator<'_> {
+    /// Whether the quotation opening at byte `start` is the speaker's own
+    /// line: "We'll say to teenagers, '...'", "I tell you: '...'" (a verb of
+    /// saying and "I"/"we" among the five words before the mark).
+    fn own_words(&self, a: &Analysis, words: &[u32], rules: &StanceRules, start: u32) -> bool {
+        let before = words.partition_point(|&t| a.tokens[t as usize].end < start);
+        let from = before.saturating_sub(5);
+        let norm = |w: usize| a.norm_of(&a.tokens[words[w] as usize]);
+        (from..before).any(|w| matches!(norm(w), "i" | "we"))
+            && (from..before).any(|w| {
+                rules
+                    .speech_verbs
+                    .contains(&self.analyzer.stem(norm(w)).into_owned())
+            })
     }
 }
 
@@ -663,7 +760,7 @@ entries = ["poverty", "benefits"]
         );
         // A straight single quote closes in its sentence or not at all.
         assert_eq!(
-            one("The 'new deal. They are lazy' said nobody."),
+            one("The 'new deal. They are lazy' was the line."),
             ("endorsed", String::new())
         );
     }
@@ -706,6 +803,62 @@ entries = ["poverty", "benefits"]
         // A cue belongs to the hit right after it, not to the next one.
         let v = stances("The so-called scroungers and welfare dependency.");
         assert_eq!((v[0].1, v[1].1), ("distanced", "endorsed"));
+    }
+
+    #[test]
+    fn speech_without_that_adopted_citations_and_own_quotes() {
+        // A verb of saying reports the clause after it, "that" or not.
+        assert_eq!(
+            one("The minister said the project was about personal responsibility."),
+            ("distanced", "reported:said".into())
+        );
+        // A trailing attribution reports what comes before it.
+        assert_eq!(
+            one("The project was about personal responsibility, the minister said."),
+            ("distanced", "reported:said".into())
+        );
+        assert_eq!(
+            one("Low pay is the cause, said Mr Smith."),
+            ("distanced", "reported:said".into())
+        );
+        // A citation the speaker adopts, and the speaker's own saying.
+        assert_eq!(
+            one("As Lincoln said, we must end welfare dependency."),
+            ("endorsed", String::new())
+        );
+        assert_eq!(
+            one("We'll say it plainly: welfare dependency must end."),
+            ("endorsed", String::new())
+        );
+        assert_eq!(
+            one("I said that welfare dependency must end."),
+            ("endorsed", String::new())
+        );
+        // A long last clause is not an attribution.
+        assert_eq!(
+            one("Low pay rose, and families said they could not pay the rent this winter."),
+            ("endorsed", String::new())
+        );
+        // A quotation the speaker introduces as their own line is not distanced.
+        assert_eq!(
+            one(
+                "We'll say to teenagers, 'If you are feckless, we will no longer give you a check.'"
+            ),
+            ("endorsed", String::new())
+        );
+        assert_eq!(
+            one("Critics wrote, 'They are feckless.'"),
+            ("distanced", "quote".into())
+        );
+    }
+
+    #[test]
+    fn contrast_ends_the_scope_of_a_negator() {
+        assert_eq!(one("They are not lazy."), ("negated", "negator:not".into()));
+        let v = stances("It is not poverty but low pay that hurts.");
+        assert_eq!(v[0].1, "endorsed", "{v:?}");
+        let v = stances("The cause is never scroungers, rather low pay.");
+        assert_eq!((v[0].1, v[1].1), ("negated", "endorsed"), "{v:?}");
     }
 
     #[test]

@@ -13,10 +13,11 @@
 //! the stance of one category's framing.
 
 use crate::aggregate::{cell_seed, quantile};
+use crate::analyze::Analysis;
 use crate::error::{Error, Result};
 use crate::ingest::IngestOptions;
 use crate::lexicon::Lexicon;
-use crate::model::{DocMeta, Hit, HitStatus, Origin, Stance};
+use crate::model::{DocMeta, Hit, HitStatus, Stance};
 use crate::pipeline::Tagger;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -38,15 +39,27 @@ pub struct Label {
     pub target: Target,
 }
 
+/// Who gave a coding: an independent coder, or the third reader who
+/// settled the coders' disagreements (`role = adjudicator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Coder,
+    Adjudicator,
+}
+
 /// One coder's codes for one unit.
 #[derive(Debug, Clone)]
 pub struct Coding {
     pub coder: String,
+    pub role: Role,
     /// Line of the row in the gold file.
     pub line: usize,
     /// Per label column (not the derived endorsed labels): coded or blank.
     pub values: Vec<Option<bool>>,
-    pub stance: Option<Stance>,
+    /// Per lexicon category: the stance coded for its framing, when the
+    /// category column says `endorsed`/`distanced`/`negated` (or, in the
+    /// older layout, the `stance` column codes that category).
+    pub stances: Vec<Option<Stance>>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +70,11 @@ pub struct Unit {
     pub span: Option<(usize, usize)>,
     pub text: Option<String>,
     pub codings: Vec<Coding>,
+    /// Design weight, 1 / inclusion probability, when the sample's design
+    /// is known (an `inclusion_prob` column or `--design` file).
+    pub weight: Option<f64>,
+    /// Sampling stratum, when known: bootstrap resamples within strata.
+    pub stratum: Option<String>,
 }
 
 /// A parsed gold file.
@@ -65,10 +83,41 @@ pub struct Gold {
     pub path: String,
     /// Label columns, in file order.
     pub labels: Vec<Label>,
-    /// The category the `stance` column refers to, when there is one.
-    pub stance_of: Option<usize>,
+    /// Categories whose framing has stance codes (derived endorsed labels).
+    pub stance_cats: Vec<usize>,
     pub units: Vec<Unit>,
+    /// Independent coders (not adjudicators), sorted.
     pub coders: Vec<String>,
+    /// Units with an adjudicator's coding.
+    pub adjudicated: u64,
+    /// Rows dropped by `--where` filters.
+    pub filtered_out: u64,
+}
+
+/// How to read a gold file.
+#[derive(Debug, Clone, Default)]
+pub struct GoldOptions {
+    /// The category an old-style `stance` column codes (default: the first
+    /// category that is not the context category).
+    pub stance_of: Option<String>,
+    /// Keep only rows whose column equals the value (`split=test`).
+    pub filters: Vec<(String, String)>,
+    /// Inclusion probability and stratum per unit id, from a design file
+    /// (`sample`'s key); a gold file's own `inclusion_prob` column wins.
+    pub design: HashMap<String, (f64, Option<String>)>,
+}
+
+/// A label cell: `1`/`0` and the like, or a stance (`endorsed`,
+/// `distanced`, `negated`: the framing is present) or `none`.
+pub fn parse_code(s: &str) -> Option<(bool, Option<Stance>)> {
+    let v = s.trim().to_ascii_lowercase();
+    if v == "none" {
+        return Some((false, None));
+    }
+    if let Some(st) = Stance::parse(&v) {
+        return Some((true, Some(st)));
+    }
+    parse_flag(&v).map(|b| (b, None))
 }
 
 /// A cell value as read: CSV fields and JSON scalars alike.
@@ -193,9 +242,7 @@ pub fn parse_flag(s: &str) -> Option<bool> {
 
 impl Gold {
     /// Read and check a gold file against the lexicon's categories.
-    /// `stance_of`: the category a `stance` column codes (default: the
-    /// first category that is not the context category).
-    pub fn read(path: &Path, lexicon: &Lexicon, stance_of: Option<&str>) -> Result<Gold> {
+    pub fn read(path: &Path, lexicon: &Lexicon, opts: &GoldOptions) -> Result<Gold> {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| {
             Error::usage(
@@ -207,7 +254,7 @@ impl Gold {
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        Gold::parse(&shown, bytes, &ext, lexicon, stance_of)
+        Gold::parse(&shown, bytes, &ext, lexicon, opts)
     }
 
     /// [`Gold::read`] on bytes already read; `ext` (`csv`, `tsv`, `jsonl`,
@@ -217,7 +264,7 @@ impl Gold {
         bytes: Vec<u8>,
         ext: &str,
         lexicon: &Lexicon,
-        stance_of: Option<&str>,
+        opts: &GoldOptions,
     ) -> Result<Gold> {
         let shown = shown.to_string();
         let (columns, rows) = read_records(&shown, bytes, ext)?;
@@ -239,51 +286,20 @@ impl Gold {
                 Some("give each unit its text, or the `doc_id` (and `byte_start`, `byte_end`) of a corpus document".to_string()),
             ));
         }
-        let mut labels = Vec::new();
-        let mut label_cols = Vec::new();
-        for c in &columns {
-            let target = if let Some(i) = lexicon
-                .category_index(c)
-                .filter(|i| Some(*i) != lexicon.context_category)
-            {
-                Target::Category(i)
-            } else if let Some(i) =
-                (0..lexicon.subframes.len()).find(|&i| lexicon.subframe_path(i) == *c)
-            {
-                Target::Subframe(i)
-            } else {
-                continue;
-            };
-            labels.push(Label {
-                name: c.clone(),
-                target,
-            });
-            label_cols.push(c.clone());
+        for (name, _) in &opts.filters {
+            if !columns.iter().any(|c| c == name) {
+                return Err(Error::usage(
+                    format!(
+                        "--where {name}=...: {shown} has no `{name}` column (it has {})",
+                        columns.join(", ")
+                    ),
+                    None,
+                ));
+            }
         }
-        if labels.is_empty() {
-            let names: Vec<String> = lexicon
-                .categories
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| Some(*i) != lexicon.context_category)
-                .map(|(_, c)| c.name.clone())
-                .collect();
-            return Err(Error::usage(
-                format!(
-                    "{shown}: no label column: none of the columns ({}) names a category or sub-frame of lexicon {}",
-                    columns.join(", "),
-                    lexicon.name
-                ),
-                Some(format!(
-                    "add columns named like the categories ({}) or sub-frames (e.g. `{}`), coded 1/0",
-                    names.join(", "),
-                    lexicon.subframe_path(0)
-                )),
-            ));
-        }
-        let has_stance = columns.iter().any(|c| c == "stance");
-        let stance_of = if has_stance {
-            let i = match stance_of {
+        let (labels, label_cols) = label_columns(&shown, &columns, lexicon)?;
+        let legacy_stance = if columns.iter().any(|c| c == "stance") {
+            Some(match &opts.stance_of {
                 Some(name) => lexicon.category_index(name).ok_or_else(|| {
                     Error::usage(
                         format!(
@@ -296,8 +312,7 @@ impl Gold {
                 None => (0..lexicon.categories.len())
                     .find(|i| Some(*i) != lexicon.context_category)
                     .ok_or_else(|| Error::Other("the lexicon has no categories".into()))?,
-            };
-            Some(i)
+            })
         } else {
             None
         };
@@ -305,9 +320,19 @@ impl Gold {
         let mut units: Vec<Unit> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut coders = BTreeSet::new();
+        let mut stance_cats = BTreeSet::new();
+        let mut filtered_out = 0;
         for (line, rec) in rows {
             let get = |name: &str| rec.get(name).and_then(|(_, v)| v.clone());
             let colno = |name: &str| rec.get(name).map(|(c, _)| *c).filter(|c| *c > 0);
+            if !opts
+                .filters
+                .iter()
+                .all(|(k, v)| get(k).is_some_and(|x| x.trim() == v))
+            {
+                filtered_out += 1;
+                continue;
+            }
             let unit_id = get(&id_col)
                 .ok_or_else(|| bad(&shown, line, colno(&id_col), format!("empty `{id_col}`")))?;
             let num = |name: &str| -> Result<Option<usize>> {
@@ -354,46 +379,84 @@ impl Gold {
                 ));
             }
             let mut values = Vec::with_capacity(label_cols.len());
-            for c in &label_cols {
-                values.push(match get(c) {
-                    None => None,
-                    Some(v) => Some(parse_flag(&v).ok_or_else(|| {
-                        bad(
-                            &shown,
-                            line,
-                            colno(c),
-                            format!("`{c}` must be 1 or 0 (yes/no, true/false, present/absent) or blank, not {v:?}"),
-                        )
-                    })?),
-                });
-            }
-            let stance = match get("stance") {
-                None => None,
-                Some(v) => Some(Stance::parse(&v.trim().to_ascii_lowercase()).ok_or_else(|| {
+            let mut stances = vec![None; lexicon.categories.len()];
+            for (c, label) in label_cols.iter().zip(&labels) {
+                let Some(v) = get(c) else {
+                    values.push(None);
+                    continue;
+                };
+                let (present, stance) = parse_code(&v).ok_or_else(|| {
                     bad(
                         &shown,
                         line,
-                        colno("stance"),
-                        format!("`stance` must be endorsed, distanced or negated, or blank; not {v:?}"),
+                        colno(c),
+                        format!("`{c}` must be 1 or 0 (yes/no, true/false, present/absent), a stance (endorsed, distanced, negated) or none, or blank; not {v:?}"),
                     )
-                })?),
+                })?;
+                if let (Target::Category(cat), Some(st)) = (label.target, stance) {
+                    stances[cat] = Some(st);
+                    stance_cats.insert(cat);
+                }
+                values.push(Some(present));
+            }
+            if let Some(cat) = legacy_stance {
+                stance_cats.insert(cat);
+                if let Some(v) = get("stance") {
+                    let st = Stance::parse(&v.trim().to_ascii_lowercase()).ok_or_else(|| {
+                        bad(
+                            &shown,
+                            line,
+                            colno("stance"),
+                            format!("`stance` must be endorsed, distanced or negated, or blank; not {v:?}"),
+                        )
+                    })?;
+                    stances[cat].get_or_insert(st);
+                }
+            }
+            let role = match get("role").map(|r| r.trim().to_ascii_lowercase()) {
+                None => Role::Coder,
+                Some(r) if r == "coder" => Role::Coder,
+                Some(r) if r == "adjudicator" => Role::Adjudicator,
+                Some(r) => {
+                    return Err(bad(
+                        &shown,
+                        line,
+                        colno("role"),
+                        format!("`role` must be coder or adjudicator, or blank; not {r:?}"),
+                    ));
+                }
             };
             let coder = if coder_col {
                 get("coder").unwrap_or_default().trim().to_string()
             } else {
                 String::new()
             };
-            coders.insert(coder.clone());
+            if role == Role::Coder {
+                coders.insert(coder.clone());
+            }
+            let prob = match get("inclusion_prob") {
+                Some(v) => Some(probability(&v).ok_or_else(|| {
+                    bad(&shown, line, colno("inclusion_prob"), bad_probability(&v))
+                })?),
+                None => opts.design.get(&unit_id).map(|(p, _)| *p),
+            };
+            let stratum =
+                get("stratum").or_else(|| opts.design.get(&unit_id).and_then(|(_, s)| s.clone()));
             let coding = Coding {
                 coder: coder.clone(),
+                role,
                 line,
                 values,
-                stance,
+                stances,
             };
             match index.get(&unit_id) {
                 Some(&u) => {
                     let unit = &mut units[u];
-                    if unit.codings.iter().any(|c| c.coder == coder) {
+                    if unit
+                        .codings
+                        .iter()
+                        .any(|c| c.coder == coder && c.role == role)
+                    {
                         let who = if coder.is_empty() {
                             "with no coder named; add a `coder` column when several people code"
                                 .to_string()
@@ -421,6 +484,20 @@ impl Gold {
                             ),
                         ));
                     }
+                    if prob.is_some()
+                        && unit.weight.is_some()
+                        && unit.weight != prob.map(|p| 1.0 / p)
+                    {
+                        return Err(bad(
+                            &shown,
+                            line,
+                            colno("inclusion_prob"),
+                            format!(
+                                "unit {unit_id:?} has another inclusion probability than at line {}",
+                                unit.line
+                            ),
+                        ));
+                    }
                     unit.codings.push(coding);
                 }
                 None => {
@@ -432,13 +509,20 @@ impl Gold {
                         span,
                         text,
                         codings: vec![coding],
+                        weight: prob.map(|p| 1.0 / p),
+                        stratum,
                     });
                 }
             }
         }
         if units.is_empty() {
+            let why = if filtered_out > 0 {
+                format!("{shown}: no coded units ({filtered_out} rows left out by --where)")
+            } else {
+                format!("{shown}: no coded units")
+            };
             return Err(Error::usage(
-                format!("{shown}: no coded units"),
+                why,
                 Some("code at least one unit".to_string()),
             ));
         }
@@ -455,18 +539,41 @@ impl Gold {
                 Some("fill in the label columns with 1 or 0 before validating".to_string()),
             ));
         }
-        if let Some(cat) = stance_of {
+        let weighted = units.iter().filter(|u| u.weight.is_some()).count();
+        if weighted > 0 && weighted < units.len() {
+            let u = units
+                .iter()
+                .find(|u| u.weight.is_none())
+                .expect("one is unweighted");
+            return Err(bad(
+                &shown,
+                u.line,
+                None,
+                format!(
+                    "unit {:?} has no inclusion probability, but {weighted} other units have one",
+                    u.unit_id
+                ),
+            ));
+        }
+        let mut labels = labels;
+        for &cat in &stance_cats {
             labels.push(Label {
                 name: format!("{} (endorsed)", lexicon.categories[cat].name),
                 target: Target::Endorsed(cat),
             });
         }
+        let adjudicated = units
+            .iter()
+            .filter(|u| u.codings.iter().any(|c| c.role == Role::Adjudicator))
+            .count() as u64;
         Ok(Gold {
             path: shown,
             labels,
-            stance_of,
+            stance_cats: stance_cats.into_iter().collect(),
             units,
             coders: coders.into_iter().collect(),
+            adjudicated,
+            filtered_out,
         })
     }
 
@@ -483,11 +590,122 @@ impl Gold {
         match self.labels[label].target {
             Target::Endorsed(cat) => match c.values[self.column_of(cat)?]? {
                 false => Some(false),
-                true => c.stance.map(|s| s == Stance::Endorsed),
+                true => c.stances[cat].map(|s| s == Stance::Endorsed),
             },
             _ => c.values.get(label).copied().flatten(),
         }
     }
+
+    /// One coding's three-way code of a category's framing: `endorsed`,
+    /// `distanced`/`negated`, or `none`; `None` when not coded.
+    fn stance_code(&self, c: &Coding, cat: usize) -> Option<&'static str> {
+        match c.values[self.column_of(cat)?]? {
+            false => Some("none"),
+            true => c.stances[cat].map(Stance::as_str),
+        }
+    }
+
+    /// Whether any unit carries a design weight.
+    pub fn weighted(&self) -> bool {
+        self.units.iter().any(|u| u.weight.is_some())
+    }
+}
+
+/// The label columns of a gold file: those named like a category (not the
+/// context category) or a sub-frame of the lexicon.
+fn label_columns(
+    shown: &str,
+    columns: &[String],
+    lexicon: &Lexicon,
+) -> Result<(Vec<Label>, Vec<String>)> {
+    let mut labels = Vec::new();
+    let mut label_cols = Vec::new();
+    for c in columns {
+        let target = if let Some(i) = lexicon
+            .category_index(c)
+            .filter(|i| Some(*i) != lexicon.context_category)
+        {
+            Target::Category(i)
+        } else if let Some(i) =
+            (0..lexicon.subframes.len()).find(|&i| lexicon.subframe_path(i) == *c)
+        {
+            Target::Subframe(i)
+        } else {
+            continue;
+        };
+        labels.push(Label {
+            name: c.clone(),
+            target,
+        });
+        label_cols.push(c.clone());
+    }
+    if labels.is_empty() {
+        let names: Vec<String> = lexicon
+            .categories
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != lexicon.context_category)
+            .map(|(_, c)| c.name.clone())
+            .collect();
+        return Err(Error::usage(
+            format!(
+                "{shown}: no label column: none of the columns ({}) names a category or sub-frame of lexicon {}",
+                columns.join(", "),
+                lexicon.name
+            ),
+            Some(format!(
+                "add columns named like the categories ({}) or sub-frames (e.g. `{}`), coded 1/0",
+                names.join(", "),
+                lexicon.subframe_path(0)
+            )),
+        ));
+    }
+    Ok((labels, label_cols))
+}
+
+/// An inclusion probability: above 0, at most 1.
+fn probability(raw: &str) -> Option<f64> {
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|p| *p > 0.0 && *p <= 1.0)
+}
+
+fn bad_probability(raw: &str) -> String {
+    format!("`inclusion_prob` must be a probability above 0 and at most 1, not {raw:?}")
+}
+
+/// Read a design file (`sample`'s key, or any CSV with `unit_id` and
+/// `inclusion_prob`, optionally `stratum`).
+pub fn read_design(path: &Path) -> Result<HashMap<String, (f64, Option<String>)>> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::usage(format!("{shown}: cannot read design file: {e}"), None))?;
+    let (columns, rows) = read_records(&shown, bytes, "csv")?;
+    for need in ["unit_id", "inclusion_prob"] {
+        if !columns.iter().any(|c| c == need) {
+            return Err(Error::usage(
+                format!("{shown}: no `{need}` column"),
+                Some("give the key file `framewatch sample` wrote (it has unit_id, stratum and inclusion_prob)".into()),
+            ));
+        }
+    }
+    let mut out = HashMap::new();
+    for (line, rec) in rows {
+        let get = |name: &str| rec.get(name).and_then(|(_, v)| v.clone());
+        let Some(id) = get("unit_id") else { continue };
+        let raw = get("inclusion_prob").unwrap_or_default();
+        let p = probability(&raw).ok_or_else(|| {
+            bad(
+                &shown,
+                line,
+                rec.get("inclusion_prob").map(|(c, _)| *c),
+                bad_probability(&raw),
+            )
+        })?;
+        out.insert(id, (p, get("stratum")));
+    }
+    Ok(out)
 }
 
 /// What the tool found in one unit.
@@ -501,9 +719,13 @@ pub struct ToolUnit {
     pub found: Vec<Vec<String>>,
     /// Per gold label: whether the label fires.
     pub present: Vec<bool>,
-    /// Stance of the stance category's framing: endorsed if any hit is,
-    /// else distanced, else negated.
-    pub stance: Option<Stance>,
+    /// Per lexicon category, the stance of its framing in the unit:
+    /// endorsed if any counted hit is, else distanced, else negated.
+    pub stances: Vec<Option<Stance>>,
+    /// The unit's classifier features, when asked for.
+    pub features: Option<crate::classify::Features>,
+    /// The unit's document (its id), or its own id when tagged alone.
+    pub group: String,
 }
 
 fn collapse(s: &str) -> String {
@@ -513,14 +735,38 @@ fn collapse(s: &str) -> String {
 /// Tag every unit: units with a `doc_id` found among `docs` are cut from
 /// their document (hits inside the span); others are tagged from their text.
 pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<ToolUnit>> {
+    tag_units_with(gold, tagger, docs, None)
+}
+
+/// [`tag_units`], also extracting each unit's classifier features.
+pub fn tag_units_with(
+    gold: &Gold,
+    tagger: &Tagger,
+    docs: &[DocMeta],
+    features: Option<&crate::classify::FeatureConfig>,
+) -> Result<Vec<ToolUnit>> {
     let lex = &tagger.lexicon;
     let mut out = vec![ToolUnit::default(); gold.units.len()];
-    let by_id: HashMap<&str, &DocMeta> = docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();
+    let mut by_id: HashMap<&str, &DocMeta> = docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();
+    // With several inputs a loose file's id is its path as given; a gold
+    // file names it by its file name without extension, so that the same
+    // gold works whatever the paths typed. Only unambiguous names are added.
+    let mut by_name: HashMap<&str, Vec<&DocMeta>> = HashMap::new();
+    for d in docs {
+        let name = d.path.rsplit('/').next().unwrap_or(&d.path);
+        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+        by_name.entry(stem).or_default().push(d);
+    }
+    for (stem, found) in by_name {
+        if let [d] = found.as_slice() {
+            by_id.entry(stem).or_insert(d);
+        }
+    }
     let mut wanted: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut alone = Vec::new();
     for (i, u) in gold.units.iter().enumerate() {
         match u.doc_id.as_deref().filter(|d| by_id.contains_key(d)) {
-            Some(d) => wanted.entry(d).or_default().push(i),
+            Some(d) => wanted.entry(by_id[d].doc_id.as_str()).or_default().push(i),
             None if u.text.is_some() => alone.push(i),
             None => {
                 return Err(bad(
@@ -539,16 +785,14 @@ pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<T
     let fill = |t: &mut ToolUnit, hits: &[&Hit]| {
         t.found = vec![Vec::new(); gold.labels.len()];
         t.present = vec![false; gold.labels.len()];
-        let mut stances = Vec::new();
+        let mut stances: Vec<Vec<Stance>> = vec![Vec::new(); lex.categories.len()];
         for h in hits {
             if h.status != HitStatus::Counted {
                 continue;
             }
             let e = &lex.entries[h.entry as usize];
             let cat = lex.subframes[e.subframe].category;
-            if Some(cat) == gold.stance_of {
-                stances.push(h.stance);
-            }
+            stances[cat].push(h.stance);
             for (l, label) in gold.labels.iter().enumerate() {
                 let hit_counts = match label.target {
                     Target::Category(c) => c == cat,
@@ -566,13 +810,34 @@ pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<T
                 }
             }
         }
-        t.stance = [Stance::Endorsed, Stance::Distanced, Stance::Negated]
-            .into_iter()
-            .find(|s| stances.contains(s));
+        t.stances = stances
+            .iter()
+            .map(|found| {
+                [Stance::Endorsed, Stance::Distanced, Stance::Negated]
+                    .into_iter()
+                    .find(|s| found.contains(s))
+            })
+            .collect();
     };
-    let metas: Vec<&DocMeta> = wanted.keys().map(|d| by_id[d]).collect();
+    let metas: Vec<&DocMeta> = docs
+        .iter()
+        .filter(|d| wanted.contains_key(d.doc_id.as_str()))
+        .collect();
     let mut problem = None;
-    let skipped = tagger.inspect_docs(metas, &IngestOptions::default(), |meta, doc, _, _, hits| {
+    let featurise = |t: &mut ToolUnit, a: &Analysis, start: usize, end: usize, hits: &[&Hit]| {
+        if let Some(cfg) = features {
+            let range = crate::classify::token_range(a, start as u32, end as u32);
+            t.features = Some(crate::classify::features(
+                cfg,
+                lex,
+                &tagger.analyzer,
+                a,
+                range,
+                hits,
+            ));
+        }
+    };
+    let skipped = tagger.inspect_docs(metas, &IngestOptions::default(), |meta, doc, a, _, hits| {
         let text = doc.text.as_str();
         for &i in &wanted[meta.doc_id.as_str()] {
             let u = &gold.units[i];
@@ -614,7 +879,9 @@ pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<T
                 .filter(|h| h.byte_start as usize >= s && h.byte_end as usize <= e)
                 .collect();
             out[i].text = collapse(slice);
+            out[i].group = meta.doc_id.clone();
             fill(&mut out[i], &inside);
+            featurise(&mut out[i], a, s, e, &inside);
         }
     });
     if let Some(p) = problem {
@@ -632,15 +899,18 @@ pub fn tag_units(gold: &Gold, tagger: &Tagger, docs: &[DocMeta]) -> Result<Vec<T
             None,
         ));
     }
+    let (mut a, mut scratch) = (Analysis::default(), crate::matcher::Scratch::default());
     for i in alone {
         let u = &gold.units[i];
         let text = u.text.as_deref().unwrap_or_default();
-        let meta = DocMeta::bare(u.unit_id.clone(), gold.path.clone(), Origin::Embedded(""));
-        let r = tagger.tag_text(text, meta);
-        let hits: Vec<&Hit> = r.hits.iter().collect();
-        out[i].text = collapse(text);
-        out[i].standalone = true;
-        fill(&mut out[i], &hits);
+        tagger.inspect(text, &mut a, &mut scratch, |a, _, hits| {
+            let hits: Vec<&Hit> = hits.iter().collect();
+            out[i].text = collapse(text);
+            out[i].standalone = true;
+            out[i].group = u.unit_id.clone();
+            fill(&mut out[i], &hits);
+            featurise(&mut out[i], a, 0, text.len(), &hits);
+        });
     }
     Ok(out)
 }
@@ -743,6 +1013,56 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
+/// Precision, recall and F1 from (possibly weighted) counts.
+fn prf(tp: f64, fp: f64, fn_: f64) -> [Option<f64>; 3] {
+    let r = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+    [
+        r(tp, tp + fp),
+        r(tp, tp + fn_),
+        r(2.0 * tp, 2.0 * tp + fp + fn_),
+    ]
+}
+
+/// A confusion table of design weights (each unit counts 1 / its
+/// inclusion probability), estimating the table over the whole population
+/// the sample was drawn from.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct WeightedConfusion {
+    pub tp: f64,
+    pub fp: f64,
+    #[serde(rename = "fn")]
+    pub fn_: f64,
+    pub tn: f64,
+}
+
+impl WeightedConfusion {
+    fn add(&mut self, gold: bool, tool: bool, w: f64) {
+        match (gold, tool) {
+            (true, true) => self.tp += w,
+            (false, true) => self.fp += w,
+            (true, false) => self.fn_ += w,
+            (false, false) => self.tn += w,
+        }
+    }
+
+    fn prf(&self) -> [Option<f64>; 3] {
+        prf(self.tp, self.fp, self.fn_)
+    }
+}
+
+/// Design-weighted precision, recall and F1 with bootstrap intervals
+/// (resampling within strata when the strata are known).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WeightedMetrics {
+    pub confusion: WeightedConfusion,
+    pub precision: Option<f64>,
+    pub precision_ci: Interval,
+    pub recall: Option<f64>,
+    pub recall_ci: Interval,
+    pub f1: Option<f64>,
+    pub f1_ci: Interval,
+}
+
 /// One false positive or false negative.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Case {
@@ -770,6 +1090,10 @@ pub struct LabelMetrics {
     pub f1: Option<f64>,
     pub f1_ci: Interval,
     pub kappa: Option<f64>,
+    /// With design weights: the same measures weighted by 1 / inclusion
+    /// probability (what the figures would be on the population sampled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weighted: Option<WeightedMetrics>,
     pub false_positives: Vec<Case>,
     pub false_negatives: Vec<Case>,
 }
@@ -807,6 +1131,8 @@ pub struct StanceAgreement {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
     pub schema: &'static str,
+    /// What was measured: `lexicon`, or `model` (a trained classifier).
+    pub method: &'static str,
     pub gold: String,
     pub lexicon: String,
     pub lexicon_version: String,
@@ -815,13 +1141,27 @@ pub struct Report {
     /// Units tagged from their own text (no document in the corpus).
     pub standalone_units: u64,
     pub coders: Vec<String>,
+    /// Units whose label an adjudicator settled.
+    pub adjudicated_units: u64,
+    /// Gold rows left out by `--where` filters.
+    pub filtered_out_rows: u64,
+    /// Whether units carry design weights (`weighted` metrics per label).
+    pub design_weighted: bool,
+    /// Sampling strata seen (bootstrap resamples within each).
+    pub strata: u64,
     pub resamples: usize,
     pub seed: u64,
     /// Between coders, when more than one coded.
     pub coder_agreement: Vec<CoderAgreement>,
-    /// The tool against the coders' label (the majority when several).
+    /// The tool against the coders' label (the adjudicator's where one
+    /// settled a disagreement, else the majority of the coders).
     pub labels: Vec<LabelMetrics>,
-    pub stance: Option<StanceAgreement>,
+    /// Per category with stance codes.
+    pub stances: Vec<StanceAgreement>,
+    /// With `--model`: the same measures for the trained classifier on the
+    /// same units, beside the lexicon's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<Box<Report>>,
 }
 
 /// The coders' label of a unit: the majority of the codes given; `Err(())`
@@ -839,30 +1179,109 @@ fn majority(values: impl Iterator<Item = Option<bool>>) -> Result<Option<bool>, 
     }
 }
 
-/// Percentile bootstrap over units: 95% intervals of precision, recall and F1.
-fn bootstrap(pairs: &[(bool, bool)], resamples: usize, seed: u64) -> [Interval; 3] {
+/// Percentile bootstrap over units: 95% intervals of precision, recall and
+/// F1, unweighted and (with `weights`) design-weighted. Each resample draws
+/// every stratum's units with replacement, as many as it has; without
+/// strata, all units form one.
+fn bootstrap(
+    pairs: &[(bool, bool)],
+    weights: Option<&[f64]>,
+    strata: &[Vec<usize>],
+    resamples: usize,
+    seed: u64,
+) -> ([Interval; 3], Option<[Interval; 3]>) {
     use rand::{Rng, SeedableRng};
+    let none = [(None, None); 3];
     if resamples == 0 || pairs.is_empty() {
-        return [(None, None); 3];
+        return (none, weights.map(|_| none));
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut stats: [Vec<f64>; 3] = Default::default();
+    let mut wstats: [Vec<f64>; 3] = Default::default();
     for _ in 0..resamples {
         let mut c = Confusion::default();
-        for _ in 0..pairs.len() {
-            let (g, t) = pairs[rng.random_range(0..pairs.len())];
-            c.add(g, t);
+        let mut wc = WeightedConfusion::default();
+        for group in strata {
+            for _ in 0..group.len() {
+                let k = group[rng.random_range(0..group.len())];
+                let (g, t) = pairs[k];
+                c.add(g, t);
+                if let Some(w) = weights {
+                    wc.add(g, t, w[k]);
+                }
+            }
         }
         for (k, v) in [c.precision(), c.recall(), c.f1()].into_iter().enumerate() {
             if let Some(v) = v {
                 stats[k].push(v);
             }
         }
+        for (k, v) in wc.prf().into_iter().enumerate() {
+            if let Some(v) = v {
+                wstats[k].push(v);
+            }
+        }
     }
-    stats.map(|mut v| {
+    let interval = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         (quantile(&v, 0.025), quantile(&v, 0.975))
-    })
+    };
+    (stats.map(interval), weights.map(|_| wstats.map(interval)))
+}
+
+/// A unit's reference three-way code for one framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    /// A class of [`crate::classify::CLASSES`].
+    Class(usize),
+    /// The coders (or adjudicators) tied.
+    Tie,
+    NotCoded,
+}
+
+/// The reference three-way code of a unit for a category's framing
+/// (negated counts as distanced): the adjudicators' when one coded it, else
+/// the coders' majority.
+pub fn reference_class(gold: &Gold, u: &Unit, cat: usize) -> Reference {
+    let class = |code: &str| match code {
+        "none" => 0,
+        "endorsed" => 1,
+        _ => 2,
+    };
+    for role in [Role::Adjudicator, Role::Coder] {
+        let mut counts = [0usize; 3];
+        for c in u.codings.iter().filter(|c| c.role == role) {
+            if let Some(code) = gold.stance_code(c, cat) {
+                counts[class(code)] += 1;
+            }
+        }
+        let top = *counts.iter().max().expect("three classes");
+        if top == 0 {
+            continue;
+        }
+        let leaders: Vec<usize> = (0..3).filter(|&k| counts[k] == top).collect();
+        return match leaders.as_slice() {
+            [k] => Reference::Class(*k),
+            _ => Reference::Tie,
+        };
+    }
+    Reference::NotCoded
+}
+
+/// The reference label of a unit: the adjudicators' (their majority) when
+/// an adjudicator coded it, else the majority of the coders. `Err(())` on
+/// a tie, `Ok(None)` when nobody coded it.
+fn reference(gold: &Gold, u: &Unit, label: usize) -> Result<Option<bool>, ()> {
+    let by = |role: Role| {
+        u.codings
+            .iter()
+            .filter(move |c| c.role == role)
+            .map(move |c| gold.value(c, label))
+    };
+    match majority(by(Role::Adjudicator)) {
+        Ok(None) => majority(by(Role::Coder)),
+        settled => settled,
+    }
 }
 
 /// Compare the tool with the coders.
@@ -873,61 +1292,27 @@ pub fn evaluate(
     resamples: usize,
     seed: u64,
 ) -> Report {
-    let multi = gold.coders.len() > 1;
-    let mut coder_agreement = Vec::new();
-    if multi {
-        for l in 0..gold.labels.len() {
-            let coded: Vec<Vec<(&str, bool)>> = gold
-                .units
-                .iter()
-                .map(|u| {
-                    u.codings
-                        .iter()
-                        .filter_map(|c| gold.value(c, l).map(|v| (c.coder.as_str(), v)))
-                        .collect()
-                })
-                .collect();
-            let values: Vec<Vec<bool>> = coded
-                .iter()
-                .map(|v| v.iter().map(|(_, x)| *x).collect())
-                .collect();
-            let mut pairs = Vec::new();
-            for (i, a) in gold.coders.iter().enumerate() {
-                for b in &gold.coders[i + 1..] {
-                    let both: Vec<(bool, bool)> = coded
-                        .iter()
-                        .filter_map(|v| {
-                            let x = v.iter().find(|(c, _)| c == a)?.1;
-                            let y = v.iter().find(|(c, _)| c == b)?.1;
-                            Some((x, y))
-                        })
-                        .collect();
-                    let agree = both.iter().filter(|(x, y)| x == y).count() as u64;
-                    pairs.push(PairAgreement {
-                        a: a.clone(),
-                        b: b.clone(),
-                        n: both.len() as u64,
-                        agreement: ratio(agree, both.len() as u64),
-                        kappa: cohen_kappa(&both),
-                    });
-                }
-            }
-            coder_agreement.push(CoderAgreement {
-                label: gold.labels[l].name.clone(),
-                units: values.iter().filter(|v| v.len() >= 2).count() as u64,
-                alpha: krippendorff_alpha(&values),
-                pairs,
-            });
-        }
+    let coder_agreement = if gold.coders.len() > 1 {
+        agreement(gold, lexicon)
+    } else {
+        Vec::new()
+    };
+    let weighted = gold.weighted();
+    let mut strata_names: BTreeSet<&str> = BTreeSet::new();
+    for u in &gold.units {
+        strata_names.insert(u.stratum.as_deref().unwrap_or(""));
     }
     let mut labels = Vec::new();
     for (l, label) in gold.labels.iter().enumerate() {
         let mut c = Confusion::default();
+        let mut wc = WeightedConfusion::default();
         let mut pairs = Vec::new();
+        let mut weights = Vec::new();
+        let mut strata: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         let (mut fps, mut fns) = (Vec::new(), Vec::new());
         let mut ties = 0;
         for (u, t) in gold.units.iter().zip(tool) {
-            let g = match majority(u.codings.iter().map(|c| gold.value(c, l))) {
+            let g = match reference(gold, u, l) {
                 Ok(Some(g)) => g,
                 Ok(None) => continue,
                 Err(()) => {
@@ -936,8 +1321,15 @@ pub fn evaluate(
                 }
             };
             let p = t.present[l];
+            let w = u.weight.unwrap_or(1.0);
             c.add(g, p);
+            wc.add(g, p, w);
+            strata
+                .entry(u.stratum.as_deref().unwrap_or(""))
+                .or_default()
+                .push(pairs.len());
             pairs.push((g, p));
+            weights.push(w);
             let case = |entries: Vec<String>| Case {
                 unit_id: u.unit_id.clone(),
                 text: t.text.clone(),
@@ -954,11 +1346,26 @@ pub fn evaluate(
                 _ => {}
             }
         }
-        let [pci, rci, fci] = bootstrap(
+        let strata: Vec<Vec<usize>> = strata.into_values().collect();
+        let ([pci, rci, fci], wci) = bootstrap(
             &pairs,
+            weighted.then_some(weights.as_slice()),
+            &strata,
             resamples,
             cell_seed(seed, &[Some(label.name.clone())]),
         );
+        let weighted = wci.map(|[pci, rci, fci]| {
+            let [p, r, f] = wc.prf();
+            WeightedMetrics {
+                confusion: wc,
+                precision: p,
+                precision_ci: pci,
+                recall: r,
+                recall_ci: rci,
+                f1: f,
+                f1_ci: fci,
+            }
+        });
         labels.push(LabelMetrics {
             label: label.name.clone(),
             n: pairs.len() as u64,
@@ -970,49 +1377,20 @@ pub fn evaluate(
             f1: c.f1(),
             f1_ci: fci,
             kappa: cohen_kappa(&pairs),
+            weighted,
             confusion: c,
             false_positives: fps,
             false_negatives: fns,
         });
     }
-    let stance = gold.stance_of.map(|cat| {
-        let col = gold.column_of(cat);
-        let mut pairs = Vec::new();
-        for (u, t) in gold.units.iter().zip(tool) {
-            // The coders' stance: the most frequent among coders who found
-            // the framing; a tie leaves the unit out.
-            let mut counts: BTreeMap<Stance, usize> = BTreeMap::new();
-            for c in &u.codings {
-                let found = col.and_then(|k| c.values[k]).unwrap_or(true);
-                if let (true, Some(s)) = (found, c.stance) {
-                    *counts.entry(s).or_default() += 1;
-                }
-            }
-            let top = counts.values().max().copied().unwrap_or(0);
-            let leaders: Vec<Stance> = counts
-                .iter()
-                .filter(|(_, n)| **n == top)
-                .map(|(s, _)| *s)
-                .collect();
-            if let ([g], Some(ts)) = (leaders.as_slice(), t.stance) {
-                pairs.push((g.as_str(), ts.as_str()));
-            }
-        }
-        let mut table: BTreeMap<(String, String), u64> = BTreeMap::new();
-        for (g, t) in &pairs {
-            *table.entry((g.to_string(), t.to_string())).or_default() += 1;
-        }
-        let agree = pairs.iter().filter(|(g, t)| g == t).count() as u64;
-        StanceAgreement {
-            category: lexicon.categories[cat].name.clone(),
-            n: pairs.len() as u64,
-            table: table.into_iter().map(|((g, t), n)| (g, t, n)).collect(),
-            accuracy: ratio(agree, pairs.len() as u64),
-            kappa: cohen_kappa(&pairs),
-        }
-    });
+    let stances = gold
+        .stance_cats
+        .iter()
+        .map(|&cat| stance_agreement(gold, tool, lexicon, cat))
+        .collect();
     Report {
-        schema: "framewatch-validate/1",
+        schema: "framewatch-validate/2",
+        method: "lexicon",
         gold: gold.path.clone(),
         lexicon: lexicon.name.clone(),
         lexicon_version: lexicon.version.clone(),
@@ -1020,11 +1398,229 @@ pub fn evaluate(
         units: gold.units.len() as u64,
         standalone_units: tool.iter().filter(|t| t.standalone).count() as u64,
         coders: gold.coders.clone(),
+        adjudicated_units: gold.adjudicated,
+        filtered_out_rows: gold.filtered_out,
+        design_weighted: weighted,
+        strata: if strata_names.len() > 1 || !strata_names.contains("") {
+            strata_names.len() as u64
+        } else {
+            0
+        },
         resamples,
         seed,
         coder_agreement,
         labels,
-        stance,
+        stances,
+        model: None,
+    }
+}
+
+/// The trained classifier's labels for each unit (units need features:
+/// [`tag_units_with`]), in the shape `evaluate` reads. A category label is
+/// found when the model's class is endorsed or distanced, its endorsed
+/// label when the class is endorsed; sub-frames are not the model's.
+pub fn model_units(
+    gold: &Gold,
+    tool: &[ToolUnit],
+    lexicon: &Lexicon,
+    model: &crate::classify::Model,
+) -> Vec<ToolUnit> {
+    tool.iter()
+        .map(|t| {
+            let mut m = ToolUnit {
+                text: t.text.clone(),
+                standalone: t.standalone,
+                found: vec![Vec::new(); gold.labels.len()],
+                present: vec![false; gold.labels.len()],
+                stances: vec![None; lexicon.categories.len()],
+                features: None,
+                group: t.group.clone(),
+            };
+            let Some(f) = &t.features else { return m };
+            for (cat, c) in lexicon.categories.iter().enumerate() {
+                let Some(fm) = model.framing(&c.name) else {
+                    continue;
+                };
+                let p = fm.predict(f);
+                m.stances[cat] = p.stance();
+                for (l, label) in gold.labels.iter().enumerate() {
+                    let yes = match label.target {
+                        Target::Category(x) if x == cat => p.class() != 0,
+                        Target::Endorsed(x) if x == cat => p.class() == 1,
+                        _ => continue,
+                    };
+                    m.present[l] = yes;
+                    if yes {
+                        m.found[l].push(format!(
+                            "model: {} (p endorsed {:.2}, distanced {:.2})",
+                            p.label(),
+                            p.p[1],
+                            p.p[2]
+                        ));
+                    }
+                }
+            }
+            m
+        })
+        .collect()
+}
+
+/// [`evaluate`] for the model's labels: only the labels it makes (categories
+/// and their endorsed labels), and no coder agreement (the lexicon's report
+/// has it).
+pub fn evaluate_model(
+    gold: &Gold,
+    units: &[ToolUnit],
+    lexicon: &Lexicon,
+    model: &crate::classify::Model,
+    resamples: usize,
+    seed: u64,
+) -> Report {
+    let mut r = evaluate(gold, units, lexicon, resamples, seed);
+    r.method = "model";
+    r.coder_agreement.clear();
+    let keep: Vec<bool> = gold
+        .labels
+        .iter()
+        .map(|l| match l.target {
+            Target::Category(c) | Target::Endorsed(c) => {
+                model.framing(&lexicon.categories[c].name).is_some()
+            }
+            Target::Subframe(_) => false,
+        })
+        .collect();
+    let mut k = keep.iter();
+    r.labels.retain(|_| *k.next().expect("a flag per label"));
+    r.stances.retain(|s| model.framing(&s.category).is_some());
+    r
+}
+
+/// Agreement between the independent coders (adjudicators left out): per
+/// label, Krippendorff's alpha and pairwise kappa; per category with stance
+/// codes, the same on the three-way code (endorsed / distanced / none).
+fn agreement(gold: &Gold, lexicon: &Lexicon) -> Vec<CoderAgreement> {
+    let mut out = Vec::new();
+    let coders = || {
+        gold.units.iter().map(|u| {
+            u.codings
+                .iter()
+                .filter(|c| c.role == Role::Coder)
+                .collect::<Vec<_>>()
+        })
+    };
+    for l in 0..gold.labels.len() {
+        let coded: Vec<Vec<(&str, bool)>> = coders()
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|c| gold.value(c, l).map(|v| (c.coder.as_str(), v)))
+                    .collect()
+            })
+            .collect();
+        out.push(agreement_of(gold, gold.labels[l].name.clone(), &coded));
+    }
+    for &cat in &gold.stance_cats {
+        let coded: Vec<Vec<(&str, &'static str)>> = coders()
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|c| gold.stance_code(c, cat).map(|v| (c.coder.as_str(), v)))
+                    .collect()
+            })
+            .collect();
+        let name = format!("{}: endorsed/distanced/none", lexicon.categories[cat].name);
+        out.push(agreement_of(gold, name, &coded));
+    }
+    out
+}
+
+fn agreement_of<T: Ord + Clone>(
+    gold: &Gold,
+    label: String,
+    coded: &[Vec<(&str, T)>],
+) -> CoderAgreement {
+    let values: Vec<Vec<T>> = coded
+        .iter()
+        .map(|v| v.iter().map(|(_, x)| x.clone()).collect())
+        .collect();
+    let mut pairs = Vec::new();
+    for (i, a) in gold.coders.iter().enumerate() {
+        for b in &gold.coders[i + 1..] {
+            let both: Vec<(T, T)> = coded
+                .iter()
+                .filter_map(|v| {
+                    let x = v.iter().find(|(c, _)| c == a)?.1.clone();
+                    let y = v.iter().find(|(c, _)| c == b)?.1.clone();
+                    Some((x, y))
+                })
+                .collect();
+            if both.is_empty() {
+                continue;
+            }
+            let agree = both.iter().filter(|(x, y)| x == y).count() as u64;
+            pairs.push(PairAgreement {
+                a: a.clone(),
+                b: b.clone(),
+                n: both.len() as u64,
+                agreement: ratio(agree, both.len() as u64),
+                kappa: cohen_kappa(&both),
+            });
+        }
+    }
+    CoderAgreement {
+        label,
+        units: values.iter().filter(|v| v.len() >= 2).count() as u64,
+        alpha: krippendorff_alpha(&values),
+        pairs,
+    }
+}
+
+/// The tool's stance against the coders' on units where both find the
+/// category's framing. The coders' stance is the adjudicator's when one
+/// gave it, else the most frequent among coders who found the framing (a
+/// tie leaves the unit out).
+fn stance_agreement(
+    gold: &Gold,
+    tool: &[ToolUnit],
+    lexicon: &Lexicon,
+    cat: usize,
+) -> StanceAgreement {
+    let col = gold.column_of(cat);
+    let mut pairs = Vec::new();
+    for (u, t) in gold.units.iter().zip(tool) {
+        let stance_counts = |role: Role| {
+            let mut counts: BTreeMap<Stance, usize> = BTreeMap::new();
+            for c in u.codings.iter().filter(|c| c.role == role) {
+                let found = col.and_then(|k| c.values[k]).unwrap_or(true);
+                if let (true, Some(s)) = (found, c.stances[cat]) {
+                    *counts.entry(s).or_default() += 1;
+                }
+            }
+            counts
+        };
+        let mut counts = stance_counts(Role::Adjudicator);
+        if counts.is_empty() {
+            counts = stance_counts(Role::Coder);
+        }
+        let top = counts.values().max().copied().unwrap_or(0);
+        let leaders: Vec<Stance> = counts
+            .iter()
+            .filter(|(_, n)| **n == top)
+            .map(|(s, _)| *s)
+            .collect();
+        if let ([g], Some(ts)) = (leaders.as_slice(), t.stances.get(cat).copied().flatten()) {
+            pairs.push((g.as_str(), ts.as_str()));
+        }
+    }
+    let mut table: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for (g, t) in &pairs {
+        *table.entry((g.to_string(), t.to_string())).or_default() += 1;
+    }
+    let agree = pairs.iter().filter(|(g, t)| g == t).count() as u64;
+    StanceAgreement {
+        category: lexicon.categories[cat].name.clone(),
+        n: pairs.len() as u64,
+        table: table.into_iter().map(|((g, t), n)| (g, t, n)).collect(),
+        accuracy: ratio(agree, pairs.len() as u64),
+        kappa: cohen_kappa(&pairs),
     }
 }
 
@@ -1125,10 +1721,147 @@ mod tests {
         pairs.extend(vec![(false, true); 10]);
         pairs.extend(vec![(true, false); 10]);
         pairs.extend(vec![(false, false); 50]);
-        let a = bootstrap(&pairs, 1000, 5);
-        assert_eq!(a, bootstrap(&pairs, 1000, 5));
+        let all = vec![(0..pairs.len()).collect::<Vec<_>>()];
+        let (a, w) = bootstrap(&pairs, None, &all, 1000, 5);
+        assert_eq!(w, None);
+        assert_eq!(a, bootstrap(&pairs, None, &all, 1000, 5).0);
         let (lo, hi) = (a[0].0.unwrap(), a[0].1.unwrap());
         assert!(lo < 0.75 && 0.75 < hi && lo > 0.5 && hi < 0.95, "{lo} {hi}");
+        // Equal weights give the unweighted intervals.
+        let ones = vec![1.0; pairs.len()];
+        let (b, w) = bootstrap(&pairs, Some(&ones), &all, 1000, 5);
+        assert_eq!((a, Some(a)), (b, w));
+    }
+
+    #[test]
+    fn stratified_bootstrap_keeps_stratum_sizes() {
+        // Stratum 0 is all true positives, stratum 1 all true negatives and
+        // false positives: resampling within strata can never lose the
+        // positives, so recall is 1 in every resample.
+        let mut pairs = vec![(true, true); 5];
+        pairs.extend(vec![(false, true); 5]);
+        pairs.extend(vec![(false, false); 5]);
+        let strata = vec![(0..5).collect(), (5..15).collect()];
+        let (ci, _) = bootstrap(&pairs, None, &strata, 500, 9);
+        assert_eq!(ci[1], (Some(1.0), Some(1.0)));
+    }
+
+    /// Design weights, worked by hand. Stratum "fired" (inclusion 1/2):
+    /// tp 6, fp 2. Stratum "rest" (inclusion 1/10): fn 2, tn 10.
+    /// Unweighted: P = 6/8 = 0.75, R = 6/8 = 0.75.
+    /// Weighted (x2 and x10): tp 12, fp 4, fn 20: P = 12/16 = 0.75,
+    /// R = 12/32 = 0.375, F1 = 24/(24+4+20) = 0.5.
+    #[test]
+    fn design_weights_estimate_population_recall() {
+        let (lex, _) = Lexicon::load(None).unwrap();
+        let mut csv = String::from("unit_id,text,behavioural,inclusion_prob,stratum\n");
+        let mut tool = Vec::new();
+        let mut add = |n: usize, gold: bool, found: bool, p: f64, st: &str| {
+            for _ in 0..n {
+                let i = tool.len();
+                csv.push_str(&format!("u{i},t,{},{p},{st}\n", u8::from(gold)));
+                tool.push(ToolUnit {
+                    present: vec![found],
+                    found: vec![Vec::new()],
+                    ..Default::default()
+                });
+            }
+        };
+        add(6, true, true, 0.5, "fired");
+        add(2, false, true, 0.5, "fired");
+        add(2, true, false, 0.1, "rest");
+        add(10, false, false, 0.1, "rest");
+        let gold = Gold::parse(
+            "g.csv",
+            csv.into_bytes(),
+            "csv",
+            &lex,
+            &GoldOptions::default(),
+        )
+        .unwrap();
+        let r = evaluate(&gold, &tool, &lex, 200, 1);
+        let m = &r.labels[0];
+        assert!(close(m.precision, 0.75) && close(m.recall, 0.75));
+        let w = m.weighted.as_ref().expect("weighted metrics");
+        assert!(close(w.precision, 0.75), "{:?}", w.precision);
+        assert!(close(w.recall, 0.375), "{:?}", w.recall);
+        assert!(close(w.f1, 0.5), "{:?}", w.f1);
+        assert_eq!(r.strata, 2);
+        assert!(r.design_weighted);
+    }
+
+    /// Three-way codes per framing, an adjudicator settling a split, and
+    /// `--where` filters.
+    #[test]
+    fn stance_codes_adjudication_and_filters() {
+        let (lex, _) = Lexicon::load(None).unwrap();
+        let csv = "unit_id,text,split,coder,role,behavioural,structural\n\
+                   a,x,test,c1,,endorsed,none\n\
+                   a,x,test,c2,,distanced,none\n\
+                   a,x,test,c3,adjudicator,endorsed,none\n\
+                   b,y,test,c1,,none,endorsed\n\
+                   b,y,test,c2,,none,endorsed\n\
+                   c,z,train,c1,,none,none\n";
+        let opts = GoldOptions {
+            filters: vec![("split".into(), "test".into())],
+            ..Default::default()
+        };
+        let gold = Gold::parse("g.csv", csv.as_bytes().to_vec(), "csv", &lex, &opts).unwrap();
+        assert_eq!(gold.units.len(), 2);
+        assert_eq!(gold.filtered_out, 1);
+        assert_eq!(gold.coders, vec!["c1".to_string(), "c2".to_string()]);
+        assert_eq!(gold.adjudicated, 1);
+        let names: Vec<&str> = gold.labels.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "behavioural",
+                "structural",
+                "behavioural (endorsed)",
+                "structural (endorsed)"
+            ]
+        );
+        // Unit a: the coders split endorsed/distanced on behavioural; the
+        // adjudicator's endorsed is the reference.
+        let be = 2;
+        assert_eq!(reference(&gold, &gold.units[0], be), Ok(Some(true)));
+        assert_eq!(reference(&gold, &gold.units[1], be), Ok(Some(false)));
+        let r = evaluate(
+            &gold,
+            &[
+                ToolUnit {
+                    present: vec![true, false, true, false],
+                    found: vec![Vec::new(); 4],
+                    ..Default::default()
+                },
+                ToolUnit {
+                    present: vec![false, true, false, true],
+                    found: vec![Vec::new(); 4],
+                    ..Default::default()
+                },
+            ],
+            &lex,
+            0,
+            1,
+        );
+        let three = r
+            .coder_agreement
+            .iter()
+            .find(|a| a.label == "behavioural: endorsed/distanced/none")
+            .expect("three-way agreement");
+        assert_eq!(three.pairs[0].agreement, Some(0.5));
+        assert_eq!(r.labels[be].f1, Some(1.0));
+        // A bad code names the file, line and column.
+        let err = Gold::parse(
+            "g.csv",
+            b"unit_id,text,behavioural\nq,t,maybe\n".to_vec(),
+            "csv",
+            &lex,
+            &GoldOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("g.csv:2:3"), "{err}");
     }
 
     #[test]

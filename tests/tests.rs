@@ -626,7 +626,7 @@ fn kwic_aligns_filters_samples_and_writes_files() {
     );
     assert!(
         r.stdout.contains(
-            "2019-01-02_a:1:21   was full of scroungers , they said…  [behavioural.blame]"
+            "2019-01-02_a:1:21   was full of scroungers , they said…  [behavioural.blame distanced]"
         ),
         "{}",
         r.stdout
@@ -664,7 +664,11 @@ fn kwic_aligns_filters_samples_and_writes_files() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(rows.len(), 1);
+    // "... scroungers, they said" is reported speech; "the so-called
+    // scroungers" is distanced by its cue.
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["stance_rule"], "reported:said");
+    let rows = &rows[1..];
     assert_eq!(rows[0]["stance_rule"], "cue:so-called");
     assert_eq!(rows[0]["date"], "2019-01-02");
     assert_eq!(rows[0]["byte_start"], 59); // "é" is two bytes
@@ -853,7 +857,7 @@ fn audit_json_is_stable_and_thresholds_set_the_exit_code() {
     let r = framewatch(&dir, &["audit", "audit/draft.md", "--max-share", "0.2"]);
     assert!(
         r.stdout
-            .contains("threshold share > 0.2: value 0.429 → CROSSED\nverdict: fail"),
+            .contains("threshold share > 0.2: value 0.500 → CROSSED\nverdict: fail"),
         "{}",
         r.stdout
     );
@@ -869,7 +873,13 @@ fn audit_json_is_stable_and_thresholds_set_the_exit_code() {
         ],
     );
     assert!(r.stdout.contains("::warning file=audit/draft.md,line=3,col=34,endLine=3,endColumn=52,title=framewatch behavioural.dependency::"), "{}", r.stdout);
-    assert!(r.stdout.contains("::error file=audit/draft.md,title=framewatch threshold::share > 0.2 (value 0.42857142857142855)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "::error file=audit/draft.md,title=framewatch threshold::share > 0.2 (value 0.5)"
+        ),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -905,7 +915,9 @@ fn audit_sarif_validates_against_the_schema() {
     .ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 7, "one result per endorsed framing hit");
+    // Lexicon 2.0: "the cost of living" needs poverty talk nearby (rule 2 of
+    // the reference codebook), which the draft's second paragraph lacks.
+    assert_eq!(results.len(), 6, "one result per endorsed framing hit");
     assert_eq!(
         results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
         3

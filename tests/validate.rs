@@ -62,7 +62,11 @@ fn two_coders_agreement_then_majority() {
     assert_eq!(ls["n"], 6);
     assert_eq!(ls["confusion"]["tp"], 2);
     assert!(close(&ls["f1"], 1.0) && close(&ls["kappa"], 1.0), "{ls}");
-    assert!(v["stance"].is_null(), "no stance column, no stance report");
+    assert_eq!(
+        v["stances"],
+        serde_json::json!([]),
+        "no stance codes, no stance report"
+    );
     assert_eq!(v["standalone_units"], 6);
 }
 
@@ -118,7 +122,7 @@ fn demo_gold_file_matches_golden_and_adds_up() {
     }
     assert!(listed > 0);
     assert_eq!(read(&errors).lines().count() as u64, listed + 1);
-    assert!(v["stance"]["n"].as_u64().unwrap() > 0);
+    assert!(v["stances"][0]["n"].as_u64().unwrap() > 0);
     assert!(label(&v, "behavioural (endorsed)")["n"].as_u64().unwrap() > 0);
     // The text report says the same and is stable for the same seed.
     let t1 = framewatch(&fixtures(), &["validate", "--gold", "gold/demo-gold.csv"]).ok();
@@ -155,8 +159,8 @@ fn jsonl_gold_with_stance() {
         e["confusion"],
         serde_json::json!({"tp": 1, "fp": 0, "fn": 0, "tn": 2})
     );
-    assert_eq!(v["stance"]["n"], 2);
-    assert!(close(&v["stance"]["accuracy"], 1.0), "{}", v["stance"]);
+    assert_eq!(v["stances"][0]["n"], 2);
+    assert!(close(&v["stances"][0]["accuracy"], 1.0), "{}", v["stances"]);
 }
 
 #[test]
@@ -233,6 +237,247 @@ fn bad_gold_files_are_named_with_line_and_column() {
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("the text in the sheet differs"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `sample` records each unit's stratum and inclusion probability in its
+/// key; `validate --design` weights by them, `--where` filters rows, and
+/// `--min-f1 LABEL=X` checks one label's (weighted) F1.
+#[test]
+fn sample_design_weights_filters_and_label_floors() {
+    let tmp = tempdir();
+    framewatch(
+        tmp.path(),
+        &["sample", "-n", "40", "--seed", "3", "-o", "sheet.csv"],
+    )
+    .ok();
+    let key = crate::util::csv_rows(&tmp.path().join("sheet.key.csv"));
+    assert_eq!(key.len(), 40);
+    let mut per_stratum: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
+    for k in &key {
+        let p: f64 = k["inclusion_prob"].parse().unwrap();
+        assert!(p > 0.0 && p <= 1.0, "{k:?}");
+        let e = per_stratum.entry(k["stratum"].as_str()).or_insert((0, p));
+        assert_eq!(e.1, p, "one probability per stratum");
+        e.0 += 1;
+    }
+    for (stratum, (drawn, p)) in &per_stratum {
+        // drawn / p is the stratum's size: a whole number.
+        let size = *drawn as f64 / p;
+        assert!((size - size.round()).abs() < 1e-6, "{stratum}: {size}");
+        assert!(stratum.ends_with("|fired") || stratum.ends_with("|not-fired"));
+    }
+    // Code the sheet as the tool's labels say (any stance), so F1 is 1.
+    let sheet = crate::util::csv_rows(&tmp.path().join("sheet.csv"));
+    let mut gold =
+        String::from("unit_id,doc_id,byte_start,byte_end,source,behavioural,structural\n");
+    for (s, k) in sheet.iter().zip(&key) {
+        assert_eq!(s["unit_id"], k["unit_id"]);
+        let has = |c: &str| u8::from(k["labels"].split(' ').any(|l| l.starts_with(c)));
+        gold.push_str(&format!(
+            "{},{},{},{},\"{}\",{},{}\n",
+            s["unit_id"],
+            s["doc_id"],
+            s["byte_start"],
+            s["byte_end"],
+            s["source"],
+            has("behavioural."),
+            has("structural.")
+        ));
+    }
+    std::fs::write(tmp.path().join("gold.csv"), gold).unwrap();
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "validate",
+            "--gold",
+            "gold.csv",
+            "--design",
+            "sheet.key.csv",
+            "--json",
+            "--min-f1",
+            "structural=1",
+        ],
+    )
+    .ok();
+    let v = json(&r.stdout);
+    assert_eq!(v["schema"], "framewatch-validate/2");
+    assert_eq!(v["design_weighted"], true);
+    assert_eq!(v["strata"].as_u64().unwrap() as usize, per_stratum.len());
+    let s = label(&v, "structural");
+    assert!(close(&s["weighted"]["f1"], 1.0), "{s}");
+    assert!(
+        r.stderr
+            .contains("structural: design-weighted F1 1.000 meets --min-f1 1"),
+        "{}",
+        r.stderr
+    );
+    // --where keeps the rows of one source.
+    let source = sheet[0]["source"].clone();
+    let kept = sheet.iter().filter(|s| s["source"] == source).count();
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "validate",
+            "--gold",
+            "gold.csv",
+            "--json",
+            "--where",
+            &format!("source={source}"),
+        ],
+    )
+    .ok();
+    let v = json(&r.stdout);
+    assert_eq!(v["units"].as_u64().unwrap() as usize, kept);
+    assert_eq!(v["filtered_out_rows"].as_u64().unwrap() as usize, 40 - kept);
+    // Unknown labels and columns are usage errors.
+    let r = framewatch(
+        tmp.path(),
+        &["validate", "--gold", "gold.csv", "--min-f1", "nosuch=0.5"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no label \"nosuch\""), "{}", r.stderr);
+    let r = framewatch(
+        tmp.path(),
+        &["validate", "--gold", "gold.csv", "--where", "split=test"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("has no `split` column"), "{}", r.stderr);
+}
+
+/// `train` fits the classifier on coded units and writes a self-describing
+/// model, byte for byte the same on a second run; `validate --model`
+/// measures it beside the lexicon; a model for another lexicon is refused.
+#[test]
+fn train_then_validate_with_the_model() {
+    let tmp = tempdir();
+    let gold = fixtures().join("gold/stances.csv");
+    let gold = gold.to_str().unwrap();
+    let train = |out: &str| {
+        framewatch(
+            tmp.path(),
+            &[
+                "train", "--gold", gold, "-o", out, "--cv", "2", "--epochs", "30",
+            ],
+        )
+        .ok()
+    };
+    let r = train("m1.json");
+    assert!(
+        r.stderr
+            .contains("behavioural: 12 none, 5 endorsed, 3 distanced"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("2-fold cross-validation"), "{}", r.stderr);
+    train("m2.json");
+    let m1 = read(&tmp.path().join("m1.json"));
+    assert_eq!(
+        m1,
+        read(&tmp.path().join("m2.json")),
+        "training is deterministic"
+    );
+    let m: serde_json::Value = serde_json::from_str(&m1).unwrap();
+    assert_eq!(m["format"], "framewatch-model/1");
+    assert_eq!(m["provenance"]["units"], 20);
+    assert_eq!(m["framings"][1]["framing"], "structural");
+    assert!(m["provenance"]["gold"][0][1].as_str().unwrap().len() == 64);
+    let r = framewatch(
+        tmp.path(),
+        &["validate", "--gold", gold, "--model", "m1.json", "--json"],
+    )
+    .ok();
+    let v = json(&r.stdout);
+    assert_eq!(v["method"], "lexicon");
+    assert_eq!(v["model"]["method"], "model");
+    let names: Vec<&str> = v["model"]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "behavioural",
+            "structural",
+            "behavioural (endorsed)",
+            "structural (endorsed)"
+        ]
+    );
+    // In-sample, a linear model separates these twenty sentences.
+    assert!(
+        close(&label(&v["model"], "structural (endorsed)")["f1"], 1.0),
+        "{}",
+        v["model"]
+    );
+    let text = framewatch(
+        tmp.path(),
+        &["validate", "--gold", gold, "--model", "m1.json"],
+    )
+    .ok();
+    assert!(
+        text.stdout.contains("the trained model on the same units:"),
+        "{}",
+        text.stdout
+    );
+    // Sampling where the model is unsure: 8 of the most uncertain sentences
+    // of the demo corpus (taken whole), 2 at random from the rest.
+    framewatch(
+        tmp.path(),
+        &[
+            "sample",
+            "-n",
+            "10",
+            "--strategy",
+            "uncertain",
+            "--model",
+            "m1.json",
+            "--random-share",
+            "0.2",
+            "-o",
+            "unsure.csv",
+        ],
+    )
+    .ok();
+    let key = crate::util::csv_rows(&tmp.path().join("unsure.key.csv"));
+    assert_eq!(key.len(), 10);
+    let of = |s: &str| key.iter().filter(|k| k["stratum"] == s).collect::<Vec<_>>();
+    let (unsure, random) = (of("uncertain"), of("random"));
+    assert_eq!((unsure.len(), random.len()), (8, 2));
+    assert!(unsure.iter().all(|k| k["inclusion_prob"] == "1"));
+    let u =
+        |k: &&std::collections::BTreeMap<String, String>| k["uncertainty"].parse::<f64>().unwrap();
+    let floor = unsure.iter().map(u).fold(f64::INFINITY, f64::min);
+    assert!(random.iter().all(|k| u(k) <= floor), "{key:?}");
+    assert!(key[0]["model"].starts_with("behavioural:"), "{:?}", key[0]);
+    let r = framewatch(tmp.path(), &["sample", "--strategy", "uncertain"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("--strategy uncertain needs --model"),
+        "{}",
+        r.stderr
+    );
+    // Another lexicon: the model's lexicon features would mean something else.
+    let lex = fixtures().join("lexicons/mini.toml");
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "validate",
+            "--gold",
+            gold,
+            "--model",
+            "m1.json",
+            "-l",
+            lex.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("was trained with lexicon poverty-framing"),
         "{}",
         r.stderr
     );

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let ext = if first % 2 == 0 { "csv" } else { "jsonl" };
     let t = tagger();
-    if let Ok(gold) = Gold::parse("fuzz", rest.to_vec(), ext, &t.lexicon, None) {
+    if let Ok(gold) = Gold::parse("fuzz", rest.to_vec(), ext, &t.lexicon, &Default::default()) {
         // No corpus: units with a doc_id and no text are an error, the rest tag alone.
         if let Ok(units) = tag_units(&gold, t, &[]) {
             let _ = evaluate(&gold, &units, &t.lexicon, 20, 1);

@@ -18,6 +18,7 @@ mod report_cmd;
 mod run_cmd;
 mod sample_cmd;
 mod tag_cmd;
+mod train_cmd;
 mod validate_cmd;
 
 use crate::aggregate::Period;
@@ -70,6 +71,9 @@ pub enum Command {
     /// Measure the lexicon against hand-coded units: precision, recall, F1,
     /// kappa, and agreement between coders.
     Validate(validate_cmd::Args),
+    /// Train the sentence classifier on coded units (the gold format
+    /// `validate` reads) and write a model file.
+    Train(train_cmd::Args),
     /// Work with lexicon files.
     #[command(subcommand)]
     Lexicon(lexicon_cmd::LexiconCommand),
@@ -261,6 +265,7 @@ pub fn main() -> ExitCode {
         Command::Sample(args) => sample_cmd::run(args),
         Command::IngestBench(args) => bench_cmd::run(args),
         Command::Validate(args) => validate_cmd::run(args),
+        Command::Train(args) => train_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

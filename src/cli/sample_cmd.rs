@@ -2,7 +2,7 @@
 
 use super::EXIT_OK;
 use crate::aggregate::Period;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::lexicon::Lexicon;
 use crate::pipeline::Tagger;
@@ -34,10 +34,47 @@ pub struct Args {
         default_value = "coding-sheet.csv"
     )]
     pub out: PathBuf,
+    /// How to choose: `stratified` (period x source x whether the lexicon
+    /// fired) or `uncertain` (the sentences a `--model` is least sure of,
+    /// plus a `--random-share` drawn at random, for calibration).
+    #[arg(long, value_enum, default_value = "stratified")]
+    pub strategy: Strategy,
+    /// A model from `framewatch train` (`builtin`: the default model), for
+    /// `--strategy uncertain`; its labels also go to the key.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// With `--strategy uncertain`: the share of the sheet drawn at random.
+    #[arg(long, default_value = "0.2", value_name = "SHARE")]
+    pub random_share: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Strategy {
+    Stratified,
+    Uncertain,
 }
 
 pub fn run(args: Args) -> Result<u8> {
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
+    if args.strategy == Strategy::Uncertain && args.model.is_none() {
+        return Err(Error::usage(
+            "--strategy uncertain needs --model MODEL".to_string(),
+            Some("train one first: framewatch train --gold CODED.csv -o model.json".into()),
+        ));
+    }
+    if !(0.0..=1.0).contains(&args.random_share) {
+        return Err(Error::usage(
+            format!(
+                "--random-share {}: a share is between 0 and 1",
+                args.random_share
+            ),
+            None,
+        ));
+    }
+    let model = match &args.model {
+        Some(p) => Some(crate::classify::Model::read(p, &lexicon)?),
+        None => None,
+    };
     let tagger = Tagger::new(lexicon, analyzer);
     let corpus = if args.inputs.is_empty() {
         Corpus::demo()?
@@ -45,11 +82,14 @@ pub fn run(args: Args) -> Result<u8> {
         Corpus::discover(&args.inputs, &Default::default())?
     };
     super::print_skipped(&corpus.skipped);
-    let (units, skipped) = sample::units(&tagger, &corpus.docs, args.by);
+    let (units, skipped) = sample::units(&tagger, &corpus.docs, args.by, model.as_ref());
     super::print_skipped(&skipped);
     let total = units.len();
     let fired = units.iter().filter(|u| u.fired).count();
-    let picked = sample::draw(units, args.n, args.seed);
+    let picked = match args.strategy {
+        Strategy::Stratified => sample::draw(units, args.n, args.seed),
+        Strategy::Uncertain => sample::draw_uncertain(units, args.n, args.seed, args.random_share),
+    };
     let key_path = match args.out.to_str().and_then(|s| s.strip_suffix(".csv")) {
         Some(stem) => PathBuf::from(format!("{stem}.key.csv")),
         None => PathBuf::from(format!("{}.key.csv", args.out.display())),
@@ -91,12 +131,30 @@ pub fn run(args: Args) -> Result<u8> {
     )?;
     super::write_csv(
         &key_path,
-        &["unit_id", "fired", "labels", "lexicon", "lexicon_sha256"],
+        &[
+            "unit_id",
+            "fired",
+            "labels",
+            "stratum",
+            "inclusion_prob",
+            "model",
+            "uncertainty",
+            "lexicon",
+            "lexicon_sha256",
+        ],
         picked.iter().map(|u| {
             vec![
                 u.unit_id.clone(),
                 u.fired.to_string(),
                 u.labels.join(" "),
+                u.stratum.clone(),
+                u.inclusion_prob.to_string(),
+                u.model_labels.join("; "),
+                if u.model_labels.is_empty() {
+                    String::new()
+                } else {
+                    format!("{:.4}", u.uncertainty)
+                },
                 format!("{} {}", tagger.lexicon.name, tagger.lexicon.version),
                 tagger.lexicon.sha256.clone(),
             ]

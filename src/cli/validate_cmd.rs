@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::lexicon::Lexicon;
 use crate::pipeline::Tagger;
-use crate::validate::{self, Gold, Interval, Report, Target};
+use crate::validate::{self, Gold, GoldOptions, Interval, Report, Target};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -13,7 +13,9 @@ pub struct Args {
     /// Hand-coded units, CSV (TSV by extension) or JSONL: `unit_id`; `text`
     /// and/or `doc_id` (+ `byte_start`, `byte_end`); label columns named
     /// like a category (`behavioural`) or sub-frame
-    /// (`behavioural.dependency`) coded 1/0; optional `stance` and `coder`.
+    /// (`behavioural.dependency`) coded 1/0 or endorsed/distanced/none;
+    /// optional `coder`, `role` (coder or adjudicator), `inclusion_prob`,
+    /// `stratum`, and an old-style `stance` column.
     #[arg(long, value_name = "FILE")]
     pub gold: PathBuf,
     /// The corpus the units' doc_ids refer to, as for `framewatch run`.
@@ -33,18 +35,60 @@ pub struct Args {
     /// Seed of the bootstrap.
     #[arg(long, default_value = "1")]
     pub seed: u64,
-    /// Print JSON (schema framewatch-validate/1) instead of text.
+    /// Keep only gold rows whose column has this value, e.g.
+    /// `--where split=test --where corpus=us_sotu` (repeatable; all must hold).
+    #[arg(long = "where", value_name = "COLUMN=VALUE", value_parser = parse_where)]
+    pub filters: Vec<(String, String)>,
+    /// The sample's design: a CSV with `unit_id`, `inclusion_prob` and
+    /// optionally `stratum` (the key file `framewatch sample` writes).
+    /// Precision, recall and F1 are then also reported weighted by
+    /// 1 / inclusion probability. A gold file's own `inclusion_prob` column
+    /// does the same.
+    #[arg(long, value_name = "FILE")]
+    pub design: Option<PathBuf>,
+    /// A model from `framewatch train` (`builtin`: the default model,
+    /// trained on the project's coded corpus): measure it on the same units and
+    /// report it beside the lexicon (its figures nested under `model` in
+    /// JSON). `--min-f1` checks the lexicon's figures.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// Print JSON (schema framewatch-validate/2) instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Exit 1 when any category's F1 is below this (or cannot be computed).
-    #[arg(long, value_name = "F1")]
-    pub min_f1: Option<f64>,
+    /// Exit 1 when an F1 is below a floor (or cannot be computed):
+    /// `0.7` for every category label, `"behavioural (endorsed)=0.6"` for
+    /// one label (repeatable). With design weights the weighted F1 is
+    /// checked.
+    #[arg(long, value_name = "[LABEL=]F1", value_parser = parse_floor)]
+    pub min_f1: Vec<(Option<String>, f64)>,
     /// False positives and negatives shown per label in the text report.
     #[arg(long, default_value = "5", value_name = "N")]
     pub show: usize,
     /// Write every false positive and false negative to this CSV.
     #[arg(long, value_name = "FILE")]
     pub errors: Option<PathBuf>,
+}
+
+pub(crate) fn parse_where(s: &str) -> std::result::Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("{s:?}: expected COLUMN=VALUE, e.g. split=test")),
+    }
+}
+
+fn parse_floor(s: &str) -> std::result::Result<(Option<String>, f64), String> {
+    let (label, num) = match s.rsplit_once('=') {
+        Some((l, n)) => (Some(l.trim().to_string()), n),
+        None => (None, s),
+    };
+    let f: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{num:?} is not a number (give F1 or LABEL=F1)"))?;
+    if !(0.0..=1.0).contains(&f) {
+        return Err(format!("{f}: F1 is between 0 and 1"));
+    }
+    Ok((label, f))
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -100,9 +144,35 @@ fn print_text(r: &Report, show: usize) {
                 );
             }
         }
-        println!("\nthe tool against the majority label (ties left out):");
+        if r.adjudicated_units > 0 {
+            println!(
+                "\nthe tool against the reference label (the adjudicator's on {} units, else the coders' majority; ties left out):",
+                r.adjudicated_units
+            );
+        } else {
+            println!("\nthe tool against the majority label (ties left out):");
+        }
     } else {
         println!("\nthe tool against the coder:");
+    }
+    print_labels(r, show);
+    if let Some(m) = &r.model {
+        println!("\nthe trained model on the same units:");
+        print_labels(m, show);
+    }
+}
+
+/// The label table, the stance tables and the errors of one report.
+fn print_labels(r: &Report, show: usize) {
+    if r.design_weighted {
+        println!(
+            "  (each label's second row is weighted by 1 / inclusion probability: the estimate for the population sampled{})",
+            if r.strata > 0 {
+                format!("; bootstrap within {} strata", r.strata)
+            } else {
+                String::new()
+            }
+        );
     }
     println!(
         "  {:<32} {:>5} {:>4} {:>4} {:>4} {:>4}  {:<18} {:<18} {:<18} {:>6}",
@@ -140,8 +210,26 @@ fn print_text(r: &Report, show: usize) {
                 String::new()
             }
         );
+        if let Some(w) = &m.weighted {
+            let c = &w.confusion;
+            println!(
+                "  {:<32} {:>5} {:>4.0} {:>4.0} {:>4.0} {:>4.0}  {} {} {} {} {} {}",
+                "  design-weighted",
+                "",
+                c.tp,
+                c.fp,
+                c.fn_,
+                c.tn,
+                pct(w.precision),
+                ci(w.precision_ci),
+                pct(w.recall),
+                ci(w.recall_ci),
+                pct(w.f1),
+                ci(w.f1_ci),
+            );
+        }
     }
-    if let Some(s) = &r.stance {
+    for s in &r.stances {
         println!(
             "\nstance of {} framing where coders and tool both find it ({} units): accuracy {}, kappa {}",
             s.category,
@@ -184,16 +272,27 @@ fn print_text(r: &Report, show: usize) {
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    if let Some(t) = args.min_f1
-        && !(0.0..=1.0).contains(&t)
-    {
-        return Err(Error::usage(
-            format!("--min-f1 {t}: F1 is between 0 and 1"),
-            None,
-        ));
-    }
     let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
-    let gold = Gold::read(&args.gold, &lexicon, args.stance_of.as_deref())?;
+    let opts = GoldOptions {
+        stance_of: args.stance_of.clone(),
+        filters: args.filters.clone(),
+        design: match &args.design {
+            Some(p) => validate::read_design(p)?,
+            None => Default::default(),
+        },
+    };
+    let gold = Gold::read(&args.gold, &lexicon, &opts)?;
+    for (label, _) in &args.min_f1 {
+        if let Some(l) = label
+            && !gold.labels.iter().any(|g| &g.name == l)
+        {
+            let names: Vec<&str> = gold.labels.iter().map(|g| g.name.as_str()).collect();
+            return Err(Error::usage(
+                format!("--min-f1 {l}=...: no label {l:?} in {}", gold.path),
+                Some(format!("the labels are: {}", names.join(", "))),
+            ));
+        }
+    }
     let tagger = Tagger::new(lexicon, analyzer);
     let needs_corpus = gold.units.iter().any(|u| u.doc_id.is_some());
     let corpus = match (needs_corpus, args.inputs.is_empty()) {
@@ -201,8 +300,28 @@ pub fn run(args: Args) -> Result<u8> {
         (true, true) => Corpus::demo()?,
         (true, false) => Corpus::discover(&args.inputs, &Default::default())?,
     };
-    let tool = validate::tag_units(&gold, &tagger, &corpus.docs)?;
-    let report = validate::evaluate(&gold, &tool, &tagger.lexicon, args.bootstrap, args.seed);
+    let model = match &args.model {
+        Some(p) => Some(crate::classify::Model::read(p, &tagger.lexicon)?),
+        None => None,
+    };
+    let tool = validate::tag_units_with(
+        &gold,
+        &tagger,
+        &corpus.docs,
+        model.as_ref().map(|m| &m.features),
+    )?;
+    let mut report = validate::evaluate(&gold, &tool, &tagger.lexicon, args.bootstrap, args.seed);
+    if let Some(m) = &model {
+        let units = validate::model_units(&gold, &tool, &tagger.lexicon, m);
+        report.model = Some(Box::new(validate::evaluate_model(
+            &gold,
+            &units,
+            &tagger.lexicon,
+            m,
+            args.bootstrap,
+            args.seed,
+        )));
+    }
     if let Some(path) = &args.errors {
         let mut rows = Vec::new();
         for m in &report.labels {
@@ -232,18 +351,29 @@ pub fn run(args: Args) -> Result<u8> {
     } else {
         print_text(&report, args.show);
     }
-    let Some(min) = args.min_f1 else {
-        return Ok(EXIT_OK);
-    };
     let mut failed = false;
     for (m, l) in report.labels.iter().zip(&gold.labels) {
-        if !matches!(l.target, Target::Category(_)) {
-            continue;
-        }
-        match m.f1 {
-            Some(f) if f >= min => {}
+        let floor = args.min_f1.iter().rev().find_map(|(label, f)| match label {
+            Some(name) => (name == &m.label).then_some(*f),
+            None => matches!(l.target, Target::Category(_)).then_some(*f),
+        });
+        let Some(min) = floor else { continue };
+        let (f1, which) = match &m.weighted {
+            Some(w) => (w.f1, "design-weighted F1"),
+            None => (m.f1, "F1"),
+        };
+        match f1 {
+            Some(f) if f >= min => {
+                eprintln!(
+                    "framewatch: {}: {which} {f:.3} meets --min-f1 {min}",
+                    m.label
+                );
+            }
             Some(f) => {
-                eprintln!("framewatch: {}: F1 {f:.3} is below --min-f1 {min}", m.label);
+                eprintln!(
+                    "framewatch: {}: {which} {f:.3} is below --min-f1 {min}",
+                    m.label
+                );
                 failed = true;
             }
             None => {

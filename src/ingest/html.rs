@@ -124,8 +124,10 @@ fn is_skipped(el: &scraper::node::Element) -> bool {
 
 /// Class and id look like boilerplate (and not like the article body:
 /// `article_main has_partner` is kept).
-fn is_junk(el: &scraper::node::Element) -> bool {
-    if JUNK_TAGS.contains(&el.name()) {
+fn is_junk(el: &scraper::node::Element, by_class: bool) -> bool {
+    // Without class-based removal, `form` and `header` stay too: some
+    // sites wrap the whole page in one (ASP.NET forms).
+    if JUNK_TAGS.contains(&el.name()) && (by_class || !matches!(el.name(), "form" | "header")) {
         return true;
     }
     if matches!(
@@ -134,7 +136,7 @@ fn is_junk(el: &scraper::node::Element) -> bool {
     ) {
         return true;
     }
-    if matches!(el.name(), "article" | "main" | "body") {
+    if !by_class || matches!(el.name(), "article" | "main" | "body") {
         return false;
     }
     let names = format!(
@@ -172,6 +174,9 @@ fn class_weight(el: &scraper::node::Element) -> f64 {
 /// One leaf block of text.
 struct Block<'a> {
     node: NodeRef<'a, Node>,
+    /// The first element the block scores: the block's parent, or for a
+    /// run of loose text and inline elements, the element holding it.
+    parent: NodeRef<'a, Node>,
     text: String,
     link_chars: usize,
     tag: &'a str,
@@ -236,14 +241,65 @@ fn has_block_child(node: NodeRef<'_, Node>) -> bool {
 }
 
 /// Leaf blocks outside junk, in document order.
-fn blocks<'a>(node: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>, drop_junk: bool, depth: usize) {
+/// Elements that flow inside a paragraph: text beside them and they
+/// make one block together (text written straight into a `<div>`, between
+/// `<br>`s, is a paragraph too).
+const INLINE: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i",
+    "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
+    "time", "tt", "u", "var", "wbr", "img", "label", "nobr",
+];
+
+/// A run of loose text and inline elements, gathered into a block.
+#[derive(Default)]
+struct Run {
+    text: String,
+    links: usize,
+}
+
+impl Run {
+    fn flush<'a>(&mut self, holder: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>) {
+        let text = squash(&std::mem::take(&mut self.text));
+        let links = std::mem::take(&mut self.links);
+        if !text.is_empty() {
+            out.push(Block {
+                node: holder,
+                parent: holder,
+                text,
+                link_chars: links,
+                tag: "p",
+            });
+        }
+    }
+}
+
+/// Leaf blocks outside junk, in document order. `by_class`: drop
+/// elements whose class or id look like boilerplate (else only by tag and
+/// role).
+fn blocks<'a>(node: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>, by_class: bool, depth: usize) {
+    let mut run = Run::default();
     for child in node.children() {
-        let Node::Element(el) = child.value() else {
-            continue;
+        let el = match child.value() {
+            Node::Text(t) => {
+                run.text.push_str(t);
+                continue;
+            }
+            Node::Element(el) => el,
+            _ => continue,
         };
-        if is_skipped(el) || (drop_junk && is_junk(el)) {
+        if is_skipped(el) || is_junk(el, by_class) {
             continue;
         }
+        if el.name() == "br" {
+            run.text.push(' ');
+            continue;
+        }
+        if depth + 1 < MAX_DEPTH && INLINE.contains(&el.name()) && !has_block_child(child) {
+            let in_link = el.name() == "a";
+            text_of(child, &mut run.text, &mut run.links, in_link, depth + 1);
+            continue;
+        }
+        run.flush(node, out);
         let leafish = matches!(
             el.name(),
             "p" | "h1"
@@ -272,15 +328,17 @@ fn blocks<'a>(node: NodeRef<'a, Node>, out: &mut Vec<Block<'a>>, drop_junk: bool
             if !text.is_empty() {
                 out.push(Block {
                     node: child,
+                    parent: node,
                     text,
                     link_chars: links,
                     tag: el.name(),
                 });
             }
         } else {
-            blocks(child, out, drop_junk, depth + 1);
+            blocks(child, out, by_class, depth + 1);
         }
     }
+    run.flush(node, out);
 }
 
 /// Nesting (an estimate from the tags) beyond which a page is not given
@@ -410,6 +468,11 @@ pub fn read(html: &str) -> Extracted {
     }
 }
 
+/// Text shorter than this (in characters) is not trusted as a whole
+/// article: the page is read again with fewer elements dropped, as
+/// Readability does.
+const SHORT_ARTICLE: usize = 500;
+
 fn main_text(doc: &Html) -> String {
     let root = doc.tree.root();
     let body = doc
@@ -417,14 +480,31 @@ fn main_text(doc: &Html) -> String {
         .next()
         .map(|b| *b)
         .unwrap_or(root);
+    let mut text = best_text(doc, body, true);
+    if text.chars().count() < SHORT_ARTICLE {
+        let loose = best_text(doc, body, false);
+        if loose.chars().count() > text.chars().count() {
+            text = loose;
+        }
+    }
+    if let Some(ld) = json_ld(doc, "articleBody").map(|b| fragment_text(&b))
+        && ld.chars().count() > 2 * text.chars().count()
+    {
+        text = ld;
+    }
+    text
+}
+
+/// The best-scoring container's text (and its similar siblings').
+fn best_text(doc: &Html, body: NodeRef<'_, Node>, by_class: bool) -> String {
     let mut all = Vec::new();
-    blocks(body, &mut all, true, 0);
+    blocks(body, &mut all, by_class, 0);
     // Score containers by the paragraphs inside them.
     let mut score: HashMap<ego_tree::NodeId, f64> = HashMap::new();
     let mut chars: HashMap<ego_tree::NodeId, (usize, usize)> = HashMap::new();
     for b in &all {
         let len = b.text.chars().count();
-        for a in b.node.ancestors() {
+        for a in std::iter::once(b.parent).chain(b.parent.ancestors()) {
             let e = chars.entry(a.id()).or_default();
             e.0 += len;
             e.1 += b.link_chars;
@@ -438,7 +518,11 @@ fn main_text(doc: &Html) -> String {
             continue;
         }
         let s = 1.0 + b.text.matches(',').count() as f64 + (len as f64 / 100.0).min(3.0);
-        for (level, a) in b.node.ancestors().take(3).enumerate() {
+        for (level, a) in std::iter::once(b.parent)
+            .chain(b.parent.ancestors())
+            .take(3)
+            .enumerate()
+        {
             let Node::Element(el) = a.value() else { break };
             let entry = score.entry(a.id()).or_insert_with(|| class_weight(el));
             *entry += s / [1.0, 2.0, 3.0][level];
@@ -793,6 +877,84 @@ mod tests {
         assert!((word_f1("a b c d", "a b c d") - 1.0).abs() < 1e-9);
         assert!((word_f1("a b c d", "a b") - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(word_f1("a", "z"), 0.0);
+    }
+
+    /// Text written straight into a container, between `<br>`s and
+    /// inline elements (blogspot posts, older CMSs), is a paragraph: it
+    /// used to be dropped, and such pages came out empty.
+    #[test]
+    fn loose_text_between_line_breaks_is_read() {
+        let page = r##"<html><body><div class="menu"><a href="/">Home</a></div>
+<div class="post-body">Rents rose again this year, and wages did not keep up with them.<br><br>
+Families in <a href="/x">council housing</a> say the <b>benefit freeze</b> left them short every single month.<br>
+<div class="share"><a href="#">Share</a></div>Food banks, the charity says, now see working parents every week.</div>
+</body></html>"##;
+        assert_eq!(
+            read(page).text,
+            "Rents rose again this year, and wages did not keep up with them. Families in council housing say the benefit freeze left them short every single month.\n\nFood banks, the charity says, now see working parents every week."
+        );
+    }
+
+    /// A page wrapped whole in a `<form>` (ASP.NET) or a boilerplate-named
+    /// container is read again without class-based removal when the
+    /// first reading gives under 500 characters.
+    #[test]
+    fn short_text_is_read_again_with_fewer_elements_dropped() {
+        let para = "Benefit cuts and low pay, not personal failings, drive families into poverty, the report says, and rents keep rising.";
+        let page = format!(
+            r#"<html><body><form id="aspnetForm"><div class="widget-wrapper"><article>{}</article></div></form></body></html>"#,
+            format!("<p>{para}</p>").repeat(5)
+        );
+        let text = read(&page).text;
+        assert_eq!(text, [para; 5].join("\n\n"));
+    }
+
+    /// A page whose body is drawn by scripts still names its text in
+    /// JSON-LD `articleBody`, taken when it is over twice what the markup
+    /// gave.
+    #[test]
+    fn json_ld_article_body_when_the_markup_has_little() {
+        let page = r#"<html><head><script type="application/ld+json">{"@type":"NewsArticle","headline":"Cuts","articleBody":"Benefit cuts and low pay drive families into poverty. Rents rise &amp; wages lag."}</script></head>
+<body><div id="app"><p>Loading</p></div></body></html>"#;
+        assert_eq!(
+            read(page).text,
+            "Benefit cuts and low pay drive families into poverty. Rents rise & wages lag."
+        );
+    }
+
+    /// Not a check: `benches/article_bench.py` runs it to see the text the
+    /// pipeline reads from each page of the article benchmark. Every
+    /// `*.html` in `$FW_HTML_DUMP_IN` is read as `framewatch run` reads it
+    /// (decoding, extraction, normalisation) and its text written to
+    /// `$FW_HTML_DUMP_OUT/<stem>.txt`, empty when the page is skipped.
+    #[test]
+    #[ignore = "run by benches/article_bench.py"]
+    fn dump_article_bench() {
+        use crate::ingest::{IngestOptions, file_doc, read_doc};
+        let (Some(from), Some(to)) = (
+            std::env::var_os("FW_HTML_DUMP_IN"),
+            std::env::var_os("FW_HTML_DUMP_OUT"),
+        ) else {
+            panic!("set FW_HTML_DUMP_IN and FW_HTML_DUMP_OUT");
+        };
+        let mut pages: Vec<_> = std::fs::read_dir(&from)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "html"))
+            .collect();
+        pages.sort();
+        for page in pages {
+            let mut meta = file_doc(&page).expect("an HTML file");
+            let text = match read_doc(&mut meta, &IngestOptions::default()) {
+                Ok(doc) => doc.text,
+                Err((why, msg)) => {
+                    eprintln!("{}: skipped: {why}: {msg}", page.display());
+                    String::new()
+                }
+            };
+            let stem = page.file_stem().unwrap().to_string_lossy().to_string();
+            std::fs::write(std::path::Path::new(&to).join(stem + ".txt"), text).unwrap();
+        }
     }
 
     #[test]

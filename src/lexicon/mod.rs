@@ -82,6 +82,10 @@ pub const DEFAULT_CUES: &[&str] = &[
 pub const DEFAULT_CUE_WINDOW: usize = 3;
 pub const DEFAULT_REPORTING_VERBS: &[&str] =
     &["claim", "argue", "insist", "allege", "contend", "assert"];
+/// Verbs of saying that report speech without "that" ("the minister said
+/// the scheme was about personal responsibility"; "..., he said.").
+pub const DEFAULT_SPEECH_VERBS: &[&str] =
+    &["say", "said", "tell", "told", "add", "warn", "explain"];
 
 /// A distancing cue: words matched by stem, `None` standing for any one word.
 #[derive(Debug, Clone)]
@@ -102,6 +106,9 @@ pub struct StanceRules {
     pub cue_window: usize,
     /// Stems of reporting verbs: "X argues that <hit>" is distanced unless X is I/we.
     pub reporting_verbs: Vec<String>,
+    /// Stems of verbs of saying: "X said <hit>...", "<hit>..., X said." are
+    /// distanced unless X is I/we or the citation is adopted ("As X said,").
+    pub speech_verbs: Vec<String>,
     /// Hits inside quotation marks are distanced.
     pub quotes: bool,
 }

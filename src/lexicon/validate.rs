@@ -4,7 +4,7 @@
 
 use super::{
     CATEGORY_KEYS, Category, Cue, DEFAULT_CONTEXT_WINDOW, DEFAULT_CUE_WINDOW, DEFAULT_CUES,
-    DEFAULT_NEGATION_WINDOW, DEFAULT_NEGATORS, DEFAULT_REPORTING_VERBS, Entry, Example,
+    DEFAULT_NEGATION_WINDOW, DEFAULT_NEGATORS, DEFAULT_REPORTING_VERBS, DEFAULT_SPEECH_VERBS, Entry, Example,
     ExampleScope, Lexicon, MIN_WILDCARD_PREFIX, Slot, StanceRules, Subframe, is_joiner, line_col,
 };
 use crate::analyze::{Analysis, Analyzer, LANGUAGES};
@@ -38,6 +38,7 @@ const STANCE_KEYS: &[&str] = &[
     "distancing_cues",
     "cue_window",
     "reporting_verbs",
+    "speech_verbs",
     "quotes",
 ];
 const EXAMPLE_KEYS: &[&str] = &["text", "stance"];
@@ -237,6 +238,7 @@ impl<'a> Validator<'a> {
                 cues: Vec::new(),
                 cue_window: DEFAULT_CUE_WINDOW,
                 reporting_verbs: Vec::new(),
+                speech_verbs: Vec::new(),
                 quotes: true,
             },
             context_category: None,
@@ -414,6 +416,9 @@ impl<'a> Validator<'a> {
         let verbs = self
             .string_list(table, "reporting_verbs")
             .unwrap_or_else(|| defaults(DEFAULT_REPORTING_VERBS));
+        let speech = self
+            .string_list(table, "speech_verbs")
+            .unwrap_or_else(|| defaults(DEFAULT_SPEECH_VERBS));
         lex.stance.negation_window = self
             .int_field(table, "negation_window", 0..=10)
             .unwrap_or(DEFAULT_NEGATION_WINDOW);
@@ -471,17 +476,22 @@ impl<'a> Validator<'a> {
             }
             lex.stance.cues.push(Cue { text: c, pattern });
         }
-        for (v, at) in verbs {
-            analyzer.analyze(&v, &mut scratch);
-            if scratch.tokens.len() != 1 || scratch.tokens[0].kind != TokenKind::Word {
-                self.problem(at, format!("reporting verb \"{v}\" must be one word"));
-                continue;
+        for (list, what, out) in [
+            (verbs, "reporting verb", &mut lex.stance.reporting_verbs),
+            (speech, "speech verb", &mut lex.stance.speech_verbs),
+        ] {
+            for (v, at) in list {
+                analyzer.analyze(&v, &mut scratch);
+                if scratch.tokens.len() != 1 || scratch.tokens[0].kind != TokenKind::Word {
+                    self.problem(at, format!("{what} \"{v}\" must be one word"));
+                    continue;
+                }
+                out.push(
+                    analyzer
+                        .stem(scratch.norm_of(&scratch.tokens[0]))
+                        .into_owned(),
+                );
             }
-            lex.stance.reporting_verbs.push(
-                analyzer
-                    .stem(scratch.norm_of(&scratch.tokens[0]))
-                    .into_owned(),
-            );
         }
     }
 

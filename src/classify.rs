@@ -1,0 +1,810 @@
+//! A trainable sentence classifier beside the lexicon.
+//!
+//! Per framing (a lexicon category such as `behavioural`), a multinomial
+//! logistic regression labels each sentence `none`, `endorsed` or
+//! `distanced` from features the pipeline already computes: the lexicon's
+//! hits in the sentence by sub-frame x stance x status, the rules that set
+//! their stances, context hits, hashed word and stem unigrams and word
+//! bigrams, stance cues (negators, verbs of saying and reporting, quotation
+//! marks, first person) and the sentence's length. One pass over the
+//! analysis: no second tokeniser.
+//!
+//! Why hand-written: the features are sparse (a few dozen of 2^18 hashed
+//! dimensions per sentence). `linfa-logistic` takes dense matrices (3,000 x
+//! 262,144 doubles is 6 GB), and the `liblinear` bindings (last release
+//! 2019, on the unmaintained `failure` crate) build C++ and are not kept
+//! up. Training here is L2-regularised AdaGrad over a seeded order of the
+//! units: the same data, options and seed give the same weights, bit for
+//! bit, and the same model file byte for byte.
+
+use crate::analyze::{Analysis, Analyzer};
+use crate::error::{Error, Result};
+use crate::lexicon::Lexicon;
+use crate::model::{Hit, HitStatus, Stance, TokenKind};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+use std::hash::Hasher;
+
+/// The default model: trained on the train split of the project's coded
+/// corpus with the built-in lexicon (recipe in `.ci/run`, which retrains it
+/// and checks it byte for byte).
+pub const DEFAULT_MODEL: &str = include_str!("../lexicons/poverty-framing.model.json");
+
+/// The model file's format; a file of another format is refused.
+pub const FORMAT: &str = "framewatch-model/1";
+
+/// The classes, in the order of every weight triple.
+pub const CLASSES: [&str; 3] = ["none", "endorsed", "distanced"];
+
+/// Which features are extracted, and into how many hashed dimensions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    pub hash_bits: u32,
+    pub word_unigrams: bool,
+    pub word_bigrams: bool,
+    pub stem_unigrams: bool,
+    pub lexicon_hits: bool,
+    pub stance_cues: bool,
+    pub length: bool,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            hash_bits: 18,
+            word_unigrams: true,
+            word_bigrams: true,
+            stem_unigrams: true,
+            lexicon_hits: true,
+            stance_cues: true,
+            length: true,
+        }
+    }
+}
+
+/// How a model was trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainOptions {
+    pub epochs: u32,
+    pub learning_rate: f64,
+    pub l2: f64,
+    pub seed: u64,
+    /// Class weights: each class weighted by (N / (3 n_class))^power; 0
+    /// leaves classes unweighted, 1 balances them fully.
+    pub balance_power: f64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        // Chosen by 5-fold cross-validation on the coded corpus's train
+        // split (balance 0.5/0.75/1, rate 0.05/0.2, 10/20/40 epochs, L2
+        // 1e-5/1e-4): behavioural endorsed F1 0.48, structural 0.67.
+        TrainOptions {
+            epochs: 10,
+            learning_rate: 0.05,
+            l2: 1e-4,
+            seed: 1,
+            balance_power: 1.0,
+        }
+    }
+}
+
+/// One hashed feature with a name kept for explanations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feature {
+    pub index: u32,
+    pub name: String,
+    /// Its value: 1 for the lexicon's hits, cues, length and the bias;
+    /// 1 / sqrt(n) for each of a sentence's n word, stem and bigram
+    /// features, so that long sentences do not drown what the lexicon
+    /// found.
+    pub value: f64,
+}
+
+/// The features of one sentence (or any span): sorted, distinct.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    pub features: Vec<Feature>,
+}
+
+impl Features {
+    fn values(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.features.iter().map(|f| (f.index as usize, f.value))
+    }
+}
+
+/// Whether a feature name is lexical (words, stems, bigrams).
+fn lexical(name: &str) -> bool {
+    name.starts_with("w:") || name.starts_with("s:") || name.starts_with("b:")
+}
+
+fn hash(name: &str, bits: u32) -> u32 {
+    let mut h =
+        siphasher::sip::SipHasher13::new_with_keys(0x6672_616d_6577_6174, 0x6368_6d6f_6465_6c31);
+    h.write(name.as_bytes());
+    (h.finish() & ((1u64 << bits) - 1)) as u32
+}
+
+/// Extract the features of the tokens `tokens` (a sentence) of an analysed
+/// text, with `hits` the counted and rejected hits inside it.
+pub fn features(
+    cfg: &FeatureConfig,
+    lexicon: &Lexicon,
+    analyzer: &Analyzer,
+    a: &Analysis,
+    tokens: std::ops::Range<usize>,
+    hits: &[&Hit],
+) -> Features {
+    let mut names: Vec<String> = vec!["bias".into()];
+    let words: Vec<&str> = a.tokens[tokens.clone()]
+        .iter()
+        .filter(|t| t.kind == TokenKind::Word)
+        .map(|t| a.norm_of(t))
+        .collect();
+    if cfg.word_unigrams {
+        names.extend(words.iter().map(|w| format!("w:{w}")));
+    }
+    if cfg.word_bigrams {
+        names.extend(words.windows(2).map(|p| format!("b:{} {}", p[0], p[1])));
+    }
+    let stems: Vec<String> = if cfg.stem_unigrams || cfg.stance_cues {
+        words
+            .iter()
+            .map(|w| analyzer.stem(w).into_owned())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if cfg.stem_unigrams {
+        names.extend(stems.iter().map(|s| format!("s:{s}")));
+    }
+    if cfg.lexicon_hits {
+        for h in hits {
+            let e = &lexicon.entries[h.entry as usize];
+            let sub = e.subframe;
+            let cat = &lexicon.categories[lexicon.subframes[sub].category].name;
+            let status = match h.status {
+                HitStatus::Counted => "counted",
+                HitStatus::NoContext => "no-context",
+            };
+            if Some(lexicon.subframes[sub].category) == lexicon.context_category {
+                names.push(format!("x:{}", lexicon.subframe_path(sub)));
+                names.push("x:any".into());
+                continue;
+            }
+            let stance = h.stance.as_str();
+            names.push(format!(
+                "h:{}:{stance}:{status}",
+                lexicon.subframe_path(sub)
+            ));
+            names.push(format!("c:{cat}:{stance}:{status}"));
+            names.push(format!("c:{cat}:{status}"));
+            if let Some((kind, _)) = h
+                .stance_rule
+                .split_once(':')
+                .or((!h.stance_rule.is_empty()).then_some((h.stance_rule.as_str(), "")))
+            {
+                names.push(format!("r:{cat}:{kind}"));
+            }
+        }
+    }
+    if cfg.stance_cues {
+        let rules = &lexicon.stance;
+        for (w, s) in words.iter().zip(&stems) {
+            if rules.negators.iter().any(|n| n == w) {
+                names.push(format!("n:{w}"));
+            }
+            if rules.reporting_verbs.contains(s) || rules.speech_verbs.contains(s) {
+                names.push(format!("v:{s}"));
+            }
+            if matches!(*w, "i" | "we" | "our" | "us") {
+                names.push("p:first".into());
+            }
+        }
+        let quoted = a.tokens[tokens.clone()].iter().any(|t| {
+            t.kind == TokenKind::Punct
+                && a.norm_of(t)
+                    .chars()
+                    .any(|c| matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{00AB}'))
+        });
+        if quoted {
+            names.push("q:quote".into());
+        }
+    }
+    if cfg.length {
+        let bucket = match words.len() {
+            0..=8 => "short",
+            9..=20 => "medium",
+            21..=40 => "long",
+            _ => "very-long",
+        };
+        names.push(format!("l:{bucket}"));
+    }
+    let mut out: Vec<Feature> = names
+        .into_iter()
+        .map(|name| Feature {
+            index: hash(&name, cfg.hash_bits),
+            name,
+            value: 1.0,
+        })
+        .collect();
+    out.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.name.cmp(&b.name)));
+    out.dedup_by(|a, b| a.index == b.index);
+    let n_lexical = out.iter().filter(|f| lexical(&f.name)).count().max(1) as f64;
+    for f in out.iter_mut().filter(|f| lexical(&f.name)) {
+        f.value = 1.0 / n_lexical.sqrt();
+    }
+    Features { features: out }
+}
+
+/// The token range of the byte span `start..end` of an analysed text.
+pub fn token_range(a: &Analysis, start: u32, end: u32) -> std::ops::Range<usize> {
+    let lo = a.tokens.partition_point(|t| t.start < start);
+    let hi = a.tokens.partition_point(|t| t.end <= end);
+    lo..hi.max(lo)
+}
+
+/// A framing's classifier: weights per hashed feature and class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FramingModel {
+    /// The lexicon category it classifies.
+    pub framing: String,
+    /// Training units per class (none, endorsed, distanced).
+    pub class_counts: [u64; 3],
+    /// Cross-validated figures, when training ran `--cv`.
+    pub cv: Option<CvMetrics>,
+    /// (feature index, weights for none, endorsed, distanced); features
+    /// whose weights are all below 1e-3 in size are left out.
+    pub weights: Vec<(u32, [f32; 3])>,
+}
+
+/// K-fold cross-validation (folds by document) on the training units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvMetrics {
+    pub folds: u32,
+    /// For the endorsed class: precision, recall, F1 over all held-out units.
+    pub endorsed: [Option<f64>; 3],
+    /// For any stance (endorsed or distanced) against none.
+    pub present: [Option<f64>; 3],
+}
+
+/// Where a model came from: enough to rebuild it and to refuse it for
+/// another lexicon.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub framewatch_version: String,
+    pub lexicon_name: String,
+    pub lexicon_version: String,
+    pub lexicon_sha256: String,
+    /// Each gold file as given, with the sha256 of its bytes.
+    pub gold: Vec<(String, String)>,
+    /// `--where` filters applied to the gold rows.
+    pub filters: Vec<String>,
+    pub units: u64,
+}
+
+/// A trained model: self-describing, versioned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub format: String,
+    pub classes: Vec<String>,
+    pub features: FeatureConfig,
+    pub training: TrainOptions,
+    pub provenance: Provenance,
+    pub framings: Vec<FramingModel>,
+}
+
+/// One training unit: its features, and per framing its reference class
+/// (index into [`CLASSES`]) or `None` when the coders tied. `group` is its
+/// document, for folds.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub features: Features,
+    pub labels: Vec<Option<usize>>,
+    pub group: String,
+}
+
+/// A prediction for one framing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// Probabilities of none, endorsed, distanced.
+    pub p: [f64; 3],
+}
+
+impl Prediction {
+    pub fn class(&self) -> usize {
+        let mut best = 0;
+        for k in 1..3 {
+            if self.p[k] > self.p[best] {
+                best = k;
+            }
+        }
+        best
+    }
+
+    pub fn label(&self) -> &'static str {
+        CLASSES[self.class()]
+    }
+
+    pub fn stance(&self) -> Option<Stance> {
+        match self.class() {
+            1 => Some(Stance::Endorsed),
+            2 => Some(Stance::Distanced),
+            _ => None,
+        }
+    }
+}
+
+fn softmax(s: [f64; 3]) -> [f64; 3] {
+    let m = s[0].max(s[1]).max(s[2]);
+    let e = s.map(|x| (x - m).exp());
+    let z: f64 = e.iter().sum();
+    e.map(|x| x / z)
+}
+
+/// Dense weights while training.
+struct Trainer {
+    w: Vec<[f64; 3]>,
+    g2: Vec<[f64; 3]>,
+}
+
+fn train_one(
+    examples: &[&Example],
+    framing: usize,
+    cfg: &FeatureConfig,
+    opts: &TrainOptions,
+) -> (Vec<[f64; 3]>, [u64; 3]) {
+    let dims = 1usize << cfg.hash_bits;
+    let mut t = Trainer {
+        w: vec![[0.0; 3]; dims],
+        g2: vec![[0.0; 3]; dims],
+    };
+    let labelled: Vec<(&Example, usize)> = examples
+        .iter()
+        .filter_map(|e| e.labels[framing].map(|y| (*e, y)))
+        .collect();
+    let mut counts = [0u64; 3];
+    for (_, y) in &labelled {
+        counts[*y] += 1;
+    }
+    let n = labelled.len() as f64;
+    let class_weight: [f64; 3] = counts.map(|c| {
+        if c == 0 {
+            0.0
+        } else {
+            (n / (3.0 * c as f64)).powf(opts.balance_power)
+        }
+    });
+    let mut order: Vec<usize> = (0..labelled.len()).collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed);
+    for _ in 0..opts.epochs {
+        order.shuffle(&mut rng);
+        for &i in &order {
+            let (e, y) = labelled[i];
+            let mut s = [0.0; 3];
+            for (j, v) in e.features.values() {
+                for (k, sk) in s.iter_mut().enumerate() {
+                    *sk += t.w[j][k] * v;
+                }
+            }
+            let p = softmax(s);
+            for (j, v) in e.features.values() {
+                for (k, pk) in p.iter().enumerate() {
+                    let target = if k == y { 1.0 } else { 0.0 };
+                    let grad = (pk - target) * class_weight[y] * v + opts.l2 * t.w[j][k];
+                    t.g2[j][k] += grad * grad;
+                    t.w[j][k] -= opts.learning_rate * grad / (t.g2[j][k].sqrt() + 1e-8);
+                }
+            }
+        }
+    }
+    (t.w, counts)
+}
+
+/// Keep the weights that matter (some class's weight at least 1e-3 in
+/// size), rounded to 4 significant digits so the file stays small.
+fn sparse(w: &[[f64; 3]]) -> Vec<(u32, [f32; 3])> {
+    let round = |v: f64| -> f32 {
+        if v == 0.0 {
+            return 0.0;
+        }
+        let scale = 10f64.powi(3 - v.abs().log10().floor() as i32);
+        ((v * scale).round() / scale) as f32
+    };
+    w.iter()
+        .enumerate()
+        .filter(|(_, x)| x.iter().any(|v| v.abs() >= 1e-3))
+        .map(|(j, x)| (j as u32, x.map(round)))
+        .collect()
+}
+
+impl FramingModel {
+    pub fn predict(&self, f: &Features) -> Prediction {
+        let mut s = [0.0; 3];
+        for (j, v) in f.values() {
+            if let Ok(at) = self.weights.binary_search_by_key(&(j as u32), |(i, _)| *i) {
+                let w = self.weights[at].1;
+                for k in 0..3 {
+                    s[k] += w[k] as f64 * v;
+                }
+            }
+        }
+        Prediction { p: softmax(s) }
+    }
+
+    /// The features of `f` that pushed the sentence towards `class` and
+    /// away from it most: (name, contribution to that class's score minus
+    /// the mean of the other two), largest in size first.
+    pub fn explain(&self, f: &Features, class: usize, top: usize) -> Vec<(String, f64)> {
+        let mut out: Vec<(String, f64)> = f
+            .features
+            .iter()
+            .filter_map(|feat| {
+                let at = self
+                    .weights
+                    .binary_search_by_key(&feat.index, |(i, _)| *i)
+                    .ok()?;
+                let w = self.weights[at].1.map(|x| x as f64);
+                let others = (0..3).filter(|&k| k != class).map(|k| w[k]).sum::<f64>() / 2.0;
+                Some((feat.name.clone(), (w[class] - others) * feat.value))
+            })
+            .collect();
+        out.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
+        out.truncate(top);
+        out
+    }
+}
+
+/// Precision, recall and F1 of a yes/no decision from counts.
+fn prf(tp: u64, fp: u64, fn_: u64) -> [Option<f64>; 3] {
+    let r = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+    [
+        r(tp, tp + fp),
+        r(tp, tp + fn_),
+        r(2 * tp, 2 * tp + fp + fn_),
+    ]
+}
+
+/// Train one classifier per framing in `framings` (lexicon category
+/// names, in the order of each example's labels); with `cv > 1`, first
+/// measure it by K-fold cross-validation with folds by document.
+pub fn train(
+    examples: &[Example],
+    framings: &[String],
+    cfg: &FeatureConfig,
+    opts: &TrainOptions,
+    cv: u32,
+    provenance: Provenance,
+) -> Model {
+    let all: Vec<&Example> = examples.iter().collect();
+    let mut models = Vec::new();
+    for (f, name) in framings.iter().enumerate() {
+        let cv_metrics = (cv > 1).then(|| cross_validate(&all, f, cfg, opts, cv));
+        let (w, counts) = train_one(&all, f, cfg, opts);
+        models.push(FramingModel {
+            framing: name.clone(),
+            class_counts: counts,
+            cv: cv_metrics,
+            weights: sparse(&w),
+        });
+    }
+    Model {
+        format: FORMAT.into(),
+        classes: CLASSES.iter().map(|c| c.to_string()).collect(),
+        features: cfg.clone(),
+        training: opts.clone(),
+        provenance,
+        framings: models,
+    }
+}
+
+/// The fold of a document: a seeded hash of its id.
+fn fold_of(group: &str, folds: u32, seed: u64) -> u32 {
+    let mut h = siphasher::sip::SipHasher13::new_with_keys(seed, 0x666f_6c64);
+    h.write(group.as_bytes());
+    (h.finish() % folds as u64) as u32
+}
+
+fn cross_validate(
+    all: &[&Example],
+    framing: usize,
+    cfg: &FeatureConfig,
+    opts: &TrainOptions,
+    folds: u32,
+) -> CvMetrics {
+    let (mut e, mut p) = ([0u64; 3], [0u64; 3]); // tp, fp, fn
+    for k in 0..folds {
+        let (held, rest): (Vec<&Example>, Vec<&Example>) = all
+            .iter()
+            .partition(|x| fold_of(&x.group, folds, opts.seed) == k);
+        let (w, _) = train_one(&rest, framing, cfg, opts);
+        let m = FramingModel {
+            framing: String::new(),
+            class_counts: [0; 3],
+            cv: None,
+            weights: sparse(&w),
+        };
+        for x in held {
+            let Some(y) = x.labels[framing] else { continue };
+            let c = m.predict(&x.features).class();
+            tally(&mut e, y == 1, c == 1);
+            tally(&mut p, y != 0, c != 0);
+        }
+    }
+    CvMetrics {
+        folds,
+        endorsed: prf(e[0], e[1], e[2]),
+        present: prf(p[0], p[1], p[2]),
+    }
+}
+
+fn tally(c: &mut [u64; 3], gold: bool, tool: bool) {
+    match (gold, tool) {
+        (true, true) => c[0] += 1,
+        (false, true) => c[1] += 1,
+        (true, false) => c[2] += 1,
+        _ => {}
+    }
+}
+
+impl Model {
+    /// The classifier of a framing, if the model has one.
+    pub fn framing(&self, name: &str) -> Option<&FramingModel> {
+        self.framings.iter().find(|f| f.framing == name)
+    }
+
+    /// Serialise to the model file's JSON (one line per framing's weights
+    /// would be longer to read than to write: compact JSON, newline-ended).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string(self).expect("a model serialises");
+        s.push('\n');
+        s
+    }
+
+    /// Read a model file and check it fits `lexicon`; `builtin` is the
+    /// default model, which fits the built-in lexicon.
+    pub fn read(path: &std::path::Path, lexicon: &Lexicon) -> Result<Model> {
+        if path.as_os_str() == "builtin" {
+            return Model::parse("builtin model", DEFAULT_MODEL.as_bytes(), lexicon);
+        }
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::usage(
+                format!("{shown}: cannot read model: {e}"),
+                Some("give a model file written by `framewatch train`".into()),
+            )
+        })?;
+        Model::parse(&shown, &bytes, lexicon)
+    }
+
+    pub fn parse(shown: &str, bytes: &[u8], lexicon: &Lexicon) -> Result<Model> {
+        #[derive(Deserialize)]
+        struct Head {
+            format: Option<String>,
+        }
+        let head: Head = serde_json::from_slice(bytes).map_err(|e| {
+            Error::usage(
+                format!(
+                    "{shown}:{}:{}: not a framewatch model: {e}",
+                    e.line(),
+                    e.column()
+                ),
+                Some("give a model file written by `framewatch train`".into()),
+            )
+        })?;
+        match head.format.as_deref() {
+            Some(FORMAT) => {}
+            other => {
+                return Err(Error::usage(
+                    format!(
+                        "{shown}: model format {:?}, but this framewatch reads {FORMAT}",
+                        other.unwrap_or("(none)")
+                    ),
+                    Some(
+                        "retrain it with this version: `framewatch train --gold ... -o MODEL`"
+                            .into(),
+                    ),
+                ));
+            }
+        }
+        let model: Model = serde_json::from_slice(bytes).map_err(|e| {
+            Error::usage(
+                format!(
+                    "{shown}:{}:{}: damaged model file: {e}",
+                    e.line(),
+                    e.column()
+                ),
+                Some("retrain it with `framewatch train`".into()),
+            )
+        })?;
+        if model.provenance.lexicon_sha256 != lexicon.sha256 {
+            return Err(Error::usage(
+                format!(
+                    "{shown}: the model was trained with lexicon {} {} (sha256 {}…), not with {} {} (sha256 {}…): its lexicon features would mean something else",
+                    model.provenance.lexicon_name,
+                    model.provenance.lexicon_version,
+                    &model.provenance.lexicon_sha256
+                        [..12.min(model.provenance.lexicon_sha256.len())],
+                    lexicon.name,
+                    lexicon.version,
+                    &lexicon.sha256[..12.min(lexicon.sha256.len())]
+                ),
+                Some(
+                    "use the lexicon the model names, or retrain the model with this lexicon"
+                        .into(),
+                ),
+            ));
+        }
+        for f in &model.framings {
+            if lexicon.category_index(&f.framing).is_none() {
+                return Err(Error::usage(
+                    format!(
+                        "{shown}: the model classifies `{}`, which the lexicon lacks",
+                        f.framing
+                    ),
+                    None,
+                ));
+            }
+            if f.weights.windows(2).any(|w| w[0].0 >= w[1].0)
+                || f.weights
+                    .iter()
+                    .any(|(j, _)| *j >= 1u32 << model.features.hash_bits)
+            {
+                return Err(Error::usage(
+                    format!(
+                        "{shown}: damaged model file: weights of `{}` out of order or range",
+                        f.framing
+                    ),
+                    Some("retrain it with `framewatch train`".into()),
+                ));
+            }
+        }
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(names: &[&str], y: usize, group: &str) -> Example {
+        let cfg = FeatureConfig::default();
+        let mut f: Vec<Feature> = names
+            .iter()
+            .map(|n| Feature {
+                index: hash(n, cfg.hash_bits),
+                name: n.to_string(),
+                value: 1.0,
+            })
+            .collect();
+        f.sort_by_key(|x| x.index);
+        Example {
+            features: Features { features: f },
+            labels: vec![Some(y)],
+            group: group.into(),
+        }
+    }
+
+    fn prov() -> Provenance {
+        Provenance {
+            framewatch_version: "t".into(),
+            lexicon_name: "t".into(),
+            lexicon_version: "1".into(),
+            lexicon_sha256: "x".into(),
+            gold: vec![],
+            filters: vec![],
+            units: 0,
+        }
+    }
+
+    /// A separable toy problem: the word decides the class.
+    fn toy() -> Vec<Example> {
+        let mut v = Vec::new();
+        for i in 0..30 {
+            let g = format!("d{}", i % 10);
+            v.push(ex(&["bias", "w:scroungers", "w:the"], 1, &g));
+            v.push(ex(&["bias", "w:so-called", "w:scroungers"], 2, &g));
+            v.push(ex(&["bias", "w:weather", "w:the"], 0, &g));
+            v.push(ex(&["bias", "w:bridge"], 0, &g));
+        }
+        v
+    }
+
+    #[test]
+    fn learns_a_separable_problem_and_is_deterministic() {
+        let data = toy();
+        let names = vec!["behavioural".to_string()];
+        let cfg = FeatureConfig::default();
+        let opts = TrainOptions::default();
+        let m = train(&data, &names, &cfg, &opts, 5, prov());
+        let f = &m.framings[0];
+        assert_eq!(f.class_counts, [60, 30, 30]);
+        for (e, want) in [(&data[0], 1), (&data[1], 2), (&data[2], 0)] {
+            let p = f.predict(&e.features);
+            assert_eq!(p.class(), want, "{:?}", p.p);
+            assert!((p.p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+        let cv = f.cv.as_ref().unwrap();
+        assert_eq!(cv.endorsed[2], Some(1.0));
+        // Same data, options and seed: the same file, byte for byte.
+        let again = train(&data, &names, &cfg, &opts, 5, prov());
+        assert_eq!(m.to_json(), again.to_json());
+        // The word that decides leads the explanation.
+        let why = f.explain(&data[1].features, 2, 1);
+        assert_eq!(why[0].0, "w:so-called");
+    }
+
+    #[test]
+    fn model_files_name_their_problems() {
+        let (lex, _) = Lexicon::load(None).unwrap();
+        let e = Model::parse("m.json", b"{\"format\": \"framewatch-model/0\"}", &lex).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("model format \"framewatch-model/0\""),
+            "{e}"
+        );
+        let e = Model::parse("m.json", b"{nope", &lex).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("m.json:1:2: not a framewatch model"),
+            "{e}"
+        );
+        let m = train(
+            &toy(),
+            &["behavioural".into()],
+            &FeatureConfig::default(),
+            &TrainOptions::default(),
+            0,
+            prov(),
+        );
+        let e = Model::parse("m.json", m.to_json().as_bytes(), &lex).unwrap_err();
+        assert!(
+            e.to_string().contains("was trained with lexicon t 1"),
+            "{e}"
+        );
+        let mut ok = m.clone();
+        ok.provenance.lexicon_sha256 = lex.sha256.clone();
+        assert_eq!(
+            Model::parse("m.json", ok.to_json().as_bytes(), &lex).unwrap(),
+            ok
+        );
+    }
+
+    #[test]
+    fn features_of_a_sentence() {
+        let (lex, analyzer) = Lexicon::load(None).unwrap();
+        let tagger = crate::pipeline::Tagger::new(lex, analyzer);
+        let text = "Critics said welfare dependency is a myth. Low pay keeps families poor.";
+        let (mut a, mut s) = (Analysis::default(), crate::matcher::Scratch::default());
+        let names = tagger.inspect(text, &mut a, &mut s, |a, _, hits| {
+            let r = token_range(a, 0, 42);
+            let inside: Vec<&Hit> = hits.iter().filter(|h| h.byte_end <= 42).collect();
+            let f = features(
+                &FeatureConfig::default(),
+                &tagger.lexicon,
+                &tagger.analyzer,
+                a,
+                r,
+                &inside,
+            );
+            f.features.into_iter().map(|f| f.name).collect::<Vec<_>>()
+        });
+        for want in [
+            "bias",
+            "w:critics",
+            "b:welfare dependency",
+            "s:depend",
+            "v:said",
+            "c:behavioural:distanced:counted",
+            "r:behavioural:reported",
+            "l:short",
+        ] {
+            assert!(names.iter().any(|n| n == want), "{want} not in {names:?}");
+        }
+        assert!(
+            !names.iter().any(|n| n.contains("pay")),
+            "the next sentence leaks: {names:?}"
+        );
+    }
+}
