@@ -4,8 +4,9 @@
 
 use super::{
     CATEGORY_KEYS, Category, Cue, DEFAULT_CONTEXT_WINDOW, DEFAULT_CUE_WINDOW, DEFAULT_CUES,
-    DEFAULT_NEGATION_WINDOW, DEFAULT_NEGATORS, DEFAULT_REPORTING_VERBS, DEFAULT_SPEECH_VERBS, Entry, Example,
-    ExampleScope, Lexicon, MIN_WILDCARD_PREFIX, Slot, StanceRules, Subframe, is_joiner, line_col,
+    DEFAULT_NEGATION_WINDOW, DEFAULT_NEGATORS, DEFAULT_REPORTING_VERBS, DEFAULT_SPEECH_VERBS,
+    Entry, Example, ExampleScope, Lexicon, MIN_WILDCARD_PREFIX, Slot, StanceRules, Subframe,
+    is_joiner, line_col,
 };
 use crate::analyze::{Analysis, Analyzer, LANGUAGES};
 use crate::model::{Pole, Stance, TokenKind};
