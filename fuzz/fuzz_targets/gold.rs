@@ -3,7 +3,7 @@
 #![no_main]
 use framewatch::lexicon::Lexicon;
 use framewatch::tagger::Tagger;
-use framewatch::validate::{Gold, evaluate, tag_units};
+use framewatch::study::validate::{Gold, evaluate, tag_units};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

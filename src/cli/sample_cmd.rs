@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::lexicon::Lexicon;
 use crate::pipeline::Tagger;
-use crate::sample;
+use crate::study::sample;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<u8> {
         ));
     }
     let model = match &args.model {
-        Some(p) => Some(crate::classify::Model::read(p, &lexicon)?),
+        Some(p) => Some(crate::study::classify::Model::read(p, &lexicon)?),
         None => None,
     };
     let tagger = Tagger::new(lexicon, analyzer);

@@ -1,12 +1,12 @@
 //! `framewatch train --gold FILE... -o MODEL`: fit the sentence classifier.
 
 use super::EXIT_OK;
-use crate::classify::{self, FeatureConfig, Provenance, TrainOptions};
 use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::lexicon::Lexicon;
 use crate::pipeline::Tagger;
-use crate::validate::{self, Gold, GoldOptions};
+use crate::study::classify::{self, FeatureConfig, Provenance, TrainOptions};
+use crate::study::validate::{self, Gold, GoldOptions};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::lexicon::Lexicon;
 use crate::pipeline::Tagger;
-use crate::validate::{self, Gold, GoldOptions, Interval, Report, Target};
+use crate::study::validate::{self, Gold, GoldOptions, Interval, Report, Target};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -301,7 +301,7 @@ pub fn run(args: Args) -> Result<u8> {
         (true, false) => Corpus::discover(&args.inputs, &Default::default())?,
     };
     let model = match &args.model {
-        Some(p) => Some(crate::classify::Model::read(p, &tagger.lexicon)?),
+        Some(p) => Some(crate::study::classify::Model::read(p, &tagger.lexicon)?),
         None => None,
     };
     let tool = validate::tag_units_with(

@@ -29,7 +29,7 @@ use std::hash::Hasher;
 /// The default model: trained on the train split of the project's coded
 /// corpus with the built-in lexicon (recipe in `.ci/run`, which retrains it
 /// and checks it byte for byte).
-pub const DEFAULT_MODEL: &str = include_str!("../lexicons/poverty-framing.model.json");
+pub const DEFAULT_MODEL: &str = include_str!("../../lexicons/poverty-framing.model.json");
 
 /// The model file's format; a file of another format is refused.
 pub const FORMAT: &str = "framewatch-model/1";

@@ -43,7 +43,7 @@ pub fn units(
     tagger: &Tagger,
     docs: &[DocMeta],
     by: Period,
-    model: Option<&crate::classify::Model>,
+    model: Option<&crate::study::classify::Model>,
 ) -> (Vec<Unit>, Vec<Skipped>) {
     let lex = &tagger.lexicon;
     let mut out = Vec::new();
@@ -77,8 +77,8 @@ pub fn units(
             if let Some(m) = model {
                 let inside: Vec<&crate::model::Hit> =
                     hits.iter().filter(|h| h.sentence as usize == i).collect();
-                let range = crate::classify::token_range(a, *s, *e);
-                let f = crate::classify::features(
+                let range = crate::study::classify::token_range(a, *s, *e);
+                let f = crate::study::classify::features(
                     &m.features,
                     lex,
                     &tagger.analyzer,
