@@ -774,7 +774,7 @@ mod tests {
     #[test]
     fn features_of_a_sentence() {
         let (lex, analyzer) = Lexicon::load(None).unwrap();
-        let tagger = crate::pipeline::Tagger::new(lex, analyzer);
+        let tagger = crate::tagger::Tagger::new(lex, analyzer);
         let text = "Critics said welfare dependency is a myth. Low pay keeps families poor.";
         let (mut a, mut s) = (Analysis::default(), crate::matcher::Scratch::default());
         let names = tagger.inspect(text, &mut a, &mut s, |a, _, hits| {

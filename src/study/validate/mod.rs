@@ -15,10 +15,10 @@
 use crate::aggregate::{cell_seed, quantile};
 use crate::analyze::Analysis;
 use crate::error::{Error, Result};
-use crate::ingest::IngestOptions;
 use crate::lexicon::Lexicon;
 use crate::model::{DocMeta, Hit, HitStatus, Stance};
-use crate::pipeline::Tagger;
+use crate::pipeline::{Job, Outcome, Source};
+use crate::tagger::{Tagger, View};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
