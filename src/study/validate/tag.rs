@@ -112,12 +112,12 @@ pub fn tag_units_with(
     Ok(out)
 }
 
+/// The gold units (indices) of each document, by its id.
+type UnitsByDoc<'d> = BTreeMap<&'d str, Vec<usize>>;
+
 /// Where each unit is: the units of each document of `docs` (by its id),
 /// and the units to tag from their own text.
-fn place_units<'d>(
-    gold: &Gold,
-    docs: &'d [DocMeta],
-) -> Result<(BTreeMap<&'d str, Vec<usize>>, Vec<usize>)> {
+fn place_units<'d>(gold: &Gold, docs: &'d [DocMeta]) -> Result<(UnitsByDoc<'d>, Vec<usize>)> {
     let mut by_id: HashMap<&str, &DocMeta> = docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();
     // With several inputs a loose file's id is its path as given; a gold
     // file names it by its file name without extension, so that the same
