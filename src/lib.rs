@@ -25,7 +25,6 @@
 
 pub mod aggregate;
 pub mod analyze;
-pub mod classify;
 #[cfg(feature = "tables")]
 pub mod cli;
 pub mod error;
@@ -36,10 +35,8 @@ pub mod model;
 #[cfg(feature = "tables")]
 pub mod output;
 pub mod pipeline;
-pub mod sample;
 pub mod score;
 pub mod shard;
 pub mod stance;
 pub mod study;
 pub mod tagger;
-pub mod validate;

@@ -9,15 +9,11 @@
 //! one kept), tag (parallel); without, each document is read and tagged in
 //! one parallel step.
 
-use crate::analyze::Analysis;
 use crate::error::{Error, Result};
 use crate::ingest::dedupe;
 use crate::ingest::{Corpus, Doc, IngestOptions, Limits, StdinFormat, guard, read_doc};
-use crate::matcher::Scratch;
-use crate::model::{DocMeta, DocResult, Hit, SkipReason, Skipped};
-// Re-exported until sample and validate import it from `tagger`.
-pub use crate::tagger::Tagger;
-use crate::tagger::View;
+use crate::model::{DocMeta, DocResult, SkipReason, Skipped};
+use crate::tagger::{Tagger, View};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -390,34 +386,5 @@ impl<'a> Job<'a> {
             outcomes[i] = Some(o);
         }
         outcomes.into_iter().flatten().collect()
-    }
-}
-
-// The old one-document-at-a-time reading of sample and validate, until
-// they read through [`Job`] too.
-impl Tagger {
-    /// [`Tagger::inspect`] each readable document in turn (one shared set
-    /// of buffers); unreadable documents are returned as skipped. The
-    /// callback sees the document as read (metadata merged, pages known).
-    pub fn inspect_docs<'d>(
-        &self,
-        docs: impl IntoIterator<Item = &'d DocMeta>,
-        opts: &IngestOptions,
-        mut f: impl FnMut(&DocMeta, &Doc, &Analysis, &Scratch, Vec<Hit>),
-    ) -> Vec<Skipped> {
-        let mut analysis = Analysis::default();
-        let mut scratch = Scratch::default();
-        let mut skipped = Vec::new();
-        for meta in docs {
-            match read_one(meta.clone(), opts) {
-                Ok((meta, doc)) => {
-                    self.inspect(&doc.text, &mut analysis, &mut scratch, |a, s, hits| {
-                        f(&meta, &doc, a, s, hits)
-                    })
-                }
-                Err(s) => skipped.push(s),
-            }
-        }
-        skipped
     }
 }

@@ -2,8 +2,9 @@
 //! file that reads must also be tagged and evaluated without a panic.
 #![no_main]
 use framewatch::lexicon::Lexicon;
+use framewatch::pipeline::{Job, Reading};
+use framewatch::study::validate::{Gold, evaluate, tag_units};
 use framewatch::tagger::Tagger;
-use framewatch::validate::{Gold, evaluate, tag_units};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -23,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
     let t = tagger();
     if let Ok(gold) = Gold::parse("fuzz", rest.to_vec(), ext, &t.lexicon, &Default::default()) {
         // No corpus: units with a doc_id and no text are an error, the rest tag alone.
-        if let Ok(units) = tag_units(&gold, t, &[]) {
+        let reading = Reading::default();
+        if let Ok(units) = tag_units(&gold, &Job::new(t, &reading), &[]) {
             let _ = evaluate(&gold, &units, &t.lexicon, 20, 1);
         }
     }

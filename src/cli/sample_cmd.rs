@@ -1,12 +1,11 @@
 //! `framewatch sample`: a blind coding sheet of sentences for validation.
 
 use super::EXIT_OK;
+use super::ingest_args::IngestArgs;
 use crate::aggregate::Period;
 use crate::error::{Error, Result};
-use crate::ingest::Corpus;
-use crate::lexicon::Lexicon;
-use crate::pipeline::Tagger;
-use crate::sample;
+use crate::pipeline::Job;
+use crate::study::sample;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -46,6 +45,8 @@ pub struct Args {
     /// With `--strategy uncertain`: the share of the sheet drawn at random.
     #[arg(long, default_value = "0.2", value_name = "SHARE")]
     pub random_share: f64,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -55,7 +56,9 @@ pub enum Strategy {
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
+    let tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
+    let reading = args.ingest.settle()?;
+    let source = super::ingest_args::source(&args.inputs, args.ingest.stdin_format, "sample")?;
     if args.strategy == Strategy::Uncertain && args.model.is_none() {
         return Err(Error::usage(
             "--strategy uncertain needs --model MODEL".to_string(),
@@ -72,17 +75,12 @@ pub fn run(args: Args) -> Result<u8> {
         ));
     }
     let model = match &args.model {
-        Some(p) => Some(crate::classify::Model::read(p, &lexicon)?),
+        Some(p) => Some(crate::study::classify::Model::read(p, &tagger.lexicon)?),
         None => None,
     };
-    let tagger = Tagger::new(lexicon, analyzer);
-    let corpus = if args.inputs.is_empty() {
-        Corpus::demo()?
-    } else {
-        Corpus::discover(&args.inputs, &Default::default())?
-    };
-    super::print_skipped(&corpus.skipped);
-    let (units, skipped) = sample::units(&tagger, &corpus.docs, args.by, model.as_ref());
+    let job = Job::new(&tagger, &reading);
+    let (units, skipped, found) = sample::units(&job, source, args.by, model.as_ref())?;
+    super::print_skipped(&found.skipped);
     super::print_skipped(&skipped);
     let total = units.len();
     let fired = units.iter().filter(|u| u.fired).count();

@@ -1,12 +1,12 @@
 //! `framewatch train --gold FILE... -o MODEL`: fit the sentence classifier.
 
 use super::EXIT_OK;
-use crate::classify::{self, FeatureConfig, Provenance, TrainOptions};
+use super::ingest_args::IngestArgs;
 use crate::error::{Error, Result};
 use crate::ingest::Corpus;
-use crate::lexicon::Lexicon;
-use crate::pipeline::Tagger;
-use crate::validate::{self, Gold, GoldOptions};
+use crate::pipeline::Job;
+use crate::study::classify::{self, FeatureConfig, Provenance, TrainOptions};
+use crate::study::validate::{self, Gold, GoldOptions};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -47,6 +47,8 @@ pub struct Args {
     /// Seed of the training order and of the folds.
     #[arg(long, default_value_t = TrainOptions::default().seed)]
     pub seed: u64,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
 pub fn run(args: Args) -> Result<u8> {
@@ -56,7 +58,9 @@ pub fn run(args: Args) -> Result<u8> {
             None,
         ));
     }
-    let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
+    let tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
+    let lexicon = &tagger.lexicon;
+    let reading = args.ingest.settle()?;
     let opts = GoldOptions {
         filters: args.filters.clone(),
         ..Default::default()
@@ -64,7 +68,7 @@ pub fn run(args: Args) -> Result<u8> {
     let golds: Vec<Gold> = args
         .gold
         .iter()
-        .map(|p| Gold::read(p, &lexicon, &opts))
+        .map(|p| Gold::read(p, lexicon, &opts))
         .collect::<Result<_>>()?;
     let framings: Vec<usize> = {
         let mut v: Vec<usize> = golds.iter().flat_map(|g| g.stance_cats.clone()).collect();
@@ -84,7 +88,6 @@ pub fn run(args: Args) -> Result<u8> {
             ),
         ));
     }
-    let tagger = Tagger::new(lexicon, analyzer);
     let needs_corpus = golds
         .iter()
         .flat_map(|g| &g.units)
@@ -92,13 +95,17 @@ pub fn run(args: Args) -> Result<u8> {
     let corpus = match (needs_corpus, args.inputs.is_empty()) {
         (false, _) => Corpus::default(),
         (true, true) => Corpus::demo()?,
-        (true, false) => Corpus::discover(&args.inputs, &Default::default())?,
+        (true, false) => {
+            super::ingest_args::refuse_run_folders(&args.inputs, "train")?;
+            Corpus::discover(&args.inputs, &reading.ingest)?
+        }
     };
+    let job = Job::new(&tagger, &reading);
     let cfg = FeatureConfig::default();
     let mut examples = Vec::new();
     let mut ties = 0;
     for gold in &golds {
-        let tool = validate::tag_units_with(gold, &tagger, &corpus.docs, Some(&cfg))?;
+        let tool = validate::tag_units_with(gold, &job, &corpus.docs, Some(&cfg))?;
         for (u, t) in gold.units.iter().zip(tool) {
             let labels: Vec<Option<usize>> = framings
                 .iter()

@@ -1,11 +1,11 @@
 //! `framewatch validate --gold FILE`: the lexicon against hand coding.
 
+use super::ingest_args::IngestArgs;
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::error::{Error, Result};
 use crate::ingest::Corpus;
-use crate::lexicon::Lexicon;
-use crate::pipeline::Tagger;
-use crate::validate::{self, Gold, GoldOptions, Interval, Report, Target};
+use crate::pipeline::Job;
+use crate::study::validate::{self, Gold, GoldOptions, Interval, Report, Target};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -67,6 +67,8 @@ pub struct Args {
     /// Write every false positive and false negative to this CSV.
     #[arg(long, value_name = "FILE")]
     pub errors: Option<PathBuf>,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
 pub(crate) fn parse_where(s: &str) -> std::result::Result<(String, String), String> {
@@ -272,7 +274,9 @@ fn print_labels(r: &Report, show: usize) {
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    let (lexicon, analyzer) = Lexicon::load(args.lexicon.as_deref())?;
+    let tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
+    let lexicon = &tagger.lexicon;
+    let reading = args.ingest.settle()?;
     let opts = GoldOptions {
         stance_of: args.stance_of.clone(),
         filters: args.filters.clone(),
@@ -281,7 +285,7 @@ pub fn run(args: Args) -> Result<u8> {
             None => Default::default(),
         },
     };
-    let gold = Gold::read(&args.gold, &lexicon, &opts)?;
+    let gold = Gold::read(&args.gold, lexicon, &opts)?;
     for (label, _) in &args.min_f1 {
         if let Some(l) = label
             && !gold.labels.iter().any(|g| &g.name == l)
@@ -293,20 +297,23 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-    let tagger = Tagger::new(lexicon, analyzer);
     let needs_corpus = gold.units.iter().any(|u| u.doc_id.is_some());
     let corpus = match (needs_corpus, args.inputs.is_empty()) {
         (false, _) => Corpus::default(),
         (true, true) => Corpus::demo()?,
-        (true, false) => Corpus::discover(&args.inputs, &Default::default())?,
+        (true, false) => {
+            super::ingest_args::refuse_run_folders(&args.inputs, "validate")?;
+            Corpus::discover(&args.inputs, &reading.ingest)?
+        }
     };
     let model = match &args.model {
-        Some(p) => Some(crate::classify::Model::read(p, &tagger.lexicon)?),
+        Some(p) => Some(crate::study::classify::Model::read(p, &tagger.lexicon)?),
         None => None,
     };
+    let job = Job::new(&tagger, &reading);
     let tool = validate::tag_units_with(
         &gold,
-        &tagger,
+        &job,
         &corpus.docs,
         model.as_ref().map(|m| &m.features),
     )?;

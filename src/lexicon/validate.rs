@@ -216,24 +216,18 @@ impl<'a> Validator<'a> {
             .iter()
             .find(|(k, _)| k.get_ref() == "lexicon")
             .map_or(0, |(k, _)| k.span().start);
-        let Header {
-            name,
-            version,
-            language,
-            description,
-            context_name,
-            context_window,
-            analyzer,
-        } = self.header(header, header_at);
+        let h = self.header(header, header_at);
         // Validate the categories with an English analyzer if the language
         // was bad, so that every other problem is still reported.
-        let checker = analyzer.unwrap_or_else(|| Analyzer::new("english").expect("english exists"));
+        let checker = h
+            .analyzer
+            .unwrap_or_else(|| Analyzer::new("english").expect("english exists"));
 
         let mut lex = Lexicon {
-            name,
-            version,
-            language,
-            description,
+            name: h.name,
+            version: h.version,
+            language: h.language,
+            description: h.description,
             origin: self.origin.to_string(),
             sha256: String::new(),
             categories: Vec::new(),
@@ -249,7 +243,7 @@ impl<'a> Validator<'a> {
                 quotes: true,
             },
             context_category: None,
-            context_window,
+            context_window: h.context_window,
             examples: Vec::new(),
         };
         self.stance(doc.get("stance"), &checker, &mut lex);
@@ -258,7 +252,7 @@ impl<'a> Validator<'a> {
             Some((span, _)) => self.problem(span.start, "\"categories\" must be a table: [categories.NAME.SUBFRAME]"),
             None => self.problem(0, "no [categories.NAME.SUBFRAME] tables: a lexicon needs at least \"behavioural\" and \"structural\""),
         }
-        self.context_rules(&mut lex, context_name, header_at);
+        self.context_rules(&mut lex, h.context_name, header_at);
         for pole in Pole::BOTH {
             let required = pole.name();
             if doc.get("categories").is_some() && lex.category_index(required).is_none() {

@@ -2,8 +2,9 @@
 //! what it counted. Written from these types and read back into them; a
 //! manifest of another schema version is refused with a message.
 
+use super::frames::SkippedRow;
 use super::{Format, rename, tmp_path};
-use crate::aggregate::Period;
+use crate::aggregate::{Period, Totals};
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
 use serde::{Deserialize, Serialize};
@@ -148,6 +149,43 @@ pub struct Counts {
     pub distanced: u64,
     pub no_context: u64,
     pub trend_rows: usize,
+}
+
+impl Counts {
+    /// A run's counts: from its statistics, its skipped rows (sorted),
+    /// what discovery left out, and the rows of its trends table. A run
+    /// and a merge of its shards count alike.
+    pub fn of(
+        totals: &Totals,
+        skipped: &[SkippedRow],
+        unlisted_files: usize,
+        hidden_files: usize,
+        trend_rows: usize,
+    ) -> Counts {
+        let mut skipped_by_reason = std::collections::BTreeMap::new();
+        for s in skipped {
+            *skipped_by_reason.entry(s.2.clone()).or_insert(0usize) += 1;
+        }
+        let t = totals;
+        Counts {
+            inputs: t.documents + skipped.len(),
+            documents_read: t.documents,
+            documents_skipped: skipped.len(),
+            duplicates: skipped.iter().filter(|s| s.4.is_some()).count(),
+            warnings: t.warned,
+            skipped_by_reason,
+            undated: t.undated,
+            coarse_dates: t.coarse_dates,
+            unlisted_files,
+            hidden_files,
+            tokens: t.tokens,
+            hits: t.hits,
+            negated: t.negated,
+            distanced: t.distanced,
+            no_context: t.no_context,
+            trend_rows,
+        }
+    }
 }
 
 /// Write `manifest.json` (under a temporary name, then renamed).

@@ -15,7 +15,6 @@ use crate::aggregate::{DocStats, Period, Shape, Stats, epoch_days};
 use crate::error::{Error, Result};
 use crate::model::{DatePrecision, Pole, SCORE_KINDS};
 use polars::prelude::*;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One shard's run folder, as `merge` reads it.
@@ -233,36 +232,19 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     rename(&docs_tmp, &out.join(format!("documents.{ext}")))?;
     rename(&hits_tmp, &out.join(format!("hits.{ext}")))?;
 
-    let mut skipped_by_reason = BTreeMap::new();
-    for s in &skipped {
-        *skipped_by_reason.entry(s.2.clone()).or_insert(0usize) += 1;
-    }
     let first = &shards[0].manifest;
-    let duplicates = shards.iter().map(|s| s.manifest.counts.duplicates).sum();
-    let t = &totals;
     let manifest = Manifest {
         schema_version: first.schema_version,
         framewatch_version: first.framewatch_version.clone(),
         lexicon: first.lexicon.clone(),
         options,
-        counts: Counts {
-            inputs: t.documents + skipped.len(),
-            documents_read: t.documents,
-            documents_skipped: skipped.len(),
-            duplicates,
-            warnings: t.warned,
-            skipped_by_reason,
-            undated: t.undated,
-            coarse_dates: t.coarse_dates,
-            unlisted_files: first.counts.unlisted_files,
-            hidden_files: first.counts.hidden_files,
-            tokens: t.tokens,
-            hits: t.hits,
-            negated: t.negated,
-            distanced: t.distanced,
-            no_context: t.no_context,
+        counts: Counts::of(
+            &totals,
+            &skipped,
+            first.counts.unlisted_files,
+            first.counts.hidden_files,
             trend_rows,
-        },
+        ),
         tables: table_files(format),
         shard: None,
     };

@@ -146,11 +146,6 @@ impl RunWriter {
         rename(&docs_tmp, &self.dir.join(format!("documents.{ext}")))?;
         rename(&hits_tmp, &self.dir.join(format!("hits.{ext}")))?;
 
-        let mut skipped_by_reason = std::collections::BTreeMap::new();
-        for s in &rows {
-            *skipped_by_reason.entry(s.2.clone()).or_insert(0usize) += 1;
-        }
-        let t = &totals;
         let shard = options.shard.map(|sh| ShardManifest {
             index: sh.index,
             count: sh.count,
@@ -162,24 +157,13 @@ impl RunWriter {
             framewatch_version: env!("CARGO_PKG_VERSION").to_string(),
             lexicon: LexiconInfo::of(lexicon),
             options: options.clone(),
-            counts: Counts {
-                inputs: t.documents + rows.len(),
-                documents_read: t.documents,
-                documents_skipped: rows.len(),
-                duplicates: rows.iter().filter(|s| s.4.is_some()).count(),
-                warnings: t.warned,
-                skipped_by_reason,
-                undated: t.undated,
-                coarse_dates: t.coarse_dates,
-                unlisted_files: found.unlisted.len(),
-                hidden_files: found.hidden,
-                tokens: t.tokens,
-                hits: t.hits,
-                negated: t.negated,
-                distanced: t.distanced,
-                no_context: t.no_context,
+            counts: Counts::of(
+                &totals,
+                &rows,
+                found.unlisted.len(),
+                found.hidden,
                 trend_rows,
-            },
+            ),
             tables: table_files(self.format),
             shard,
         };

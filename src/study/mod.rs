@@ -7,10 +7,16 @@
 //! - [`kwic`]: concordance lines, filtered, sorted and sampled.
 //! - [`drivers`]: which entries moved the balance between two periods.
 //! - [`report`]: one self-contained HTML report of a run.
+//! - [`sample`]: blind coding sheets, stratified or where a model is unsure.
+//! - [`validate`]: the lexicon (or a model) against hand coding.
+//! - [`classify`]: a sentence classifier trained on coded units.
 
 pub mod audit;
+pub mod classify;
 #[cfg(feature = "tables")]
 pub mod drivers;
 pub mod kwic;
 #[cfg(feature = "tables")]
 pub mod report;
+pub mod sample;
+pub mod validate;

@@ -399,6 +399,14 @@ fn colour(pole: Pole) -> &'static str {
     }
 }
 
+/// Behavioural share B/(B+S) of each pair (none where B+S = 0).
+fn shares(b: &[f64], s: &[f64]) -> Vec<Option<f64>> {
+    b.iter()
+        .zip(s)
+        .map(|(b, s)| (b + s > 0.0).then(|| b / (b + s)))
+        .collect()
+}
+
 /// `hits_<pole>`.
 fn hits_column(pole: Pole) -> String {
     format!("hits_{}", pole.name())
@@ -499,11 +507,7 @@ impl<'a> Page<'a> {
                 .map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t))
                 .collect()
         };
-        let share: Vec<Option<f64>> = hb
-            .iter()
-            .zip(&hs)
-            .map(|(b, s)| (b + s > 0.0).then(|| b / (b + s)))
-            .collect();
+        let share = shares(&hb, &hs);
         self.html
             .push_str("<h2>Behavioural and structural framing over time</h2>\n");
         let series: Vec<Series> = Pole::BOTH
@@ -598,11 +602,7 @@ impl<'a> Page<'a> {
                     }
                 }
             }
-            let sh: Vec<Option<f64>> = b
-                .iter()
-                .zip(&s)
-                .map(|(b, s)| (b + s > 0.0).then(|| b / (b + s)))
-                .collect();
+            let sh = shares(&b, &s);
             let svg = line_chart(
                 &format!("{name}: behavioural share"),
                 &self.dated,

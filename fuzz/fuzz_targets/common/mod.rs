@@ -51,10 +51,7 @@ pub fn read_as(ext: &str, bytes: &[u8]) -> usize {
     let opts = opts();
     let corpus = Corpus::discover(&[path], &opts).expect("a scratch file is always an input");
     for s in &corpus.skipped {
-        assert!(
-            !s.reason.as_str().is_empty() && !s.detail.is_empty(),
-            "a skip without a reason: {s:?}"
-        );
+        assert!(!s.detail.is_empty(), "a skip without a detail: {s:?}");
     }
     let mut read = 0;
     for mut meta in corpus.docs {
@@ -75,10 +72,7 @@ pub fn read_as(ext: &str, bytes: &[u8]) -> usize {
                 }
             }
             Err((reason, detail)) => {
-                assert!(
-                    !reason.as_str().is_empty() && !detail.is_empty(),
-                    "a read error without a reason"
-                );
+                assert!(!detail.is_empty(), "a read error ({reason}) without a detail");
             }
         }
     }

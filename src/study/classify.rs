@@ -29,7 +29,7 @@ use std::hash::Hasher;
 /// The default model: trained on the train split of the project's coded
 /// corpus with the built-in lexicon (recipe in `.ci/run`, which retrains it
 /// and checks it byte for byte).
-pub const DEFAULT_MODEL: &str = include_str!("../lexicons/poverty-framing.model.json");
+pub const DEFAULT_MODEL: &str = include_str!("../../lexicons/poverty-framing.model.json");
 
 /// The model file's format; a file of another format is refused.
 pub const FORMAT: &str = "framewatch-model/1";
@@ -774,7 +774,7 @@ mod tests {
     #[test]
     fn features_of_a_sentence() {
         let (lex, analyzer) = Lexicon::load(None).unwrap();
-        let tagger = crate::pipeline::Tagger::new(lex, analyzer);
+        let tagger = crate::tagger::Tagger::new(lex, analyzer);
         let text = "Critics said welfare dependency is a myth. Low pay keeps families poor.";
         let (mut a, mut s) = (Analysis::default(), crate::matcher::Scratch::default());
         let names = tagger.inspect(text, &mut a, &mut s, |a, _, hits| {

@@ -4,9 +4,11 @@
 //! seed, with the tool's labels kept in a separate key so coders work blind.
 
 use crate::aggregate::Period;
-use crate::ingest::IngestOptions;
-use crate::model::{DocMeta, HitStatus, Skipped};
-use crate::pipeline::Tagger;
+use crate::error::Result;
+use crate::ingest::Corpus;
+use crate::model::{HitStatus, Skipped};
+use crate::pipeline::{Job, Outcome, Source};
+use crate::tagger::{Tagger, View};
 use rand::SeedableRng;
 use std::collections::BTreeMap;
 
@@ -37,87 +39,115 @@ pub struct Unit {
     pub model_labels: Vec<String>,
 }
 
-/// Every sentence of `docs` as a unit, with the model's uncertainty when a
-/// model is given. Unreadable documents are returned.
+/// Every sentence of the documents of `source`, read and tagged by `job`,
+/// as a unit, with the model's uncertainty when a model is given. Returns
+/// the units in input order, the documents that could not be read, and
+/// what discovery found.
 pub fn units(
-    tagger: &Tagger,
-    docs: &[DocMeta],
+    job: &Job<'_>,
+    source: Source,
     by: Period,
-    model: Option<&crate::classify::Model>,
-) -> (Vec<Unit>, Vec<Skipped>) {
-    let lex = &tagger.lexicon;
+    model: Option<&crate::study::classify::Model>,
+) -> Result<(Vec<Unit>, Vec<Skipped>, Corpus)> {
+    let tagger = job.tagger;
     let mut out = Vec::new();
-    let skipped = tagger.inspect_docs(docs, &IngestOptions::default(), |meta, doc, a, _, hits| {
-        let text = doc.text.as_str();
-        let spans = a.sentence_spans();
-        let mut labels: Vec<Vec<String>> = vec![Vec::new(); spans.len()];
-        for h in &hits {
-            let e = &lex.entries[h.entry as usize];
-            let cat = lex.subframes[e.subframe].category;
-            if Some(cat) == lex.context_category || h.status != HitStatus::Counted {
-                continue;
+    let mut skipped = Vec::new();
+    let inspect = |v: &View<'_>| doc_units(tagger, v, by, model);
+    let found = job.run(
+        source,
+        |_| true,
+        &inspect,
+        |outcomes| {
+            for o in outcomes {
+                match o {
+                    Outcome::Tagged(_, units) => out.extend(units),
+                    Outcome::Skipped(s) => skipped.push(s),
+                }
             }
-            if let Some(l) = labels.get_mut(h.sentence as usize) {
-                l.push(format!(
-                    "{}:{}",
-                    lex.subframe_path(e.subframe),
-                    h.stance.as_str()
+            Ok(())
+        },
+    )?;
+    Ok((out, skipped, found))
+}
+
+/// The sentences of one document (in the worker that tagged it) as units.
+fn doc_units(
+    tagger: &Tagger,
+    v: &View<'_>,
+    by: Period,
+    model: Option<&crate::study::classify::Model>,
+) -> Vec<Unit> {
+    let lex = &tagger.lexicon;
+    let (meta, text, a, hits) = (v.meta, v.text, v.analysis, v.hits);
+    let mut out = Vec::new();
+    let spans = a.sentence_spans();
+    let mut labels: Vec<Vec<String>> = vec![Vec::new(); spans.len()];
+    for h in hits {
+        let e = &lex.entries[h.entry as usize];
+        let cat = lex.subframes[e.subframe].category;
+        if Some(cat) == lex.context_category || h.status != HitStatus::Counted {
+            continue;
+        }
+        if let Some(l) = labels.get_mut(h.sentence as usize) {
+            l.push(format!(
+                "{}:{}",
+                lex.subframe_path(e.subframe),
+                h.stance.as_str()
+            ));
+        }
+    }
+    for (i, (s, e)) in spans.iter().enumerate() {
+        let sentence_text = text[*s as usize..*e as usize]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !sentence_text.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        let (mut uncertainty, mut model_labels) = (0.0, Vec::new());
+        if let Some(m) = model {
+            let inside: Vec<&crate::model::Hit> =
+                hits.iter().filter(|h| h.sentence as usize == i).collect();
+            let range = crate::study::classify::token_range(a, *s, *e);
+            let f = crate::study::classify::features(
+                &m.features,
+                lex,
+                &tagger.analyzer,
+                a,
+                range,
+                &inside,
+            );
+            for fm in &m.framings {
+                let p = fm.predict(&f);
+                let mut sorted = p.p;
+                sorted.sort_by(|x, y| y.total_cmp(x));
+                uncertainty = f64::max(uncertainty, 1.0 - (sorted[0] - sorted[1]));
+                model_labels.push(format!(
+                    "{}:{} {:.2}",
+                    fm.framing,
+                    p.label(),
+                    p.p[p.class()]
                 ));
             }
         }
-        for (i, (s, e)) in spans.iter().enumerate() {
-            let sentence_text = text[*s as usize..*e as usize]
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            if !sentence_text.chars().any(char::is_alphanumeric) {
-                continue;
-            }
-            let (mut uncertainty, mut model_labels) = (0.0, Vec::new());
-            if let Some(m) = model {
-                let inside: Vec<&crate::model::Hit> =
-                    hits.iter().filter(|h| h.sentence as usize == i).collect();
-                let range = crate::classify::token_range(a, *s, *e);
-                let f = crate::classify::features(
-                    &m.features,
-                    lex,
-                    &tagger.analyzer,
-                    a,
-                    range,
-                    &inside,
-                );
-                for fm in &m.framings {
-                    let p = fm.predict(&f);
-                    let mut sorted = p.p;
-                    sorted.sort_by(|x, y| y.total_cmp(x));
-                    uncertainty = f64::max(uncertainty, 1.0 - (sorted[0] - sorted[1]));
-                    model_labels.push(format!(
-                        "{}:{} {:.2}",
-                        fm.framing,
-                        p.label(),
-                        p.p[p.class()]
-                    ));
-                }
-            }
-            out.push(Unit {
-                unit_id: format!("{}#{}", meta.doc_id, i),
-                doc_id: meta.doc_id.clone(),
-                period: by.label(meta.date),
-                source: meta.source.clone().unwrap_or_default(),
-                sentence: i as u32,
-                byte_start: *s,
-                byte_end: *e,
-                text: sentence_text,
-                fired: !labels[i].is_empty(),
-                labels: std::mem::take(&mut labels[i]),
-                stratum: String::new(),
-                inclusion_prob: 0.0,
-                uncertainty,
-                model_labels,
-            });
-        }
-    });
-    (out, skipped)
+        out.push(Unit {
+            unit_id: format!("{}#{}", meta.doc_id, i),
+            doc_id: meta.doc_id.clone(),
+            period: by.label(meta.date),
+            source: meta.source.clone().unwrap_or_default(),
+            sentence: i as u32,
+            byte_start: *s,
+            byte_end: *e,
+            text: sentence_text,
+            fired: !labels[i].is_empty(),
+            labels: std::mem::take(&mut labels[i]),
+            stratum: String::new(),
+            inclusion_prob: 0.0,
+            uncertainty,
+            model_labels,
+        });
+    }
+    out
 }
 
 /// Draw `n` units spread as evenly as the strata allow over (period,

@@ -1,0 +1,525 @@
+//! The tool against the coders: confusion tables, precision, recall and
+//! F1 (design-weighted where the sample says so) with bootstrap
+//! intervals, kappa, and the cases behind every error.
+
+use super::*;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Confusion {
+    pub tp: u64,
+    pub fp: u64,
+    #[serde(rename = "fn")]
+    pub fn_: u64,
+    pub tn: u64,
+}
+
+impl Confusion {
+    fn add(&mut self, gold: bool, tool: bool) {
+        match (gold, tool) {
+            (true, true) => self.tp += 1,
+            (false, true) => self.fp += 1,
+            (true, false) => self.fn_ += 1,
+            (false, false) => self.tn += 1,
+        }
+    }
+
+    pub fn precision(&self) -> Option<f64> {
+        ratio(self.tp, self.tp + self.fp)
+    }
+
+    pub fn recall(&self) -> Option<f64> {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+
+    /// F1 = 2TP / (2TP + FP + FN); `None` when there is nothing to find and
+    /// nothing was found.
+    pub fn f1(&self) -> Option<f64> {
+        ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn_)
+    }
+}
+
+pub(super) fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+/// Precision, recall and F1 from (possibly weighted) counts.
+pub(super) fn prf(tp: f64, fp: f64, fn_: f64) -> [Option<f64>; 3] {
+    let r = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+    [
+        r(tp, tp + fp),
+        r(tp, tp + fn_),
+        r(2.0 * tp, 2.0 * tp + fp + fn_),
+    ]
+}
+
+/// A confusion table of design weights (each unit counts 1 / its
+/// inclusion probability), estimating the table over the whole population
+/// the sample was drawn from.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct WeightedConfusion {
+    pub tp: f64,
+    pub fp: f64,
+    #[serde(rename = "fn")]
+    pub fn_: f64,
+    pub tn: f64,
+}
+
+impl WeightedConfusion {
+    fn add(&mut self, gold: bool, tool: bool, w: f64) {
+        match (gold, tool) {
+            (true, true) => self.tp += w,
+            (false, true) => self.fp += w,
+            (true, false) => self.fn_ += w,
+            (false, false) => self.tn += w,
+        }
+    }
+
+    fn prf(&self) -> [Option<f64>; 3] {
+        prf(self.tp, self.fp, self.fn_)
+    }
+}
+
+/// Design-weighted precision, recall and F1 with bootstrap intervals
+/// (resampling within strata when the strata are known).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WeightedMetrics {
+    pub confusion: WeightedConfusion,
+    pub precision: Option<f64>,
+    pub precision_ci: Interval,
+    pub recall: Option<f64>,
+    pub recall_ci: Interval,
+    pub f1: Option<f64>,
+    pub f1_ci: Interval,
+}
+
+/// One false positive or false negative.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Case {
+    pub unit_id: String,
+    pub text: String,
+    /// For false positives: the entries that fired. For false negatives:
+    /// what the tool found in the unit for other labels, if anything.
+    pub entries: Vec<String>,
+}
+
+pub type Interval = (Option<f64>, Option<f64>);
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LabelMetrics {
+    pub label: String,
+    /// Units with a gold value for this label.
+    pub n: u64,
+    /// Units left out because coders tied.
+    pub ties: u64,
+    pub confusion: Confusion,
+    pub precision: Option<f64>,
+    pub precision_ci: Interval,
+    pub recall: Option<f64>,
+    pub recall_ci: Interval,
+    pub f1: Option<f64>,
+    pub f1_ci: Interval,
+    pub kappa: Option<f64>,
+    /// With design weights: the same measures weighted by 1 / inclusion
+    /// probability (what the figures would be on the population sampled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weighted: Option<WeightedMetrics>,
+    pub false_positives: Vec<Case>,
+    pub false_negatives: Vec<Case>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PairAgreement {
+    pub a: String,
+    pub b: String,
+    pub n: u64,
+    pub agreement: Option<f64>,
+    pub kappa: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CoderAgreement {
+    pub label: String,
+    /// Units coded by at least two coders.
+    pub units: u64,
+    pub alpha: Option<f64>,
+    pub pairs: Vec<PairAgreement>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StanceAgreement {
+    pub category: String,
+    /// Units where coders and tool both find the framing and the coders
+    /// gave a stance.
+    pub n: u64,
+    /// (coder stance, tool stance, units).
+    pub table: Vec<(String, String, u64)>,
+    pub accuracy: Option<f64>,
+    pub kappa: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub schema: &'static str,
+    /// What was measured: `lexicon`, or `model` (a trained classifier).
+    pub method: &'static str,
+    pub gold: String,
+    pub lexicon: String,
+    pub lexicon_version: String,
+    pub lexicon_sha256: String,
+    pub units: u64,
+    /// Units tagged from their own text (no document in the corpus).
+    pub standalone_units: u64,
+    pub coders: Vec<String>,
+    /// Units whose label an adjudicator settled.
+    pub adjudicated_units: u64,
+    /// Gold rows left out by `--where` filters.
+    pub filtered_out_rows: u64,
+    /// Whether units carry design weights (`weighted` metrics per label).
+    pub design_weighted: bool,
+    /// Sampling strata seen (bootstrap resamples within each).
+    pub strata: u64,
+    pub resamples: usize,
+    pub seed: u64,
+    /// Between coders, when more than one coded.
+    pub coder_agreement: Vec<CoderAgreement>,
+    /// The tool against the coders' label (the adjudicator's where one
+    /// settled a disagreement, else the majority of the coders).
+    pub labels: Vec<LabelMetrics>,
+    /// Per category with stance codes.
+    pub stances: Vec<StanceAgreement>,
+    /// With `--model`: the same measures for the trained classifier on the
+    /// same units, beside the lexicon's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<Box<Report>>,
+}
+
+/// The coders' label of a unit: the majority of the codes given; `Err(())`
+/// on a tie, `Ok(None)` when nobody coded it.
+pub(super) fn majority(values: impl Iterator<Item = Option<bool>>) -> Result<Option<bool>, ()> {
+    let (mut yes, mut no) = (0, 0);
+    for v in values.flatten() {
+        if v { yes += 1 } else { no += 1 }
+    }
+    match (yes, no) {
+        (0, 0) => Ok(None),
+        (y, n) if y > n => Ok(Some(true)),
+        (y, n) if n > y => Ok(Some(false)),
+        _ => Err(()),
+    }
+}
+
+/// Percentile bootstrap over units: 95% intervals of precision, recall and
+/// F1, unweighted and (with `weights`) design-weighted. Each resample draws
+/// every stratum's units with replacement, as many as it has; without
+/// strata, all units form one.
+pub(super) fn bootstrap(
+    pairs: &[(bool, bool)],
+    weights: Option<&[f64]>,
+    strata: &[Vec<usize>],
+    resamples: usize,
+    seed: u64,
+) -> ([Interval; 3], Option<[Interval; 3]>) {
+    use rand::{Rng, SeedableRng};
+    let none = [(None, None); 3];
+    if resamples == 0 || pairs.is_empty() {
+        return (none, weights.map(|_| none));
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut stats: [Vec<f64>; 3] = Default::default();
+    let mut wstats: [Vec<f64>; 3] = Default::default();
+    for _ in 0..resamples {
+        let mut c = Confusion::default();
+        let mut wc = WeightedConfusion::default();
+        for group in strata {
+            for _ in 0..group.len() {
+                let k = group[rng.random_range(0..group.len())];
+                let (g, t) = pairs[k];
+                c.add(g, t);
+                if let Some(w) = weights {
+                    wc.add(g, t, w[k]);
+                }
+            }
+        }
+        for (k, v) in [c.precision(), c.recall(), c.f1()].into_iter().enumerate() {
+            if let Some(v) = v {
+                stats[k].push(v);
+            }
+        }
+        for (k, v) in wc.prf().into_iter().enumerate() {
+            if let Some(v) = v {
+                wstats[k].push(v);
+            }
+        }
+    }
+    let interval = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (quantile(&v, 0.025), quantile(&v, 0.975))
+    };
+    (stats.map(interval), weights.map(|_| wstats.map(interval)))
+}
+
+/// A unit's reference three-way code for one framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    /// A class of [`crate::study::classify::CLASSES`].
+    Class(usize),
+    /// The coders (or adjudicators) tied.
+    Tie,
+    NotCoded,
+}
+
+/// The reference three-way code of a unit for a category's framing
+/// (negated counts as distanced): the adjudicators' when one coded it, else
+/// the coders' majority.
+pub fn reference_class(gold: &Gold, u: &Unit, cat: usize) -> Reference {
+    let class = |code: &str| match code {
+        "none" => 0,
+        "endorsed" => 1,
+        _ => 2,
+    };
+    for role in [Role::Adjudicator, Role::Coder] {
+        let mut counts = [0usize; 3];
+        for c in u.codings.iter().filter(|c| c.role == role) {
+            if let Some(code) = gold.stance_code(c, cat) {
+                counts[class(code)] += 1;
+            }
+        }
+        let top = *counts.iter().max().expect("three classes");
+        if top == 0 {
+            continue;
+        }
+        let leaders: Vec<usize> = (0..3).filter(|&k| counts[k] == top).collect();
+        return match leaders.as_slice() {
+            [k] => Reference::Class(*k),
+            _ => Reference::Tie,
+        };
+    }
+    Reference::NotCoded
+}
+
+/// The reference label of a unit: the adjudicators' (their majority) when
+/// an adjudicator coded it, else the majority of the coders. `Err(())` on
+/// a tie, `Ok(None)` when nobody coded it.
+pub(super) fn reference(gold: &Gold, u: &Unit, label: usize) -> Result<Option<bool>, ()> {
+    let by = |role: Role| {
+        u.codings
+            .iter()
+            .filter(move |c| c.role == role)
+            .map(move |c| gold.value(c, label))
+    };
+    match majority(by(Role::Adjudicator)) {
+        Ok(None) => majority(by(Role::Coder)),
+        settled => settled,
+    }
+}
+
+/// Compare the tool with the coders.
+pub fn evaluate(
+    gold: &Gold,
+    tool: &[ToolUnit],
+    lexicon: &Lexicon,
+    resamples: usize,
+    seed: u64,
+) -> Report {
+    let coder_agreement = if gold.coders.len() > 1 {
+        agreement(gold, lexicon)
+    } else {
+        Vec::new()
+    };
+    let weighted = gold.weighted();
+    let mut strata_names: BTreeSet<&str> = BTreeSet::new();
+    for u in &gold.units {
+        strata_names.insert(u.stratum.as_deref().unwrap_or(""));
+    }
+    let mut labels = Vec::new();
+    for (l, label) in gold.labels.iter().enumerate() {
+        let mut c = Confusion::default();
+        let mut wc = WeightedConfusion::default();
+        let mut pairs = Vec::new();
+        let mut weights = Vec::new();
+        let mut strata: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let (mut fps, mut fns) = (Vec::new(), Vec::new());
+        let mut ties = 0;
+        for (u, t) in gold.units.iter().zip(tool) {
+            let g = match reference(gold, u, l) {
+                Ok(Some(g)) => g,
+                Ok(None) => continue,
+                Err(()) => {
+                    ties += 1;
+                    continue;
+                }
+            };
+            let p = t.present[l];
+            let w = u.weight.unwrap_or(1.0);
+            c.add(g, p);
+            wc.add(g, p, w);
+            strata
+                .entry(u.stratum.as_deref().unwrap_or(""))
+                .or_default()
+                .push(pairs.len());
+            pairs.push((g, p));
+            weights.push(w);
+            let case = |entries: Vec<String>| Case {
+                unit_id: u.unit_id.clone(),
+                text: t.text.clone(),
+                entries,
+            };
+            match (g, p) {
+                (false, true) => fps.push(case(t.found[l].clone())),
+                (true, false) => {
+                    let mut other: Vec<String> = t.found.iter().flatten().cloned().collect();
+                    other.sort();
+                    other.dedup();
+                    fns.push(case(other))
+                }
+                _ => {}
+            }
+        }
+        let strata: Vec<Vec<usize>> = strata.into_values().collect();
+        let ([pci, rci, fci], wci) = bootstrap(
+            &pairs,
+            weighted.then_some(weights.as_slice()),
+            &strata,
+            resamples,
+            cell_seed(seed, &[Some(label.name.clone())]),
+        );
+        let weighted = wci.map(|[pci, rci, fci]| {
+            let [p, r, f] = wc.prf();
+            WeightedMetrics {
+                confusion: wc,
+                precision: p,
+                precision_ci: pci,
+                recall: r,
+                recall_ci: rci,
+                f1: f,
+                f1_ci: fci,
+            }
+        });
+        labels.push(LabelMetrics {
+            label: label.name.clone(),
+            n: pairs.len() as u64,
+            ties,
+            precision: c.precision(),
+            precision_ci: pci,
+            recall: c.recall(),
+            recall_ci: rci,
+            f1: c.f1(),
+            f1_ci: fci,
+            kappa: cohen_kappa(&pairs),
+            weighted,
+            confusion: c,
+            false_positives: fps,
+            false_negatives: fns,
+        });
+    }
+    let stances = gold
+        .stance_cats
+        .iter()
+        .map(|&cat| stance_agreement(gold, tool, lexicon, cat))
+        .collect();
+    Report {
+        schema: "framewatch-validate/2",
+        method: "lexicon",
+        gold: gold.path.clone(),
+        lexicon: lexicon.name.clone(),
+        lexicon_version: lexicon.version.clone(),
+        lexicon_sha256: lexicon.sha256.clone(),
+        units: gold.units.len() as u64,
+        standalone_units: tool.iter().filter(|t| t.standalone).count() as u64,
+        coders: gold.coders.clone(),
+        adjudicated_units: gold.adjudicated,
+        filtered_out_rows: gold.filtered_out,
+        design_weighted: weighted,
+        strata: if strata_names.len() > 1 || !strata_names.contains("") {
+            strata_names.len() as u64
+        } else {
+            0
+        },
+        resamples,
+        seed,
+        coder_agreement,
+        labels,
+        stances,
+        model: None,
+    }
+}
+
+/// The trained classifier's labels for each unit (units need features:
+/// [`tag_units_with`]), in the shape `evaluate` reads. A category label is
+/// found when the model's class is endorsed or distanced, its endorsed
+/// label when the class is endorsed; sub-frames are not the model's.
+pub fn model_units(
+    gold: &Gold,
+    tool: &[ToolUnit],
+    lexicon: &Lexicon,
+    model: &crate::study::classify::Model,
+) -> Vec<ToolUnit> {
+    tool.iter()
+        .map(|t| {
+            let mut m = ToolUnit {
+                text: t.text.clone(),
+                standalone: t.standalone,
+                found: vec![Vec::new(); gold.labels.len()],
+                present: vec![false; gold.labels.len()],
+                stances: vec![None; lexicon.categories.len()],
+                features: None,
+                group: t.group.clone(),
+            };
+            let Some(f) = &t.features else { return m };
+            for (cat, c) in lexicon.categories.iter().enumerate() {
+                let Some(fm) = model.framing(&c.name) else {
+                    continue;
+                };
+                let p = fm.predict(f);
+                m.stances[cat] = p.stance();
+                for (l, label) in gold.labels.iter().enumerate() {
+                    let yes = match label.target {
+                        Target::Category(x) if x == cat => p.class() != 0,
+                        Target::Endorsed(x) if x == cat => p.class() == 1,
+                        _ => continue,
+                    };
+                    m.present[l] = yes;
+                    if yes {
+                        m.found[l].push(format!(
+                            "model: {} (p endorsed {:.2}, distanced {:.2})",
+                            p.label(),
+                            p.p[1],
+                            p.p[2]
+                        ));
+                    }
+                }
+            }
+            m
+        })
+        .collect()
+}
+
+/// [`evaluate`] for the model's labels: only the labels it makes (categories
+/// and their endorsed labels), and no coder agreement (the lexicon's report
+/// has it).
+pub fn evaluate_model(
+    gold: &Gold,
+    units: &[ToolUnit],
+    lexicon: &Lexicon,
+    model: &crate::study::classify::Model,
+    resamples: usize,
+    seed: u64,
+) -> Report {
+    let mut r = evaluate(gold, units, lexicon, resamples, seed);
+    r.method = "model";
+    r.coder_agreement.clear();
+    let keep: Vec<bool> = gold
+        .labels
+        .iter()
+        .map(|l| match l.target {
+            Target::Category(c) | Target::Endorsed(c) => {
+                model.framing(&lexicon.categories[c].name).is_some()
+            }
+            Target::Subframe(_) => false,
+        })
+        .collect();
+    let mut k = keep.iter();
+    r.labels.retain(|_| *k.next().expect("a flag per label"));
+    r.stances.retain(|s| model.framing(&s.category).is_some());
+    r
+}

@@ -1,0 +1,250 @@
+//! Agreement and metrics on hand-computed tables; gold files read.
+
+use super::*;
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() < 1e-3)
+}
+
+#[test]
+fn kappa_matches_a_hand_computed_table() {
+    // 50 units: both yes 20, A yes B no 5, A no B yes 10, both no 15.
+    // po = 35/50 = 0.7; pe = (25*30 + 25*20)/2500 = 0.5; kappa = 0.4.
+    let mut pairs = Vec::new();
+    pairs.extend(std::iter::repeat_n((true, true), 20));
+    pairs.extend(std::iter::repeat_n((true, false), 5));
+    pairs.extend(std::iter::repeat_n((false, true), 10));
+    pairs.extend(std::iter::repeat_n((false, false), 15));
+    assert!(close(cohen_kappa(&pairs), 0.4), "{:?}", cohen_kappa(&pairs));
+    // Perfect agreement with variation is 1; no variation is undefined.
+    assert_eq!(cohen_kappa(&[(1, 1), (0, 0)]), Some(1.0));
+    assert_eq!(cohen_kappa(&[(1, 1), (1, 1)]), None);
+    // Three classes, 10 units: 6 agree, po = 0.6; marginals e 4/4,
+    // d 3/3, n 3/3, pe = (16 + 9 + 9)/100 = 0.34.
+    let three = [
+        ("e", "e"),
+        ("e", "e"),
+        ("e", "d"),
+        ("e", "n"),
+        ("d", "d"),
+        ("d", "d"),
+        ("d", "e"),
+        ("n", "n"),
+        ("n", "n"),
+        ("n", "e"),
+    ];
+    assert!(close(cohen_kappa(&three), 0.26 / 0.66));
+}
+
+#[test]
+fn alpha_matches_krippendorffs_worked_example() {
+    // Krippendorff (2011), "Computing Krippendorff's alpha-reliability",
+    // the 4 coders x 12 units example with missing data: nominal
+    // alpha = 0.743.
+    let rows: [[u8; 12]; 4] = [
+        [1, 2, 3, 3, 2, 1, 4, 1, 2, 0, 0, 0],
+        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, 0, 3],
+        [0, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 0],
+        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, 0],
+    ];
+    let units: Vec<Vec<u8>> = (0..12)
+        .map(|u| rows.iter().map(|r| r[u]).filter(|v| *v != 0).collect())
+        .collect();
+    assert!(
+        close(krippendorff_alpha(&units), 0.743),
+        "{:?}",
+        krippendorff_alpha(&units)
+    );
+    // Perfect agreement is 1; no variation at all is undefined.
+    assert_eq!(krippendorff_alpha(&[vec![1, 1], vec![0, 0]]), Some(1.0));
+    assert_eq!(krippendorff_alpha(&[vec![1, 1], vec![1, 1]]), None);
+    // Binary, hand-computed: units (1,1) (0,0) (1,0): o11=2, o00=2,
+    // o10=o01=1, n=6; alpha = 1 - 5*2/(2*3*3) = 1 - 10/18 = 0.444.
+    assert!(close(
+        krippendorff_alpha(&[vec![1, 1], vec![0, 0], vec![1, 0]]),
+        1.0 - 10.0 / 18.0
+    ));
+}
+
+#[test]
+fn precision_recall_f1_and_majority() {
+    let c = Confusion {
+        tp: 6,
+        fp: 2,
+        fn_: 3,
+        tn: 9,
+    };
+    assert!(close(c.precision(), 0.75));
+    assert!(close(c.recall(), 6.0 / 9.0));
+    assert!(close(c.f1(), 12.0 / 17.0));
+    assert_eq!(Confusion::default().f1(), None);
+    assert_eq!(
+        majority([Some(true), Some(true), Some(false)].into_iter()),
+        Ok(Some(true))
+    );
+    assert_eq!(
+        majority([Some(true), None, Some(false)].into_iter()),
+        Err(())
+    );
+    assert_eq!(majority([None, None].into_iter()), Ok(None));
+}
+
+#[test]
+fn bootstrap_brackets_and_is_seeded() {
+    let mut pairs = vec![(true, true); 30];
+    pairs.extend(vec![(false, true); 10]);
+    pairs.extend(vec![(true, false); 10]);
+    pairs.extend(vec![(false, false); 50]);
+    let all = vec![(0..pairs.len()).collect::<Vec<_>>()];
+    let (a, w) = bootstrap(&pairs, None, &all, 1000, 5);
+    assert_eq!(w, None);
+    assert_eq!(a, bootstrap(&pairs, None, &all, 1000, 5).0);
+    let (lo, hi) = (a[0].0.unwrap(), a[0].1.unwrap());
+    assert!(lo < 0.75 && 0.75 < hi && lo > 0.5 && hi < 0.95, "{lo} {hi}");
+    // Equal weights give the unweighted intervals.
+    let ones = vec![1.0; pairs.len()];
+    let (b, w) = bootstrap(&pairs, Some(&ones), &all, 1000, 5);
+    assert_eq!((a, Some(a)), (b, w));
+}
+
+#[test]
+fn stratified_bootstrap_keeps_stratum_sizes() {
+    // Stratum 0 is all true positives, stratum 1 all true negatives and
+    // false positives: resampling within strata can never lose the
+    // positives, so recall is 1 in every resample.
+    let mut pairs = vec![(true, true); 5];
+    pairs.extend(vec![(false, true); 5]);
+    pairs.extend(vec![(false, false); 5]);
+    let strata = vec![(0..5).collect(), (5..15).collect()];
+    let (ci, _) = bootstrap(&pairs, None, &strata, 500, 9);
+    assert_eq!(ci[1], (Some(1.0), Some(1.0)));
+}
+
+/// Design weights, worked by hand. Stratum "fired" (inclusion 1/2):
+/// tp 6, fp 2. Stratum "rest" (inclusion 1/10): fn 2, tn 10.
+/// Unweighted: P = 6/8 = 0.75, R = 6/8 = 0.75.
+/// Weighted (x2 and x10): tp 12, fp 4, fn 20: P = 12/16 = 0.75,
+/// R = 12/32 = 0.375, F1 = 24/(24+4+20) = 0.5.
+#[test]
+fn design_weights_estimate_population_recall() {
+    let (lex, _) = Lexicon::load(None).unwrap();
+    let mut csv = String::from("unit_id,text,behavioural,inclusion_prob,stratum\n");
+    let mut tool = Vec::new();
+    let mut add = |n: usize, gold: bool, found: bool, p: f64, st: &str| {
+        for _ in 0..n {
+            let i = tool.len();
+            csv.push_str(&format!("u{i},t,{},{p},{st}\n", u8::from(gold)));
+            tool.push(ToolUnit {
+                present: vec![found],
+                found: vec![Vec::new()],
+                ..Default::default()
+            });
+        }
+    };
+    add(6, true, true, 0.5, "fired");
+    add(2, false, true, 0.5, "fired");
+    add(2, true, false, 0.1, "rest");
+    add(10, false, false, 0.1, "rest");
+    let gold = Gold::parse(
+        "g.csv",
+        csv.into_bytes(),
+        "csv",
+        &lex,
+        &GoldOptions::default(),
+    )
+    .unwrap();
+    let r = evaluate(&gold, &tool, &lex, 200, 1);
+    let m = &r.labels[0];
+    assert!(close(m.precision, 0.75) && close(m.recall, 0.75));
+    let w = m.weighted.as_ref().expect("weighted metrics");
+    assert!(close(w.precision, 0.75), "{:?}", w.precision);
+    assert!(close(w.recall, 0.375), "{:?}", w.recall);
+    assert!(close(w.f1, 0.5), "{:?}", w.f1);
+    assert_eq!(r.strata, 2);
+    assert!(r.design_weighted);
+}
+
+/// Three-way codes per framing, an adjudicator settling a split, and
+/// `--where` filters.
+#[test]
+fn stance_codes_adjudication_and_filters() {
+    let (lex, _) = Lexicon::load(None).unwrap();
+    let csv = "unit_id,text,split,coder,role,behavioural,structural\n\
+               a,x,test,c1,,endorsed,none\n\
+               a,x,test,c2,,distanced,none\n\
+               a,x,test,c3,adjudicator,endorsed,none\n\
+               b,y,test,c1,,none,endorsed\n\
+               b,y,test,c2,,none,endorsed\n\
+               c,z,train,c1,,none,none\n";
+    let opts = GoldOptions {
+        filters: vec![("split".into(), "test".into())],
+        ..Default::default()
+    };
+    let gold = Gold::parse("g.csv", csv.as_bytes().to_vec(), "csv", &lex, &opts).unwrap();
+    assert_eq!(gold.units.len(), 2);
+    assert_eq!(gold.filtered_out, 1);
+    assert_eq!(gold.coders, vec!["c1".to_string(), "c2".to_string()]);
+    assert_eq!(gold.adjudicated, 1);
+    let names: Vec<&str> = gold.labels.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "behavioural",
+            "structural",
+            "behavioural (endorsed)",
+            "structural (endorsed)"
+        ]
+    );
+    // Unit a: the coders split endorsed/distanced on behavioural; the
+    // adjudicator's endorsed is the reference.
+    let be = 2;
+    assert_eq!(reference(&gold, &gold.units[0], be), Ok(Some(true)));
+    assert_eq!(reference(&gold, &gold.units[1], be), Ok(Some(false)));
+    let r = evaluate(
+        &gold,
+        &[
+            ToolUnit {
+                present: vec![true, false, true, false],
+                found: vec![Vec::new(); 4],
+                ..Default::default()
+            },
+            ToolUnit {
+                present: vec![false, true, false, true],
+                found: vec![Vec::new(); 4],
+                ..Default::default()
+            },
+        ],
+        &lex,
+        0,
+        1,
+    );
+    let three = r
+        .coder_agreement
+        .iter()
+        .find(|a| a.label == "behavioural: endorsed/distanced/none")
+        .expect("three-way agreement");
+    assert_eq!(three.pairs[0].agreement, Some(0.5));
+    assert_eq!(r.labels[be].f1, Some(1.0));
+    // A bad code names the file, line and column.
+    let err = Gold::parse(
+        "g.csv",
+        b"unit_id,text,behavioural\nq,t,maybe\n".to_vec(),
+        "csv",
+        &lex,
+        &GoldOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("g.csv:2:3"), "{err}");
+}
+
+#[test]
+fn flags() {
+    for s in ["1", "yes", "Y", "TRUE", "present", "x"] {
+        assert_eq!(parse_flag(s), Some(true), "{s}");
+    }
+    for s in ["0", "no", "n", "False", "absent"] {
+        assert_eq!(parse_flag(s), Some(false), "{s}");
+    }
+    assert_eq!(parse_flag("maybe"), None);
+}
