@@ -222,6 +222,33 @@ impl<'a> Job<'a> {
         Ok(corpus)
     }
 
+    /// [`Job::run`] over every document of `source`, handing `each` what
+    /// `inspect` made of each document read, in input order. Returns the
+    /// documents that could not be read, and what discovery found.
+    pub fn run_each<X: Send, I: Fn(&View<'_>) -> X + Sync>(
+        &self,
+        source: Source,
+        inspect: &I,
+        mut each: impl FnMut(DocResult, X) + Send,
+    ) -> Result<(Vec<Skipped>, Corpus)> {
+        let mut skipped = Vec::new();
+        let found = self.run(
+            source,
+            |_| true,
+            inspect,
+            |outcomes| {
+                for o in outcomes {
+                    match o {
+                        Outcome::Tagged(d, x) => each(d, x),
+                        Outcome::Skipped(s) => skipped.push(s),
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        Ok((skipped, found))
+    }
+
     /// Read, tag and `inspect` one document (an audit, an explanation).
     pub fn one<X: Send, I: Fn(&View<'_>) -> X + Sync>(
         &self,

@@ -8,7 +8,7 @@ use crate::ingest::Corpus;
 use crate::lexicon::{Example, ExampleScope, Slot};
 use crate::matcher::{Fate, Scratch};
 use crate::model::{Hit, HitStatus, Skipped, Stance, TokenKind};
-use crate::pipeline::{Job, Outcome, Source};
+use crate::pipeline::{Job, Source};
 use crate::tagger::{Tagger, View};
 use std::collections::BTreeMap;
 
@@ -224,27 +224,13 @@ pub fn expand(job: &Job<'_>, source: Source) -> Result<(Expansion, Vec<Skipped>,
             })
             .collect()
     };
-    let mut skipped = Vec::new();
-    let found = job.run(
-        source,
-        |_| true,
-        &inspect,
-        |outcomes| {
-            for o in outcomes {
-                match o {
-                    Outcome::Skipped(s) => skipped.push(s),
-                    Outcome::Tagged(_, seen) => {
-                        for (entry, form) in seen {
-                            if let Some(counts) = forms.get_mut(&entry) {
-                                *counts.entry(form).or_insert(0) += 1;
-                            }
-                        }
-                    }
-                }
+    let (skipped, found) = job.run_each(source, &inspect, |_, seen| {
+        for (entry, form) in seen {
+            if let Some(counts) = forms.get_mut(&entry) {
+                *counts.entry(form).or_insert(0) += 1;
             }
-            Ok(())
-        },
-    )?;
+        }
+    })?;
     let out = forms
         .into_iter()
         .map(|(e, m)| {

@@ -7,7 +7,7 @@ use crate::aggregate::Period;
 use crate::error::Result;
 use crate::ingest::Corpus;
 use crate::model::{HitStatus, Skipped};
-use crate::pipeline::{Job, Outcome, Source};
+use crate::pipeline::{Job, Source};
 use crate::tagger::{Tagger, View};
 use rand::SeedableRng;
 use std::collections::BTreeMap;
@@ -51,22 +51,8 @@ pub fn units(
 ) -> Result<(Vec<Unit>, Vec<Skipped>, Corpus)> {
     let tagger = job.tagger;
     let mut out = Vec::new();
-    let mut skipped = Vec::new();
     let inspect = |v: &View<'_>| doc_units(tagger, v, by, model);
-    let found = job.run(
-        source,
-        |_| true,
-        &inspect,
-        |outcomes| {
-            for o in outcomes {
-                match o {
-                    Outcome::Tagged(_, units) => out.extend(units),
-                    Outcome::Skipped(s) => skipped.push(s),
-                }
-            }
-            Ok(())
-        },
-    )?;
+    let (skipped, found) = job.run_each(source, &inspect, |_, units| out.extend(units))?;
     Ok((out, skipped, found))
 }
 

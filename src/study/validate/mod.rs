@@ -17,7 +17,7 @@ use crate::analyze::Analysis;
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
 use crate::model::{DocMeta, Hit, HitStatus, Stance};
-use crate::pipeline::{Job, Outcome, Source};
+use crate::pipeline::{Job, Source};
 use crate::tagger::{Tagger, View};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -57,30 +57,16 @@ pub fn tag_units_with(
             .collect()
     };
     let mut problem = None;
-    let mut skipped = Vec::new();
-    job.run(
-        Source::Docs(metas),
-        |_| true,
-        &inspect,
-        |outcomes| {
-            for o in outcomes {
-                match o {
-                    Outcome::Skipped(s) => skipped.push(s),
-                    Outcome::Tagged(_, units) => {
-                        for (i, unit) in units {
-                            match unit {
-                                Ok(t) => out[i] = t,
-                                Err(e) => {
-                                    problem.get_or_insert(e);
-                                }
-                            }
-                        }
-                    }
+    let (skipped, _) = job.run_each(Source::Docs(metas), &inspect, |_, units| {
+        for (i, unit) in units {
+            match unit {
+                Ok(t) => out[i] = t,
+                Err(e) => {
+                    problem.get_or_insert(e);
                 }
             }
-            Ok(())
-        },
-    )?;
+        }
+    })?;
     if let Some(p) = problem {
         return Err(p);
     }
