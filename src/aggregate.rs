@@ -126,6 +126,8 @@ pub struct Intervals {
     pub balance: (Option<f64>, Option<f64>),
     /// Of the share of framed sentences.
     pub sentence_share: (Option<f64>, Option<f64>),
+    /// Of the share of the sentences the trained model labels endorsed.
+    pub model_share: (Option<f64>, Option<f64>),
 }
 
 /// Percentile `q` (0–1) of sorted values, linear between ranks.
@@ -165,7 +167,7 @@ pub fn bootstrap(
         docs.len(),
         |i| {
             let d = docs[i];
-            [tokens[d], b[d], s[d], 0, 0]
+            [tokens[d], b[d], s[d], 0, 0, 0, 0]
         },
         resamples,
         seed,
@@ -173,11 +175,12 @@ pub fn bootstrap(
 }
 
 /// [`bootstrap`] over `n` documents whose [tokens, behavioural hits,
-/// structural hits, behavioural sentences, structural sentences] `doc`
-/// gives: the same draws, without copying them out.
+/// structural hits, behavioural sentences, structural sentences, and the
+/// same two as the trained model labels them] `doc` gives: the same
+/// draws, without copying them out.
 fn bootstrap_of(
     n: usize,
-    doc: impl Fn(usize) -> [u64; 5],
+    doc: impl Fn(usize) -> [u64; 7],
     resamples: usize,
     seed: u64,
 ) -> Intervals {
@@ -186,25 +189,31 @@ fn bootstrap_of(
         return Intervals::default();
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let (mut rb, mut rs, mut sh, mut ba, mut ss) = (
+    let (mut rb, mut rs, mut sh, mut ba, mut ss, mut ms) = (
         Vec::with_capacity(resamples),
         Vec::with_capacity(resamples),
+        Vec::new(),
         Vec::new(),
         Vec::new(),
         Vec::new(),
     );
     for _ in 0..resamples {
-        let [mut t, mut hb, mut hs, mut sb, mut sn] = [0u64; 5];
+        let [mut t, mut hb, mut hs, mut sb, mut sn, mut mb, mut mn] = [0u64; 7];
         for _ in 0..n {
-            let [dt, db, ds, dsb, dsn] = doc(rng.random_range(0..n));
+            let [dt, db, ds, dsb, dsn, dmb, dmn] = doc(rng.random_range(0..n));
             t += dt;
             hb += db;
             hs += ds;
             sb += dsb;
             sn += dsn;
+            mb += dmb;
+            mn += dmn;
         }
         if let Some(x) = score::share(sb, sn) {
             ss.push(x);
+        }
+        if let Some(x) = score::share(mb, mn) {
+            ms.push(x);
         }
         if let Some(r) = score::rate(hb, t) {
             rb.push(r);
@@ -229,6 +238,7 @@ fn bootstrap_of(
         share: ci(sh),
         balance: ci(ba),
         sentence_share: ci(ss),
+        model_share: ci(ms),
     }
 }
 
@@ -349,6 +359,10 @@ pub struct Shape {
     pub subframes: usize,
     pub behavioural: usize,
     pub structural: usize,
+    /// Framings of the trained model (0: no model), and which of them are
+    /// the poles of its sentence share.
+    pub model_framings: usize,
+    pub model_poles: Option<[usize; 2]>,
 }
 
 impl Shape {
@@ -359,7 +373,24 @@ impl Shape {
             subframes: lexicon.subframes.len(),
             behavioural: poles.behavioural,
             structural: poles.structural,
+            model_framings: 0,
+            model_poles: None,
         }
+    }
+
+    /// With the framings of a trained model (in the model's order): its
+    /// share compares the framings named as the lexicon's poles.
+    pub fn with_model(mut self, lexicon: &crate::lexicon::Lexicon, framings: &[String]) -> Shape {
+        let pole = |c: usize| {
+            framings
+                .iter()
+                .position(|f| *f == lexicon.categories[c].name)
+        };
+        self.model_framings = framings.len();
+        self.model_poles = pole(self.behavioural)
+            .zip(pole(self.structural))
+            .map(|(b, s)| [b, s]);
+        self
     }
 }
 
@@ -385,6 +416,10 @@ pub struct DocStats<'a> {
     pub counts: &'a [u64],
     /// Endorsed hits per sub-frame.
     pub subframes: &'a [u64],
+    /// Per framing of the trained model, sentences it labels endorsed,
+    /// then per framing those it labels distanced (2 × framings; empty
+    /// without a model).
+    pub model: &'a [u64],
 }
 
 /// Running totals over the documents read.
@@ -402,6 +437,8 @@ pub struct Totals {
     pub negated: u64,
     pub distanced: u64,
     pub no_context: u64,
+    /// Per framing of the trained model: sentences it labels endorsed.
+    pub model: Vec<u64>,
 }
 
 /// Counts of some documents, summed per trend cell (period × group
@@ -426,6 +463,8 @@ struct Cell {
     /// Per category and stance kind, as [`DocStats::counts`].
     counts: Vec<u64>,
     subframes: Vec<u64>,
+    /// As [`DocStats::model`].
+    model: Vec<u64>,
     boot: Vec<Boot>,
 }
 
@@ -438,6 +477,8 @@ struct Boot {
     structural: u32,
     /// Sentences with endorsed behavioural and structural framing.
     sentences: [u32; 2],
+    /// The same as the trained model labels them.
+    model: [u32; 2],
 }
 
 /// One trend cell, summed, with its bootstrap intervals.
@@ -452,6 +493,8 @@ pub struct CellRow {
     /// As [`DocStats::counts`].
     pub counts: Vec<u64>,
     pub subframes: Vec<u64>,
+    /// As [`DocStats::model`].
+    pub model: Vec<u64>,
     pub intervals: Intervals,
 }
 
@@ -465,6 +508,7 @@ impl Stats {
             cells: BTreeMap::new(),
             totals: Totals {
                 categories: vec![0; shape.categories],
+                model: vec![0; shape.model_framings],
                 ..Totals::default()
             },
         }
@@ -487,6 +531,7 @@ impl Stats {
                     tokens: 0,
                     counts: vec![0; SCORE_KINDS.len() * ncat],
                     subframes: vec![0; shape.subframes],
+                    model: vec![0; 2 * shape.model_framings],
                     boot: Vec::new(),
                 },
             );
@@ -501,6 +546,9 @@ impl Stats {
         for (a, b) in c.subframes.iter_mut().zip(d.subframes) {
             *a += b;
         }
+        for (a, b) in c.model.iter_mut().zip(d.model) {
+            *a += b;
+        }
         let small = |x: u64| u32::try_from(x).unwrap_or(u32::MAX);
         c.boot.push(Boot {
             ordinal: d.ordinal,
@@ -509,6 +557,9 @@ impl Stats {
             structural: small(d.counts[shape.structural]),
             sentences: [shape.behavioural, shape.structural]
                 .map(|c| small(d.counts[HIT_KINDS * ncat + c])),
+            model: shape.model_poles.map_or([0; 2], |p| {
+                p.map(|f| small(d.model.get(f).copied().unwrap_or(0)))
+            }),
         });
         let t = &mut self.totals;
         t.documents += 1;
@@ -523,6 +574,9 @@ impl Stats {
         t.negated += d.counts[ncat..2 * ncat].iter().sum::<u64>();
         t.distanced += d.counts[2 * ncat..3 * ncat].iter().sum::<u64>();
         t.no_context += d.counts[3 * ncat..4 * ncat].iter().sum::<u64>();
+        for (t, m) in t.model.iter_mut().zip(d.model) {
+            *t += m;
+        }
     }
 
     /// Add another set of documents' statistics to these.
@@ -540,6 +594,9 @@ impl Stats {
                         *a += b;
                     }
                     for (a, b) in c.subframes.iter_mut().zip(&cell.subframes) {
+                        *a += b;
+                    }
+                    for (a, b) in c.model.iter_mut().zip(&cell.model) {
                         *a += b;
                     }
                     c.boot.extend(cell.boot);
@@ -562,6 +619,12 @@ impl Stats {
         t.negated += o.negated;
         t.distanced += o.distanced;
         t.no_context += o.no_context;
+        if t.model.len() < o.model.len() {
+            t.model.resize(o.model.len(), 0);
+        }
+        for (a, b) in t.model.iter_mut().zip(o.model) {
+            *a += b;
+        }
     }
 
     /// Every cell in key order, with document-bootstrap intervals
@@ -580,6 +643,8 @@ impl Stats {
                         u64::from(b.structural),
                         u64::from(b.sentences[0]),
                         u64::from(b.sentences[1]),
+                        u64::from(b.model[0]),
+                        u64::from(b.model[1]),
                     ]
                 };
                 let intervals = bootstrap_of(boot.len(), doc, resamples, cell_seed(seed, &key));
@@ -591,6 +656,7 @@ impl Stats {
                     tokens: cell.tokens,
                     counts: cell.counts,
                     subframes: cell.subframes,
+                    model: cell.model,
                     intervals,
                 }
             })
@@ -628,6 +694,9 @@ impl Aggregator {
                 .iter()
                 .map(|s| s[Stance::Endorsed as usize])
                 .collect();
+            let model: Vec<u64> = (0..2)
+                .flat_map(|k| d.model.iter().map(move |m| m[k]))
+                .collect();
             stats.add(&DocStats {
                 ordinal: d.meta.ordinal as u64,
                 key: &key,
@@ -639,6 +708,7 @@ impl Aggregator {
                 hits: d.hits.len() as u64,
                 counts: &counts,
                 subframes: &subframes,
+                model: &model,
             });
         }
         stats
@@ -661,6 +731,7 @@ mod stats_tests {
             hits: counts.iter().sum(),
             counts,
             subframes: &[],
+            model: &[],
         }
     }
 

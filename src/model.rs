@@ -447,9 +447,45 @@ pub struct DocResult {
     /// Things a user should know about how the text was read (e.g. a
     /// legacy encoding was guessed).
     pub warnings: Vec<String>,
+    /// With a trained model (`run --measure model|both`): every sentence
+    /// as the model labels it, in order; empty otherwise.
+    pub labels: Vec<SentenceLabel>,
+    /// Per model framing: sentences labelled endorsed, and distanced.
+    pub model: Vec<[u64; 2]>,
+}
+
+/// One sentence as the trained classifier labels it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentenceLabel {
+    /// Index of the sentence in the document (0-based, as hits count).
+    pub sentence: u32,
+    /// Byte span in the original text, end exclusive.
+    pub byte_start: u32,
+    pub byte_end: u32,
+    /// The sentence's text, runs of white space as one space.
+    pub text: String,
+    /// Per model framing: the label (index into none, endorsed,
+    /// distanced), the probability of endorsed, and the features that
+    /// weighed most towards the label (empty when it is none).
+    pub framings: Vec<(u8, f64, String)>,
 }
 
 impl DocResult {
+    /// Count each framing's endorsed and distanced sentences of
+    /// [`DocResult::labels`] into [`DocResult::model`].
+    pub fn count_labels(&mut self, framings: usize) {
+        self.model = vec![[0; 2]; framings];
+        for l in &self.labels {
+            for (m, (class, _, _)) in self.model.iter_mut().zip(&l.framings) {
+                match class {
+                    1 => m[0] += 1,
+                    2 => m[1] += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+
     /// The 1-based page a byte offset falls on, for paged documents.
     pub fn page_of(&self, byte: u32) -> Option<u32> {
         page_of(&self.page_starts, byte)

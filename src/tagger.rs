@@ -129,6 +129,8 @@ impl Tagger {
             hits,
             page_starts: Vec::new(),
             warnings: Vec::new(),
+            labels: Vec::new(),
+            model: Vec::new(),
         };
         Ok((result, out))
     }

@@ -275,3 +275,14 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+impl clap::ValueEnum for crate::output::Measure {
+    fn value_variants<'a>() -> &'a [Self] {
+        use crate::output::Measure;
+        &[Measure::Lexicon, Measure::Model, Measure::Both]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}

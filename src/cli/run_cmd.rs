@@ -7,11 +7,14 @@ use crate::aggregate::{Aggregator, GroupField, Period, Shape, Stats};
 use crate::error::{Error, Result};
 use crate::ingest::DEMO_NAME;
 use crate::model::DocMeta;
+use crate::model::SentenceLabel;
 use crate::output::atomic::Staging;
-use crate::output::{Counts, Format, Manifest, RunOptions, RunWriter};
+use crate::output::{Counts, Format, Manifest, Measure, ModelInfo, RunOptions, RunWriter};
 use crate::pipeline::{Job, Outcome, Reading, Source};
 use crate::score;
 use crate::shard::Shard;
+use crate::study::classify::Model;
+use crate::study::measure;
 use crate::tagger::{Tagger, View};
 use std::path::PathBuf;
 
@@ -26,6 +29,19 @@ pub struct Args {
     /// Lexicon TOML file. Default: the built-in poverty-framing lexicon.
     #[arg(long, short = 'l', value_name = "FILE")]
     pub lexicon: Option<PathBuf>,
+
+    /// What to measure with: the lexicon's hits, the trained model's
+    /// sentence labels (a `sentences` table and `model_*` columns), or
+    /// both side by side. Default: both when a model fits the lexicon
+    /// (the built-in lexicon has one), else the lexicon.
+    #[arg(long, value_enum, value_name = "MEASURE")]
+    pub measure: Option<Measure>,
+
+    /// A model from `framewatch train` for the lexicon in use
+    /// (`builtin`: the default model). Default: the built-in model with the
+    /// built-in lexicon.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
 
     /// Time unit of the trends table.
     #[arg(long, value_enum, default_value = "year")]
@@ -103,10 +119,18 @@ pub fn run(args: Args) -> Result<u8> {
         }
     }
     let stdin = matches!(source, Source::Stdin(_));
-    let options = options(&args, &tagger, &reading, stdin, shard);
+    let (measure, model) = settle_measure(&args, &tagger)?;
+    let mut options = options(&args, &tagger, &reading, stdin, shard);
+    options.measure = measure;
+    options.model = model.as_ref().map(|(_, info)| info.clone());
+    let model = model.map(|(m, _)| m);
     let staging = Staging::begin(&args.out, args.force)?;
     let mut writer = RunWriter::create(staging.dir(), &tagger, &options)?;
-    let shape = Shape::of(&tagger.lexicon);
+    let framings: Vec<String> = model
+        .iter()
+        .flat_map(|m| m.framings.iter().map(|f| f.framing.clone()))
+        .collect();
+    let shape = Shape::of(&tagger.lexicon).with_model(&tagger.lexicon, &framings);
     let aggregator = Aggregator {
         by: args.by,
         groups: args.group.iter().map(|g| GroupField::parse(g)).collect(),
@@ -119,11 +143,13 @@ pub fn run(args: Args) -> Result<u8> {
     // Discovery walks the inputs alongside tagging, so the number of
     // documents is not known in advance: the progress line counts.
     let progress = Progress::counting(0, args.quiet);
-    let sink = |outcomes: Vec<Outcome>| {
+    let sink = |outcomes: Vec<Outcome<Vec<SentenceLabel>>>| {
         let mut tagged = Vec::with_capacity(outcomes.len());
         for o in outcomes {
             match o {
-                Outcome::Tagged(d, ()) => {
+                Outcome::Tagged(mut d, labels) => {
+                    d.labels = labels;
+                    d.count_labels(framings.len());
                     progress.add(d.bytes);
                     if !quiet && !d.warnings.is_empty() {
                         progress.suspend(|| super::print_warnings(&d.meta.path, &d.warnings));
@@ -141,7 +167,12 @@ pub fn run(args: Args) -> Result<u8> {
         writer.add_docs(&tagger, tagged, &fields)
     };
     let owns = |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
-    let found = job.run(source, owns, &|_: &View<'_>| (), sink)?;
+    // The model labels each sentence in the worker that tagged it.
+    let label = |v: &View<'_>| match &model {
+        Some(m) => measure::label_sentences(&tagger, m, v),
+        None => Vec::new(),
+    };
+    let found = job.run(source, owns, &label, sink)?;
     progress.finish();
     for s in super::found_skipped(&found, shard) {
         super::print_skipped([&s]);
@@ -158,6 +189,7 @@ pub fn run(args: Args) -> Result<u8> {
         }
     }
     let poles = [shape.behavioural, shape.structural].map(|i| stats.totals.categories[i]);
+    let model_poles = shape.model_poles.map(|p| p.map(|f| stats.totals.model[f]));
     let manifest = writer.finish(&tagger, stats, &found, &options)?;
     staging.commit()?;
     let c = &manifest.counts;
@@ -172,7 +204,7 @@ pub fn run(args: Args) -> Result<u8> {
         ));
     }
     if !args.quiet {
-        print_summary(&manifest, poles);
+        print_summary(&manifest, poles, model_poles);
     }
     if args.strict && c.documents_skipped > 0 {
         eprintln!(
@@ -213,7 +245,53 @@ fn options(
         min_docs: args.min_docs,
         min_tokens: args.min_tokens,
         ingest: args.ingest.settings(reading, stdin),
+        measure: Measure::Lexicon,
+        model: None,
     }
+}
+
+/// The run's measure and, when it uses one, the trained model (checked
+/// against the lexicon) with what the manifest records of it.
+fn settle_measure(args: &Args, tagger: &Tagger) -> Result<(Measure, Option<(Model, ModelInfo)>)> {
+    let path = args
+        .model
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("builtin"));
+    let builtin = path.as_os_str() == "builtin";
+    let wanted = args.measure.unwrap_or(Measure::Both);
+    if !wanted.model() {
+        return Ok((wanted, None));
+    }
+    let model = match Model::read(&path, &tagger.lexicon) {
+        Ok(m) => m,
+        // No --measure and no --model: the built-in model fits only the
+        // built-in lexicon; another lexicon is measured by itself.
+        Err(_) if args.measure.is_none() && args.model.is_none() => {
+            if !args.quiet {
+                eprintln!(
+                    "framewatch: no trained model for lexicon \"{}\": measuring with the lexicon only (train one with `framewatch train`, give it with --model)",
+                    tagger.lexicon.name
+                );
+            }
+            return Ok((Measure::Lexicon, None));
+        }
+        Err(e) => return Err(e),
+    };
+    let bytes = match builtin {
+        true => crate::study::classify::DEFAULT_MODEL.as_bytes().to_vec(),
+        false => std::fs::read(&path).map_err(|e| {
+            Error::usage(format!("{}: cannot read model: {e}", path.display()), None)
+        })?,
+    };
+    let info = ModelInfo {
+        origin: path.display().to_string(),
+        sha256: crate::lexicon::hex_sha256(&bytes),
+        format: model.format.clone(),
+        framings: model.framings.iter().map(|f| f.framing.clone()).collect(),
+        units: model.provenance.units,
+        filters: model.provenance.filters.clone(),
+    };
+    Ok((wanted, Some((model, info))))
 }
 
 fn skipped_summary(c: &Counts) -> String {
@@ -221,8 +299,9 @@ fn skipped_summary(c: &Counts) -> String {
 }
 
 /// The run's last lines: what was read and counted, and where it went.
-/// `poles`: the endorsed behavioural and structural hits.
-fn print_summary(manifest: &Manifest, [b, s]: [u64; 2]) {
+/// `poles`: the endorsed behavioural and structural hits; `model`: the
+/// sentences the model labels endorsed behavioural and structural.
+fn print_summary(manifest: &Manifest, [b, s]: [u64; 2], model: Option<[u64; 2]>) {
     let (c, options) = (&manifest.counts, &manifest.options);
     let ext = options.format.ext();
     let share =
@@ -239,6 +318,14 @@ fn print_summary(manifest: &Manifest, [b, s]: [u64; 2]) {
         c.no_context,
         options.out,
     );
+    if let (Some([mb, ms]), Some(m)) = (model, &options.model) {
+        let share = score::share(mb, ms)
+            .map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
+        eprintln!(
+            "framewatch: the trained model ({}) labels {mb} sentences endorsed behavioural and {ms} endorsed structural, behavioural share {share}; per sentence in sentences.{ext}",
+            m.origin
+        );
+    }
     if c.duplicates > 0 {
         eprintln!(
             "framewatch: --dedupe: {} duplicate{} dropped, each listed in skipped.{ext} with the document it copies (duplicate_of)",

@@ -5,6 +5,7 @@ use crate::aggregate::{Period, epoch_days};
 use crate::lexicon::Lexicon;
 use crate::matcher::Matcher;
 use crate::model::{DocResult, Hit, SCORE_KINDS, Skipped, Stance};
+use crate::score;
 use polars::prelude::*;
 
 /// Category and sub-frame column names, and which categories are the poles.
@@ -13,6 +14,38 @@ pub struct TableNames {
     pub subframe_columns: Vec<String>,
     pub behavioural: usize,
     pub structural: usize,
+    /// The trained model's columns, when the run used one.
+    pub model: ModelColumns,
+}
+
+/// The framings of the trained model a run used (none: no model), in the
+/// model's order, and which of them are the poles of `model_share`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelColumns {
+    pub framings: Vec<String>,
+    pub poles: Option<[usize; 2]>,
+}
+
+/// What the trained model adds to the documents and trends tables: per
+/// framing `model_sentences_<f>` (sentences labelled endorsed) and
+/// `model_distanced_<f>`, in that order.
+pub const MODEL_KINDS: [&str; 2] = ["model_sentences", "model_distanced"];
+
+impl ModelColumns {
+    pub fn of(shape: &crate::aggregate::Shape, framings: &[String]) -> ModelColumns {
+        ModelColumns {
+            framings: framings.to_vec(),
+            poles: shape.model_poles,
+        }
+    }
+
+    /// The count columns, as [`crate::aggregate::DocStats::model`] orders them.
+    pub fn count_columns(&self) -> Vec<String> {
+        MODEL_KINDS
+            .iter()
+            .flat_map(|k| self.framings.iter().map(move |f| format!("{k}_{f}")))
+            .collect()
+    }
 }
 
 impl TableNames {
@@ -25,6 +58,7 @@ impl TableNames {
                 .collect(),
             behavioural: poles.behavioural,
             structural: poles.structural,
+            model: ModelColumns::default(),
         }
     }
 
@@ -68,10 +102,12 @@ pub fn extra_column_names(fields: &[String], lexicon: &Lexicon) -> Vec<String> {
                 | "share"
                 | "balance"
                 | "sentence_share"
+                | "model_share"
                 | "documents"
                 | "coarse_dates"
         ) || SCORE_KINDS
             .iter()
+            .chain(&MODEL_KINDS)
             .any(|p| name.starts_with(&format!("{p}_")))
             || name.starts_with("rate_")
             || lexicon.categories.iter().any(|c| c.name == name)
@@ -165,6 +201,7 @@ pub fn hits_frame(
 pub fn documents_frame(
     extra_names: &[String],
     lexicon: &Lexicon,
+    model: &ModelColumns,
     by: Period,
     docs: &[DocResult],
 ) -> PolarsResult<DataFrame> {
@@ -260,7 +297,108 @@ pub fn documents_frame(
             d.subframe_hits[si][Stance::Endorsed as usize]
         }));
     }
+    let counted = |d: &DocResult, f: usize, k: usize| d.model.get(f).map_or(0, |m| m[k]);
+    for (k, kind) in MODEL_KINDS.iter().enumerate() {
+        for (f, name) in model.framings.iter().enumerate() {
+            cols.push(nums(format!("{kind}_{name}"), &|d| counted(d, f, k)));
+        }
+    }
+    if let Some([b, s]) = model.poles {
+        cols.push(Column::new(
+            "model_share".into(),
+            docs.iter()
+                .map(|d| score::share(counted(d, b, 0), counted(d, s, 0)))
+                .collect::<Vec<_>>(),
+        ));
+    }
     DataFrame::new(n, cols)
+}
+
+/// `df` (documents or trends) without the lexicon's measures when the run
+/// measures with the model only (`run --measure model`): rates, share,
+/// balance, sentence share and their intervals go; the lexicon's counts,
+/// the model's evidence, stay.
+pub fn keep_measures(df: DataFrame, measure: super::Measure) -> DataFrame {
+    if measure.lexicon() {
+        return df;
+    }
+    let lexicon_measure = |name: &str| {
+        let base = name
+            .strip_suffix("_lo")
+            .or_else(|| name.strip_suffix("_hi"))
+            .unwrap_or(name);
+        name.starts_with("rate_") || matches!(base, "share" | "balance" | "sentence_share")
+    };
+    let drop: Vec<String> = df
+        .get_column_names()
+        .into_iter()
+        .filter(|c| lexicon_measure(c))
+        .map(|c| c.to_string())
+        .collect();
+    df.drop_many(drop)
+}
+
+/// The sentences table's rows for `docs`: one per sentence as the trained
+/// model labels it, per framing `<f>` (endorsed, distanced or none),
+/// `p_<f>` (probability of endorsed) and `why_<f>` (the features that
+/// weighed most towards a label other than none).
+pub fn sentences_frame(model: &ModelColumns, docs: &[DocResult]) -> PolarsResult<DataFrame> {
+    let rows: Vec<(&DocResult, &crate::model::SentenceLabel)> = docs
+        .iter()
+        .flat_map(|d| d.labels.iter().map(move |l| (d, l)))
+        .collect();
+    let num = |name: &str, f: &dyn Fn(&crate::model::SentenceLabel) -> u32| {
+        Column::new(
+            name.into(),
+            rows.iter().map(|(_, l)| f(l)).collect::<Vec<_>>(),
+        )
+    };
+    let mut cols = vec![
+        Column::new(
+            "doc_id".into(),
+            rows.iter()
+                .map(|(d, _)| d.meta.doc_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        num("sentence", &|l| l.sentence),
+        num("byte_start", &|l| l.byte_start),
+        num("byte_end", &|l| l.byte_end),
+        Column::new(
+            "page".into(),
+            rows.iter()
+                .map(|(d, l)| d.page_of(l.byte_start))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "text".into(),
+            rows.iter()
+                .map(|(_, l)| l.text.as_str())
+                .collect::<Vec<_>>(),
+        ),
+    ];
+    for (f, name) in model.framings.iter().enumerate() {
+        let at = |l: &crate::model::SentenceLabel| l.framings.get(f).cloned().unwrap_or_default();
+        cols.push(Column::new(
+            name.as_str().into(),
+            rows.iter()
+                .map(|(_, l)| crate::study::classify::CLASSES[at(l).0 as usize])
+                .collect::<Vec<_>>(),
+        ));
+        cols.push(Column::new(
+            format!("p_{name}").into(),
+            rows.iter().map(|(_, l)| at(l).1).collect::<Vec<_>>(),
+        ));
+        cols.push(Column::new(
+            format!("why_{name}").into(),
+            rows.iter()
+                .map(|(_, l)| {
+                    let why = at(l).2;
+                    (!why.is_empty()).then_some(why)
+                })
+                .collect::<Vec<_>>(),
+        ));
+    }
+    DataFrame::new(rows.len(), cols)
 }
 
 /// A skipped row as written and read back: path, doc_id, reason,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Bump when a table's columns or the manifest change meaning or shape.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 pub const FILE: &str = "manifest.json";
 
@@ -46,6 +46,12 @@ pub struct RunOptions {
     /// How inputs were read: table columns, limits, links, duplicates.
     #[serde(default)]
     pub ingest: IngestSettings,
+    /// Which measures the run wrote: the lexicon's, the trained model's,
+    /// or both.
+    pub measure: Measure,
+    /// The trained model, when `measure` is `model` or `both`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelInfo>,
     /// `run --shard K/N`: this run holds shard K of N (absent otherwise;
     /// read back from [`Manifest::shard`]).
     #[serde(
@@ -55,6 +61,53 @@ pub struct RunOptions {
         serialize_with = "shard_label"
     )]
     pub shard: Option<crate::shard::Shard>,
+}
+
+/// Which measures a run writes (`run --measure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    /// The lexicon's hits, rates, share and balance; no model.
+    Lexicon,
+    /// The trained model's sentence labels (the `sentences` table and the
+    /// `model_*` columns); the lexicon's counts stay, as the model's
+    /// evidence, without its rates, share and balance.
+    Model,
+    /// Both, side by side.
+    Both,
+}
+
+impl Measure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::Lexicon => "lexicon",
+            Measure::Model => "model",
+            Measure::Both => "both",
+        }
+    }
+
+    pub fn model(self) -> bool {
+        self != Measure::Lexicon
+    }
+
+    pub fn lexicon(self) -> bool {
+        self != Measure::Model
+    }
+}
+
+/// The trained model a run used: enough to know it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// As given (`builtin` for the default model).
+    pub origin: String,
+    /// sha256 of the model file's bytes.
+    pub sha256: String,
+    pub format: String,
+    /// The framings it labels, in the order of the tables' columns.
+    pub framings: Vec<String>,
+    /// The coded units it was trained on, and the filters applied to them.
+    pub units: u64,
+    pub filters: Vec<String>,
 }
 
 /// The reading options recorded in a run's manifest.

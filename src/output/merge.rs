@@ -4,7 +4,7 @@
 //! its [`Stats`], merged as a run merges its batches; memory holds the
 //! documents tables and a window of each shard's hits.
 
-use super::frames::{self, SkippedRow, TableNames};
+use super::frames::{self, MODEL_KINDS, ModelColumns, SkippedRow, TableNames};
 use super::manifest::{self, Counts, Manifest};
 use super::reader::{Table, read_table};
 use super::sink::{
@@ -132,9 +132,11 @@ fn check_shards(shards: &mut [ShardRun]) -> Result<()> {
     Ok(())
 }
 
-/// Sequential reader of one shard's hits table, a window of rows at a time.
-struct HitsCursor {
+/// Sequential reader of one shard's hits or sentences table, a window of
+/// rows at a time.
+struct RowCursor {
     path: PathBuf,
+    table: &'static str,
     parquet: bool,
     window: DataFrame,
     start: usize,
@@ -142,18 +144,19 @@ struct HitsCursor {
 
 const HITS_WINDOW: usize = 1 << 16;
 
-impl HitsCursor {
-    fn open(run: &ShardRun) -> Result<HitsCursor> {
+impl RowCursor {
+    fn open(run: &ShardRun, table: &'static str) -> Result<RowCursor> {
         let format = run.format();
-        let path = run.dir.join(format!("hits.{}", format.ext()));
+        let path = run.dir.join(format!("{table}.{}", format.ext()));
         let parquet = format == Format::Parquet;
         let window = if parquet {
             DataFrame::empty()
         } else {
-            read_table(&run.dir, format, "hits")?.into_frame()
+            read_table(&run.dir, format, table)?.into_frame()
         };
-        Ok(HitsCursor {
+        Ok(RowCursor {
             path,
+            table,
             parquet,
             window,
             start: 0,
@@ -170,8 +173,9 @@ impl HitsCursor {
         if end > self.start + self.window.height() {
             return Err(Error::usage(
                 format!(
-                    "{}: has fewer hits than its documents table counts",
-                    self.path.display()
+                    "{}: has fewer {} than its documents table counts",
+                    self.path.display(),
+                    self.table
                 ),
                 Some(INCOMPLETE.to_string()),
             ));
@@ -199,7 +203,8 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     let rows = DocRows::read(&docs.all, &names, &group_columns, options.by)?;
     std::fs::create_dir_all(out)
         .map_err(|e| Error::output(out, format!("cannot create output folder: {e}")))?;
-    let (docs_tmp, hits_tmp) = docs.write(&shards, &rows, out, format)?;
+    let measure = options.measure;
+    let tmps = docs.write(&shards, &rows, out, format, measure)?;
 
     // One Stats per shard, merged as a run merges its batches.
     let shape = Shape {
@@ -207,6 +212,8 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
         subframes: names.subframe_columns.len(),
         behavioural: names.behavioural,
         structural: names.structural,
+        model_framings: names.model.framings.len(),
+        model_poles: names.model.poles,
     };
     let mut per_shard: Vec<Stats> = (0..shards.len()).map(|_| Stats::new(shape)).collect();
     for (r, &(shard, ordinal)) in docs.owner.iter().enumerate() {
@@ -229,8 +236,9 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     let mut skipped_df = frames::skipped_frame(&skipped).map_err(pe(out))?;
     write_table(out, "skipped", &mut skipped_df, format)?;
     let ext = format.ext();
-    rename(&docs_tmp, &out.join(format!("documents.{ext}")))?;
-    rename(&hits_tmp, &out.join(format!("hits.{ext}")))?;
+    for (table, tmp) in ["documents", "hits", "sentences"].into_iter().zip(tmps) {
+        rename(&tmp, &out.join(format!("{table}.{ext}")))?;
+    }
 
     let first = &shards[0].manifest;
     let manifest = Manifest {
@@ -245,7 +253,7 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
             first.counts.hidden_files,
             trend_rows,
         ),
-        tables: table_files(format),
+        tables: table_files(format, measure),
         shard: None,
     };
     manifest::write(out, &manifest)?;
@@ -300,62 +308,111 @@ impl Documents {
         Ok(Documents { all, owner, order })
     }
 
-    /// Write the documents and hits tables in input order (under their
-    /// temporary names, returned).
+    /// Write the documents, hits and (with a model) sentences tables in
+    /// input order, under their temporary names, returned in that order.
     fn write(
         &self,
         shards: &[ShardRun],
         rows: &DocRows,
         out: &Path,
         format: Format,
-    ) -> Result<(PathBuf, PathBuf)> {
+        measure: super::Measure,
+    ) -> Result<Vec<PathBuf>> {
         let ext = format.ext();
-        // Where each document's hits start in its shard's hits table.
-        let mut hit_start = vec![0usize; self.all.height()];
-        let mut next = vec![0usize; shards.len()];
-        for (r, &(s, _)) in self.owner.iter().enumerate() {
-            hit_start[r] = next[s];
-            next[s] += rows.hits(r) as usize;
-        }
-        let mut cursors = shards
-            .iter()
-            .map(HitsCursor::open)
-            .collect::<Result<Vec<_>>>()?;
         let docs_tmp = tmp_path(out, &format!("documents.{ext}"));
-        let hits_tmp = tmp_path(out, &format!("hits.{ext}"));
         let mut docs_sink = GroupedSink::create(
             docs_tmp.clone(),
             format,
             self.all.schema(),
             DOCUMENT_ROWS_PER_GROUP,
         )?;
-        let hits_schema = hits_schema(&shards[0])?;
-        let mut hits_sink =
-            GroupedSink::create(hits_tmp.clone(), format, &hits_schema, HIT_ROWS_PER_GROUP)?;
+        // Per-document row tables: every hit, and every sentence the
+        // model labelled (one per sentence of the document).
+        let mut tables = vec![PerDoc::open(self, shards, out, "hits", &|r| rows.hits(r))?];
+        if measure.model() {
+            tables.push(PerDoc::open(self, shards, out, "sentences", &|r| {
+                rows.sentences(r)
+            })?);
+        }
         for chunk in self.order.chunks(ROW_GROUP_DOCS) {
             let idx = IdxCa::from_vec("".into(), chunk.iter().map(|&r| r as IdxSize).collect());
             docs_sink.push(self.all.take(&idx).map_err(pe(out))?)?;
-            let mut hits: Option<DataFrame> = None;
-            for &r in chunk {
-                let n = rows.hits(r) as usize;
-                if n == 0 {
-                    continue;
-                }
-                let part = cursors[self.owner[r].0].rows(hit_start[r], n)?;
-                match &mut hits {
-                    None => hits = Some(part),
-                    Some(h) => {
-                        h.vstack_mut_owned(part).map_err(pe(out))?;
-                    }
-                }
-            }
-            if let Some(h) = hits {
-                hits_sink.push(h)?;
+            for t in &mut tables {
+                t.push(self, chunk, out)?;
             }
         }
         docs_sink.finish()?;
-        hits_sink.finish()?;
-        Ok((docs_tmp, hits_tmp))
+        let mut tmps = vec![docs_tmp];
+        for t in tables {
+            tmps.push(t.tmp.clone());
+            t.sink.finish()?;
+        }
+        Ok(tmps)
+    }
+}
+
+/// A table with rows per document (hits, sentences), copied from the
+/// shards in input order.
+struct PerDoc {
+    /// Per documents row: its rows, and where they start in its shard's table.
+    len: Vec<usize>,
+    start: Vec<usize>,
+    cursors: Vec<RowCursor>,
+    sink: GroupedSink,
+    tmp: PathBuf,
+}
+
+impl PerDoc {
+    fn open(
+        docs: &Documents,
+        shards: &[ShardRun],
+        out: &Path,
+        table: &'static str,
+        rows_of: &dyn Fn(usize) -> u64,
+    ) -> Result<PerDoc> {
+        let format = shards[0].format();
+        let (mut len, mut start) = (Vec::new(), Vec::new());
+        let mut next = vec![0usize; shards.len()];
+        for (r, &(s, _)) in docs.owner.iter().enumerate() {
+            len.push(rows_of(r) as usize);
+            start.push(next[s]);
+            next[s] += len[r];
+        }
+        let cursors = shards
+            .iter()
+            .map(|s| RowCursor::open(s, table))
+            .collect::<Result<Vec<_>>>()?;
+        let tmp = tmp_path(out, &format!("{table}.{}", format.ext()));
+        let schema = table_schema(&shards[0], table)?;
+        let sink = GroupedSink::create(tmp.clone(), format, &schema, HIT_ROWS_PER_GROUP)?;
+        Ok(PerDoc {
+            len,
+            start,
+            cursors,
+            sink,
+            tmp,
+        })
+    }
+
+    /// The rows of the documents `chunk` (rows of the documents table).
+    fn push(&mut self, docs: &Documents, chunk: &[usize], out: &Path) -> Result<()> {
+        let mut rows: Option<DataFrame> = None;
+        for &r in chunk {
+            if self.len[r] == 0 {
+                continue;
+            }
+            let part = self.cursors[docs.owner[r].0].rows(self.start[r], self.len[r])?;
+            match &mut rows {
+                None => rows = Some(part),
+                Some(h) => {
+                    h.vstack_mut_owned(part).map_err(pe(out))?;
+                }
+            }
+        }
+        match rows {
+            Some(h) => self.sink.push(h),
+            None => Ok(()),
+        }
     }
 }
 
@@ -386,22 +443,23 @@ fn merged_skipped(shards: &[ShardRun], format: Format) -> Result<Vec<SkippedRow>
     Ok(skipped)
 }
 
-/// The hits table's schema, from shard 1's file.
-fn hits_schema(run: &ShardRun) -> Result<Schema> {
+/// A table's schema, from shard 1's file.
+fn table_schema(run: &ShardRun, table: &str) -> Result<Schema> {
     let format = run.format();
     let df = if format == Format::Parquet {
-        let path = run.dir.join(format!("hits.{}", format.ext()));
+        let path = run.dir.join(format!("{table}.{}", format.ext()));
         read_parquet_rows(&path, 0, 0)?
     } else {
-        read_table(&run.dir, format, "hits")?
+        read_table(&run.dir, format, table)?
             .into_frame()
             .slice(0, 0)
     };
     Ok(df.schema().as_ref().clone())
 }
 
-/// Category and sub-frame names as a documents table spells them:
-/// `rate_<category>` columns in lexicon order, `hits_<cat>__<sub>`.
+/// Category, sub-frame and model framing names as a documents table
+/// spells them: `hits_<category>` columns in lexicon order,
+/// `hits_<cat>__<sub>`, `model_sentences_<framing>`.
 fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
     let cols: Vec<String> = docs
         .get_column_names()
@@ -410,8 +468,25 @@ fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
         .collect();
     let categories: Vec<String> = cols
         .iter()
-        .filter_map(|c| c.strip_prefix("rate_").map(String::from))
+        .filter(|c| !c.contains("__"))
+        .filter_map(|c| c.strip_prefix("hits_").map(String::from))
         .collect();
+    let framings: Vec<String> = cols
+        .iter()
+        .filter_map(|c| {
+            c.strip_prefix(MODEL_KINDS[0])
+                .and_then(|f| f.strip_prefix('_'))
+                .map(String::from)
+        })
+        .collect();
+    let model_pole = |p: Pole| framings.iter().position(|f| f == p.name());
+    let model = ModelColumns {
+        poles: model_pole(Pole::Behavioural)
+            .zip(model_pole(Pole::Structural))
+            .map(|(b, s)| [b, s])
+            .filter(|_| cols.iter().any(|c| c == "model_share")),
+        framings,
+    };
     let subframe_columns: Vec<String> = cols
         .iter()
         .filter(|c| c.starts_with("hits_") && c.contains("__"))
@@ -420,7 +495,7 @@ fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
     let pos = |name: &str| {
         categories.iter().position(|c| c == name).ok_or_else(|| {
             Error::usage(
-                format!("the documents table has no rate_{name} column"),
+                format!("the documents table has no hits_{name} column"),
                 Some("merge reads folders written by `framewatch run --shard K/N`".to_string()),
             )
         })
@@ -430,6 +505,7 @@ fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
         structural: pos(Pole::Structural.name())?,
         categories,
         subframe_columns,
+        model,
     })
 }
 
@@ -447,6 +523,9 @@ struct DocRows {
     counts: Vec<Vec<Option<f64>>>,
     subframes: Vec<Vec<Option<f64>>>,
     categories: usize,
+    sentences: Vec<Option<f64>>,
+    /// As [`DocStats::model`].
+    model: Vec<Vec<Option<f64>>>,
 }
 
 impl DocRows {
@@ -493,7 +572,19 @@ impl DocRows {
                 .map(|c| docs.nums(c))
                 .collect(),
             categories: names.categories.len(),
+            sentences: docs.nums("sentences"),
+            model: names
+                .model
+                .count_columns()
+                .iter()
+                .map(|c| docs.nums(c))
+                .collect(),
         })
+    }
+
+    /// The sentences of row `r`: one row each in the sentences table.
+    fn sentences(&self, r: usize) -> u64 {
+        self.sentences[r].unwrap_or(0.0) as u64
     }
 
     /// Every hit of row `r`: the counted ones and those without context.
@@ -515,6 +606,7 @@ impl DocRows {
         };
         let counts: Vec<u64> = self.counts.iter().map(num).collect();
         let subframes: Vec<u64> = self.subframes.iter().map(num).collect();
+        let model: Vec<u64> = self.model.iter().map(num).collect();
         stats.add(&DocStats {
             ordinal,
             key: &key,
@@ -526,6 +618,7 @@ impl DocRows {
             hits: self.hits(r),
             counts: &counts,
             subframes: &subframes,
+            model: &model,
         });
     }
 }

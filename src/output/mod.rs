@@ -24,10 +24,11 @@ mod sink;
 mod trends;
 pub mod writer;
 
-pub use frames::{TableNames, extra_column_names, subframe_column};
+pub use frames::{ModelColumns, TableNames, extra_column_names, subframe_column};
 pub use kwic::{KwicFormat, write_kwic};
 pub use manifest::{
-    Counts, IngestSettings, LexiconInfo, Manifest, RunOptions, SCHEMA_VERSION, ShardManifest,
+    Counts, IngestSettings, LexiconInfo, Manifest, Measure, ModelInfo, RunOptions, SCHEMA_VERSION,
+    ShardManifest,
 };
 pub use merge::merge_runs;
 pub use reader::{RunTables, Table, read_reference, read_run};
@@ -57,10 +58,13 @@ impl Format {
     }
 }
 
-/// The four table files of a run folder.
-pub fn table_files(format: Format) -> Vec<String> {
+/// The table files of a run folder: four, and `sentences` when the run
+/// used a trained model.
+pub fn table_files(format: Format, measure: Measure) -> Vec<String> {
+    let sentences = measure.model().then_some("sentences");
     ["documents", "hits", "trends", "skipped"]
-        .iter()
+        .into_iter()
+        .chain(sentences)
         .map(|t| format!("{t}.{}", format.ext()))
         .collect()
 }

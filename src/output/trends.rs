@@ -3,7 +3,7 @@
 //! `low_n` flag. Built from [`crate::aggregate::Stats`], the same way for
 //! a run and for a merge of shards.
 
-use super::frames::TableNames;
+use super::frames::{ModelColumns, TableNames};
 use super::{Format, RunOptions, write_table};
 use crate::aggregate::{CellRow, Intervals};
 use crate::error::{Error, Result};
@@ -42,6 +42,8 @@ pub struct TrendSpec<'a> {
     pub subframe_columns: &'a [String],
     pub behavioural: usize,
     pub structural: usize,
+    /// The trained model's framings (none without a model).
+    pub model: &'a ModelColumns,
 }
 
 /// Group a documents table (with `period`, `period_start`, `documents`,
@@ -54,6 +56,8 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
     sums.extend(spec.categories.iter().map(|c| format!("hits_{c}")));
     sums.extend(spec.stance_columns.iter().cloned());
     sums.extend(spec.subframe_columns.iter().cloned());
+    let model_columns = spec.model.count_columns();
+    sums.extend(model_columns.iter().cloned());
 
     let grouped = docs
         .group_by(keys.iter().map(String::as_str))
@@ -106,6 +110,17 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
             .map(|(&b, &s)| score::share(b, s))
             .collect::<Vec<_>>(),
     ));
+    if let Some([b, s]) = spec.model.poles {
+        let endorsed = |f: usize| u64_col(&out, &model_columns[f]);
+        let (mb, ms) = (endorsed(b)?, endorsed(s)?);
+        extra.push(Column::new(
+            "model_share".into(),
+            mb.iter()
+                .zip(&ms)
+                .map(|(&b, &s)| score::share(b, s))
+                .collect::<Vec<_>>(),
+        ));
+    }
     let out = out.hstack(&extra).map_err(pe)?;
 
     // Column order: keys, counts, category hits and rates, share, balance,
@@ -121,6 +136,10 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
     order.extend(["share", "balance", "sentence_share"].map(String::from));
     order.extend(spec.stance_columns.iter().cloned());
     order.extend(spec.subframe_columns.iter().cloned());
+    order.extend(model_columns);
+    if spec.model.poles.is_some() {
+        order.push("model_share".into());
+    }
     let out = out.select(order.iter().map(String::as_str)).map_err(pe)?;
 
     let n = keys.len();
@@ -181,6 +200,14 @@ fn cells_frame(rows: &[CellRow], spec: &TrendSpec<'_>) -> Result<DataFrame> {
             rows.iter().map(|r| r.subframes[i]).collect::<Vec<_>>(),
         ));
     }
+    for (i, name) in spec.model.count_columns().into_iter().enumerate() {
+        cols.push(Column::new(
+            name.into(),
+            rows.iter()
+                .map(|r| r.model.get(i).copied().unwrap_or(0))
+                .collect::<Vec<_>>(),
+        ));
+    }
     DataFrame::new(n, cols).map_err(pe)
 }
 
@@ -201,21 +228,24 @@ pub fn write_trends(
         subframe_columns: &names.subframe_columns,
         behavioural: names.behavioural,
         structural: names.structural,
+        model: &names.model,
     };
     let per_cell = cells_frame(&cells, &spec)?;
     let intervals: BTreeMap<Vec<Option<String>>, Intervals> =
         cells.into_iter().map(|c| (c.key, c.intervals)).collect();
     let trends = trends(&per_cell, &spec)?;
     drop(per_cell);
-    let mut trends = add_intervals(
+    let trends = add_intervals(
         trends,
         group_columns,
         &intervals,
         options,
         &names.categories[names.behavioural],
         &names.categories[names.structural],
+        names.model.poles.is_some(),
     )
     .map_err(pe)?;
+    let mut trends = super::frames::keep_measures(trends, options.measure);
     write_table(dir, "trends", &mut trends, format)?;
     Ok(trends.height())
 }
@@ -229,6 +259,7 @@ fn add_intervals(
     options: &RunOptions,
     behavioural: &str,
     structural: &str,
+    model_share: bool,
 ) -> PolarsResult<DataFrame> {
     let strs = |name: &str| super::reader::strs(&trends, name);
     let nums = |name: &str| super::reader::nums(&trends, name);
@@ -255,7 +286,7 @@ fn add_intervals(
                 || t.unwrap_or(0.0) < options.min_tokens as f64
         })
         .collect();
-    trends.hstack(&[
+    let mut cols = vec![
         col(format!("rate_{behavioural}_lo"), &|i| i.rate_b.0),
         col(format!("rate_{behavioural}_hi"), &|i| i.rate_b.1),
         col(format!("rate_{structural}_lo"), &|i| i.rate_s.0),
@@ -266,8 +297,13 @@ fn add_intervals(
         col("balance_hi".into(), &|i| i.balance.1),
         col("sentence_share_lo".into(), &|i| i.sentence_share.0),
         col("sentence_share_hi".into(), &|i| i.sentence_share.1),
-        Column::new("low_n".into(), low_n),
-    ])
+    ];
+    if model_share {
+        cols.push(col("model_share_lo".into(), &|i| i.model_share.0));
+        cols.push(col("model_share_hi".into(), &|i| i.model_share.1));
+    }
+    cols.push(Column::new("low_n".into(), low_n));
+    trends.hstack(&cols)
 }
 
 #[cfg(test)]
@@ -288,6 +324,10 @@ mod tests {
             "sentences_behavioural" => [2u64, 1, 0],
             "sentences_structural" => [1u64, 2, 1],
             "hits_behavioural__x" => [3u64, 1, 0],
+            "model_sentences_behavioural" => [1u64, 0, 0],
+            "model_sentences_structural" => [0u64, 3, 0],
+            "model_distanced_behavioural" => [2u64, 0, 0],
+            "model_distanced_structural" => [0u64, 0, 1],
         }
         .unwrap();
         let spec = TrendSpec {
@@ -300,6 +340,10 @@ mod tests {
             subframe_columns: &["hits_behavioural__x".to_string()],
             behavioural: 0,
             structural: 1,
+            model: &ModelColumns {
+                framings: vec!["behavioural".into(), "structural".into()],
+                poles: Some([0, 1]),
+            },
         };
         let t = trends(&docs, &spec).unwrap();
         assert_eq!(t.height(), 2);
@@ -323,5 +367,16 @@ mod tests {
             .iter()
             .collect();
         assert_eq!(sentence_share, [Some(0.5), Some(0.0)]);
+        // The model's sentences too: 1 of 4 endorsed, and none of none
+        // (distanced sentences do not enter the share).
+        assert_eq!(u64_col(&t, "model_distanced_behavioural").unwrap(), [2, 0]);
+        let model_share: Vec<Option<f64>> = t
+            .column("model_share")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(model_share, [Some(0.25), None]);
     }
 }

@@ -11,14 +11,17 @@
 //! otherwise the segments are copied into it with the missing columns
 //! null, in the same row groups.
 
-use super::frames::{self, TableNames, documents_frame, extra_column_names, hits_frame};
-use super::manifest::{self, Counts, LexiconInfo, Manifest, RunOptions, ShardManifest};
+use super::frames::{
+    self, ModelColumns, TableNames, documents_frame, extra_column_names, hits_frame,
+    sentences_frame,
+};
+use super::manifest::{self, Counts, LexiconInfo, Manifest, Measure, RunOptions, ShardManifest};
 use super::sink::{
     DOCUMENT_ROWS_PER_GROUP, GroupedSink, HIT_ROWS_PER_GROUP, ROW_GROUP_DOCS, TrimOnDrop,
     read_parquet_rows,
 };
 use super::{Format, pe, rename, table_files, tmp_path, write_table};
-use crate::aggregate::{KNOWN_FIELDS, Period, Stats};
+use crate::aggregate::{KNOWN_FIELDS, Period, Shape, Stats};
 use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::lexicon::Lexicon;
@@ -33,6 +36,10 @@ pub struct RunWriter {
     format: Format,
     by: Period,
     hits: GroupedSink,
+    /// With a trained model: one row per sentence.
+    sentences: Option<GroupedSink>,
+    model: ModelColumns,
+    measure: Measure,
     docs: DocTable,
     /// Documents tagged but not yet written (less than a row group).
     pending: Vec<DocResult>,
@@ -52,11 +59,28 @@ impl RunWriter {
         let format = options.format;
         let hits_tmp = tmp_path(dir, &format!("hits.{}", format.ext()));
         let empty = hits_frame(&tagger.lexicon, &tagger.matcher, &[]).map_err(pe(dir))?;
+        let model = model_columns(&tagger.lexicon, options);
+        let sentences = match options.measure.model() {
+            true => {
+                let tmp = tmp_path(dir, &format!("sentences.{}", format.ext()));
+                let empty = sentences_frame(&model, &[]).map_err(pe(dir))?;
+                Some(GroupedSink::create(
+                    tmp,
+                    format,
+                    empty.schema(),
+                    HIT_ROWS_PER_GROUP,
+                )?)
+            }
+            false => None,
+        };
         Ok(RunWriter {
             dir: dir.to_path_buf(),
             format,
             by: options.by,
             hits: GroupedSink::create(hits_tmp, format, empty.schema(), HIT_ROWS_PER_GROUP)?,
+            sentences,
+            model,
+            measure: options.measure,
             docs: DocTable::default(),
             pending: Vec::with_capacity(ROW_GROUP_DOCS),
             ordinals: Vec::new(),
@@ -96,8 +120,14 @@ impl RunWriter {
         let lexicon = &tagger.lexicon;
         let hits = hits_frame(lexicon, &tagger.matcher, &docs).map_err(pe(self.hits.path()))?;
         self.hits.push(hits)?;
+        if let Some(sink) = &mut self.sentences {
+            let rows = sentences_frame(&self.model, &docs).map_err(pe(sink.path()))?;
+            sink.push(rows)?;
+        }
         let names = extra_column_names(fields, lexicon);
-        let frame = documents_frame(&names, lexicon, self.by, &docs).map_err(pe(&self.dir))?;
+        let frame =
+            documents_frame(&names, lexicon, &self.model, self.by, &docs).map_err(pe(&self.dir))?;
+        let frame = frames::keep_measures(frame, self.measure);
         self.docs.push(&self.dir, fields.len(), frame)?;
         if self.sharded {
             self.ordinals
@@ -124,10 +154,26 @@ impl RunWriter {
         let ext = self.format.ext();
         let hits_tmp = self.hits.path().to_path_buf();
         self.hits.finish()?;
+        let sentences_tmp = match self.sentences.take() {
+            Some(sink) => {
+                let path = sink.path().to_path_buf();
+                sink.finish()?;
+                Some(path)
+            }
+            None => None,
+        };
         let extra_names = extra_column_names(fields, lexicon);
         let docs_tmp = tmp_path(&self.dir, &format!("documents.{ext}"));
         let docs = std::mem::take(&mut self.docs);
-        docs.finish(&docs_tmp, self.format, &extra_names, lexicon, self.by)?;
+        let shape = (&self.model, self.measure);
+        docs.finish(
+            &docs_tmp,
+            self.format,
+            &extra_names,
+            lexicon,
+            shape,
+            self.by,
+        )?;
         let group_columns = group_columns(&options.group, fields, &extra_names)?;
 
         let totals = stats.totals.clone();
@@ -136,7 +182,10 @@ impl RunWriter {
             self.format,
             stats.finish(options.bootstrap, options.seed),
             &group_columns,
-            &TableNames::of(lexicon),
+            &TableNames {
+                model: self.model.clone(),
+                ..TableNames::of(lexicon)
+            },
             options,
         )?;
         self.skipped.sort();
@@ -145,6 +194,9 @@ impl RunWriter {
         write_table(&self.dir, "skipped", &mut skipped_df, self.format)?;
         rename(&docs_tmp, &self.dir.join(format!("documents.{ext}")))?;
         rename(&hits_tmp, &self.dir.join(format!("hits.{ext}")))?;
+        if let Some(tmp) = sentences_tmp {
+            rename(&tmp, &self.dir.join(format!("sentences.{ext}")))?;
+        }
 
         let shard = options.shard.map(|sh| ShardManifest {
             index: sh.index,
@@ -164,11 +216,22 @@ impl RunWriter {
                 found.hidden,
                 trend_rows,
             ),
-            tables: table_files(self.format),
+            tables: table_files(self.format, self.measure),
             shard,
         };
         manifest::write(&self.dir, &manifest)?;
         Ok(manifest)
+    }
+}
+
+/// The model columns of a run with `options` (none without a model).
+fn model_columns(lexicon: &Lexicon, options: &RunOptions) -> ModelColumns {
+    match (&options.model, options.measure.model()) {
+        (Some(m), true) => ModelColumns::of(
+            &Shape::of(lexicon).with_model(lexicon, &m.framings),
+            &m.framings,
+        ),
+        _ => ModelColumns::default(),
     }
 }
 
@@ -255,6 +318,7 @@ impl DocTable {
         format: Format,
         extra_names: &[String],
         lexicon: &Lexicon,
+        (model, measure): (&ModelColumns, Measure),
         by: Period,
     ) -> Result<()> {
         self.close()?;
@@ -263,7 +327,8 @@ impl DocTable {
                 return rename(&only.path, path);
             }
         }
-        let empty = documents_frame(extra_names, lexicon, by, &[]).map_err(pe(path))?;
+        let empty = documents_frame(extra_names, lexicon, model, by, &[]).map_err(pe(path))?;
+        let empty = frames::keep_measures(empty, measure);
         let mut out = GroupedSink::create(
             path.to_path_buf(),
             format,

@@ -10,12 +10,14 @@
 //! - [`sample`]: blind coding sheets, stratified or where a model is unsure.
 //! - [`validate`]: the lexicon (or a model) against hand coding.
 //! - [`classify`]: a sentence classifier trained on coded units.
+//! - [`measure`]: that classifier labelling every sentence of a run.
 
 pub mod audit;
 pub mod classify;
 #[cfg(feature = "tables")]
 pub mod drivers;
 pub mod kwic;
+pub mod measure;
 #[cfg(feature = "tables")]
 pub mod report;
 pub mod sample;

@@ -82,29 +82,15 @@ fn doc_units(
             ));
         }
     }
+    let predictions = model.map(|m| crate::study::measure::predict_sentences(tagger, m, v));
     for (i, (s, e)) in spans.iter().enumerate() {
-        let sentence_text = text[*s as usize..*e as usize]
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let sentence_text = crate::study::measure::sentence_text(text, (*s, *e));
         if !sentence_text.chars().any(char::is_alphanumeric) {
             continue;
         }
         let (mut uncertainty, mut model_labels) = (0.0, Vec::new());
-        if let Some(m) = model {
-            let inside: Vec<&crate::model::Hit> =
-                hits.iter().filter(|h| h.sentence as usize == i).collect();
-            let range = crate::study::classify::token_range(a, *s, *e);
-            let f = crate::study::classify::features(
-                &m.features,
-                lex,
-                &tagger.analyzer,
-                a,
-                range,
-                &inside,
-            );
-            for fm in &m.framings {
-                let p = fm.predict(&f);
+        if let (Some(m), Some(predictions)) = (model, &predictions) {
+            for (fm, p) in m.framings.iter().zip(&predictions[i].2) {
                 let mut sorted = p.p;
                 sorted.sort_by(|x, y| y.total_cmp(x));
                 uncertainty = f64::max(uncertainty, 1.0 - (sorted[0] - sorted[1]));

@@ -1,0 +1,161 @@
+//! The trained classifier as a measure: every sentence of a tagged
+//! document, featurised from the analysis and hits the pipeline already
+//! made (no second pass over the text), and labelled per framing.
+//!
+//! `run --measure model|both` labels sentences in the worker that tagged
+//! the document ([`label_sentences`] as the job's inspector); `sample
+//! --strategy uncertain` ranks the same predictions by how unsure they are.
+
+use crate::model::{Hit, SentenceLabel};
+use crate::study::classify::{self, FeatureConfig, Features, Model, Prediction};
+use crate::tagger::{Tagger, View};
+
+/// How many features [`label_sentences`] keeps as a label's reasons.
+pub const WHY_FEATURES: usize = 3;
+
+/// The hits of each sentence of `v` (one pass over the hits).
+fn hits_by_sentence<'a>(v: &View<'a>, sentences: usize) -> Vec<Vec<&'a Hit>> {
+    let mut by: Vec<Vec<&Hit>> = vec![Vec::new(); sentences];
+    for h in v.hits {
+        if let Some(s) = by.get_mut(h.sentence as usize) {
+            s.push(h);
+        }
+    }
+    by
+}
+
+/// Each sentence of `v`: its byte span and its features under `cfg`.
+pub fn sentence_features(
+    tagger: &Tagger,
+    cfg: &FeatureConfig,
+    v: &View<'_>,
+) -> Vec<((u32, u32), Features)> {
+    let a = v.analysis;
+    let spans = a.sentence_spans();
+    let hits = hits_by_sentence(v, spans.len());
+    spans
+        .into_iter()
+        .zip(hits)
+        .map(|((s, e), inside)| {
+            let range = classify::token_range(a, s, e);
+            let f = classify::features(cfg, &tagger.lexicon, &tagger.analyzer, a, range, &inside);
+            ((s, e), f)
+        })
+        .collect()
+}
+
+/// Each sentence of `v`: its span, features and the model's prediction per
+/// framing (in the model's order).
+pub fn predict_sentences(
+    tagger: &Tagger,
+    model: &Model,
+    v: &View<'_>,
+) -> Vec<((u32, u32), Features, Vec<Prediction>)> {
+    sentence_features(tagger, &model.features, v)
+        .into_iter()
+        .map(|(span, f)| {
+            let p = model.framings.iter().map(|m| m.predict(&f)).collect();
+            (span, f, p)
+        })
+        .collect()
+}
+
+/// A sentence's text with runs of white space as one space.
+pub fn sentence_text(text: &str, (start, end): (u32, u32)) -> String {
+    text.get(start as usize..end as usize)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every sentence of `v` labelled by `model`: label, probability of
+/// endorsed (rounded to 4 decimals, so that tables stay byte-stable
+/// across platforms' last-bit differences in `exp`) and, when the label is
+/// not `none`, the [`WHY_FEATURES`] features of the sentence that pushed
+/// towards it most (the bias, in every sentence, is left out).
+pub fn label_sentences(tagger: &Tagger, model: &Model, v: &View<'_>) -> Vec<SentenceLabel> {
+    predict_sentences(tagger, model, v)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (span, f, preds))| SentenceLabel {
+            sentence: i as u32,
+            byte_start: span.0,
+            byte_end: span.1,
+            text: sentence_text(v.text, span),
+            framings: model
+                .framings
+                .iter()
+                .zip(preds)
+                .map(|(m, p)| {
+                    let class = p.class();
+                    let why = if class == 0 {
+                        String::new()
+                    } else {
+                        let mut why = m.explain(&f, class, WHY_FEATURES + 1);
+                        why.retain(|(name, _)| name != "bias");
+                        why.truncate(WHY_FEATURES);
+                        reasons(&why)
+                    };
+                    (class as u8, (p.p[1] * 1e4).round() / 1e4, why)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `name +0.42; name -0.10`: features and their pull, for tables.
+pub fn reasons(features: &[(String, f64)]) -> String {
+    features
+        .iter()
+        .map(|(name, w)| format!("{name} {w:+.2}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexicon::Lexicon;
+    use crate::model::{DocMeta, Origin};
+
+    #[test]
+    fn every_sentence_is_labelled_once_in_order() {
+        let (lexicon, analyzer) = Lexicon::load(None).unwrap();
+        let model = Model::parse("builtin", classify::DEFAULT_MODEL.as_bytes(), &lexicon).unwrap();
+        let tagger = Tagger::new(lexicon, analyzer);
+        let text = "Welfare dependency traps families.\n\nLow pay and benefit cuts push families into poverty. The weather was fine.";
+        let meta = DocMeta::bare("t", "t.txt", Origin::Text(text.into()));
+        let labels = tagger
+            .tag_limited(text, &[], meta, u64::MAX, &|v: &View<'_>| {
+                label_sentences(&tagger, &model, v)
+            })
+            .unwrap()
+            .1;
+        assert_eq!(labels.len(), 3);
+        assert_eq!(
+            labels.iter().map(|l| l.sentence).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        assert_eq!(labels[2].text, "The weather was fine.");
+        assert!(labels.windows(2).all(|w| w[0].byte_end <= w[1].byte_start));
+        let behavioural = model
+            .framings
+            .iter()
+            .position(|m| m.framing == "behavioural")
+            .unwrap();
+        let structural = model
+            .framings
+            .iter()
+            .position(|m| m.framing == "structural")
+            .unwrap();
+        // The model reads the structural sentence as structural, the
+        // neutral one as neither, and gives its reasons only for a label.
+        assert_eq!(labels[1].framings[structural].0, 1, "{labels:?}");
+        assert_eq!(labels[2].framings[structural].0, 0);
+        assert_eq!(labels[2].framings[behavioural].0, 0);
+        assert!(labels[2].framings[behavioural].2.is_empty());
+        assert!(!labels[1].framings[structural].2.is_empty());
+        assert!(labels[1].framings[structural].1 > labels[2].framings[structural].1);
+    }
+}
