@@ -720,6 +720,9 @@ mod stats_tests {
     use super::*;
 
     fn doc<'a>(ordinal: u64, key: &'a [Option<String>], counts: &'a [u64]) -> DocStats<'a> {
+        // The model's counts: endorsed behavioural and structural
+        // sentences, then distanced ones.
+        const MODEL: [[u64; 4]; 3] = [[1, 2, 0, 1], [0, 3, 0, 0], [2, 0, 1, 0]];
         DocStats {
             ordinal,
             key,
@@ -731,7 +734,7 @@ mod stats_tests {
             hits: counts.iter().sum(),
             counts,
             subframes: &[],
-            model: &[],
+            model: &MODEL[ordinal as usize % 3],
         }
     }
 
@@ -742,6 +745,8 @@ mod stats_tests {
             subframes: 0,
             behavioural: 0,
             structural: 1,
+            model_framings: 2,
+            model_poles: Some([0, 1]),
         };
         let a = vec![Some("2001".to_string())];
         let b = vec![Some("2002".to_string())];
@@ -766,6 +771,12 @@ mod stats_tests {
         assert_eq!(merged.totals, whole.totals);
         assert_eq!(merged.totals.negated, 0);
         assert_eq!(merged.totals.distanced, 9);
-        assert_eq!(merged.finish(200, 3), whole.finish(200, 3));
+        assert_eq!(merged.totals.model, [9, 15]);
+        let cells = whole.finish(200, 3);
+        assert_eq!(merged.finish(200, 3), cells);
+        // Cell 2002 holds documents 0, 3 and 6 (model counts of row 0).
+        assert_eq!(cells[1].model, [3, 6, 0, 3]);
+        let (lo, hi) = cells[1].intervals.model_share;
+        assert!(lo.unwrap() <= 1.0 / 3.0 && 1.0 / 3.0 <= hi.unwrap());
     }
 }

@@ -425,6 +425,7 @@ fn regression_8_a_run_killed_midway_leaves_the_previous_outputs_intact() {
             "documents.csv",
             "hits.csv",
             "manifest.json",
+            "sentences.csv",
             "skipped.csv",
             "trends.csv"
         ]

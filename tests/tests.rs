@@ -1266,7 +1266,9 @@ fn shards_merge_to_single_run(
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 6, "{names:?}"); // 4 tables, manifest, marker
+    // The tables, the manifest and the folder's marker.
+    let tables = manifest(&kept)["tables"].as_array().unwrap().len();
+    assert_eq!(names.len(), tables + 2, "{names:?}");
     for n in &names {
         let (a, b) = (
             std::fs::read(kept.join(n)).unwrap(),
@@ -1307,6 +1309,173 @@ fn regression_7_three_shards_merge_to_exactly_a_single_run() {
             tmp.path(),
             &["run", "--group", "kind"],
             format,
+            "3",
+        );
+    }
+}
+
+/// `run` with a trained model: a `sentences` table with one row per
+/// sentence, model counts and share in documents and trends beside the
+/// lexicon's; identical for any thread count, and shards merge to exactly
+/// one run with either measure that uses the model.
+#[test]
+fn run_with_a_trained_model_writes_sentences_and_model_measures() {
+    let tmp = tempdir();
+    let t = tmp.path();
+    let gold = fixtures().join("gold/stances.csv");
+    framewatch(
+        t,
+        &[
+            "train",
+            "--gold",
+            gold.to_str().unwrap(),
+            "-o",
+            "m.json",
+            "--epochs",
+            "30",
+        ],
+    )
+    .ok();
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec!["run", "--model", "m.json", "--format", "csv", "--out", out];
+        args.extend_from_slice(extra);
+        framewatch(t, &args).ok()
+    };
+    let r = run("both1", &["--threads", "1"]);
+    assert!(
+        r.stderr.contains("the trained model (m.json) labels"),
+        "{}",
+        r.stderr
+    );
+    run("both3", &["--threads", "3"]);
+    for table in ["documents", "hits", "trends", "sentences"] {
+        let f = format!("{table}.csv");
+        assert_eq!(
+            read(&t.join("both1").join(&f)),
+            read(&t.join("both3").join(&f)),
+            "{table}: 1 vs 3 threads"
+        );
+    }
+    let m = manifest(&t.join("both1"));
+    assert_eq!(m["options"]["measure"], "both");
+    assert_eq!(m["options"]["model"]["origin"], "m.json");
+    assert_eq!(m["options"]["model"]["units"], 20);
+    assert!(
+        m["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "sentences.csv")
+    );
+
+    let docs = util::csv_rows(&t.join("both1/documents.csv"));
+    let sentences = util::csv_rows(&t.join("both1/sentences.csv"));
+    let total: usize = docs
+        .iter()
+        .map(|d| d["sentences"].parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(sentences.len(), total, "one row per sentence");
+    let first = &sentences[0];
+    for col in [
+        "doc_id",
+        "sentence",
+        "byte_start",
+        "byte_end",
+        "page",
+        "text",
+        "behavioural",
+        "p_behavioural",
+        "why_behavioural",
+        "structural",
+        "p_structural",
+        "why_structural",
+    ] {
+        assert!(first.contains_key(col), "no column {col}: {first:?}");
+    }
+    // Each document's model counts are its sentences' labels, summed.
+    for d in &docs {
+        let mine = sentences.iter().filter(|s| s["doc_id"] == d["doc_id"]);
+        for framing in ["behavioural", "structural"] {
+            let (mut e, mut x) = (0, 0);
+            for s in mine.clone() {
+                let p: f64 = s[&format!("p_{framing}")].parse().unwrap();
+                assert!((0.0..=1.0).contains(&p));
+                match s[framing].as_str() {
+                    "endorsed" => e += 1,
+                    "distanced" => x += 1,
+                    "none" => assert!(s[&format!("why_{framing}")].is_empty()),
+                    other => panic!("label {other}"),
+                }
+            }
+            assert_eq!(d[&format!("model_sentences_{framing}")], e.to_string());
+            assert_eq!(d[&format!("model_distanced_{framing}")], x.to_string());
+        }
+        assert!(d.contains_key("rate_behavioural") && d.contains_key("model_share"));
+    }
+    let trends = util::csv_rows(&t.join("both1/trends.csv"));
+    for col in [
+        "model_share",
+        "model_share_lo",
+        "model_share_hi",
+        "share",
+        "sentence_share",
+    ] {
+        assert!(trends[0].contains_key(col), "trends: no {col}");
+    }
+
+    // --measure model: the lexicon's counts stay, its measures go.
+    run("model", &["--measure", "model"]);
+    let d = &util::csv_rows(&t.join("model/documents.csv"))[0];
+    assert!(d.contains_key("hits_behavioural") && d.contains_key("model_share"));
+    assert!(!d.contains_key("rate_behavioural") && !d.contains_key("share"));
+    let tr = &util::csv_rows(&t.join("model/trends.csv"))[0];
+    assert!(tr.contains_key("model_share_lo") && !tr.contains_key("share_lo"));
+    assert!(!tr.keys().any(|k| k.starts_with("rate_")), "{tr:?}");
+    // --measure lexicon: as before the model existed.
+    run("lexicon", &["--measure", "lexicon"]);
+    assert!(!t.join("lexicon/sentences.csv").exists());
+    let d = &util::csv_rows(&t.join("lexicon/documents.csv"))[0];
+    assert!(!d.keys().any(|k| k.starts_with("model_")), "{d:?}");
+    // The built-in lexicon's default: both, with the built-in model.
+    framewatch(t, &["run", "-q", "--out", "default"]).ok();
+    assert_eq!(
+        manifest(&t.join("default"))["options"]["model"]["origin"],
+        "builtin"
+    );
+    // A model for another lexicon is refused, naming both.
+    let mini = fixtures().join("lexicons/mini.toml");
+    let r = framewatch(
+        t,
+        &[
+            "run",
+            "--lexicon",
+            mini.to_str().unwrap(),
+            "--model",
+            "m.json",
+            "--out",
+            "x",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("m.json"), "{}", r.stderr);
+    // Without --model another lexicon is measured by itself, and says so.
+    let r = framewatch(
+        t,
+        &["run", "--lexicon", mini.to_str().unwrap(), "--out", "y"],
+    )
+    .ok();
+    assert!(
+        r.stderr.contains("no trained model for lexicon"),
+        "{}",
+        r.stderr
+    );
+
+    for measure in ["both", "model"] {
+        shards_merge_to_single_run(
+            t,
+            t,
+            &["run", "--group", "kind", "--measure", measure],
+            "parquet",
             "3",
         );
     }
