@@ -1470,6 +1470,32 @@ fn run_with_a_trained_model_writes_sentences_and_model_measures() {
         r.stderr
     );
 
+    // Why: each sentence's label and the features that pushed it each way.
+    let r = framewatch(
+        t,
+        &[
+            "lexicon",
+            "explain",
+            "--model",
+            "m.json",
+            "Low pay and benefit cuts push families into poverty. It rained.",
+        ],
+    )
+    .ok();
+    assert!(
+        r.stdout.contains("model (m.json): each sentence"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("[s1] \"It rained.\""), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("towards endorsed: c:structural"),
+        "{}",
+        r.stdout
+    );
+    let r = framewatch(t, &["lexicon", "explain", "--model", "none", "It rained."]).ok();
+    assert!(!r.stdout.contains("model ("), "{}", r.stdout);
+
     for measure in ["both", "model"] {
         shards_merge_to_single_run(
             t,

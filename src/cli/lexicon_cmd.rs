@@ -9,6 +9,8 @@ use crate::lexicon::explain::{self, Explanation};
 use crate::lexicon::interop;
 use crate::model::{DocMeta, Origin};
 use crate::pipeline::{Job, Outcome};
+use crate::study::classify::{Features, Model, Prediction};
+use crate::study::measure;
 use crate::tagger::{Tagger, View};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
@@ -49,6 +51,11 @@ pub enum LexiconCommand {
         /// Lexicon TOML file. Default: the built-in lexicon.
         #[arg(long, short = 'l', value_name = "FILE")]
         lexicon: Option<PathBuf>,
+        /// A model from `framewatch train`: its label of each sentence and
+        /// the features that pushed it each way. Default: the built-in
+        /// model when it fits the lexicon; `none` for no model.
+        #[arg(long, value_name = "MODEL")]
+        model: Option<PathBuf>,
         #[command(flatten)]
         ingest: IngestArgs,
     },
@@ -128,8 +135,9 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
             text,
             file,
             lexicon,
+            model,
             ingest,
-        } => explain(text, file, lexicon, ingest),
+        } => explain(text, file, lexicon, model, ingest),
         LexiconCommand::Expand {
             lexicon,
             inputs,
@@ -223,9 +231,14 @@ fn explain(
     text: Option<String>,
     file: Option<PathBuf>,
     lexicon: Option<PathBuf>,
+    model: Option<PathBuf>,
     ingest: IngestArgs,
 ) -> Result<u8> {
     let tagger = load_tagger(lexicon.as_deref())?;
+    let model = match model {
+        Some(p) if p.as_os_str() == "none" => None,
+        p => super::load_model(p.as_deref(), &tagger.lexicon)?,
+    };
     let reading = ingest.settle()?;
     let meta = match (text, file) {
         (Some(t), _) => DocMeta::bare("text", "text", Origin::Text(Arc::from(t))),
@@ -251,11 +264,22 @@ fn explain(
         (None, None) => unreachable!("clap requires text or --file"),
     };
     let job = Job::new(&tagger, &reading);
-    let inspect = |v: &View<'_>| explain::explain_view(&tagger, v);
+    let inspect = |v: &View<'_>| {
+        let sentences = model.as_ref().map(|(m, _)| {
+            measure::predict_sentences(&tagger, m, v)
+                .into_iter()
+                .map(|(span, f, p)| (measure::sentence_text(v.text, span), f, p))
+                .collect::<Vec<_>>()
+        });
+        (explain::explain_view(&tagger, v), sentences)
+    };
     match job.one(meta, &inspect)? {
-        Outcome::Tagged(d, ex) => {
+        Outcome::Tagged(d, (ex, sentences)) => {
             super::print_warnings(&d.meta.path, &d.warnings);
             print_explanation(&tagger, &ex, "");
+            if let (Some((m, path)), Some(sentences)) = (&model, sentences) {
+                print_model_explanation(m, &path.display().to_string(), &sentences);
+            }
         }
         // Nothing to explain in an empty text.
         Outcome::Skipped(s) if s.reason == "empty-text" => {}
@@ -373,6 +397,48 @@ fn export(file: Option<PathBuf>, out: Option<PathBuf>) -> Result<u8> {
     let (lexicon, _) = Lexicon::load(file.as_deref())?;
     write_out(out.as_deref(), &interop::to_yaml(&lexicon))?;
     Ok(EXIT_OK)
+}
+
+/// Each sentence as the model labels it: per framing the label, the three
+/// probabilities, and the features that pushed towards endorsed and away.
+fn print_model_explanation(
+    model: &Model,
+    shown: &str,
+    sentences: &[(String, Features, Vec<Prediction>)],
+) {
+    println!(
+        "model ({shown}): each sentence, per framing: label (p none / endorsed / distanced); the features that pushed towards endorsed (+) and away (-):"
+    );
+    for (i, (text, f, preds)) in sentences.iter().enumerate() {
+        println!("  [s{i}] \"{text}\"");
+        for (m, p) in model.framings.iter().zip(preds) {
+            println!(
+                "    {}: {} ({:.2} / {:.2} / {:.2})",
+                m.framing,
+                p.label(),
+                p.p[0],
+                p.p[1],
+                p.p[2]
+            );
+            let mut pull = m.explain(f, 1, 12);
+            pull.retain(|(name, _)| name != "bias");
+            let side = |up: bool| {
+                let v: Vec<(String, f64)> = pull
+                    .iter()
+                    .filter(|(_, w)| (*w > 0.0) == up)
+                    .take(5)
+                    .cloned()
+                    .collect();
+                if v.is_empty() {
+                    "-".to_string()
+                } else {
+                    measure::reasons(&v)
+                }
+            };
+            println!("      towards endorsed: {}", side(true));
+            println!("      away:             {}", side(false));
+        }
+    }
 }
 
 fn print_explanation(tagger: &Tagger, ex: &Explanation, indent: &str) {

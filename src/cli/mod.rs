@@ -158,6 +158,24 @@ pub fn load_tagger(
     Ok(crate::tagger::Tagger::new(lexicon, analyzer))
 }
 
+/// The trained model to measure `lexicon` with: the file given (checked
+/// against the lexicon: a model for another lexicon is an error), or with
+/// no file the built-in model when it fits, which it does for the built-in
+/// lexicon; `None` when no file is given and it does not fit.
+pub fn load_model(
+    path: Option<&std::path::Path>,
+    lexicon: &crate::lexicon::Lexicon,
+) -> crate::error::Result<Option<(crate::study::classify::Model, std::path::PathBuf)>> {
+    use crate::study::classify::Model;
+    match path {
+        Some(p) => Ok(Some((Model::read(p, lexicon)?, p.to_path_buf()))),
+        None => {
+            let builtin = std::path::PathBuf::from("builtin");
+            Ok(Model::read(&builtin, lexicon).ok().map(|m| (m, builtin)))
+        }
+    }
+}
+
 /// Report skipped inputs on stderr, one `path: skipped: reason: detail` line each.
 pub fn print_skipped<'a>(skipped: impl IntoIterator<Item = &'a crate::model::Skipped>) {
     for s in skipped {

@@ -253,20 +253,24 @@ fn options(
 /// The run's measure and, when it uses one, the trained model (checked
 /// against the lexicon) with what the manifest records of it.
 fn settle_measure(args: &Args, tagger: &Tagger) -> Result<(Measure, Option<(Model, ModelInfo)>)> {
-    let path = args
-        .model
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("builtin"));
-    let builtin = path.as_os_str() == "builtin";
     let wanted = args.measure.unwrap_or(Measure::Both);
     if !wanted.model() {
         return Ok((wanted, None));
     }
-    let model = match Model::read(&path, &tagger.lexicon) {
-        Ok(m) => m,
-        // No --measure and no --model: the built-in model fits only the
-        // built-in lexicon; another lexicon is measured by itself.
-        Err(_) if args.measure.is_none() && args.model.is_none() => {
+    let (model, path) = match super::load_model(args.model.as_deref(), &tagger.lexicon)? {
+        Some(m) => m,
+        // Asked for: a model, but the built-in one is for another lexicon.
+        None if args.measure.is_some() => {
+            return Err(Error::usage(
+                format!(
+                    "--measure {}: the built-in model was trained for the built-in lexicon, not \"{}\"",
+                    wanted.as_str(),
+                    tagger.lexicon.name
+                ),
+                Some("train one with `framewatch train` and give it with --model".into()),
+            ));
+        }
+        None => {
             if !args.quiet {
                 eprintln!(
                     "framewatch: no trained model for lexicon \"{}\": measuring with the lexicon only (train one with `framewatch train`, give it with --model)",
@@ -275,9 +279,8 @@ fn settle_measure(args: &Args, tagger: &Tagger) -> Result<(Measure, Option<(Mode
             }
             return Ok((Measure::Lexicon, None));
         }
-        Err(e) => return Err(e),
     };
-    let bytes = match builtin {
+    let bytes = match path.as_os_str() == "builtin" {
         true => crate::study::classify::DEFAULT_MODEL.as_bytes().to_vec(),
         false => std::fs::read(&path).map_err(|e| {
             Error::usage(format!("{}: cannot read model: {e}", path.display()), None)
