@@ -101,6 +101,12 @@ pub struct Args {
     /// Display width of each context column in text output.
     #[arg(long, default_value = "40")]
     pub width: usize,
+    /// A model from `framewatch train`: show its label of each line's
+    /// sentence and the probability of endorsed. Default: the model the
+    /// run used (with --run), else the built-in model when it fits the
+    /// lexicon; `none` for no model.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
     #[command(flatten)]
     pub ingest: IngestArgs,
 }
@@ -117,6 +123,8 @@ impl Args {
 struct FromRun {
     source: Source,
     lexicon: Option<PathBuf>,
+    /// The trained model the run measured with.
+    model: Option<PathBuf>,
     sha256: Option<String>,
     reading: Reading,
     shard: Option<Shard>,
@@ -158,6 +166,7 @@ fn from_run(run: &Path, inputs: &[PathBuf], lexicon: Option<&Path>) -> Result<Fr
     Ok(FromRun {
         source,
         lexicon,
+        model: m.options.model.as_ref().map(|m| PathBuf::from(&m.origin)),
         sha256,
         reading: ingest_args::reading_of(&m.options.ingest),
         shard: m.shard.as_ref().map(|s| s.shard()),
@@ -194,6 +203,7 @@ pub fn run(args: Args) -> Result<u8> {
         None => FromRun {
             source: ingest_args::source(&args.inputs, args.ingest.stdin_format, "kwic")?,
             lexicon: args.lexicon.clone(),
+            model: None,
             sha256: None,
             reading: args.ingest.settle()?,
             shard: None,
@@ -214,12 +224,23 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
+    let model = match args.model.as_ref().or(from.model.as_ref()) {
+        Some(p) if p.as_os_str() == "none" => None,
+        p => super::load_model(p.map(PathBuf::as_path), lexicon)?.map(|(m, _)| m),
+    };
     let filter = filter(&args, lexicon)?;
     let job = Job::new(&tagger, &from.reading);
     let shard = from.shard;
     let owns = move |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
-    let (mut lines, skipped, found) =
-        kwic::lines(&job, from.source, owns, args.by, &filter, args.window)?;
+    let (mut lines, skipped, found) = kwic::lines(
+        &job,
+        from.source,
+        owns,
+        args.by,
+        &filter,
+        args.window,
+        model.as_ref(),
+    )?;
     super::print_skipped(&super::found_skipped(&found, shard));
     super::print_skipped(&skipped);
     for (k, v) in &filter.fields {
@@ -403,8 +424,12 @@ fn format_line(l: &Line, pad: usize, width: usize, color: bool) -> String {
         format!(" {}", l.stance.as_str())
     };
     let loc = location(l);
+    let model = match l.model {
+        Some((label, p)) => format!("; model: {label}, p(endorsed) {p:.2}"),
+        None => String::new(),
+    };
     format!(
-        "{loc}{}  {} {} {}  [{}.{}{}]",
+        "{loc}{}  {} {} {}  [{}.{}{}{model}]",
         " ".repeat(pad.saturating_sub(loc.width())),
         tail_to_width(&l.left, width),
         keyword,

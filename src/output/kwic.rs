@@ -50,6 +50,14 @@ fn kwic_frame(lines: &[crate::study::kwic::Line]) -> PolarsResult<DataFrame> {
                 "page".into(),
                 lines.iter().map(|l| l.page).collect::<Vec<_>>(),
             ),
+            text("model_label", &|l| l.model.map(|m| m.0.to_string())),
+            Column::new(
+                "model_p".into(),
+                lines
+                    .iter()
+                    .map(|l| l.model.map(|m| m.1))
+                    .collect::<Vec<_>>(),
+            ),
         ],
     )
 }

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::ingest::Corpus;
 use crate::model::{DocMeta, HitStatus, Skipped, Stance};
 use crate::pipeline::{Job, Outcome, Source};
+use crate::study::classify::Model;
 use crate::tagger::{Tagger, View};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -40,6 +41,10 @@ pub struct Line {
     pub page: Option<u32>,
     /// Position of the document in the input, and of the hit in it.
     pub order: (usize, u32),
+    /// With a trained model that classifies the hit's category: its label
+    /// of the hit's sentence for that framing, and the probability of
+    /// endorsed.
+    pub model: Option<(&'static str, f64)>,
 }
 
 /// Which hits become lines.
@@ -100,13 +105,20 @@ pub fn lines(
     by: Period,
     filter: &Filter,
     window: usize,
+    model: Option<&Model>,
 ) -> Result<(Vec<Line>, Vec<Skipped>, Corpus)> {
     let tagger = job.tagger;
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     let mut di = 0usize;
     let fields = job.fields.clone();
-    let inspect = |v: &View<'_>| doc_lines(tagger, v, filter, window);
+    let inspect = |v: &View<'_>| {
+        let mut lines = doc_lines(tagger, v, filter, window);
+        if let (Some(m), false) = (model, lines.is_empty()) {
+            label_lines(tagger, m, v, &mut lines);
+        }
+        lines
+    };
     let found = job.run(source, keep, &inspect, |outcomes| {
         let fields = fields.get();
         for o in outcomes {
@@ -206,9 +218,20 @@ fn doc_lines(tagger: &Tagger, v: &View<'_>, filter: &Filter, window: usize) -> V
             column,
             page: crate::model::page_of(v.page_starts, h.byte_start),
             order: (0, hi as u32),
+            model: None,
         });
     }
     out
+}
+
+/// The model's label of each line's sentence, for the line's category.
+fn label_lines(tagger: &Tagger, model: &Model, v: &View<'_>, lines: &mut [Line]) {
+    let predictions = crate::study::measure::predict_sentences(tagger, model, v);
+    for l in lines {
+        let framing = model.framings.iter().position(|f| f.framing == l.category);
+        let p = framing.and_then(|f| Some(predictions.get(l.sentence as usize)?.2[f]));
+        l.model = p.map(|p| (p.label(), (p.p[1] * 1e4).round() / 1e4));
+    }
 }
 
 /// Sort lines; ties keep input order.
@@ -272,7 +295,8 @@ mod tests {
         let reading = crate::pipeline::Reading::default();
         let job = Job::new(t, &reading);
         let source = Source::Docs(docs.to_vec());
-        let (lines, skipped, _) = super::lines(&job, source, |_| true, by, filter, window).unwrap();
+        let (lines, skipped, _) =
+            super::lines(&job, source, |_| true, by, filter, window, None).unwrap();
         (lines, skipped)
     }
 
