@@ -48,6 +48,11 @@ pub struct Args {
     /// CATEGORY=RATE (repeatable).
     #[arg(long, value_name = "CATEGORY=RATE")]
     pub max_rate: Vec<String>,
+    /// A model from `framewatch train`: its label of each hit's sentence,
+    /// and the sentences it reads as framed. Default: the built-in model
+    /// when it fits the lexicon; `none` for no model.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
     #[command(flatten)]
     pub ingest: IngestArgs,
 }
@@ -71,8 +76,18 @@ pub fn run(args: Args) -> Result<u8> {
             Some("use `framewatch run` on it, or `framewatch kwic`".into()),
         )
     })?;
+    let model = match &args.model {
+        Some(p) if p.as_os_str() == "none" => None,
+        p => super::load_model(p.as_deref(), &tagger.lexicon)?,
+    };
     let job = Job::new(&tagger, &reading);
-    let inspect = |v: &View<'_>| (audit::of_view(&tagger, &shown, v), v.text.to_string());
+    let inspect = |v: &View<'_>| {
+        let mut a = audit::of_view(&tagger, &shown, v);
+        if let Some((m, origin)) = &model {
+            a.add_model(&tagger, m, &origin.display().to_string(), v);
+        }
+        (a, v.text.to_string())
+    };
     let (mut a, text) = match job.one(meta, &inspect)? {
         Outcome::Tagged(d, out) => {
             super::print_warnings(&shown, &d.warnings);
@@ -180,10 +195,42 @@ fn to_text(a: &Audit) -> String {
             (_, Stance::Endorsed) => "endorsed".to_string(),
             (_, s) => format!("{} ({})", s.as_str(), h.stance_rule),
         };
+        let model = h.model.map_or(String::new(), |(label, p)| {
+            format!(" [model: {label}, p(endorsed) {p:.2}]")
+        });
         out.push_str(&format!(
-            "{}:{}:{}: {}.{} {stance}: \"{}\" — {}\n",
+            "{}:{}:{}: {}.{} {stance}{model}: \"{}\" — {}\n",
             a.path, h.line, h.column, h.category, h.subframe, h.surface, h.sentence
         ));
+    }
+    if let Some(m) = &a.model {
+        let counts: Vec<String> = m
+            .framings
+            .iter()
+            .map(|(f, e, d)| format!("{f} {e} endorsed, {d} distanced"))
+            .collect();
+        out.push_str(&format!(
+            "model ({}): sentences {}; behavioural share {} (endorsed sentences)\n",
+            m.origin,
+            counts.join("; "),
+            fmt(m.share, 3)
+        ));
+        for s in m.sentences.iter().filter(|s| !s.lexicon_missed.is_empty()) {
+            let labels: Vec<String> = s
+                .labels
+                .iter()
+                .filter(|(f, _, _)| s.lexicon_missed.contains(f))
+                .map(|(f, l, p)| format!("{f} {l}, p(endorsed) {p:.2}"))
+                .collect();
+            out.push_str(&format!(
+                "{}:{}:{}: model only ({}): {}\n",
+                a.path,
+                s.line,
+                s.column,
+                labels.join("; "),
+                s.text
+            ));
+        }
     }
     for c in &a.checks {
         out.push_str(&format!(

@@ -8,6 +8,7 @@ use crate::analyze::Analysis;
 use crate::matcher::Scratch;
 use crate::model::{Hit, HitStatus, Pole, Stance};
 use crate::score;
+use crate::study::classify::Model;
 use crate::tagger::{Tagger, View};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -34,6 +35,40 @@ pub struct AuditHit {
     pub end_column: u32,
     pub sentence_index: u32,
     pub sentence: String,
+    /// With a trained model that classifies the hit's category: its label
+    /// of the hit's sentence for that framing, and the probability of
+    /// endorsed.
+    pub model: Option<(&'static str, f64)>,
+}
+
+/// What a trained model makes of the document, sentence by sentence.
+#[derive(Debug, Clone)]
+pub struct ModelView {
+    /// As given (`builtin` for the default model).
+    pub origin: String,
+    /// Per framing: its name, and the sentences labelled endorsed and
+    /// distanced.
+    pub framings: Vec<(String, u64, u64)>,
+    /// Behavioural share of the sentences labelled endorsed.
+    pub share: Option<f64>,
+    /// Every sentence labelled other than none for some framing.
+    pub sentences: Vec<ModelSentence>,
+}
+
+/// A sentence the model labels endorsed or distanced for some framing.
+#[derive(Debug, Clone)]
+pub struct ModelSentence {
+    pub index: u32,
+    pub line: u32,
+    pub column: u32,
+    pub text: String,
+    /// (framing, label, probability of endorsed), for the framings not
+    /// labelled none.
+    pub labels: Vec<(String, &'static str, f64)>,
+    /// Framings labelled here that no counted lexicon hit of that
+    /// category marks in the sentence: what the lexicon missed, or where
+    /// the model is wrong.
+    pub lexicon_missed: Vec<String>,
 }
 
 /// Counts of one category or sub-frame.
@@ -108,6 +143,8 @@ pub struct Audit {
     pub placement: Option<Placement>,
     pub checks: Vec<Check>,
     pub lexicon: (String, String, String),
+    /// With a trained model (`audit --model`, default the built-in one).
+    pub model: Option<ModelView>,
 }
 
 fn line_col(text: &str, at: usize) -> (u32, u32) {
@@ -177,6 +214,7 @@ fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) ->
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" "),
+                model: None,
             });
         }
         let tokens = a.word_count() as u64;
@@ -200,8 +238,77 @@ fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) ->
             placement: None,
             checks: Vec::new(),
             lexicon: (lex.name.clone(), lex.version.clone(), lex.sha256.clone()),
+            model: None,
         }
     }
+}
+
+impl Audit {
+    /// Add what `model` (shown as `origin`) makes of the document of `v`:
+    /// each hit's sentence label, and the sentences it labels framed.
+    pub fn add_model(&mut self, tagger: &Tagger, model: &Model, origin: &str, v: &View<'_>) {
+        let lex = &tagger.lexicon;
+        let predictions = crate::study::measure::predict_sentences(tagger, model, v);
+        let names: Vec<String> = model.framings.iter().map(|f| f.framing.clone()).collect();
+        for h in &mut self.hits {
+            let f = names.iter().position(|n| *n == h.category);
+            let p = f.and_then(|f| Some(predictions.get(h.sentence_index as usize)?.2[f]));
+            h.model = p.map(|p| (p.label(), (p.p[1] * 1e4).round() / 1e4));
+        }
+        let mut framings: Vec<(String, u64, u64)> =
+            names.iter().map(|n| (n.clone(), 0, 0)).collect();
+        let mut sentences = Vec::new();
+        for (i, (span, _, preds)) in predictions.iter().enumerate() {
+            let mut labels = Vec::new();
+            let mut missed = Vec::new();
+            for ((f, p), counts) in names.iter().zip(preds).zip(framings.iter_mut()) {
+                match p.class() {
+                    0 => continue,
+                    1 => counts.1 += 1,
+                    _ => counts.2 += 1,
+                }
+                labels.push((f.clone(), p.label(), (p.p[1] * 1e4).round() / 1e4));
+                let caught = v.hits.iter().any(|h| {
+                    h.sentence as usize == i
+                        && h.status == HitStatus::Counted
+                        && lex.categories
+                            [lex.subframes[lex.entries[h.entry as usize].subframe].category]
+                            .name
+                            == *f
+                });
+                if !caught {
+                    missed.push(f.clone());
+                }
+            }
+            if !labels.is_empty() {
+                let (line, column) = line_col(v.text, span.0 as usize);
+                sentences.push(ModelSentence {
+                    index: i as u32,
+                    line,
+                    column,
+                    text: crate::study::measure::sentence_text(v.text, *span),
+                    labels,
+                    lexicon_missed: missed,
+                });
+            }
+        }
+        let poles = crate::aggregate::Shape::of(lex)
+            .with_model(lex, &names)
+            .model_poles;
+        self.model = Some(ModelView {
+            origin: origin.to_string(),
+            share: poles.and_then(|[b, s]| score::share(framings[b].1, framings[s].1)),
+            framings,
+            sentences,
+        });
+    }
+}
+
+/// ` — model: endorsed, p(endorsed) 0.74` for a hit the model labelled.
+fn model_note(h: &AuditHit) -> String {
+    h.model.map_or(String::new(), |(label, p)| {
+        format!(" — model: {label}, p(endorsed) {p:.2}")
+    })
 }
 
 /// Percentage of `values` strictly below `x`, with ties counted half.
@@ -350,7 +457,18 @@ impl Audit {
                 "end_line": h.end_line, "end_column": h.end_column,
                 "byte_start": h.byte_start, "byte_end": h.byte_end,
                 "sentence_index": h.sentence_index, "sentence": h.sentence,
+                "model": h.model.map(|(label, p)| json!({"label": label, "p_endorsed": p})),
             })).collect::<Vec<_>>(),
+            "model": self.model.as_ref().map(|m| json!({
+                "origin": m.origin,
+                "framings": m.framings.iter().map(|(f, e, d)| json!({"framing": f, "endorsed_sentences": e, "distanced_sentences": d})).collect::<Vec<_>>(),
+                "share": m.share,
+                "sentences": m.sentences.iter().map(|s| json!({
+                    "index": s.index, "line": s.line, "column": s.column, "sentence": s.text,
+                    "labels": s.labels.iter().map(|(f, l, p)| json!({"framing": f, "label": l, "p_endorsed": p})).collect::<Vec<_>>(),
+                    "lexicon_missed": s.lexicon_missed,
+                })).collect::<Vec<_>>(),
+            })),
             "reference": self.placement.as_ref().map(|p| json!({
                 "run": p.run, "documents": p.documents,
                 "share_percentile": p.share, "rate_percentiles": p.rates,
@@ -548,8 +666,9 @@ impl Audit {
         });
         let checks = self.checks_html();
         let list = self.hit_list(&marked);
+        let model = self.model_html();
         format!(
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">no context</mark> (not counted)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{model}{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">no context</mark> (not counted)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
             title = html_escape(&self.path),
             tokens = self.tokens,
             sentences = self.sentences,
@@ -596,7 +715,7 @@ impl Audit {
                 "<mark id=\"hit-{i}\" class=\"{}\" title=\"{}\">{}</mark>",
                 class(h),
                 html_escape(&format!(
-                    "{}.{} — \"{}\" — {}{rule}{}",
+                    "{}.{} — \"{}\" — {}{rule}{}{}",
                     h.category,
                     h.subframe,
                     h.entry,
@@ -605,7 +724,8 @@ impl Audit {
                         ", not counted: no context"
                     } else {
                         ""
-                    }
+                    },
+                    model_note(h)
                 )),
                 html_escape(&text[h.byte_start..h.byte_end])
             ));
@@ -658,6 +778,56 @@ impl Audit {
         (summary, frames)
     }
 
+    /// The trained model's sentence counts and share, and the sentences it
+    /// reads as framed where the lexicon found nothing of that framing.
+    fn model_html(&self) -> String {
+        let Some(m) = &self.model else {
+            return String::new();
+        };
+        let rows: String = m
+            .framings
+            .iter()
+            .map(|(f, e, d)| {
+                format!(
+                    "<tr><td>{}</td><td>{e}</td><td>{d}</td></tr>",
+                    html_escape(f)
+                )
+            })
+            .collect();
+        let share = m.share.map_or("–".to_string(), |x| format!("{x:.2}"));
+        let missed: String = m
+            .sentences
+            .iter()
+            .filter(|s| !s.lexicon_missed.is_empty())
+            .map(|s| {
+                let labels: Vec<String> = s
+                    .labels
+                    .iter()
+                    .filter(|(f, _, _)| s.lexicon_missed.contains(f))
+                    .map(|(f, l, p)| format!("{f} {l}, p(endorsed) {p:.2}"))
+                    .collect();
+                format!(
+                    "<li>{}:{} “{}” <span class=\"tag\">{}</span></li>",
+                    s.line,
+                    s.column,
+                    html_escape(&s.text),
+                    html_escape(&labels.join("; "))
+                )
+            })
+            .collect();
+        let missed = if missed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<h2>Framing the model reads where the lexicon found none</h2><p class=\"tag\">Check these by reading them: each is framing the lexicon missed, or a mistake of the model.</p><ol class=\"hits\">{missed}</ol>"
+            )
+        };
+        format!(
+            "<h2>Trained model (<code>{}</code>)</h2><p>Sentences it labels per framing; behavioural share of the endorsed ones <b>{share}</b>. It classifies whole sentences, so it can catch framing no lexicon entry names, and it errs too (see the README's validity figures).</p><table><tr><th>framing</th><th>endorsed</th><th>distanced</th></tr>{rows}</table>\n{missed}",
+            html_escape(&m.origin)
+        )
+    }
+
     /// The thresholds and the verdict, if any were given.
     fn checks_html(&self) -> String {
         let fmt = |x: Option<f64>, digits: usize| {
@@ -707,7 +877,7 @@ impl Audit {
                     " (overlaps another hit)"
                 };
                 format!(
-                    "<li>{target}{}:{} “{}”{close} <span class=\"tag\">{}.{} · {}{}</span></li>",
+                    "<li>{target}{}:{} “{}”{close} <span class=\"tag\">{}.{} · {}{}{}</span></li>",
                     h.line,
                     h.column,
                     html_escape(&h.surface),
@@ -718,7 +888,8 @@ impl Audit {
                         " · no context"
                     } else {
                         ""
-                    }
+                    },
+                    html_escape(&model_note(h).replace(" — ", " · "))
                 )
             })
             .collect()
