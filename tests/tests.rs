@@ -833,6 +833,49 @@ fn audit_json_is_stable_and_thresholds_set_the_exit_code() {
         ),
         (Some(6), Some(34), Some("distanced"))
     );
+    // The built-in model beside the lexicon: each hit's sentence label,
+    // and the document's sentences by framing.
+    assert_eq!(v["model"]["origin"], "builtin");
+    let label = hit["model"]["label"].as_str().unwrap();
+    assert!(["endorsed", "distanced", "none"].contains(&label), "{hit}");
+    let p = hit["model"]["p_endorsed"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    let framings = v["model"]["framings"].as_array().unwrap();
+    assert_eq!(framings[0]["framing"], "behavioural");
+    let labelled = v["model"]["sentences"].as_array().unwrap();
+    let endorsed: u64 = framings
+        .iter()
+        .map(|f| f["endorsed_sentences"].as_u64().unwrap())
+        .sum();
+    assert!(
+        labelled.len() as u64
+            <= endorsed
+                + framings
+                    .iter()
+                    .map(|f| f["distanced_sentences"].as_u64().unwrap())
+                    .sum::<u64>()
+    );
+    let r = framewatch(
+        &dir,
+        &[
+            "audit",
+            "audit/draft.md",
+            "--format",
+            "json",
+            "--model",
+            "none",
+        ],
+    )
+    .ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v["model"].is_null() && v["hits"][0]["model"].is_null());
+    let r = framewatch(&dir, &["audit", "audit/draft.md"]).ok();
+    assert!(
+        r.stdout
+            .contains("\nmodel (builtin): sentences behavioural "),
+        "{}",
+        r.stdout
+    );
 
     let cases: &[(&[&str], i32)] = &[
         (&["--fail-if", "behavioural.endorsed > 2"], 1),
@@ -904,6 +947,11 @@ fn audit_html_is_self_contained_and_inert() {
     );
     assert!(page.contains("class=\"behavioural distanced\""));
     assert!(page.contains("<a href=\"#hit-0\">3:34 “welfare dependency”</a>"));
+    assert!(
+        page.contains("<h2>Trained model (<code>builtin</code>)</h2>"),
+        "{page}"
+    );
+    assert!(page.contains(" · model: "), "{page}");
 }
 
 #[test]
