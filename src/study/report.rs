@@ -532,20 +532,36 @@ impl<'a> Page<'a> {
             None,
         );
         self.chart("rates".into(), rates);
+        let mut lines = vec![Series {
+            name: "lexicon".into(),
+            colour: "#000000".into(),
+            values: share,
+            band: self.band("share_lo", "share_hi"),
+        }];
+        // With a trained model: its share of the sentences it labels
+        // endorsed, beside the lexicon's.
+        let model = Pole::BOTH.map(|p| format!("model_sentences_{}", p.name()));
+        if model.iter().all(|c| self.run.trends.has(c)) {
+            let [mb, ms] = model.map(|c| self.per_period(&c));
+            lines.push(Series {
+                name: "model".into(),
+                colour: "#009E73".into(),
+                values: shares(&mb, &ms),
+                band: self.band("model_share_lo", "model_share_hi"),
+            });
+        }
         let share = line_chart(
             &format!("Behavioural share B/(B+S), by {by}"),
             &self.dated,
-            &[Series {
-                name: "behavioural share".into(),
-                colour: "#000000".into(),
-                values: share,
-                band: self.band("share_lo", "share_hi"),
-            }],
-            "share of endorsed framing hits",
+            &lines,
+            "behavioural share of endorsed framing",
             Some((0.0, 1.0)),
             Some((0.5, "even")),
         );
         self.chart("share".into(), share);
+        if lines.len() > 1 {
+            self.html.push_str("<p>Two measures of one quantity: the lexicon (black) counts endorsed hits of its entries; the trained model (green) labels whole sentences and counts those it labels endorsed (see the README's validity figures for how each does against hand coding). Where they part, read the passages.</p>\n");
+        }
         let m = &self.run.manifest;
         let has_intervals = self.run.trends.has("share_lo");
         if self.groups_given().is_empty() && has_intervals {
