@@ -68,9 +68,10 @@ pub struct Args {
     /// Only these periods, labelled as by --by (e.g. 2012, 2010s, 2012-Q3).
     #[arg(long)]
     pub period: Vec<String>,
-    /// Period unit for --period.
-    #[arg(long, value_enum, default_value = "year")]
-    pub by: Period,
+    /// Period unit for --period. Default: the run's --by with --run, else
+    /// year.
+    #[arg(long, value_enum)]
+    pub by: Option<Period>,
     /// Only documents whose metadata FIELD equals VALUE (repeatable).
     #[arg(long = "where", value_name = "FIELD=VALUE")]
     pub filters: Vec<String>,
@@ -98,9 +99,10 @@ pub struct Args {
     /// Colour the match in text output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
-    /// Display width of each context column in text output.
-    #[arg(long, default_value = "40")]
-    pub width: usize,
+    /// Display width of each context column in text output. Default: six
+    /// columns per word of --window (48 for the default window of 8).
+    #[arg(long)]
+    pub width: Option<usize>,
     /// A model from `framewatch train`: show its label of each line's
     /// sentence and the probability of endorsed. Default: the model the
     /// run used (with --run), else the built-in model when it fits the
@@ -125,6 +127,8 @@ struct FromRun {
     lexicon: Option<PathBuf>,
     /// The trained model the run measured with.
     model: Option<PathBuf>,
+    /// The run's period unit.
+    by: Option<Period>,
     sha256: Option<String>,
     reading: Reading,
     shard: Option<Shard>,
@@ -167,6 +171,7 @@ fn from_run(run: &Path, inputs: &[PathBuf], lexicon: Option<&Path>) -> Result<Fr
         source,
         lexicon,
         model: m.options.model.as_ref().map(|m| PathBuf::from(&m.origin)),
+        by: Some(m.options.by),
         sha256,
         reading: ingest_args::reading_of(&m.options.ingest),
         shard: m.shard.as_ref().map(|s| s.shard()),
@@ -204,6 +209,7 @@ pub fn run(args: Args) -> Result<u8> {
             source: ingest_args::source(&args.inputs, args.ingest.stdin_format, "kwic")?,
             lexicon: args.lexicon.clone(),
             model: None,
+            by: None,
             sha256: None,
             reading: args.ingest.settle()?,
             shard: None,
@@ -228,15 +234,16 @@ pub fn run(args: Args) -> Result<u8> {
         Some(p) if p.as_os_str() == "none" => None,
         p => super::load_model(p.map(PathBuf::as_path), lexicon)?.map(|(m, _)| m),
     };
+    let by = args.by.or(from.by).unwrap_or(Period::Year);
     let filter = filter(&args, lexicon)?;
     let job = Job::new(&tagger, &from.reading);
     let shard = from.shard;
     let owns = move |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
-    let (mut lines, skipped, found) = kwic::lines(
+    let (mut lines, periods, skipped, found) = kwic::lines(
         &job,
         from.source,
         owns,
-        args.by,
+        by,
         &filter,
         args.window,
         model.as_ref(),
@@ -251,6 +258,27 @@ pub fn run(args: Args) -> Result<u8> {
                 Some(format!("available: doc_id, path, {}", known.join(", "))),
             ));
         }
+    }
+    let unknown: Vec<&String> = args
+        .period
+        .iter()
+        .filter(|p| !periods.contains(*p))
+        .collect();
+    if !unknown.is_empty() {
+        let known: Vec<&str> = periods.iter().map(String::as_str).collect();
+        return Err(Error::usage(
+            format!(
+                "--period {}: no document falls in {} by {}",
+                unknown
+                    .iter()
+                    .map(|p| format!("\"{p}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if unknown.len() == 1 { "it" } else { "them" },
+                by.as_str()
+            ),
+            Some(format!("periods by {}: {}", by.as_str(), known.join(", "))),
+        ));
     }
     let total = lines.len();
     if let Some(n) = args.sample {
@@ -337,7 +365,8 @@ fn emit(lines: &[Line], args: &Args) -> Result<()> {
                 ColorArg::Never => false,
                 ColorArg::Auto => out.is_none() && std::io::stdout().is_terminal(),
             };
-            let text = format_lines(lines, args.width, color);
+            let width = args.width.unwrap_or(args.window * 6).max(4);
+            let text = format_lines(lines, width, color);
             match out {
                 Some(p) => crate::output::atomic::write_file(p, text.as_bytes())?,
                 None => print!("{text}"),

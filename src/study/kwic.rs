@@ -96,8 +96,9 @@ fn field_value<'a>(meta: &'a DocMeta, extra_fields: &[String], name: &str) -> Op
 
 /// Read and tag the documents of `source` that `keep` accepts, through
 /// the pipeline of `job`, and build concordance lines with `window` words
-/// each side. Returns the lines in input order, the documents that could
-/// not be read, and what discovery found.
+/// each side. Returns the lines in input order, the periods of every
+/// document read (before the period filter, to name the valid ones), the
+/// documents that could not be read, and what discovery found.
 pub fn lines(
     job: &Job<'_>,
     source: Source,
@@ -106,10 +107,16 @@ pub fn lines(
     filter: &Filter,
     window: usize,
     model: Option<&Model>,
-) -> Result<(Vec<Line>, Vec<Skipped>, Corpus)> {
+) -> Result<(
+    Vec<Line>,
+    std::collections::BTreeSet<String>,
+    Vec<Skipped>,
+    Corpus,
+)> {
     let tagger = job.tagger;
     let mut out = Vec::new();
     let mut skipped = Vec::new();
+    let mut periods = std::collections::BTreeSet::new();
     let mut di = 0usize;
     let fields = job.fields.clone();
     let inspect = |v: &View<'_>| {
@@ -125,6 +132,7 @@ pub fn lines(
             match o {
                 Outcome::Skipped(s) => skipped.push(s),
                 Outcome::Tagged(d, lines) => {
+                    periods.insert(by.label(d.meta.date));
                     if selected(&d.meta, &fields, by, filter) {
                         out.extend(lines.into_iter().map(|mut l| {
                             l.order.0 = di;
@@ -138,7 +146,7 @@ pub fn lines(
         }
         Ok(())
     })?;
-    Ok((out, skipped, found))
+    Ok((out, periods, skipped, found))
 }
 
 /// Whether a document (as read) passes the period and metadata filters;
@@ -295,7 +303,7 @@ mod tests {
         let reading = crate::pipeline::Reading::default();
         let job = Job::new(t, &reading);
         let source = Source::Docs(docs.to_vec());
-        let (lines, skipped, _) =
+        let (lines, _, skipped, _) =
             super::lines(&job, source, |_| true, by, filter, window, None).unwrap();
         (lines, skipped)
     }
