@@ -47,16 +47,39 @@ pub struct Args {
     /// Seed of the training order and of the folds.
     #[arg(long, default_value_t = TrainOptions::default().seed)]
     pub seed: u64,
+    /// Keep the mean of each epoch's weights instead of the last.
+    #[arg(long, default_value_t = TrainOptions::default().average, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub average: bool,
+    /// Choose each framing's endorsed threshold by K-fold cross-validation
+    /// on the training units (0: the most probable class wins).
+    #[arg(long, value_name = "K", default_value_t = TrainOptions::default().tune_folds)]
+    pub tune_folds: u32,
+    /// The probability that a training unit is seen without its lexicon
+    /// features in an epoch (0 to 1).
+    #[arg(long, value_name = "P", default_value_t = TrainOptions::default().lexicon_dropout)]
+    pub lexicon_dropout: f64,
+    /// The feature groups, comma-separated: words, bigrams, stems,
+    /// stem-bigrams, hits, decision, cues, length.
+    #[arg(long, value_name = "LIST", default_value_t = FeatureConfig::default().groups().join(","))]
+    pub features: String,
+    /// Hashed feature dimensions: 2^BITS.
+    #[arg(long, value_name = "BITS", default_value_t = FeatureConfig::default().hash_bits, value_parser = clap::value_parser!(u32).range(8..=24))]
+    pub hash_bits: u32,
+    /// The value of each lexicon feature (word features share about 1).
+    #[arg(long, value_name = "X", default_value_t = FeatureConfig::default().hit_value)]
+    pub hit_value: f64,
     #[command(flatten)]
     pub ingest: IngestArgs,
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    if args.cv == 1 {
-        return Err(Error::usage(
-            "--cv 1: cross-validation needs at least 2 folds".to_string(),
-            None,
-        ));
+    for (flag, k) in [("--cv", args.cv), ("--tune-folds", args.tune_folds)] {
+        if k == 1 {
+            return Err(Error::usage(
+                format!("{flag} 1: cross-validation needs at least 2 folds"),
+                None,
+            ));
+        }
     }
     let tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
     let lexicon = &tagger.lexicon;
@@ -101,7 +124,13 @@ pub fn run(args: Args) -> Result<u8> {
         }
     };
     let job = Job::new(&tagger, &reading);
-    let cfg = FeatureConfig::default();
+    let cfg = FeatureConfig {
+        hash_bits: args.hash_bits,
+        hit_value: args.hit_value,
+        ..FeatureConfig::default()
+    }
+    .with_groups(&args.features)
+    .map_err(|e| Error::usage(format!("--features: {e}"), None))?;
     let mut examples = Vec::new();
     let mut ties = 0;
     for gold in &golds {
@@ -156,6 +185,9 @@ pub fn run(args: Args) -> Result<u8> {
         l2: args.l2,
         seed: args.seed,
         balance_power: args.balance,
+        average: args.average,
+        tune_folds: args.tune_folds,
+        lexicon_dropout: args.lexicon_dropout,
     };
     let names: Vec<String> = framings
         .iter()
@@ -167,9 +199,11 @@ pub fn run(args: Args) -> Result<u8> {
     for f in &model.framings {
         let [n, e, d] = f.class_counts;
         eprint!(
-            "framewatch: {}: {n} none, {e} endorsed, {d} distanced; {} weights",
+            "framewatch: {}: {n} none, {e} endorsed, {d} distanced; {} weights; endorsed threshold {}",
             f.framing,
-            f.weights.len()
+            f.weights.len(),
+            f.endorsed_threshold
+                .map_or("- (most probable class)".to_string(), |t| format!("{t:.2}"))
         );
         match &f.cv {
             Some(cv) => eprintln!(

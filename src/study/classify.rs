@@ -21,7 +21,7 @@ use crate::analyze::{Analysis, Analyzer};
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
 use crate::model::{Hit, HitStatus, Stance, TokenKind};
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
@@ -31,22 +31,103 @@ use std::hash::Hasher;
 /// and checks it byte for byte).
 pub const DEFAULT_MODEL: &str = include_str!("../../lexicons/poverty-framing.model.json");
 
-/// The model file's format; a file of another format is refused.
-pub const FORMAT: &str = "framewatch-model/1";
+/// The model file's format; a file of another format is refused. Format 2
+/// added the endorsed threshold per framing, averaged weights, stem
+/// bigrams, the lexicon's sentence decision and the hit feature value.
+pub const FORMAT: &str = "framewatch-model/2";
 
 /// The classes, in the order of every weight triple.
 pub const CLASSES: [&str; 3] = ["none", "endorsed", "distanced"];
 
 /// Which features are extracted, and into how many hashed dimensions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureConfig {
     pub hash_bits: u32,
     pub word_unigrams: bool,
     pub word_bigrams: bool,
     pub stem_unigrams: bool,
+    /// Pairs of adjacent stems (`t:`).
+    pub stem_bigrams: bool,
     pub lexicon_hits: bool,
+    /// The lexicon's own decision per framing (`d:`): the stance of the
+    /// sentence's counted hits, endorsed before distanced before negated,
+    /// as the lexicon's figures read it.
+    pub lexicon_decision: bool,
+    /// The value of each lexicon feature (hits, rules, context, decision);
+    /// word features share a total of about 1 per sentence.
+    pub hit_value: f64,
     pub stance_cues: bool,
     pub length: bool,
+}
+
+/// The feature groups `--features` names, in the order of [`FeatureConfig`].
+pub const FEATURE_GROUPS: [&str; 8] = [
+    "words",
+    "bigrams",
+    "stems",
+    "stem-bigrams",
+    "hits",
+    "decision",
+    "cues",
+    "length",
+];
+
+impl FeatureConfig {
+    /// The feature groups switched on, by their `--features` names.
+    pub fn groups(&self) -> Vec<&'static str> {
+        let on = [
+            self.word_unigrams,
+            self.word_bigrams,
+            self.stem_unigrams,
+            self.stem_bigrams,
+            self.lexicon_hits,
+            self.lexicon_decision,
+            self.stance_cues,
+            self.length,
+        ];
+        FEATURE_GROUPS
+            .iter()
+            .zip(on)
+            .filter(|(_, on)| *on)
+            .map(|(g, _)| *g)
+            .collect()
+    }
+
+    /// Switch on exactly the groups named (comma-separated
+    /// [`FEATURE_GROUPS`] names); other settings are kept.
+    pub fn with_groups(&self, list: &str) -> std::result::Result<FeatureConfig, String> {
+        let mut on = [false; 8];
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let Some(i) = FEATURE_GROUPS.iter().position(|g| *g == name) else {
+                return Err(format!(
+                    "unknown feature group {name:?}; the groups are {}",
+                    FEATURE_GROUPS.join(", ")
+                ));
+            };
+            on[i] = true;
+        }
+        let [
+            word_unigrams,
+            word_bigrams,
+            stem_unigrams,
+            stem_bigrams,
+            lexicon_hits,
+            lexicon_decision,
+            stance_cues,
+            length,
+        ] = on;
+        Ok(FeatureConfig {
+            word_unigrams,
+            word_bigrams,
+            stem_unigrams,
+            stem_bigrams,
+            lexicon_hits,
+            lexicon_decision,
+            stance_cues,
+            length,
+            ..self.clone()
+        })
+    }
 }
 
 impl Default for FeatureConfig {
@@ -56,7 +137,10 @@ impl Default for FeatureConfig {
             word_unigrams: true,
             word_bigrams: true,
             stem_unigrams: true,
+            stem_bigrams: false,
             lexicon_hits: true,
+            lexicon_decision: false,
+            hit_value: 1.0,
             stance_cues: true,
             length: true,
         }
@@ -73,6 +157,19 @@ pub struct TrainOptions {
     /// Class weights: each class weighted by (N / (3 n_class))^power; 0
     /// leaves classes unweighted, 1 balances them fully.
     pub balance_power: f64,
+    /// Keep the mean of the weights at the end of each epoch rather than
+    /// the last weights.
+    pub average: bool,
+    /// With K > 1, choose each framing's endorsed threshold by K-fold
+    /// cross-validation (folds by document) on the training units: the
+    /// threshold on p(endorsed) with the best endorsed F1 over the held-out
+    /// units. 0: no threshold, the most probable class wins.
+    pub tune_folds: u32,
+    /// The probability that a unit is seen without its lexicon features
+    /// in an epoch, so that the model also learns the words: the lexicon
+    /// was revised on the training split, where its hits are more reliable
+    /// than on new text.
+    pub lexicon_dropout: f64,
 }
 
 impl Default for TrainOptions {
@@ -86,6 +183,9 @@ impl Default for TrainOptions {
             l2: 1e-4,
             seed: 1,
             balance_power: 1.0,
+            average: false,
+            tune_folds: 0,
+            lexicon_dropout: 0.0,
         }
     }
 }
@@ -95,10 +195,10 @@ impl Default for TrainOptions {
 pub struct Feature {
     pub index: u32,
     pub name: String,
-    /// Its value: 1 for the lexicon's hits, cues, length and the bias;
-    /// 1 / sqrt(n) for each of a sentence's n word, stem and bigram
-    /// features, so that long sentences do not drown what the lexicon
-    /// found.
+    /// Its value: [`FeatureConfig::hit_value`] for the lexicon's
+    /// features, 1 for cues, length and the bias; 1 / sqrt(n) for each of a
+    /// sentence's n word, stem and bigram features, so that long sentences
+    /// do not drown what the lexicon found.
     pub value: f64,
 }
 
@@ -116,7 +216,15 @@ impl Features {
 
 /// Whether a feature name is lexical (words, stems, bigrams).
 fn lexical(name: &str) -> bool {
-    name.starts_with("w:") || name.starts_with("s:") || name.starts_with("b:")
+    ["w:", "s:", "b:", "t:"].iter().any(|p| name.starts_with(p))
+}
+
+/// Whether a feature name comes from the lexicon (hits, categories, rules,
+/// context, decision).
+fn from_lexicon(name: &str) -> bool {
+    ["h:", "c:", "r:", "x:", "d:"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 fn hash(name: &str, bits: u32) -> u32 {
@@ -148,7 +256,7 @@ pub fn features(
     if cfg.word_bigrams {
         names.extend(words.windows(2).map(|p| format!("b:{} {}", p[0], p[1])));
     }
-    let stems: Vec<String> = if cfg.stem_unigrams || cfg.stance_cues {
+    let stems: Vec<String> = if cfg.stem_unigrams || cfg.stem_bigrams || cfg.stance_cues {
         words
             .iter()
             .map(|w| analyzer.stem(w).into_owned())
@@ -158,6 +266,9 @@ pub fn features(
     };
     if cfg.stem_unigrams {
         names.extend(stems.iter().map(|s| format!("s:{s}")));
+    }
+    if cfg.stem_bigrams {
+        names.extend(stems.windows(2).map(|p| format!("t:{} {}", p[0], p[1])));
     }
     if cfg.lexicon_hits {
         for h in hits {
@@ -186,6 +297,29 @@ pub fn features(
                 .or((!h.stance_rule.is_empty()).then_some((h.stance_rule.as_str(), "")))
             {
                 names.push(format!("r:{cat}:{kind}"));
+            }
+        }
+    }
+    if cfg.lexicon_decision {
+        // Per category, the stance the lexicon's figures give the sentence.
+        let mut found: Vec<[bool; 3]> = vec![[false; 3]; lexicon.categories.len()];
+        for h in hits.iter().filter(|h| h.status == HitStatus::Counted) {
+            let cat = lexicon.subframes[lexicon.entries[h.entry as usize].subframe].category;
+            let k = match h.stance {
+                Stance::Endorsed => 0,
+                Stance::Distanced => 1,
+                Stance::Negated => 2,
+            };
+            found[cat][k] = true;
+        }
+        for (cat, f) in found.iter().enumerate() {
+            if let Some(k) = f.iter().position(|x| *x) {
+                let stance = [Stance::Endorsed, Stance::Distanced, Stance::Negated][k];
+                names.push(format!(
+                    "d:{}:{}",
+                    lexicon.categories[cat].name,
+                    stance.as_str()
+                ));
             }
         }
     }
@@ -232,8 +366,12 @@ pub fn features(
     out.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.name.cmp(&b.name)));
     out.dedup_by(|a, b| a.index == b.index);
     let n_lexical = out.iter().filter(|f| lexical(&f.name)).count().max(1) as f64;
-    for f in out.iter_mut().filter(|f| lexical(&f.name)) {
-        f.value = 1.0 / n_lexical.sqrt();
+    for f in out.iter_mut() {
+        if lexical(&f.name) {
+            f.value = 1.0 / n_lexical.sqrt();
+        } else if from_lexicon(&f.name) {
+            f.value = cfg.hit_value;
+        }
     }
     Features { features: out }
 }
@@ -254,6 +392,11 @@ pub struct FramingModel {
     pub class_counts: [u64; 3],
     /// Cross-validated figures, when training ran `--cv`.
     pub cv: Option<CvMetrics>,
+    /// The decision rule: with a threshold, the sentence is endorsed when
+    /// p(endorsed) reaches it (and is not below p(distanced)); otherwise
+    /// distanced when p(distanced) exceeds p(none). Without one, the most
+    /// probable class wins.
+    pub endorsed_threshold: Option<f64>,
     /// (feature index, weights for none, endorsed, distanced); features
     /// whose weights are all below 1e-3 in size are left out.
     pub weights: Vec<(u32, [f32; 3])>,
@@ -310,17 +453,15 @@ pub struct Example {
 pub struct Prediction {
     /// Probabilities of none, endorsed, distanced.
     pub p: [f64; 3],
+    /// The framing's endorsed threshold ([`FramingModel::endorsed_threshold`]).
+    pub endorsed_threshold: Option<f64>,
 }
 
 impl Prediction {
+    /// The predicted class (index into [`CLASSES`]) under the framing's
+    /// decision rule.
     pub fn class(&self) -> usize {
-        let mut best = 0;
-        for k in 1..3 {
-            if self.p[k] > self.p[best] {
-                best = k;
-            }
-        }
-        best
+        decide(&self.p, self.endorsed_threshold)
     }
 
     pub fn label(&self) -> &'static str {
@@ -332,6 +473,30 @@ impl Prediction {
             1 => Some(Stance::Endorsed),
             2 => Some(Stance::Distanced),
             _ => None,
+        }
+    }
+}
+
+/// The class of probabilities `p` under an endorsed threshold (see
+/// [`FramingModel::endorsed_threshold`]), or the most probable without one.
+fn decide(p: &[f64; 3], threshold: Option<f64>) -> usize {
+    match threshold {
+        Some(t) if p[1] >= t && p[1] >= p[2] => 1,
+        Some(_) => {
+            if p[2] > p[0] {
+                2
+            } else {
+                0
+            }
+        }
+        None => {
+            let mut best = 0;
+            for k in 1..3 {
+                if p[k] > p[best] {
+                    best = k;
+                }
+            }
+            best
         }
     }
 }
@@ -376,20 +541,51 @@ fn train_one(
             (n / (3.0 * c as f64)).powf(opts.balance_power)
         }
     });
+    // Each unit's features, and the same without the lexicon's (for
+    // lexicon dropout).
+    let full: Vec<Vec<(usize, f64)>> = labelled
+        .iter()
+        .map(|(e, _)| e.features.values().collect())
+        .collect();
+    let bare: Vec<Vec<(usize, f64)>> = if opts.lexicon_dropout > 0.0 {
+        labelled
+            .iter()
+            .map(|(e, _)| {
+                e.features
+                    .features
+                    .iter()
+                    .filter(|f| !from_lexicon(&f.name))
+                    .map(|f| (f.index as usize, f.value))
+                    .collect()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut order: Vec<usize> = (0..labelled.len()).collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed);
+    let mut sum: Vec<[f64; 3]> = if opts.average {
+        vec![[0.0; 3]; dims]
+    } else {
+        Vec::new()
+    };
     for _ in 0..opts.epochs {
         order.shuffle(&mut rng);
         for &i in &order {
-            let (e, y) = labelled[i];
+            let y = labelled[i].1;
+            let x = if opts.lexicon_dropout > 0.0 && rng.random_bool(opts.lexicon_dropout) {
+                &bare[i]
+            } else {
+                &full[i]
+            };
             let mut s = [0.0; 3];
-            for (j, v) in e.features.values() {
+            for &(j, v) in x {
                 for (k, sk) in s.iter_mut().enumerate() {
                     *sk += t.w[j][k] * v;
                 }
             }
             let p = softmax(s);
-            for (j, v) in e.features.values() {
+            for &(j, v) in x {
                 for (k, pk) in p.iter().enumerate() {
                     let target = if k == y { 1.0 } else { 0.0 };
                     let grad = (pk - target) * class_weight[y] * v + opts.l2 * t.w[j][k];
@@ -397,6 +593,17 @@ fn train_one(
                     t.w[j][k] -= opts.learning_rate * grad / (t.g2[j][k].sqrt() + 1e-8);
                 }
             }
+        }
+        for (acc, w) in sum.iter_mut().zip(&t.w) {
+            for k in 0..3 {
+                acc[k] += w[k];
+            }
+        }
+    }
+    if opts.average && opts.epochs > 0 {
+        let n = opts.epochs as f64;
+        for (w, acc) in t.w.iter_mut().zip(&sum) {
+            *w = acc.map(|x| x / n);
         }
     }
     (t.w, counts)
@@ -430,7 +637,10 @@ impl FramingModel {
                 }
             }
         }
-        Prediction { p: softmax(s) }
+        Prediction {
+            p: softmax(s),
+            endorsed_threshold: self.endorsed_threshold,
+        }
     }
 
     /// The features of `f` that pushed the sentence towards `class` and
@@ -468,7 +678,8 @@ fn prf(tp: u64, fp: u64, fn_: u64) -> [Option<f64>; 3] {
 
 /// Train one classifier per framing in `framings` (lexicon category
 /// names, in the order of each example's labels); with `cv > 1`, first
-/// measure it by K-fold cross-validation with folds by document.
+/// measure it by K-fold cross-validation with folds by document (the
+/// threshold, if tuned, is tuned inside each fold's training part).
 pub fn train(
     examples: &[Example],
     framings: &[String],
@@ -481,13 +692,10 @@ pub fn train(
     let mut models = Vec::new();
     for (f, name) in framings.iter().enumerate() {
         let cv_metrics = (cv > 1).then(|| cross_validate(&all, f, cfg, opts, cv));
-        let (w, counts) = train_one(&all, f, cfg, opts);
-        models.push(FramingModel {
-            framing: name.clone(),
-            class_counts: counts,
-            cv: cv_metrics,
-            weights: sparse(&w),
-        });
+        let mut m = fit(&all, f, cfg, opts);
+        m.framing = name.clone();
+        m.cv = cv_metrics;
+        models.push(m);
     }
     Model {
         format: FORMAT.into(),
@@ -497,6 +705,81 @@ pub fn train(
         provenance,
         framings: models,
     }
+}
+
+/// One framing's classifier from `examples` (unnamed, without CV
+/// figures): its weights and, with `opts.tune_folds > 1`, its endorsed
+/// threshold tuned on held-out folds of the same examples.
+fn fit(
+    examples: &[&Example],
+    framing: usize,
+    cfg: &FeatureConfig,
+    opts: &TrainOptions,
+) -> FramingModel {
+    let endorsed_threshold = (opts.tune_folds > 1).then(|| {
+        // Folds of a seed other than the outer CV's: inside an outer
+        // fold's training part, the outer folds would leave one empty.
+        let held = held_out(examples, framing, cfg, opts, opts.tune_folds, !opts.seed);
+        best_threshold(&held)
+    });
+    let (w, counts) = train_one(examples, framing, cfg, opts);
+    FramingModel {
+        framing: String::new(),
+        class_counts: counts,
+        cv: None,
+        endorsed_threshold,
+        weights: sparse(&w),
+    }
+}
+
+/// Each labelled example's reference class and held-out probabilities:
+/// K models, each trained without one fold of documents (folds by a
+/// seeded hash of the document), predict that fold.
+fn held_out(
+    all: &[&Example],
+    framing: usize,
+    cfg: &FeatureConfig,
+    opts: &TrainOptions,
+    folds: u32,
+    fold_seed: u64,
+) -> Vec<(usize, [f64; 3])> {
+    let plain = TrainOptions {
+        tune_folds: 0,
+        ..opts.clone()
+    };
+    let mut out = Vec::new();
+    for k in 0..folds {
+        let (held, rest): (Vec<&Example>, Vec<&Example>) = all
+            .iter()
+            .partition(|x| fold_of(&x.group, folds, fold_seed) == k);
+        let m = fit(&rest, framing, cfg, &plain);
+        out.extend(held.iter().filter_map(|x| {
+            let y = x.labels[framing]?;
+            Some((y, m.predict(&x.features).p))
+        }));
+    }
+    out
+}
+
+/// The endorsed threshold (0.05 to 0.95 in steps of 0.01) with the best
+/// endorsed F1 on held-out predictions; of equally good thresholds, the
+/// middle one.
+fn best_threshold(held: &[(usize, [f64; 3])]) -> f64 {
+    let f1_at = |t: f64| {
+        let mut c = [0u64; 3];
+        for (y, p) in held {
+            tally(&mut c, *y == 1, decide(p, Some(t)) == 1);
+        }
+        prf(c[0], c[1], c[2])[2].unwrap_or(0.0)
+    };
+    let scored: Vec<(u32, f64)> = (5..=95).map(|i| (i, f1_at(i as f64 / 100.0))).collect();
+    let best = scored.iter().map(|s| s.1).fold(0.0, f64::max);
+    let top: Vec<u32> = scored
+        .iter()
+        .filter(|s| s.1 >= best - 1e-12)
+        .map(|s| s.0)
+        .collect();
+    top[top.len() / 2] as f64 / 100.0
 }
 
 /// The fold of a document: a seeded hash of its id.
@@ -518,13 +801,7 @@ fn cross_validate(
         let (held, rest): (Vec<&Example>, Vec<&Example>) = all
             .iter()
             .partition(|x| fold_of(&x.group, folds, opts.seed) == k);
-        let (w, _) = train_one(&rest, framing, cfg, opts);
-        let m = FramingModel {
-            framing: String::new(),
-            class_counts: [0; 3],
-            cv: None,
-            weights: sparse(&w),
-        };
+        let m = fit(&rest, framing, cfg, opts);
         for x in held {
             let Some(y) = x.labels[framing] else { continue };
             let c = m.predict(&x.features).class();
@@ -538,7 +815,6 @@ fn cross_validate(
         present: prf(p[0], p[1], p[2]),
     }
 }
-
 fn tally(c: &mut [u64; 3], gold: bool, tool: bool) {
     match (gold, tool) {
         (true, true) => c[0] += 1,
