@@ -47,19 +47,12 @@ pub struct Args {
     /// Seed of the training order and of the folds.
     #[arg(long, default_value_t = TrainOptions::default().seed)]
     pub seed: u64,
-    /// Keep the mean of each epoch's weights instead of the last.
-    #[arg(long, default_value_t = TrainOptions::default().average, action = clap::ArgAction::Set, value_name = "BOOL")]
-    pub average: bool,
     /// Choose each framing's endorsed threshold by K-fold cross-validation
     /// on the training units (0: the most probable class wins).
     #[arg(long, value_name = "K", default_value_t = TrainOptions::default().tune_folds)]
     pub tune_folds: u32,
-    /// The probability that a training unit is seen without its lexicon
-    /// features in an epoch (0 to 1).
-    #[arg(long, value_name = "P", default_value_t = TrainOptions::default().lexicon_dropout)]
-    pub lexicon_dropout: f64,
-    /// The feature groups, comma-separated: words, bigrams, stems,
-    /// stem-bigrams, hits, decision, cues, length.
+    /// The feature groups, comma-separated: words, bigrams, stems, hits
+    /// (the lexicon's), cues (of stance), length.
     #[arg(long, value_name = "LIST", default_value_t = FeatureConfig::default().groups().join(","))]
     pub features: String,
     /// Hashed feature dimensions: 2^BITS.
@@ -185,9 +178,7 @@ pub fn run(args: Args) -> Result<u8> {
         l2: args.l2,
         seed: args.seed,
         balance_power: args.balance,
-        average: args.average,
         tune_folds: args.tune_folds,
-        lexicon_dropout: args.lexicon_dropout,
     };
     let names: Vec<String> = framings
         .iter()
