@@ -199,9 +199,7 @@ fn lexical(name: &str) -> bool {
 /// Whether a feature name comes from the lexicon (hits, categories, rules,
 /// context).
 fn from_lexicon(name: &str) -> bool {
-    ["h:", "c:", "r:", "x:"]
-        .iter()
-        .any(|p| name.starts_with(p))
+    ["h:", "c:", "r:", "x:"].iter().any(|p| name.starts_with(p))
 }
 
 fn hash(name: &str, bits: u32) -> u32 {
@@ -921,12 +919,58 @@ mod tests {
     }
 
     #[test]
+    fn the_threshold_decides_endorsed() {
+        let p = |p: [f64; 3], t: Option<f64>| Prediction {
+            p,
+            endorsed_threshold: t,
+        };
+        // Without a threshold the most probable class wins.
+        assert_eq!(p([0.7, 0.25, 0.05], None).label(), "none");
+        // With one, endorsed from the threshold on...
+        assert_eq!(p([0.7, 0.25, 0.05], Some(0.25)).label(), "endorsed");
+        assert_eq!(
+            p([0.7, 0.25, 0.05], Some(0.25)).stance(),
+            Some(Stance::Endorsed)
+        );
+        // ...unless distanced is likelier still; below it, distanced or none.
+        assert_eq!(p([0.3, 0.3, 0.4], Some(0.25)).label(), "distanced");
+        assert_eq!(p([0.2, 0.35, 0.45], Some(0.5)).label(), "distanced");
+        assert_eq!(p([0.5, 0.45, 0.05], Some(0.5)).label(), "none");
+        // The tuned threshold is the middle of the best plateau: here each
+        // of 0.31 to 0.60 separates the endorsed units exactly.
+        let held = [
+            (1, [0.3, 0.6, 0.1]),
+            (1, [0.2, 0.7, 0.1]),
+            (0, [0.7, 0.3, 0.0]),
+        ];
+        assert_eq!(best_threshold(&held), 0.46);
+    }
+
+    #[test]
+    fn feature_groups_by_name() {
+        let cfg = FeatureConfig::default();
+        assert_eq!(cfg.with_groups(&cfg.groups().join(",")).unwrap(), cfg);
+        let few = cfg.with_groups("hits, cues").unwrap();
+        assert_eq!(few.groups(), ["hits", "cues"]);
+        assert!(!few.word_unigrams && few.lexicon_hits);
+        let e = cfg.with_groups("words,chars").unwrap_err();
+        assert!(e.contains("unknown feature group \"chars\""), "{e}");
+    }
+
+    #[test]
     fn model_files_name_their_problems() {
         let (lex, _) = Lexicon::load(None).unwrap();
         let e = Model::parse("m.json", b"{\"format\": \"framewatch-model/0\"}", &lex).unwrap_err();
         assert!(
             e.to_string()
                 .contains("model format \"framewatch-model/0\""),
+            "{e}"
+        );
+        // A model of the first format (no thresholds) is refused, not misread.
+        let e = Model::parse("m.json", b"{\"format\": \"framewatch-model/1\"}", &lex).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("but this framewatch reads framewatch-model/2"),
             "{e}"
         );
         let e = Model::parse("m.json", b"{nope", &lex).unwrap_err();
