@@ -430,6 +430,7 @@ fn train_then_validate_with_the_model() {
             "1",
             "--tune-folds 1: cross-validation needs at least 2 folds",
         ),
+        ("--hit-value", "0", "--hit-value 0: give a positive number"),
     ] {
         let r = framewatch(
             tmp.path(),

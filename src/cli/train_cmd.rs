@@ -74,6 +74,12 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
+    if !(args.hit_value.is_finite() && args.hit_value > 0.0) {
+        return Err(Error::usage(
+            format!("--hit-value {}: give a positive number", args.hit_value),
+            Some("2 (the default) weighs each lexicon feature twice all the words together".into()),
+        ));
+    }
     let tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
     let lexicon = &tagger.lexicon;
     let reading = args.ingest.settle()?;

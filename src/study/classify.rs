@@ -7,7 +7,9 @@
 //! their stances, context hits, hashed word and stem unigrams and word
 //! bigrams, stance cues (negators, verbs of saying and reporting, quotation
 //! marks, first person) and the sentence's length. One pass over the
-//! analysis: no second tokeniser.
+//! analysis: no second tokeniser. A sentence is endorsed when p(endorsed)
+//! reaches a threshold per framing, chosen by cross-validation on the
+//! training units and kept in the model file.
 //!
 //! Why hand-written: the features are sparse (a few dozen of 2^18 hashed
 //! dimensions per sentence). `linfa-logistic` takes dense matrices (3,000 x
