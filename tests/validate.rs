@@ -380,7 +380,12 @@ fn train_then_validate_with_the_model() {
         "training is deterministic"
     );
     let m: serde_json::Value = serde_json::from_str(&m1).unwrap();
-    assert_eq!(m["format"], "framewatch-model/1");
+    assert_eq!(m["format"], "framewatch-model/2");
+    // The endorsed threshold is tuned by cross-validation (5 folds by
+    // default) and kept per framing.
+    let t = m["framings"][0]["endorsed_threshold"].as_f64().unwrap();
+    assert!((0.05..=0.95).contains(&t), "{t}");
+    assert!(r.stderr.contains("endorsed threshold 0."), "{}", r.stderr);
     assert_eq!(m["provenance"]["units"], 20);
     assert_eq!(m["framings"][1]["framing"], "structural");
     assert!(m["provenance"]["gold"][0][1].as_str().unwrap().len() == 64);
@@ -413,6 +418,27 @@ fn train_then_validate_with_the_model() {
         "{}",
         v["model"]
     );
+    // Bad settings name themselves.
+    for (flag, value, want) in [
+        (
+            "--features",
+            "words,trigrams",
+            "unknown feature group \"trigrams\"",
+        ),
+        (
+            "--tune-folds",
+            "1",
+            "--tune-folds 1: cross-validation needs at least 2 folds",
+        ),
+        ("--hit-value", "0", "--hit-value 0: give a positive number"),
+    ] {
+        let r = framewatch(
+            tmp.path(),
+            &["train", "--gold", gold, "-o", "x.json", flag, value],
+        );
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(want), "{}", r.stderr);
+    }
     let text = framewatch(
         tmp.path(),
         &["validate", "--gold", gold, "--model", "m1.json"],

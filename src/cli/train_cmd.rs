@@ -47,15 +47,37 @@ pub struct Args {
     /// Seed of the training order and of the folds.
     #[arg(long, default_value_t = TrainOptions::default().seed)]
     pub seed: u64,
+    /// Choose each framing's endorsed threshold by K-fold cross-validation
+    /// on the training units (0: the most probable class wins).
+    #[arg(long, value_name = "K", default_value_t = TrainOptions::default().tune_folds)]
+    pub tune_folds: u32,
+    /// The feature groups, comma-separated: words, bigrams, stems, hits
+    /// (the lexicon's), cues (of stance), length.
+    #[arg(long, value_name = "LIST", default_value_t = FeatureConfig::default().groups().join(","))]
+    pub features: String,
+    /// Hashed feature dimensions: 2^BITS.
+    #[arg(long, value_name = "BITS", default_value_t = FeatureConfig::default().hash_bits, value_parser = clap::value_parser!(u32).range(8..=24))]
+    pub hash_bits: u32,
+    /// The value of each lexicon feature (word features share about 1).
+    #[arg(long, value_name = "X", default_value_t = FeatureConfig::default().hit_value)]
+    pub hit_value: f64,
     #[command(flatten)]
     pub ingest: IngestArgs,
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    if args.cv == 1 {
+    for (flag, k) in [("--cv", args.cv), ("--tune-folds", args.tune_folds)] {
+        if k == 1 {
+            return Err(Error::usage(
+                format!("{flag} 1: cross-validation needs at least 2 folds"),
+                None,
+            ));
+        }
+    }
+    if !(args.hit_value.is_finite() && args.hit_value > 0.0) {
         return Err(Error::usage(
-            "--cv 1: cross-validation needs at least 2 folds".to_string(),
-            None,
+            format!("--hit-value {}: give a positive number", args.hit_value),
+            Some("2 (the default) weighs each lexicon feature twice all the words together".into()),
         ));
     }
     let tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
@@ -101,7 +123,13 @@ pub fn run(args: Args) -> Result<u8> {
         }
     };
     let job = Job::new(&tagger, &reading);
-    let cfg = FeatureConfig::default();
+    let cfg = FeatureConfig {
+        hash_bits: args.hash_bits,
+        hit_value: args.hit_value,
+        ..FeatureConfig::default()
+    }
+    .with_groups(&args.features)
+    .map_err(|e| Error::usage(format!("--features: {e}"), None))?;
     let mut examples = Vec::new();
     let mut ties = 0;
     for gold in &golds {
@@ -156,6 +184,7 @@ pub fn run(args: Args) -> Result<u8> {
         l2: args.l2,
         seed: args.seed,
         balance_power: args.balance,
+        tune_folds: args.tune_folds,
     };
     let names: Vec<String> = framings
         .iter()
@@ -167,9 +196,11 @@ pub fn run(args: Args) -> Result<u8> {
     for f in &model.framings {
         let [n, e, d] = f.class_counts;
         eprint!(
-            "framewatch: {}: {n} none, {e} endorsed, {d} distanced; {} weights",
+            "framewatch: {}: {n} none, {e} endorsed, {d} distanced; {} weights; endorsed threshold {}",
             f.framing,
-            f.weights.len()
+            f.weights.len(),
+            f.endorsed_threshold
+                .map_or("- (most probable class)".to_string(), |t| format!("{t:.2}"))
         );
         match &f.cv {
             Some(cv) => eprintln!(
