@@ -195,6 +195,29 @@ impl Analyzer {
         self.stemmer.stem(norm)
     }
 
+    /// [`Analyzer::stem`] through a per-thread cache of the words seen
+    /// (a corpus repeats its words: stemming each once saves most of the
+    /// work of labelling every sentence).
+    pub fn stem_cached(&self, norm: &str) -> std::rc::Rc<str> {
+        thread_local! {
+            static STEMS: std::cell::RefCell<(&'static str, rustc_hash::FxHashMap<Box<str>, std::rc::Rc<str>>)> =
+                std::cell::RefCell::new(("", rustc_hash::FxHashMap::default()));
+        }
+        STEMS.with(|cell| {
+            let (language, stems) = &mut *cell.borrow_mut();
+            if *language != self.language || stems.len() > 200_000 {
+                *language = self.language;
+                stems.clear();
+            }
+            if let Some(s) = stems.get(norm) {
+                return s.clone();
+            }
+            let s: std::rc::Rc<str> = self.stemmer.stem(norm).into();
+            stems.insert(norm.into(), s.clone());
+            s
+        })
+    }
+
     /// Tokenise `text` into `out`, then mark sentences and paragraphs.
     pub fn analyze(&self, text: &str, out: &mut Analysis) {
         out.clear();

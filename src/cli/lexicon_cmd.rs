@@ -268,7 +268,11 @@ fn explain(
         let sentences = model.as_ref().map(|(m, _)| {
             measure::predict_sentences(&tagger, m, v)
                 .into_iter()
-                .map(|(span, f, p)| (measure::sentence_text(v.text, span), f, p))
+                .enumerate()
+                .map(|(i, (span, p))| {
+                    let f = measure::sentence_features(&tagger, &m.features, v, i, span);
+                    (measure::sentence_text(v.text, span), f, p)
+                })
                 .collect::<Vec<_>>()
         });
         (explain::explain_view(&tagger, v), sentences)

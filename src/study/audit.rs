@@ -252,13 +252,13 @@ impl Audit {
         let names: Vec<String> = model.framings.iter().map(|f| f.framing.clone()).collect();
         for h in &mut self.hits {
             let f = names.iter().position(|n| *n == h.category);
-            let p = f.and_then(|f| Some(predictions.get(h.sentence_index as usize)?.2[f]));
+            let p = f.and_then(|f| Some(predictions.get(h.sentence_index as usize)?.1[f]));
             h.model = p.map(|p| (p.label(), (p.p[1] * 1e4).round() / 1e4));
         }
         let mut framings: Vec<(String, u64, u64)> =
             names.iter().map(|n| (n.clone(), 0, 0)).collect();
         let mut sentences = Vec::new();
-        for (i, (span, _, preds)) in predictions.iter().enumerate() {
+        for (i, (span, preds)) in predictions.iter().enumerate() {
             let mut labels = Vec::new();
             let mut missed = Vec::new();
             for ((f, p), counts) in names.iter().zip(preds).zip(framings.iter_mut()) {

@@ -25,8 +25,10 @@ use crate::lexicon::Lexicon;
 use crate::model::{Hit, HitStatus, Stance, TokenKind};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
+use std::rc::Rc;
 
 /// The default model: trained on the train split of the project's coded
 /// corpus with the built-in lexicon (recipe in `.ci/run`, which retrains it
@@ -193,56 +195,107 @@ impl Features {
     }
 }
 
-/// Whether a feature name is lexical (words, stems, bigrams).
-fn lexical(name: &str) -> bool {
-    ["w:", "s:", "b:"].iter().any(|p| name.starts_with(p))
-}
-
-/// Whether a feature name comes from the lexicon (hits, categories, rules,
-/// context).
-fn from_lexicon(name: &str) -> bool {
-    ["h:", "c:", "r:", "x:"].iter().any(|p| name.starts_with(p))
+fn hasher() -> siphasher::sip::SipHasher13 {
+    siphasher::sip::SipHasher13::new_with_keys(0x6672_616d_6577_6174, 0x6368_6d6f_6465_6c31)
 }
 
 fn hash(name: &str, bits: u32) -> u32 {
-    let mut h =
-        siphasher::sip::SipHasher13::new_with_keys(0x6672_616d_6577_6174, 0x6368_6d6f_6465_6c31);
-    h.write(name.as_bytes());
-    (h.finish() & ((1u64 << bits) - 1)) as u32
+    hash_parts(&[name], bits)
 }
 
-/// Extract the features of the tokens `tokens` (a sentence) of an analysed
-/// text, with `hits` the counted and rejected hits inside it.
-pub fn features(
+/// The hash of the name the pieces make, written one after another (the
+/// same as hashing the joined name: SipHash reads a stream of bytes).
+fn hash_parts(parts: &[&str], bits: u32) -> u32 {
+    (hash_full(parts) & ((1u64 << bits) - 1)) as u32
+}
+
+fn hash_full(parts: &[&str]) -> u64 {
+    let mut h = hasher();
+    for p in parts {
+        h.write(p.as_bytes());
+    }
+    h.finish()
+}
+
+/// [`hash_full`] of a word or stem feature (`w:` or `s:` and the word),
+/// through a per-thread cache: a corpus repeats its words.
+fn hash_unigram(prefix: &str, word: &str) -> u64 {
+    thread_local! {
+        static HASHES: std::cell::RefCell<[rustc_hash::FxHashMap<Box<str>, u64>; 2]> =
+            std::cell::RefCell::new(Default::default());
+    }
+    HASHES.with(|cell| {
+        let maps = &mut *cell.borrow_mut();
+        let map = &mut maps[usize::from(prefix == "s:")];
+        if let Some(&h) = map.get(word) {
+            return h;
+        }
+        if map.len() > 200_000 {
+            map.clear();
+        }
+        let h = hash_full(&[prefix, word]);
+        map.insert(word.into(), h);
+        h
+    })
+}
+
+/// What a feature's value depends on: its name's first two bytes, which
+/// tell a lexical feature (`w:` `s:` `b:`) from one of the lexicon's
+/// (`h:` `c:` `r:` `x:`) and from the rest, and order the names of a
+/// hash collision as the full names do across those classes.
+fn kind_key(first: &str) -> [u8; 2] {
+    let b = first.as_bytes();
+    [
+        b.first().copied().unwrap_or(0),
+        b.get(1).copied().unwrap_or(0),
+    ]
+}
+
+fn kind_lexical(k: [u8; 2]) -> bool {
+    k[1] == b':' && matches!(k[0], b'w' | b's' | b'b')
+}
+
+fn kind_from_lexicon(k: [u8; 2]) -> bool {
+    k[1] == b':' && matches!(k[0], b'h' | b'c' | b'r' | b'x')
+}
+
+/// Every feature name of a sentence, handed to `emit` in pieces (joined,
+/// they make the name): the one definition of the features, which
+/// [`features`] names and [`feature_values`] only hashes.
+fn feature_names(
     cfg: &FeatureConfig,
     lexicon: &Lexicon,
     analyzer: &Analyzer,
     a: &Analysis,
     tokens: std::ops::Range<usize>,
     hits: &[&Hit],
-) -> Features {
-    let mut names: Vec<String> = vec!["bias".into()];
+    emit: &mut dyn FnMut(&[&str]),
+) {
+    emit(&["bias"]);
     let words: Vec<&str> = a.tokens[tokens.clone()]
         .iter()
         .filter(|t| t.kind == TokenKind::Word)
         .map(|t| a.norm_of(t))
         .collect();
     if cfg.word_unigrams {
-        names.extend(words.iter().map(|w| format!("w:{w}")));
+        for w in &words {
+            emit(&["w:", w]);
+        }
     }
     if cfg.word_bigrams {
-        names.extend(words.windows(2).map(|p| format!("b:{} {}", p[0], p[1])));
+        for p in words.windows(2) {
+            emit(&["b:", p[0], " ", p[1]]);
+        }
     }
-    let stems: Vec<String> = if cfg.stem_unigrams || cfg.stance_cues {
-        words
-            .iter()
-            .map(|w| analyzer.stem(w).into_owned())
-            .collect()
+    let stems: Vec<std::rc::Rc<str>> = if cfg.stem_unigrams || cfg.stance_cues {
+        words.iter().map(|w| analyzer.stem_cached(w)).collect()
     } else {
         Vec::new()
     };
     if cfg.stem_unigrams {
-        names.extend(stems.iter().map(|s| format!("s:{s}")));
+        for s in &stems {
+            emit(&["s:", s]);
+        }
     }
     if cfg.lexicon_hits {
         for h in hits {
@@ -253,48 +306,46 @@ pub fn features(
                 HitStatus::Counted => "counted",
                 HitStatus::NoContext => "no-context",
             };
+            let path = lexicon.subframe_path(sub);
             if Some(lexicon.subframes[sub].category) == lexicon.context_category {
-                names.push(format!("x:{}", lexicon.subframe_path(sub)));
-                names.push("x:any".into());
+                emit(&["x:", &path]);
+                emit(&["x:any"]);
                 continue;
             }
             let stance = h.stance.as_str();
-            names.push(format!(
-                "h:{}:{stance}:{status}",
-                lexicon.subframe_path(sub)
-            ));
-            names.push(format!("c:{cat}:{stance}:{status}"));
-            names.push(format!("c:{cat}:{status}"));
+            emit(&["h:", &path, ":", stance, ":", status]);
+            emit(&["c:", cat, ":", stance, ":", status]);
+            emit(&["c:", cat, ":", status]);
             if let Some((kind, _)) = h
                 .stance_rule
                 .split_once(':')
                 .or((!h.stance_rule.is_empty()).then_some((h.stance_rule.as_str(), "")))
             {
-                names.push(format!("r:{cat}:{kind}"));
+                emit(&["r:", cat, ":", kind]);
             }
         }
     }
     if cfg.stance_cues {
-        let rules = &lexicon.stance;
+        let (negator, verb) = cue_sets(lexicon);
         for (w, s) in words.iter().zip(&stems) {
-            if rules.negators.iter().any(|n| n == w) {
-                names.push(format!("n:{w}"));
+            if negator.contains(*w) {
+                emit(&["n:", w]);
             }
-            if rules.reporting_verbs.contains(s) || rules.speech_verbs.contains(s) {
-                names.push(format!("v:{s}"));
+            if verb.contains(&**s) {
+                emit(&["v:", s]);
             }
             if matches!(*w, "i" | "we" | "our" | "us") {
-                names.push("p:first".into());
+                emit(&["p:first"]);
             }
         }
-        let quoted = a.tokens[tokens.clone()].iter().any(|t| {
+        let quoted = a.tokens[tokens].iter().any(|t| {
             t.kind == TokenKind::Punct
                 && a.norm_of(t)
                     .chars()
                     .any(|c| matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{00AB}'))
         });
         if quoted {
-            names.push("q:quote".into());
+            emit(&["q:quote"]);
         }
     }
     if cfg.length {
@@ -304,27 +355,107 @@ pub fn features(
             21..=40 => "long",
             _ => "very-long",
         };
-        names.push(format!("l:{bucket}"));
+        emit(&["l:", bucket]);
     }
-    let mut out: Vec<Feature> = names
-        .into_iter()
-        .map(|name| Feature {
+}
+
+/// The lexicon's negators, and the stems of its reporting and speech
+/// verbs, as sets: built once per thread and lexicon, not searched as
+/// lists for every word.
+fn cue_sets(lexicon: &Lexicon) -> (Rc<FxHashSet<String>>, Rc<FxHashSet<String>>) {
+    type Sets = (String, Rc<FxHashSet<String>>, Rc<FxHashSet<String>>);
+    thread_local! {
+        static CUES: std::cell::RefCell<Sets> = std::cell::RefCell::default();
+    }
+    CUES.with(|cell| {
+        let mut c = cell.borrow_mut();
+        if c.0 != lexicon.sha256 {
+            let rules = &lexicon.stance;
+            let verbs = rules.reporting_verbs.iter().chain(&rules.speech_verbs);
+            *c = (
+                lexicon.sha256.clone(),
+                Rc::new(rules.negators.iter().cloned().collect()),
+                Rc::new(verbs.cloned().collect()),
+            );
+        }
+        (c.1.clone(), c.2.clone())
+    })
+}
+
+/// Each distinct index's value, given the features as (index, kind key)
+/// sorted by index and then by name: the first of an index is kept (a
+/// hash collision keeps the smallest name); lexical features share
+/// 1 / sqrt(n), the lexicon's weigh [`FeatureConfig::hit_value`].
+fn feature_weights(cfg: &FeatureConfig, kept: &[(u32, [u8; 2])]) -> Vec<f64> {
+    let n_lexical = kept.iter().filter(|f| kind_lexical(f.1)).count().max(1) as f64;
+    kept.iter()
+        .map(|&(_, k)| {
+            if kind_lexical(k) {
+                1.0 / n_lexical.sqrt()
+            } else if kind_from_lexicon(k) {
+                cfg.hit_value
+            } else {
+                1.0
+            }
+        })
+        .collect()
+}
+
+/// Extract the features of the tokens `tokens` (a sentence) of an analysed
+/// text, with `hits` the counted and rejected hits inside it, with their
+/// names (for explanations and training).
+pub fn features(
+    cfg: &FeatureConfig,
+    lexicon: &Lexicon,
+    analyzer: &Analyzer,
+    a: &Analysis,
+    tokens: std::ops::Range<usize>,
+    hits: &[&Hit],
+) -> Features {
+    let mut out: Vec<Feature> = Vec::new();
+    feature_names(cfg, lexicon, analyzer, a, tokens, hits, &mut |parts| {
+        let name = parts.concat();
+        out.push(Feature {
             index: hash(&name, cfg.hash_bits),
             name,
             value: 1.0,
         })
-        .collect();
+    });
     out.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.name.cmp(&b.name)));
     out.dedup_by(|a, b| a.index == b.index);
-    let n_lexical = out.iter().filter(|f| lexical(&f.name)).count().max(1) as f64;
-    for f in out.iter_mut() {
-        if lexical(&f.name) {
-            f.value = 1.0 / n_lexical.sqrt();
-        } else if from_lexicon(&f.name) {
-            f.value = cfg.hit_value;
-        }
+    let kept: Vec<(u32, [u8; 2])> = out.iter().map(|f| (f.index, kind_key(&f.name))).collect();
+    for (f, v) in out.iter_mut().zip(feature_weights(cfg, &kept)) {
+        f.value = v;
     }
     Features { features: out }
+}
+
+/// [`features`] without the names, (index, value) in index order: the
+/// same numbers, for labelling every sentence of a corpus without
+/// building a string per word.
+pub fn feature_values(
+    cfg: &FeatureConfig,
+    lexicon: &Lexicon,
+    analyzer: &Analyzer,
+    a: &Analysis,
+    tokens: std::ops::Range<usize>,
+    hits: &[&Hit],
+) -> Vec<(u32, f64)> {
+    let mut out: Vec<(u32, [u8; 2])> = Vec::new();
+    let mask = (1u64 << cfg.hash_bits) - 1;
+    feature_names(cfg, lexicon, analyzer, a, tokens, hits, &mut |parts| {
+        let full = match parts {
+            [p @ ("w:" | "s:"), word] => hash_unigram(p, word),
+            _ => hash_full(parts),
+        };
+        out.push(((full & mask) as u32, kind_key(parts[0])))
+    });
+    // Names that hash alike and share their kind key weigh alike, so the
+    // key stands in for the name in the order that picks the one kept.
+    out.sort_unstable();
+    out.dedup_by_key(|f| f.0);
+    let weights = feature_weights(cfg, &out);
+    out.into_iter().map(|f| f.0).zip(weights).collect()
 }
 
 /// The token range of the byte span `start..end` of an analysed text.
@@ -351,6 +482,22 @@ pub struct FramingModel {
     /// (feature index, weights for none, endorsed, distanced); features
     /// whose weights are all below 1e-3 in size are left out.
     pub weights: Vec<(u32, [f32; 3])>,
+    /// The same weights by index, built on first use: a lookup per feature
+    /// instead of a search.
+    #[serde(skip)]
+    dense: Dense,
+}
+
+/// A cache of [`FramingModel::weights`] as a dense table; not part of the
+/// model's identity (two models with the same weights are equal whether
+/// or not either has built it).
+#[derive(Debug, Clone, Default)]
+struct Dense(std::sync::OnceLock<Vec<[f32; 3]>>);
+
+impl PartialEq for Dense {
+    fn eq(&self, _: &Dense) -> bool {
+        true
+    }
 }
 
 /// K-fold cross-validation (folds by document) on the training units.
@@ -537,10 +684,24 @@ fn sparse(w: &[[f64; 3]]) -> Vec<(u32, [f32; 3])> {
 
 impl FramingModel {
     pub fn predict(&self, f: &Features) -> Prediction {
+        self.predict_values(f.values())
+    }
+
+    /// [`FramingModel::predict`] from (index, value) pairs, as
+    /// [`feature_values`] gives them.
+    pub fn predict_values(&self, values: impl IntoIterator<Item = (usize, f64)>) -> Prediction {
+        let dense = self.dense.0.get_or_init(|| {
+            let len = self.weights.last().map_or(0, |(i, _)| *i as usize + 1);
+            let mut d = vec![[0f32; 3]; len];
+            for (i, w) in &self.weights {
+                d[*i as usize] = *w;
+            }
+            d
+        });
         let mut s = [0.0; 3];
-        for (j, v) in f.values() {
-            if let Ok(at) = self.weights.binary_search_by_key(&(j as u32), |(i, _)| *i) {
-                let w = self.weights[at].1;
+        for (j, v) in values {
+            // Indices without a weight add nothing (as zero weights would).
+            if let Some(w) = dense.get(j).filter(|w| *w != &[0f32; 3]) {
                 for k in 0..3 {
                     s[k] += w[k] as f64 * v;
                 }
@@ -638,6 +799,7 @@ fn fit(
         cv: None,
         endorsed_threshold,
         weights: sparse(&w),
+        dense: Dense::default(),
     }
 }
 
