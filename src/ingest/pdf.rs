@@ -1,9 +1,12 @@
-//! PDF → text per page (`pdf-extract`, which follows each page's content
-//! stream and its fonts' encodings) plus the Info dictionary (`lopdf`):
-//! title, author, creation date. Encrypted, image-only and corrupt files
-//! are refused with their own reason; a parser panic costs one document.
+//! PDF → text per page, in reading order: `pdf-extract` follows each
+//! page's content stream and its fonts' encodings and hands over glyphs
+//! with their positions; [`layout`] orders them (columns, paragraphs) and
+//! finds running heads, which are dropped. Pages without a usable text
+//! layer are read by [`ocr`]. Title, author and creation date come from
+//! the Info dictionary (`lopdf`). Encrypted and corrupt files are refused
+//! with their own reason; a parser panic costs one document.
 
-use super::{Extracted, Found, ReadError};
+use super::{Extracted, Found, ReadError, layout, ocr};
 use crate::ingest::parse_date;
 use crate::model::SkipReason;
 use crate::model::{DatePrecision, DocDate};
@@ -15,7 +18,92 @@ pub fn sniff(bytes: &[u8]) -> bool {
     head.windows(5).any(|w| w == b"%PDF-")
 }
 
-pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
+/// How PDFs are read: OCR, and whether running heads are kept.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Options {
+    pub ocr: ocr::Options,
+    /// Keep running headers and footers (`extract --keep-furniture`).
+    #[serde(default)]
+    pub keep_furniture: bool,
+}
+
+/// Collects each page's glyphs with their positions (pdf-extract follows
+/// the content streams and fonts; the layout is ours).
+struct Collector {
+    pages: Vec<layout::Page>,
+    /// The page's top and left edge (media box), to measure from.
+    top: f64,
+    left: f64,
+}
+
+impl pdf_extract::OutputDev for Collector {
+    fn begin_page(
+        &mut self,
+        _page: u32,
+        media: &pdf_extract::MediaBox,
+        _art: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), pdf_extract::OutputError> {
+        self.top = media.ury;
+        self.left = media.llx;
+        self.pages.push(layout::Page {
+            width: (media.urx - media.llx).abs(),
+            height: (media.ury - media.lly).abs(),
+            glyphs: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn end_page(&mut self) -> Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
+
+    fn output_character(
+        &mut self,
+        trm: &pdf_extract::Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        text: &str,
+    ) -> Result<(), pdf_extract::OutputError> {
+        // The font size as drawn: scaled by the text matrix's area.
+        let scale = (trm.m11 * trm.m22 - trm.m12 * trm.m21).abs().sqrt();
+        let size = font_size * scale;
+        if let Some(page) = self.pages.last_mut()
+            && size.is_finite()
+            && trm.m31.is_finite()
+            && trm.m32.is_finite()
+        {
+            page.glyphs.push(layout::Glyph {
+                x: trm.m31 - self.left,
+                y: self.top - trm.m32,
+                width: width * size,
+                size,
+                text: text.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn begin_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
+
+    fn end_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
+
+    fn end_line(&mut self) -> Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
+}
+
+/// Advice for a page that OCR could not read because the tools are
+/// missing, or for a document whose pages all lack text.
+fn no_tools(why: &str) -> String {
+    format!("OCR is unavailable: {why}")
+}
+
+pub fn read(bytes: &[u8], opts: &Options) -> Result<Extracted, ReadError> {
     let encrypted = || {
         (
             SkipReason::EncryptedPdf,
@@ -28,45 +116,83 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
     if has_encrypt_entry(bytes) {
         return Err(encrypted());
     }
+    let failed = |why: String| {
+        (
+            SkipReason::CorruptPdf,
+            format!("the PDF parser failed ({why})"),
+        )
+    };
     let doc = super::guard(|| lopdf::Document::load_mem(bytes))
-        .map_err(|why| {
-            (
-                SkipReason::CorruptPdf,
-                format!("the PDF parser failed ({why})"),
-            )
-        })?
+        .map_err(failed)?
         .map_err(|e| (SkipReason::CorruptPdf, format!("cannot parse the PDF: {e}")))?;
     if doc.is_encrypted() {
         return Err(encrypted());
     }
-    let n_pages = doc.get_pages().len();
     let found = info(&doc);
-    drop(doc);
-    let pages = super::guard(|| pdf_extract::extract_text_from_mem_by_pages(bytes))
-        .map_err(|why| {
-            (
-                SkipReason::CorruptPdf,
-                format!("the PDF parser failed ({why})"),
-            )
-        })?
-        .map_err(|e| (SkipReason::CorruptPdf, format!("cannot extract text: {e}")))?;
-    if pages.iter().all(|p| p.trim().is_empty()) {
-        return Err((
-            SkipReason::NoTextLayer,
-            format!(
-                "no text layer in {} page{}: probably scanned images; run OCR first (e.g. `ocrmypdf in.pdf out.pdf`)",
-                n_pages.max(pages.len()),
-                if n_pages.max(pages.len()) == 1 {
-                    ""
-                } else {
-                    "s"
-                }
+    let mut warnings = Vec::new();
+    let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let pages = super::guard(|| {
+        let mut c = Collector {
+            pages: Vec::new(),
+            top: 0.0,
+            left: 0.0,
+        };
+        let mut errors = Vec::new();
+        for &n in &numbers {
+            let before = c.pages.len();
+            if let Err(e) = pdf_extract::output_doc_page(&doc, &mut c, n) {
+                errors.push(format!("page {n}: cannot extract text ({e})"));
+            }
+            if c.pages.len() == before {
+                c.pages.push(layout::Page::default());
+            }
+        }
+        (c.pages, errors)
+    })
+    .map_err(failed)?;
+    let (pages, errors) = pages;
+    warnings.extend(errors);
+    let laid: Vec<(f64, Vec<layout::Line>)> = pages
+        .iter()
+        .map(|p| (p.height, layout::lines(p)))
+        .collect();
+    let furniture = layout::furniture(&laid);
+    let mut texts: Vec<String> = laid
+        .iter()
+        .zip(&furniture)
+        .map(|((_, lines), marks)| {
+            let kept: Vec<&layout::Line> = lines
+                .iter()
+                .zip(marks)
+                .filter(|(_, m)| opts.keep_furniture || !**m)
+                .map(|(l, _)| l)
+                .collect();
+            layout::text(&kept)
+        })
+        .collect();
+    let ocr = recognise_pages(bytes, &pages, &mut texts, &opts.ocr, &mut warnings);
+    if texts.iter().all(|p| p.trim().is_empty()) {
+        let n = texts.len();
+        let pages = format!("{n} page{}", if n == 1 { "" } else { "s" });
+        let detail = match (&ocr.unavailable, opts.ocr.mode) {
+            (_, ocr::Mode::Never) => format!(
+                "no text layer in {pages}: probably scanned images; read them with `--ocr auto` (Tesseract) or run OCR first (e.g. `ocrmypdf in.pdf out.pdf`)"
             ),
-        ));
+            (Some(why), _) => format!(
+                "no text layer in {pages}: probably scanned images; {}",
+                no_tools(why)
+            ),
+            (None, _) if ocr.tried > 0 => format!(
+                "no text layer in {pages}, and OCR found no text on {} of them",
+                ocr.tried
+            ),
+            (None, _) => format!("no text layer in {pages}"),
+        };
+        return Err((SkipReason::NoTextLayer, detail));
     }
     let mut text = String::new();
-    let mut page_starts = Vec::with_capacity(pages.len());
-    for p in &pages {
+    let mut page_starts = Vec::with_capacity(texts.len());
+    for p in &texts {
         if !text.is_empty() {
             text.push_str("\n\n");
         }
@@ -77,8 +203,104 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
         text,
         page_starts,
         found,
-        warnings: Vec::new(),
+        warnings,
+        ocr_pages: ocr.pages,
+        ocr_confidence: ocr.confidence,
     })
+}
+
+/// What OCR did for a document.
+#[derive(Debug, Default)]
+struct OcrDone {
+    /// 1-based pages whose text came from OCR.
+    pages: Vec<u32>,
+    /// Mean word confidence over those pages (0–100).
+    confidence: Option<f64>,
+    /// Pages OCR was run on.
+    tried: usize,
+    /// Why OCR could not run, when a page needed it.
+    unavailable: Option<String>,
+}
+
+/// Replace the text of the pages that need OCR (`opts.mode`) with what
+/// Tesseract reads on them. A page OCR cannot read keeps its text layer
+/// if it has a usable one and is left out otherwise, with a warning.
+fn recognise_pages(
+    bytes: &[u8],
+    pages: &[layout::Page],
+    texts: &mut [String],
+    opts: &ocr::Options,
+    warnings: &mut Vec<String>,
+) -> OcrDone {
+    let mut done = OcrDone::default();
+    let wanted: Vec<(usize, Option<&'static str>)> = texts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let why = ocr::needs_ocr(t);
+            match opts.mode {
+                ocr::Mode::Never => None,
+                ocr::Mode::Auto => why.map(|w| (i, Some(w))),
+                ocr::Mode::Force => Some((i, why)),
+            }
+        })
+        .collect();
+    if wanted.is_empty() {
+        return done;
+    }
+    let drop_page = |texts: &mut [String], i: usize, why: Option<&str>| {
+        if why == Some("garbage text layer") {
+            texts[i].clear();
+        }
+    };
+    let scratch = match ocr::available(&opts.lang).and_then(|()| {
+        let s = ocr::Scratch::new().map_err(|e| format!("cannot make a temporary folder: {e}"))?;
+        std::fs::write(s.path().join("in.pdf"), bytes)
+            .map_err(|e| format!("cannot write a temporary copy: {e}"))?;
+        Ok(s)
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            for &(i, why) in &wanted {
+                if let Some(why) = why {
+                    // An empty page says nothing worth a warning per page.
+                    if why != "no text layer" || texts.iter().any(|t| !t.trim().is_empty()) {
+                        warnings.push(format!("page {}: {why}, left out: {}", i + 1, no_tools(&e)));
+                    }
+                }
+                drop_page(texts, i, why);
+            }
+            done.unavailable = Some(e);
+            return done;
+        }
+    };
+    let pdf = scratch.path().join("in.pdf");
+    let (mut sum, mut words) = (0.0, 0usize);
+    for (i, why) in wanted {
+        let size = pages
+            .get(i)
+            .map(|p| (p.width, p.height))
+            .filter(|s| s.0 > 0.0 && s.1 > 0.0)
+            .unwrap_or((612.0, 792.0));
+        done.tried += 1;
+        match ocr::recognise(&pdf, i as u32 + 1, size, &scratch, opts) {
+            Ok(p) if !p.text.trim().is_empty() => {
+                texts[i] = p.text;
+                done.pages.push(i as u32 + 1);
+                if let Some(c) = p.confidence {
+                    sum += c * p.words as f64;
+                    words += p.words;
+                }
+            }
+            Ok(_) => drop_page(texts, i, why),
+            Err(e) => {
+                warnings.push(format!("page {}: OCR failed: {e}", i + 1));
+                drop_page(texts, i, why);
+            }
+        }
+    }
+    done.confidence = (words > 0).then(|| sum / words as f64);
+    done
 }
 
 /// Whether a trailer (or cross-reference stream) names an `/Encrypt`
@@ -91,6 +313,13 @@ fn has_encrypt_entry(bytes: &[u8]) -> bool {
         .iter()
         .any(|part| part.windows(8).any(|w| w == b"/Encrypt"))
 }
+
+/// First halves of English compounds whose hyphen stays when the compound
+/// is broken at it across lines ("self-\nemployed" → "self-employed").
+const COMPOUND_HEADS: [&str; 15] = [
+    "self", "non", "well", "co", "ex", "anti", "cross", "half", "low", "high", "long", "short",
+    "full", "part", "means",
+];
 
 /// Append a page's text: trailing spaces trimmed, words hyphenated across
 /// a line break joined ("poli-\ncy" → "policy"), runs of blank lines
@@ -115,12 +344,19 @@ fn clean_page(page: &str, out: &mut String) {
             .get(i + 1)
             .and_then(|n| n.trim_start().chars().next())
             .is_some_and(char::is_lowercase);
-        let before_hyphen = line
-            .strip_suffix('-')
-            .and_then(|l| l.chars().last())
-            .is_some_and(char::is_alphabetic);
-        if next_lower && before_hyphen {
-            out.push_str(&line[..line.len() - 1]);
+        let hyphen = ['-', '\u{AD}', '\u{2010}']
+            .into_iter()
+            .find(|&h| line.ends_with(h))
+            .map(|h| &line[..line.len() - h.len_utf8()])
+            .filter(|l| l.chars().last().is_some_and(char::is_alphabetic));
+        if let (true, Some(head)) = (next_lower, hyphen) {
+            // "self-\nemployed" keeps its hyphen; "wel-\nfare" loses it.
+            let word = head.rsplit(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+            if COMPOUND_HEADS.contains(&word.to_lowercase().as_str()) {
+                out.push_str(line);
+            } else {
+                out.push_str(head);
+            }
             // The next line continues this one without a break.
             joined = true;
             blank = 0;
@@ -256,7 +492,7 @@ mod tests {
         let x = read(&page_with_font(
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
             &[],
-        ))
+        ), &Options::default())
         .unwrap();
         assert_eq!(x.text, "Low pay");
     }
@@ -274,7 +510,7 @@ mod tests {
                 b"<< /Subtype /Type1C /Length 4 >>\nstream\njunk\nendstream",
             ],
         );
-        let (reason, detail) = read(&pdf).expect_err("a broken font is refused");
+        let (reason, detail) = read(&pdf, &Options::default()).expect_err("a broken font is refused");
         assert_eq!(reason, "corrupt-pdf");
         assert!(detail.contains("the PDF parser failed"), "{detail}");
     }
