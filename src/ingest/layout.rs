@@ -16,6 +16,8 @@ pub struct Glyph {
     pub width: f64,
     pub size: f64,
     pub text: String,
+    /// Drawn upright (not rotated or on its side).
+    pub upright: bool,
 }
 
 /// A page's glyphs in drawing order, and its size in points.
@@ -192,9 +194,16 @@ fn cut(runs: &[Run], idx: Vec<usize>, out: &mut Vec<Vec<usize>>) {
     out.push(idx);
 }
 
-/// A page's lines in reading order.
+/// A page's lines in reading order. Rotated glyphs on a page that is
+/// mostly upright (margin stamps, sideways labels) are left out.
 pub fn lines(page: &Page) -> Vec<Line> {
-    let runs = runs(&page.glyphs);
+    let upright = page.glyphs.iter().filter(|g| g.upright).count();
+    let runs = if upright * 5 >= page.glyphs.len() * 4 && upright < page.glyphs.len() {
+        let kept: Vec<Glyph> = page.glyphs.iter().filter(|g| g.upright).cloned().collect();
+        runs(&kept)
+    } else {
+        runs(&page.glyphs)
+    };
     let mut blocks = Vec::new();
     cut(&runs, (0..runs.len()).collect(), &mut blocks);
     let mut out = Vec::new();
@@ -335,6 +344,7 @@ mod tests {
                 width: 5.0,
                 size: 10.0,
                 text: c.to_string(),
+                upright: true,
             });
             pen += 5.0;
         }
@@ -393,8 +403,8 @@ mod tests {
                 let body = format!("Body text of page {n} that differs");
                 let p = page(&[
                     (50.0, 20.0, "Annual Report 2023"),
-                    (50.0, 100.0, body.as_str()),
-                    (50.0, 112.0, "more body"),
+                    (50.0, 200.0, body.as_str()),
+                    (50.0, 212.0, "more body"),
                     (300.0, 780.0, &n.to_string()),
                 ]);
                 (p.height, lines(&p))

@@ -288,8 +288,11 @@ pub fn quality(text: &str) -> Quality {
             letters += 1;
         }
     }
+    // Tokens without a letter or digit (dot leaders, rules, bullets) say
+    // nothing about the language and are not counted.
     let tokens: Vec<String> = text
         .split_whitespace()
+        .filter(|t| t.chars().any(char::is_alphanumeric))
         .map(|t| {
             t.trim_matches(|c: char| !c.is_alphanumeric())
                 .to_lowercase()

@@ -79,6 +79,7 @@ impl pdf_extract::OutputDev for Collector {
                 width: width * size,
                 size,
                 text: text.to_string(),
+                upright: trm.m11 > 0.0 && trm.m12.abs() < 0.1 * trm.m11.abs(),
             });
         }
         Ok(())
@@ -515,6 +516,217 @@ mod tests {
         assert!(detail.contains("the PDF parser failed"), "{detail}");
     }
 
+    /// A one-page PDF whose content stream is `content`, font F1 Helvetica.
+    fn page_of(content: &[u8]) -> Vec<u8> {
+        let stream = [
+            format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(),
+            content,
+            b"\nendstream",
+        ]
+        .concat();
+        pdf_of(&[
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &stream,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ])
+    }
+
+    /// `BT ... ET` showing each `(x, y, text)` in Helvetica 10 pt.
+    fn shown(lines: &[(u32, u32, &str)]) -> Vec<u8> {
+        let mut c = String::from("BT /F1 10 Tf\n");
+        for (x, y, t) in lines {
+            c += &format!("1 0 0 1 {x} {y} Tm ({t}) Tj\n");
+        }
+        c += "ET";
+        c.into_bytes()
+    }
+
+    fn never() -> Options {
+        let mut o = Options::default();
+        o.ocr.mode = ocr::Mode::Never;
+        o
+    }
+
+    #[test]
+    fn two_columns_drawn_across_the_page_are_read_column_by_column() {
+        // Each row of both columns drawn left to right, as some
+        // typesetters do: read in stream order, sentences are spliced.
+        let pdf = page_of(&shown(&[
+            (72, 700, "The cuts to housing"),
+            (320, 700, "Food banks in the"),
+            (72, 688, "benefit hit renters"),
+            (320, 688, "city gave out more"),
+            (72, 676, "in the private sector."),
+            (320, 676, "parcels than ever."),
+        ]));
+        let x = read(&pdf, &never()).unwrap();
+        assert_eq!(
+            x.text,
+            "The cuts to housing\nbenefit hit renters\nin the private sector.\nFood banks in the\ncity gave out more\nparcels than ever."
+        );
+    }
+
+    #[test]
+    fn running_heads_are_dropped_unless_kept() {
+        let page = |n: u32| {
+            format!(
+                "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R /Resources << /Font << /F1 9 0 R >> >> >>",
+                n
+            )
+        };
+        let body = |t: &str, n: u32| {
+            let c = shown(&[
+                (72, 760, "Poverty Review 2024"),
+                (72, 600, t),
+                (300, 40, &n.to_string()),
+            ]);
+            [
+                format!("<< /Length {} >>\nstream\n", c.len()).into_bytes(),
+                c,
+                b"\nendstream".to_vec(),
+            ]
+            .concat()
+        };
+        let (p1, p2) = (page(6), page(7));
+        let p1 = p1.trim_start_matches("3 0 obj\n").as_bytes().to_vec();
+        let p2 = p2.trim_start_matches("3 0 obj\n").as_bytes().to_vec();
+        let (b1, b2) = (body("Rents rose again.", 1), body("Wages did not.", 2));
+        let pdf = pdf_of(&[
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+            &p1,
+            &p2,
+            b"<< >>",
+            &b1,
+            &b2,
+            b"<< >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]);
+        let x = read(&pdf, &never()).unwrap();
+        assert_eq!(x.text, "Rents rose again.\n\nWages did not.");
+        assert_eq!(x.page_starts, vec![0, 19]);
+        let kept = read(
+            &pdf,
+            &Options {
+                keep_furniture: true,
+                ..never()
+            },
+        )
+        .unwrap();
+        assert!(kept.text.starts_with("Poverty Review 2024\n\nRents"), "{}", kept.text);
+    }
+
+    /// Tesseract and pdftoppm, or a printed reason to skip.
+    fn ocr_tools() -> bool {
+        match ocr::available("eng") {
+            Ok(()) => true,
+            Err(why) => {
+                eprintln!("skipped: {why}");
+                false
+            }
+        }
+    }
+
+    /// An image-only PDF of `pdf`'s first page, rendered at `dpi` by
+    /// pdftoppm as 8-bit grey (PGM) and embedded uncompressed.
+    fn image_only(pdf: &[u8], dpi: u32) -> Vec<u8> {
+        let dir = ocr::Scratch::new().unwrap();
+        let src = dir.path().join("in.pdf");
+        std::fs::write(&src, pdf).unwrap();
+        let stem = dir.path().join("page");
+        let st = std::process::Command::new("pdftoppm")
+            .args(["-gray", "-singlefile", "-r", &dpi.to_string()])
+            .arg(&src)
+            .arg(&stem)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let pgm = std::fs::read(stem.with_extension("pgm")).unwrap();
+        // "P5\n<w> <h>\n255\n" then the pixels.
+        let mut fields = Vec::new();
+        let mut at = 0;
+        while fields.len() < 4 {
+            while pgm[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while !pgm[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            fields.push(String::from_utf8_lossy(&pgm[start..at]).to_string());
+        }
+        let pixels = &pgm[at + 1..];
+        let (w, h) = (&fields[1], &fields[2]);
+        let image = [
+            format!(
+                "<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 /Length {} >>\nstream\n",
+                pixels.len()
+            )
+            .as_bytes(),
+            pixels,
+            b"\nendstream",
+        ]
+        .concat();
+        let content = b"q 612 0 0 792 0 0 cm /Im1 Do Q";
+        let stream = [
+            format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(),
+            content,
+            b"\nendstream",
+        ]
+        .concat();
+        pdf_of(&[
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /XObject << /Im1 5 0 R >> >> >>",
+            &stream,
+            &image,
+        ])
+    }
+
+    /// Issue 17: a born-digital page rendered to an image-only PDF is
+    /// read back by OCR with word F1 >= 0.95 against its text layer.
+    #[test]
+    fn an_image_only_page_is_read_back_by_ocr() {
+        if !ocr_tools() {
+            return;
+        }
+        let prose = [
+            "Families on low incomes have faced a decade of cuts to",
+            "housing benefit and universal credit, while rents in the",
+            "private sector rose faster than wages in most regions.",
+            "Food banks report that working households now make up",
+            "a growing share of those referred for emergency parcels.",
+            "The council says the freeze on local housing allowance",
+            "left many tenants with a shortfall of over fifty pounds",
+            "a week, and that the sanctions regime pushed claimants",
+            "into debt rather than into secure and better paid work.",
+            "Campaigners argue that poverty is the result of policy",
+            "choices about wages, benefits and the cost of housing.",
+        ];
+        let lines: Vec<(u32, u32, &str)> = prose
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (72, 700 - 16 * i as u32, *t))
+            .collect();
+        let born = page_of(&shown(&lines));
+        let layer = read(&born, &never()).unwrap();
+        assert!(layer.ocr_pages.is_empty());
+        let scan = image_only(&born, 200);
+        let (reason, _) = read(&scan, &never()).expect_err("no text layer without OCR");
+        assert_eq!(reason, "no-text-layer");
+        let x = read(&scan, &Options::default()).unwrap();
+        assert_eq!(x.ocr_pages, vec![1]);
+        let f1 = crate::ingest::html::word_f1(&layer.text, &x.text);
+        eprintln!(
+            "OCR of a rendered page: word F1 {f1:.3}, mean confidence {:.1}",
+            x.ocr_confidence.unwrap_or(0.0)
+        );
+        assert!(f1 >= 0.95, "word F1 {f1:.3}:\n{}", x.text);
+        assert!(x.ocr_confidence.is_some_and(|c| c > 50.0));
+    }
+
     fn clean(p: &str) -> String {
         let mut s = String::new();
         clean_page(p, &mut s);
@@ -527,6 +739,7 @@ mod tests {
             clean("\n\nThe wel-\nfare state  \n\n\n\ncuts hit low-\nPaid work\n\n"),
             "The welfare state\n\ncuts hit low-\nPaid work"
         );
+        assert_eq!(clean("self-\nemployed and wel\u{AD}\nfare"), "self-employed and welfare");
         assert_eq!(clean("   \n  \n"), "");
     }
 
