@@ -78,7 +78,7 @@ impl pdf_extract::OutputDev for Collector {
                 y: self.top - trm.m32,
                 width: width * size,
                 size,
-                text: text.to_string(),
+                text: unligature(text),
                 upright: trm.m11 > 0.0 && trm.m12.abs() < 0.1 * trm.m11.abs(),
             });
         }
@@ -96,6 +96,24 @@ impl pdf_extract::OutputDev for Collector {
     fn end_line(&mut self) -> Result<(), pdf_extract::OutputError> {
         Ok(())
     }
+}
+
+/// Typographic ligatures as their letters ("ﬁ" → "fi"), so that words
+/// set with them are the words a reader (and the lexicon) sees.
+fn unligature(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Advice for a page that OCR could not read because the tools are
@@ -740,6 +758,7 @@ mod tests {
             "The welfare state\n\ncuts hit low-\nPaid work"
         );
         assert_eq!(clean("self-\nemployed and wel\u{AD}\nfare"), "self-employed and welfare");
+        assert_eq!(unligature("con\u{FB02}ict \u{FB01}rst"), "conflict first");
         assert_eq!(clean("   \n  \n"), "");
     }
 
