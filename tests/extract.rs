@@ -26,7 +26,10 @@ fn extract_prints_each_document_with_pdf_page_markers() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("mixed/scanned-leaflet.pdf: skipped: no-text-layer"));
+    assert!(
+        r.stderr
+            .contains("mixed/scanned-leaflet.pdf: skipped: no-text-layer")
+    );
 }
 
 /// Extract reads through the pipeline: every document `run` counts is
@@ -42,7 +45,11 @@ fn extract_jsonl_is_the_text_run_tags() {
         .into_iter()
         .map(|r| (r["doc_id"].clone(), r["bytes"].clone()))
         .collect();
-    let r = framewatch(&fixtures(), &["extract", "mixed", "--format", "jsonl", "-q"]).ok();
+    let r = framewatch(
+        &fixtures(),
+        &["extract", "mixed", "--format", "jsonl", "-q"],
+    )
+    .ok();
     let rows = jsonl(&r.stdout);
     let (read, skipped): (Vec<&Value>, Vec<&Value>) =
         rows.iter().partition(|v| v.get("skipped").is_none());
@@ -198,7 +205,10 @@ fn a_scan_is_read_by_ocr_and_marked() {
     assert!(hits.len() >= 2, "{hits:?}");
     assert!(hits.iter().all(|h| h["ocr"] == "true" && h["page"] == "1"));
     // Without OCR the page has no text.
-    let r = framewatch(tmp.path(), &["extract", scan.to_str().unwrap(), "--ocr", "never"]);
+    let r = framewatch(
+        tmp.path(),
+        &["extract", scan.to_str().unwrap(), "--ocr", "never"],
+    );
     assert!(r.stderr.contains("skipped: no-text-layer"), "{}", r.stderr);
     let r = framewatch(tmp.path(), &["extract", scan.to_str().unwrap()]).ok();
     assert!(r.stdout.contains("--- page 1 (ocr) ---\n"), "{}", r.stdout);
@@ -249,7 +259,11 @@ fn without_tesseract_a_scan_is_skipped_with_the_install_command() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("18 documents extracted, 8 skipped"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("18 documents extracted, 8 skipped"),
+        "{}",
+        r.stderr
+    );
     // `--ocr force` cannot do what it is asked: refused before reading.
     let r = crate::util::framewatch_env(
         &fixtures(),
@@ -257,5 +271,9 @@ fn without_tesseract_a_scan_is_skipped_with_the_install_command() {
         &[("PATH", empty.path().to_str().unwrap())],
     );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("--ocr force: Tesseract is not installed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--ocr force: Tesseract is not installed"),
+        "{}",
+        r.stderr
+    );
 }

@@ -120,6 +120,8 @@ fn mixed_folder_reads_every_good_fixture_and_skips_every_bad_one() {
         &[
             "run",
             "mixed",
+            "--ocr",
+            "never",
             "--format",
             "csv",
             "-j",

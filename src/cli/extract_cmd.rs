@@ -245,10 +245,12 @@ fn write_skipped(sink: &mut Sink, s: &Skipped) -> Result<()> {
         "detail": s.detail,
     });
     match sink {
-        Sink::Stdout(w) => writeln!(w, "{row}")
-            .map_err(|e| Error::Other(format!("cannot write to stdout: {e}"))),
-        Sink::Jsonl(staging, w) => writeln!(w, "{row}")
-            .map_err(|e| Error::output(staging.dir().join("extract.jsonl"), e)),
+        Sink::Stdout(w) => {
+            writeln!(w, "{row}").map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))
+        }
+        Sink::Jsonl(staging, w) => {
+            writeln!(w, "{row}").map_err(|e| Error::output(staging.dir().join("extract.jsonl"), e))
+        }
         Sink::Files(..) => Ok(()),
     }
 }
@@ -296,18 +298,26 @@ mod tests {
     #[test]
     fn document_ids_become_distinct_file_names() {
         let mut used = BTreeSet::new();
-        assert_eq!(file_name("reports/a b.pdf", &mut used), "reports__a_b.pdf.txt");
-        assert_eq!(file_name("reports/a_b.pdf", &mut used), "reports__a_b.pdf~2.txt");
+        assert_eq!(
+            file_name("reports/a b.pdf", &mut used),
+            "reports__a_b.pdf.txt"
+        );
+        assert_eq!(
+            file_name("reports/a_b.pdf", &mut used),
+            "reports__a_b.pdf~2.txt"
+        );
         assert_eq!(file_name("../x.csv#3", &mut used), "__x.csv#3.txt");
     }
 
     #[test]
     fn pages_are_marked_and_ocr_pages_named() {
         let text = "first page\n\nsecond page";
-        let mut d = crate::cli::load_tagger(None, false, true).unwrap().tag_text(
-            text,
-            crate::model::DocMeta::bare("d", "d.pdf", crate::model::Origin::Text("".into())),
-        );
+        let mut d = crate::cli::load_tagger(None, false, true)
+            .unwrap()
+            .tag_text(
+                text,
+                crate::model::DocMeta::bare("d", "d.pdf", crate::model::Origin::Text("".into())),
+            );
         d.page_starts = vec![0, 12];
         d.ocr_pages = vec![2];
         assert_eq!(

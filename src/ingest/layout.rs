@@ -69,9 +69,7 @@ fn runs(glyphs: &[Glyph]) -> Vec<Run> {
             continue;
         }
         let same = out.last().is_some_and(|r| {
-            (g.y - r.y).abs() <= 0.35 * size
-                && g.x >= r.x1 - 0.5 * size
-                && g.x - r.x1 <= 0.9 * size
+            (g.y - r.y).abs() <= 0.35 * size && g.x >= r.x1 - 0.5 * size && g.x - r.x1 <= 0.9 * size
         });
         if same {
             let r = out.last_mut().expect("checked above");
@@ -127,9 +125,7 @@ fn bands(runs: &[Run], idx: &[usize]) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
     for i in order {
         match out.last_mut() {
-            Some(band) if (runs[i].y - runs[band[0]].y).abs() <= 0.5 * runs[i].size => {
-                band.push(i)
-            }
+            Some(band) if (runs[i].y - runs[band[0]].y).abs() <= 0.5 * runs[i].size => band.push(i),
             _ => out.push(vec![i]),
         }
     }
@@ -372,7 +368,11 @@ mod tests {
         // A full-width title, then two columns drawn line by line across
         // the page (the order a naive reader splices them in).
         let p = page(&[
-            (50.0, 40.0, "Benefit cuts and the cost of living: what the new figures show"),
+            (
+                50.0,
+                40.0,
+                "Benefit cuts and the cost of living: what the new figures show",
+            ),
             (50.0, 80.0, "Left one starts"),
             (320.0, 80.0, "Right one starts"),
             (50.0, 92.0, "left goes on"),

@@ -70,8 +70,9 @@ const DPI: f64 = 300.0;
 /// Whether `pdftoppm` and `tesseract` (with `lang`) can be run; why not
 /// otherwise. Checked once per process and language.
 pub fn available(lang: &str) -> Result<(), String> {
-    static CHECKED: OnceLock<std::sync::Mutex<Vec<(String, Result<(), String>)>>> =
-        OnceLock::new();
+    /// Languages checked so far, with the outcome.
+    type Checked = std::sync::Mutex<Vec<(String, Result<(), String>)>>;
+    static CHECKED: OnceLock<Checked> = OnceLock::new();
     let cache = CHECKED.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((_, r)) = cache.iter().find(|(l, _)| l == lang) {
@@ -304,7 +305,8 @@ pub fn quality(text: &str) -> Quality {
         .iter()
         .filter(|t| {
             !t.is_empty()
-                && t.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-' || c == '’')
+                && t.chars()
+                    .all(|c| c.is_alphabetic() || c == '\'' || c == '-' || c == '’')
                 && t.chars().next().is_some_and(char::is_alphabetic)
         })
         .count();

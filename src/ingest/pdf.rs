@@ -171,10 +171,8 @@ pub fn read(bytes: &[u8], opts: &Options) -> Result<Extracted, ReadError> {
     .map_err(failed)?;
     let (pages, errors) = pages;
     warnings.extend(errors);
-    let laid: Vec<(f64, Vec<layout::Line>)> = pages
-        .iter()
-        .map(|p| (p.height, layout::lines(p)))
-        .collect();
+    let laid: Vec<(f64, Vec<layout::Line>)> =
+        pages.iter().map(|p| (p.height, layout::lines(p))).collect();
     let furniture = layout::furniture(&laid);
     let mut texts: Vec<String> = laid
         .iter()
@@ -370,7 +368,10 @@ fn clean_page(page: &str, out: &mut String) {
             .filter(|l| l.chars().last().is_some_and(char::is_alphabetic));
         if let (true, Some(head)) = (next_lower, hyphen) {
             // "self-\nemployed" keeps its hyphen; "wel-\nfare" loses it.
-            let word = head.rsplit(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+            let word = head
+                .rsplit(|c: char| !c.is_alphabetic())
+                .next()
+                .unwrap_or("");
             if COMPOUND_HEADS.contains(&word.to_lowercase().as_str()) {
                 out.push_str(line);
             } else {
@@ -508,10 +509,13 @@ mod tests {
 
     #[test]
     fn a_well_formed_pdf_reads() {
-        let x = read(&page_with_font(
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            &[],
-        ), &Options::default())
+        let x = read(
+            &page_with_font(
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+                &[],
+            ),
+            &Options::default(),
+        )
         .unwrap();
         assert_eq!(x.text, "Low pay");
     }
@@ -529,7 +533,8 @@ mod tests {
                 b"<< /Subtype /Type1C /Length 4 >>\nstream\njunk\nendstream",
             ],
         );
-        let (reason, detail) = read(&pdf, &Options::default()).expect_err("a broken font is refused");
+        let (reason, detail) =
+            read(&pdf, &Options::default()).expect_err("a broken font is refused");
         assert_eq!(reason, "corrupt-pdf");
         assert!(detail.contains("the PDF parser failed"), "{detail}");
     }
@@ -633,7 +638,11 @@ mod tests {
             },
         )
         .unwrap();
-        assert!(kept.text.starts_with("Poverty Review 2024\n\nRents"), "{}", kept.text);
+        assert!(
+            kept.text.starts_with("Poverty Review 2024\n\nRents"),
+            "{}",
+            kept.text
+        );
     }
 
     /// Tesseract and pdftoppm, or a printed reason to skip.
@@ -757,7 +766,10 @@ mod tests {
             clean("\n\nThe wel-\nfare state  \n\n\n\ncuts hit low-\nPaid work\n\n"),
             "The welfare state\n\ncuts hit low-\nPaid work"
         );
-        assert_eq!(clean("self-\nemployed and wel\u{AD}\nfare"), "self-employed and welfare");
+        assert_eq!(
+            clean("self-\nemployed and wel\u{AD}\nfare"),
+            "self-employed and welfare"
+        );
         assert_eq!(unligature("con\u{FB02}ict \u{FB01}rst"), "conflict first");
         assert_eq!(clean("   \n  \n"), "");
     }
