@@ -268,7 +268,8 @@ const FUNCTION_WORDS: [&str; 5] = [
 pub struct Quality {
     /// Words (whitespace-separated tokens) on the page.
     pub tokens: usize,
-    /// Share of non-space characters that are letters.
+    /// Share of non-space characters that are letters (a run of one
+    /// repeated mark counted once).
     pub letters: f64,
     /// Share of tokens that are clean words: letters only (inner
     /// apostrophes and hyphens allowed), after stripping punctuation.
@@ -282,12 +283,17 @@ pub struct Quality {
 
 /// Score a page's text.
 pub fn quality(text: &str) -> Quality {
+    // A run of one repeated mark (dot leaders, rules) counts once.
     let (mut letters, mut visible) = (0usize, 0usize);
+    let mut last = ' ';
     for c in text.chars().filter(|c| !c.is_whitespace()) {
-        visible += 1;
-        if c.is_alphabetic() {
-            letters += 1;
+        if c != last || c.is_alphanumeric() {
+            visible += 1;
+            if c.is_alphabetic() {
+                letters += 1;
+            }
         }
+        last = c;
     }
     // Tokens without a letter or digit (dot leaders, rules, bullets) say
     // nothing about the language and are not counted.
@@ -401,6 +407,12 @@ mod tests {
             quality(garbage)
         );
         assert_eq!(needs_ocr("  12 \n"), Some("no text layer"));
+        // A table of contents: dot leaders are not garbage.
+        let contents = "Contents\n\nWhat is cancer? ........................................ 4\n\
+            The breasts ........................................ 6\nKey questions .......................... 8\n\
+            What are the different types? ......................... 8\nHow common is it? .................... 9\n\
+            What are the symptoms? ........................... 10\nWhat are the risk factors? ............. 11";
+        assert_eq!(needs_ocr(contents), None, "{:?}", quality(contents));
         // A short heading is never called garbage.
         assert_eq!(needs_ocr("Annex B: Tables 4.1-4.7 (£m)"), None);
     }

@@ -302,6 +302,12 @@ fn recognise_pages(
         done.tried += 1;
         match ocr::recognise(&pdf, i as u32 + 1, size, &scratch, opts) {
             Ok(p) if !p.text.trim().is_empty() => {
+                if why == Some("garbage text layer") {
+                    warnings.push(format!(
+                        "page {}: garbage text layer, replaced by OCR",
+                        i + 1
+                    ));
+                }
                 texts[i] = p.text;
                 done.pages.push(i as u32 + 1);
                 if let Some(c) = p.confidence {
