@@ -132,11 +132,19 @@ fn bands(runs: &[Run], idx: &[usize]) -> Vec<Vec<usize>> {
     out
 }
 
+/// Deepest XY cut; below it a block is read band by band. Bounds the
+/// stack and the time a hostile page (thousands of lines) can take.
+const MAX_DEPTH: usize = 48;
+
 /// Recursive XY cut: a gutter running down the whole block splits it into
 /// columns (read left to right); otherwise the widest horizontal gap
 /// splits it into blocks (top to bottom); a block with neither is read
 /// band by band.
-fn cut(runs: &[Run], idx: Vec<usize>, out: &mut Vec<Vec<usize>>) {
+fn cut(runs: &[Run], idx: Vec<usize>, depth: usize, out: &mut Vec<Vec<usize>>) {
+    if depth >= MAX_DEPTH {
+        out.extend(bands(runs, &idx));
+        return;
+    }
     if idx.len() > 1 {
         let size = median(idx.iter().map(|&i| runs[i].size).collect());
         let lines = bands(runs, &idx);
@@ -152,7 +160,7 @@ fn cut(runs: &[Run], idx: Vec<usize>, out: &mut Vec<Vec<usize>>) {
                     parts[cols.partition_point(|&c| c < mid)].push(i);
                 }
                 for p in parts.into_iter().filter(|p| !p.is_empty()) {
-                    cut(runs, p, out);
+                    cut(runs, p, depth + 1, out);
                 }
                 return;
             }
@@ -177,8 +185,8 @@ fn cut(runs: &[Run], idx: Vec<usize>, out: &mut Vec<Vec<usize>>) {
             let (above, below): (Vec<usize>, Vec<usize>) =
                 idx.iter().partition(|&&i| runs[i].y < at);
             if !above.is_empty() && !below.is_empty() {
-                cut(runs, above, out);
-                cut(runs, below, out);
+                cut(runs, above, depth + 1, out);
+                cut(runs, below, depth + 1, out);
                 return;
             }
         }
@@ -201,7 +209,7 @@ pub fn lines(page: &Page) -> Vec<Line> {
         runs(&page.glyphs)
     };
     let mut blocks = Vec::new();
-    cut(&runs, (0..runs.len()).collect(), &mut blocks);
+    cut(&runs, (0..runs.len()).collect(), 0, &mut blocks);
     let mut out = Vec::new();
     for block in blocks {
         for band in bands(&runs, &block) {
@@ -384,6 +392,22 @@ mod tests {
             read(&p),
             "Benefit cuts and the cost of living: what the new figures show\n\nLeft one starts\nleft goes on\nleft ends.\nRight one starts\nright goes on\nright ends."
         );
+    }
+
+    #[test]
+    fn a_page_of_thousands_of_lines_is_read_in_order_within_bounds() {
+        let rows: Vec<(f64, f64, String)> = (0..5000)
+            .map(|i| (50.0, 10.0 + 12.0 * i as f64, format!("line {i}")))
+            .collect();
+        let p = page(
+            &rows
+                .iter()
+                .map(|(x, y, t)| (*x, *y, t.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        let l = lines(&p);
+        assert_eq!(l.len(), 5000);
+        assert!(l.windows(2).all(|w| w[0].top < w[1].top));
     }
 
     #[test]
