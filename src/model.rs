@@ -447,6 +447,10 @@ pub struct DocResult {
     /// Things a user should know about how the text was read (e.g. a
     /// legacy encoding was guessed).
     pub warnings: Vec<String>,
+    /// 1-based pages whose text came from OCR.
+    pub ocr_pages: Vec<u32>,
+    /// Mean OCR word confidence (0–100) over those pages.
+    pub ocr_confidence: Option<f64>,
     /// With a trained model (`run --measure model|both`): every sentence
     /// as the model labels it, in order; empty otherwise.
     pub labels: Vec<SentenceLabel>,
@@ -489,6 +493,12 @@ impl DocResult {
     /// The 1-based page a byte offset falls on, for paged documents.
     pub fn page_of(&self, byte: u32) -> Option<u32> {
         page_of(&self.page_starts, byte)
+    }
+
+    /// Whether a byte offset falls on a page read by OCR.
+    pub fn on_ocr_page(&self, byte: u32) -> bool {
+        self.page_of(byte)
+            .is_some_and(|p| self.ocr_pages.binary_search(&p).is_ok())
     }
 }
 

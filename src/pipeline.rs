@@ -56,6 +56,8 @@ fn tag_doc<X: Send, I: Fn(&View<'_>) -> X + Sync>(
         Ok(Ok((mut result, out))) => {
             result.page_starts = doc.page_starts;
             result.warnings = doc.warnings;
+            result.ocr_pages = doc.ocr_pages;
+            result.ocr_confidence = doc.ocr_confidence;
             Outcome::Tagged(result, out)
         }
         Ok(Err(tokens)) => Outcome::Skipped(Skipped {

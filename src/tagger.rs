@@ -129,6 +129,8 @@ impl Tagger {
             hits,
             page_starts: Vec::new(),
             warnings: Vec::new(),
+            ocr_pages: Vec::new(),
+            ocr_confidence: None,
             labels: Vec::new(),
             model: Vec::new(),
         };

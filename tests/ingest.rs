@@ -50,7 +50,13 @@ fn mixed_folder_reads_every_good_fixture_and_skips_every_bad_one() {
     let tmp = tempdir();
     let out = tmp.path().join("out");
     let o = out.to_str().unwrap();
-    let r = framewatch(&fixtures(), &["run", "mixed", "--format", "csv", "-o", o]).ok();
+    // Without OCR, so that the scan's skip reason is the same whether
+    // Tesseract is installed or not (OCR: tests/extract.rs).
+    let r = framewatch(
+        &fixtures(),
+        &["run", "mixed", "--ocr", "never", "--format", "csv", "-o", o],
+    )
+    .ok();
     for expected in [
         "mixed/bomb.docx: skipped: zip-bomb: word/document.xml inflates to more than",
         "mixed/locked-briefing.pdf: skipped: encrypted-pdf: the PDF is encrypted",
@@ -114,6 +120,8 @@ fn mixed_folder_reads_every_good_fixture_and_skips_every_bad_one() {
         &[
             "run",
             "mixed",
+            "--ocr",
+            "never",
             "--format",
             "csv",
             "-j",
@@ -538,8 +546,15 @@ fn realdocs() -> Option<std::path::PathBuf> {
 }
 
 fn read_file(p: &Path) -> Result<framewatch::ingest::Doc, framewatch::ingest::ReadError> {
+    read_with(p, &IngestOptions::default())
+}
+
+fn read_with(
+    p: &Path,
+    opts: &IngestOptions,
+) -> Result<framewatch::ingest::Doc, framewatch::ingest::ReadError> {
     let mut meta = file_doc(p).expect("a single-document format");
-    read_doc(&mut meta, &IngestOptions::default())
+    read_doc(&mut meta, opts)
 }
 
 #[test]
@@ -560,8 +575,11 @@ fn realdocs_pdfs_read_page_by_page_or_say_why_not() {
         ("issue-316-example", 17),
         ("pdf-with-ocr-text", 1),
     ];
+    // The text layers as they are (OCR is tested in tests/extract.rs).
+    let mut never = IngestOptions::default();
+    never.pdf.ocr.mode = framewatch::ingest::ocr::Mode::Never;
     for (name, n) in pages {
-        let doc = read_file(&dir.join(format!("pdf/{name}.pdf")))
+        let doc = read_with(&dir.join(format!("pdf/{name}.pdf")), &never)
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(doc.page_starts.len(), *n, "{name}");
         let reference = read(&dir.join(format!("pdf/{name}.reference.txt")));
@@ -575,7 +593,9 @@ fn realdocs_pdfs_read_page_by_page_or_say_why_not() {
         };
         assert!(f1 > floor, "{name}: word F1 {f1:.3}");
     }
-    let (reason, _) = read_file(&dir.join("pdf/c02-22.pdf")).err().unwrap();
+    let (reason, _) = read_with(&dir.join("pdf/c02-22.pdf"), &never)
+        .err()
+        .unwrap();
     assert_eq!(reason, "no-text-layer");
 }
 

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::ingest::dedupe;
-use crate::ingest::{IngestOptions, Limits, StdinFormat, parse_size, table};
+use crate::ingest::{IngestOptions, Limits, StdinFormat, ocr, parse_size, pdf, table};
 use crate::output::IngestSettings;
 use crate::output::manifest::is_run_folder;
 use crate::pipeline::{Reading, Source};
@@ -72,6 +72,22 @@ pub struct IngestArgs {
     /// into linked folders).
     #[arg(long)]
     pub follow_symlinks: bool,
+
+    /// OCR of PDF pages with Tesseract: `auto` reads pages with no text
+    /// layer or a garbage one, `force` every page, `never` none. Needs
+    /// `tesseract` and `pdftoppm` (apt-get install tesseract-ocr
+    /// tesseract-ocr-eng poppler-utils); without them `auto` leaves such
+    /// pages out with a warning.
+    #[arg(long, value_enum, default_value = "auto", value_name = "MODE")]
+    pub ocr: ocr::Mode,
+
+    /// Most seconds to render and recognise one page.
+    #[arg(long, value_name = "SECONDS", default_value = "60")]
+    pub ocr_timeout: u64,
+
+    /// Tesseract language(s) of the scans, e.g. `eng` or `eng+deu`.
+    #[arg(long, value_name = "LANG", default_value = "eng")]
+    pub ocr_lang: String,
 }
 
 /// Whether `inputs` is standard input (`-`), which must come alone.
@@ -133,6 +149,7 @@ pub fn reading_of(settings: &IngestSettings) -> Reading {
                 id: settings.id_col.clone(),
             },
             follow_symlinks: settings.follow_symlinks,
+            pdf: settings.pdf.clone(),
         },
         dedupe: settings.dedupe.map(|m| {
             (
@@ -175,6 +192,25 @@ impl IngestArgs {
                 return Err(Error::usage(format!("{flag}: give a column name"), None));
             }
         }
+        if self.ocr_lang.is_empty()
+            || !self
+                .ocr_lang
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+'))
+        {
+            return Err(Error::usage(
+                format!("--ocr-lang \"{}\": not a Tesseract language", self.ocr_lang),
+                Some("give codes like `eng` or `eng+deu` (`tesseract --list-langs`)".into()),
+            ));
+        }
+        if self.ocr == ocr::Mode::Force
+            && let Err(why) = ocr::available(&self.ocr_lang)
+        {
+            return Err(Error::usage(
+                format!("--ocr force: {why}"),
+                Some("or use `--ocr auto`, which leaves out pages it cannot read".into()),
+            ));
+        }
         if self.text_col == self.date_col || self.text_col == self.id_col {
             return Err(Error::usage(
                 format!(
@@ -200,6 +236,14 @@ impl IngestArgs {
                     id: self.id_col.clone(),
                 },
                 follow_symlinks: self.follow_symlinks,
+                pdf: pdf::Options {
+                    ocr: ocr::Options {
+                        mode: self.ocr,
+                        timeout_secs: self.ocr_timeout.max(1),
+                        lang: self.ocr_lang.clone(),
+                    },
+                    keep_furniture: false,
+                },
             },
             dedupe: self.dedupe.map(|m| (m, self.near_threshold)),
         })
@@ -220,6 +264,7 @@ impl IngestArgs {
             dedupe: self.dedupe,
             near_threshold: (self.dedupe == Some(dedupe::Mode::Near))
                 .then_some(self.near_threshold),
+            pdf: reading.ingest.pdf.clone(),
         }
     }
 }

@@ -9,6 +9,7 @@
 mod audit_cmd;
 mod bench_cmd;
 mod drivers_cmd;
+mod extract_cmd;
 mod ingest_args;
 mod kwic_cmd;
 mod lexicon_cmd;
@@ -64,6 +65,10 @@ pub enum Command {
     Drivers(drivers_cmd::Args),
     /// Concordance lines: each hit with its context, filtered and sorted.
     Kwic(kwic_cmd::Args),
+    /// Print the text framewatch reads from each document (after
+    /// extraction, decoding, OCR and line-break normalisation), with PDF
+    /// page markers, or as JSON Lines with offsets, metadata and warnings.
+    Extract(extract_cmd::Args),
     /// One self-contained HTML report (inline SVG charts) from a run folder.
     Report(report_cmd::Args),
     /// Draw a stratified, seeded sample of sentences into a blind coding sheet.
@@ -116,6 +121,17 @@ impl clap::ValueEnum for crate::ingest::dedupe::Mode {
             crate::ingest::dedupe::Mode::Exact,
             crate::ingest::dedupe::Mode::Near,
         ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+impl clap::ValueEnum for crate::ingest::ocr::Mode {
+    fn value_variants<'a>() -> &'a [Self] {
+        use crate::ingest::ocr::Mode;
+        &[Mode::Auto, Mode::Never, Mode::Force]
     }
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
@@ -278,6 +294,7 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => audit_cmd::run(args),
         Command::Drivers(args) => drivers_cmd::run(args),
         Command::Kwic(args) => kwic_cmd::run(args),
+        Command::Extract(args) => extract_cmd::run(args),
         Command::Lexicon(cmd) => lexicon_cmd::run(cmd),
         Command::Report(args) => report_cmd::run(args),
         Command::Sample(args) => sample_cmd::run(args),

@@ -462,9 +462,8 @@ pub fn read(html: &str) -> Extracted {
     let text = main_text(&doc);
     Extracted {
         text,
-        page_starts: Vec::new(),
         found,
-        warnings: Vec::new(),
+        ..Extracted::default()
     }
 }
 

@@ -32,6 +32,8 @@ mod discover;
 pub mod encoding;
 pub mod feed;
 pub mod html;
+mod layout;
+pub mod ocr;
 pub mod office;
 pub mod pdf;
 mod read;
@@ -94,6 +96,8 @@ pub struct IngestOptions {
     pub columns: table::Columns,
     /// Follow symbolic links that lead outside the input folders.
     pub follow_symlinks: bool,
+    /// How PDFs are read (OCR, running heads).
+    pub pdf: pdf::Options,
 }
 
 /// A byte count for messages: `512 MiB`, `3.2 KiB`, `17 B`.

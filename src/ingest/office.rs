@@ -130,9 +130,8 @@ pub fn read(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Extracted, Read
     }
     Ok(Extracted {
         text,
-        page_starts: Vec::new(),
         found,
-        warnings: Vec::new(),
+        ..Extracted::default()
     })
 }
 

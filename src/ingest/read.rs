@@ -29,6 +29,10 @@ pub struct Extracted {
     pub page_starts: Vec<u32>,
     pub found: Found,
     pub warnings: Vec<String>,
+    /// 1-based pages read by OCR (PDF).
+    pub ocr_pages: Vec<u32>,
+    /// Mean OCR word confidence (0–100) over those pages.
+    pub ocr_confidence: Option<f64>,
 }
 
 /// A document's text as read by a worker.
@@ -38,6 +42,10 @@ pub struct Doc {
     /// Byte offset of each page's start (PDF); empty otherwise.
     pub page_starts: Vec<u32>,
     pub warnings: Vec<String>,
+    /// 1-based pages read by OCR (PDF).
+    pub ocr_pages: Vec<u32>,
+    /// Mean OCR word confidence (0–100) over those pages.
+    pub ocr_confidence: Option<f64>,
 }
 
 /// Run a parser that may panic; a panic becomes its message.
@@ -207,7 +215,7 @@ pub fn read_doc(meta: &mut DocMeta, opts: &IngestOptions) -> std::result::Result
             check_size(p, meta.format, &opts.limits)?;
             let bytes = std::fs::read(p)
                 .map_err(|e| (SkipReason::Unreadable, format!("cannot read: {e}")))?;
-            let x = extract(meta.format, &bytes, &opts.limits)?;
+            let x = extract(meta.format, &bytes, opts)?;
             let f = x.found;
             // Sidecar values were set at discovery; the format fills gaps.
             fill(&mut meta.title, f.title);
@@ -222,6 +230,8 @@ pub fn read_doc(meta: &mut DocMeta, opts: &IngestOptions) -> std::result::Result
                 text: x.text,
                 page_starts: x.page_starts,
                 warnings: x.warnings,
+                ocr_pages: x.ocr_pages,
+                ocr_confidence: x.ocr_confidence,
             }
         }
     };
@@ -253,8 +263,9 @@ fn fill(slot: &mut Option<String>, value: Option<String>) {
 fn extract(
     format: &str,
     bytes: &[u8],
-    limits: &Limits,
+    opts: &IngestOptions,
 ) -> std::result::Result<Extracted, ReadError> {
+    let limits = &opts.limits;
     let mismatch = |ext: &str| {
         (
             SkipReason::FormatMismatch,
@@ -266,7 +277,7 @@ fn extract(
             if !pdf::sniff(bytes) {
                 return Err(mismatch("pdf"));
             }
-            pdf::read(bytes)
+            pdf::read(bytes, &opts.pdf)
         }
         "docx" | "odt" => {
             if office::is_ole(bytes) {
@@ -327,7 +338,7 @@ mod tests {
 
     #[test]
     fn content_must_match_the_extension() {
-        let e = |f: &str, b: &[u8]| extract(f, b, &Limits::default()).err().unwrap();
+        let e = |f: &str, b: &[u8]| extract(f, b, &IngestOptions::default()).err().unwrap();
         let (r, d) = e("pdf", b"<html><body><p>hi</p></body></html>");
         assert_eq!(
             (r.as_str(), d.as_str()),

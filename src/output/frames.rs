@@ -89,6 +89,8 @@ pub fn extra_column_names(fields: &[String], lexicon: &Lexicon) -> Vec<String> {
                 | "format"
                 | "record"
                 | "page_count"
+                | "ocr_pages"
+                | "ocr_confidence"
                 | "warnings"
                 | "date"
                 | "date_precision"
@@ -190,6 +192,12 @@ pub fn hits_frame(
                     .map(|(d, _, h)| d.page_of(h.byte_start))
                     .collect::<Vec<_>>(),
             ),
+            Column::new(
+                "ocr".into(),
+                rows.iter()
+                    .map(|(d, _, h)| d.on_ocr_page(h.byte_start))
+                    .collect::<Vec<_>>(),
+            ),
             text("lexicon_version", &|_, _| Some(lexicon.version.clone())),
             text("lexicon_sha256", &|_, _| Some(lexicon.sha256.clone())),
         ],
@@ -253,6 +261,16 @@ pub fn documents_frame(
         docs.iter()
             .map(|d| (!d.page_starts.is_empty()).then_some(d.page_starts.len() as u32))
             .collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "ocr_pages".into(),
+        docs.iter()
+            .map(|d| (!d.page_starts.is_empty()).then_some(d.ocr_pages.len() as u32))
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "ocr_confidence".into(),
+        docs.iter().map(|d| d.ocr_confidence).collect::<Vec<_>>(),
     ));
     cols.push(text_col("warnings", &|d| {
         (!d.warnings.is_empty()).then(|| d.warnings.join("; "))

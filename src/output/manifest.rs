@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Bump when a table's columns or the manifest change meaning or shape.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 pub const FILE: &str = "manifest.json";
 
@@ -122,6 +122,9 @@ pub struct IngestSettings {
     pub dedupe: Option<crate::ingest::dedupe::Mode>,
     /// Jaccard threshold of `--dedupe near`.
     pub near_threshold: Option<f64>,
+    /// How PDFs were read (OCR mode, timeout, language).
+    #[serde(default)]
+    pub pdf: crate::ingest::pdf::Options,
 }
 
 fn shard_label<S: serde::Serializer>(

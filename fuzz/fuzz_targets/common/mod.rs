@@ -10,9 +10,12 @@ use std::path::PathBuf;
 use std::sync::Once;
 
 /// Production options: `Limits::default()` is what the CLI uses unless a
-/// flag raises a limit.
+/// flag raises a limit. OCR is off: it runs external programs, not the
+/// parsers under test, and would slow every run to a crawl.
 pub fn opts() -> IngestOptions {
-    IngestOptions::default()
+    let mut o = IngestOptions::default();
+    o.pdf.ocr.mode = framewatch::ingest::ocr::Mode::Never;
+    o
 }
 
 /// Write `bytes` to a per-process scratch file named `input.EXT` (in
