@@ -19,6 +19,7 @@ mod progress;
 mod report_cmd;
 mod run_cmd;
 mod sample_cmd;
+mod suggest_cmd;
 mod tag_cmd;
 mod train_cmd;
 mod validate_cmd;

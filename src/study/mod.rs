@@ -23,4 +23,5 @@ pub mod kwic;
 #[cfg(feature = "tables")]
 pub mod report;
 pub mod sample;
+pub mod suggest;
 pub mod validate;
