@@ -182,7 +182,21 @@ pub fn run(args: Args) -> Result<u8> {
             model: model_feats,
         });
     }
+    // Every entry's words as stems, to leave out what the lexicon has.
+    let existing = lexicon
+        .entries
+        .iter()
+        .map(|e| {
+            tagger.analyzer.analyze(e.text.trim_start_matches('='), &mut a);
+            a.tokens
+                .iter()
+                .filter(|x| x.kind == TokenKind::Word)
+                .map(|x| tagger.analyzer.stem(a.norm_of(x)).into_owned())
+                .collect()
+        })
+        .collect();
     let opts = Options {
+        existing,
         top: args.top,
         min_positive: args.min_positive,
         min_precision: args.min_precision,

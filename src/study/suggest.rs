@@ -107,8 +107,11 @@ impl Candidate {
 }
 
 /// Which candidates are proposed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
+    /// Stem sequences already entries of the lexicon (any category,
+    /// context included): never proposed again.
+    pub existing: BTreeSet<Vec<String>>,
     /// Per framing and source.
     pub top: usize,
     /// Coded sentences with the framing that must hold it.
@@ -194,6 +197,7 @@ fn evidence(
     };
     let words: Vec<String> = c.entry.split(' ').map(str::to_string).collect();
     (positive >= opts.min_positive
+        && !opts.existing.contains(stems)
         && c.precision() >= opts.min_precision
         && gain > 0
         && content(stems, &words))
@@ -395,6 +399,7 @@ mod tests {
         ];
         units[2].hits[0] = vec![(7, (4, 5))];
         let opts = Options {
+            existing: [vec!["idle".to_string()]].into(),
             top: 5,
             min_positive: 2,
             min_precision: 0.5,
@@ -409,8 +414,10 @@ mod tests {
         // Three positives first, then the false positive.
         let ids: Vec<&str> = handout.lines.iter().map(|l| l.0.as_str()).collect();
         assert_eq!(ids, ["1", "2", "3", "5"]);
-        // Function words and words never in a coded sentence are not proposed.
+        // Function words, words never in a coded sentence and entries the
+        // lexicon has are not proposed.
         assert!(c.iter().all(|c| c.stems != ["the"] && c.stems != ["bridge"]));
+        assert!(c.iter().all(|c| c.stems != ["idle"]));
         // Each stem sequence once.
         let mut stems: Vec<&Vec<String>> = c.iter().map(|c| &c.stems).collect();
         let n = stems.len();
