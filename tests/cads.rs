@@ -8,10 +8,30 @@ use std::path::Path;
 /// welfare reform and work, the 1960s ones of welfare and health.
 fn corpus(dir: &Path) {
     let texts = [
-        ("a", "1964-01-08", "D", "Health and welfare programs grow. We fund health and welfare. Peace matters."),
-        ("b", "1966-01-12", "D", "Education and welfare need money. Health and welfare again. Peace and progress."),
-        ("c", "1994-01-25", "D", "Welfare reform means work. We end welfare as a way of life. Welfare reform now."),
-        ("d", "1996-01-23", "R", "Work over welfare. Welfare reform rewards work. Reform welfare, reward work."),
+        (
+            "a",
+            "1964-01-08",
+            "D",
+            "Health and welfare programs grow. We fund health and welfare. Peace matters.",
+        ),
+        (
+            "b",
+            "1966-01-12",
+            "D",
+            "Education and welfare need money. Health and welfare again. Peace and progress.",
+        ),
+        (
+            "c",
+            "1994-01-25",
+            "D",
+            "Welfare reform means work. We end welfare as a way of life. Welfare reform now.",
+        ),
+        (
+            "d",
+            "1996-01-23",
+            "R",
+            "Work over welfare. Welfare reform rewards work. Reform welfare, reward work.",
+        ),
     ];
     std::fs::create_dir_all(dir.join("texts")).unwrap();
     let mut meta = String::from("doc_id,date,party,path\n");
@@ -33,8 +53,18 @@ fn keyness_ranks_a_periods_words_with_sizes_in_the_header() {
     let tmp = tempdir();
     let run = run_dir(tmp.path());
     let args = [
-        "keyness", &run, "--target", "1990s", "--reference", "1960s", "--min-freq", "2",
-        "--min-docs", "1", "--top", "3",
+        "keyness",
+        &run,
+        "--target",
+        "1990s",
+        "--reference",
+        "1960s",
+        "--min-freq",
+        "2",
+        "--min-docs",
+        "1",
+        "--top",
+        "3",
     ];
     let r = framewatch(tmp.path(), &args).ok();
     golden("cads/keyness.txt", &r.stdout);
@@ -48,21 +78,70 @@ fn keyness_ranks_a_periods_words_with_sizes_in_the_header() {
         lines.next().unwrap(),
         "term,target_freq,reference_freq,target_docs,reference_docs,target_total,reference_total,g2,log_ratio,pct_diff,p_value"
     );
-    assert!(lines.next().unwrap().starts_with("work,5,0,2,0,"), "{csv}");
+    assert!(
+        lines.next().unwrap().starts_with("reform,4,0,2,0,26,24,"),
+        "{csv}"
+    );
     // Metadata selections, the rest of the run as reference, parquet needs --out.
-    let r = framewatch(tmp.path(), &["keyness", &run, "--target", "party=R", "--min-freq", "1", "--min-docs", "1"]).ok();
-    assert!(r.stdout.contains("keyness of party=R against rest of the run"), "{}", r.stdout);
-    let r = framewatch(tmp.path(), &["keyness", &run, "--target", "1990s", "--format", "parquet"]);
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "keyness",
+            &run,
+            "--target",
+            "party=R",
+            "--min-freq",
+            "1",
+            "--min-docs",
+            "1",
+        ],
+    )
+    .ok();
+    assert!(
+        r.stdout
+            .contains("keyness of party=R against rest of the run"),
+        "{}",
+        r.stdout
+    );
+    let r = framewatch(
+        tmp.path(),
+        &["keyness", &run, "--target", "1990s", "--format", "parquet"],
+    );
     assert_eq!(r.code, 2);
-    framewatch(tmp.path(), &["keyness", &run, "--target", "1990s", "--format", "parquet", "-o", "k.parquet"]).ok();
+    framewatch(
+        tmp.path(),
+        &[
+            "keyness",
+            &run,
+            "--target",
+            "1990s",
+            "--format",
+            "parquet",
+            "-o",
+            "k.parquet",
+        ],
+    )
+    .ok();
     assert!(tmp.path().join("k.parquet").metadata().unwrap().len() > 0);
     // Bad selections say what is wrong.
     let r = framewatch(tmp.path(), &["keyness", &run, "--target", "1980s"]);
-    assert!(r.code == 2 && r.stderr.contains("takes no document"), "{}", r.stderr);
+    assert!(
+        r.code == 2 && r.stderr.contains("takes no document"),
+        "{}",
+        r.stderr
+    );
     let r = framewatch(tmp.path(), &["keyness", &run, "--target", "colour=red"]);
-    assert!(r.code == 2 && r.stderr.contains("no such metadata field \"colour\""), "{}", r.stderr);
+    assert!(
+        r.code == 2 && r.stderr.contains("no such metadata field \"colour\""),
+        "{}",
+        r.stderr
+    );
     let r = framewatch(tmp.path(), &["keyness", &run, "--target", "nineties"]);
-    assert!(r.code == 2 && r.stderr.contains("not a period"), "{}", r.stderr);
+    assert!(
+        r.code == 2 && r.stderr.contains("not a period"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -71,20 +150,48 @@ fn collocates_shift_by_period_and_show_their_lines() {
     let run = run_dir(tmp.path());
     let r = framewatch(
         tmp.path(),
-        &["collocates", &run, "--node", "welfare", "--by", "decade", "--window", "2,2", "--min-freq", "2"],
+        &[
+            "collocates",
+            &run,
+            "--node",
+            "welfare",
+            "--by",
+            "decade",
+            "--window",
+            "2,2",
+            "--min-freq",
+            "2",
+        ],
     )
     .ok();
     golden("cads/collocates.txt", &r.stdout);
     let r = framewatch(
         tmp.path(),
-        &["collocates", &run, "--node", "welfare", "--by", "decade", "--period", "1990s", "--window", "2,2", "--lines", "reform"],
+        &[
+            "collocates",
+            &run,
+            "--node",
+            "welfare",
+            "--by",
+            "decade",
+            "--period",
+            "1990s",
+            "--window",
+            "2,2",
+            "--lines",
+            "reform",
+        ],
     )
     .ok();
     // "Welfare reform means work." "Welfare reform now." "Welfare reform
     // rewards work." "Reform welfare, reward work.": never across a sentence.
     assert_eq!(r.stdout.lines().count(), 4, "{}", r.stdout);
     let r = framewatch(tmp.path(), &["collocates", &run, "--node", "dole"]);
-    assert!(r.code == 2 && r.stderr.contains("not found"), "{}", r.stderr);
+    assert!(
+        r.code == 2 && r.stderr.contains("not found"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -92,26 +199,56 @@ fn lexicon_suggest_reads_train_and_dev_only() {
     let tmp = tempdir();
     let mut gold = String::from("unit_id,text,split,coder,behavioural,structural\n");
     let rows = [
-        ("u1", "Handouts keep people idle.", "train", "endorsed"),
-        ("u2", "They live on handouts and will not try.", "train", "endorsed"),
-        ("u3", "Endless handouts breed idleness.", "dev", "endorsed"),
+        (
+            "u1",
+            "They lounge on the sofa all day.",
+            "train",
+            "endorsed",
+        ),
+        (
+            "u2",
+            "The sofa is where they spend the week and will not try.",
+            "train",
+            "endorsed",
+        ),
+        ("u3", "Endless sofa days breed idleness.", "dev", "endorsed"),
         ("u4", "The bridge opened today.", "train", "none"),
         ("u5", "Rain fell on the city.", "dev", "none"),
         // Test rows are never read: this one would sink the precision.
-        ("u6", "Handouts of leaflets at the fair.", "test", "none"),
-        ("u7", "Handouts of food at the fair.", "test", "none"),
+        ("u6", "A sofa sale at the fair.", "test", "none"),
+        ("u7", "The sofa factory closed.", "test", "none"),
     ];
     for (id, text, split, b) in rows {
         gold += &format!("{id},{text},{split},c1,{b},none\n");
     }
     std::fs::write(tmp.path().join("gold.csv"), gold).unwrap();
-    let r = framewatch(tmp.path(), &["lexicon", "suggest", "--gold", "gold.csv", "--min-positive", "2"]).ok();
-    assert!(r.stdout.contains("(train+dev; the test split is never read)"), "{}", r.stdout);
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "lexicon",
+            "suggest",
+            "--gold",
+            "gold.csv",
+            "--min-positive",
+            "2",
+        ],
+    )
+    .ok();
     assert!(
-        r.stdout.contains("term = \"handouts\", note = \"lexicon suggest (keyness, train+dev): 3/3 coded behavioural, gain 3\""),
+        r.stdout
+            .contains("(train+dev; the test split is never read)"),
         "{}",
         r.stdout
     );
-    assert!(!r.stdout.contains("u6") && !r.stdout.contains("u7"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("{ term = \"sofa\", note = \"lexicon suggest (keyness, train+dev): 3/3 coded behavioural, gain 3\" },"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("u6") && !r.stdout.contains("u7"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stderr.contains("from 5 coded sentences"), "{}", r.stderr);
 }

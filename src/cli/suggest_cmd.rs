@@ -61,7 +61,10 @@ fn read_gold(args: &Args, lexicon: &crate::lexicon::Lexicon) -> Result<(Gold, St
         .next()
         .is_some_and(|h| h.split(',').any(|c| c.trim().trim_matches('"') == "split"));
     if !has_split {
-        return Ok((Gold::read(&args.gold, lexicon, &GoldOptions::default())?, "all units (no split column)".into()));
+        return Ok((
+            Gold::read(&args.gold, lexicon, &GoldOptions::default())?,
+            "all units (no split column)".into(),
+        ));
     }
     let mut gold: Option<Gold> = None;
     for split in SPLITS {
@@ -85,7 +88,10 @@ pub fn run(args: Args) -> Result<u8> {
     let framings: Vec<usize> = gold.stance_cats.clone();
     if framings.is_empty() {
         return Err(Error::usage(
-            format!("{}: no framing is coded endorsed/distanced/none", args.gold.display()),
+            format!(
+                "{}: no framing is coded endorsed/distanced/none",
+                args.gold.display()
+            ),
             None,
         ));
     }
@@ -111,7 +117,12 @@ pub fn run(args: Args) -> Result<u8> {
         None => None,
     };
     let job = Job::new(&tagger, &reading);
-    let tool = validate::tag_units_with(&gold, &job, &corpus.docs, model.as_ref().map(|m| &m.features))?;
+    let tool = validate::tag_units_with(
+        &gold,
+        &job,
+        &corpus.docs,
+        model.as_ref().map(|m| &m.features),
+    )?;
     let mut units = Vec::new();
     let mut a = Analysis::default();
     for (u, t) in gold.units.iter().zip(&tool) {
@@ -132,14 +143,21 @@ pub fn run(args: Args) -> Result<u8> {
             .filter(|x| x.kind == TokenKind::Word)
             .map(|x| a.norm_of(x).to_string())
             .collect();
-        let stems = words.iter().map(|w| tagger.analyzer.stem(w).into_owned()).collect();
+        let stems = words
+            .iter()
+            .map(|w| tagger.analyzer.stem(w).into_owned())
+            .collect();
         let mut hits = vec![Vec::new(); framings.len()];
         let mut found = vec![false; framings.len()];
         // Hits, from the tool's category labels: entry text → sub-frame,
         // word range found again in the unit's words.
         for (l, label) in gold.labels.iter().enumerate() {
-            let Target::Category(cat) = label.target else { continue };
-            let Some(f) = framings.iter().position(|&c| c == cat) else { continue };
+            let Target::Category(cat) = label.target else {
+                continue;
+            };
+            let Some(f) = framings.iter().position(|&c| c == cat) else {
+                continue;
+            };
             found[f] |= t.present[l];
             for h in &t.found[l] {
                 let entry = h.split(" (\"").next().unwrap_or(h);
@@ -147,10 +165,21 @@ pub fn run(args: Args) -> Result<u8> {
                     .split_once(" (\"")
                     .and_then(|(_, r)| r.rsplit_once("\", "))
                     .map_or("", |(s, _)| s);
-                if let Some(e) = lexicon.entries.iter().find(|e| e.text == entry && lexicon.subframes[e.subframe].category == cat) {
+                if let Some(e) = lexicon
+                    .entries
+                    .iter()
+                    .find(|e| e.text == entry && lexicon.subframes[e.subframe].category == cat)
+                {
                     let n = surface.split_whitespace().count().max(1);
-                    let first = surface.split_whitespace().next().unwrap_or("").to_lowercase();
-                    let at = words.iter().position(|w| first.starts_with(w.as_str())).unwrap_or(0);
+                    let first = surface
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_lowercase();
+                    let at = words
+                        .iter()
+                        .position(|w| first.starts_with(w.as_str()))
+                        .unwrap_or(0);
                     hits[f].push((e.subframe, (at, (at + n).min(words.len()))));
                 }
             }
@@ -158,14 +187,27 @@ pub fn run(args: Args) -> Result<u8> {
         let model_feats = framings
             .iter()
             .map(|&c| {
-                let (Some(m), Some(feats)) = (&model, &t.features) else { return Vec::new() };
-                let Some(fm) = m.framing(&lexicon.categories[c].name) else { return Vec::new() };
+                let (Some(m), Some(feats)) = (&model, &t.features) else {
+                    return Vec::new();
+                };
+                let Some(fm) = m.framing(&lexicon.categories[c].name) else {
+                    return Vec::new();
+                };
                 feats
                     .features
                     .iter()
-                    .filter(|x| x.name.starts_with("w:") || x.name.starts_with("s:") || x.name.starts_with("b:"))
+                    .filter(|x| {
+                        x.name.starts_with("w:")
+                            || x.name.starts_with("s:")
+                            || x.name.starts_with("b:")
+                    })
                     .filter_map(|x| {
-                        let one = classify::Features { features: vec![classify::Feature { value: 1.0, ..x.clone() }] };
+                        let one = classify::Features {
+                            features: vec![classify::Feature {
+                                value: 1.0,
+                                ..x.clone()
+                            }],
+                        };
                         fm.explain(&one, 1, 1).into_iter().next()
                     })
                     .collect()
@@ -187,7 +229,9 @@ pub fn run(args: Args) -> Result<u8> {
         .entries
         .iter()
         .map(|e| {
-            tagger.analyzer.analyze(e.text.trim_start_matches('='), &mut a);
+            tagger
+                .analyzer
+                .analyze(e.text.trim_start_matches('='), &mut a);
             a.tokens
                 .iter()
                 .filter(|x| x.kind == TokenKind::Word)
@@ -216,7 +260,8 @@ pub fn run(args: Args) -> Result<u8> {
         let cands = suggest::suggest(&units, f, &opts);
         total += cands.len();
         let cat_name = &lexicon.categories[cat].name;
-        let mut by_sub: std::collections::BTreeMap<Option<usize>, Vec<&Candidate>> = Default::default();
+        let mut by_sub: std::collections::BTreeMap<Option<usize>, Vec<&Candidate>> =
+            Default::default();
         for c in &cands {
             by_sub.entry(c.subframe).or_default().push(c);
         }
@@ -226,7 +271,11 @@ pub fn run(args: Args) -> Result<u8> {
                 None => writeln!(patch, "\n# categories.{cat_name}: no sub-frame fired beside these; choose one\n# [categories.{cat_name}.SUBFRAME]"),
             }
             .expect("writing to a String");
-            patch += if sub.is_some() { "entries = [\n" } else { "# entries = [\n" };
+            patch += if sub.is_some() {
+                "entries = [\n"
+            } else {
+                "# entries = [\n"
+            };
             for c in cs {
                 let lead = if sub.is_some() { "" } else { "# " };
                 let _ = writeln!(
@@ -246,7 +295,11 @@ pub fn run(args: Args) -> Result<u8> {
                 );
                 for (id, pos, text) in &c.lines {
                     let short: String = text.chars().take(160).collect();
-                    let _ = writeln!(patch, "  #   {} {id}: {short}", if *pos { "+" } else { "-" });
+                    let _ = writeln!(
+                        patch,
+                        "  #   {} {id}: {short}",
+                        if *pos { "+" } else { "-" }
+                    );
                 }
                 let _ = writeln!(
                     patch,

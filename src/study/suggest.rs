@@ -25,14 +25,14 @@ use std::collections::{BTreeMap, BTreeSet};
 /// letters, is not proposed.
 const FUNCTION_WORDS: &[&str] = &[
     "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
-    "because", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does",
-    "for", "from", "had", "has", "have", "he", "her", "here", "him", "his", "how", "i", "if",
-    "in", "into", "is", "it", "its", "just", "may", "me", "more", "most", "much", "must", "my",
-    "no", "not", "now", "of", "on", "one", "only", "or", "other", "our", "out", "over", "own",
-    "said", "same", "shall", "she", "should", "so", "some", "such", "than", "that", "the",
-    "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too",
-    "under", "up", "upon", "us", "very", "was", "we", "were", "what", "when", "where",
-    "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your",
+    "because", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "for",
+    "from", "had", "has", "have", "he", "her", "here", "him", "his", "how", "i", "if", "in",
+    "into", "is", "it", "its", "just", "may", "me", "more", "most", "much", "must", "my", "no",
+    "not", "now", "of", "on", "one", "only", "or", "other", "our", "out", "over", "own", "said",
+    "same", "shall", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them",
+    "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "up",
+    "upon", "us", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who",
+    "whom", "why", "will", "with", "would", "you", "your",
 ];
 
 /// One coded sentence as the suggester sees it.
@@ -158,7 +158,9 @@ fn evidence(
         }
         holding += 1;
         for &i in &at {
-            *surface.entry(u.words[i..i + stems.len()].join(" ")).or_default() += 1;
+            *surface
+                .entry(u.words[i..i + stems.len()].join(" "))
+                .or_default() += 1;
         }
         let line = (u.unit_id.clone(), u.coded[f], u.text.clone());
         if u.coded[f] {
@@ -416,7 +418,10 @@ mod tests {
         assert_eq!(ids, ["1", "2", "3", "5"]);
         // Function words, words never in a coded sentence and entries the
         // lexicon has are not proposed.
-        assert!(c.iter().all(|c| c.stems != ["the"] && c.stems != ["bridge"]));
+        assert!(
+            c.iter()
+                .all(|c| c.stems != ["the"] && c.stems != ["bridge"])
+        );
         assert!(c.iter().all(|c| c.stems != ["idle"]));
         // Each stem sequence once.
         let mut stems: Vec<&Vec<String>> = c.iter().map(|c| &c.stems).collect();
