@@ -125,6 +125,7 @@ pub fn run(args: Args) -> Result<u8> {
     )?;
     let mut units = Vec::new();
     let mut a = Analysis::default();
+    let mut scratch = crate::matcher::Scratch::default();
     for (u, t) in gold.units.iter().zip(&tool) {
         let coded: Vec<Option<bool>> = framings
             .iter()
@@ -149,8 +150,11 @@ pub fn run(args: Args) -> Result<u8> {
             .collect();
         let mut hits = vec![Vec::new(); framings.len()];
         let mut found = vec![false; framings.len()];
-        // Hits, from the tool's category labels: entry text → sub-frame,
-        // word range found again in the unit's words.
+        // The unit's hits with their word ranges: the unit tagged alone
+        // (its analysis is the one above), keeping the entries the tool
+        // counted in the document (where context rules could see the
+        // paragraph).
+        let unit_hits = tagger.inspect(&t.text, &mut a, &mut scratch, |_, _, hits| hits);
         for (l, label) in gold.labels.iter().enumerate() {
             let Target::Category(cat) = label.target else {
                 continue;
@@ -159,28 +163,16 @@ pub fn run(args: Args) -> Result<u8> {
                 continue;
             };
             found[f] |= t.present[l];
-            for h in &t.found[l] {
-                let entry = h.split(" (\"").next().unwrap_or(h);
-                let surface = h
-                    .split_once(" (\"")
-                    .and_then(|(_, r)| r.rsplit_once("\", "))
-                    .map_or("", |(s, _)| s);
-                if let Some(e) = lexicon
-                    .entries
-                    .iter()
-                    .find(|e| e.text == entry && lexicon.subframes[e.subframe].category == cat)
+            let counted: Vec<&str> = t.found[l]
+                .iter()
+                .map(|h| h.split(" (\"").next().unwrap_or(h))
+                .collect();
+            for h in &unit_hits {
+                let e = &lexicon.entries[h.entry as usize];
+                if lexicon.subframes[e.subframe].category == cat
+                    && counted.contains(&e.text.as_str())
                 {
-                    let n = surface.split_whitespace().count().max(1);
-                    let first = surface
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or("")
-                        .to_lowercase();
-                    let at = words
-                        .iter()
-                        .position(|w| first.starts_with(w.as_str()))
-                        .unwrap_or(0);
-                    hits[f].push((e.subframe, (at, (at + n).min(words.len()))));
+                    hits[f].push((e.subframe, (h.word_start as usize, h.word_end as usize)));
                 }
             }
         }
