@@ -252,3 +252,54 @@ fn lexicon_suggest_reads_train_and_dev_only() {
     );
     assert!(r.stderr.contains("from 5 coded sentences"), "{}", r.stderr);
 }
+
+#[test]
+fn report_gains_key_words_and_collocate_tables() {
+    let tmp = tempdir();
+    let run = run_dir(tmp.path());
+    framewatch(tmp.path(), &["report", &run, "-o", "r.html"]).ok();
+    let html = std::fs::read_to_string(tmp.path().join("r.html")).unwrap();
+    assert!(
+        html.contains("<h2>Key words: 1990s against 1960s</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("1990s: 2 documents, 26 words; 1960s: 2 documents, 24 words"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<h2>The company the top entries keep</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<h3>welfare as a way of life</h3>")
+            && html.contains("no word seen twice near it"),
+        "{html}"
+    );
+    framewatch(
+        tmp.path(),
+        &[
+            "report",
+            &run,
+            "-o",
+            "r2.html",
+            "--keyness-target",
+            "party=R",
+            "--keyness-reference",
+            "party=D",
+        ],
+    )
+    .ok();
+    let html = std::fs::read_to_string(tmp.path().join("r2.html")).unwrap();
+    assert!(
+        html.contains("<h2>Key words: party=R against party=D</h2>"),
+        "{html}"
+    );
+    framewatch(
+        tmp.path(),
+        &["report", &run, "-o", "r3.html", "--no-linguistics"],
+    )
+    .ok();
+    let html = std::fs::read_to_string(tmp.path().join("r3.html")).unwrap();
+    assert!(!html.contains("Key words"));
+}

@@ -797,6 +797,10 @@ impl<'a> Page<'a> {
         self.html.push_str("<h2>The company the top entries keep</h2>\n<p>Words within five words of each entry's counted hits, inside the sentence, by logDice (Rychlý 2008). Open a row for the command that prints its concordance lines.</p>\n<div class=\"panels\">\n");
         for (entry, rows, lines) in &ling.collocates {
             self.html.push_str(&format!("<div><h3>{}</h3>\n<table><tr><th>collocate</th><th>freq</th><th>docs</th><th>logDice</th><th>MI3</th></tr>\n", esc(entry)));
+            if rows.is_empty() {
+                self.html
+                    .push_str("<tr><td colspan=\"5\">no word seen twice near it</td></tr>\n");
+            }
             for r in rows.iter().take(10) {
                 self.html.push_str(&format!(
                     "<tr><td><details><summary>{}</summary><code>{} {}</code></details></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2}</td></tr>\n",
