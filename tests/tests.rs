@@ -1,6 +1,7 @@
 //! CLI integration tests: one binary, fixtures under `tests/fixtures`,
 //! golden outputs under `tests/golden`.
 
+mod cads;
 mod extract;
 mod faults;
 mod fuzz_regressions;

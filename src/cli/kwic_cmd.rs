@@ -122,19 +122,19 @@ impl Args {
 
 /// What `--run` (or a run folder given as the input) settles: the
 /// documents, lexicon and reading options of that run.
-struct FromRun {
-    source: Source,
-    lexicon: Option<PathBuf>,
+pub(super) struct FromRun {
+    pub(super) source: Source,
+    pub(super) lexicon: Option<PathBuf>,
     /// The trained model the run measured with.
-    model: Option<PathBuf>,
+    pub(super) model: Option<PathBuf>,
     /// The run's period unit.
-    by: Option<Period>,
-    sha256: Option<String>,
-    reading: Reading,
-    shard: Option<Shard>,
+    pub(super) by: Option<Period>,
+    pub(super) sha256: Option<String>,
+    pub(super) reading: Reading,
+    pub(super) shard: Option<Shard>,
 }
 
-fn from_run(run: &Path, inputs: &[PathBuf], lexicon: Option<&Path>) -> Result<FromRun> {
+pub(super) fn from_run(run: &Path, inputs: &[PathBuf], lexicon: Option<&Path>) -> Result<FromRun> {
     let m = manifest::read(run, "give the folder a `framewatch run` wrote")?;
     let source = if !inputs.is_empty() {
         ingest_args::refuse_run_folders(inputs, "kwic")?;
@@ -178,6 +178,37 @@ fn from_run(run: &Path, inputs: &[PathBuf], lexicon: Option<&Path>) -> Result<Fr
     })
 }
 
+impl FromRun {
+    /// The run's tagger; its lexicon must still have the sha256 the run
+    /// recorded (unless another was asked for).
+    pub(super) fn tagger(&self) -> Result<crate::tagger::Tagger> {
+        let tagger = super::load_tagger(self.lexicon.as_deref(), false, false)?;
+        let lexicon = &tagger.lexicon;
+        if let Some(sha) = &self.sha256 {
+            if *sha != lexicon.sha256 {
+                return Err(Error::usage(
+                    format!(
+                        "lexicon {} has changed since the run (sha256 {} in the manifest, {} now)",
+                        lexicon.origin,
+                        &sha[..12.min(sha.len())],
+                        &lexicon.sha256[..12]
+                    ),
+                    Some(
+                        "re-run `framewatch run`, or pass --lexicon to use the current file".into(),
+                    ),
+                ));
+            }
+        }
+        Ok(tagger)
+    }
+
+    /// Whether a document belongs to the run (its shard's, for a shard).
+    pub(super) fn owns(&self) -> impl Fn(&DocMeta) -> bool + Send + use<> {
+        let shard = self.shard;
+        move |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id))
+    }
+}
+
 pub fn run(args: Args) -> Result<u8> {
     // A run folder given as the input stands for `--run`.
     let run_dir = match (&args.run, args.inputs.as_slice()) {
@@ -215,21 +246,8 @@ pub fn run(args: Args) -> Result<u8> {
             shard: None,
         },
     };
-    let tagger = super::load_tagger(from.lexicon.as_deref(), false, false)?;
+    let tagger = from.tagger()?;
     let lexicon = &tagger.lexicon;
-    if let Some(sha) = from.sha256 {
-        if sha != lexicon.sha256 {
-            return Err(Error::usage(
-                format!(
-                    "lexicon {} has changed since the run (sha256 {} in the manifest, {} now)",
-                    lexicon.origin,
-                    &sha[..12.min(sha.len())],
-                    &lexicon.sha256[..12]
-                ),
-                Some("re-run `framewatch run`, or pass --lexicon to use the current file".into()),
-            ));
-        }
-    }
     let model = match args.model.as_ref().or(from.model.as_ref()) {
         Some(p) if p.as_os_str() == "none" => None,
         p => super::load_model(p.map(PathBuf::as_path), lexicon)?.map(|(m, _)| m),
@@ -238,7 +256,7 @@ pub fn run(args: Args) -> Result<u8> {
     let filter = filter(&args, lexicon)?;
     let job = Job::new(&tagger, &from.reading);
     let shard = from.shard;
-    let owns = move |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
+    let owns = from.owns();
     let (mut lines, periods, skipped, found) = kwic::lines(
         &job,
         from.source,

@@ -1,4 +1,5 @@
-//! `framewatch lexicon check|test|explain|expand|import|export`.
+//! `framewatch lexicon check|test|explain|expand|import|export` (and
+//! `suggest`, in [`super::suggest_cmd`]).
 
 use super::ingest_args::IngestArgs;
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
@@ -84,6 +85,10 @@ pub enum LexiconCommand {
         #[arg(long, short = 'o', value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Propose entries per sub-frame from coded sentences (train and dev
+    /// splits only): keyness, collocates of current entries, the model's
+    /// strongest features; a TOML patch with the evidence, never applied.
+    Suggest(super::suggest_cmd::Args),
     /// Write a lexicon as quanteda-style YAML.
     Export {
         /// Lexicon TOML file. Default: the built-in lexicon.
@@ -130,6 +135,7 @@ fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
 pub fn run(cmd: LexiconCommand) -> Result<u8> {
     match cmd {
         LexiconCommand::Check { files } => check(files),
+        LexiconCommand::Suggest(args) => super::suggest_cmd::run(args),
         LexiconCommand::Test { files, verbose } => test(files, verbose),
         LexiconCommand::Explain {
             text,

@@ -8,9 +8,11 @@
 
 mod audit_cmd;
 mod bench_cmd;
+mod collocates_cmd;
 mod drivers_cmd;
 mod extract_cmd;
 mod ingest_args;
+mod keyness_cmd;
 mod kwic_cmd;
 mod lexicon_cmd;
 mod merge_cmd;
@@ -18,6 +20,7 @@ mod progress;
 mod report_cmd;
 mod run_cmd;
 mod sample_cmd;
+mod suggest_cmd;
 mod tag_cmd;
 mod train_cmd;
 mod validate_cmd;
@@ -69,6 +72,12 @@ pub enum Command {
     /// extraction, decoding, OCR and line-break normalisation), with PDF
     /// page markers, or as JSON Lines with offsets, metadata and warnings.
     Extract(extract_cmd::Args),
+    /// Key terms of a selection of a run's documents (a period, a metadata
+    /// value) against another: G2, Log Ratio, %DIFF, document counts.
+    Keyness(keyness_cmd::Args),
+    /// What keeps company with a word, phrase or entry: logDice, MI3 and
+    /// G2 in a window that stays inside the sentence, per period.
+    Collocates(collocates_cmd::Args),
     /// One self-contained HTML report (inline SVG charts) from a run folder.
     Report(report_cmd::Args),
     /// Draw a stratified, seeded sample of sentences into a blind coding sheet.
@@ -295,6 +304,8 @@ pub fn main() -> ExitCode {
         Command::Drivers(args) => drivers_cmd::run(args),
         Command::Kwic(args) => kwic_cmd::run(args),
         Command::Extract(args) => extract_cmd::run(args),
+        Command::Keyness(args) => keyness_cmd::run(args),
+        Command::Collocates(args) => collocates_cmd::run(args),
         Command::Lexicon(cmd) => lexicon_cmd::run(cmd),
         Command::Report(args) => report_cmd::run(args),
         Command::Sample(args) => sample_cmd::run(args),

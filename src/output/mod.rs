@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod merge;
 pub mod reader;
 mod sink;
+pub mod table;
 mod trends;
 pub mod writer;
 

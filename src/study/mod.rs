@@ -5,6 +5,8 @@
 //!
 //! - [`audit`]: one document, every hit, thresholds, HTML/JSON/SARIF.
 //! - [`kwic`]: concordance lines, filtered, sorted and sampled.
+//! - [`keyness`]: which terms a selection uses more than another (G2,
+//!   Log Ratio, %DIFF); [`collocates`]: what keeps company with a node.
 //! - [`drivers`]: which entries moved the balance between two periods.
 //! - [`report`]: one self-contained HTML report of a run.
 //! - [`sample`]: blind coding sheets, stratified or where a model is unsure.
@@ -14,11 +16,14 @@
 
 pub mod audit;
 pub mod classify;
+pub mod collocates;
 #[cfg(feature = "tables")]
 pub mod drivers;
+pub mod keyness;
 pub mod kwic;
 pub mod measure;
 #[cfg(feature = "tables")]
 pub mod report;
 pub mod sample;
+pub mod suggest;
 pub mod validate;

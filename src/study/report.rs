@@ -362,6 +362,55 @@ pub fn svg_to_png(svg: &str, scale: f32) -> std::result::Result<Vec<u8>, String>
 
 /// Render a run folder as one HTML page.
 pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
+    render_with(run, run_label, &Linguistics::default())
+}
+
+/// The corpus linguist's view of a run for the report, computed by the
+/// caller (the documents must be read again): key words between two
+/// periods and the collocates of the entries with the most hits.
+#[derive(Debug, Clone, Default)]
+pub struct Linguistics {
+    pub keyness: Option<KeynessSection>,
+    /// Per entry: its collocates, and the command that shows a
+    /// collocate's lines without the collocate (`... --lines`).
+    pub collocates: Vec<(String, Vec<super::collocates::Row>, String)>,
+}
+
+/// Key words of `target` against `reference`.
+#[derive(Debug, Clone)]
+pub struct KeynessSection {
+    pub target: String,
+    pub reference: String,
+    pub sizes: [(u64, u64); 2],
+    pub rows: Vec<super::keyness::Row>,
+}
+
+/// The dated periods of a run in order (by start), as the report shows them.
+pub fn dated_periods(run: &RunTables) -> Vec<String> {
+    Page::new(run).dated
+}
+
+/// The `n` entries with the most counted framing hits in the run
+/// (ties by entry).
+pub fn top_entries(run: &RunTables, n: usize) -> Vec<String> {
+    let h = &run.hits;
+    let hits = Hits::of(h);
+    let mut count: BTreeMap<String, u64> = BTreeMap::new();
+    for i in 0..h.height() {
+        let (Some(c), Some(e)) = (&hits.category[i], &hits.entry[i]) else {
+            continue;
+        };
+        if Pole::of(c).is_some() && hits.counts(i) {
+            *count.entry(e.clone()).or_default() += 1;
+        }
+    }
+    let mut v: Vec<(String, u64)> = count.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v.into_iter().take(n).map(|(e, _)| e).collect()
+}
+
+/// [`render`] with the keyness and collocate sections.
+pub fn render_with(run: &RunTables, run_label: &str, ling: &Linguistics) -> Result<Report> {
     let mut page = Page::new(run);
     let m = &run.manifest;
     page.html = format!(
@@ -382,6 +431,7 @@ pub fn render(run: &RunTables, run_label: &str) -> Result<Report> {
     page.groups();
     page.subframes();
     page.drivers();
+    page.linguistics(ling);
     page.documents();
     page.provenance();
     page.html.push_str("</main>\n</body>\n</html>\n");
@@ -719,6 +769,63 @@ impl<'a> Page<'a> {
             ));
         }
         self.html.push_str("</table>\n");
+    }
+
+    /// Key words between two periods, and the company the top entries keep.
+    fn linguistics(&mut self, ling: &Linguistics) {
+        if let Some(k) = &ling.keyness {
+            self.html.push_str(&format!(
+                "<h2>Key words: {} against {}</h2>\n<p>{}: {} documents, {} words; {}: {} documents, {} words. Signed log-likelihood G2 (Rayson &amp; Garside 2000), Log Ratio (Hardie 2014, log2 of the ratio of relative frequencies, a zero counted as 0.5), documents holding the word; <code>framewatch keyness</code> gives every word.</p>\n",
+                esc(&k.target),
+                esc(&k.reference),
+                esc(&k.target),
+                k.sizes[0].0,
+                k.sizes[0].1,
+                esc(&k.reference),
+                k.sizes[1].0,
+                k.sizes[1].1
+            ));
+            let table = |rows: Vec<&super::keyness::Row>| -> String {
+                let mut t = String::from(
+                    "<table><tr><th>word</th><th>target</th><th>docs</th><th>reference</th><th>docs</th><th>G2</th><th>Log Ratio</th></tr>\n",
+                );
+                for r in rows {
+                    t.push_str(&format!(
+                        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{:+.2}</td></tr>\n",
+                        esc(&r.term), r.target_freq, r.target_docs, r.reference_freq, r.reference_docs, r.g2, r.log_ratio
+                    ));
+                }
+                t + "</table>\n"
+            };
+            let over: Vec<_> = k.rows.iter().filter(|r| r.g2 > 0.0).take(15).collect();
+            let under: Vec<_> = k
+                .rows
+                .iter()
+                .rev()
+                .filter(|r| r.g2 < 0.0)
+                .take(15)
+                .collect();
+            self.html.push_str(&format!("<div class=\"panels\"><div><h3>More in {}</h3>\n{}</div><div><h3>More in {}</h3>\n{}</div></div>\n", esc(&k.target), table(over), esc(&k.reference), table(under)));
+        }
+        if ling.collocates.is_empty() {
+            return;
+        }
+        self.html.push_str("<h2>The company the top entries keep</h2>\n<p>Words within five words of each entry's counted hits, inside the sentence, by logDice (Rychlý 2008). Open a row for the command that prints its concordance lines.</p>\n<div class=\"panels\">\n");
+        for (entry, rows, lines) in &ling.collocates {
+            self.html.push_str(&format!("<div><h3>{}</h3>\n<table><tr><th>collocate</th><th>freq</th><th>docs</th><th>logDice</th><th>MI3</th></tr>\n", esc(entry)));
+            if rows.is_empty() {
+                self.html
+                    .push_str("<tr><td colspan=\"5\">no word seen twice near it</td></tr>\n");
+            }
+            for r in rows.iter().take(10) {
+                self.html.push_str(&format!(
+                    "<tr><td><details><summary>{}</summary><code>{} {}</code></details></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2}</td></tr>\n",
+                    esc(&r.collocate), esc(lines), esc(&r.collocate), r.freq, r.docs, r.log_dice, r.mi3
+                ));
+            }
+            self.html.push_str("</table></div>\n");
+        }
+        self.html.push_str("</div>\n");
     }
 
     /// The most behavioural and most structural documents, with passages.
