@@ -347,18 +347,16 @@ impl GroupField {
 pub struct Shape {
     pub categories: usize,
     pub subframes: usize,
-    pub behavioural: usize,
-    pub structural: usize,
+    /// The categories share and balance compare, if any.
+    pub poles: Option<crate::model::Poles>,
 }
 
 impl Shape {
     pub fn of(lexicon: &crate::lexicon::Lexicon) -> Shape {
-        let poles = lexicon.poles();
         Shape {
             categories: lexicon.categories.len(),
             subframes: lexicon.subframes.len(),
-            behavioural: poles.behavioural,
-            structural: poles.structural,
+            poles: lexicon.poles(),
         }
     }
 }
@@ -502,13 +500,18 @@ impl Stats {
             *a += b;
         }
         let small = |x: u64| u32::try_from(x).unwrap_or(u32::MAX);
+        // Without poles the pole counts stay 0: their intervals are not written.
+        let pole = |i: Option<usize>| i.map_or(0, |i| small(d.counts[i]));
+        let (b, s) = match shape.poles {
+            Some(p) => (Some(p.behavioural), Some(p.structural)),
+            None => (None, None),
+        };
         c.boot.push(Boot {
             ordinal: d.ordinal,
             tokens: small(d.tokens),
-            behavioural: small(d.counts[shape.behavioural]),
-            structural: small(d.counts[shape.structural]),
-            sentences: [shape.behavioural, shape.structural]
-                .map(|c| small(d.counts[HIT_KINDS * ncat + c])),
+            behavioural: pole(b),
+            structural: pole(s),
+            sentences: [b, s].map(|c| pole(c.map(|c| HIT_KINDS * ncat + c))),
         });
         let t = &mut self.totals;
         t.documents += 1;
@@ -669,8 +672,10 @@ mod stats_tests {
         let shape = Shape {
             categories: 2,
             subframes: 0,
-            behavioural: 0,
-            structural: 1,
+            poles: Some(crate::model::Poles {
+                behavioural: 0,
+                structural: 1,
+            }),
         };
         let a = vec![Some("2001".to_string())];
         let b = vec![Some("2002".to_string())];

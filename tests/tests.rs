@@ -131,7 +131,7 @@ fn lexicon_check_reports_every_problem() {
     let r = framewatch(&fixtures(), &["lexicon", "check", "lexicons/broken.toml"]);
     assert_eq!(r.code, 2);
     let lines: Vec<&str> = r.stderr.lines().collect();
-    assert!(lines.contains(&"lexicons/broken.toml:5:1: unknown key \"colour\" in [lexicon]; expected one of: name, version, language, description, authors, license, url, context_category, context_window"), "{}", r.stderr);
+    assert!(lines.contains(&"lexicons/broken.toml:5:1: unknown key \"colour\" in [lexicon]; expected one of: name, version, language, description, authors, license, url, context_category, context_window, poles, min_wildcard_prefix"), "{}", r.stderr);
     assert!(
         r.stderr
             .contains("lexicons/broken.toml:8:20: duplicate entry \"laziness\""),
@@ -144,14 +144,11 @@ fn lexicon_check_reports_every_problem() {
         "{}",
         r.stderr
     );
+    // "lazy" under two categories is not a problem: it counts under each,
+    // as a value under two quanteda keys does.
+    assert!(!r.stderr.contains("\"lazy\""), "{}", r.stderr);
     assert!(
-        r.stderr
-            .contains("lexicons/broken.toml:11:12: entry \"lazy\" appears in two categories"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("lexicons/broken.toml: 4 problems"),
+        r.stderr.contains("lexicons/broken.toml: 3 problems"),
         "{}",
         r.stderr
     );

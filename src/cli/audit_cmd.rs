@@ -147,11 +147,14 @@ fn to_text(a: &Audit) -> String {
             fmt(*rate, 1)
         ));
     }
-    out.push_str(&format!(
-        "behavioural share {} · balance {} (endorsed hits)\n",
-        fmt(a.share, 3),
-        fmt(a.balance, 3)
-    ));
+    match &a.poles {
+        Ok([first, _]) => out.push_str(&format!(
+            "{first} share {} · balance {} (endorsed hits)\n",
+            fmt(a.share, 3),
+            fmt(a.balance, 3)
+        )),
+        Err(why) => out.push_str(&format!("{why}\n")),
+    }
     for (name, c) in a
         .subframes
         .iter()
@@ -164,8 +167,9 @@ fn to_text(a: &Audit) -> String {
     }
     if let Some(p) = &a.placement {
         out.push_str(&format!(
-            "reference {} ({} documents): behavioural share higher than {}% of them",
+            "reference {} ({} documents): {} share higher than {}% of them",
             p.run,
+            a.poles.as_ref().map_or("no", |[first, _]| first.as_str()),
             p.documents,
             fmt(p.share, 0)
         ));

@@ -157,7 +157,19 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-    let poles = [shape.behavioural, shape.structural].map(|i| stats.totals.categories[i]);
+    // What the last line reports: endorsed hits of the poles and the share,
+    // or of every category when share and balance are left out.
+    let lex = &tagger.lexicon;
+    let endorsed: Vec<(String, u64)> = lex
+        .categories
+        .iter()
+        .map(|c| c.name.clone())
+        .zip(stats.totals.categories.iter().copied())
+        .collect();
+    let counted = match shape.poles {
+        Some(p) => Counted::Poles([p.behavioural, p.structural].map(|i| endorsed[i].clone())),
+        None => Counted::Categories(endorsed, lex.no_poles_note().unwrap_or_default()),
+    };
     let manifest = writer.finish(&tagger, stats, &found, &options)?;
     staging.commit()?;
     let c = &manifest.counts;
@@ -172,7 +184,7 @@ pub fn run(args: Args) -> Result<u8> {
         ));
     }
     if !args.quiet {
-        print_summary(&manifest, poles);
+        print_summary(&manifest, counted);
     }
     if args.strict && c.documents_skipped > 0 {
         eprintln!(
@@ -220,15 +232,31 @@ fn skipped_summary(c: &Counts) -> String {
     super::skipped_summary(c.skipped_by_reason.iter().map(|(r, &n)| (r.as_str(), n)))
 }
 
+/// Endorsed hits for the last line: (category, hits) of the two poles, or
+/// of every category with the reason share and balance are left out.
+enum Counted {
+    Poles([(String, u64); 2]),
+    Categories(Vec<(String, u64)>, String),
+}
+
 /// The run's last lines: what was read and counted, and where it went.
-/// `poles`: the endorsed behavioural and structural hits.
-fn print_summary(manifest: &Manifest, [b, s]: [u64; 2]) {
+/// `counted`: the endorsed hits of the poles, or of every category.
+fn print_summary(manifest: &Manifest, counted: Counted) {
     let (c, options) = (&manifest.counts, &manifest.options);
     let ext = options.format.ext();
-    let share =
-        score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
+    let endorsed = match &counted {
+        Counted::Poles([(bn, b), (sn, s)]) => {
+            let share = score::share(*b, *s)
+                .map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
+            format!("endorsed {bn} {b}, {sn} {s}, {bn} share {share}")
+        }
+        Counted::Categories(cats, _) => {
+            let each: Vec<String> = cats.iter().map(|(n, h)| format!("{n} {h}")).collect();
+            format!("endorsed {}", each.join(", "))
+        }
+    };
     eprintln!(
-        "framewatch: {} documents read, {}, {} undated; {} tokens, {} hits (endorsed behavioural {b}, structural {s}, behavioural share {share}; {} negated, {} distanced, {} without context) -> {}/ ({ext})",
+        "framewatch: {} documents read, {}, {} undated; {} tokens, {} hits ({endorsed}; {} negated, {} distanced, {} without context) -> {}/ ({ext})",
         c.documents_read,
         skipped_summary(c),
         c.undated,
@@ -239,6 +267,9 @@ fn print_summary(manifest: &Manifest, [b, s]: [u64; 2]) {
         c.no_context,
         options.out,
     );
+    if let Counted::Categories(_, why) = &counted {
+        eprintln!("framewatch: {why}");
+    }
     if c.duplicates > 0 {
         eprintln!(
             "framewatch: --dedupe: {} duplicate{} dropped, each listed in skipped.{ext} with the document it copies (duplicate_of)",

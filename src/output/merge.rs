@@ -205,8 +205,7 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     let shape = Shape {
         categories: names.categories.len(),
         subframes: names.subframe_columns.len(),
-        behavioural: names.behavioural,
-        structural: names.structural,
+        poles: names.poles,
     };
     let mut per_shard: Vec<Stats> = (0..shards.len()).map(|_| Stats::new(shape)).collect();
     for (r, &(shard, ordinal)) in docs.owner.iter().enumerate() {
@@ -425,9 +424,18 @@ fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
             )
         })
     };
+    // A run wrote share and balance only if its lexicon had poles; merge
+    // knows them by the default names.
+    let poles = if cols.iter().any(|c| c == "share") {
+        Some(crate::model::Poles {
+            behavioural: pos(Pole::Behavioural.name())?,
+            structural: pos(Pole::Structural.name())?,
+        })
+    } else {
+        None
+    };
     Ok(TableNames {
-        behavioural: pos(Pole::Behavioural.name())?,
-        structural: pos(Pole::Structural.name())?,
+        poles,
         categories,
         subframe_columns,
     })

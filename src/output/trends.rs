@@ -40,8 +40,8 @@ pub struct TrendSpec<'a> {
     pub stance_columns: &'a [String],
     /// Sub-frame column names (`hits_<cat>__<sub>`).
     pub subframe_columns: &'a [String],
-    pub behavioural: usize,
-    pub structural: usize,
+    /// The categories share and balance compare, if any.
+    pub poles: Option<crate::model::Poles>,
 }
 
 /// Group a documents table (with `period`, `period_start`, `documents`,
@@ -82,30 +82,32 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
             .collect();
         extra.push(Column::new(format!("rate_{c}").into(), r));
     }
-    let (b, s) = (&cat_hits[spec.behavioural], &cat_hits[spec.structural]);
-    extra.push(Column::new(
-        "share".into(),
-        b.iter()
-            .zip(s)
-            .map(|(&b, &s)| score::share(b, s))
-            .collect::<Vec<_>>(),
-    ));
-    extra.push(Column::new(
-        "balance".into(),
-        b.iter()
-            .zip(s)
-            .map(|(&b, &s)| score::balance(b, s))
-            .collect::<Vec<_>>(),
-    ));
-    let sentences = |c: usize| u64_col(&out, &format!("sentences_{}", spec.categories[c]));
-    let (sb, ss) = (sentences(spec.behavioural)?, sentences(spec.structural)?);
-    extra.push(Column::new(
-        "sentence_share".into(),
-        sb.iter()
-            .zip(&ss)
-            .map(|(&b, &s)| score::share(b, s))
-            .collect::<Vec<_>>(),
-    ));
+    if let Some(p) = spec.poles {
+        let (b, s) = (&cat_hits[p.behavioural], &cat_hits[p.structural]);
+        extra.push(Column::new(
+            "share".into(),
+            b.iter()
+                .zip(s)
+                .map(|(&b, &s)| score::share(b, s))
+                .collect::<Vec<_>>(),
+        ));
+        extra.push(Column::new(
+            "balance".into(),
+            b.iter()
+                .zip(s)
+                .map(|(&b, &s)| score::balance(b, s))
+                .collect::<Vec<_>>(),
+        ));
+        let sentences = |c: usize| u64_col(&out, &format!("sentences_{}", spec.categories[c]));
+        let (sb, ss) = (sentences(p.behavioural)?, sentences(p.structural)?);
+        extra.push(Column::new(
+            "sentence_share".into(),
+            sb.iter()
+                .zip(&ss)
+                .map(|(&b, &s)| score::share(b, s))
+                .collect::<Vec<_>>(),
+        ));
+    }
     let out = out.hstack(&extra).map_err(pe)?;
 
     // Column order: keys, counts, category hits and rates, share, balance,
@@ -118,7 +120,9 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
     for c in spec.categories {
         order.push(format!("rate_{c}"));
     }
-    order.extend(["share", "balance", "sentence_share"].map(String::from));
+    if spec.poles.is_some() {
+        order.extend(["share", "balance", "sentence_share"].map(String::from));
+    }
     order.extend(spec.stance_columns.iter().cloned());
     order.extend(spec.subframe_columns.iter().cloned());
     let out = out.select(order.iter().map(String::as_str)).map_err(pe)?;
@@ -199,23 +203,18 @@ pub fn write_trends(
         categories: &names.categories,
         stance_columns: &stance_cols,
         subframe_columns: &names.subframe_columns,
-        behavioural: names.behavioural,
-        structural: names.structural,
+        poles: names.poles,
     };
     let per_cell = cells_frame(&cells, &spec)?;
     let intervals: BTreeMap<Vec<Option<String>>, Intervals> =
         cells.into_iter().map(|c| (c.key, c.intervals)).collect();
     let trends = trends(&per_cell, &spec)?;
     drop(per_cell);
-    let mut trends = add_intervals(
-        trends,
-        group_columns,
-        &intervals,
-        options,
-        &names.categories[names.behavioural],
-        &names.categories[names.structural],
-    )
-    .map_err(pe)?;
+    let poles = names
+        .poles
+        .map(|p| [p.behavioural, p.structural].map(|i| names.categories[i].as_str()));
+    let mut trends =
+        add_intervals(trends, group_columns, &intervals, options, poles).map_err(pe)?;
     write_table(dir, "trends", &mut trends, format)?;
     Ok(trends.height())
 }
@@ -227,8 +226,7 @@ fn add_intervals(
     groups: &[String],
     intervals: &BTreeMap<Vec<Option<String>>, Intervals>,
     options: &RunOptions,
-    behavioural: &str,
-    structural: &str,
+    poles: Option<[&str; 2]>,
 ) -> PolarsResult<DataFrame> {
     let strs = |name: &str| super::reader::strs(&trends, name);
     let nums = |name: &str| super::reader::nums(&trends, name);
@@ -255,19 +253,24 @@ fn add_intervals(
                 || t.unwrap_or(0.0) < options.min_tokens as f64
         })
         .collect();
-    trends.hstack(&[
-        col(format!("rate_{behavioural}_lo"), &|i| i.rate_b.0),
-        col(format!("rate_{behavioural}_hi"), &|i| i.rate_b.1),
-        col(format!("rate_{structural}_lo"), &|i| i.rate_s.0),
-        col(format!("rate_{structural}_hi"), &|i| i.rate_s.1),
-        col("share_lo".into(), &|i| i.share.0),
-        col("share_hi".into(), &|i| i.share.1),
-        col("balance_lo".into(), &|i| i.balance.0),
-        col("balance_hi".into(), &|i| i.balance.1),
-        col("sentence_share_lo".into(), &|i| i.sentence_share.0),
-        col("sentence_share_hi".into(), &|i| i.sentence_share.1),
-        Column::new("low_n".into(), low_n),
-    ])
+    // Intervals are of the poles' rates, share and balance: none without poles.
+    let mut cols = Vec::new();
+    if let Some([behavioural, structural]) = poles {
+        cols.extend([
+            col(format!("rate_{behavioural}_lo"), &|i| i.rate_b.0),
+            col(format!("rate_{behavioural}_hi"), &|i| i.rate_b.1),
+            col(format!("rate_{structural}_lo"), &|i| i.rate_s.0),
+            col(format!("rate_{structural}_hi"), &|i| i.rate_s.1),
+            col("share_lo".into(), &|i| i.share.0),
+            col("share_hi".into(), &|i| i.share.1),
+            col("balance_lo".into(), &|i| i.balance.0),
+            col("balance_hi".into(), &|i| i.balance.1),
+            col("sentence_share_lo".into(), &|i| i.sentence_share.0),
+            col("sentence_share_hi".into(), &|i| i.sentence_share.1),
+        ]);
+    }
+    cols.push(Column::new("low_n".into(), low_n));
+    trends.hstack(&cols)
 }
 
 #[cfg(test)]
@@ -298,8 +301,10 @@ mod tests {
                 "sentences_structural".to_string(),
             ],
             subframe_columns: &["hits_behavioural__x".to_string()],
-            behavioural: 0,
-            structural: 1,
+            poles: Some(crate::model::Poles {
+                behavioural: 0,
+                structural: 1,
+            }),
         };
         let t = trends(&docs, &spec).unwrap();
         assert_eq!(t.height(), 2);
