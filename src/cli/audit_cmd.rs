@@ -50,10 +50,17 @@ pub struct Args {
     pub max_rate: Vec<String>,
     #[command(flatten)]
     pub ingest: IngestArgs,
+
+    /// Compare these two categories in share and balance (default: the
+    /// lexicon's `[lexicon] poles`, or behavioural and structural when
+    /// both exist; without poles share and balance are left out).
+    #[arg(long, value_name = "A,B")]
+    pub poles: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    let tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
+    let mut tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
+    super::apply_poles(&mut tagger, args.poles.as_deref())?;
     let reading = args.ingest.settle()?;
     let shown = args.file.display().to_string();
     super::ingest_args::refuse_run_folders(std::slice::from_ref(&args.file), "audit")?;

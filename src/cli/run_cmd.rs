@@ -23,9 +23,17 @@ pub struct Args {
     /// standard input. None: the bundled demo corpus.
     pub inputs: Vec<PathBuf>,
 
-    /// Lexicon TOML file. Default: the built-in poverty-framing lexicon.
+    /// Lexicon: framewatch TOML, or a quanteda YAML, LIWC .dic or
+    /// WordStat .cat dictionary imported on the fly. Default: the built-in
+    /// poverty-framing lexicon.
     #[arg(long, short = 'l', value_name = "FILE")]
     pub lexicon: Option<PathBuf>,
+
+    /// Compare these two categories in share and balance (default: the
+    /// lexicon's `[lexicon] poles`, or behavioural and structural when
+    /// both exist; without poles share and balance are left out).
+    #[arg(long, value_name = "A,B")]
+    pub poles: Option<String>,
 
     /// Time unit of the trends table.
     #[arg(long, value_enum, default_value = "year")]
@@ -91,7 +99,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<u8> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-    let tagger = super::load_tagger(args.lexicon.as_deref(), false, args.quiet)?;
+    let mut tagger = super::load_tagger(args.lexicon.as_deref(), false, args.quiet)?;
+    super::apply_poles(&mut tagger, args.poles.as_deref())?;
     let reading = args.ingest.settle()?;
     let source = super::ingest_args::source(&args.inputs, args.ingest.stdin_format, "run")?;
     for (i, g) in args.group.iter().enumerate() {
