@@ -400,6 +400,8 @@ fn real_dictionaries_import_with_quanteda_counts() {
                         a.iter().map(|k| k.as_str().unwrap().to_string()).collect()
                     }
                     Some(k) => vec![k.as_str().unwrap().to_string()],
+                    // Without `key`, `terms` is the key's own list.
+                    None if sub == "terms" => Vec::new(),
                     None => vec![sub.clone()],
                 };
                 let key = std::iter::once(ckey.clone())

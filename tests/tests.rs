@@ -1565,3 +1565,166 @@ fn tag_takes_the_ingest_flags_and_standard_input() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("cannot be combined"), "{}", r.stderr);
 }
+
+/// Categories are the user's (issue 16): a dictionary without
+/// behavioural and structural runs, its tables leave share and balance
+/// out with one line saying why, the report renders its categories'
+/// rates, and `--poles A,B` brings share and balance back for any pair,
+/// through shards and merge too.
+#[test]
+fn any_categories_run_report_and_poles() {
+    let tmp = tempdir();
+    let dict = tmp.path().join("econ.yml");
+    std::fs::write(
+        &dict,
+        "\"Pay+\":\n  - \"low pay\"\n  - \"zero-hours\"\n\"Blame.words\":\n  - \"scroung*\"\n  - \"pay\"\nCost:\n  - \"cost of living\"\n  - \"pay\"\n",
+    )
+    .unwrap();
+    let dict_s = dict.to_str().unwrap();
+    let out = tmp.path().join("plain");
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "run",
+            "mini",
+            "--lexicon",
+            dict_s,
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    assert!(
+        r.stderr
+            .contains("share and balance left out: lexicon \"econ\" declares no poles"),
+        "{}",
+        r.stderr
+    );
+    let docs = util::csv_rows(&out.join("documents.csv"));
+    let cols: Vec<&String> = docs[0].keys().collect();
+    assert!(
+        cols.iter()
+            .all(|c| !c.contains("share") && !c.contains("balance")),
+        "{cols:?}"
+    );
+    // "+" is spelled out so that the key stays apart and goes back out as written.
+    assert!(
+        docs[0].contains_key("rate_pay_plus") && docs[0].contains_key("rate_blame_words"),
+        "{cols:?}"
+    );
+    let a = docs.iter().find(|d| d["doc_id"] == "a").unwrap();
+    // "pay" is a value of two keys: inside "low pay" it is nested (not
+    // counted); alone ("Low, pay") it counts under both keys; "not about
+    // scroungers" is negated.
+    let got: Vec<&str> = [
+        "hits_pay_plus",
+        "hits_blame_words",
+        "hits_cost",
+        "negated_blame_words",
+    ]
+    .iter()
+    .map(|c| a[*c].as_str())
+    .collect();
+    assert_eq!(got, ["2", "1", "2", "1"], "{a:?}");
+    let trends = util::csv_rows(&out.join("trends.csv"));
+    assert!(
+        trends[0].keys().all(|c| !c.contains("share")),
+        "{:?}",
+        trends[0].keys()
+    );
+    let report = tmp.path().join("r.html");
+    framewatch(
+        tmp.path(),
+        &[
+            "report",
+            out.to_str().unwrap(),
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let html = read(&report);
+    assert!(html.contains("Share and balance are left out"), "report");
+    assert!(html.contains(">pay_plus</text>"), "report legend");
+
+    // Any pair of categories as poles, and merge finds them in the manifest.
+    let mut merged_from = Vec::new();
+    for k in 1..=2 {
+        let o = tmp.path().join(format!("s{k}"));
+        framewatch(
+            &fixtures(),
+            &[
+                "run",
+                "mini",
+                "-q",
+                "--lexicon",
+                dict_s,
+                "--poles",
+                "pay_plus,blame_words",
+                "--shard",
+                &format!("{k}/2"),
+                "--out",
+                o.to_str().unwrap(),
+            ],
+        )
+        .ok();
+        merged_from.push(o.to_str().unwrap().to_string());
+    }
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge".to_string()];
+    args.extend(merged_from);
+    args.extend(["--out".into(), merged.to_str().unwrap().into()]);
+    framewatch(
+        tmp.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .ok();
+    let m = manifest(&merged);
+    assert_eq!(
+        m["lexicon"]["poles"],
+        serde_json::json!(["pay_plus", "blame_words"])
+    );
+    let single = tmp.path().join("single");
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "run",
+            "mini",
+            "--lexicon",
+            dict_s,
+            "--poles",
+            "pay_plus,blame_words",
+            "--format",
+            "csv",
+            "--out",
+            single.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    assert!(r.stderr.contains("endorsed pay_plus "), "{}", r.stderr);
+    assert!(r.stderr.contains("pay_plus share "), "{}", r.stderr);
+    let docs = util::csv_rows(&single.join("documents.csv"));
+    assert!(docs[0].contains_key("share") && docs[0].contains_key("balance"));
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "run",
+            "mini",
+            "--lexicon",
+            dict_s,
+            "--poles",
+            "pay_plus,nope",
+            "--out",
+            single.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("\"nope\" is not a category"),
+        "{}",
+        r.stderr
+    );
+}

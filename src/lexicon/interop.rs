@@ -355,15 +355,30 @@ fn flatten(path: &str, top: Vec<KeyNode>, options: ImportOptions) -> Result<Impo
     for node in &top {
         walk(path, node, &mut Vec::new(), &mut out)?;
     }
+    // Say where a key went when its name is not the plain one (punctuation
+    // spelled out, a suffix to keep it apart, a lexicon key avoided).
     for g in &out.groups {
-        let written: Vec<&str> = std::iter::once(g.category_key.as_str())
-            .chain(g.sub_key.iter().map(String::as_str))
-            .collect();
-        if g.category != g.category_key
-            || g.sub_key.iter().any(|k| key_name(k) != *k && !k.is_empty())
-        {
+        let plain_sub = if g.sub_key.is_empty() {
+            "terms".to_string()
+        } else {
+            g.sub_key
+                .iter()
+                .map(|k| {
+                    if k.is_empty() {
+                        "unnamed".into()
+                    } else {
+                        sanitize(k)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("_")
+        };
+        if g.category != sanitize(&g.category_key) || g.sub != plain_sub {
+            let written: Vec<&str> = std::iter::once(g.category_key.as_str())
+                .chain(g.sub_key.iter().map(String::as_str))
+                .collect();
             out.notes.push(format!(
-                "{path}: key \"{}\" is \"{}.{}\" (its key is kept for export)",
+                "{path}: key \"{}\" is \"{}.{}\" (the key as written is kept for export)",
                 written.join("\" > \""),
                 g.category,
                 g.sub
@@ -767,8 +782,14 @@ pub fn to_toml(imported: &Imported, name: &str, source: &str, format: &str) -> S
             }
         }
         out.push_str(&format!("\n[categories.{}.{}]\n", g.category, g.sub));
-        let plain = g.sub_key.len() == 1 && g.sub_key[0] == g.sub;
-        if !plain {
+        // Without `key`, a sub-frame named `terms` is its key's own list
+        // and any other its own name: say so only when that is not so.
+        let implied = if g.sub == "terms" {
+            g.sub_key.is_empty()
+        } else {
+            g.sub_key.len() == 1 && g.sub_key[0] == g.sub
+        };
+        if !implied {
             let keys: Vec<String> = g.sub_key.iter().map(|k| toml_str(k)).collect();
             out.push_str(&format!("key = [{}]\n", keys.join(", ")));
         }
@@ -813,8 +834,15 @@ pub fn to_yaml(lexicon: &Lexicon) -> String {
     };
     for c in &lexicon.categories {
         out.push_str(&format!("{}:\n", key(c.key.as_deref().unwrap_or(&c.name))));
+        // A sub-frame's key path below the category: its `key`, or
+        // `terms` for the key's own list, or its name.
+        let path_of = |s: &crate::lexicon::Subframe| match &s.key {
+            Some(p) => p.clone(),
+            None if s.name == "terms" => Vec::new(),
+            None => vec![s.name.clone()],
+        };
         let subs = c.subframes.clone();
-        if subs.len() == 1 && lexicon.subframes[subs.start].key.as_deref() == Some(&[]) {
+        if subs.len() == 1 && path_of(&lexicon.subframes[subs.start]).is_empty() {
             values(subs.start, "  ", &mut out);
             continue;
         }
@@ -822,11 +850,11 @@ pub fn to_yaml(lexicon: &Lexicon) -> String {
         let mut open: Vec<String> = Vec::new();
         for si in subs {
             let s = &lexicon.subframes[si];
-            let path = match &s.key {
-                Some(p) if p.is_empty() => vec![String::new()],
-                Some(p) => p.clone(),
-                None => vec![s.name.clone()],
-            };
+            let mut path = path_of(s);
+            if path.is_empty() {
+                // The key's own list beside sub-keys: quanteda's '' key.
+                path.push(String::new());
+            }
             let common = open.iter().zip(&path).take_while(|(a, b)| a == b).count();
             let common = common.min(path.len() - 1);
             open.truncate(common);

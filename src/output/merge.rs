@@ -195,7 +195,7 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     let format = options.format;
     let group_columns = shards[0].shard.group_columns.clone();
     let docs = Documents::gather(&shards, format)?;
-    let names = names_from_documents(&docs.all)?;
+    let names = names_from_documents(&docs.all, shards[0].manifest.lexicon.poles.as_deref())?;
     let rows = DocRows::read(&docs.all, &names, &group_columns, options.by)?;
     std::fs::create_dir_all(out)
         .map_err(|e| Error::output(out, format!("cannot create output folder: {e}")))?;
@@ -401,7 +401,9 @@ fn hits_schema(run: &ShardRun) -> Result<Schema> {
 
 /// Category and sub-frame names as a documents table spells them:
 /// `rate_<category>` columns in lexicon order, `hits_<cat>__<sub>`.
-fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
+/// `poles`: the manifest's record of them (none: the default pair, if the
+/// run wrote share; empty: none).
+fn names_from_documents(docs: &DataFrame, poles: Option<&[String]>) -> Result<TableNames> {
     let cols: Vec<String> = docs
         .get_column_names()
         .iter()
@@ -424,15 +426,19 @@ fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
             )
         })
     };
-    // A run wrote share and balance only if its lexicon had poles; merge
-    // knows them by the default names.
-    let poles = if cols.iter().any(|c| c == "share") {
-        Some(crate::model::Poles {
+    // A run wrote share and balance only if its lexicon had poles; the
+    // manifest names them unless they are the default pair.
+    let poles = match poles {
+        Some([a, b]) => Some(crate::model::Poles {
+            behavioural: pos(a)?,
+            structural: pos(b)?,
+        }),
+        Some(_) => None,
+        None if cols.iter().any(|c| c == "share") => Some(crate::model::Poles {
             behavioural: pos(Pole::Behavioural.name())?,
             structural: pos(Pole::Structural.name())?,
-        })
-    } else {
-        None
+        }),
+        None => None,
     };
     Ok(TableNames {
         poles,
