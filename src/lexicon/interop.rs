@@ -161,41 +161,38 @@ fn convert_value(value: &str) -> std::result::Result<String, String> {
     if v.is_empty() {
         return Err("empty dictionary value".into());
     }
-    // A wildcard word with inner punctuation ("self-relian*") is a phrase
-    // to framewatch: punctuation is not a word token, so it becomes
-    // "self relian*", which matches "self-reliance" and "self reliance".
+    // A wildcard word is written as in the dictionary when hyphens or
+    // apostrophes join its parts ("self-relian*": a phrase of its parts to
+    // the lexicon, matching "self-reliance" and "self reliance"); other
+    // punctuation in it separates words ("u.s.*" → "u s*"), as it does in
+    // the text.
     let words: Vec<String> = v
         .split_whitespace()
-        .flat_map(|w| match w.strip_suffix('*') {
-            Some(body)
-                if !body.contains(['*', '?']) && body.contains(|c: char| !c.is_alphanumeric()) =>
-            {
-                let parts: Vec<&str> = body
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|p| !p.is_empty())
-                    .collect();
-                let n = parts.len();
-                parts
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, p)| {
-                        if i + 1 == n {
-                            format!("{p}*")
-                        } else {
-                            p.to_string()
-                        }
-                    })
-                    .collect::<Vec<_>>()
+        .map(|w| {
+            if !w.contains(['*', '?']) {
+                return w.to_string();
             }
-            _ => vec![w.to_string()],
+            let kept: String = w
+                .chars()
+                .map(|c| {
+                    let keep =
+                        c.is_alphanumeric() || matches!(c, '*' | '?' | '-' | '\'' | '\u{2019}');
+                    if keep { c } else { ' ' }
+                })
+                .collect();
+            let mut w = kept.split_whitespace().collect::<Vec<_>>().join(" ");
+            while w.contains(" *") || w.contains(" ?") {
+                w = w.replace(" *", "*").replace(" ?", "?");
+            }
+            w
         })
         .collect();
     let v = words.join(" ");
-    Ok(if words.iter().all(|w| w.contains(['*', '?'])) {
-        v
-    } else {
-        format!("={v}")
-    })
+    // "=" makes every part without a wildcard an exact form.
+    let plain_part = v
+        .split([' ', '-', '\'', '\u{2019}'])
+        .any(|p| !p.is_empty() && !p.contains(['*', '?']));
+    Ok(if plain_part { format!("={v}") } else { v })
 }
 
 /// Where an entry goes: the group's index in [`Imported::groups`].
@@ -1127,11 +1124,19 @@ mod tests {
     /// `**` are read (short ones with a note on their breadth).
     #[test]
     fn every_quanteda_glob_is_read() {
-        let y = "a:\n  - \"?box\"\n  - \"*ic\"\n  - up*\n  - heckl**\n  - colo*r\n  - \"null\"\n  - null\n";
+        let y = "a:\n  - \"?box\"\n  - \"*ic\"\n  - up*\n  - heckl**\n  - colo*r\n  - \"null\"\n  - null\n  - co-operative*\n";
         let imp = import_yaml("d.yml", y, OPTS).unwrap();
         assert_eq!(
             entries(&imp, 0),
-            ["?box", "*ic", "up*", "heckl**", "colo*r", "=null"]
+            [
+                "?box",
+                "*ic",
+                "up*",
+                "heckl**",
+                "colo*r",
+                "=null",
+                "=co-operative*"
+            ]
         );
         let broad: Vec<&String> = imp
             .notes
@@ -1152,6 +1157,12 @@ mod tests {
         assert_eq!(lex.entries[0].pattern, [Slot::Glob("?box".into())]);
         assert_eq!(lex.entries[2].pattern, [Slot::Prefix("up".into())]);
         assert_eq!(lex.entries[3].pattern, [Slot::Prefix("heckl".into())]);
+        // A hyphenated wildcard word is a phrase of its parts, written as it was.
+        assert_eq!(
+            lex.entries[6].pattern,
+            [Slot::Exact("co".into()), Slot::Prefix("operative".into())]
+        );
+        assert!(to_yaml(&lex).contains("- \"co-operative*\"\n"));
     }
 
     #[test]

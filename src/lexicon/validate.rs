@@ -921,7 +921,18 @@ impl<'a> Validator<'a> {
             None => (false, trimmed),
         };
         let mut pattern = Vec::new();
-        for word in body.split_whitespace() {
+        // A wildcard word joined by hyphens or apostrophes ("co-operative*")
+        // is a phrase of its parts, as any joined words are.
+        let pieces = body.split_whitespace().flat_map(|w| {
+            if w.contains(['*', '?']) {
+                w.split(['-', '\'', '\u{2019}'])
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            } else {
+                vec![w]
+            }
+        });
+        for word in pieces {
             if word.contains(['*', '?']) {
                 pattern.push(self.wildcard(raw, word, at, analyzer, scratch)?);
                 continue;
