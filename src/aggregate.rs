@@ -357,8 +357,8 @@ impl GroupField {
 pub struct Shape {
     pub categories: usize,
     pub subframes: usize,
-    pub behavioural: usize,
-    pub structural: usize,
+    /// The categories share and balance compare, if any.
+    pub poles: Option<crate::model::Poles>,
     /// Framings of the trained model (0: no model), and which of them are
     /// the poles of its sentence share.
     pub model_framings: usize,
@@ -367,12 +367,10 @@ pub struct Shape {
 
 impl Shape {
     pub fn of(lexicon: &crate::lexicon::Lexicon) -> Shape {
-        let poles = lexicon.poles();
         Shape {
             categories: lexicon.categories.len(),
             subframes: lexicon.subframes.len(),
-            behavioural: poles.behavioural,
-            structural: poles.structural,
+            poles: lexicon.poles(),
             model_framings: 0,
             model_poles: None,
         }
@@ -387,8 +385,9 @@ impl Shape {
                 .position(|f| *f == lexicon.categories[c].name)
         };
         self.model_framings = framings.len();
-        self.model_poles = pole(self.behavioural)
-            .zip(pole(self.structural))
+        self.model_poles = self
+            .poles
+            .and_then(|p| pole(p.behavioural).zip(pole(p.structural)))
             .map(|(b, s)| [b, s]);
         self
     }
@@ -550,13 +549,18 @@ impl Stats {
             *a += b;
         }
         let small = |x: u64| u32::try_from(x).unwrap_or(u32::MAX);
+        // Without poles the pole counts stay 0: their intervals are not written.
+        let pole = |i: Option<usize>| i.map_or(0, |i| small(d.counts[i]));
+        let (b, s) = match shape.poles {
+            Some(p) => (Some(p.behavioural), Some(p.structural)),
+            None => (None, None),
+        };
         c.boot.push(Boot {
             ordinal: d.ordinal,
             tokens: small(d.tokens),
-            behavioural: small(d.counts[shape.behavioural]),
-            structural: small(d.counts[shape.structural]),
-            sentences: [shape.behavioural, shape.structural]
-                .map(|c| small(d.counts[HIT_KINDS * ncat + c])),
+            behavioural: pole(b),
+            structural: pole(s),
+            sentences: [b, s].map(|c| pole(c.map(|c| HIT_KINDS * ncat + c))),
             model: shape.model_poles.map_or([0; 2], |p| {
                 p.map(|f| small(d.model.get(f).copied().unwrap_or(0)))
             }),
@@ -743,8 +747,10 @@ mod stats_tests {
         let shape = Shape {
             categories: 2,
             subframes: 0,
-            behavioural: 0,
-            structural: 1,
+            poles: Some(crate::model::Poles {
+                behavioural: 0,
+                structural: 1,
+            }),
             model_framings: 2,
             model_poles: Some([0, 1]),
         };

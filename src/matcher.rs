@@ -30,12 +30,17 @@ pub struct Matcher {
     exacts: FxHashMap<String, u32>,
     /// (prefix, symbol), sorted by prefix.
     prefixes: Vec<(String, u32)>,
+    /// (glob, symbol), sorted by glob: `?` and inner or leading `*`.
+    globs: Vec<(String, u32)>,
     /// Root children indexed by symbol.
     root: Vec<u32>,
     nodes: Vec<Node>,
     /// Per entry: its specificity (used to break ties) and match kind.
     entry_rank: Vec<(u32, MatchKind)>,
     entry_subframe: Vec<u32>,
+    /// The next entry with the same pattern (in another sub-frame: a
+    /// value listed under several keys counts under each), or `NONE`.
+    entry_next: Vec<u32>,
     /// For English: a bit per pair of leading ASCII bytes that some stem,
     /// exact form or prefix starts with. A word whose first two bytes are
     /// not set cannot stand for any symbol, so it skips the word cache.
@@ -143,14 +148,19 @@ impl Matcher {
             stems: FxHashMap::default(),
             exacts: FxHashMap::default(),
             prefixes: Vec::new(),
+            globs: Vec::new(),
             root: Vec::new(),
             nodes: vec![Node::default()],
             entry_rank: Vec::new(),
             entry_subframe: lexicon.entries.iter().map(|e| e.subframe as u32).collect(),
+            entry_next: vec![NONE; lexicon.entries.len()],
             lead: None,
         };
         let mut next_sym = 0u32;
         let mut prefix_syms: FxHashMap<String, u32> = FxHashMap::default();
+        let mut glob_syms: FxHashMap<String, u32> = FxHashMap::default();
+        // The last entry chained at each terminal node.
+        let mut chain_end: FxHashMap<usize, u32> = FxHashMap::default();
         for (ei, entry) in lexicon.entries.iter().enumerate() {
             let mut node = 0usize;
             let mut rank = 0u32;
@@ -168,6 +178,12 @@ impl Matcher {
                         }
                         (&mut prefix_syms, s, 1)
                     }
+                    Slot::Glob(s) => {
+                        if kind == MatchKind::Stem {
+                            kind = MatchKind::Wildcard;
+                        }
+                        (&mut glob_syms, s, 1)
+                    }
                 };
                 rank += weight;
                 let sym = *map.entry(key.clone()).or_insert_with(|| {
@@ -176,14 +192,22 @@ impl Matcher {
                 });
                 node = m.child_or_insert(node, sym);
             }
-            // Validation rejects duplicate patterns; keep the first anyway.
-            if m.nodes[node].terminal.is_none() {
-                m.nodes[node].terminal = Some(ei as u32);
+            // Validation rejects a pattern twice in one sub-frame; in
+            // several sub-frames, each entry is a candidate.
+            match m.nodes[node].terminal {
+                None => m.nodes[node].terminal = Some(ei as u32),
+                Some(first) => {
+                    let last = chain_end.get(&node).copied().unwrap_or(first);
+                    m.entry_next[last as usize] = ei as u32;
+                }
             }
+            chain_end.insert(node, ei as u32);
             m.entry_rank.push((rank, kind));
         }
         m.prefixes = prefix_syms.into_iter().collect();
         m.prefixes.sort();
+        m.globs = glob_syms.into_iter().collect();
+        m.globs.sort();
         if lexicon.language == "english" {
             m.lead = Some(m.lead_table());
         }
@@ -225,6 +249,15 @@ impl Matcher {
             if !b.is_empty() && !b[0].is_ascii() {
                 // Not representable: the table cannot rule anything out.
                 return vec![u64::MAX; (128 * 128) / 64].into_boxed_slice();
+            }
+        }
+        for (g, _) in &self.globs {
+            // The literal start of a glob, up to its first wildcard.
+            let lit = g.split(['*', '?']).next().unwrap_or("");
+            match lit.as_bytes() {
+                [] => return vec![u64::MAX; (128 * 128) / 64].into_boxed_slice(),
+                [b0] => all_with(*b0, &mut set),
+                b => set(b),
             }
         }
         for (p, _) in &self.prefixes {
@@ -330,6 +363,11 @@ impl Matcher {
         }
         for (prefix, s) in &self.prefixes {
             if norm.starts_with(prefix.as_str()) {
+                syms.push(*s);
+            }
+        }
+        for (glob, s) in &self.globs {
+            if crate::lexicon::glob_matches(glob, norm) {
                 syms.push(*s);
             }
         }
@@ -463,12 +501,14 @@ impl Matcher {
             }
         }
         while let Some((node, next)) = stack.pop() {
-            if let Some(entry) = self.nodes[node as usize].terminal {
+            let mut entry = self.nodes[node as usize].terminal.unwrap_or(NONE);
+            while entry != NONE {
                 out.push(Candidate {
                     start: i as u32,
                     end: next as u32,
                     entry,
                 });
+                entry = self.entry_next[entry as usize];
             }
             if next < words.len()
                 && words[next].joined

@@ -76,14 +76,15 @@ pub fn score_doc(
     let categories: Vec<[u64; 5]> = (0..lexicon.categories.len())
         .map(|c| [e[c], n[c], d[c], x[c], sentences[c]])
         .collect();
-    let poles = lexicon.poles();
-    let (b, s) = (poles.behavioural, poles.structural);
+    // Without poles there is nothing to compare: no share or balance.
+    let poles = lexicon.poles().map(|p| (p.behavioural, p.structural));
+    let pair = |v: &[u64], f: fn(u64, u64) -> Option<f64>| poles.and_then(|(b, s)| f(v[b], v[s]));
     DocScore {
         counted: subframe_hits.iter().flatten().sum(),
         rates: e.iter().map(|&h| rate(h, words)).collect(),
-        share: share(e[b], e[s]),
-        balance: balance(e[b], e[s]),
-        sentence_share: share(sentences[b], sentences[s]),
+        share: pair(&e, share),
+        balance: pair(&e, balance),
+        sentence_share: pair(sentences, share),
         categories,
     }
 }
@@ -116,7 +117,7 @@ mod tests {
             text,
             crate::model::DocMeta::bare("d", "d", crate::model::Origin::Embedded("")),
         );
-        let poles = tagger.lexicon.poles();
+        let poles = tagger.lexicon.poles().unwrap();
         let framed = framed_sentences(&tagger.lexicon, &r.hits);
         assert_eq!(framed[poles.behavioural], 1, "{:?}", r.hits);
         assert_eq!(framed[poles.structural], 2);

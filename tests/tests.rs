@@ -9,6 +9,7 @@ mod hostile;
 mod ingest;
 mod one_path;
 mod props;
+mod quanteda_suite;
 mod util;
 mod validate;
 
@@ -133,7 +134,7 @@ fn lexicon_check_reports_every_problem() {
     let r = framewatch(&fixtures(), &["lexicon", "check", "lexicons/broken.toml"]);
     assert_eq!(r.code, 2);
     let lines: Vec<&str> = r.stderr.lines().collect();
-    assert!(lines.contains(&"lexicons/broken.toml:5:1: unknown key \"colour\" in [lexicon]; expected one of: name, version, language, description, authors, license, url, context_category, context_window"), "{}", r.stderr);
+    assert!(lines.contains(&"lexicons/broken.toml:5:1: unknown key \"colour\" in [lexicon]; expected one of: name, version, language, description, authors, license, url, context_category, context_window, poles, min_wildcard_prefix"), "{}", r.stderr);
     assert!(
         r.stderr
             .contains("lexicons/broken.toml:8:20: duplicate entry \"laziness\""),
@@ -146,14 +147,11 @@ fn lexicon_check_reports_every_problem() {
         "{}",
         r.stderr
     );
+    // "lazy" under two categories is not a problem: it counts under each,
+    // as a value under two quanteda keys does.
+    assert!(!r.stderr.contains("two categories"), "{}", r.stderr);
     assert!(
-        r.stderr
-            .contains("lexicons/broken.toml:11:12: entry \"lazy\" appears in two categories"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("lexicons/broken.toml: 4 problems"),
+        r.stderr.contains("lexicons/broken.toml: 3 problems"),
         "{}",
         r.stderr
     );
@@ -559,13 +557,20 @@ fn lexicon_import_and_export_round_trip() {
         r.stdout
     );
 
+    // A LIWC term in two categories is in each (LIWC's and quanteda's rule).
     let r = framewatch(&fixtures(), &["lexicon", "import", "dicts/framing.dic"]).ok();
     assert!(
-        r.stderr.contains(
-            "dicts/framing.dic:6: \"lazy\" is in behavioural, blame; kept in \"behavioural\" only"
+        r.stdout
+            .contains("[categories.blame.terms]\nentries = [\n  \"=lazy\",\n]"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "[categories.behavioural.terms]\nentries = [\n  \"=lazy\",\n  \"scroung*\",\n]"
         ),
         "{}",
-        r.stderr
+        r.stdout
     );
     assert!(
         r.stdout.contains(
@@ -575,17 +580,36 @@ fn lexicon_import_and_export_round_trip() {
         r.stdout
     );
 
-    for (file, msg) in [
-        ("dicts/bad.yml", "dicts/bad.yml:4: value \"b?d\""),
-        (
-            "dicts/bad.dic",
-            "dicts/bad.dic:4: category 9 is not declared",
+    // "b?d" is a quanteda glob: read, with a note on its breadth.
+    let r = framewatch(&fixtures(), &["lexicon", "import", "dicts/bad.yml"]).ok();
+    assert!(
+        r.stderr.contains(
+            "dicts/bad.yml:4: wildcard \"b?d\" is broad: it matches every word starting \"b\""
         ),
-    ] {
-        let r = framewatch(&fixtures(), &["lexicon", "import", file]);
-        assert_eq!(r.code, 2, "{}", r.stderr);
-        assert!(r.stderr.contains(msg), "{}", r.stderr);
-    }
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("  \"b?d\",\n"), "{}", r.stdout);
+    // A bad value is skipped with a note naming its line; --strict refuses it.
+    let r = framewatch(
+        &fixtures(),
+        &["lexicon", "import", "--strict", "dicts/bad.dic"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("dicts/bad.dic:4: category 9 is not declared in the header"),
+        "{}",
+        r.stderr
+    );
+    let r = framewatch(&fixtures(), &["lexicon", "import", "dicts/bad.dic"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("bad.dic:1: the dictionary has no terms to import"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -1785,4 +1809,167 @@ fn tag_takes_the_ingest_flags_and_standard_input() {
     let r = framewatch(dir, &["tag", "-", "news.csv"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("cannot be combined"), "{}", r.stderr);
+}
+
+/// Categories are the user's (issue 16): a dictionary without
+/// behavioural and structural runs, its tables leave share and balance
+/// out with one line saying why, the report renders its categories'
+/// rates, and `--poles A,B` brings share and balance back for any pair,
+/// through shards and merge too.
+#[test]
+fn any_categories_run_report_and_poles() {
+    let tmp = tempdir();
+    let dict = tmp.path().join("econ.yml");
+    std::fs::write(
+        &dict,
+        "\"Pay+\":\n  - \"low pay\"\n  - \"zero-hours\"\n\"Blame.words\":\n  - \"scroung*\"\n  - \"pay\"\nCost:\n  - \"cost of living\"\n  - \"pay\"\n",
+    )
+    .unwrap();
+    let dict_s = dict.to_str().unwrap();
+    let out = tmp.path().join("plain");
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "run",
+            "mini",
+            "--lexicon",
+            dict_s,
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    assert!(
+        r.stderr
+            .contains("share and balance left out: lexicon \"econ\" declares no poles"),
+        "{}",
+        r.stderr
+    );
+    let docs = util::csv_rows(&out.join("documents.csv"));
+    let cols: Vec<&String> = docs[0].keys().collect();
+    assert!(
+        cols.iter()
+            .all(|c| !c.contains("share") && !c.contains("balance")),
+        "{cols:?}"
+    );
+    // "+" is spelled out so that the key stays apart and goes back out as written.
+    assert!(
+        docs[0].contains_key("rate_pay_plus") && docs[0].contains_key("rate_blame_words"),
+        "{cols:?}"
+    );
+    let a = docs.iter().find(|d| d["doc_id"] == "a").unwrap();
+    // "pay" is a value of two keys: inside "low pay" it is nested (not
+    // counted); alone ("Low, pay") it counts under both keys; "not about
+    // scroungers" is negated.
+    let got: Vec<&str> = [
+        "hits_pay_plus",
+        "hits_blame_words",
+        "hits_cost",
+        "negated_blame_words",
+    ]
+    .iter()
+    .map(|c| a[*c].as_str())
+    .collect();
+    assert_eq!(got, ["2", "1", "2", "1"], "{a:?}");
+    let trends = util::csv_rows(&out.join("trends.csv"));
+    assert!(
+        trends[0].keys().all(|c| !c.contains("share")),
+        "{:?}",
+        trends[0].keys()
+    );
+    let report = tmp.path().join("r.html");
+    framewatch(
+        tmp.path(),
+        &[
+            "report",
+            out.to_str().unwrap(),
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let html = read(&report);
+    assert!(html.contains("Share and balance are left out"), "report");
+    assert!(html.contains(">pay_plus</text>"), "report legend");
+
+    // Any pair of categories as poles, and merge finds them in the manifest.
+    let mut merged_from = Vec::new();
+    for k in 1..=2 {
+        let o = tmp.path().join(format!("s{k}"));
+        framewatch(
+            &fixtures(),
+            &[
+                "run",
+                "mini",
+                "-q",
+                "--lexicon",
+                dict_s,
+                "--poles",
+                "pay_plus,blame_words",
+                "--shard",
+                &format!("{k}/2"),
+                "--out",
+                o.to_str().unwrap(),
+            ],
+        )
+        .ok();
+        merged_from.push(o.to_str().unwrap().to_string());
+    }
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge".to_string()];
+    args.extend(merged_from);
+    args.extend(["--out".into(), merged.to_str().unwrap().into()]);
+    framewatch(
+        tmp.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .ok();
+    let m = manifest(&merged);
+    assert_eq!(
+        m["lexicon"]["poles"],
+        serde_json::json!(["pay_plus", "blame_words"])
+    );
+    let single = tmp.path().join("single");
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "run",
+            "mini",
+            "--lexicon",
+            dict_s,
+            "--poles",
+            "pay_plus,blame_words",
+            "--format",
+            "csv",
+            "--out",
+            single.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    assert!(r.stderr.contains("endorsed pay_plus "), "{}", r.stderr);
+    assert!(r.stderr.contains("pay_plus share "), "{}", r.stderr);
+    let docs = util::csv_rows(&single.join("documents.csv"));
+    assert!(docs[0].contains_key("share") && docs[0].contains_key("balance"));
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "run",
+            "mini",
+            "--lexicon",
+            dict_s,
+            "--poles",
+            "pay_plus,nope",
+            "--out",
+            single.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("\"nope\" is not a category"),
+        "{}",
+        r.stderr
+    );
 }

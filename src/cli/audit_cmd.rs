@@ -55,10 +55,17 @@ pub struct Args {
     pub model: Option<PathBuf>,
     #[command(flatten)]
     pub ingest: IngestArgs,
+
+    /// Compare these two categories in share and balance (default: the
+    /// lexicon's `[lexicon] poles`, or behavioural and structural when
+    /// both exist; without poles share and balance are left out).
+    #[arg(long, value_name = "A,B")]
+    pub poles: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    let tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
+    let mut tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
+    super::apply_poles(&mut tagger, args.poles.as_deref())?;
     let reading = args.ingest.settle()?;
     let shown = args.file.display().to_string();
     super::ingest_args::refuse_run_folders(std::slice::from_ref(&args.file), "audit")?;
@@ -162,11 +169,14 @@ fn to_text(a: &Audit) -> String {
             fmt(*rate, 1)
         ));
     }
-    out.push_str(&format!(
-        "behavioural share {} · balance {} (endorsed hits)\n",
-        fmt(a.share, 3),
-        fmt(a.balance, 3)
-    ));
+    match &a.poles {
+        Ok([first, _]) => out.push_str(&format!(
+            "{first} share {} · balance {} (endorsed hits)\n",
+            fmt(a.share, 3),
+            fmt(a.balance, 3)
+        )),
+        Err(why) => out.push_str(&format!("{why}\n")),
+    }
     for (name, c) in a
         .subframes
         .iter()
@@ -179,8 +189,9 @@ fn to_text(a: &Audit) -> String {
     }
     if let Some(p) = &a.placement {
         out.push_str(&format!(
-            "reference {} ({} documents): behavioural share higher than {}% of them",
+            "reference {} ({} documents): {} share higher than {}% of them",
             p.run,
+            a.poles.as_ref().map_or("no", |[first, _]| first.as_str()),
             p.documents,
             fmt(p.share, 0)
         ));

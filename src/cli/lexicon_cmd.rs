@@ -74,13 +74,21 @@ pub enum LexiconCommand {
         #[command(flatten)]
         ingest: IngestArgs,
     },
-    /// Convert a quanteda YAML dictionary or a LIWC .dic file to lexicon TOML.
+    /// Convert a quanteda YAML, LIWC .dic or WordStat .cat dictionary to lexicon TOML.
     Import {
-        /// The dictionary file (.yml/.yaml or .dic).
+        /// The dictionary file (.yml/.yaml, .dic or .cat).
         file: PathBuf,
         /// Input format; default: from the file extension.
-        #[arg(long, value_parser = ["yaml", "liwc"])]
+        #[arg(long, value_parser = ["yaml", "liwc", "wordstat"])]
         from: Option<String>,
+        /// A value that cannot be an entry is an error, not a skipped
+        /// entry with a warning.
+        #[arg(long)]
+        strict: bool,
+        /// A value listed under several keys stays in the first only
+        /// (default: it counts under each, as in quanteda and LIWC).
+        #[arg(long)]
+        first_key_wins: bool,
         /// Write here instead of standard output.
         #[arg(long, short = 'o', value_name = "FILE")]
         out: Option<PathBuf>,
@@ -150,7 +158,21 @@ pub fn run(cmd: LexiconCommand) -> Result<u8> {
             top,
             ingest,
         } => expand(lexicon, inputs, top, ingest),
-        LexiconCommand::Import { file, from, out } => import(file, from, out),
+        LexiconCommand::Import {
+            file,
+            from,
+            out,
+            strict,
+            first_key_wins,
+        } => import(
+            file,
+            from,
+            out,
+            interop::ImportOptions {
+                strict,
+                first_key_wins,
+            },
+        ),
         LexiconCommand::Export { file, to: _, out } => export(file, out),
     }
 }
@@ -335,9 +357,13 @@ fn expand(lexicon: PathBuf, inputs: Vec<PathBuf>, top: usize, ingest: IngestArgs
     Ok(EXIT_OK)
 }
 
-fn import(file: PathBuf, from: Option<String>, out: Option<PathBuf>) -> Result<u8> {
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| Error::usage(format!("{}: cannot read: {e}", file.display()), None))?;
+fn import(
+    file: PathBuf,
+    from: Option<String>,
+    out: Option<PathBuf>,
+    options: interop::ImportOptions,
+) -> Result<u8> {
+    let text = interop::read_dictionary(&file)?;
     let ext = file
         .extension()
         .and_then(|e| e.to_str())
@@ -347,22 +373,19 @@ fn import(file: PathBuf, from: Option<String>, out: Option<PathBuf>) -> Result<u
         Some(f) => f.to_string(),
         None if ext == "yml" || ext == "yaml" => "yaml".into(),
         None if ext == "dic" => "liwc".into(),
+        None if ext == "cat" => "wordstat".into(),
         None => {
             return Err(Error::usage(
                 format!(
                     "{}: cannot tell the format from the extension",
                     file.display()
                 ),
-                Some("give --from yaml or --from liwc".into()),
+                Some("give --from yaml, --from liwc or --from wordstat".into()),
             ));
         }
     };
     let path = file.display().to_string();
-    let imported = if format == "yaml" {
-        interop::import_yaml(&path, &text)?
-    } else {
-        interop::import_liwc(&path, &text)?
-    };
+    let (imported, format_name) = interop::import_any(&path, &text, &format, options)?;
     for n in &imported.notes {
         eprintln!("{n}");
     }
@@ -372,16 +395,7 @@ fn import(file: PathBuf, from: Option<String>, out: Option<PathBuf>) -> Result<u
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default(),
     );
-    let toml = interop::to_toml(
-        &imported,
-        &name,
-        &path,
-        if format == "yaml" {
-            "quanteda YAML"
-        } else {
-            "LIWC .dic"
-        },
-    );
+    let toml = interop::to_toml(&imported, &name, &path, format_name);
     // Say what is left to do before the lexicon can be used.
     if let Err(Error::Lexicon { problems }) = Lexicon::parse(
         out.as_ref()
@@ -395,10 +409,15 @@ fn import(file: PathBuf, from: Option<String>, out: Option<PathBuf>) -> Result<u
         }
     }
     write_out(out.as_deref(), &toml)?;
-    let entries: usize = imported.groups.iter().map(|g| g.2.len()).sum();
     eprintln!(
-        "framewatch: imported {entries} entries in {} groups from {path}",
-        imported.groups.len()
+        "framewatch: imported {} entries in {} groups from {path}{}",
+        imported.entry_count(),
+        imported.groups.len(),
+        if imported.skipped > 0 {
+            format!(" ({} values skipped, see above)", imported.skipped)
+        } else {
+            String::new()
+        }
     );
     Ok(EXIT_OK)
 }

@@ -201,6 +201,23 @@ pub fn load_model(
     }
 }
 
+/// `--poles A,B`: compare categories A and B in share and balance.
+pub fn apply_poles(
+    tagger: &mut crate::tagger::Tagger,
+    poles: Option<&str>,
+) -> crate::error::Result<()> {
+    let Some(p) = poles else {
+        return Ok(());
+    };
+    let Some((a, b)) = p.split_once(',') else {
+        return Err(crate::error::Error::usage(
+            format!("--poles \"{p}\": give two categories, --poles A,B"),
+            None,
+        ));
+    };
+    tagger.lexicon.set_poles(a.trim(), b.trim())
+}
+
 /// Report skipped inputs on stderr, one `path: skipped: reason: detail` line each.
 pub fn print_skipped<'a>(skipped: impl IntoIterator<Item = &'a crate::model::Skipped>) {
     for s in skipped {

@@ -26,7 +26,9 @@ pub struct Args {
     /// standard input. None: the bundled demo corpus.
     pub inputs: Vec<PathBuf>,
 
-    /// Lexicon TOML file. Default: the built-in poverty-framing lexicon.
+    /// Lexicon: framewatch TOML, or a quanteda YAML, LIWC .dic or
+    /// WordStat .cat dictionary imported on the fly. Default: the built-in
+    /// poverty-framing lexicon.
     #[arg(long, short = 'l', value_name = "FILE")]
     pub lexicon: Option<PathBuf>,
 
@@ -42,6 +44,12 @@ pub struct Args {
     /// built-in lexicon.
     #[arg(long, value_name = "MODEL")]
     pub model: Option<PathBuf>,
+
+    /// Compare these two categories in share and balance (default: the
+    /// lexicon's `[lexicon] poles`, or behavioural and structural when
+    /// both exist; without poles share and balance are left out).
+    #[arg(long, value_name = "A,B")]
+    pub poles: Option<String>,
 
     /// Time unit of the trends table.
     #[arg(long, value_enum, default_value = "year")]
@@ -107,7 +115,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<u8> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-    let tagger = super::load_tagger(args.lexicon.as_deref(), false, args.quiet)?;
+    let mut tagger = super::load_tagger(args.lexicon.as_deref(), false, args.quiet)?;
+    super::apply_poles(&mut tagger, args.poles.as_deref())?;
     let reading = args.ingest.settle()?;
     let source = super::ingest_args::source(&args.inputs, args.ingest.stdin_format, "run")?;
     for (i, g) in args.group.iter().enumerate() {
@@ -188,7 +197,19 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-    let poles = [shape.behavioural, shape.structural].map(|i| stats.totals.categories[i]);
+    // What the last line reports: endorsed hits of the poles and the share,
+    // or of every category when share and balance are left out.
+    let lex = &tagger.lexicon;
+    let endorsed: Vec<(String, u64)> = lex
+        .categories
+        .iter()
+        .map(|c| c.name.clone())
+        .zip(stats.totals.categories.iter().copied())
+        .collect();
+    let counted = match shape.poles {
+        Some(p) => Counted::Poles([p.behavioural, p.structural].map(|i| endorsed[i].clone())),
+        None => Counted::Categories(endorsed, lex.no_poles_note().unwrap_or_default()),
+    };
     let model_poles = shape.model_poles.map(|p| p.map(|f| stats.totals.model[f]));
     let manifest = writer.finish(&tagger, stats, &found, &options)?;
     staging.commit()?;
@@ -204,7 +225,7 @@ pub fn run(args: Args) -> Result<u8> {
         ));
     }
     if !args.quiet {
-        print_summary(&manifest, poles, model_poles);
+        print_summary(&manifest, counted, model_poles);
     }
     if args.strict && c.documents_skipped > 0 {
         eprintln!(
@@ -301,16 +322,32 @@ fn skipped_summary(c: &Counts) -> String {
     super::skipped_summary(c.skipped_by_reason.iter().map(|(r, &n)| (r.as_str(), n)))
 }
 
+/// Endorsed hits for the last line: (category, hits) of the two poles, or
+/// of every category with the reason share and balance are left out.
+enum Counted {
+    Poles([(String, u64); 2]),
+    Categories(Vec<(String, u64)>, String),
+}
+
 /// The run's last lines: what was read and counted, and where it went.
-/// `poles`: the endorsed behavioural and structural hits; `model`: the
-/// sentences the model labels endorsed behavioural and structural.
-fn print_summary(manifest: &Manifest, [b, s]: [u64; 2], model: Option<[u64; 2]>) {
+/// `counted`: the endorsed hits of the poles, or of every category;
+/// `model`: the sentences the model labels endorsed for the two poles.
+fn print_summary(manifest: &Manifest, counted: Counted, model: Option<[u64; 2]>) {
     let (c, options) = (&manifest.counts, &manifest.options);
     let ext = options.format.ext();
-    let share =
-        score::share(b, s).map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
+    let endorsed = match &counted {
+        Counted::Poles([(bn, b), (sn, s)]) => {
+            let share = score::share(*b, *s)
+                .map_or_else(|| "n/a".to_string(), |x| format!("{:.1}%", x * 100.0));
+            format!("endorsed {bn} {b}, {sn} {s}, {bn} share {share}")
+        }
+        Counted::Categories(cats, _) => {
+            let each: Vec<String> = cats.iter().map(|(n, h)| format!("{n} {h}")).collect();
+            format!("endorsed {}", each.join(", "))
+        }
+    };
     eprintln!(
-        "framewatch: {} documents read, {}, {} undated; {} tokens, {} hits (endorsed behavioural {b}, structural {s}, behavioural share {share}; {} negated, {} distanced, {} without context) -> {}/ ({ext})",
+        "framewatch: {} documents read, {}, {} undated; {} tokens, {} hits ({endorsed}; {} negated, {} distanced, {} without context) -> {}/ ({ext})",
         c.documents_read,
         skipped_summary(c),
         c.undated,
@@ -328,6 +365,9 @@ fn print_summary(manifest: &Manifest, [b, s]: [u64; 2], model: Option<[u64; 2]>)
             "framewatch: the trained model ({}) labels {mb} sentences endorsed behavioural and {ms} endorsed structural, behavioural share {share}; per sentence in sentences.{ext}",
             m.origin
         );
+    }
+    if let Counted::Categories(_, why) = &counted {
+        eprintln!("framewatch: {why}");
     }
     if c.duplicates > 0 {
         eprintln!(

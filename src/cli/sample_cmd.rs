@@ -92,25 +92,36 @@ pub fn run(args: Args) -> Result<u8> {
         Some(stem) => PathBuf::from(format!("{stem}.key.csv")),
         None => PathBuf::from(format!("{}.key.csv", args.out.display())),
     };
+    // One blank column per framing category for the coders: the poles,
+    // or every category but the context one.
+    let lex = &tagger.lexicon;
+    let coded: Vec<&str> = match lex.pole_names() {
+        Some(p) => p.to_vec(),
+        None => lex
+            .categories
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != lex.context_category)
+            .map(|(_, c)| c.name.as_str())
+            .collect(),
+    };
+    let mut header = vec![
+        "unit_id",
+        "doc_id",
+        "period",
+        "source",
+        "sentence",
+        "byte_start",
+        "byte_end",
+        "text",
+    ];
+    header.extend(&coded);
+    header.extend(["stance", "coder", "notes"]);
     super::write_csv(
         &args.out,
-        &[
-            "unit_id",
-            "doc_id",
-            "period",
-            "source",
-            "sentence",
-            "byte_start",
-            "byte_end",
-            "text",
-            "behavioural",
-            "structural",
-            "stance",
-            "coder",
-            "notes",
-        ],
+        &header,
         picked.iter().map(|u| {
-            vec![
+            let mut row = vec![
                 u.unit_id.clone(),
                 u.doc_id.clone(),
                 u.period.clone(),
@@ -119,12 +130,9 @@ pub fn run(args: Args) -> Result<u8> {
                 u.byte_start.to_string(),
                 u.byte_end.to_string(),
                 u.text.clone(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]
+            ];
+            row.resize(header.len(), String::new());
+            row
         }),
     )?;
     super::write_csv(

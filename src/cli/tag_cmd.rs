@@ -37,8 +37,9 @@ pub struct Args {
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
 
-    /// Lexicon: framewatch TOML, or a quanteda YAML (.yml/.yaml) or LIWC
-    /// (.dic) dictionary imported on the fly. Default: the built-in lexicon.
+    /// Lexicon: framewatch TOML, or a quanteda YAML (.yml/.yaml), LIWC
+    /// (.dic) or WordStat (.cat) dictionary imported on the fly. Default:
+    /// the built-in lexicon.
     #[arg(long, short = 'l', value_name = "FILE")]
     pub lexicon: Option<PathBuf>,
 

@@ -24,7 +24,7 @@ pub use validate::entry_pattern;
 
 use crate::analyze::Analyzer;
 use crate::error::{Error, Result};
-use crate::model::{Pole, Poles, Stance};
+use crate::model::{Poles, Stance};
 use sha2::{Digest, Sha256};
 use std::ops::Range;
 use validate::Validator;
@@ -33,11 +33,13 @@ use validate::Validator;
 pub const DEFAULT_NAME: &str = "builtin:poverty-framing";
 pub const DEFAULT_TOML: &str = include_str!("../../lexicons/poverty-framing.toml");
 
-/// Shortest prefix a trailing wildcard may have.
+/// Shortest prefix a wildcard may have, unless the lexicon's
+/// `[lexicon] min_wildcard_prefix` says otherwise (imported dictionaries
+/// set 0: quanteda reads `up*` and `*ic`).
 pub const MIN_WILDCARD_PREFIX: usize = 3;
 
 /// Keys of a category table: no sub-frame may take these names.
-pub const CATEGORY_KEYS: &[&str] = &["description", "must_match", "must_not_match"];
+pub const CATEGORY_KEYS: &[&str] = &["description", "key", "must_match", "must_not_match"];
 
 /// Default context window, in word tokens either side of a hit.
 pub const DEFAULT_CONTEXT_WINDOW: usize = 20;
@@ -139,11 +141,42 @@ pub enum Slot {
     Exact(String),
     /// Matches a word whose normalised form starts with this.
     Prefix(String),
+    /// Matches a word whose normalised form matches this glob: `*` any
+    /// run of characters (none included), `?` exactly one (quanteda's
+    /// `valuetype = "glob"`).
+    Glob(String),
+}
+
+/// Whether `word` matches `glob` (`*` any run, `?` one character).
+pub fn glob_matches(glob: &str, word: &str) -> bool {
+    let g: Vec<char> = glob.chars().collect();
+    let w: Vec<char> = word.chars().collect();
+    let (mut gi, mut wi) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while wi < w.len() {
+        if gi < g.len() && (g[gi] == '?' || g[gi] == w[wi]) {
+            gi += 1;
+            wi += 1;
+        } else if gi < g.len() && g[gi] == '*' {
+            star = Some((gi, wi));
+            gi += 1;
+        } else if let Some((sg, sw)) = star {
+            gi = sg + 1;
+            wi = sw + 1;
+            star = Some((sg, sw + 1));
+        } else {
+            return false;
+        }
+    }
+    g[gi..].iter().all(|&c| c == '*')
 }
 
 #[derive(Debug, Clone)]
 pub struct Category {
     pub name: String,
+    /// The dictionary key it was imported from, as written there
+    /// (`+STATE+`, `care.virtue`), when that is not `name`.
+    pub key: Option<String>,
     pub description: String,
     /// Indices into [`Lexicon::subframes`].
     pub subframes: Range<usize>,
@@ -153,6 +186,9 @@ pub struct Category {
 pub struct Subframe {
     pub category: usize,
     pub name: String,
+    /// The dictionary key path below the category it was imported from,
+    /// as written there; `[""]` for the category key's own values.
+    pub key: Option<Vec<String>>,
     pub description: String,
 }
 
@@ -192,6 +228,11 @@ pub struct Lexicon {
     pub context_category: Option<usize>,
     pub context_window: usize,
     pub examples: Vec<Example>,
+    /// The two categories share and balance compare, if any:
+    /// `[lexicon] poles`, or `behavioural` and `structural` when both exist.
+    pub poles: Option<Poles>,
+    /// Shortest literal start a wildcard may have.
+    pub min_wildcard_prefix: usize,
 }
 
 impl Lexicon {
@@ -216,6 +257,7 @@ impl Lexicon {
         let mut v = Validator {
             origin,
             text,
+            min_prefix: MIN_WILDCARD_PREFIX,
             problems: Vec::new(),
         };
         let result = v.run();
@@ -244,17 +286,57 @@ impl Lexicon {
         self.categories.iter().position(|c| c.name == name)
     }
 
-    /// Where the behavioural and structural categories are (every
-    /// validated lexicon has both).
-    pub fn poles(&self) -> Poles {
-        let index = |p: Pole| {
-            self.category_index(p.name())
-                .expect("validation requires both poles")
+    /// The categories share and balance compare (`Poles::behavioural`
+    /// is the first pole, `Poles::structural` the second), if the lexicon
+    /// declares a pair or has both `behavioural` and `structural`.
+    pub fn poles(&self) -> Option<Poles> {
+        self.poles
+    }
+
+    /// Compare categories `a` and `b` in share and balance (`--poles A,B`).
+    pub fn set_poles(&mut self, a: &str, b: &str) -> Result<()> {
+        let find = |n: &str| {
+            self.category_index(n).ok_or_else(|| {
+                let names: Vec<&str> = self.categories.iter().map(|c| c.name.as_str()).collect();
+                Error::usage(
+                    format!("--poles: \"{n}\" is not a category of {}", self.origin),
+                    Some(format!("its categories are: {}", names.join(", "))),
+                )
+            })
         };
-        Poles {
-            behavioural: index(Pole::Behavioural),
-            structural: index(Pole::Structural),
+        let (a, b) = (find(a)?, find(b)?);
+        if a == b || Some(a) == self.context_category || Some(b) == self.context_category {
+            return Err(Error::usage(
+                "--poles needs two different categories, neither of them the context category",
+                None,
+            ));
         }
+        self.poles = Some(Poles {
+            behavioural: a,
+            structural: b,
+        });
+        Ok(())
+    }
+
+    /// Why share and balance are left out, when they are: one line for
+    /// tables, the report and the audit.
+    pub fn no_poles_note(&self) -> Option<String> {
+        self.poles.is_none().then(|| {
+            format!(
+                "share and balance left out: lexicon \"{}\" declares no poles (set [lexicon] poles = [\"A\", \"B\"] or give --poles A,B)",
+                self.name
+            )
+        })
+    }
+
+    /// The names of the pole categories, first then second.
+    pub fn pole_names(&self) -> Option<[&str; 2]> {
+        self.poles.map(|p| {
+            [
+                self.categories[p.behavioural].name.as_str(),
+                self.categories[p.structural].name.as_str(),
+            ]
+        })
     }
 
     /// `category.subframe`, the name used in outputs.

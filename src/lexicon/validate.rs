@@ -9,7 +9,7 @@ use super::{
     is_joiner, line_col,
 };
 use crate::analyze::{Analysis, Analyzer, LANGUAGES};
-use crate::model::{Pole, Stance, TokenKind};
+use crate::model::{Pole, Poles, Stance, TokenKind};
 use std::collections::HashMap;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -24,9 +24,12 @@ const LEXICON_KEYS: &[&str] = &[
     "url",
     "context_category",
     "context_window",
+    "poles",
+    "min_wildcard_prefix",
 ];
 const SUBFRAME_KEYS: &[&str] = &[
     "description",
+    "key",
     "entries",
     "context",
     "must_match",
@@ -47,6 +50,8 @@ const EXAMPLE_KEYS: &[&str] = &["text", "stance"];
 pub(super) struct Validator<'a> {
     pub(super) origin: &'a str,
     pub(super) text: &'a str,
+    /// Shortest literal start of a wildcard (`[lexicon] min_wildcard_prefix`).
+    pub(super) min_prefix: usize,
     /// Byte offset and message of each problem found.
     pub(super) problems: Vec<(usize, String)>,
 }
@@ -60,6 +65,9 @@ struct Header {
     /// `context_category` and where it was written.
     context_name: Option<(String, usize)>,
     context_window: usize,
+    /// `poles` and where it was written.
+    poles: Option<(Vec<(String, usize)>, usize)>,
+    min_wildcard_prefix: usize,
     /// The analyzer of the language, if it is one framewatch has.
     analyzer: Option<Analyzer>,
 }
@@ -67,7 +75,6 @@ struct Header {
 /// The sub-frame an entry is in.
 struct SubframeAt {
     index: usize,
-    category: usize,
     /// `category.subframe`.
     path: String,
     /// Whether its entries require context unless they say otherwise.
@@ -78,7 +85,8 @@ struct SubframeAt {
 /// duplicate checks across the whole lexicon.
 #[derive(Default)]
 struct EntryIndex {
-    seen: HashMap<Vec<Slot>, Seen>,
+    /// Per pattern, per sub-frame it is in.
+    seen: HashMap<(Vec<Slot>, usize), Seen>,
     ids: HashMap<String, usize>,
     scratch: Analysis,
 }
@@ -217,6 +225,7 @@ impl<'a> Validator<'a> {
             .find(|(k, _)| k.get_ref() == "lexicon")
             .map_or(0, |(k, _)| k.span().start);
         let h = self.header(header, header_at);
+        self.min_prefix = h.min_wildcard_prefix;
         // Validate the categories with an English analyzer if the language
         // was bad, so that every other problem is still reported.
         let checker = h
@@ -245,6 +254,8 @@ impl<'a> Validator<'a> {
             context_category: None,
             context_window: h.context_window,
             examples: Vec::new(),
+            poles: None,
+            min_wildcard_prefix: h.min_wildcard_prefix,
         };
         self.stance(doc.get("stance"), &checker, &mut lex);
         match doc.get("categories").map(|v| (v.span(), v.get_ref())) {
@@ -252,22 +263,69 @@ impl<'a> Validator<'a> {
             Some((span, _)) => self.problem(span.start, "\"categories\" must be a table: [categories.NAME.SUBFRAME]"),
             None => self.problem(0, "no [categories.NAME.SUBFRAME] tables: a lexicon needs at least \"behavioural\" and \"structural\""),
         }
-        self.context_rules(&mut lex, h.context_name, header_at);
-        for pole in Pole::BOTH {
-            let required = pole.name();
-            if doc.get("categories").is_some() && lex.category_index(required).is_none() {
-                let at = doc
-                    .iter()
-                    .find(|(k, _)| k.get_ref() == "categories")
-                    .map_or(0, |(k, _)| k.span().start);
-                self.problem(at, format!(
-                    "missing category \"{required}\": share and balance compare \"{}\" with \"{}\"",
-                    Pole::Behavioural.name(),
-                    Pole::Structural.name()
-                ));
+        self.context_rules(&mut lex, h.context_name);
+        self.poles(&mut lex, h.poles, header_at);
+        Some((lex, checker))
+    }
+
+    /// Which categories share and balance compare: the declared pair, or
+    /// `behavioural` and `structural` when both exist; none otherwise.
+    fn poles(
+        &mut self,
+        lex: &mut Lexicon,
+        declared: Option<(Vec<(String, usize)>, usize)>,
+        at_header: usize,
+    ) {
+        let Some((names, at)) = declared else {
+            let [b, s] = Pole::BOTH.map(|p| lex.category_index(p.name()));
+            if let (Some(b), Some(s)) = (b, s) {
+                if lex.context_category.is_some_and(|c| c == b || c == s) {
+                    self.problem(
+                        at_header,
+                        "the context category cannot be \"behavioural\" or \"structural\"",
+                    );
+                    return;
+                }
+                lex.poles = Some(Poles {
+                    behavioural: b,
+                    structural: s,
+                });
+            }
+            return;
+        };
+        if names.len() != 2 {
+            self.problem(
+                at,
+                "\"poles\" must name two categories: poles = [\"A\", \"B\"]",
+            );
+            return;
+        }
+        let mut idx = Vec::new();
+        for (n, at) in &names {
+            match lex.category_index(n) {
+                Some(i) if Some(i) == lex.context_category => self.problem(
+                    *at,
+                    format!(
+                        "pole \"{n}\" is the context category: poles are two framing categories"
+                    ),
+                ),
+                Some(i) => idx.push(i),
+                None => self.problem(
+                    *at,
+                    format!("pole \"{n}\" is not a category of this lexicon"),
+                ),
             }
         }
-        Some((lex, checker))
+        if let [a, b] = idx[..] {
+            if a == b {
+                self.problem(at, "\"poles\" must name two different categories");
+            } else {
+                lex.poles = Some(Poles {
+                    behavioural: a,
+                    structural: b,
+                });
+            }
+        }
     }
 
     /// The `[lexicon]` table: name, version, language (and its
@@ -279,6 +337,8 @@ impl<'a> Validator<'a> {
         let mut description = String::new();
         let mut context_name: Option<(String, usize)> = None;
         let mut context_window = DEFAULT_CONTEXT_WINDOW;
+        let mut poles = None;
+        let mut min_wildcard_prefix = MIN_WILDCARD_PREFIX;
         let mut analyzer = None;
         if let Some(h) = header {
             self.unknown_keys(h, LEXICON_KEYS, "[lexicon]", false);
@@ -303,6 +363,12 @@ impl<'a> Validator<'a> {
             context_window = self
                 .int_field(h, "context_window", 1..=500)
                 .unwrap_or(DEFAULT_CONTEXT_WINDOW);
+            min_wildcard_prefix = self
+                .int_field(h, "min_wildcard_prefix", 0..=10)
+                .unwrap_or(MIN_WILDCARD_PREFIX);
+            poles = self
+                .string_list(h, "poles")
+                .map(|p| (p, h.get("poles").map_or(header_at, |v| v.span().start)));
             if let Some(l) = self.string_field(h, "language", header_at, true) {
                 language = l;
                 analyzer = Analyzer::new(&language);
@@ -326,18 +392,15 @@ impl<'a> Validator<'a> {
             description,
             context_name,
             context_window,
+            poles,
+            min_wildcard_prefix,
             analyzer,
         }
     }
 
     /// Which category holds context terms, and the rules entries that
     /// require context must follow.
-    fn context_rules(
-        &mut self,
-        lex: &mut Lexicon,
-        context_name: Option<(String, usize)>,
-        header_at: usize,
-    ) {
+    fn context_rules(&mut self, lex: &mut Lexicon, context_name: Option<(String, usize)>) {
         match context_name {
             Some((name, at)) => match lex.category_index(&name) {
                 Some(i) => lex.context_category = Some(i),
@@ -347,14 +410,6 @@ impl<'a> Validator<'a> {
                 ),
             },
             None => lex.context_category = lex.category_index("context"),
-        }
-        if let Some(c) = lex.context_category {
-            if Pole::of(&lex.categories[c].name).is_some() {
-                self.problem(
-                    header_at,
-                    "the context category cannot be \"behavioural\" or \"structural\"",
-                );
-            }
         }
         let needs_context: Vec<&Entry> =
             lex.entries.iter().filter(|e| e.context_required).collect();
@@ -548,6 +603,25 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// A sub-frame's `key`: the dictionary key path it came from, one
+    /// string or an array of strings.
+    fn key_path(&mut self, table: &DeTable<'_>) -> Option<Vec<String>> {
+        let v = table.get("key")?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(vec![s.to_string()]),
+            DeValue::Array(_) => self
+                .string_list(table, "key")
+                .map(|l| l.into_iter().map(|(s, _)| s).collect()),
+            _ => {
+                self.problem(
+                    v.span().start,
+                    "\"key\" must be a string or an array of strings",
+                );
+                None
+            }
+        }
+    }
+
     fn context_flag(&mut self, table: &DeTable<'_>, default: bool) -> bool {
         match table.get("context") {
             None => default,
@@ -602,10 +676,12 @@ impl<'a> Validator<'a> {
             let description = self
                 .string_field(ctable, "description", 0, false)
                 .unwrap_or_default();
+            let key = self.string_field(ctable, "key", 0, false);
             let cat_index = lex.categories.len();
             let first_sub = lex.subframes.len();
             lex.categories.push(Category {
                 name: cat_name.clone(),
+                key,
                 description,
                 subframes: first_sub..first_sub,
             });
@@ -619,9 +695,11 @@ impl<'a> Validator<'a> {
                 let where_ = format!("sub-frame \"{cat_name}.{sub_name}\"");
                 self.unknown_keys(stable, SUBFRAME_KEYS, &where_, false);
                 let sub_index = lex.subframes.len();
+                let key = self.key_path(stable);
                 lex.subframes.push(Subframe {
                     category: cat_index,
                     name: sub_name.clone(),
+                    key,
                     description: self
                         .string_field(stable, "description", 0, false)
                         .unwrap_or_default(),
@@ -650,7 +728,6 @@ impl<'a> Validator<'a> {
                 }
                 let sub = SubframeAt {
                     index: sub_index,
-                    category: cat_index,
                     path: format!("{cat_name}.{sub_name}"),
                     context: sub_context,
                 };
@@ -728,16 +805,14 @@ impl<'a> Validator<'a> {
         }
         let s = entry.text.clone();
         let pattern = self.compile_entry(&s, at, analyzer, &mut index.scratch)?;
-        if let Some(prev) = index.seen.get(&pattern) {
+        // The same words under two sub-frames count under each (quanteda's
+        // and LIWC's rule for a value listed under several keys); within
+        // one sub-frame they are a duplicate.
+        let seen_key = (pattern, sub.index);
+        if let Some(prev) = index.seen.get(&seen_key) {
             let (pl, pc) = line_col(self.text, prev.at);
             let prev_path = lex.subframe_path(prev.subframe);
-            let prev_cat = lex.subframes[prev.subframe].category;
-            let msg = if prev_cat != sub.category {
-                format!(
-                    "entry \"{s}\" appears in two categories: here in \"{}\" and as \"{}\" in \"{prev_path}\" at {pl}:{pc}",
-                    sub.path, prev.text
-                )
-            } else if prev.text == s {
+            let msg = if prev.text == s {
                 format!("duplicate entry \"{s}\" (also in \"{prev_path}\" at {pl}:{pc})")
             } else {
                 format!(
@@ -748,8 +823,9 @@ impl<'a> Validator<'a> {
             self.problem(at, msg);
             return None;
         }
+        let pattern = seen_key.0.clone();
         index.seen.insert(
-            pattern.clone(),
+            seen_key,
             Seen {
                 at,
                 subframe: sub.index,
@@ -775,6 +851,58 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// One word of an entry holding `*` (any run of characters) or `?`
+    /// (one character): a prefix when its only wildcard is a trailing
+    /// `*`, a glob otherwise. Its literal start must be at least
+    /// `min_wildcard_prefix` characters long.
+    fn wildcard(
+        &mut self,
+        raw: &str,
+        word: &str,
+        at: usize,
+        analyzer: &Analyzer,
+        scratch: &mut Analysis,
+    ) -> Option<Slot> {
+        // quanteda reads "heckl**" as "heckl*": a run of stars is one.
+        let mut glob = String::new();
+        for c in word.chars() {
+            if !(c == '*' && glob.ends_with('*')) {
+                glob.push(c);
+            }
+        }
+        let mut norm = String::new();
+        let mut literal = String::new();
+        let mut lead = None;
+        for c in glob.chars().chain(std::iter::once('\0')) {
+            if c != '*' && c != '?' && c != '\0' {
+                literal.push(c);
+                continue;
+            }
+            if !literal.is_empty() {
+                analyzer.analyze(&literal, scratch);
+                let toks: Vec<_> = scratch.tokens.iter().collect();
+                if toks.len() != 1 || toks[0].kind != TokenKind::Word {
+                    self.problem(at, format!("wildcard \"{word}\" in \"{raw}\" must be letters or digits besides \"*\" and \"?\""));
+                    return None;
+                }
+                norm.push_str(scratch.norm_of(toks[0]));
+                literal.clear();
+            }
+            lead.get_or_insert(norm.chars().count());
+            if c != '\0' {
+                norm.push(c);
+            }
+        }
+        if lead.unwrap_or(0) < self.min_prefix {
+            self.problem(at, format!("wildcard \"{word}\" is too short to be meaningful: give at least {} characters before \"*\"", self.min_prefix));
+            return None;
+        }
+        match norm.strip_suffix('*') {
+            Some(prefix) if !prefix.contains(['*', '?']) => Some(Slot::Prefix(prefix.to_string())),
+            _ => Some(Slot::Glob(norm)),
+        }
+    }
+
     /// Turn one entry into its pattern, or report why it cannot be one.
     fn compile_entry(
         &mut self,
@@ -793,37 +921,21 @@ impl<'a> Validator<'a> {
             None => (false, trimmed),
         };
         let mut pattern = Vec::new();
-        for word in body.split_whitespace() {
-            if let Some(prefix) = word.strip_suffix('*') {
-                if prefix.contains('*') {
-                    self.problem(
-                        at,
-                        format!(
-                            "entry \"{raw}\": \"*\" is allowed only once, at the end of a word"
-                        ),
-                    );
-                    return None;
-                }
-                analyzer.analyze(prefix, scratch);
-                let toks: Vec<_> = scratch.tokens.iter().collect();
-                if toks.len() != 1 || toks[0].kind != TokenKind::Word {
-                    self.problem(at, format!("wildcard \"{word}\" in \"{raw}\" must be letters or digits before the \"*\""));
-                    return None;
-                }
-                let norm = scratch.norm_of(toks[0]).to_string();
-                if norm.chars().count() < MIN_WILDCARD_PREFIX {
-                    self.problem(at, format!("wildcard \"{word}\" is too short to be meaningful: give at least {MIN_WILDCARD_PREFIX} characters before \"*\""));
-                    return None;
-                }
-                pattern.push(Slot::Prefix(norm));
-                continue;
+        // A wildcard word joined by hyphens or apostrophes ("co-operative*")
+        // is a phrase of its parts, as any joined words are.
+        let pieces = body.split_whitespace().flat_map(|w| {
+            if w.contains(['*', '?']) {
+                w.split(['-', '\'', '\u{2019}'])
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            } else {
+                vec![w]
             }
-            if word.contains('*') {
-                self.problem(
-                    at,
-                    format!("entry \"{raw}\": \"*\" is allowed only at the end of a word"),
-                );
-                return None;
+        });
+        for word in pieces {
+            if word.contains(['*', '?']) {
+                pattern.push(self.wildcard(raw, word, at, analyzer, scratch)?);
+                continue;
             }
             analyzer.analyze(word, scratch);
             for t in &scratch.tokens {
@@ -857,10 +969,16 @@ impl<'a> Validator<'a> {
 /// The pattern `raw` compiles to in a lexicon analysed by `analyzer`, or
 /// why it cannot be an entry: the checks `Lexicon::parse` makes of each
 /// entry, for importers.
-pub fn entry_pattern(raw: &str, analyzer: &Analyzer) -> std::result::Result<Vec<Slot>, String> {
+/// `min_prefix`: the shortest literal start of a wildcard.
+pub fn entry_pattern(
+    raw: &str,
+    analyzer: &Analyzer,
+    min_prefix: usize,
+) -> std::result::Result<Vec<Slot>, String> {
     let mut v = Validator {
         origin: "",
         text: "",
+        min_prefix,
         problems: Vec::new(),
     };
     match v.compile_entry(raw, 0, analyzer, &mut Analysis::default()) {

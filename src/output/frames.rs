@@ -12,8 +12,9 @@ use polars::prelude::*;
 pub struct TableNames {
     pub categories: Vec<String>,
     pub subframe_columns: Vec<String>,
-    pub behavioural: usize,
-    pub structural: usize,
+    /// The categories share and balance compare; without them those
+    /// columns are left out.
+    pub poles: Option<crate::model::Poles>,
     /// The trained model's columns, when the run used one.
     pub model: ModelColumns,
 }
@@ -50,14 +51,12 @@ impl ModelColumns {
 
 impl TableNames {
     pub fn of(lexicon: &Lexicon) -> TableNames {
-        let poles = lexicon.poles();
         TableNames {
             categories: lexicon.categories.iter().map(|c| c.name.clone()).collect(),
             subframe_columns: (0..lexicon.subframes.len())
                 .map(|i| subframe_column(lexicon, i))
                 .collect(),
-            behavioural: poles.behavioural,
-            structural: poles.structural,
+            poles: lexicon.poles(),
             model: ModelColumns::default(),
         }
     }
@@ -289,20 +288,22 @@ pub fn documents_frame(
             docs.iter().map(|d| d.score.rates[ci]).collect::<Vec<_>>(),
         ));
     }
-    cols.push(Column::new(
-        "share".into(),
-        docs.iter().map(|d| d.score.share).collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "balance".into(),
-        docs.iter().map(|d| d.score.balance).collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "sentence_share".into(),
-        docs.iter()
-            .map(|d| d.score.sentence_share)
-            .collect::<Vec<_>>(),
-    ));
+    if lexicon.poles().is_some() {
+        cols.push(Column::new(
+            "share".into(),
+            docs.iter().map(|d| d.score.share).collect::<Vec<_>>(),
+        ));
+        cols.push(Column::new(
+            "balance".into(),
+            docs.iter().map(|d| d.score.balance).collect::<Vec<_>>(),
+        ));
+        cols.push(Column::new(
+            "sentence_share".into(),
+            docs.iter()
+                .map(|d| d.score.sentence_share)
+                .collect::<Vec<_>>(),
+        ));
+    }
     for (k, prefix) in SCORE_KINDS.iter().enumerate().skip(1) {
         for (ci, c) in lexicon.categories.iter().enumerate() {
             cols.push(nums(format!("{prefix}_{}", c.name), &|d| {

@@ -168,6 +168,11 @@ pub struct LexiconInfo {
     pub categories: usize,
     pub subframes: usize,
     pub entries: usize,
+    /// The categories share and balance compared, when not the default
+    /// `behavioural` and `structural`; empty when there were none (and
+    /// share and balance were left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poles: Option<Vec<String>>,
 }
 
 impl LexiconInfo {
@@ -181,6 +186,11 @@ impl LexiconInfo {
             categories: lexicon.categories.len(),
             subframes: lexicon.subframes.len(),
             entries: lexicon.entries.len(),
+            poles: match lexicon.pole_names() {
+                Some(["behavioural", "structural"]) => None,
+                Some(names) => Some(names.map(String::from).to_vec()),
+                None => Some(Vec::new()),
+            },
         }
     }
 }

@@ -199,7 +199,7 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     let format = options.format;
     let group_columns = shards[0].shard.group_columns.clone();
     let docs = Documents::gather(&shards, format)?;
-    let names = names_from_documents(&docs.all)?;
+    let names = names_from_documents(&docs.all, shards[0].manifest.lexicon.poles.as_deref())?;
     let rows = DocRows::read(&docs.all, &names, &group_columns, options.by)?;
     std::fs::create_dir_all(out)
         .map_err(|e| Error::output(out, format!("cannot create output folder: {e}")))?;
@@ -210,8 +210,7 @@ pub fn merge_runs(runs: &[PathBuf], out: &Path, out_label: &str) -> Result<Manif
     let shape = Shape {
         categories: names.categories.len(),
         subframes: names.subframe_columns.len(),
-        behavioural: names.behavioural,
-        structural: names.structural,
+        poles: names.poles,
         model_framings: names.model.framings.len(),
         model_poles: names.model.poles,
     };
@@ -459,8 +458,10 @@ fn table_schema(run: &ShardRun, table: &str) -> Result<Schema> {
 
 /// Category, sub-frame and model framing names as a documents table
 /// spells them: `hits_<category>` columns in lexicon order,
-/// `hits_<cat>__<sub>`, `model_sentences_<framing>`.
-fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
+/// `hits_<cat>__<sub>`, `model_sentences_<framing>`. `poles`: the
+/// manifest's record of them (none: the default pair, if the run wrote
+/// share; empty: none).
+fn names_from_documents(docs: &DataFrame, poles: Option<&[String]>) -> Result<TableNames> {
     let cols: Vec<String> = docs
         .get_column_names()
         .iter()
@@ -500,9 +501,26 @@ fn names_from_documents(docs: &DataFrame) -> Result<TableNames> {
             )
         })
     };
+    // A run wrote share and balance only if its lexicon had poles; the
+    // manifest names them unless they are the default pair.
+    let poles = match poles {
+        Some([a, b]) => Some(crate::model::Poles {
+            behavioural: pos(a)?,
+            structural: pos(b)?,
+        }),
+        Some(_) => None,
+        // `--measure model` leaves share out; the model's share is there
+        // only when the lexicon has poles.
+        None if cols.iter().any(|c| c == "share" || c == "model_share") => {
+            Some(crate::model::Poles {
+                behavioural: pos(Pole::Behavioural.name())?,
+                structural: pos(Pole::Structural.name())?,
+            })
+        }
+        None => None,
+    };
     Ok(TableNames {
-        behavioural: pos(Pole::Behavioural.name())?,
-        structural: pos(Pole::Structural.name())?,
+        poles,
         categories,
         subframe_columns,
         model,

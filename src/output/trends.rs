@@ -40,8 +40,8 @@ pub struct TrendSpec<'a> {
     pub stance_columns: &'a [String],
     /// Sub-frame column names (`hits_<cat>__<sub>`).
     pub subframe_columns: &'a [String],
-    pub behavioural: usize,
-    pub structural: usize,
+    /// The categories share and balance compare, if any.
+    pub poles: Option<crate::model::Poles>,
     /// The trained model's framings (none without a model).
     pub model: &'a ModelColumns,
 }
@@ -86,30 +86,32 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
             .collect();
         extra.push(Column::new(format!("rate_{c}").into(), r));
     }
-    let (b, s) = (&cat_hits[spec.behavioural], &cat_hits[spec.structural]);
-    extra.push(Column::new(
-        "share".into(),
-        b.iter()
-            .zip(s)
-            .map(|(&b, &s)| score::share(b, s))
-            .collect::<Vec<_>>(),
-    ));
-    extra.push(Column::new(
-        "balance".into(),
-        b.iter()
-            .zip(s)
-            .map(|(&b, &s)| score::balance(b, s))
-            .collect::<Vec<_>>(),
-    ));
-    let sentences = |c: usize| u64_col(&out, &format!("sentences_{}", spec.categories[c]));
-    let (sb, ss) = (sentences(spec.behavioural)?, sentences(spec.structural)?);
-    extra.push(Column::new(
-        "sentence_share".into(),
-        sb.iter()
-            .zip(&ss)
-            .map(|(&b, &s)| score::share(b, s))
-            .collect::<Vec<_>>(),
-    ));
+    if let Some(p) = spec.poles {
+        let (b, s) = (&cat_hits[p.behavioural], &cat_hits[p.structural]);
+        extra.push(Column::new(
+            "share".into(),
+            b.iter()
+                .zip(s)
+                .map(|(&b, &s)| score::share(b, s))
+                .collect::<Vec<_>>(),
+        ));
+        extra.push(Column::new(
+            "balance".into(),
+            b.iter()
+                .zip(s)
+                .map(|(&b, &s)| score::balance(b, s))
+                .collect::<Vec<_>>(),
+        ));
+        let sentences = |c: usize| u64_col(&out, &format!("sentences_{}", spec.categories[c]));
+        let (sb, ss) = (sentences(p.behavioural)?, sentences(p.structural)?);
+        extra.push(Column::new(
+            "sentence_share".into(),
+            sb.iter()
+                .zip(&ss)
+                .map(|(&b, &s)| score::share(b, s))
+                .collect::<Vec<_>>(),
+        ));
+    }
     if let Some([b, s]) = spec.model.poles {
         let endorsed = |f: usize| u64_col(&out, &model_columns[f]);
         let (mb, ms) = (endorsed(b)?, endorsed(s)?);
@@ -133,7 +135,9 @@ pub fn trends(docs: &DataFrame, spec: &TrendSpec<'_>) -> Result<DataFrame> {
     for c in spec.categories {
         order.push(format!("rate_{c}"));
     }
-    order.extend(["share", "balance", "sentence_share"].map(String::from));
+    if spec.poles.is_some() {
+        order.extend(["share", "balance", "sentence_share"].map(String::from));
+    }
     order.extend(spec.stance_columns.iter().cloned());
     order.extend(spec.subframe_columns.iter().cloned());
     order.extend(model_columns);
@@ -226,8 +230,7 @@ pub fn write_trends(
         categories: &names.categories,
         stance_columns: &stance_cols,
         subframe_columns: &names.subframe_columns,
-        behavioural: names.behavioural,
-        structural: names.structural,
+        poles: names.poles,
         model: &names.model,
     };
     let per_cell = cells_frame(&cells, &spec)?;
@@ -235,13 +238,15 @@ pub fn write_trends(
         cells.into_iter().map(|c| (c.key, c.intervals)).collect();
     let trends = trends(&per_cell, &spec)?;
     drop(per_cell);
+    let poles = names
+        .poles
+        .map(|p| [p.behavioural, p.structural].map(|i| names.categories[i].as_str()));
     let trends = add_intervals(
         trends,
         group_columns,
         &intervals,
         options,
-        &names.categories[names.behavioural],
-        &names.categories[names.structural],
+        poles,
         names.model.poles.is_some(),
     )
     .map_err(pe)?;
@@ -257,8 +262,7 @@ fn add_intervals(
     groups: &[String],
     intervals: &BTreeMap<Vec<Option<String>>, Intervals>,
     options: &RunOptions,
-    behavioural: &str,
-    structural: &str,
+    poles: Option<[&str; 2]>,
     model_share: bool,
 ) -> PolarsResult<DataFrame> {
     let strs = |name: &str| super::reader::strs(&trends, name);
@@ -286,18 +290,22 @@ fn add_intervals(
                 || t.unwrap_or(0.0) < options.min_tokens as f64
         })
         .collect();
-    let mut cols = vec![
-        col(format!("rate_{behavioural}_lo"), &|i| i.rate_b.0),
-        col(format!("rate_{behavioural}_hi"), &|i| i.rate_b.1),
-        col(format!("rate_{structural}_lo"), &|i| i.rate_s.0),
-        col(format!("rate_{structural}_hi"), &|i| i.rate_s.1),
-        col("share_lo".into(), &|i| i.share.0),
-        col("share_hi".into(), &|i| i.share.1),
-        col("balance_lo".into(), &|i| i.balance.0),
-        col("balance_hi".into(), &|i| i.balance.1),
-        col("sentence_share_lo".into(), &|i| i.sentence_share.0),
-        col("sentence_share_hi".into(), &|i| i.sentence_share.1),
-    ];
+    // Intervals are of the poles' rates, share and balance: none without poles.
+    let mut cols = Vec::new();
+    if let Some([behavioural, structural]) = poles {
+        cols.extend([
+            col(format!("rate_{behavioural}_lo"), &|i| i.rate_b.0),
+            col(format!("rate_{behavioural}_hi"), &|i| i.rate_b.1),
+            col(format!("rate_{structural}_lo"), &|i| i.rate_s.0),
+            col(format!("rate_{structural}_hi"), &|i| i.rate_s.1),
+            col("share_lo".into(), &|i| i.share.0),
+            col("share_hi".into(), &|i| i.share.1),
+            col("balance_lo".into(), &|i| i.balance.0),
+            col("balance_hi".into(), &|i| i.balance.1),
+            col("sentence_share_lo".into(), &|i| i.sentence_share.0),
+            col("sentence_share_hi".into(), &|i| i.sentence_share.1),
+        ]);
+    }
     if model_share {
         cols.push(col("model_share_lo".into(), &|i| i.model_share.0));
         cols.push(col("model_share_hi".into(), &|i| i.model_share.1));
@@ -338,8 +346,10 @@ mod tests {
                 "sentences_structural".to_string(),
             ],
             subframe_columns: &["hits_behavioural__x".to_string()],
-            behavioural: 0,
-            structural: 1,
+            poles: Some(crate::model::Poles {
+                behavioural: 0,
+                structural: 1,
+            }),
             model: &ModelColumns {
                 framings: vec!["behavioural".into(), "structural".into()],
                 poles: Some([0, 1]),

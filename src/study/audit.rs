@@ -139,6 +139,9 @@ pub struct Audit {
     pub rates: Vec<(String, Option<f64>)>,
     pub share: Option<f64>,
     pub balance: Option<f64>,
+    /// The categories share and balance compare (first, second), or why
+    /// they are left out.
+    pub poles: std::result::Result<[String; 2], String>,
     pub hits: Vec<AuditHit>,
     pub placement: Option<Placement>,
     pub checks: Vec<Check>,
@@ -218,9 +221,16 @@ fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) ->
             });
         }
         let tokens = a.word_count() as u64;
-        let poles = lex.poles();
-        let (b, s) = (poles.behavioural, poles.structural);
-        let (be, se) = (categories[b].1.endorsed, categories[s].1.endorsed);
+        let pair = lex.poles().map(|p| {
+            (
+                categories[p.behavioural].1.endorsed,
+                categories[p.structural].1.endorsed,
+            )
+        });
+        let poles = match lex.pole_names() {
+            Some(n) => Ok(n.map(String::from)),
+            None => Err(lex.no_poles_note().unwrap_or_default()),
+        };
         Audit {
             path: path.to_string(),
             bytes: text.len(),
@@ -232,8 +242,9 @@ fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) ->
                 .collect(),
             categories,
             subframes,
-            share: score::share(be, se),
-            balance: score::balance(be, se),
+            share: pair.and_then(|(b, s)| score::share(b, s)),
+            balance: pair.and_then(|(b, s)| score::balance(b, s)),
+            poles,
             hits: out,
             placement: None,
             checks: Vec::new(),

@@ -457,9 +457,16 @@ fn shares(b: &[f64], s: &[f64]) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// `hits_<pole>`.
-fn hits_column(pole: Pole) -> String {
-    format!("hits_{}", pole.name())
+/// A pole's initial, upper-cased, for table headings ("B", "S").
+fn initial(name: &str) -> String {
+    name.chars()
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().collect())
+}
+
+/// `hits_<category>`.
+fn hits_column(category: &str) -> String {
+    format!("hits_{category}")
 }
 
 /// A report being written: the run, its periods, and the page so far.
@@ -475,6 +482,11 @@ struct Page<'a> {
     /// The dated periods, and where each is among them.
     dated: Vec<String>,
     idx: HashMap<String, usize>,
+    /// The categories share and balance compared (first, second pole),
+    /// or none when the run left share and balance out.
+    poles: Option<[String; 2]>,
+    /// The categories of the run, from the trends table's columns.
+    categories: Vec<String>,
 }
 
 impl<'a> Page<'a> {
@@ -497,6 +509,22 @@ impl<'a> Page<'a> {
             .enumerate()
             .map(|(i, p)| (p.clone(), i))
             .collect();
+        let poles = match run.manifest.lexicon.poles.as_deref() {
+            Some([a, b]) => Some([a.clone(), b.clone()]),
+            Some(_) => None,
+            None if run.trends.has("share") || run.trends.has("model_share") => {
+                Some(Pole::BOTH.map(|p| p.name().to_string()))
+            }
+            None => None,
+        };
+        let categories = run
+            .trends
+            .names()
+            .iter()
+            .filter_map(|c| c.strip_prefix("hits_"))
+            .filter(|c| !c.contains("__"))
+            .map(String::from)
+            .collect();
         Page {
             run,
             html: String::new(),
@@ -506,7 +534,64 @@ impl<'a> Page<'a> {
             order,
             dated,
             idx,
+            poles,
+            categories,
         }
+    }
+
+    /// The name of a pole's category (only called when the run has poles).
+    fn pole(&self, pole: Pole) -> &str {
+        let [a, b] = self.poles.as_ref().expect("called with poles");
+        match pole {
+            Pole::Behavioural => a,
+            Pole::Structural => b,
+        }
+    }
+
+    /// The categories charted: the poles, or every category without them.
+    fn charted(&self) -> Vec<String> {
+        match &self.poles {
+            Some(p) => p.to_vec(),
+            None => self.categories.clone(),
+        }
+    }
+
+    /// The line saying why share and balance are not shown.
+    fn no_poles(&mut self) {
+        self.html.push_str("<p>Share and balance are left out: the run's lexicon declares no poles (set <code>[lexicon] poles</code> or give <code>--poles A,B</code> to compare two categories).</p>\n");
+    }
+
+    /// Rates of every category over time, for a run without poles.
+    fn category_rates(&mut self) {
+        let by = self.by;
+        let tokens = self.per_period("tokens");
+        self.html.push_str("<h2>Framing over time</h2>\n");
+        let series: Vec<Series> = self
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Series {
+                name: c.clone(),
+                colour: PALETTE[i % PALETTE.len()].into(),
+                values: self
+                    .per_period(&hits_column(c))
+                    .iter()
+                    .zip(&tokens)
+                    .map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t))
+                    .collect(),
+                band: None,
+            })
+            .collect();
+        let rates = line_chart(
+            &format!("Endorsed hits per 10,000 words, by {by}"),
+            &self.dated,
+            &series,
+            "hits per 10,000 words",
+            None,
+            None,
+        );
+        self.chart("rates".into(), rates);
+        self.no_poles();
     }
 
     fn chart(&mut self, name: String, svg: String) {
@@ -548,9 +633,19 @@ impl<'a> Page<'a> {
 
     /// Rates and share over time, with their intervals.
     fn trends(&mut self) {
+        if self.poles.is_none() {
+            self.category_rates();
+            return self.undated();
+        }
         let by = self.by;
         let tokens = self.per_period("tokens");
-        let [hb, hs] = Pole::BOTH.map(|p| self.per_period(&hits_column(p)));
+        let [hb, hs] = Pole::BOTH.map(|p| self.per_period(&hits_column(self.pole(p))));
+        let [nb, ns] = Pole::BOTH.map(|p| self.pole(p).to_string());
+        let upper = |s: &str| {
+            let mut c = s.chars();
+            c.next()
+                .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+        };
         let rate = |h: &[f64]| -> Vec<Option<f64>> {
             h.iter()
                 .zip(&tokens)
@@ -558,13 +653,15 @@ impl<'a> Page<'a> {
                 .collect()
         };
         let share = shares(&hb, &hs);
-        self.html
-            .push_str("<h2>Behavioural and structural framing over time</h2>\n");
+        self.html.push_str(&format!(
+            "<h2>{} and {ns} framing over time</h2>\n",
+            upper(&nb)
+        ));
         let series: Vec<Series> = Pole::BOTH
             .into_iter()
             .zip([&hb, &hs])
             .map(|(pole, hits)| {
-                let name = pole.name();
+                let name = self.pole(pole);
                 Series {
                     name: name.into(),
                     colour: colour(pole).into(),
@@ -582,15 +679,20 @@ impl<'a> Page<'a> {
             None,
         );
         self.chart("rates".into(), rates);
-        let mut lines = vec![Series {
-            name: "lexicon".into(),
-            colour: "#000000".into(),
-            values: share,
-            band: self.band("share_lo", "share_hi"),
-        }];
+        let [ib, is] = [&nb, &ns].map(|n| initial(n));
+        // `run --measure model` wrote no lexicon share.
+        let mut lines = Vec::new();
+        if self.run.trends.has("share") {
+            lines.push(Series {
+                name: "lexicon".into(),
+                colour: "#000000".into(),
+                values: share,
+                band: self.band("share_lo", "share_hi"),
+            });
+        }
         // With a trained model: its share of the sentences it labels
         // endorsed, beside the lexicon's.
-        let model = Pole::BOTH.map(|p| format!("model_sentences_{}", p.name()));
+        let model = [&nb, &ns].map(|p| format!("model_sentences_{p}"));
         if model.iter().all(|c| self.run.trends.has(c)) {
             let [mb, ms] = model.map(|c| self.per_period(&c));
             lines.push(Series {
@@ -601,10 +703,10 @@ impl<'a> Page<'a> {
             });
         }
         let share = line_chart(
-            &format!("Behavioural share B/(B+S), by {by}"),
+            &format!("{} share {ib}/({ib}+{is}), by {by}", upper(&nb)),
             &self.dated,
             &lines,
-            "behavioural share of endorsed framing",
+            &format!("{nb} share of endorsed framing"),
             Some((0.0, 1.0)),
             Some((0.5, "even")),
         );
@@ -624,7 +726,12 @@ impl<'a> Page<'a> {
                 "<p>Intervals are computed per group; the group panels below show them as bands.</p>\n",
             );
         }
-        let undated = m.counts.undated;
+        self.undated();
+    }
+
+    /// The line on undated documents, if any.
+    fn undated(&mut self) {
+        let undated = self.run.manifest.counts.undated;
         if undated > 0 {
             self.html.push_str(&format!("<p>{undated} undated documents are not plotted; they are counted in the <code>undated</code> rows of the trends table.</p>\n"));
         }
@@ -636,6 +743,9 @@ impl<'a> Page<'a> {
         let Some(g) = self.groups_given().first().cloned() else {
             return;
         };
+        if self.poles.is_none() {
+            return;
+        }
         let t = &self.run.trends;
         let gcol: Vec<String> = t
             .strs(&g)
@@ -653,7 +763,8 @@ impl<'a> Page<'a> {
             "<h2>By {}</h2>\n<div class=\"panels\">\n",
             esc(&g)
         ));
-        let [cb, cs] = Pole::BOTH.map(|p| t.nums(&hits_column(p)));
+        let [cb, cs] = Pole::BOTH.map(|p| t.nums(&hits_column(self.pole(p))));
+        let first = self.pole(Pole::Behavioural).to_string();
         let (slo, shi) = (t.nums("share_lo"), t.nums("share_hi"));
         let has_band = t.has("share_lo") && self.groups_given().len() == 1;
         let n = self.dated.len();
@@ -670,7 +781,7 @@ impl<'a> Page<'a> {
             }
             let sh = shares(&b, &s);
             let svg = line_chart(
-                &format!("{name}: behavioural share"),
+                &format!("{name}: {first} share"),
                 &self.dated,
                 &[Series {
                     name: "share".into(),
@@ -696,8 +807,7 @@ impl<'a> Page<'a> {
     /// Each pole's sub-frames as shares of its endorsed hits.
     fn subframes(&mut self) {
         self.html.push_str("<h2>Sub-frames over time</h2>\n");
-        for pole in Pole::BOTH {
-            let cat = pole.name();
+        for cat in self.charted() {
             let prefix = format!("hits_{cat}__");
             let parts: Vec<(String, Vec<f64>)> = self
                 .run
@@ -723,6 +833,7 @@ impl<'a> Page<'a> {
 
     /// The entries with the most endorsed hits per period and pole.
     fn drivers(&mut self) {
+        let charted = self.charted();
         let (d, h) = (&self.run.documents, &self.run.hits);
         let doc_period: HashMap<String, String> = d
             .strs("doc_id")
@@ -737,7 +848,7 @@ impl<'a> Page<'a> {
             else {
                 continue;
             };
-            if Pole::of(c).is_none() || !hits.counts(i) {
+            if !charted.contains(c) || !hits.counts(i) {
                 continue;
             }
             let p = doc_period.get(d).cloned().unwrap_or_default();
@@ -747,10 +858,16 @@ impl<'a> Page<'a> {
                 .entry(e.clone())
                 .or_insert(0) += 1;
         }
-        self.html.push_str("<h2>What drives each category</h2>\n<table><tr><th>period</th><th>behavioural: top entries</th><th>structural: top entries</th></tr>\n");
+        self.html
+            .push_str("<h2>What drives each category</h2>\n<table><tr><th>period</th>");
+        for c in &charted {
+            self.html
+                .push_str(&format!("<th>{}: top entries</th>", esc(c)));
+        }
+        self.html.push_str("</tr>\n");
         for p in &self.order {
-            let top = |pole: Pole| -> String {
-                let Some(m) = drivers.get(&(p.clone(), pole.name().to_string())) else {
+            let top = |cat: &String| -> String {
+                let Some(m) = drivers.get(&(p.clone(), cat.clone())) else {
                     return "–".into();
                 };
                 let mut v: Vec<(&String, &u64)> = m.iter().collect();
@@ -761,12 +878,12 @@ impl<'a> Page<'a> {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            self.html.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                esc(p),
-                top(Pole::Behavioural),
-                top(Pole::Structural)
-            ));
+            let cells: String = charted
+                .iter()
+                .map(|c| format!("<td>{}</td>", top(c)))
+                .collect();
+            self.html
+                .push_str(&format!("<tr><td>{}</td>{cells}</tr>\n", esc(p)));
         }
         self.html.push_str("</table>\n");
     }
@@ -830,10 +947,14 @@ impl<'a> Page<'a> {
 
     /// The most behavioural and most structural documents, with passages.
     fn documents(&mut self) {
+        if self.poles.is_none() {
+            return;
+        }
+        let [nb, ns] = Pole::BOTH.map(|p| self.pole(p).to_string());
         let d = &self.run.documents;
         let (ids, titles) = (d.strs("doc_id"), d.strs("title"));
         let sh = d.nums("share");
-        let [db, ds] = Pole::BOTH.map(|p| d.nums(&hits_column(p)));
+        let [db, ds] = [&nb, &ns].map(|n| d.nums(&hits_column(n)));
         let mut ranked: Vec<usize> = (0..d.height())
             .filter(|&i| sh[i].is_some() && db[i].unwrap_or(0.0) + ds[i].unwrap_or(0.0) >= 3.0)
             .collect();
@@ -844,20 +965,23 @@ impl<'a> Page<'a> {
                 .then(ids[a].cmp(&ids[b]))
         });
         let passages = Passages::of(self.run);
-        self.html.push_str("<h2>Most behavioural and most structural documents</h2>\n<p>Documents with at least 3 endorsed framing hits, ranked by behavioural share.</p>\n");
-        for (label, list, pole) in [
+        self.html.push_str(&format!("<h2>Most {nb} and most {ns} documents</h2>\n<p>Documents with at least 3 endorsed framing hits, ranked by {nb} share.</p>\n"));
+        let (ib, is) = (initial(&nb), initial(&ns));
+        for (label, list, pole, cat) in [
             (
-                "Most behavioural",
+                format!("Most {nb}"),
                 ranked.iter().take(5).copied().collect::<Vec<_>>(),
                 Pole::Behavioural,
+                &nb,
             ),
             (
-                "Most structural",
+                format!("Most {ns}"),
                 ranked.iter().rev().take(5).copied().collect(),
                 Pole::Structural,
+                &ns,
             ),
         ] {
-            self.html.push_str(&format!("<h3>{label}</h3>\n<table><tr><th>document</th><th>share</th><th>B</th><th>S</th><th>passages</th></tr>\n"));
+            self.html.push_str(&format!("<h3>{label}</h3>\n<table><tr><th>document</th><th>share</th><th>{ib}</th><th>{is}</th><th>passages</th></tr>\n"));
             for i in list {
                 self.html.push_str(&format!(
                     "<tr><td><b>{}</b><br>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
@@ -866,7 +990,7 @@ impl<'a> Page<'a> {
                     sh[i].unwrap_or(0.0),
                     db[i].unwrap_or(0.0),
                     ds[i].unwrap_or(0.0),
-                    passages.of_doc(i, pole)
+                    passages.of_doc(i, pole, cat)
                 ));
             }
             self.html.push_str("</table>\n");
@@ -963,9 +1087,8 @@ impl Passages {
 
     /// Up to two passages of document `i` around its endorsed hits of
     /// `pole`, the hit marked.
-    fn of_doc(&self, i: usize, pole: Pole) -> String {
+    fn of_doc(&self, i: usize, pole: Pole, cat: &str) -> String {
         let h = &self.hits;
-        let cat = pole.name();
         let Some(id) = &self.ids[i] else {
             return String::new();
         };
