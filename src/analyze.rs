@@ -199,9 +199,12 @@ impl Analyzer {
     /// (a corpus repeats its words: stemming each once saves most of the
     /// work of labelling every sentence).
     pub fn stem_cached(&self, norm: &str) -> std::rc::Rc<str> {
+        type Cache = (
+            &'static str,
+            rustc_hash::FxHashMap<Box<str>, std::rc::Rc<str>>,
+        );
         thread_local! {
-            static STEMS: std::cell::RefCell<(&'static str, rustc_hash::FxHashMap<Box<str>, std::rc::Rc<str>>)> =
-                std::cell::RefCell::new(("", rustc_hash::FxHashMap::default()));
+            static STEMS: std::cell::RefCell<Cache> = std::cell::RefCell::default();
         }
         STEMS.with(|cell| {
             let (language, stems) = &mut *cell.borrow_mut();

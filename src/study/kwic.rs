@@ -13,6 +13,15 @@ use crate::tagger::{Tagger, View};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+/// What [`lines`] returns: the lines, the periods of the documents read,
+/// the documents that could not be read, and what discovery found.
+pub type Lines = (
+    Vec<Line>,
+    std::collections::BTreeSet<String>,
+    Vec<Skipped>,
+    Corpus,
+);
+
 /// One concordance line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
@@ -107,12 +116,7 @@ pub fn lines(
     filter: &Filter,
     window: usize,
     model: Option<&Model>,
-) -> Result<(
-    Vec<Line>,
-    std::collections::BTreeSet<String>,
-    Vec<Skipped>,
-    Corpus,
-)> {
+) -> Result<Lines> {
     let tagger = job.tagger;
     let mut out = Vec::new();
     let mut skipped = Vec::new();
