@@ -347,6 +347,42 @@ fn sample_design_weights_filters_and_label_floors() {
     assert!(r.stderr.contains("has no `split` column"), "{}", r.stderr);
 }
 
+/// `validate --cv K` labels each unit with a model trained without its
+/// fold and reports it beside the lexicon.
+#[test]
+fn validate_cross_validates_the_model_on_your_own_coding() {
+    let tmp = tempdir();
+    let gold = fixtures().join("gold/stances.csv");
+    let gold = gold.to_str().unwrap();
+    let r = framewatch(
+        tmp.path(),
+        &["validate", "--gold", gold, "--cv", "2", "--json"],
+    )
+    .ok();
+    let v = json(&r.stdout);
+    assert_eq!(v["method"], "lexicon");
+    assert_eq!(v["model"]["method"], "model (cross-validated)");
+    let s = label(&v["model"], "structural (endorsed)");
+    let count = |l: &serde_json::Value, k: &str| l["confusion"][k].as_u64().unwrap();
+    let [tp, fp, fneg, tn] = ["tp", "fp", "fn", "tn"].map(|k| count(s, k));
+    // Every unit is labelled once, against the same reference as the lexicon.
+    assert_eq!(tp + fp + fneg + tn, 20);
+    let lexicon = label(&v, "structural (endorsed)");
+    assert_eq!(tp + fneg, count(lexicon, "tp") + count(lexicon, "fn"));
+    assert!(tp > 0, "{s}");
+    let text = framewatch(tmp.path(), &["validate", "--gold", gold, "--cv", "2"]).ok();
+    assert!(
+        text.stdout.contains("the trained model, cross-validated"),
+        "{}",
+        text.stdout
+    );
+    for bad in [&["--cv", "1"][..], &["--cv", "2", "--model", "builtin"][..]] {
+        let mut args = vec!["validate", "--gold", gold];
+        args.extend_from_slice(bad);
+        assert_eq!(framewatch(tmp.path(), &args).code, 2, "{bad:?}");
+    }
+}
+
 /// `train` fits the classifier on coded units and writes a self-describing
 /// model, byte for byte the same on a second run; `validate --model`
 /// measures it beside the lexicon; a model for another lexicon is refused.

@@ -134,24 +134,9 @@ pub fn run(args: Args) -> Result<u8> {
     let mut ties = 0;
     for gold in &golds {
         let tool = validate::tag_units_with(gold, &job, &corpus.docs, Some(&cfg))?;
-        for (u, t) in gold.units.iter().zip(tool) {
-            let labels: Vec<Option<usize>> = framings
-                .iter()
-                .map(|&c| match validate::reference_class(gold, u, c) {
-                    validate::Reference::Class(k) => Some(k),
-                    validate::Reference::Tie => {
-                        ties += 1;
-                        None
-                    }
-                    validate::Reference::NotCoded => None,
-                })
-                .collect();
-            examples.push(classify::Example {
-                features: t.features.expect("features were asked for"),
-                labels,
-                group: t.group,
-            });
-        }
+        let (more, tied) = validate::examples(gold, tool, &framings);
+        examples.extend(more);
+        ties += tied;
     }
     let gold_hashes = args
         .gold

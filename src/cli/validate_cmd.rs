@@ -5,6 +5,7 @@ use super::{EXIT_FAILED, EXIT_OK};
 use crate::error::{Error, Result};
 use crate::ingest::Corpus;
 use crate::pipeline::Job;
+use crate::study::classify;
 use crate::study::validate::{self, Gold, GoldOptions, Interval, Report, Target};
 use std::path::PathBuf;
 
@@ -50,8 +51,15 @@ pub struct Args {
     /// trained on the project's coded corpus): measure it on the same units and
     /// report it beside the lexicon (its figures nested under `model` in
     /// JSON). `--min-f1` checks the lexicon's figures.
-    #[arg(long, value_name = "MODEL")]
+    #[arg(long, value_name = "MODEL", conflicts_with = "cv")]
     pub model: Option<PathBuf>,
+    /// K-fold cross-validation of the trained model on these coded units
+    /// (folds by document; each unit labelled by a model trained, with
+    /// `framewatch train`'s defaults, on the other folds), reported beside
+    /// the lexicon as `--model` is: for a corpus coded with your own
+    /// codebook, before any unit is set aside for a test.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<u32>,
     /// Print JSON (schema framewatch-validate/2) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -159,7 +167,12 @@ fn print_text(r: &Report, show: usize) {
     }
     print_labels(r, show);
     if let Some(m) = &r.model {
-        println!("\nthe trained model on the same units:");
+        match m.method {
+            "model" => println!("\nthe trained model on the same units:"),
+            _ => println!(
+                "\nthe trained model, cross-validated (each unit labelled by a model trained on the other folds, folds by document):"
+            ),
+        }
         print_labels(m, show);
     }
 }
@@ -310,24 +323,69 @@ pub fn run(args: Args) -> Result<u8> {
         Some(p) => Some(crate::study::classify::Model::read(p, &tagger.lexicon)?),
         None => None,
     };
+    if args.cv.is_some_and(|k| k < 2) {
+        return Err(Error::usage(
+            "--cv: cross-validation needs at least 2 folds",
+            None,
+        ));
+    }
+    let cv_features = args.cv.map(|_| classify::FeatureConfig::default());
     let job = Job::new(&tagger, &reading);
     let tool = validate::tag_units_with(
         &gold,
         &job,
         &corpus.docs,
-        model.as_ref().map(|m| &m.features),
+        model.as_ref().map(|m| &m.features).or(cv_features.as_ref()),
     )?;
     let mut report = validate::evaluate(&gold, &tool, &tagger.lexicon, args.bootstrap, args.seed);
-    if let Some(m) = &model {
-        let units = validate::model_units(&gold, &tool, &tagger.lexicon, m);
-        report.model = Some(Box::new(validate::evaluate_model(
+    let lexicon = &tagger.lexicon;
+    let names = |cats: &[usize]| -> Vec<String> {
+        cats.iter()
+            .map(|&c| lexicon.categories[c].name.clone())
+            .collect()
+    };
+    let model_report = |units: Vec<validate::ToolUnit>, framings: Vec<String>| {
+        Box::new(validate::evaluate_model(
             &gold,
             &units,
-            &tagger.lexicon,
-            m,
+            lexicon,
+            &framings,
             args.bootstrap,
             args.seed,
-        )));
+        ))
+    };
+    if let Some(m) = &model {
+        let units = validate::model_units(&gold, &tool, lexicon, m);
+        let framings = m.framings.iter().map(|f| f.framing.clone()).collect();
+        report.model = Some(model_report(units, framings));
+    }
+    if let (Some(k), Some(cfg)) = (args.cv, &cv_features) {
+        let framings = gold.stance_cats.clone();
+        if framings.is_empty() {
+            return Err(Error::usage(
+                format!(
+                    "--cv: {} codes no framing endorsed/distanced/none",
+                    gold.path
+                ),
+                Some(
+                    "code each framing column (e.g. `behavioural`) as endorsed, distanced or none"
+                        .into(),
+                ),
+            ));
+        }
+        let (examples, _) = validate::examples(&gold, tool.clone(), &framings);
+        let all: Vec<&classify::Example> = examples.iter().collect();
+        let opts = classify::TrainOptions::default();
+        let held: Vec<Vec<classify::Prediction>> = (0..framings.len())
+            .map(|f| classify::out_of_fold(&all, f, cfg, &opts, k))
+            .collect();
+        let units = validate::predicted_units(&gold, &tool, lexicon, |u, cat, _| {
+            let f = framings.iter().position(|&c| c == cat)?;
+            Some(held[f][u])
+        });
+        let mut r = model_report(units, names(&framings));
+        r.method = "model (cross-validated)";
+        report.model = Some(r);
     }
     if let Some(path) = &args.errors {
         let mut rows = Vec::new();

@@ -754,8 +754,12 @@ fn own_values(node: &mut KeyNode) -> &mut KeyNode {
     &mut node.children[i]
 }
 
+/// A TOML basic string: JSON's escapes, and DEL (U+007F), which JSON
+/// leaves bare and TOML forbids, escaped too.
 fn toml_str(s: &str) -> String {
-    serde_json::to_string(s).expect("strings serialise")
+    serde_json::to_string(s)
+        .expect("strings serialise")
+        .replace('\u{7f}', "\\u007F")
 }
 
 /// Render an imported dictionary as a framewatch lexicon file.
@@ -1063,6 +1067,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "d.dic:1: the dictionary has no terms to import");
+    }
+
+    /// Fuzz crash de68edd0 (dictionary_import): a key holding DEL (U+007F)
+    /// was written into the lexicon's TOML unescaped, which TOML refuses.
+    #[test]
+    fn fuzz_de68edd0_control_characters_in_keys_are_escaped() {
+        let imp = import_yaml("d.yml", "l:\n  dependenc\u{7f}:\n    - welfare\n", OPTS).unwrap();
+        let toml = to_toml(&imp, "d", "d.yml", "yaml");
+        assert!(toml.contains("\\u007F"), "{toml}");
+        let (lex, _) = crate::lexicon::Lexicon::parse("d.toml", &toml).unwrap();
+        assert_eq!(lex.entries.len(), 1);
     }
 
     /// Fuzz crash fe5a0f9d (dictionary_import): a key named `must_match`

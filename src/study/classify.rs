@@ -860,6 +860,38 @@ fn fold_of(group: &str, folds: u32, seed: u64) -> u32 {
     (h.finish() % folds as u64) as u32
 }
 
+/// Each example's prediction for one framing by a model trained without
+/// its fold: K folds by a seeded hash of the document (`opts.seed`), each
+/// model fitted (threshold tuning included) on the other K-1.
+pub fn out_of_fold(
+    all: &[&Example],
+    framing: usize,
+    cfg: &FeatureConfig,
+    opts: &TrainOptions,
+    folds: u32,
+) -> Vec<Prediction> {
+    let fold: Vec<u32> = all
+        .iter()
+        .map(|x| fold_of(&x.group, folds, opts.seed))
+        .collect();
+    let mut out: Vec<Option<Prediction>> = vec![None; all.len()];
+    for k in 0..folds {
+        let rest: Vec<&Example> = all
+            .iter()
+            .zip(&fold)
+            .filter(|(_, f)| **f != k)
+            .map(|(x, _)| *x)
+            .collect();
+        let m = fit(&rest, framing, cfg, opts);
+        for (i, x) in all.iter().enumerate().filter(|(i, _)| fold[*i] == k) {
+            out[i] = Some(m.predict(&x.features));
+        }
+    }
+    out.into_iter()
+        .map(|p| p.expect("every example is in one fold"))
+        .collect()
+}
+
 fn cross_validate(
     all: &[&Example],
     framing: usize,
@@ -868,17 +900,11 @@ fn cross_validate(
     folds: u32,
 ) -> CvMetrics {
     let (mut e, mut p) = ([0u64; 3], [0u64; 3]); // tp, fp, fn
-    for k in 0..folds {
-        let (held, rest): (Vec<&Example>, Vec<&Example>) = all
-            .iter()
-            .partition(|x| fold_of(&x.group, folds, opts.seed) == k);
-        let m = fit(&rest, framing, cfg, opts);
-        for x in held {
-            let Some(y) = x.labels[framing] else { continue };
-            let c = m.predict(&x.features).class();
-            tally(&mut e, y == 1, c == 1);
-            tally(&mut p, y != 0, c != 0);
-        }
+    for (x, pred) in all.iter().zip(out_of_fold(all, framing, cfg, opts, folds)) {
+        let Some(y) = x.labels[framing] else { continue };
+        let c = pred.class();
+        tally(&mut e, y == 1, c == 1);
+        tally(&mut p, y != 0, c != 0);
     }
     CvMetrics {
         folds,

@@ -444,6 +444,42 @@ pub fn evaluate(
     }
 }
 
+/// Training examples of coded units tagged with features
+/// ([`tag_units_with`]): per framing of `framings` (category indices) the
+/// reference class, none where the coders tied or did not code it; and
+/// how many codes were ties.
+pub fn examples(
+    gold: &Gold,
+    tool: Vec<ToolUnit>,
+    framings: &[usize],
+) -> (Vec<crate::study::classify::Example>, usize) {
+    let mut ties = 0;
+    let examples = gold
+        .units
+        .iter()
+        .zip(tool)
+        .map(|(u, t)| {
+            let labels = framings
+                .iter()
+                .map(|&c| match reference_class(gold, u, c) {
+                    Reference::Class(k) => Some(k),
+                    Reference::Tie => {
+                        ties += 1;
+                        None
+                    }
+                    Reference::NotCoded => None,
+                })
+                .collect();
+            crate::study::classify::Example {
+                features: t.features.expect("units tagged with features"),
+                labels,
+                group: t.group,
+            }
+        })
+        .collect();
+    (examples, ties)
+}
+
 /// The trained classifier's labels for each unit (units need features:
 /// [`tag_units_with`]), in the shape `evaluate` reads. A category label is
 /// found when the model's class is endorsed or distanced, its endorsed
@@ -454,8 +490,28 @@ pub fn model_units(
     lexicon: &Lexicon,
     model: &crate::study::classify::Model,
 ) -> Vec<ToolUnit> {
+    predicted_units(gold, tool, lexicon, |_, cat, f| {
+        Some(model.framing(&lexicon.categories[cat].name)?.predict(f))
+    })
+}
+
+/// [`model_units`] from any predictor: `predict(unit, category,
+/// features)` is the unit's prediction for the category's framing, if
+/// there is a classifier of it (`validate --cv` predicts each unit with a
+/// model trained without its fold).
+pub fn predicted_units(
+    gold: &Gold,
+    tool: &[ToolUnit],
+    lexicon: &Lexicon,
+    predict: impl Fn(
+        usize,
+        usize,
+        &crate::study::classify::Features,
+    ) -> Option<crate::study::classify::Prediction>,
+) -> Vec<ToolUnit> {
     tool.iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(u, t)| {
             let mut m = ToolUnit {
                 text: t.text.clone(),
                 standalone: t.standalone,
@@ -466,11 +522,10 @@ pub fn model_units(
                 group: t.group.clone(),
             };
             let Some(f) = &t.features else { return m };
-            for (cat, c) in lexicon.categories.iter().enumerate() {
-                let Some(fm) = model.framing(&c.name) else {
+            for cat in 0..lexicon.categories.len() {
+                let Some(p) = predict(u, cat, f) else {
                     continue;
                 };
-                let p = fm.predict(f);
                 m.stances[cat] = p.stance();
                 for (l, label) in gold.labels.iter().enumerate() {
                     let yes = match label.target {
@@ -501,10 +556,11 @@ pub fn evaluate_model(
     gold: &Gold,
     units: &[ToolUnit],
     lexicon: &Lexicon,
-    model: &crate::study::classify::Model,
+    framings: &[String],
     resamples: usize,
     seed: u64,
 ) -> Report {
+    let has = |name: &str| framings.iter().any(|f| f == name);
     let mut r = evaluate(gold, units, lexicon, resamples, seed);
     r.method = "model";
     r.coder_agreement.clear();
@@ -512,14 +568,12 @@ pub fn evaluate_model(
         .labels
         .iter()
         .map(|l| match l.target {
-            Target::Category(c) | Target::Endorsed(c) => {
-                model.framing(&lexicon.categories[c].name).is_some()
-            }
+            Target::Category(c) | Target::Endorsed(c) => has(&lexicon.categories[c].name),
             Target::Subframe(_) => false,
         })
         .collect();
     let mut k = keep.iter();
     r.labels.retain(|_| *k.next().expect("a flag per label"));
-    r.stances.retain(|s| model.framing(&s.category).is_some());
+    r.stances.retain(|s| has(&s.category));
     r
 }
