@@ -566,6 +566,25 @@ impl Prediction {
         CLASSES[self.class()]
     }
 
+    /// How unsure the decision is, from 0 to 1: with an endorsed
+    /// threshold, how close p(endorsed) is to it (1 at the threshold, 0 at
+    /// the far end of its side); without one, 1 minus the margin between
+    /// the two likeliest classes. The sentences to code next are the ones
+    /// nearest the line the model actually draws.
+    pub fn uncertainty(&self) -> f64 {
+        match self.endorsed_threshold {
+            Some(t) => {
+                let side = if self.p[1] >= t { 1.0 - t } else { t };
+                (1.0 - (self.p[1] - t).abs() / side.max(f64::EPSILON)).clamp(0.0, 1.0)
+            }
+            None => {
+                let mut sorted = self.p;
+                sorted.sort_by(|x, y| y.total_cmp(x));
+                1.0 - (sorted[0] - sorted[1])
+            }
+        }
+    }
+
     pub fn stance(&self) -> Option<Stance> {
         match self.class() {
             1 => Some(Stance::Endorsed),
@@ -1039,6 +1058,26 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn uncertainty_is_nearness_to_the_decision_line() {
+        let at = |p1: f64, t: Option<f64>| {
+            super::Prediction {
+                p: [1.0 - p1, p1, 0.0],
+                endorsed_threshold: t,
+            }
+            .uncertainty()
+        };
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(at(0.3, Some(0.3)), 1.0));
+        assert!(close(at(1.0, Some(0.3)), 0.0));
+        assert!(close(at(0.0, Some(0.3)), 0.0));
+        assert!(close(at(0.65, Some(0.3)), 0.5));
+        assert!(close(at(0.15, Some(0.3)), 0.5));
+        // Without a threshold: the margin between the two likeliest.
+        assert!(close(at(0.5, None), 1.0));
+        assert!(close(at(0.9, None), 0.2));
+    }
+
     use super::*;
 
     fn ex(names: &[&str], y: usize, group: &str) -> Example {

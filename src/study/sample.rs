@@ -91,9 +91,7 @@ fn doc_units(
         let (mut uncertainty, mut model_labels) = (0.0, Vec::new());
         if let (Some(m), Some(predictions)) = (model, &predictions) {
             for (fm, p) in m.framings.iter().zip(&predictions[i].1) {
-                let mut sorted = p.p;
-                sorted.sort_by(|x, y| y.total_cmp(x));
-                uncertainty = f64::max(uncertainty, 1.0 - (sorted[0] - sorted[1]));
+                uncertainty = f64::max(uncertainty, p.uncertainty());
                 model_labels.push(format!(
                     "{}:{} {:.2}",
                     fm.framing,
