@@ -71,7 +71,7 @@ def main():
             row = {"corpus": label, "MB": mb, "wc": (wc_t, wc_rss)}
             for threads in (1, 2):
                 out = os.path.join(tmp, f"out-{threads}")
-                cmd = [binary, "run", *dirs, "--out", out, "--threads", str(threads), "--quiet"]
+                cmd = [binary, "run", *dirs, "--measure", "lexicon", "--out", out, "--threads", str(threads), "--quiet"]
                 row[threads] = median_runs(cmd, args.runs)
             rows.append(row)
 
@@ -97,7 +97,7 @@ def main():
                     for r in rows_meta:
                         w.writerow([f"{r['doc_id']}#{i}", r["date"], r["source"], r["kind"], r["title"], os.path.join(wiki, r["path"])])
             mb = k * sum(os.path.getsize(os.path.join(wiki, r["path"])) for r in rows_meta) / 1e6
-            t, rss = median_runs([binary, "run", d, "--out", os.path.join(tmp, f"o{k}"), "-j", "2", "-q"], max(3, args.runs // 2))
+            t, rss = median_runs([binary, "run", d, "--measure", "lexicon", "--out", os.path.join(tmp, f"o{k}"), "-j", "2", "-q"], max(3, args.runs // 2))
             print(f"  {k}x: {mb:7.1f} MB text, {mb / t:6.1f} MB/s, peak RSS {rss / 1024:.1f} MB")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

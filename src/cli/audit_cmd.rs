@@ -227,18 +227,12 @@ fn to_text(a: &Audit) -> String {
             fmt(m.share, 3)
         ));
         for s in m.sentences.iter().filter(|s| !s.lexicon_missed.is_empty()) {
-            let labels: Vec<String> = s
-                .labels
-                .iter()
-                .filter(|(f, _, _)| s.lexicon_missed.contains(f))
-                .map(|(f, l, p)| format!("{f} {l}, p(endorsed) {p:.2}"))
-                .collect();
             out.push_str(&format!(
                 "{}:{}:{}: model only ({}): {}\n",
                 a.path,
                 s.line,
                 s.column,
-                labels.join("; "),
+                s.missed_labels(),
                 s.text
             ));
         }

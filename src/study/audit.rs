@@ -9,6 +9,7 @@ use crate::matcher::Scratch;
 use crate::model::{Hit, HitStatus, Pole, Stance};
 use crate::score;
 use crate::study::classify::Model;
+use crate::study::measure;
 use crate::tagger::{Tagger, View};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -53,6 +54,20 @@ pub struct ModelView {
     pub share: Option<f64>,
     /// Every sentence labelled other than none for some framing.
     pub sentences: Vec<ModelSentence>,
+}
+
+impl ModelSentence {
+    /// `behavioural endorsed, p(endorsed) 0.61; ...` for the framings the
+    /// lexicon missed here.
+    pub fn missed_labels(&self) -> String {
+        let labels: Vec<String> = self
+            .labels
+            .iter()
+            .filter(|(f, _, _)| self.lexicon_missed.contains(f))
+            .map(|(f, l, p)| format!("{f} {l}, p(endorsed) {p:.2}"))
+            .collect();
+        labels.join("; ")
+    }
 }
 
 /// A sentence the model labels endorsed or distanced for some framing.
@@ -259,12 +274,10 @@ impl Audit {
     /// each hit's sentence label, and the sentences it labels framed.
     pub fn add_model(&mut self, tagger: &Tagger, model: &Model, origin: &str, v: &View<'_>) {
         let lex = &tagger.lexicon;
-        let predictions = crate::study::measure::predict_sentences(tagger, model, v);
+        let predictions = measure::predict_sentences(tagger, model, v);
         let names: Vec<String> = model.framings.iter().map(|f| f.framing.clone()).collect();
         for h in &mut self.hits {
-            let f = names.iter().position(|n| *n == h.category);
-            let p = f.and_then(|f| Some(predictions.get(h.sentence_index as usize)?.1[f]));
-            h.model = p.map(|p| (p.label(), (p.p[1] * 1e4).round() / 1e4));
+            h.model = measure::label_of(model, &predictions, &h.category, h.sentence_index);
         }
         let mut framings: Vec<(String, u64, u64)> =
             names.iter().map(|n| (n.clone(), 0, 0)).collect();
@@ -278,7 +291,7 @@ impl Audit {
                     1 => counts.1 += 1,
                     _ => counts.2 += 1,
                 }
-                labels.push((f.clone(), p.label(), (p.p[1] * 1e4).round() / 1e4));
+                labels.push((f.clone(), p.label(), measure::p_endorsed(p)));
                 let caught = v.hits.iter().any(|h| {
                     h.sentence as usize == i
                         && h.status == HitStatus::Counted
@@ -297,7 +310,7 @@ impl Audit {
                     index: i as u32,
                     line,
                     column,
-                    text: crate::study::measure::sentence_text(v.text, *span),
+                    text: measure::sentence_text(v.text, *span),
                     labels,
                     lexicon_missed: missed,
                 });
@@ -811,18 +824,12 @@ impl Audit {
             .iter()
             .filter(|s| !s.lexicon_missed.is_empty())
             .map(|s| {
-                let labels: Vec<String> = s
-                    .labels
-                    .iter()
-                    .filter(|(f, _, _)| s.lexicon_missed.contains(f))
-                    .map(|(f, l, p)| format!("{f} {l}, p(endorsed) {p:.2}"))
-                    .collect();
                 format!(
                     "<li>{}:{} “{}” <span class=\"tag\">{}</span></li>",
                     s.line,
                     s.column,
                     html_escape(&s.text),
-                    html_escape(&labels.join("; "))
+                    html_escape(&s.missed_labels())
                 )
             })
             .collect();

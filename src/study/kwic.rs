@@ -240,9 +240,7 @@ fn doc_lines(tagger: &Tagger, v: &View<'_>, filter: &Filter, window: usize) -> V
 fn label_lines(tagger: &Tagger, model: &Model, v: &View<'_>, lines: &mut [Line]) {
     let predictions = crate::study::measure::predict_sentences(tagger, model, v);
     for l in lines {
-        let framing = model.framings.iter().position(|f| f.framing == l.category);
-        let p = framing.and_then(|f| Some(predictions.get(l.sentence as usize)?.1[f]));
-        l.model = p.map(|p| (p.label(), (p.p[1] * 1e4).round() / 1e4));
+        l.model = crate::study::measure::label_of(model, &predictions, &l.category, l.sentence);
     }
 }
 

@@ -82,6 +82,27 @@ pub fn sentence_features(
     )
 }
 
+/// A prediction's probability of endorsed, to 4 decimals (tables stay
+/// byte-stable across platforms' last-bit differences in `exp`).
+pub fn p_endorsed(p: &Prediction) -> f64 {
+    (p.p[1] * 1e4).round() / 1e4
+}
+
+/// The model's label of sentence `sentence` for the framing named
+/// `category`, and its probability of endorsed: what a hit or a
+/// concordance line shows beside the lexicon's stance. `None` when the
+/// model does not classify that category.
+pub fn label_of(
+    model: &Model,
+    predictions: &[((u32, u32), Vec<Prediction>)],
+    category: &str,
+    sentence: u32,
+) -> Option<(&'static str, f64)> {
+    let f = model.framings.iter().position(|m| m.framing == category)?;
+    let p = predictions.get(sentence as usize)?.1[f];
+    Some((p.label(), p_endorsed(&p)))
+}
+
 /// A sentence's text with runs of white space as one space.
 pub fn sentence_text(text: &str, (start, end): (u32, u32)) -> String {
     text.get(start as usize..end as usize)
@@ -92,8 +113,7 @@ pub fn sentence_text(text: &str, (start, end): (u32, u32)) -> String {
 }
 
 /// Every sentence of `v` labelled by `model`: label, probability of
-/// endorsed (rounded to 4 decimals, so that tables stay byte-stable
-/// across platforms' last-bit differences in `exp`) and, when the label is
+/// endorsed ([`p_endorsed`]) and, when the label is
 /// not `none`, the [`WHY_FEATURES`] features of the sentence that pushed
 /// towards it most (the bias, in every sentence, is left out).
 pub fn label_sentences(tagger: &Tagger, model: &Model, v: &View<'_>) -> Vec<SentenceLabel> {
@@ -126,7 +146,7 @@ pub fn label_sentences(tagger: &Tagger, model: &Model, v: &View<'_>) -> Vec<Sent
                             }
                             _ => String::new(),
                         };
-                        (class as u8, (p.p[1] * 1e4).round() / 1e4, why)
+                        (class as u8, p_endorsed(&p), why)
                     })
                     .collect(),
             }
