@@ -33,12 +33,46 @@ pub struct AuditHit {
     pub column: u32,
     pub end_line: u32,
     pub end_column: u32,
+    /// The 1-based page of a paged document (PDF); `None` otherwise.
+    pub page: Option<u32>,
     pub sentence_index: u32,
     pub sentence: String,
     /// With a trained model that classifies the hit's category: its label
     /// of the hit's sentence for that framing, and the probability of
     /// endorsed.
     pub model: Option<(&'static str, f64)>,
+}
+
+/// How a hit struck out by a context rule is labelled.
+pub const NO_CONTEXT_LABEL: &str = "not counted: no poverty context nearby";
+
+impl AuditHit {
+    /// Where the hit is, as a reader cites it: `p. 24` in a paged
+    /// document, `line 12` otherwise.
+    pub fn cite(&self) -> String {
+        match self.page {
+            Some(p) => format!("p. {p}"),
+            None => format!("line {}", self.line),
+        }
+    }
+}
+
+impl Placement {
+    /// `89 reference documents with a share (of 100; dated 1945–2005)`.
+    pub fn described(&self) -> String {
+        let span = self.span.as_ref().map_or(String::new(), |(a, b)| {
+            let (a, b) = (&a[..4.min(a.len())], &b[..4.min(b.len())]);
+            if a == b {
+                format!("; dated {a}")
+            } else {
+                format!("; dated {a}–{b}")
+            }
+        });
+        format!(
+            "{} reference documents with a share (of {}{span})",
+            self.with_share, self.documents
+        )
+    }
 }
 
 /// What a trained model makes of the document, sentence by sentence.
@@ -61,6 +95,8 @@ pub struct ModelSentence {
     pub index: u32,
     pub line: u32,
     pub column: u32,
+    /// The 1-based page of a paged document; `None` otherwise.
+    pub page: Option<u32>,
     pub text: String,
     /// (framing, label, probability of endorsed), for the framings not
     /// labelled none.
@@ -107,6 +143,11 @@ impl Counts {
 pub struct Placement {
     pub run: String,
     pub documents: usize,
+    /// Reference documents with a share (some have no endorsed hit of
+    /// either pole).
+    pub with_share: usize,
+    /// The earliest and latest date among the reference documents.
+    pub span: Option<(String, String)>,
     pub share: Option<f64>,
     pub rates: BTreeMap<String, Option<f64>>,
 }
@@ -118,6 +159,8 @@ pub struct Reference {
     pub share: Vec<f64>,
     pub rates: BTreeMap<String, Vec<f64>>,
     pub documents: usize,
+    /// The earliest and latest document date (ISO), if any has one.
+    pub span: Option<(String, String)>,
 }
 
 /// A threshold and whether the document crossed it.
@@ -160,16 +203,23 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
     let mut analysis = Analysis::default();
     let mut scratch = Scratch::default();
     tagger.inspect(text, &mut analysis, &mut scratch, |a, _, hits| {
-        build(tagger, path, text, a, &hits)
+        build(tagger, path, text, &[], a, &hits)
     })
 }
 
 /// Audit a document as the pipeline's worker holds it.
 pub fn of_view(tagger: &Tagger, path: &str, v: &View<'_>) -> Audit {
-    build(tagger, path, v.text, v.analysis, v.hits)
+    build(tagger, path, v.text, v.page_starts, v.analysis, v.hits)
 }
 
-fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) -> Audit {
+fn build(
+    tagger: &Tagger,
+    path: &str,
+    text: &str,
+    page_starts: &[u32],
+    a: &Analysis,
+    hits: &[Hit],
+) -> Audit {
     let lex = &tagger.lexicon;
     {
         let sentence_spans = a.sentence_spans();
@@ -212,6 +262,7 @@ fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) ->
                 column,
                 end_line,
                 end_column,
+                page: crate::model::page_of(page_starts, h.byte_start),
                 sentence_index: h.sentence,
                 sentence: text[ss..se]
                     .split_whitespace()
@@ -297,6 +348,7 @@ impl Audit {
                     index: i as u32,
                     line,
                     column,
+                    page: crate::model::page_of(v.page_starts, span.0),
                     text: crate::study::measure::sentence_text(v.text, *span),
                     labels,
                     lexicon_missed: missed,
@@ -347,6 +399,8 @@ impl Audit {
         self.placement = Some(Placement {
             run: reference.run.clone(),
             documents: reference.documents,
+            with_share: reference.share.len(),
+            span: reference.span.clone(),
             share: self.share.map(|s| percentile(&reference.share, s)),
             rates,
         });
@@ -465,7 +519,7 @@ impl Audit {
                 "surface": h.surface, "stance": h.stance.as_str(),
                 "stance_rule": (!h.stance_rule.is_empty()).then_some(&h.stance_rule),
                 "status": h.status.as_str(), "line": h.line, "column": h.column,
-                "end_line": h.end_line, "end_column": h.end_column,
+                "end_line": h.end_line, "end_column": h.end_column, "page": h.page,
                 "byte_start": h.byte_start, "byte_end": h.byte_end,
                 "sentence_index": h.sentence_index, "sentence": h.sentence,
                 "model": h.model.map(|(label, p)| json!({"label": label, "p_endorsed": p})),
@@ -475,13 +529,14 @@ impl Audit {
                 "framings": m.framings.iter().map(|(f, e, d)| json!({"framing": f, "endorsed_sentences": e, "distanced_sentences": d})).collect::<Vec<_>>(),
                 "share": m.share,
                 "sentences": m.sentences.iter().map(|s| json!({
-                    "index": s.index, "line": s.line, "column": s.column, "sentence": s.text,
+                    "index": s.index, "line": s.line, "column": s.column, "page": s.page, "sentence": s.text,
                     "labels": s.labels.iter().map(|(f, l, p)| json!({"framing": f, "label": l, "p_endorsed": p})).collect::<Vec<_>>(),
                     "lexicon_missed": s.lexicon_missed,
                 })).collect::<Vec<_>>(),
             })),
             "reference": self.placement.as_ref().map(|p| json!({
-                "run": p.run, "documents": p.documents,
+                "run": p.run, "documents": p.documents, "documents_with_share": p.with_share,
+                "date_span": p.span.as_ref().map(|(a, b)| [a, b]),
                 "share_percentile": p.share, "rate_percentiles": p.rates,
             })),
             "thresholds": self.checks.iter().map(|c| json!({"expr": c.expr, "value": c.value, "crossed": c.crossed})).collect::<Vec<_>>(),
@@ -518,7 +573,8 @@ impl Audit {
                     "ruleId": id,
                     "ruleIndex": rule_index(&id),
                     "level": if Pole::of(&h.category) == Some(Pole::Behavioural) { "warning" } else { "note" },
-                    "message": {"text": format!("{} framing ({}): \"{}\" matches lexicon entry \"{}\"", h.category, h.subframe, h.surface, h.entry)},
+                    "message": {"text": format!("{} framing ({}): \"{}\" matches lexicon entry \"{}\"{}", h.category, h.subframe, h.surface, h.entry, h.page.map_or(String::new(), |p| format!(" (p. {p})")))},
+                    "properties": {"page": h.page},
                     "locations": [{"physicalLocation": {
                         "artifactLocation": {"uri": self.path},
                         "region": {
@@ -579,8 +635,12 @@ impl Audit {
                 h.end_column,
                 prop(&format!("framewatch {}.{}", h.category, h.subframe)),
                 data(&format!(
-                    "\"{}\" matches \"{}\" ({} framing). Sentence: {}",
-                    h.surface, h.entry, h.category, h.sentence
+                    "\"{}\" matches \"{}\" ({} framing){}. Sentence: {}",
+                    h.surface,
+                    h.entry,
+                    h.category,
+                    h.page.map_or(String::new(), |p| format!(", p. {p}")),
+                    h.sentence
                 ))
             ));
         }
@@ -669,9 +729,9 @@ impl Audit {
         let (summary, frames) = self.count_tables();
         let placement = self.placement.as_ref().map_or(String::new(), |p| {
             format!(
-                "<h2>Against the reference</h2><p>Behavioural share higher than {}% of the {} documents in <code>{}</code>.</p>",
+                "<h2>Against the reference</h2><p>Behavioural share higher than {}% of the {} in <code>{}</code>.</p>",
                 fmt(p.share, 0),
-                p.documents,
+                html_escape(&p.described()),
                 html_escape(&p.run)
             )
         });
@@ -726,15 +786,16 @@ impl Audit {
                 "<mark id=\"hit-{i}\" class=\"{}\" title=\"{}\">{}</mark>",
                 class(h),
                 html_escape(&format!(
-                    "{}.{} — \"{}\" — {}{rule}{}{}",
+                    "{}.{} — \"{}\" — {} — {}{rule}{}{}",
                     h.category,
                     h.subframe,
                     h.entry,
+                    h.cite(),
                     h.stance.as_str(),
                     if h.status == HitStatus::NoContext {
-                        ", not counted: no context"
+                        format!(", {NO_CONTEXT_LABEL}")
                     } else {
-                        ""
+                        String::new()
                     },
                     model_note(h)
                 )),
@@ -818,9 +879,9 @@ impl Audit {
                     .map(|(f, l, p)| format!("{f} {l}, p(endorsed) {p:.2}"))
                     .collect();
                 format!(
-                    "<li>{}:{} “{}” <span class=\"tag\">{}</span></li>",
-                    s.line,
-                    s.column,
+                    "<li>{} “{}” <span class=\"tag\">{}</span></li>",
+                    s.page
+                        .map_or(format!("line {}", s.line), |p| format!("p. {p}")),
                     html_escape(&s.text),
                     html_escape(&labels.join("; "))
                 )
@@ -888,17 +949,15 @@ impl Audit {
                     " (overlaps another hit)"
                 };
                 format!(
-                    "<li>{target}{}:{} “{}”{close} <span class=\"tag\">{}.{} · {}{}{}</span></li>",
-                    h.line,
-                    h.column,
+                    "<li>{target}{} “{}”{close} <span class=\"tag\">{}.{} · {}{}</span></li>",
+                    h.cite(),
                     html_escape(&h.surface),
                     html_escape(&h.category),
                     html_escape(&h.subframe),
-                    h.stance.as_str(),
                     if h.status == HitStatus::NoContext {
-                        " · no context"
+                        NO_CONTEXT_LABEL
                     } else {
-                        ""
+                        h.stance.as_str()
                     },
                     html_escape(&model_note(h).replace(" — ", " · "))
                 )
