@@ -1027,6 +1027,21 @@ fn audit_html_is_self_contained_and_inert() {
     );
     assert!(page.contains("class=\"behavioural distanced\""));
     assert!(page.contains("<a href=\"#hit-0\">line 3 “welfare dependency”</a>"));
+    // The key, in the lexicon's words, and the method's caveat.
+    assert!(
+        page.contains("<dt>behavioural</dt><dd>Poverty explained by the conduct"),
+        "{page}"
+    );
+    assert!(page.contains("<dd><i>dependency</i>: "), "{page}");
+    assert!(
+        page.contains("<dt>distanced</dt><dd>the text quotes it"),
+        "{page}"
+    );
+    assert!(
+        page.contains("On 717 real sentences coded blind by two coders"),
+        "{page}"
+    );
+
     assert!(
         page.contains("<h2>Trained model (<code>builtin</code>)</h2>"),
         "{page}"

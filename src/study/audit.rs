@@ -107,6 +107,10 @@ pub struct ModelSentence {
     pub lexicon_missed: Vec<String>,
 }
 
+/// A framing category in the HTML key: its name, its description, and
+/// each sub-frame's name and description.
+pub type KeyEntry = (String, String, Vec<(String, String)>);
+
 /// Counts of one category or sub-frame.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Counts {
@@ -189,6 +193,12 @@ pub struct Audit {
     pub placement: Option<Placement>,
     pub checks: Vec<Check>,
     pub lexicon: (String, String, String),
+    /// Whether the lexicon is the built-in one (whose validation figures
+    /// the README gives).
+    pub builtin_lexicon: bool,
+    /// The lexicon's own words for each framing category and its
+    /// sub-frames: (category, description, [(sub-frame, description)]).
+    pub key: Vec<KeyEntry>,
     /// With a trained model (`audit --model`, default the built-in one).
     pub model: Option<ModelView>,
 }
@@ -300,6 +310,24 @@ fn build(
             placement: None,
             checks: Vec::new(),
             lexicon: (lex.name.clone(), lex.version.clone(), lex.sha256.clone()),
+            builtin_lexicon: lex.origin == crate::lexicon::DEFAULT_NAME,
+            key: lex
+                .categories
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| Some(i) != lex.context_category)
+                .map(|(_, c)| {
+                    let subs = c
+                        .subframes
+                        .clone()
+                        .map(|i| {
+                            let sub = &lex.subframes[i];
+                            (sub.name.clone(), sub.description.clone())
+                        })
+                        .collect();
+                    (c.name.clone(), c.description.clone(), subs)
+                })
+                .collect(),
             model: None,
         }
     }
@@ -682,6 +710,67 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
+/// Text for display only: a run of four or more dot leaders (`.`, `·`,
+/// `…`) or of replacement characters (U+FFFD, what a PDF's contents page
+/// often holds), spaces between them included, shows as one ` … `.
+/// Offsets are never taken from the result.
+pub fn display_clean(s: &str) -> String {
+    fn leader(c: char) -> bool {
+        matches!(c, '\u{FFFD}' | '.' | '·' | '…' | '\u{2024}')
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find(leader) {
+        out.push_str(&rest[..at]);
+        let run = &rest[at..];
+        // The run: leader characters and the spaces between them.
+        let mut end = 0;
+        let mut leaders = 0;
+        for (i, c) in run.char_indices() {
+            if leader(c) {
+                leaders += 1;
+                end = i + c.len_utf8();
+            } else if c != ' ' {
+                break;
+            }
+        }
+        if leaders >= 4 {
+            out.push_str(" … ");
+        } else {
+            out.push_str(&run[..end]);
+        }
+        rest = &run[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What the built-in lexicon scored on the README's blind-coded test split
+/// ("Validity on real text"): sentences, and precision and recall of
+/// endorsed behavioural and structural framing. A unit test checks them
+/// against the README.
+const BUILTIN_VALIDITY: (u32, [(f64, f64); 2]) = (717, [(0.50, 0.50), (0.64, 0.46)]);
+
+/// What each stance means, in plain words.
+const STANCE_KEY: [(&str, &str); 4] = [
+    (
+        "endorsed",
+        "the text puts the framing forward as its own view; only these count towards share and balance",
+    ),
+    (
+        "negated",
+        "the text denies or rejects it (\"poverty is not a lifestyle choice\")",
+    ),
+    (
+        "distanced",
+        "the text quotes it or attributes it to someone else (\"critics call them scroungers\")",
+    ),
+    (
+        NO_CONTEXT_LABEL,
+        "a word that counts only near talk of poverty or welfare, and none was near",
+    ),
+];
+
 const HTML_STYLE: &str = r#"
 :root { --b: #E69F00; --s: #0072B2; --o: #999999; --ink: #1b1b1b; --muted: #555; }
 * { box-sizing: border-box; }
@@ -713,6 +802,9 @@ ol.hits { padding-left: 20px; margin: 0; }
 ol.hits li { margin: 3px 0; }
 ol.hits a { color: inherit; }
 .tag { font-size: 11px; color: var(--muted); }
+dl.key dt { font-weight: 600; margin-top: 6px; }
+dl.key dd { margin: 0 0 2px 12px; }
+.caveat { background: #fff8e1; border-left: 3px solid var(--b); padding: 6px 8px; }
 .verdict-fail { color: #b00020; font-weight: 600; }
 .verdict-pass { color: #1b7f3b; font-weight: 600; }
 @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } aside { position: static; max-height: none; } }
@@ -738,8 +830,10 @@ impl Audit {
         let checks = self.checks_html();
         let list = self.hit_list(&marked);
         let model = self.model_html();
+        let key = self.key_html();
+        let caveat = self.caveat_html();
         format!(
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{model}{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">no context</mark> (not counted)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{model}{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">not counted</mark> (no poverty context nearby)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n{key}\n{caveat}\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
             title = html_escape(&self.path),
             tokens = self.tokens,
             sentences = self.sentences,
@@ -776,7 +870,7 @@ impl Audit {
             if h.byte_start < at {
                 continue;
             }
-            body.push_str(&html_escape(&text[at..h.byte_start]));
+            body.push_str(&html_escape(&display_clean(&text[at..h.byte_start])));
             let rule = if h.stance_rule.is_empty() {
                 String::new()
             } else {
@@ -804,7 +898,7 @@ impl Audit {
             at = h.byte_end;
             marked[i] = true;
         }
-        body.push_str(&html_escape(&text[at..]));
+        body.push_str(&html_escape(&display_clean(&text[at..])));
 
         (body, marked)
     }
@@ -882,7 +976,7 @@ impl Audit {
                     "<li>{} “{}” <span class=\"tag\">{}</span></li>",
                     s.page
                         .map_or(format!("line {}", s.line), |p| format!("p. {p}")),
-                    html_escape(&s.text),
+                    html_escape(&display_clean(&s.text)),
                     html_escape(&labels.join("; "))
                 )
             })
@@ -898,6 +992,56 @@ impl Audit {
             "<h2>Trained model (<code>{}</code>)</h2><p>Sentences it labels per framing; behavioural share of the endorsed ones <b>{share}</b>. It classifies whole sentences, so it can catch framing no lexicon entry names, and it errs too (see the README's validity figures).</p><table><tr><th>framing</th><th>endorsed</th><th>distanced</th></tr>{rows}</table>\n{missed}",
             html_escape(&m.origin)
         )
+    }
+
+    /// What the categories, the sub-frames found here and the stances
+    /// mean, in the lexicon's words and plain ones.
+    fn key_html(&self) -> String {
+        let mut out = String::from("<h2>What the colours and words mean</h2><dl class=\"key\">");
+        for (cat, description, subs) in &self.key {
+            out.push_str(&format!(
+                "<dt>{}</dt><dd>{}</dd>",
+                html_escape(cat),
+                html_escape(description)
+            ));
+            for (sub, description) in subs {
+                let path = format!("{cat}.{sub}");
+                let found = self
+                    .subframes
+                    .iter()
+                    .any(|(n, c)| *n == path && *c != Counts::default());
+                if found && !description.is_empty() {
+                    out.push_str(&format!(
+                        "<dd><i>{}</i>: {}</dd>",
+                        html_escape(sub),
+                        html_escape(description)
+                    ));
+                }
+            }
+        }
+        out.push_str("</dl><p class=\"tag\">Sub-frames are listed where this document has a hit.</p><dl class=\"key\">");
+        for (stance, meaning) in STANCE_KEY {
+            out.push_str(&format!("<dt>{stance}</dt><dd>{meaning}</dd>"));
+        }
+        out.push_str("</dl>");
+        out
+    }
+
+    /// How far the method can be trusted: the built-in lexicon's
+    /// validation figures, or a pointer to `framewatch validate`.
+    fn caveat_html(&self) -> String {
+        let body = if self.builtin_lexicon {
+            let (n, [(bp, br), (sp, sr)]) = BUILTIN_VALIDITY;
+            format!(
+                "framewatch matches words and phrases from a lexicon; it does not understand the text. On {n} real sentences coded blind by two coders (README, “Validity on real text”), {bp:.2} of the built-in lexicon's behavioural flags were right and it found {br:.2} of the behavioural framing the coders saw; for structural framing, {sp:.2} and {sr:.2}. Read each highlight in its sentence before you cite it."
+            )
+        } else {
+            format!(
+                "framewatch matches words and phrases from the lexicon <code>{}</code>; it does not understand the text, and how often this lexicon is right has not been measured here. Code a sample of sentences and check it with <code>framewatch validate</code> before you cite these counts.",
+                html_escape(&self.lexicon.0)
+            )
+        };
+        format!("<h2>How far to trust this</h2><p class=\"caveat\">{body}</p>")
     }
 
     /// The thresholds and the verdict, if any were given.
@@ -963,5 +1107,42 @@ impl Audit {
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_clean_folds_leaders_and_replacement_runs_only() {
+        assert_eq!(
+            display_clean("Foreword \u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}4\nNext"),
+            "Foreword  … 4\nNext"
+        );
+        assert_eq!(display_clean("Contents . . . . . 12"), "Contents  …  12");
+        assert_eq!(
+            display_clean("Wait... and see. U.K."),
+            "Wait... and see. U.K."
+        );
+        assert_eq!(display_clean("a\u{FFFD}b"), "a\u{FFFD}b");
+        assert_eq!(display_clean("end....."), "end … ");
+    }
+
+    #[test]
+    fn builtin_validity_figures_are_the_readmes() {
+        let readme = include_str!("../../README.md");
+        let (n, [(bp, br), (sp, sr)]) = BUILTIN_VALIDITY;
+        assert!(readme.contains(&format!("| test split ({n} sentences) |")));
+        let row = |p: f64, r: f64| format!("**{p:.2} / {r:.2} / ");
+        let lexicon_column = |line: &str| line.split(" | ").nth(3).map(str::to_string);
+        let rows: Vec<String> = readme
+            .lines()
+            .filter(|l| l.contains(", endorsed: P / R / F1 |"))
+            .filter_map(lexicon_column)
+            .collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows[0].starts_with(&row(bp, br)), "{rows:?}");
+        assert!(rows[1].starts_with(&row(sp, sr)), "{rows:?}");
     }
 }
