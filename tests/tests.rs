@@ -1114,6 +1114,26 @@ fn report_is_one_self_contained_html_file() {
             "{format}: passages"
         );
         assert!(page.matches("<svg").count() >= 7, "{format}: charts");
+        // No passage twice in one document's row.
+        for row in page.split("<tr>") {
+            let quotes: Vec<&str> = row
+                .split("<blockquote>")
+                .skip(1)
+                .map(|q| q.split("</blockquote>").next().unwrap())
+                .collect();
+            let mut unique = quotes.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), quotes.len(), "{format}: {row}");
+        }
+        // Provenance: one row per option and count, not raw JSON.
+        assert!(page.contains("<h3>Options</h3>"), "{format}");
+        assert!(
+            page.contains(&format!("<tr><th>format</th><td>{format}</td></tr>")),
+            "{format}"
+        );
+        assert!(page.contains("<tr><th>ingest.date_col</th>"), "{format}");
+        assert!(!page.contains("{&quot;"), "{format}: raw JSON");
     }
     let png = tmp.path().join("png");
     let r = framewatch(
