@@ -280,6 +280,8 @@ main > .chart.small { max-width: 620px; display: block; }
 td:first-child, th:first-child { white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: 13px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eee; vertical-align: top; overflow-wrap: anywhere; }
+th { overflow-wrap: normal; }
+td.doc { white-space: normal; min-width: 12em; max-width: 22em; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; overflow-wrap: normal; }
 mark.b { background: rgba(230,159,0,.35); } mark.s { background: rgba(0,114,178,.22); }
 blockquote { margin: 4px 0 4px 12px; color: #333; font-family: Georgia, serif; }
@@ -984,7 +986,7 @@ impl<'a> Page<'a> {
             self.html.push_str(&format!("<h3>{label}</h3>\n<table><tr><th>document</th><th>share</th><th>{ib}</th><th>{is}</th><th>passages</th></tr>\n"));
             for i in list {
                 self.html.push_str(&format!(
-                    "<tr><td><b>{}</b><br>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+                    "<tr><td class=\"doc\"><b>{}</b><br>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
                     esc(ids[i].as_deref().unwrap_or("")),
                     esc(titles[i].as_deref().unwrap_or("")),
                     sh[i].unwrap_or(0.0),
