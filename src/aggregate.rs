@@ -153,7 +153,8 @@ pub fn cell_seed(seed: u64, key: &[Option<String>]) -> u64 {
 
 /// Resample the cell's documents with replacement `resamples` times and
 /// take the 2.5th and 97.5th percentiles of the endorsed behavioural and
-/// structural rates, the share and the balance. `docs` index into the
+/// structural rates, the share and the balance; none (null) for a cell of
+/// fewer than 2 documents. `docs` index into the
 /// per-document `tokens`, `b` and `s`.
 pub fn bootstrap(
     docs: &[usize],
@@ -185,7 +186,9 @@ fn bootstrap_of(
     seed: u64,
 ) -> Intervals {
     use rand::{Rng, SeedableRng};
-    if resamples == 0 || n == 0 {
+    // Resampling one document gives that document back every time: a
+    // zero-width interval that would claim a certainty it has not.
+    if resamples == 0 || n < 2 {
         return Intervals::default();
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
@@ -268,9 +271,13 @@ mod bootstrap_tests {
             lo < share && share < hi && lo > 0.2 && hi < 0.9,
             "{lo} {share} {hi}"
         );
-        // One document: every resample is that document, the interval is a point.
-        let one = bootstrap(&[0], &tokens, &b, &s, 100, 1);
-        assert_eq!(one.rate_b, (Some(100.0), Some(100.0)));
+        // One document: no interval (every resample would be that document).
+        assert_eq!(
+            bootstrap(&[0], &tokens, &b, &s, 100, 1),
+            Intervals::default()
+        );
+        let two = bootstrap(&[0, 1], &tokens, &b, &s, 100, 1);
+        assert!(two.rate_b.0.unwrap() < two.rate_b.1.unwrap(), "{two:?}");
         assert_eq!(
             bootstrap(&docs, &tokens, &b, &s, 0, 1),
             Intervals::default()

@@ -503,6 +503,66 @@ fn sidecar_beats_the_format_which_beats_the_file_name() {
 }
 
 #[test]
+fn audit_cites_pdf_pages_in_every_format() {
+    let tmp = tempdir();
+    let doc = "mixed/policy-paper.pdf";
+    let text = framewatch(&fixtures(), &["audit", doc]);
+    assert!(text.code == 0 || text.code == 1, "{}", text.stderr);
+    assert!(
+        text.stdout
+            .contains("mixed/policy-paper.pdf, p. 2: structural."),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("behavioural.responsibilisation not counted: no poverty context nearby"),
+        "{}",
+        text.stdout
+    );
+    let json = framewatch(&fixtures(), &["audit", doc, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let pages: Vec<u64> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["page"].as_u64().expect("every hit of a PDF has a page"))
+        .collect();
+    assert!(
+        !pages.is_empty() && pages.iter().all(|&p| p == 1 || p == 2),
+        "{pages:?}"
+    );
+    let sarif = framewatch(&fixtures(), &["audit", doc, "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let result = &v["runs"][0]["results"][0];
+    let page = result["properties"]["page"].as_u64().unwrap();
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("(p. {page})")),
+        "{result}"
+    );
+    let gh = framewatch(&fixtures(), &["audit", doc, "--format", "github"]);
+    assert!(
+        gh.stdout.contains("framing), p. 2. Sentence:"),
+        "{}",
+        gh.stdout
+    );
+    let html = tmp.path().join("a.html");
+    framewatch(
+        &fixtures(),
+        &["audit", doc, "--html", html.to_str().unwrap()],
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("p. 2 “welfare dependency”</a>"), "{page}");
+    assert!(
+        page.contains("living_costs · not counted: no poverty context nearby"),
+        "{page}"
+    );
+}
+
+#[test]
 fn audit_and_kwic_read_pdfs_with_pages() {
     let tmp = tempdir();
     let r = framewatch(

@@ -952,6 +952,60 @@ fn audit_json_is_stable_and_thresholds_set_the_exit_code() {
 }
 
 #[test]
+fn audit_reference_states_documents_with_a_share_and_the_span() {
+    let tmp = tempdir();
+    let out = tmp.path().join("ref");
+    framewatch(
+        &fixtures(),
+        &[
+            "run",
+            "mini",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let rows = util::csv_rows(&out.join("documents.csv"));
+    let with_share = rows.iter().filter(|r| !r["share"].is_empty()).count();
+    assert!(
+        with_share < rows.len(),
+        "the fixture needs a document without a share"
+    );
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "audit",
+            "audit/draft.md",
+            "--reference",
+            out.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let said = format!(
+        "{with_share} reference documents with a share (of {}; dated 2001–2003)",
+        rows.len()
+    );
+    assert!(r.stdout.contains(&said), "{said}\n{}", r.stdout);
+    let r = framewatch(
+        &fixtures(),
+        &[
+            "audit",
+            "audit/draft.md",
+            "--format",
+            "json",
+            "--reference",
+            out.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["reference"]["documents_with_share"], with_share);
+    assert_eq!(v["reference"]["date_span"][1], "2003-01-01");
+}
+
+#[test]
 fn audit_html_is_self_contained_and_inert() {
     let tmp = tempdir();
     let html = tmp.path().join("a.html");
@@ -972,7 +1026,22 @@ fn audit_html_is_self_contained_and_inert() {
         "{page}"
     );
     assert!(page.contains("class=\"behavioural distanced\""));
-    assert!(page.contains("<a href=\"#hit-0\">3:34 “welfare dependency”</a>"));
+    assert!(page.contains("<a href=\"#hit-0\">line 3 “welfare dependency”</a>"));
+    // The key, in the lexicon's words, and the method's caveat.
+    assert!(
+        page.contains("<dt>behavioural</dt><dd>Poverty explained by the conduct"),
+        "{page}"
+    );
+    assert!(page.contains("<dd><i>dependency</i>: "), "{page}");
+    assert!(
+        page.contains("<dt>distanced</dt><dd>the text quotes it"),
+        "{page}"
+    );
+    assert!(
+        page.contains("On 717 real sentences coded blind by two coders"),
+        "{page}"
+    );
+
     assert!(
         page.contains("<h2>Trained model (<code>builtin</code>)</h2>"),
         "{page}"
@@ -1045,6 +1114,26 @@ fn report_is_one_self_contained_html_file() {
             "{format}: passages"
         );
         assert!(page.matches("<svg").count() >= 7, "{format}: charts");
+        // No passage twice in one document's row.
+        for row in page.split("<tr>") {
+            let quotes: Vec<&str> = row
+                .split("<blockquote>")
+                .skip(1)
+                .map(|q| q.split("</blockquote>").next().unwrap())
+                .collect();
+            let mut unique = quotes.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), quotes.len(), "{format}: {row}");
+        }
+        // Provenance: one row per option and count, not raw JSON.
+        assert!(page.contains("<h3>Options</h3>"), "{format}");
+        assert!(
+            page.contains(&format!("<tr><th>format</th><td>{format}</td></tr>")),
+            "{format}"
+        );
+        assert!(page.contains("<tr><th>ingest.date_col</th>"), "{format}");
+        assert!(!page.contains("{&quot;"), "{format}: raw JSON");
     }
     let png = tmp.path().join("png");
     let r = framewatch(

@@ -189,11 +189,11 @@ fn to_text(a: &Audit) -> String {
     }
     if let Some(p) = &a.placement {
         out.push_str(&format!(
-            "reference {} ({} documents): {} share higher than {}% of them",
+            "reference {}: {} share higher than {}% of the {}",
             p.run,
             a.poles.as_ref().map_or("no", |[first, _]| first.as_str()),
-            p.documents,
-            fmt(p.share, 0)
+            fmt(p.share, 0),
+            p.described()
         ));
         for (c, r) in &p.rates {
             out.push_str(&format!("; {c} rate above {}%", fmt(*r, 0)));
@@ -202,16 +202,22 @@ fn to_text(a: &Audit) -> String {
     }
     for h in &a.hits {
         let stance = match (h.status, h.stance) {
-            (HitStatus::NoContext, _) => "no-context".to_string(),
+            (HitStatus::NoContext, _) => audit::NO_CONTEXT_LABEL.to_string(),
             (_, Stance::Endorsed) => "endorsed".to_string(),
             (_, s) => format!("{} ({})", s.as_str(), h.stance_rule),
         };
         let model = h.model.map_or(String::new(), |(label, p)| {
             format!(" [model: {label}, p(endorsed) {p:.2}]")
         });
+        // Paged documents are cited by page; text by line and column, as
+        // editors jump to them.
+        let at = match h.page {
+            Some(_) => format!("{}, {}", a.path, h.cite()),
+            None => format!("{}:{}:{}", a.path, h.line, h.column),
+        };
         out.push_str(&format!(
-            "{}:{}:{}: {}.{} {stance}{model}: \"{}\" — {}\n",
-            a.path, h.line, h.column, h.category, h.subframe, h.surface, h.sentence
+            "{at}: {}.{} {stance}{model}: \"{}\" — {}\n",
+            h.category, h.subframe, h.surface, h.sentence
         ));
     }
     if let Some(m) = &a.model {
@@ -227,11 +233,13 @@ fn to_text(a: &Audit) -> String {
             fmt(m.share, 3)
         ));
         for s in m.sentences.iter().filter(|s| !s.lexicon_missed.is_empty()) {
+            let at = match s.page {
+                Some(p) => format!("{}, p. {p}", a.path),
+                None => format!("{}:{}:{}", a.path, s.line, s.column),
+            };
             out.push_str(&format!(
-                "{}:{}:{}: model only ({}): {}\n",
-                a.path,
-                s.line,
-                s.column,
+                "{at}: model only ({}): {}
+",
                 s.missed_labels(),
                 s.text
             ));

@@ -101,6 +101,12 @@ pub fn read_reference(run: &Path) -> Result<crate::study::audit::Reference> {
         documents: documents.height(),
         ..Default::default()
     };
+    let dates: Vec<String> = documents.strs("date").into_iter().flatten().collect();
+    reference.span = dates
+        .iter()
+        .min()
+        .zip(dates.iter().max())
+        .map(|(a, b)| (a.clone(), b.clone()));
     for name in documents.names() {
         let present = || documents.nums(&name).into_iter().flatten().collect();
         if name == "share" {

@@ -34,12 +34,46 @@ pub struct AuditHit {
     pub column: u32,
     pub end_line: u32,
     pub end_column: u32,
+    /// The 1-based page of a paged document (PDF); `None` otherwise.
+    pub page: Option<u32>,
     pub sentence_index: u32,
     pub sentence: String,
     /// With a trained model that classifies the hit's category: its label
     /// of the hit's sentence for that framing, and the probability of
     /// endorsed.
     pub model: Option<(&'static str, f64)>,
+}
+
+/// How a hit struck out by a context rule is labelled.
+pub const NO_CONTEXT_LABEL: &str = "not counted: no poverty context nearby";
+
+impl AuditHit {
+    /// Where the hit is, as a reader cites it: `p. 24` in a paged
+    /// document, `line 12` otherwise.
+    pub fn cite(&self) -> String {
+        match self.page {
+            Some(p) => format!("p. {p}"),
+            None => format!("line {}", self.line),
+        }
+    }
+}
+
+impl Placement {
+    /// `89 reference documents with a share (of 100; dated 1945–2005)`.
+    pub fn described(&self) -> String {
+        let span = self.span.as_ref().map_or(String::new(), |(a, b)| {
+            let (a, b) = (&a[..4.min(a.len())], &b[..4.min(b.len())]);
+            if a == b {
+                format!("; dated {a}")
+            } else {
+                format!("; dated {a}–{b}")
+            }
+        });
+        format!(
+            "{} reference documents with a share (of {}{span})",
+            self.with_share, self.documents
+        )
+    }
 }
 
 /// What a trained model makes of the document, sentence by sentence.
@@ -76,6 +110,8 @@ pub struct ModelSentence {
     pub index: u32,
     pub line: u32,
     pub column: u32,
+    /// The 1-based page of a paged document; `None` otherwise.
+    pub page: Option<u32>,
     pub text: String,
     /// (framing, label, probability of endorsed), for the framings not
     /// labelled none.
@@ -85,6 +121,10 @@ pub struct ModelSentence {
     /// the model is wrong.
     pub lexicon_missed: Vec<String>,
 }
+
+/// A framing category in the HTML key: its name, its description, and
+/// each sub-frame's name and description.
+pub type KeyEntry = (String, String, Vec<(String, String)>);
 
 /// Counts of one category or sub-frame.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -122,6 +162,11 @@ impl Counts {
 pub struct Placement {
     pub run: String,
     pub documents: usize,
+    /// Reference documents with a share (some have no endorsed hit of
+    /// either pole).
+    pub with_share: usize,
+    /// The earliest and latest date among the reference documents.
+    pub span: Option<(String, String)>,
     pub share: Option<f64>,
     pub rates: BTreeMap<String, Option<f64>>,
 }
@@ -133,6 +178,8 @@ pub struct Reference {
     pub share: Vec<f64>,
     pub rates: BTreeMap<String, Vec<f64>>,
     pub documents: usize,
+    /// The earliest and latest document date (ISO), if any has one.
+    pub span: Option<(String, String)>,
 }
 
 /// A threshold and whether the document crossed it.
@@ -161,6 +208,12 @@ pub struct Audit {
     pub placement: Option<Placement>,
     pub checks: Vec<Check>,
     pub lexicon: (String, String, String),
+    /// Whether the lexicon is the built-in one (whose validation figures
+    /// the README gives).
+    pub builtin_lexicon: bool,
+    /// The lexicon's own words for each framing category and its
+    /// sub-frames: (category, description, [(sub-frame, description)]).
+    pub key: Vec<KeyEntry>,
     /// With a trained model (`audit --model`, default the built-in one).
     pub model: Option<ModelView>,
 }
@@ -175,16 +228,23 @@ pub fn audit(tagger: &Tagger, path: &str, text: &str) -> Audit {
     let mut analysis = Analysis::default();
     let mut scratch = Scratch::default();
     tagger.inspect(text, &mut analysis, &mut scratch, |a, _, hits| {
-        build(tagger, path, text, a, &hits)
+        build(tagger, path, text, &[], a, &hits)
     })
 }
 
 /// Audit a document as the pipeline's worker holds it.
 pub fn of_view(tagger: &Tagger, path: &str, v: &View<'_>) -> Audit {
-    build(tagger, path, v.text, v.analysis, v.hits)
+    build(tagger, path, v.text, v.page_starts, v.analysis, v.hits)
 }
 
-fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) -> Audit {
+fn build(
+    tagger: &Tagger,
+    path: &str,
+    text: &str,
+    page_starts: &[u32],
+    a: &Analysis,
+    hits: &[Hit],
+) -> Audit {
     let lex = &tagger.lexicon;
     {
         let sentence_spans = a.sentence_spans();
@@ -227,6 +287,7 @@ fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) ->
                 column,
                 end_line,
                 end_column,
+                page: crate::model::page_of(page_starts, h.byte_start),
                 sentence_index: h.sentence,
                 sentence: text[ss..se]
                     .split_whitespace()
@@ -264,6 +325,24 @@ fn build(tagger: &Tagger, path: &str, text: &str, a: &Analysis, hits: &[Hit]) ->
             placement: None,
             checks: Vec::new(),
             lexicon: (lex.name.clone(), lex.version.clone(), lex.sha256.clone()),
+            builtin_lexicon: lex.origin == crate::lexicon::DEFAULT_NAME,
+            key: lex
+                .categories
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| Some(i) != lex.context_category)
+                .map(|(_, c)| {
+                    let subs = c
+                        .subframes
+                        .clone()
+                        .map(|i| {
+                            let sub = &lex.subframes[i];
+                            (sub.name.clone(), sub.description.clone())
+                        })
+                        .collect();
+                    (c.name.clone(), c.description.clone(), subs)
+                })
+                .collect(),
             model: None,
         }
     }
@@ -310,6 +389,7 @@ impl Audit {
                     index: i as u32,
                     line,
                     column,
+                    page: crate::model::page_of(v.page_starts, span.0),
                     text: measure::sentence_text(v.text, *span),
                     labels,
                     lexicon_missed: missed,
@@ -360,6 +440,8 @@ impl Audit {
         self.placement = Some(Placement {
             run: reference.run.clone(),
             documents: reference.documents,
+            with_share: reference.share.len(),
+            span: reference.span.clone(),
             share: self.share.map(|s| percentile(&reference.share, s)),
             rates,
         });
@@ -478,7 +560,7 @@ impl Audit {
                 "surface": h.surface, "stance": h.stance.as_str(),
                 "stance_rule": (!h.stance_rule.is_empty()).then_some(&h.stance_rule),
                 "status": h.status.as_str(), "line": h.line, "column": h.column,
-                "end_line": h.end_line, "end_column": h.end_column,
+                "end_line": h.end_line, "end_column": h.end_column, "page": h.page,
                 "byte_start": h.byte_start, "byte_end": h.byte_end,
                 "sentence_index": h.sentence_index, "sentence": h.sentence,
                 "model": h.model.map(|(label, p)| json!({"label": label, "p_endorsed": p})),
@@ -488,13 +570,14 @@ impl Audit {
                 "framings": m.framings.iter().map(|(f, e, d)| json!({"framing": f, "endorsed_sentences": e, "distanced_sentences": d})).collect::<Vec<_>>(),
                 "share": m.share,
                 "sentences": m.sentences.iter().map(|s| json!({
-                    "index": s.index, "line": s.line, "column": s.column, "sentence": s.text,
+                    "index": s.index, "line": s.line, "column": s.column, "page": s.page, "sentence": s.text,
                     "labels": s.labels.iter().map(|(f, l, p)| json!({"framing": f, "label": l, "p_endorsed": p})).collect::<Vec<_>>(),
                     "lexicon_missed": s.lexicon_missed,
                 })).collect::<Vec<_>>(),
             })),
             "reference": self.placement.as_ref().map(|p| json!({
-                "run": p.run, "documents": p.documents,
+                "run": p.run, "documents": p.documents, "documents_with_share": p.with_share,
+                "date_span": p.span.as_ref().map(|(a, b)| [a, b]),
                 "share_percentile": p.share, "rate_percentiles": p.rates,
             })),
             "thresholds": self.checks.iter().map(|c| json!({"expr": c.expr, "value": c.value, "crossed": c.crossed})).collect::<Vec<_>>(),
@@ -531,7 +614,8 @@ impl Audit {
                     "ruleId": id,
                     "ruleIndex": rule_index(&id),
                     "level": if Pole::of(&h.category) == Some(Pole::Behavioural) { "warning" } else { "note" },
-                    "message": {"text": format!("{} framing ({}): \"{}\" matches lexicon entry \"{}\"", h.category, h.subframe, h.surface, h.entry)},
+                    "message": {"text": format!("{} framing ({}): \"{}\" matches lexicon entry \"{}\"{}", h.category, h.subframe, h.surface, h.entry, h.page.map_or(String::new(), |p| format!(" (p. {p})")))},
+                    "properties": {"page": h.page},
                     "locations": [{"physicalLocation": {
                         "artifactLocation": {"uri": self.path},
                         "region": {
@@ -592,8 +676,12 @@ impl Audit {
                 h.end_column,
                 prop(&format!("framewatch {}.{}", h.category, h.subframe)),
                 data(&format!(
-                    "\"{}\" matches \"{}\" ({} framing). Sentence: {}",
-                    h.surface, h.entry, h.category, h.sentence
+                    "\"{}\" matches \"{}\" ({} framing){}. Sentence: {}",
+                    h.surface,
+                    h.entry,
+                    h.category,
+                    h.page.map_or(String::new(), |p| format!(", p. {p}")),
+                    h.sentence
                 ))
             ));
         }
@@ -635,6 +723,67 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
+/// Text for display only: a run of four or more dot leaders (`.`, `·`,
+/// `…`) or of replacement characters (U+FFFD, what a PDF's contents page
+/// often holds), spaces between them included, shows as one ` … `.
+/// Offsets are never taken from the result.
+pub fn display_clean(s: &str) -> String {
+    fn leader(c: char) -> bool {
+        matches!(c, '\u{FFFD}' | '.' | '·' | '…' | '\u{2024}')
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find(leader) {
+        out.push_str(&rest[..at]);
+        let run = &rest[at..];
+        // The run: leader characters and the spaces between them.
+        let mut end = 0;
+        let mut leaders = 0;
+        for (i, c) in run.char_indices() {
+            if leader(c) {
+                leaders += 1;
+                end = i + c.len_utf8();
+            } else if c != ' ' {
+                break;
+            }
+        }
+        if leaders >= 4 {
+            out.push_str(" … ");
+        } else {
+            out.push_str(&run[..end]);
+        }
+        rest = &run[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What the built-in lexicon scored on the README's blind-coded test split
+/// ("Validity on real text"): sentences, and precision and recall of
+/// endorsed behavioural and structural framing. A unit test checks them
+/// against the README.
+const BUILTIN_VALIDITY: (u32, [(f64, f64); 2]) = (717, [(0.50, 0.50), (0.64, 0.46)]);
+
+/// What each stance means, in plain words.
+const STANCE_KEY: [(&str, &str); 4] = [
+    (
+        "endorsed",
+        "the text puts the framing forward as its own view; only these count towards share and balance",
+    ),
+    (
+        "negated",
+        "the text denies or rejects it (\"poverty is not a lifestyle choice\")",
+    ),
+    (
+        "distanced",
+        "the text quotes it or attributes it to someone else (\"critics call them scroungers\")",
+    ),
+    (
+        NO_CONTEXT_LABEL,
+        "a word that counts only near talk of poverty or welfare, and none was near",
+    ),
+];
+
 const HTML_STYLE: &str = r#"
 :root { --b: #E69F00; --s: #0072B2; --o: #999999; --ink: #1b1b1b; --muted: #555; }
 * { box-sizing: border-box; }
@@ -666,6 +815,9 @@ ol.hits { padding-left: 20px; margin: 0; }
 ol.hits li { margin: 3px 0; }
 ol.hits a { color: inherit; }
 .tag { font-size: 11px; color: var(--muted); }
+dl.key dt { font-weight: 600; margin-top: 6px; }
+dl.key dd { margin: 0 0 2px 12px; }
+.caveat { background: #fff8e1; border-left: 3px solid var(--b); padding: 6px 8px; }
 .verdict-fail { color: #b00020; font-weight: 600; }
 .verdict-pass { color: #1b7f3b; font-weight: 600; }
 @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } aside { position: static; max-height: none; } }
@@ -682,17 +834,19 @@ impl Audit {
         let (summary, frames) = self.count_tables();
         let placement = self.placement.as_ref().map_or(String::new(), |p| {
             format!(
-                "<h2>Against the reference</h2><p>Behavioural share higher than {}% of the {} documents in <code>{}</code>.</p>",
+                "<h2>Against the reference</h2><p>Behavioural share higher than {}% of the {} in <code>{}</code>.</p>",
                 fmt(p.share, 0),
-                p.documents,
+                html_escape(&p.described()),
                 html_escape(&p.run)
             )
         });
         let checks = self.checks_html();
         let list = self.hit_list(&marked);
         let model = self.model_html();
+        let key = self.key_html();
+        let caveat = self.caveat_html();
         format!(
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{model}{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">no context</mark> (not counted)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{model}{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">not counted</mark> (no poverty context nearby)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n{key}\n{caveat}\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
             title = html_escape(&self.path),
             tokens = self.tokens,
             sentences = self.sentences,
@@ -729,7 +883,7 @@ impl Audit {
             if h.byte_start < at {
                 continue;
             }
-            body.push_str(&html_escape(&text[at..h.byte_start]));
+            body.push_str(&html_escape(&display_clean(&text[at..h.byte_start])));
             let rule = if h.stance_rule.is_empty() {
                 String::new()
             } else {
@@ -739,15 +893,16 @@ impl Audit {
                 "<mark id=\"hit-{i}\" class=\"{}\" title=\"{}\">{}</mark>",
                 class(h),
                 html_escape(&format!(
-                    "{}.{} — \"{}\" — {}{rule}{}{}",
+                    "{}.{} — \"{}\" — {} — {}{rule}{}{}",
                     h.category,
                     h.subframe,
                     h.entry,
+                    h.cite(),
                     h.stance.as_str(),
                     if h.status == HitStatus::NoContext {
-                        ", not counted: no context"
+                        format!(", {NO_CONTEXT_LABEL}")
                     } else {
-                        ""
+                        String::new()
                     },
                     model_note(h)
                 )),
@@ -756,7 +911,7 @@ impl Audit {
             at = h.byte_end;
             marked[i] = true;
         }
-        body.push_str(&html_escape(&text[at..]));
+        body.push_str(&html_escape(&display_clean(&text[at..])));
 
         (body, marked)
     }
@@ -825,10 +980,10 @@ impl Audit {
             .filter(|s| !s.lexicon_missed.is_empty())
             .map(|s| {
                 format!(
-                    "<li>{}:{} “{}” <span class=\"tag\">{}</span></li>",
-                    s.line,
-                    s.column,
-                    html_escape(&s.text),
+                    "<li>{} “{}” <span class=\"tag\">{}</span></li>",
+                    s.page
+                        .map_or(format!("line {}", s.line), |p| format!("p. {p}")),
+                    html_escape(&display_clean(&s.text)),
                     html_escape(&s.missed_labels())
                 )
             })
@@ -844,6 +999,56 @@ impl Audit {
             "<h2>Trained model (<code>{}</code>)</h2><p>Sentences it labels per framing; behavioural share of the endorsed ones <b>{share}</b>. It classifies whole sentences, so it can catch framing no lexicon entry names, and it errs too (see the README's validity figures).</p><table><tr><th>framing</th><th>endorsed</th><th>distanced</th></tr>{rows}</table>\n{missed}",
             html_escape(&m.origin)
         )
+    }
+
+    /// What the categories, the sub-frames found here and the stances
+    /// mean, in the lexicon's words and plain ones.
+    fn key_html(&self) -> String {
+        let mut out = String::from("<h2>What the colours and words mean</h2><dl class=\"key\">");
+        for (cat, description, subs) in &self.key {
+            out.push_str(&format!(
+                "<dt>{}</dt><dd>{}</dd>",
+                html_escape(cat),
+                html_escape(description)
+            ));
+            for (sub, description) in subs {
+                let path = format!("{cat}.{sub}");
+                let found = self
+                    .subframes
+                    .iter()
+                    .any(|(n, c)| *n == path && *c != Counts::default());
+                if found && !description.is_empty() {
+                    out.push_str(&format!(
+                        "<dd><i>{}</i>: {}</dd>",
+                        html_escape(sub),
+                        html_escape(description)
+                    ));
+                }
+            }
+        }
+        out.push_str("</dl><p class=\"tag\">Sub-frames are listed where this document has a hit.</p><dl class=\"key\">");
+        for (stance, meaning) in STANCE_KEY {
+            out.push_str(&format!("<dt>{stance}</dt><dd>{meaning}</dd>"));
+        }
+        out.push_str("</dl>");
+        out
+    }
+
+    /// How far the method can be trusted: the built-in lexicon's
+    /// validation figures, or a pointer to `framewatch validate`.
+    fn caveat_html(&self) -> String {
+        let body = if self.builtin_lexicon {
+            let (n, [(bp, br), (sp, sr)]) = BUILTIN_VALIDITY;
+            format!(
+                "framewatch matches words and phrases from a lexicon; it does not understand the text. On {n} real sentences coded blind by two coders (README, “Validity on real text”), {bp:.2} of the built-in lexicon's behavioural flags were right and it found {br:.2} of the behavioural framing the coders saw; for structural framing, {sp:.2} and {sr:.2}. Read each highlight in its sentence before you cite it."
+            )
+        } else {
+            format!(
+                "framewatch matches words and phrases from the lexicon <code>{}</code>; it does not understand the text, and how often this lexicon is right has not been measured here. Code a sample of sentences and check it with <code>framewatch validate</code> before you cite these counts.",
+                html_escape(&self.lexicon.0)
+            )
+        };
+        format!("<h2>How far to trust this</h2><p class=\"caveat\">{body}</p>")
     }
 
     /// The thresholds and the verdict, if any were given.
@@ -895,21 +1100,56 @@ impl Audit {
                     " (overlaps another hit)"
                 };
                 format!(
-                    "<li>{target}{}:{} “{}”{close} <span class=\"tag\">{}.{} · {}{}{}</span></li>",
-                    h.line,
-                    h.column,
+                    "<li>{target}{} “{}”{close} <span class=\"tag\">{}.{} · {}{}</span></li>",
+                    h.cite(),
                     html_escape(&h.surface),
                     html_escape(&h.category),
                     html_escape(&h.subframe),
-                    h.stance.as_str(),
                     if h.status == HitStatus::NoContext {
-                        " · no context"
+                        NO_CONTEXT_LABEL
                     } else {
-                        ""
+                        h.stance.as_str()
                     },
                     html_escape(&model_note(h).replace(" — ", " · "))
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_clean_folds_leaders_and_replacement_runs_only() {
+        assert_eq!(
+            display_clean("Foreword \u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}4\nNext"),
+            "Foreword  … 4\nNext"
+        );
+        assert_eq!(display_clean("Contents . . . . . 12"), "Contents  …  12");
+        assert_eq!(
+            display_clean("Wait... and see. U.K."),
+            "Wait... and see. U.K."
+        );
+        assert_eq!(display_clean("a\u{FFFD}b"), "a\u{FFFD}b");
+        assert_eq!(display_clean("end....."), "end … ");
+    }
+
+    #[test]
+    fn builtin_validity_figures_are_the_readmes() {
+        let readme = include_str!("../../README.md");
+        let (n, [(bp, br), (sp, sr)]) = BUILTIN_VALIDITY;
+        assert!(readme.contains(&format!("| test split ({n} sentences) |")));
+        let row = |p: f64, r: f64| format!("**{p:.2} / {r:.2} / ");
+        let lexicon_column = |line: &str| line.split(" | ").nth(3).map(str::to_string);
+        let rows: Vec<String> = readme
+            .lines()
+            .filter(|l| l.contains(", endorsed: P / R / F1 |"))
+            .filter_map(lexicon_column)
+            .collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows[0].starts_with(&row(bp, br)), "{rows:?}");
+        assert!(rows[1].starts_with(&row(sp, sr)), "{rows:?}");
     }
 }

@@ -280,7 +280,9 @@ main > .chart.small { max-width: 620px; display: block; }
 td:first-child, th:first-child { white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: 13px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eee; vertical-align: top; overflow-wrap: anywhere; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+th { overflow-wrap: normal; }
+td.doc { white-space: normal; min-width: 12em; max-width: 22em; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; overflow-wrap: normal; }
 mark.b { background: rgba(230,159,0,.35); } mark.s { background: rgba(0,114,178,.22); }
 blockquote { margin: 4px 0 4px 12px; color: #333; font-family: Georgia, serif; }
 code { font-size: 12px; }
@@ -984,7 +986,7 @@ impl<'a> Page<'a> {
             self.html.push_str(&format!("<h3>{label}</h3>\n<table><tr><th>document</th><th>share</th><th>{ib}</th><th>{is}</th><th>passages</th></tr>\n"));
             for i in list {
                 self.html.push_str(&format!(
-                    "<tr><td><b>{}</b><br>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+                    "<tr><td class=\"doc\"><b>{}</b><br>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
                     esc(ids[i].as_deref().unwrap_or("")),
                     esc(titles[i].as_deref().unwrap_or("")),
                     sh[i].unwrap_or(0.0),
@@ -1012,14 +1014,22 @@ impl<'a> Page<'a> {
                 m.lexicon.name, m.lexicon.version, m.lexicon.origin, m.lexicon.sha256
             ),
         ));
-        // As JSON objects with their keys in order, as the manifest has them.
-        let json =
-            |v: serde_json::Result<serde_json::Value>| v.map(|v| v.to_string()).unwrap_or_default();
-        self.html
-            .push_str(&row("options", json(serde_json::to_value(&m.options))));
-        self.html
-            .push_str(&row("counts", json(serde_json::to_value(&m.counts))));
         self.html.push_str("</table>\n");
+        // Options and counts one per row, keys in the manifest's order.
+        for (title, v) in [
+            ("Options", serde_json::to_value(&m.options)),
+            ("Counts", serde_json::to_value(&m.counts)),
+        ] {
+            let Ok(serde_json::Value::Object(fields)) = v else {
+                continue;
+            };
+            self.html
+                .push_str(&format!("<h3>{title}</h3>\n<table class=\"kv\">\n"));
+            for (k, v) in flat_fields("", &fields) {
+                self.html.push_str(&row(&k, v));
+            }
+            self.html.push_str("</table>\n");
+        }
         let sk = &self.run.skipped;
         if sk.height() > 0 {
             self.html.push_str(&format!("<h3>Skipped documents ({})</h3>\n<table><tr><th>path</th><th>reason</th><th>detail</th></tr>\n", sk.height()));
@@ -1035,6 +1045,36 @@ impl<'a> Page<'a> {
             self.html.push_str("</table>\n");
         }
     }
+}
+
+/// A JSON object's fields as (key, readable value) rows, nested objects
+/// as `outer.inner` keys, lists joined by commas, null as `–`.
+fn flat_fields(
+    prefix: &str,
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<(String, String)> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    for (k, v) in fields {
+        let key = format!("{prefix}{k}");
+        let shown = match v {
+            Value::Object(inner) => {
+                out.extend(flat_fields(&format!("{key}."), inner));
+                continue;
+            }
+            Value::Null => "–".to_string(),
+            Value::String(s) => s.clone(),
+            Value::Array(a) if a.is_empty() => "–".to_string(),
+            Value::Array(a) => a
+                .iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), String::from))
+                .collect::<Vec<_>>()
+                .join(", "),
+            v => v.to_string(),
+        };
+        out.push((key, shown));
+    }
+    out
 }
 
 /// The hits table's columns the report reads.
@@ -1097,6 +1137,10 @@ impl Passages {
         };
         let mut out = String::new();
         let mut n = 0;
+        // A hit inside a passage already shown, or a passage whose words
+        // were already shown (a repeated sentence), is not shown again.
+        let mut shown_to = 0usize;
+        let mut shown: Vec<String> = Vec::new();
         for k in 0..h.doc.len() {
             if h.doc[k].as_ref() != Some(id)
                 || h.category[k].as_deref() != Some(cat)
@@ -1108,7 +1152,11 @@ impl Passages {
                 continue;
             };
             let (s, e) = (s as usize, e as usize);
-            if e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+            if e > text.len()
+                || !text.is_char_boundary(s)
+                || !text.is_char_boundary(e)
+                || (n > 0 && s < shown_to)
+            {
                 continue;
             }
             let mut a = s.saturating_sub(120);
@@ -1123,6 +1171,12 @@ impl Passages {
                 Pole::Behavioural => "b",
                 Pole::Structural => "s",
             };
+            let words = text[a..z].split_whitespace().collect::<Vec<_>>().join(" ");
+            if shown.contains(&words) {
+                continue;
+            }
+            shown.push(words);
+            shown_to = z;
             out.push_str(&format!(
                 "<blockquote>…{}<mark class=\"{class}\">{}</mark>{}…</blockquote>",
                 esc(&text[a..s]),
