@@ -191,3 +191,64 @@ fn serve_page_is_self_contained() {
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert!(!v["text"].as_str().unwrap().contains("alert"), "{v}");
 }
+
+/// The page in a real browser (Debian's `chromium`, driven by
+/// tests/browser/serve_page.mjs with `node`): pasted text comes back
+/// highlighted, a highlight explains itself, and every request the page
+/// makes goes to the server. Skipped, saying so, without both programs.
+#[test]
+fn serve_page_in_headless_chromium() {
+    let has = |p: &str| {
+        Command::new(p)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !has("chromium") || !has("node") {
+        eprintln!("skipped: needs chromium and node on PATH");
+        return;
+    }
+    let srv = Server::start(&[]);
+    let tmp = crate::util::tempdir();
+    let shot = tmp.path().join("page.png");
+    let profile = tmp.path().join("profile");
+    let url = format!("http://{}/", srv.addr);
+    let out = Command::new("node")
+        .arg("--experimental-websocket")
+        .arg(crate::util::root().join("tests/browser/serve_page.mjs"))
+        .args([
+            url.as_str(),
+            shot.to_str().unwrap(),
+            profile.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout} {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(v["marks"].as_u64().unwrap() >= 3, "{v}");
+    assert!(
+        v["status"].as_str().unwrap().starts_with("Read pasted.txt"),
+        "{v}"
+    );
+    assert!(v["detail"].as_str().unwrap().contains("Stance"), "{v}");
+    let requests = v["requests"].as_array().unwrap();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("/api/audit")),
+        "{v}"
+    );
+    for r in requests {
+        assert!(
+            r.as_str().unwrap().starts_with(&url),
+            "request to another host: {r}"
+        );
+    }
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+    if let Ok(dir) = std::env::var("FRAMEWATCH_SCREENSHOT_DIR") {
+        std::fs::copy(&shot, Path::new(&dir).join("serve-page.png")).unwrap();
+    }
+}

@@ -2,8 +2,9 @@
 // text (textContent), never parsed as markup.
 "use strict";
 
-// Okabe–Ito, in order; behavioural and structural keep theirs.
-const PALETTE = ["#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
+// Okabe–Ito: behavioural and structural keep vermillion and blue, other
+// categories take the rest in order.
+const PALETTE = ["#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
 const FIXED = { behavioural: "#D55E00", structural: "#0072B2" };
 const STANCE_WORDS = {
   endorsed: "endorsed (the text frames it so)",
@@ -128,7 +129,7 @@ function renderSummary(a, col) {
       subs.append(el("li", { textContent: sf + ": " + n.endorsed + " endorsed, " + n.negated + " negated, " + n.distanced + " distanced" }));
     }
   }
-  $("summary").replaceChildren(doc, t, share, el("h4", { textContent: "Sub-frames" }), subs);
+  $("summary").replaceChildren(doc, el("div", { className: "scroll" }, t), share, el("h4", { textContent: "Sub-frames" }), subs);
   const legend = $("legend");
   legend.replaceChildren();
   for (const c of Object.keys(col)) {
