@@ -379,4 +379,24 @@ mod tests {
             "unsupported-format"
         );
     }
+
+    #[test]
+    fn uploaded_bytes_are_read_like_files_under_the_same_limits() {
+        let body: std::sync::Arc<[u8]> = std::sync::Arc::from(&b"\xEF\xBB\xBFLow pay.\n"[..]);
+        let mut meta = bytes_doc("dir/a.md", body.clone()).unwrap();
+        assert_eq!(meta.format, "md");
+        let doc = read_doc(&mut meta, &IngestOptions::default()).unwrap();
+        assert_eq!(doc.text, "Low pay.\n");
+        let mut opts = IngestOptions::default();
+        opts.limits.max_file = 4;
+        let mut meta = bytes_doc("a.pdf", body.clone()).unwrap();
+        assert_eq!(
+            read_doc(&mut meta, &opts).unwrap_err().0,
+            SkipReason::TooLarge
+        );
+        let mut meta = bytes_doc("a.pdf", body.clone()).unwrap();
+        let (r, _) = read_doc(&mut meta, &IngestOptions::default()).unwrap_err();
+        assert_eq!(r, SkipReason::FormatMismatch);
+        assert!(bytes_doc("rows.csv", body).is_none());
+    }
 }
