@@ -194,7 +194,8 @@ fn serve_page_is_self_contained() {
 
 /// The page in a real browser (Debian's `chromium`, driven by
 /// tests/browser/serve_page.mjs with `node`): pasted text comes back
-/// highlighted, a highlight explains itself, and every request the page
+/// highlighted, a highlight explains itself, the category filter hides
+/// and shows highlights, and every request the page
 /// makes goes to the server. Skipped, saying so, without both programs.
 #[test]
 fn serve_page_in_headless_chromium() {
@@ -228,7 +229,11 @@ fn serve_page_in_headless_chromium() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let v: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("{e}: {stdout} {}", String::from_utf8_lossy(&out.stderr)));
-    assert!(v["marks"].as_u64().unwrap() >= 3, "{v}");
+    let marks = v["marks"].as_u64().unwrap();
+    assert!(marks >= 3, "{v}");
+    // The text has behavioural hits: unticking the category hides them.
+    assert!(v["withoutBehavioural"].as_u64().unwrap() < marks, "{v}");
+    assert_eq!(v["afterReset"].as_u64(), Some(marks), "{v}");
     assert!(
         v["status"].as_str().unwrap().starts_with("Read pasted.txt"),
         "{v}"

@@ -132,15 +132,32 @@ function renderSummary(a, col) {
   $("summary").replaceChildren(doc, el("div", { className: "scroll" }, t), share, el("h4", { textContent: "Sub-frames" }), subs);
   const legend = $("legend");
   legend.replaceChildren();
-  for (const c of Object.keys(col)) {
-    const m = el("mark", { className: "endorsed", textContent: c });
-    m.style.setProperty("--c", col[c]);
-    legend.append(el("li", {}, m));
+  const item = (kind, value, colour) => {
+    const box = el("input", { type: "checkbox", checked: true, id: "show-" + kind + "-" + value });
+    box.dataset.kind = kind;
+    box.dataset.value = value;
+    box.addEventListener("change", applyFilters);
+    const m = el("mark", { className: kind === "category" ? "endorsed" : value, textContent: value });
+    m.style.setProperty("--c", colour);
+    legend.append(el("li", {}, box, el("label", { htmlFor: box.id }, m)));
+  };
+  for (const c of Object.keys(col)) item("category", c, col[c]);
+  for (const st of ["endorsed", "negated", "distanced", "no-context"]) item("stance", st, "#555555");
+}
+
+// Hide the highlights of unticked categories and stances (and take them
+// out of the tab order).
+function applyFilters() {
+  const off = { category: new Set(), stance: new Set() };
+  for (const b of $("legend").querySelectorAll("input")) {
+    if (!b.checked) off[b.dataset.kind].add(b.dataset.value);
   }
-  for (const st of ["negated", "distanced", "no-context"]) {
-    const m = el("mark", { className: st, textContent: st });
-    m.style.setProperty("--c", "#555555");
-    legend.append(el("li", {}, m));
+  const hits = current.result.audit.hits;
+  for (const m of $("text").querySelectorAll("mark")) {
+    const h = hits[Number(m.dataset.hit)];
+    const hide = off.category.has(h.category) || off.stance.has(stanceOf(h));
+    m.classList.toggle("off", hide);
+    m.tabIndex = hide ? -1 : 0;
   }
 }
 
