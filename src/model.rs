@@ -39,6 +39,9 @@ pub enum Origin {
     Embedded(&'static str),
     /// Text already in memory: a feed item, a Parquet row, standard input.
     Text(Arc<str>),
+    /// A file's bytes received in memory (an upload to `serve`), read by
+    /// its format like a file on disk and never written anywhere.
+    Bytes(Arc<[u8]>),
     /// One record of a CSV/TSV or JSON Lines file, re-read from its byte
     /// range by the worker, so discovery never holds a table's text.
     Record {

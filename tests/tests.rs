@@ -10,6 +10,7 @@ mod ingest;
 mod one_path;
 mod props;
 mod quanteda_suite;
+mod serve;
 mod util;
 mod validate;
 

@@ -5,11 +5,12 @@ use super::ingest_args::IngestArgs;
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::error::{Error, Result};
 use crate::ingest::file_doc;
-use crate::model::{HitStatus, Stance};
+use crate::model::{DocMeta, HitStatus, Stance};
 use crate::output;
-use crate::pipeline::{Job, Outcome};
+use crate::pipeline::{Job, Outcome, Reading};
 use crate::study::audit::{self, Audit};
-use crate::tagger::View;
+use crate::study::classify::Model;
+use crate::tagger::{Tagger, View};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -87,15 +88,7 @@ pub fn run(args: Args) -> Result<u8> {
         Some(p) if p.as_os_str() == "none" => None,
         p => super::load_model(p.as_deref(), &tagger.lexicon)?,
     };
-    let job = Job::new(&tagger, &reading);
-    let inspect = |v: &View<'_>| {
-        let mut a = audit::of_view(&tagger, &shown, v);
-        if let Some((m, origin)) = &model {
-            a.add_model(&tagger, m, &origin.display().to_string(), v);
-        }
-        (a, v.text.to_string())
-    };
-    let (mut a, text) = match job.one(meta, &inspect)? {
+    let (mut a, text) = match audit_doc(&tagger, model.as_ref(), &reading, meta, &shown)? {
         Outcome::Tagged(d, out) => {
             super::print_warnings(&shown, &d.warnings);
             out
@@ -147,6 +140,27 @@ pub fn run(args: Args) -> Result<u8> {
         AuditFormat::Github => print!("{}", a.to_github()),
     }
     Ok(if a.failed() { EXIT_FAILED } else { EXIT_OK })
+}
+
+/// One document read, tagged and audited as `audit` does it (`serve`
+/// too): the lexicon's hits, the model's labels when there is a model,
+/// and the document's text.
+pub(super) fn audit_doc(
+    tagger: &Tagger,
+    model: Option<&(Model, PathBuf)>,
+    reading: &Reading,
+    meta: DocMeta,
+    shown: &str,
+) -> Result<Outcome<(Audit, String)>> {
+    let job = Job::new(tagger, reading);
+    let inspect = |v: &View<'_>| {
+        let mut a = audit::of_view(tagger, shown, v);
+        if let Some((m, origin)) = model {
+            a.add_model(tagger, m, &origin.display().to_string(), v);
+        }
+        (a, v.text.to_string())
+    };
+    job.one(meta, &inspect)
 }
 
 fn to_text(a: &Audit) -> String {

@@ -20,6 +20,7 @@ mod progress;
 mod report_cmd;
 mod run_cmd;
 mod sample_cmd;
+mod serve_cmd;
 mod suggest_cmd;
 mod tag_cmd;
 mod train_cmd;
@@ -64,6 +65,10 @@ pub enum Command {
     /// Audit one document: summary, every hit, HTML/JSON/SARIF/GitHub
     /// output, and thresholds that set the exit code (1 when crossed).
     Audit(audit_cmd::Args),
+    /// A local web page: drop in a document, read its framing highlighted;
+    /// nothing leaves the machine or is written to disk. Also an API:
+    /// `POST /api/audit?name=FILE` answers as `audit --format json`.
+    Serve(serve_cmd::Args),
     /// Which entries drive the change in each category between two periods or groups.
     Drivers(drivers_cmd::Args),
     /// Concordance lines: each hit with its context, filtered and sorted.
@@ -318,6 +323,7 @@ pub fn main() -> ExitCode {
         Command::Tag(args) => tag_cmd::run(args),
         Command::Merge(args) => merge_cmd::run(args),
         Command::Audit(args) => audit_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
         Command::Drivers(args) => drivers_cmd::run(args),
         Command::Kwic(args) => kwic_cmd::run(args),
         Command::Extract(args) => extract_cmd::run(args),

@@ -41,7 +41,7 @@ mod sidecar;
 pub mod table;
 
 pub use dates::{date_from_filename, parse_date};
-pub use read::{Doc, Extracted, Found, file_doc, guard, read_doc, reread};
+pub use read::{Doc, Extracted, Found, bytes_doc, file_doc, guard, read_doc, reread};
 
 use crate::model::{DocMeta, SkipReason, Skipped};
 use include_dir::{Dir, include_dir};

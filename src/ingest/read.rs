@@ -134,6 +134,19 @@ pub fn file_doc(path: &Path) -> Option<DocMeta> {
     Some(meta)
 }
 
+/// A document received in memory under a file name (an upload to
+/// `serve`): its format from the name's extension, read like
+/// [`file_doc`]'s; `None` for tables and feeds.
+pub fn bytes_doc(name: &str, bytes: std::sync::Arc<[u8]>) -> Option<DocMeta> {
+    let mut meta = DocMeta::bare(name, name, Origin::Bytes(bytes));
+    meta.format = match kind_of(Path::new(name)) {
+        Some(FileKind::Single(f)) => f,
+        Some(_) => return None,
+        None => "txt",
+    };
+    Some(meta)
+}
+
 /// `what`: how much text, e.g. "40 MiB of text".
 fn text_too_large(what: String, limits: &Limits) -> ReadError {
     (
@@ -162,7 +175,11 @@ pub(super) fn check_size(
             "a pipe, socket, device or folder, not a regular file; not read".into(),
         ));
     }
-    let len = meta.len();
+    check_len(meta.len(), format, limits)
+}
+
+/// Check a document's size in bytes (see [`check_size`]).
+fn check_len(len: u64, format: &str, limits: &Limits) -> std::result::Result<(), ReadError> {
     if matches!(format, "txt" | "md") && len / 2 > limits.max_text {
         let what = format!(
             "a {} text file (at least {} of text)",
@@ -216,23 +233,12 @@ pub fn read_doc(meta: &mut DocMeta, opts: &IngestOptions) -> std::result::Result
             let bytes = std::fs::read(p)
                 .map_err(|e| (SkipReason::Unreadable, format!("cannot read: {e}")))?;
             let x = extract(meta.format, &bytes, opts)?;
-            let f = x.found;
-            // Sidecar values were set at discovery; the format fills gaps.
-            fill(&mut meta.title, f.title);
-            fill(&mut meta.author, f.author);
-            fill(&mut meta.source, f.source);
-            fill(&mut meta.url, f.url);
-            if matches!(meta.date_source, "" | "filename") && f.date.is_some() {
-                meta.date = f.date;
-                meta.date_source = "document";
-            }
-            Doc {
-                text: x.text,
-                page_starts: x.page_starts,
-                warnings: x.warnings,
-                ocr_pages: x.ocr_pages,
-                ocr_confidence: x.ocr_confidence,
-            }
+            with_found(meta, x)
+        }
+        Origin::Bytes(b) => {
+            check_len(b.len() as u64, meta.format, &opts.limits)?;
+            let x = extract(meta.format, b, opts)?;
+            with_found(meta, x)
         }
     };
     if let Some(t) = doc.text.strip_prefix('\u{FEFF}') {
@@ -250,6 +256,28 @@ pub fn read_doc(meta: &mut DocMeta, opts: &IngestOptions) -> std::result::Result
         return Err((SkipReason::EmptyText, "the document has no text".into()));
     }
     Ok(doc)
+}
+
+/// A format's text as a document, what the format says about the
+/// document merged into `meta`: sidecar values were set at discovery; the
+/// format fills gaps.
+fn with_found(meta: &mut DocMeta, x: Extracted) -> Doc {
+    let f = x.found;
+    fill(&mut meta.title, f.title);
+    fill(&mut meta.author, f.author);
+    fill(&mut meta.source, f.source);
+    fill(&mut meta.url, f.url);
+    if matches!(meta.date_source, "" | "filename") && f.date.is_some() {
+        meta.date = f.date;
+        meta.date_source = "document";
+    }
+    Doc {
+        text: x.text,
+        page_starts: x.page_starts,
+        warnings: x.warnings,
+        ocr_pages: x.ocr_pages,
+        ocr_confidence: x.ocr_confidence,
+    }
 }
 
 fn fill(slot: &mut Option<String>, value: Option<String>) {
@@ -350,5 +378,25 @@ mod tests {
             e("docx", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]).0,
             "unsupported-format"
         );
+    }
+
+    #[test]
+    fn uploaded_bytes_are_read_like_files_under_the_same_limits() {
+        let body: std::sync::Arc<[u8]> = std::sync::Arc::from(&b"\xEF\xBB\xBFLow pay.\n"[..]);
+        let mut meta = bytes_doc("dir/a.md", body.clone()).unwrap();
+        assert_eq!(meta.format, "md");
+        let doc = read_doc(&mut meta, &IngestOptions::default()).unwrap();
+        assert_eq!(doc.text, "Low pay.\n");
+        let mut opts = IngestOptions::default();
+        opts.limits.max_file = 4;
+        let mut meta = bytes_doc("a.pdf", body.clone()).unwrap();
+        assert_eq!(
+            read_doc(&mut meta, &opts).unwrap_err().0,
+            SkipReason::TooLarge
+        );
+        let mut meta = bytes_doc("a.pdf", body.clone()).unwrap();
+        let (r, _) = read_doc(&mut meta, &IngestOptions::default()).unwrap_err();
+        assert_eq!(r, SkipReason::FormatMismatch);
+        assert!(bytes_doc("rows.csv", body).is_none());
     }
 }
