@@ -22,7 +22,8 @@ pub struct Args {
     /// lexicon. The model only works with this lexicon.
     #[arg(long, short = 'l', value_name = "FILE")]
     pub lexicon: Option<PathBuf>,
-    /// Keep only gold rows whose column has this value (`split=train`).
+    /// Keep only gold rows whose column has this value (`split=train`);
+    /// several values, comma-separated, keep rows with any (`split=train,dev`).
     #[arg(long = "where", value_name = "COLUMN=VALUE", value_parser = super::validate_cmd::parse_where)]
     pub filters: Vec<(String, String)>,
     /// Where to write the model (JSON).

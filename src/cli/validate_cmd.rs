@@ -37,7 +37,9 @@ pub struct Args {
     #[arg(long, default_value = "1")]
     pub seed: u64,
     /// Keep only gold rows whose column has this value, e.g.
-    /// `--where split=test --where corpus=us_sotu` (repeatable; all must hold).
+    /// `--where split=test --where corpus=us_sotu` (repeatable; all must
+    /// hold). Several values, comma-separated, keep rows with any of them:
+    /// `--where split=train,dev`.
     #[arg(long = "where", value_name = "COLUMN=VALUE", value_parser = parse_where)]
     pub filters: Vec<(String, String)>,
     /// The sample's design: a CSV with `unit_id`, `inclusion_prob` and

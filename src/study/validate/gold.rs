@@ -309,7 +309,7 @@ impl Gold {
             if !opts
                 .filters
                 .iter()
-                .all(|(k, v)| get(k).is_some_and(|x| x.trim() == v))
+                .all(|(k, v)| get(k).is_some_and(|x| where_matches(&x, v)))
             {
                 filtered_out += 1;
                 continue;
@@ -687,4 +687,11 @@ pub fn read_design(path: &Path) -> Result<HashMap<String, (f64, Option<String>)>
         out.insert(id, (p, get("stratum")));
     }
     Ok(out)
+}
+
+/// Whether a cell passes `--where COLUMN=VALUE`: VALUE is one value or
+/// several separated by commas (`split=train,dev`), any of which may match.
+pub(crate) fn where_matches(cell: &str, value: &str) -> bool {
+    let cell = cell.trim();
+    value.split(',').any(|alt| alt.trim() == cell)
 }

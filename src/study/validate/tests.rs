@@ -183,6 +183,13 @@ fn stance_codes_adjudication_and_filters() {
     let gold = Gold::parse("g.csv", csv.as_bytes().to_vec(), "csv", &lex, &opts).unwrap();
     assert_eq!(gold.units.len(), 2);
     assert_eq!(gold.filtered_out, 1);
+    // Several values, comma-separated: any may match.
+    let either = GoldOptions {
+        filters: vec![("split".into(), "train, test".into())],
+        ..Default::default()
+    };
+    let all = Gold::parse("g.csv", csv.as_bytes().to_vec(), "csv", &lex, &either).unwrap();
+    assert_eq!((all.units.len(), all.filtered_out), (3, 0));
     assert_eq!(gold.coders, vec!["c1".to_string(), "c2".to_string()]);
     assert_eq!(gold.adjudicated, 1);
     let names: Vec<&str> = gold.labels.iter().map(|l| l.name.as_str()).collect();
