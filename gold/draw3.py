@@ -94,6 +94,8 @@ def main():
     args = ap.parse_args()
     with open(args.units, newline="") as f:
         units = list(csv.DictReader(f))
+    if units and "p_draw3" in units[0]:
+        sys.exit(f"{args.units} already holds the third draw: run gold/sample.py first to write the first two")
     have = {u["unit_id"]: u for u in units}
     # The first two draws' cells: stratum -> (drawn, population).
     cell1, cell2 = {}, {}

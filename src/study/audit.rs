@@ -762,7 +762,7 @@ pub fn display_clean(s: &str) -> String {
 /// ("Validity on real text"): sentences, and precision and recall of
 /// endorsed behavioural and structural framing. A unit test checks them
 /// against the README.
-const BUILTIN_VALIDITY: (u32, [(f64, f64); 2]) = (717, [(0.50, 0.50), (0.64, 0.46)]);
+const BUILTIN_VALIDITY: (u32, [(f64, f64); 2]) = (861, [(0.44, 0.53), (0.64, 0.41)]);
 
 /// What each stance means, in plain words.
 const STANCE_KEY: [(&str, &str); 4] = [
@@ -1142,10 +1142,13 @@ mod tests {
         let (n, [(bp, br), (sp, sr)]) = BUILTIN_VALIDITY;
         assert!(readme.contains(&format!("| test split ({n} sentences) |")));
         let row = |p: f64, r: f64| format!("**{p:.2} / {r:.2} / ");
-        let lexicon_column = |line: &str| line.split(" | ").nth(3).map(str::to_string);
+        // The first table (the current test split): lexicon 2.0, then
+        // the current lexicon, then the model.
+        let lexicon_column = |line: &str| line.split(" | ").nth(2).map(str::to_string);
         let rows: Vec<String> = readme
             .lines()
             .filter(|l| l.contains(", endorsed: P / R / F1 |"))
+            .take(2)
             .filter_map(lexicon_column)
             .collect();
         assert_eq!(rows.len(), 2, "{rows:?}");
