@@ -343,12 +343,18 @@ fn serve_page_in_headless_chromium() {
 
     // The PDF: highlights, a marker where each page starts, placed among
     // the reference corpora.
-    assert!(text("pdfStatus").starts_with("Read policy-paper.pdf, 2 pages"), "{v}");
+    assert!(
+        text("pdfStatus").starts_with("Read policy-paper.pdf, 2 pages"),
+        "{v}"
+    );
     let marks = num("pdfMarks");
     assert!(marks >= 10, "{v}");
     assert_eq!(v["pageMarkers"], serde_json::json!(["p. 1", "p. 2"]));
     let refs = text("references");
-    assert!(refs.contains("than") && refs.contains("% of UK party manifestos 1945–2005"), "{refs}");
+    assert!(
+        refs.contains("than") && refs.contains("% of UK party manifestos 1945–2005"),
+        "{refs}"
+    );
     assert!(refs.contains("US State of the Union addresses"), "{refs}");
     // The explanation: the sub-frame's meaning in the lexicon's words,
     // and the page.
@@ -382,12 +388,25 @@ fn serve_page_in_headless_chromium() {
     assert!(rows.iter().any(|r| r["behavioural"] == "none"), "{rows:?}");
     let r = framewatch(
         &doc_dir,
-        &["validate", "--gold", sheet.to_str().unwrap(), "policy-paper.pdf"],
+        &[
+            "validate",
+            "--gold",
+            sheet.to_str().unwrap(),
+            "policy-paper.pdf",
+        ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("3 units, coded by test-reader"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("3 units, coded by test-reader"),
+        "{}",
+        r.stdout
+    );
     // The hit marked wrong is the tool's false positive.
-    assert!(r.stdout.contains("behavioural false positives (1)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("behavioural false positives (1)"),
+        "{}",
+        r.stdout
+    );
     let model = tmp.path().join("model.json");
     let r = framewatch(
         &doc_dir,
@@ -407,7 +426,12 @@ fn serve_page_in_headless_chromium() {
     let cli_html = tmp.path().join("cli.html");
     let r = framewatch(
         &fixtures().join("mixed"),
-        &["audit", "policy-paper.pdf", "--html", cli_html.to_str().unwrap()],
+        &[
+            "audit",
+            "policy-paper.pdf",
+            "--html",
+            cli_html.to_str().unwrap(),
+        ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
@@ -417,7 +441,12 @@ fn serve_page_in_headless_chromium() {
     let hits = util::csv_rows(&downloads.join("policy-paper.hits.csv"));
     assert_eq!(hits.len() as u64, marks, "{hits:?}");
     assert!(hits.iter().all(|h| h["document"] == "policy-paper.pdf"));
-    assert_eq!(v["printHides"], true, "{v}");
+    assert_eq!(
+        v["print"],
+        serde_json::json!({"input": false, "actions": false, "disagree": false, "detail": false,
+            "text": true, "summary": true, "references": true}),
+        "{v}"
+    );
 
     // Readable and usable: contrast, focus, no sideways scrolling at 375.
     for k in ["contrast", "contrastNarrow"] {
@@ -435,7 +464,10 @@ fn serve_page_in_headless_chromium() {
     );
 
     // The DOCX dropped (after saying yes to dropping the marks).
-    assert!(text("docxStatus").starts_with("Read consultation-response.docx"), "{v}");
+    assert!(
+        text("docxStatus").starts_with("Read consultation-response.docx"),
+        "{v}"
+    );
     assert!(num("docxMarks") >= 5, "{v}");
     assert_eq!(num("docxPageMarkers"), 0, "{v}");
     assert_eq!(text("marksAfterDocx"), "No marks yet.");
@@ -443,12 +475,18 @@ fn serve_page_in_headless_chromium() {
 
     // A hostile HTML document: its markup shows as text, nothing runs.
     let h = &v["hostile"];
-    assert!(text("hostileStatus").starts_with("Read hostile.html"), "{v}");
+    assert!(
+        text("hostileStatus").starts_with("Read hostile.html"),
+        "{v}"
+    );
     assert_eq!(h["titleKept"], true, "{h}");
     assert_eq!(h["images"], 0, "{h}");
     assert_eq!(h["handlers"], 0, "{h}");
     assert_eq!(h["scripts"], serde_json::json!(["/app.js"]), "{h}");
-    assert!(h["text"].as_str().unwrap().contains("<img src=x onerror="), "{h}");
+    assert!(
+        h["text"].as_str().unwrap().contains("<img src=x onerror="),
+        "{h}"
+    );
     assert!(h["marks"].as_u64().unwrap() >= 2, "{h}");
 
     assert!(text("pasteStatus").starts_with("Read pasted.txt"), "{v}");
@@ -457,9 +495,10 @@ fn serve_page_in_headless_chromium() {
 
     let requests = v["requests"].as_array().unwrap();
     assert!(
-        requests
-            .iter()
-            .any(|r| r.as_str().unwrap().contains("/api/audit?name=policy-paper.pdf")),
+        requests.iter().any(|r| r
+            .as_str()
+            .unwrap()
+            .contains("/api/audit?name=policy-paper.pdf")),
         "{v}"
     );
     for r in requests {
@@ -468,7 +507,10 @@ fn serve_page_in_headless_chromium() {
             "request to another host: {r}"
         );
     }
-    for (shot, name) in [("page-1200.png", "serve-page.png"), ("page-375.png", "serve-page-375.png")] {
+    for (shot, name) in [
+        ("page-1200.png", "serve-page.png"),
+        ("page-375.png", "serve-page-375.png"),
+    ] {
         let shot = out.join(shot);
         assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
         if let Ok(dir) = std::env::var("FRAMEWATCH_SCREENSHOT_DIR") {

@@ -142,6 +142,9 @@ pub fn run(args: Args) -> Result<u8> {
     Ok(if a.failed() { EXIT_FAILED } else { EXIT_OK })
 }
 
+/// A document's audit, its text and its sentences' byte spans.
+pub(super) type Audited = (Audit, String, Vec<(u32, u32)>);
+
 /// One document read, tagged and audited as `audit` does it (`serve`
 /// too): the lexicon's hits, the model's labels when there is a model,
 /// the document's text and its sentences' byte spans.
@@ -151,7 +154,7 @@ pub(super) fn audit_doc(
     reading: &Reading,
     meta: DocMeta,
     shown: &str,
-) -> Result<Outcome<(Audit, String, Vec<(u32, u32)>)>> {
+) -> Result<Outcome<Audited>> {
     let job = Job::new(tagger, reading);
     let inspect = |v: &View<'_>| {
         let mut a = audit::of_view(tagger, shown, v);

@@ -95,7 +95,10 @@ struct Ctx {
 
 pub fn run(args: Args) -> Result<u8> {
     if let Some(runs) = &args.make_reference_table {
-        print!("{}", serve_ref::table_of_runs(&[("uk_manifestos", &runs[0]), ("us_sotu", &runs[1])])?);
+        print!(
+            "{}",
+            serve_ref::table_of_runs(&[("uk_manifestos", &runs[0]), ("us_sotu", &runs[1])])?
+        );
         return Ok(EXIT_OK);
     }
     let mut tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;

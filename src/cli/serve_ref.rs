@@ -218,6 +218,47 @@ mod tests {
     }
 
     #[test]
+    fn the_reading_says_more_or_less_with_strict_counts() {
+        let (lex, analyzer) = Lexicon::load(None).unwrap();
+        let tagger = crate::tagger::Tagger::new(lex, analyzer);
+        let a = crate::study::audit::audit(
+            &tagger,
+            "x.txt",
+            "Poverty is caused by welfare dependency. Low pay and benefit cuts cause poverty.",
+        );
+        let share = a.share.unwrap();
+        let corpus = |shares: Vec<f64>| Bundled {
+            corpus: "uk_manifestos",
+            label: "UK party manifestos",
+            one: "manifesto",
+            reference: Reference {
+                run: "UK party manifestos".into(),
+                documents: shares.len() + 1,
+                share: shares,
+                span: Some(("1945-01-01".into(), "2005-05-05".into())),
+                ..Default::default()
+            },
+        };
+        let low = corpus(vec![0.0, 0.0, 0.0, share, 1.0]).place(&a);
+        assert_eq!(
+            low["reading"],
+            format!(
+                "More behavioural framing than 60% of UK party manifestos 1945–2005 (its behavioural share {share:.2}; the middle manifesto's 0.00)."
+            )
+        );
+        assert_eq!(low["share_percentile"], 70.0);
+        assert_eq!(low["documents"], 6);
+        let high = corpus(vec![share, 0.9, 1.0, 1.0]).place(&a);
+        assert!(
+            high["reading"]
+                .as_str()
+                .unwrap()
+                .starts_with("Less behavioural framing than 75% of UK party manifestos"),
+            "{high}"
+        );
+    }
+
+    #[test]
     fn only_the_builtin_lexicon_is_placed() {
         let (lex, _) = Lexicon::load(None).unwrap();
         assert!(bundled_for(&lex).is_ok());

@@ -131,7 +131,10 @@ seen.auditHtml = (await downloaded("policy-paper.audit.html")).slice(0, 2000);
 await evaluate(`document.getElementById("export-csv").click(); 1`);
 seen.hitsCsv = await downloaded("policy-paper.hits.csv");
 seen.printButton = await evaluate(`!!document.getElementById("print")`);
-seen.printHides = await evaluate(`[...document.styleSheets].some((s) => [...s.cssRules].some((r) => r.media && r.media.mediaText === "print" && r.cssText.includes("#input")))`);
+// Print: the controls go, the text and summary stay.
+await send("Emulation.setEmulatedMedia", { media: "print" });
+seen.print = await evaluate(`Object.fromEntries(["input", "actions", "disagree", "detail", "text", "summary", "references"].map((id) => [id, getComputedStyle(document.getElementById(id)).display !== "none"]))`);
+await send("Emulation.setEmulatedMedia", { media: "" });
 
 // 6. Every text colour against what is behind it (WCAG AA: 4.5:1), and a
 // visible focus outline on every control once the keyboard is in use.

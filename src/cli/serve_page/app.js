@@ -198,7 +198,7 @@ function fmt(x, d) {
 function renderSummary(a, col) {
   const s = a.summary;
   const t = el("table");
-  t.append(el("tr", {}, cell("th", "category"), cell("th", "endorsed"), cell("th", "negated"), cell("th", "distanced"), cell("th", "not counted"), cell("th", "per 10k words")));
+  t.append(el("tr", {}, cell("th", "category"), cell("th", "endorsed"), cell("th", "negated"), cell("th", "distanced"), cell("th", "not counted"), cell("th", "per 10k")));
   for (const [c, n] of Object.entries(s.categories)) {
     const name = el("td", {}, el("span", { className: "swatch" }), c);
     name.firstChild.style.setProperty("--c", col[c]);
