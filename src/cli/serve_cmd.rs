@@ -186,7 +186,7 @@ pub fn run(args: Args) -> Result<u8> {
 
 /// Open `url` with `$BROWSER` when set (a `:`-separated list of
 /// commands, tried in turn; `%s` in one stands for the URL, else the URL
-/// is its last argument), else the desktop's opener.
+/// is its last argument), then the desktop's opener.
 fn open_browser(url: &str) {
     let fallback = if cfg!(target_os = "macos") {
         "open"
@@ -199,7 +199,7 @@ fn open_browser(url: &str) {
         .split(':')
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .chain(browser.trim().is_empty().then_some(fallback))
+        .chain(std::iter::once(fallback))
     {
         let mut words: Vec<String> = cmd.split_whitespace().map(String::from).collect();
         if words.iter().any(|w| w.contains("%s")) {
@@ -216,7 +216,11 @@ fn open_browser(url: &str) {
             .stderr(std::process::Stdio::null())
             .spawn();
         match started {
-            Ok(_) => return,
+            Ok(mut child) => {
+                // Reap it when it exits, so no zombie is left behind.
+                std::thread::spawn(move || child.wait());
+                return;
+            }
             Err(e) => tried.push(format!("{} ({e})", words[0])),
         }
     }

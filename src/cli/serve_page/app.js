@@ -161,7 +161,7 @@ function render(result) {
       m.dataset.hit = i;
       m.title = h.subframe + ": " + describe(h.category, h.subframe);
       m.style.setProperty("--c", col[h.category] || "#000000");
-      m.setAttribute("aria-label", h.surface + ": " + h.category + ", " + h.subframe + ", " + stanceOf(h));
+      m.setAttribute("aria-label", markLabel(h));
       into.append(m);
       at = h.byte_end;
     }
@@ -185,6 +185,10 @@ function render(result) {
   $("coder").hidden = true;
   renderMarks();
   $("result").hidden = false;
+}
+
+function markLabel(h) {
+  return h.surface + ": " + h.category + ", " + h.subframe + ", " + stanceOf(h);
 }
 
 function cell(tag, text) {
@@ -330,6 +334,7 @@ function judgeHit(i, v, mark) {
   else verdicts.set(i, v);
   mark.classList.toggle("wrong", verdicts.get(i) === "wrong");
   mark.classList.toggle("right", verdicts.get(i) === "right");
+  mark.setAttribute("aria-label", markLabel(current.result.audit.hits[i]) + (verdicts.has(i) ? ", marked " + v : ""));
   renderMarks();
   showHit(mark);
   status("“" + current.result.audit.hits[i].surface + "” " + (verdicts.has(i) ? "marked " + v : "unmarked") + ".");
@@ -405,7 +410,10 @@ function renderMarks() {
     undo.addEventListener("click", () => {
       verdicts.delete(i);
       const m = $("text").querySelector('mark[data-hit="' + i + '"]');
-      if (m) m.classList.remove("wrong", "right");
+      if (m) {
+        m.classList.remove("wrong", "right");
+        m.setAttribute("aria-label", markLabel(hits[i]));
+      }
       renderMarks();
     });
     list.append(el("li", {}, v + ": “" + h.surface + "” (" + h.category + "." + h.subframe + ", " + where(h.page, h.line) + ") ", undo));
