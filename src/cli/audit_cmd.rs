@@ -88,7 +88,7 @@ pub fn run(args: Args) -> Result<u8> {
         Some(p) if p.as_os_str() == "none" => None,
         p => super::load_model(p.as_deref(), &tagger.lexicon)?,
     };
-    let (mut a, text) = match audit_doc(&tagger, model.as_ref(), &reading, meta, &shown)? {
+    let (mut a, text, _) = match audit_doc(&tagger, model.as_ref(), &reading, meta, &shown)? {
         Outcome::Tagged(d, out) => {
             super::print_warnings(&shown, &d.warnings);
             out
@@ -142,23 +142,26 @@ pub fn run(args: Args) -> Result<u8> {
     Ok(if a.failed() { EXIT_FAILED } else { EXIT_OK })
 }
 
+/// A document's audit, its text and its sentences' byte spans.
+pub(super) type Audited = (Audit, String, Vec<(u32, u32)>);
+
 /// One document read, tagged and audited as `audit` does it (`serve`
 /// too): the lexicon's hits, the model's labels when there is a model,
-/// and the document's text.
+/// the document's text and its sentences' byte spans.
 pub(super) fn audit_doc(
     tagger: &Tagger,
     model: Option<&(Model, PathBuf)>,
     reading: &Reading,
     meta: DocMeta,
     shown: &str,
-) -> Result<Outcome<(Audit, String)>> {
+) -> Result<Outcome<Audited>> {
     let job = Job::new(tagger, reading);
     let inspect = |v: &View<'_>| {
         let mut a = audit::of_view(tagger, shown, v);
         if let Some((m, origin)) = model {
             a.add_model(tagger, m, &origin.display().to_string(), v);
         }
-        (a, v.text.to_string())
+        (a, v.text.to_string(), v.analysis.sentence_spans())
     };
     job.one(meta, &inspect)
 }

@@ -21,6 +21,7 @@ mod report_cmd;
 mod run_cmd;
 mod sample_cmd;
 mod serve_cmd;
+mod serve_ref;
 mod suggest_cmd;
 mod tag_cmd;
 mod train_cmd;

@@ -12,6 +12,7 @@
 use super::EXIT_OK;
 use super::audit_cmd::audit_doc;
 use super::ingest_args::IngestArgs;
+use super::serve_ref;
 use crate::error::{Error, Result};
 use crate::ingest::{bytes_doc, human, parse_size};
 use crate::pipeline::{Outcome, Reading};
@@ -59,6 +60,11 @@ pub struct Args {
     pub poles: Option<String>,
     #[command(flatten)]
     pub ingest: IngestArgs,
+    /// For maintainers: print the bundled reference table (CSV) made from
+    /// two run folders, `framewatch run` over ../shared/corpora/uk_manifestos
+    /// and us_sotu (see README, "For campaigners"), and exit.
+    #[arg(long, num_args = 2, value_names = ["UK_RUN", "US_RUN"], hide = true)]
+    pub make_reference_table: Option<Vec<PathBuf>>,
 }
 
 const PAGE: &str = include_str!("serve_page/index.html");
@@ -83,9 +89,18 @@ struct Ctx {
     /// `Some(port)` on loopback: requests must name this machine in
     /// `Host` (a guard against DNS rebinding).
     loopback_port: Option<u16>,
+    /// The bundled reference corpora, or why they do not apply.
+    references: std::result::Result<Vec<serve_ref::Bundled>, String>,
 }
 
 pub fn run(args: Args) -> Result<u8> {
+    if let Some(runs) = &args.make_reference_table {
+        print!(
+            "{}",
+            serve_ref::table_of_runs(&[("uk_manifestos", &runs[0]), ("us_sotu", &runs[1])])?
+        );
+        return Ok(EXIT_OK);
+    }
     let mut tagger = super::load_tagger(args.lexicon.as_deref(), false, false)?;
     super::apply_poles(&mut tagger, args.poles.as_deref())?;
     let reading = args.ingest.settle()?;
@@ -129,7 +144,9 @@ pub fn run(args: Args) -> Result<u8> {
     if args.open {
         open_browser(&url);
     }
+    let references = serve_ref::bundled_for(&tagger.lexicon);
     let ctx = Ctx {
+        references,
         tagger,
         model,
         reading,
@@ -167,20 +184,50 @@ pub fn run(args: Args) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// Open `url` with `$BROWSER` when set (a `:`-separated list of
+/// commands, tried in turn; `%s` in one stands for the URL, else the URL
+/// is its last argument), then the desktop's opener.
 fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") {
+    let fallback = if cfg!(target_os = "macos") {
         "open"
     } else {
         "xdg-open"
     };
-    if let Err(e) = std::process::Command::new(opener)
-        .arg(url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+    let browser = std::env::var("BROWSER").unwrap_or_default();
+    let mut tried = Vec::new();
+    for cmd in browser
+        .split(':')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .chain(std::iter::once(fallback))
     {
-        eprintln!("framewatch: warning: cannot start {opener} ({e}); open {url} yourself");
+        let mut words: Vec<String> = cmd.split_whitespace().map(String::from).collect();
+        if words.iter().any(|w| w.contains("%s")) {
+            for w in &mut words {
+                *w = w.replace("%s", url);
+            }
+        } else {
+            words.push(url.to_string());
+        }
+        let started = std::process::Command::new(&words[0])
+            .args(&words[1..])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match started {
+            Ok(mut child) => {
+                // Reap it when it exits, so no zombie is left behind.
+                std::thread::spawn(move || child.wait());
+                return;
+            }
+            Err(e) => tried.push(format!("{} ({e})", words[0])),
+        }
     }
+    eprintln!(
+        "framewatch: warning: cannot start a browser: {}; open {url} yourself",
+        tried.join(", ")
+    );
 }
 
 /// A request's head, as far as this server reads it.
@@ -360,7 +407,7 @@ fn audit_upload(ctx: &Ctx, query: &str, body: Vec<u8>) -> std::result::Result<Re
             }});
             Ok((422, "application/json", json_bytes(&v)))
         }
-        Outcome::Tagged(d, (a, text)) => Ok(match format.as_str() {
+        Outcome::Tagged(d, (a, text, sentences)) => Ok(match format.as_str() {
             "html" => (
                 200,
                 "text/html; charset=utf-8",
@@ -372,6 +419,20 @@ fn audit_upload(ctx: &Ctx, query: &str, body: Vec<u8>) -> std::result::Result<Re
                     "text": text,
                     "warnings": d.warnings,
                     "page_starts": d.page_starts,
+                    "sentences": sentences,
+                    "key": a.key.iter().map(|(c, about, subs)| json!({
+                        "category": c,
+                        "description": about,
+                        "subframes": subs.iter().map(|(s, about)| json!({"subframe": s, "description": about})).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                    "references": match &ctx.references {
+                        Ok(list) => json!(list.iter().map(|r| r.place(&a)).collect::<Vec<_>>()),
+                        Err(_) => json!([]),
+                    },
+                    "references_note": match &ctx.references {
+                        Ok(_) => serve_ref::TIED_NOTE.to_string(),
+                        Err(why) => why.clone(),
+                    },
                 });
                 (200, "application/json", json_bytes(&v))
             }

@@ -427,6 +427,11 @@ pub fn percentile(values: &[f64], x: f64) -> f64 {
 
 impl Audit {
     pub fn place(&mut self, reference: &Reference) {
+        self.placement = Some(self.placement(reference));
+    }
+
+    /// Where the document stands in `reference`, without keeping it.
+    pub fn placement(&self, reference: &Reference) -> Placement {
         let rates = self
             .rates
             .iter()
@@ -437,14 +442,14 @@ impl Audit {
                 )
             })
             .collect();
-        self.placement = Some(Placement {
+        Placement {
             run: reference.run.clone(),
             documents: reference.documents,
             with_share: reference.share.len(),
             span: reference.span.clone(),
             share: self.share.map(|s| percentile(&reference.share, s)),
             rates,
-        });
+        }
     }
 
     /// The value of a threshold metric: `share`, `balance`,
