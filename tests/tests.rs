@@ -1039,7 +1039,7 @@ fn audit_html_is_self_contained_and_inert() {
         "{page}"
     );
     assert!(
-        page.contains("On 717 real sentences coded blind by two coders"),
+        page.contains("On 861 real sentences coded blind by two coders"),
         "{page}"
     );
 
