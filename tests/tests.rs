@@ -1244,7 +1244,12 @@ fn composition_shifts_are_warned_and_thin_cells_marked() {
         ("b", "2010-02-01", "Lab", "Low pay and austerity."),
         ("c", "2011-01-01", "Con", "Benefit culture. Low pay."),
         ("d", "2011-02-01", "Lab", "Low pay."),
-        ("e", "2011-03-01", "Green", "Austerity and the cost of living."),
+        (
+            "e",
+            "2011-03-01",
+            "Green",
+            "Austerity and the cost of living.",
+        ),
         ("f", "2011-04-01", "Green", "Benefit cuts."),
         ("g", "2011-05-01", "Green", "Zero-hours contract."),
     ];
@@ -1285,7 +1290,10 @@ fn composition_shifts_are_warned_and_thin_cells_marked() {
     .ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["composition"]["by"], "source");
-    assert_eq!(v["composition"]["a"], serde_json::json!({"Con": 1, "Lab": 1}));
+    assert_eq!(
+        v["composition"]["a"],
+        serde_json::json!({"Con": 1, "Lab": 1})
+    );
     assert_eq!(
         v["composition"]["b"],
         serde_json::json!({"Con": 1, "Green": 3, "Lab": 1})
@@ -1294,18 +1302,37 @@ fn composition_shifts_are_warned_and_thin_cells_marked() {
     // Without a group column only the count can shift.
     let r = framewatch(tmp.path(), &["drivers", "plain", "2010", "2011"]).ok();
     assert!(
-        r.stdout
-            .contains("warning: period 2010 and 2011 differ sharply in composition: documents 2 → 5 (×2.5);"),
+        r.stdout.contains(
+            "warning: period 2010 and 2011 differ sharply in composition: documents 2 → 5 (×2.5);"
+        ),
         "{}",
         r.stdout
     );
-    let r = framewatch(tmp.path(), &["drivers", "plain", "2011", "2011"]).ok();
-    assert!(!r.stdout.contains("composition"), "{}", r.stdout);
+    // Two groups with one document in each year: the same make-up.
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "drivers", "grouped", "Con", "Lab", "--field", "source", "--json",
+        ],
+    )
+    .ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["composition"]["by"], "period");
+    assert_eq!(
+        v["composition"]["a"],
+        serde_json::json!({"2010": 1, "2011": 1})
+    );
+    assert_eq!(v["composition"]["shifts"], serde_json::json!([]));
 
     framewatch(tmp.path(), &["report", "grouped", "-o", "g.html"]).ok();
     let page = read(&tmp.path().join("g.html"));
-    assert!(page.contains("<h2 id=\"composition\">Composition: documents per year and source</h2>"));
-    assert!(page.contains("Documents per year, by source"), "composition chart");
+    assert!(
+        page.contains("<h2 id=\"composition\">Composition: documents per year and source</h2>")
+    );
+    assert!(
+        page.contains("Documents per year, by source"),
+        "composition chart"
+    );
     assert!(
         page.contains("<li><b>2010 → 2011</b>: documents 2 → 5 (×2.5); only in 2011: Green;"),
         "composition warning"
@@ -1313,16 +1340,27 @@ fn composition_shifts_are_warned_and_thin_cells_marked() {
     // Every cell is thin (under 5 documents): hollow points with their n,
     // and marked rows.
     assert!(page.contains("class=\"low\"><title>2010: "), "hollow point");
-    assert!(page.contains("— 2 documents, 12 words (low n)</title>"), "{page}");
+    assert!(
+        page.contains("— 2 documents, 9 words (low n)</title>"),
+        "{page}"
+    );
     assert!(page.contains("Hollow points rest on fewer than 5 documents or 2,000 words"));
-    assert!(page.contains("<tr class=\"low\"><td>2011 <span class=\"lown\">low n</span></td><td class=\"n\">5</td>"));
+    assert!(page.contains(
+        "<tr class=\"low\"><td>2011 <span class=\"lown\">low n</span></td><td class=\"n\">5</td>"
+    ));
     // Sub-frame bars on a few hits are faded and carry their count.
-    assert!(page.contains("fill-opacity=\"0.35\"><title>2010 "), "faded bar");
+    assert!(
+        page.contains("fill-opacity=\"0.35\"><title>2010 "),
+        "faded bar"
+    );
     assert!(page.contains("faded: under 10 hits"));
     framewatch(tmp.path(), &["report", "plain", "-o", "p.html"]).ok();
     let page = read(&tmp.path().join("p.html"));
     assert!(page.contains("<h2 id=\"composition\">Composition: documents per year</h2>"));
-    assert!(!page.contains("Documents per year, by"), "no group chart without groups");
+    assert!(
+        !page.contains("Documents per year, by"),
+        "no group chart without groups"
+    );
     assert!(page.contains("Composition shifts sharply"));
 }
 
@@ -2167,11 +2205,16 @@ fn any_categories_run_report_and_poles() {
 #[test]
 fn notebook_reads_groups_from_the_manifest_and_keeps_figures_out_of_the_run() {
     let ready = std::process::Command::new("python3")
-        .args(["-c", "import nbclient, nbformat, ipykernel, polars, matplotlib"])
+        .args([
+            "-c",
+            "import nbclient, nbformat, ipykernel, polars, matplotlib",
+        ])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ready {
-        eprintln!("skipped: needs python3 with nbclient nbformat ipykernel polars matplotlib (.ci/run installs them)");
+        eprintln!(
+            "skipped: needs python3 with nbclient nbformat ipykernel polars matplotlib (.ci/run installs them)"
+        );
         return;
     }
     let tmp = tempdir();
@@ -2196,7 +2239,11 @@ fn notebook_reads_groups_from_the_manifest_and_keeps_figures_out_of_the_run() {
             "{name}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_eq!(std::fs::read_dir(&run).unwrap().count(), tables, "{name}: wrote into the run");
+        assert_eq!(
+            std::fs::read_dir(&run).unwrap().count(),
+            tables,
+            "{name}: wrote into the run"
+        );
         let mut made: Vec<String> = std::fs::read_dir(&figures)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -2204,7 +2251,15 @@ fn notebook_reads_groups_from_the_manifest_and_keeps_figures_out_of_the_run() {
         made.sort();
         // Grouped: the run's group; ungrouped: the documents' kinds (the
         // mini corpus has news and policy), never a count column.
-        let compared = if group.is_some() { "share_by_source.png" } else { "share_by_kind.png" };
-        assert_eq!(made, vec![compared.to_string(), "trend.png".to_string()], "{name}");
+        let compared = if group.is_some() {
+            "share_by_source.png"
+        } else {
+            "share_by_kind.png"
+        };
+        assert_eq!(
+            made,
+            vec![compared.to_string(), "trend.png".to_string()],
+            "{name}"
+        );
     }
 }

@@ -900,7 +900,9 @@ fn lone_marker(line: &str) -> bool {
 fn list_item(line: &str) -> bool {
     let mut c = line.chars();
     match c.next() {
-        Some('•' | '●' | '▪' | '■' | '◦' | '❱' | '➢' | '►' | '–' | '—' | '*') => true,
+        Some('•' | '●' | '▪' | '■' | '◦' | '❱' | '➢' | '►' | '–' | '—' | '*') => {
+            true
+        }
         Some('-') => c.next() == Some(' '),
         Some('(') => {
             let inner: String = c.by_ref().take_while(|x| *x != ')').collect();
@@ -1386,7 +1388,10 @@ mod tests {
         // a hit, add up to the whole.
         let at = text.find("and").unwrap();
         let whole = r.show(text, 0, text.len());
-        assert_eq!(format!("{}{}", r.show(text, 0, at), r.show(text, at, text.len())), whole);
+        assert_eq!(
+            format!("{}{}", r.show(text, 0, at), r.show(text, at, text.len())),
+            whole
+        );
         assert_eq!(whole, "the workshy and the workshy");
         // A range that cuts an edit shows the original there.
         assert_eq!(r.show(text, 0, text.find('\n').unwrap()), "the work-");
@@ -1406,7 +1411,10 @@ mod tests {
         let page_two = text.find("It is").unwrap() as u32;
         audit.page_starts = vec![0, page_two];
         let html = audit.to_html(text);
-        assert!(html.contains("<span class=\"page\" id=\"page-1\">p. 1</span>Poverty follows <mark"), "{html}");
+        assert!(
+            html.contains("<span class=\"page\" id=\"page-1\">p. 1</span>Poverty follows <mark"),
+            "{html}"
+        );
         assert!(html.contains(">low pay</mark> in many towns.\n\n<span class=\"page\" id=\"page-2\">p. 2</span>It is not about being <mark"), "{html}");
         // Offsets are the original text's: the hit's surface and line.
         let h = &audit.hits[1];

@@ -55,10 +55,7 @@ pub fn counts(run: &RunTables, field: &str, by: Option<&str>) -> Counts {
             Some(g) => g[i].clone().unwrap_or_else(|| NO_VALUE.to_string()),
             None => ALL.to_string(),
         };
-        *out.entry(v.clone())
-            .or_default()
-            .entry(g)
-            .or_default() += 1;
+        *out.entry(v.clone()).or_default().entry(g).or_default() += 1;
     }
     out
 }
@@ -114,10 +111,7 @@ pub fn shifts(
         if g == ALL || x == 0 || y == 0 {
             continue;
         }
-        let (sa, sb) = (
-            x as f64 * 100.0 / na as f64,
-            y as f64 * 100.0 / nb as f64,
-        );
+        let (sa, sb) = (x as f64 * 100.0 / na as f64, y as f64 * 100.0 / nb as f64);
         if (sb - sa).abs() > SHARE_POINTS {
             out.push(format!(
                 "{g}: {sa:.0}% → {sb:.0}% of documents ({:+.0} points)",
@@ -183,6 +177,9 @@ mod tests {
     fn an_empty_side_only_reports_the_count() {
         let a = side(&[(ALL, 3)]);
         let b = side(&[]);
-        assert_eq!(shifts("a", &a, "b", &b), vec!["documents 3 → 0".to_string()]);
+        assert_eq!(
+            shifts("a", &a, "b", &b),
+            vec!["documents 3 → 0".to_string()]
+        );
     }
 }

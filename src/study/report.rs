@@ -61,6 +61,19 @@ impl Support {
     }
 }
 
+/// The start of a table row for period `p`: greyed and tagged `low n`
+/// when the period rests on few documents or words.
+fn period_row(p: &str, n: &Support) -> String {
+    if n.low {
+        format!(
+            "<tr class=\"low\"><td>{} <span class=\"lown\">low n</span></td>",
+            esc(p)
+        )
+    } else {
+        format!("<tr><td>{}</td>", esc(p))
+    }
+}
+
 /// A whole number with thousands separators: 12345 → "12,345".
 fn thousands(v: f64) -> String {
     let digits = format!("{:.0}", v.abs());
@@ -238,13 +251,26 @@ pub fn line_chart(
             if let Some(v) = v {
                 let (shape, n) = match se.support.get(i) {
                     Some(n) if n.low => (
-                        format!("r=\"3.4\" fill=\"#fff\" stroke=\"{}\" stroke-width=\"1.6\" class=\"low\"", se.colour),
+                        format!(
+                            "r=\"3.4\" fill=\"#fff\" stroke=\"{}\" stroke-width=\"1.6\" class=\"low\"",
+                            se.colour
+                        ),
                         format!(" — {}", n.describe()),
                     ),
-                    Some(n) => (format!("r=\"2.6\" fill=\"{}\"", se.colour), format!(" — {}", n.describe())),
+                    Some(n) => (
+                        format!("r=\"2.6\" fill=\"{}\"", se.colour),
+                        format!(" — {}", n.describe()),
+                    ),
                     None => (format!("r=\"2.6\" fill=\"{}\"", se.colour), String::new()),
                 };
-                s.push_str(&format!("<circle cx=\"{:.1}\" cy=\"{:.1}\" {shape}><title>{}: {}{}</title></circle>", xs(i), ys(*v), esc(&x[i]), fmt_tick(*v), esc(&n)));
+                s.push_str(&format!(
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" {shape}><title>{}: {}{}</title></circle>",
+                    xs(i),
+                    ys(*v),
+                    esc(&x[i]),
+                    fmt_tick(*v),
+                    esc(&n)
+                ));
             }
         }
         if single {
@@ -261,10 +287,12 @@ pub fn line_chart(
             esc(&se.name)
         ));
     }
-    if series
-        .iter()
-        .any(|se| se.support.iter().zip(&se.values).any(|(n, v)| n.low && v.is_some()))
-    {
+    if series.iter().any(|se| {
+        se.support
+            .iter()
+            .zip(&se.values)
+            .any(|(n, v)| n.low && v.is_some())
+    }) {
         s.push_str(&format!(
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.4\" fill=\"#fff\" stroke=\"#444\" stroke-width=\"1.6\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">low n: few documents or words</text>",
             w - 12.0,
@@ -776,7 +804,12 @@ impl<'a> Page<'a> {
     fn size_of(&self, p: &str) -> Support {
         let t = &self.run.trends;
         let (mut d, mut w) = (0.0, 0.0);
-        for ((q, x), y) in self.periods.iter().zip(t.nums("documents")).zip(t.nums("tokens")) {
+        for ((q, x), y) in self
+            .periods
+            .iter()
+            .zip(t.nums("documents"))
+            .zip(t.nums("tokens"))
+        {
             if q == p {
                 d += x.unwrap_or(0.0);
                 w += y.unwrap_or(0.0);
@@ -955,7 +988,12 @@ impl<'a> Page<'a> {
         if by.is_some() {
             let mut parts: Vec<(String, Vec<f64>)> = shown
                 .iter()
-                .map(|g| (g.clone(), self.dated.iter().map(|p| of(p, g) as f64).collect()))
+                .map(|g| {
+                    (
+                        g.clone(),
+                        self.dated.iter().map(|p| of(p, g) as f64).collect(),
+                    )
+                })
                 .collect();
             if other {
                 parts.push((
@@ -964,7 +1002,11 @@ impl<'a> Page<'a> {
                 ));
             }
             let svg = stacked_chart(
-                &format!("Documents per {}, by {}", self.by, by.as_deref().unwrap_or("")),
+                &format!(
+                    "Documents per {}, by {}",
+                    self.by,
+                    by.as_deref().unwrap_or("")
+                ),
                 &self.dated,
                 &parts,
                 Stack::Counts,
@@ -990,10 +1032,8 @@ impl<'a> Page<'a> {
         for (k, p) in self.dated.iter().enumerate() {
             let n = support[k];
             let mut row = format!(
-                "<tr{}><td>{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
-                if n.low { " class=\"low\"" } else { "" },
-                esc(p),
-                if n.low { " <span class=\"lown\">low n</span>" } else { "" },
+                "{}<td class=\"n\">{}</td><td class=\"n\">{}</td>",
+                period_row(p, &n),
                 n.documents,
                 thousands(n.tokens)
             );
@@ -1020,7 +1060,10 @@ impl<'a> Page<'a> {
             .collect();
         if let Some(k) = &ling.keyness {
             let (r, t) = (k.reference.clone(), k.target.clone());
-            if counts.contains_key(&r) && counts.contains_key(&t) && !pairs.contains(&(r.clone(), t.clone())) {
+            if counts.contains_key(&r)
+                && counts.contains_key(&t)
+                && !pairs.contains(&(r.clone(), t.clone()))
+            {
                 pairs.push((r, t));
             }
         }
@@ -1029,7 +1072,12 @@ impl<'a> Page<'a> {
             .filter_map(|(a, b)| {
                 let why = composition::shifts(a, side(a), b, side(b));
                 (!why.is_empty()).then(|| {
-                    format!("<li><b>{} → {}</b>: {}</li>", esc(a), esc(b), esc(&why.join("; ")))
+                    format!(
+                        "<li><b>{} → {}</b>: {}</li>",
+                        esc(a),
+                        esc(b),
+                        esc(&why.join("; "))
+                    )
                 })
             })
             .collect();
@@ -1213,10 +1261,8 @@ impl<'a> Page<'a> {
                 .collect();
             let n = self.size_of(p);
             self.html.push_str(&format!(
-                "<tr{}><td>{}{}</td><td class=\"n\" title=\"{}\">{}</td>{cells}</tr>\n",
-                if n.low { " class=\"low\"" } else { "" },
-                esc(p),
-                if n.low { " <span class=\"lown\">low n</span>" } else { "" },
+                "{}<td class=\"n\" title=\"{}\">{}</td>{cells}</tr>\n",
+                period_row(p, &n),
                 esc(&n.describe()),
                 n.documents
             ));
@@ -1523,5 +1569,79 @@ impl Passages {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn support_is_low_under_either_threshold_and_says_so() {
+        assert!(Support::new(4.0, 50_000.0, 5, 2000).low);
+        assert!(Support::new(9.0, 1999.0, 5, 2000).low);
+        let n = Support::new(5.0, 12_345.0, 5, 2000);
+        assert!(!n.low);
+        assert_eq!(n.describe(), "5 documents, 12,345 words");
+        assert_eq!(
+            Support::new(1.0, 900.0, 5, 2000).describe(),
+            "1 document, 900 words (low n)"
+        );
+        assert_eq!(thousands(1_234_567.0), "1,234,567");
+        assert_eq!(thousands(999.0), "999");
+    }
+
+    #[test]
+    fn low_points_are_hollow_with_their_n_and_a_note() {
+        let x = vec!["1990s".to_string(), "2000s".to_string()];
+        let series = |support: Vec<Support>| Series {
+            name: "share".into(),
+            colour: "#000000".into(),
+            values: vec![Some(0.25), Some(0.5)],
+            band: None,
+            support,
+        };
+        let svg = line_chart(
+            "t",
+            &x,
+            &[series(vec![
+                Support::new(2.0, 900.0, 5, 2000),
+                Support::new(8.0, 9000.0, 5, 2000),
+            ])],
+            "share",
+            Some((0.0, 1.0)),
+            None,
+        );
+        assert_eq!(svg.matches("class=\"low\"").count(), 1);
+        assert!(
+            svg.contains(
+                "class=\"low\"><title>1990s: 0.25 — 2 documents, 900 words (low n)</title>"
+            )
+        );
+        assert!(svg.contains("<title>2000s: 0.5 — 8 documents, 9,000 words</title>"));
+        assert!(svg.contains("low n: few documents or words"));
+        // Nothing thin, no note; no support known, no n.
+        let svg = line_chart("t", &x, &[series(Vec::new())], "share", None, None);
+        assert!(!svg.contains("low n") && svg.contains("<title>1990s: 0.25</title>"));
+    }
+
+    #[test]
+    fn subframe_bars_on_few_hits_are_faded_and_counted() {
+        let x = vec!["a".to_string(), "b".to_string()];
+        let parts = vec![
+            ("blame".to_string(), vec![1.0, 20.0]),
+            ("dependency".to_string(), vec![0.0, 10.0]),
+        ];
+        let svg = stacked_chart("t", &x, &parts, Stack::Shares, "share");
+        // One hit makes a faded 100% bar; 30 hits a solid one.
+        assert!(svg.contains(
+            "fill-opacity=\"0.35\"><title>a blame: 1 of 1 (100%) — few hits, read with care</title>"
+        ));
+        assert!(svg.contains("\"><title>b blame: 20 of 30 (67%)</title>"));
+        assert!(svg.contains("class=\"tick few\" text-anchor=\"middle\">1</text>"));
+        assert!(svg.contains("class=\"tick\" text-anchor=\"middle\">30</text>"));
+        assert!(svg.contains("faded: under 10 hits"));
+        let counts = stacked_chart("t", &x, &parts, Stack::Counts, "documents");
+        assert!(!counts.contains("fill-opacity") && !counts.contains("above bars"));
     }
 }
