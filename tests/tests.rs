@@ -14,7 +14,7 @@ mod serve;
 mod util;
 mod validate;
 
-use util::{fixtures, framewatch, framewatch_env, golden, manifest, read, tempdir};
+use util::{fixtures, framewatch, framewatch_env, golden, manifest, read, root, tempdir};
 
 fn mini_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut v = vec![
@@ -1230,6 +1230,140 @@ fn metadata_columns_that_clash_with_ours_and_odd_inputs() {
     assert!(docs.contains("\nu,utf16/u.txt,txt,"), "{docs}");
 }
 
+/// Issue 18: a comparison between periods whose make-up differs sharply
+/// (twice the documents, a group in one only, a share moving more than 20
+/// points) says so, in `drivers` and in the report; thin cells are hollow
+/// and marked, and sub-frame bars on few hits faded.
+#[test]
+fn composition_shifts_are_warned_and_thin_cells_marked() {
+    let tmp = tempdir();
+    let corpus = tmp.path().join("c");
+    std::fs::create_dir(&corpus).unwrap();
+    let docs = [
+        ("a", "2010-01-01", "Con", "Welfare dependency and low pay."),
+        ("b", "2010-02-01", "Lab", "Low pay and austerity."),
+        ("c", "2011-01-01", "Con", "Benefit culture. Low pay."),
+        ("d", "2011-02-01", "Lab", "Low pay."),
+        (
+            "e",
+            "2011-03-01",
+            "Green",
+            "Austerity and the cost of living.",
+        ),
+        ("f", "2011-04-01", "Green", "Benefit cuts."),
+        ("g", "2011-05-01", "Green", "Zero-hours contract."),
+    ];
+    let mut meta = String::from("doc_id,date,source,path\n");
+    for (id, date, source, text) in docs {
+        std::fs::write(corpus.join(format!("{id}.txt")), text).unwrap();
+        meta.push_str(&format!("{id},{date},{source},{id}.txt\n"));
+    }
+    std::fs::write(corpus.join("metadata.csv"), meta).unwrap();
+    let lexicon = fixtures().join("lexicons/mini.toml");
+    let run = |name: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            corpus.to_str().unwrap(),
+            "-l",
+            lexicon.to_str().unwrap(),
+            "-o",
+            name,
+            "-q",
+        ];
+        args.extend(extra);
+        framewatch(tmp.path(), &args).ok();
+    };
+    run("grouped", &["--group", "source"]);
+    run("plain", &[]);
+    let r = framewatch(tmp.path(), &["drivers", "grouped", "2010", "2011"]).ok();
+    assert!(
+        r.stdout.contains(
+            "warning: period 2010 and 2011 differ sharply in composition (by source): documents 2 → 5 (×2.5); only in 2011: Green; Con: 50% → 20% of documents (-30 points); Lab: 50% → 20% of documents (-30 points)"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = framewatch(
+        tmp.path(),
+        &["drivers", "grouped", "2010", "2011", "--json"],
+    )
+    .ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["composition"]["by"], "source");
+    assert_eq!(
+        v["composition"]["a"],
+        serde_json::json!({"Con": 1, "Lab": 1})
+    );
+    assert_eq!(
+        v["composition"]["b"],
+        serde_json::json!({"Con": 1, "Green": 3, "Lab": 1})
+    );
+    assert_eq!(v["composition"]["shifts"].as_array().unwrap().len(), 4);
+    // Without a group column only the count can shift.
+    let r = framewatch(tmp.path(), &["drivers", "plain", "2010", "2011"]).ok();
+    assert!(
+        r.stdout.contains(
+            "warning: period 2010 and 2011 differ sharply in composition: documents 2 → 5 (×2.5);"
+        ),
+        "{}",
+        r.stdout
+    );
+    // Two groups with one document in each year: the same make-up.
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "drivers", "grouped", "Con", "Lab", "--field", "source", "--json",
+        ],
+    )
+    .ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["composition"]["by"], "period");
+    assert_eq!(
+        v["composition"]["a"],
+        serde_json::json!({"2010": 1, "2011": 1})
+    );
+    assert_eq!(v["composition"]["shifts"], serde_json::json!([]));
+
+    framewatch(tmp.path(), &["report", "grouped", "-o", "g.html"]).ok();
+    let page = read(&tmp.path().join("g.html"));
+    assert!(
+        page.contains("<h2 id=\"composition\">Composition: documents per year and source</h2>")
+    );
+    assert!(
+        page.contains("Documents per year, by source"),
+        "composition chart"
+    );
+    assert!(
+        page.contains("<li><b>2010 → 2011</b>: documents 2 → 5 (×2.5); only in 2011: Green;"),
+        "composition warning"
+    );
+    // Every cell is thin (under 5 documents): hollow points with their n,
+    // and marked rows.
+    assert!(page.contains("class=\"low\"><title>2010: "), "hollow point");
+    assert!(
+        page.contains("— 2 documents, 9 words (low n)</title>"),
+        "{page}"
+    );
+    assert!(page.contains("Hollow points rest on fewer than 5 documents or 2,000 words"));
+    assert!(page.contains(
+        "<tr class=\"low\"><td>2011 <span class=\"lown\">low n</span></td><td class=\"n\">5</td>"
+    ));
+    // Sub-frame bars on a few hits are faded and carry their count.
+    assert!(
+        page.contains("fill-opacity=\"0.35\"><title>2010 "),
+        "faded bar"
+    );
+    assert!(page.contains("faded: under 10 hits"));
+    framewatch(tmp.path(), &["report", "plain", "-o", "p.html"]).ok();
+    let page = read(&tmp.path().join("p.html"));
+    assert!(page.contains("<h2 id=\"composition\">Composition: documents per year</h2>"));
+    assert!(
+        !page.contains("Documents per year, by"),
+        "no group chart without groups"
+    );
+    assert!(page.contains("Composition shifts sharply"));
+}
+
 #[test]
 fn drivers_rank_entries_by_their_contribution_to_the_change() {
     let tmp = tempdir();
@@ -1299,6 +1433,7 @@ fn drivers_rank_entries_by_their_contribution_to_the_change() {
         r.stdout
     );
     assert!(!r.stdout.contains("in period 2011"), "{}", r.stdout);
+    assert!(!r.stdout.contains("composition"), "{}", r.stdout);
     let r = framewatch(tmp.path(), &["drivers", "run", "1999", "2001"]);
     assert_eq!(r.code, 2);
     assert!(
@@ -2062,4 +2197,69 @@ fn any_categories_run_report_and_poles() {
         "{}",
         r.stderr
     );
+}
+
+/// Issue 18: the notebook reads the group columns from the run's manifest
+/// (an ungrouped run has none, whatever its columns are called) and writes
+/// its figures to FRAMEWATCH_FIGURES, never into the run folder.
+#[test]
+fn notebook_reads_groups_from_the_manifest_and_keeps_figures_out_of_the_run() {
+    let ready = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import nbclient, nbformat, ipykernel, polars, matplotlib",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ready {
+        eprintln!(
+            "skipped: needs python3 with nbclient nbformat ipykernel polars matplotlib (.ci/run installs them)"
+        );
+        return;
+    }
+    let tmp = tempdir();
+    for (name, group) in [("grouped", Some("source")), ("plain", None)] {
+        let run = tmp.path().join(name);
+        let mut args = vec!["run", "mini", "-o", run.to_str().unwrap(), "-q"];
+        if let Some(g) = group {
+            args.extend(["--group", g]);
+        }
+        framewatch(&fixtures(), &args).ok();
+        let tables = std::fs::read_dir(&run).unwrap().count();
+        let figures = tmp.path().join(format!("figures-{name}"));
+        let out = std::process::Command::new("python3")
+            .arg(root().join("notebooks/run_notebook.py"))
+            .arg(&run)
+            .env("FRAMEWATCH_FIGURES", &figures)
+            .env("MPLBACKEND", "Agg")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_dir(&run).unwrap().count(),
+            tables,
+            "{name}: wrote into the run"
+        );
+        let mut made: Vec<String> = std::fs::read_dir(&figures)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        made.sort();
+        // Grouped: the run's group; ungrouped: the documents' kinds (the
+        // mini corpus has news and policy), never a count column.
+        let compared = if group.is_some() {
+            "share_by_source.png"
+        } else {
+            "share_by_kind.png"
+        };
+        assert_eq!(
+            made,
+            vec![compared.to_string(), "trend.png".to_string()],
+            "{name}"
+        );
+    }
 }

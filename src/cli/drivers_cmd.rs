@@ -39,6 +39,7 @@ pub fn run(args: Args) -> Result<u8> {
             "entries": d.contributions.iter().take(args.top).map(|c| serde_json::json!({
                 "category": c.category, "entry": c.entry, "hits_a": c.hits_a, "hits_b": c.hits_b,
                 "rate_a": c.rate_a, "rate_b": c.rate_b, "change": c.change})).collect::<Vec<_>>(),
+            "composition": {"by": d.composition_by, "a": d.composition[0], "b": d.composition[1], "shifts": d.shifts},
             "fragile": d.fragile.iter().map(|f| serde_json::json!({"side": f.side, "category": f.category, "entry": f.entry, "share": f.share, "hits": f.hits})).collect::<Vec<_>>(),
         });
         println!(
@@ -70,6 +71,18 @@ pub fn run(args: Args) -> Result<u8> {
             f.share * 100.0,
             f.category,
             f.hits
+        );
+    }
+    if !d.shifts.is_empty() {
+        println!(
+            "warning: {} {} and {} differ sharply in composition{}: {}; part of the change may be who is in each side rather than how they write (README: Reports, Composition)",
+            d.field,
+            d.a,
+            d.b,
+            d.composition_by
+                .as_deref()
+                .map_or(String::new(), |g| format!(" (by {g})")),
+            d.shifts.join("; ")
         );
     }
     Ok(EXIT_OK)

@@ -216,6 +216,9 @@ pub struct Audit {
     pub key: Vec<KeyEntry>,
     /// With a trained model (`audit --model`, default the built-in one).
     pub model: Option<ModelView>,
+    /// Where each page starts (byte offsets; empty for an unpaged
+    /// document). A paged document's text is reflowed for display.
+    pub page_starts: Vec<u32>,
 }
 
 fn line_col(text: &str, at: usize) -> (u32, u32) {
@@ -322,6 +325,7 @@ fn build(
             balance: pair.and_then(|(b, s)| score::balance(b, s)),
             poles,
             hits: out,
+            page_starts: page_starts.to_vec(),
             placement: None,
             checks: Vec::new(),
             lexicon: (lex.name.clone(), lex.version.clone(), lex.sha256.clone()),
@@ -763,6 +767,160 @@ pub fn display_clean(s: &str) -> String {
     out
 }
 
+/// A PDF's line breaks as a reader would have them: the display edits
+/// of a text, each a byte range of the original and what shows in its
+/// place. Offsets, lines and pages are always of the original text; only
+/// what is shown between them changes.
+///
+/// - a blank line (a paragraph break) stays;
+/// - a single line break inside a paragraph shows as a space (nothing
+///   when the line already ends in a space);
+/// - a line ending in a hyphen joined to a lower-case word: the two
+///   halves are joined, without the hyphen when the document spells the
+///   joined word elsewhere ("unem-" + "ployment"), with it otherwise
+///   ("poor-" + "quality"); a soft hyphen (U+00AD) always goes;
+/// - a line break before a list item (•, ❱, –, "-", "*", "1.", "(a)") or
+///   at a page boundary stays;
+/// - a run of blank lines shows as one, and a bullet glyph alone on its
+///   line before a blank line (a contents page whose entries the PDF
+///   placed elsewhere) shows as nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Reflow {
+    edits: Vec<(usize, usize, &'static str)>,
+}
+
+impl Reflow {
+    /// The edits for `text`; `page_starts` are the byte offsets where
+    /// pages start (a break there is kept).
+    pub fn of(text: &str, page_starts: &[u32]) -> Reflow {
+        let b = text.as_bytes();
+        let mut words: Option<std::collections::HashSet<String>> = None;
+        let mut edits = Vec::new();
+        // Newlines inside a range already edited away are skipped.
+        let mut removed_to = 0;
+        for (i, _) in text.match_indices('\n') {
+            if i < removed_to {
+                continue;
+            }
+            let after = &text[i + 1..];
+            let next = after.trim_start_matches([' ', '\t']);
+            let before = &text[..i];
+            let line_start = before.rfind('\n').map_or(0, |k| k + 1);
+            let line = &text[line_start..i];
+            let paged = |at: usize| page_starts.binary_search(&(at as u32)).is_ok();
+            // A bullet glyph alone on its line, its text elsewhere (a
+            // PDF's contents page): shown as nothing, with the blank
+            // lines after it.
+            if lone_marker(line.trim()) && next.starts_with('\n') {
+                let mut end = i + 1;
+                while let Some(k) = text[end..].find('\n') {
+                    if !text[end..end + k].trim().is_empty() || paged(end) {
+                        break;
+                    }
+                    end += k + 1;
+                }
+                edits.push((line_start, end, ""));
+                removed_to = end;
+                continue;
+            }
+            // A run of blank lines shows as one.
+            if line.trim().is_empty() && line_start > 0 && !paged(line_start) {
+                let prev = text[..line_start - 1].rsplit('\n').next().unwrap_or("");
+                if prev.trim().is_empty() && line_start > 1 {
+                    edits.push((line_start, i + 1, ""));
+                    continue;
+                }
+            }
+            if next.is_empty()
+                || next.starts_with('\n')
+                || line.trim().is_empty()
+                || paged(i + 1)
+                || list_item(next)
+            {
+                continue;
+            }
+            // A hyphenated line end: "unem-\nployment".
+            let ends = |c: char| before.ends_with(c);
+            let tail: String = after.chars().take_while(|c| c.is_alphabetic()).collect();
+            let lower_next = after.chars().next().is_some_and(char::is_lowercase);
+            if ends('\u{AD}') {
+                edits.push((i - '\u{AD}'.len_utf8(), i + 1, ""));
+                continue;
+            }
+            if ends('-') && lower_next && !before[..i - 1].ends_with(['-', ' ']) {
+                let first = before[..i - 1]
+                    .rsplit(|c: char| !c.is_alphabetic())
+                    .next()
+                    .unwrap_or("");
+                if !first.is_empty() {
+                    let words = words.get_or_insert_with(|| {
+                        text.split(|c: char| !c.is_alphabetic())
+                            .filter(|w| w.len() > 1)
+                            .map(str::to_lowercase)
+                            .collect()
+                    });
+                    let joined = format!("{first}{tail}").to_lowercase();
+                    if words.contains(&joined) {
+                        edits.push((i - 1, i + 1, ""));
+                    } else {
+                        edits.push((i, i + 1, ""));
+                    }
+                    continue;
+                }
+            }
+            let spaced = i > 0 && matches!(b[i - 1], b' ' | b'\t');
+            edits.push((i, i + 1, if spaced { "" } else { " " }));
+        }
+        Reflow { edits }
+    }
+
+    /// `text[a..z]` as shown: the edits wholly inside the range applied.
+    pub fn show(&self, text: &str, a: usize, z: usize) -> String {
+        let mut out = String::with_capacity(z - a);
+        let mut at = a;
+        let first = self.edits.partition_point(|e| e.0 < a);
+        for &(s, e, with) in &self.edits[first..] {
+            if e > z {
+                break;
+            }
+            out.push_str(&text[at..s]);
+            out.push_str(with);
+            at = e;
+        }
+        out.push_str(&text[at..z]);
+        out
+    }
+}
+
+/// Whether a line is a bullet glyph and nothing else.
+fn lone_marker(line: &str) -> bool {
+    let mut c = line.chars();
+    matches!(
+        (c.next(), c.next()),
+        (Some('•' | '●' | '▪' | '■' | '◦' | '❱' | '➢' | '►'), None)
+    )
+}
+
+/// Whether a line starts a list item: a bullet, a dash, "1." or "(a)".
+fn list_item(line: &str) -> bool {
+    let mut c = line.chars();
+    match c.next() {
+        Some('•' | '●' | '▪' | '■' | '◦' | '❱' | '➢' | '►' | '–' | '—' | '*') => {
+            true
+        }
+        Some('-') => c.next() == Some(' '),
+        Some('(') => {
+            let inner: String = c.by_ref().take_while(|x| *x != ')').collect();
+            (1..=3).contains(&inner.chars().count()) && inner.chars().all(char::is_alphanumeric)
+        }
+        Some(d) if d.is_ascii_digit() => {
+            let rest = line.trim_start_matches(|x: char| x.is_ascii_digit());
+            line.len() - rest.len() <= 3 && (rest.starts_with(". ") || rest.starts_with(") "))
+        }
+        _ => false,
+    }
+}
+
 /// What the built-in lexicon scored on the README's blind-coded test split
 /// ("Validity on real text"): sentences, and precision and recall of
 /// endorsed behavioural and structural framing. A unit test checks them
@@ -815,6 +973,7 @@ mark.behavioural.negated, mark.behavioural.distanced { border-color: var(--b); }
 mark.structural.negated, mark.structural.distanced { border-color: var(--s); }
 mark.no-context { opacity: 0.5; text-decoration: line-through; }
 mark:target { outline: 3px solid #000; }
+article .page { display: block; margin: 10px 0 2px; border-top: 1px dashed #ccc; text-align: right; font: 11px system-ui, sans-serif; color: #777; }
 .legend span { display: inline-block; margin: 2px 8px 2px 0; }
 ol.hits { padding-left: 20px; margin: 0; }
 ol.hits li { margin: 3px 0; }
@@ -851,7 +1010,7 @@ impl Audit {
         let key = self.key_html();
         let caveat = self.caveat_html();
         format!(
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{model}{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">not counted</mark> (no poverty context nearby)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n{key}\n{caveat}\n<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">not counted</mark> (no poverty context nearby)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n{key}\n{caveat}\n{model}<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
             title = html_escape(&self.path),
             tokens = self.tokens,
             sentences = self.sentences,
@@ -863,6 +1022,25 @@ impl Audit {
             balance = fmt(self.balance, 2),
             n = self.hits.len(),
         )
+    }
+
+    /// How the text is shown: a paged document (a PDF) is reflowed into
+    /// paragraphs ([`Reflow`]); any other text as it is.
+    fn reflow(&self, text: &str) -> Reflow {
+        if self.page_starts.is_empty() {
+            Reflow::default()
+        } else {
+            Reflow::of(text, &self.page_starts)
+        }
+    }
+
+    /// A sentence as shown: reflowed as the text is.
+    fn reflow_sentence(&self, sentence: &str) -> String {
+        if self.page_starts.is_empty() {
+            sentence.to_string()
+        } else {
+            Reflow::of(sentence, &[]).show(sentence, 0, sentence.len())
+        }
     }
 
     /// The text with its hits marked, and which hits were (a hit
@@ -881,6 +1059,26 @@ impl Audit {
             };
             format!("{cat} {}{status}", h.stance.as_str())
         };
+        let reflow = self.reflow(text);
+        // Text between hits: reflowed, cleaned, escaped, with a page
+        // marker where each page starts.
+        let pages: Vec<usize> = self.page_starts.iter().map(|&p| p as usize).collect();
+        let plain = |body: &mut String, a: usize, z: usize| {
+            let mut at = a;
+            let first = pages.partition_point(|&p| p < a);
+            for (k, &p) in pages.iter().enumerate().skip(first) {
+                if p > z {
+                    break;
+                }
+                body.push_str(&html_escape(&display_clean(&reflow.show(text, at, p))));
+                body.push_str(&format!(
+                    "<span class=\"page\" id=\"page-{0}\">p. {0}</span>",
+                    k + 1
+                ));
+                at = p;
+            }
+            body.push_str(&html_escape(&display_clean(&reflow.show(text, at, z))));
+        };
         let mut body = String::new();
         let mut at = 0usize;
         let mut marked = vec![false; self.hits.len()];
@@ -888,7 +1086,7 @@ impl Audit {
             if h.byte_start < at {
                 continue;
             }
-            body.push_str(&html_escape(&display_clean(&text[at..h.byte_start])));
+            plain(&mut body, at, h.byte_start);
             let rule = if h.stance_rule.is_empty() {
                 String::new()
             } else {
@@ -911,12 +1109,12 @@ impl Audit {
                     },
                     model_note(h)
                 )),
-                html_escape(&text[h.byte_start..h.byte_end])
+                html_escape(&reflow.show(text, h.byte_start, h.byte_end))
             ));
             at = h.byte_end;
             marked[i] = true;
         }
-        body.push_str(&html_escape(&display_clean(&text[at..])));
+        plain(&mut body, at, text.len());
 
         (body, marked)
     }
@@ -988,7 +1186,7 @@ impl Audit {
                     "<li>{} “{}” <span class=\"tag\">{}</span></li>",
                     s.page
                         .map_or(format!("line {}", s.line), |p| format!("p. {p}")),
-                    html_escape(&display_clean(&s.text)),
+                    html_escape(&display_clean(&self.reflow_sentence(&s.text))),
                     html_escape(&s.missed_labels())
                 )
             })
@@ -1139,6 +1337,97 @@ mod tests {
         );
         assert_eq!(display_clean("a\u{FFFD}b"), "a\u{FFFD}b");
         assert_eq!(display_clean("end....."), "end … ");
+    }
+
+    fn shown(text: &str) -> String {
+        Reflow::of(text, &[]).show(text, 0, text.len())
+    }
+
+    #[test]
+    fn reflow_joins_lines_of_a_paragraph_and_keeps_paragraphs() {
+        assert_eq!(
+            shown("Cut tax for pensioners\nwith the new\ntriple lock.\n\nGive parents\nchildcare."),
+            "Cut tax for pensioners with the new triple lock.\n\nGive parents childcare."
+        );
+        // A line ending in a space needs none added; blank runs show as one.
+        assert_eq!(shown("low \npay\n\n\n\nnext"), "low pay\n\nnext");
+        // List items keep their line.
+        assert_eq!(
+            shown("We will:\n• cut tax\n- build homes\n2. fund\n(a) train"),
+            "We will:\n• cut tax\n- build homes\n2. fund\n(a) train"
+        );
+    }
+
+    #[test]
+    fn reflow_joins_hyphenated_line_ends_by_the_documents_own_spelling() {
+        // "unemployment" is spelt whole elsewhere: the hyphen goes.
+        assert_eq!(
+            shown("mass unem-\nployment and unemployment"),
+            "mass unemployment and unemployment"
+        );
+        // Not spelt whole anywhere: a compound, the hyphen stays.
+        assert_eq!(shown("poor-\nquality degrees"), "poor-quality degrees");
+        // A dash before a capital, a soft hyphen.
+        assert_eq!(shown("pay -\nNext"), "pay - Next");
+        assert_eq!(shown("wel\u{AD}\nfare"), "welfare");
+    }
+
+    #[test]
+    fn reflow_drops_lone_bullets_and_keeps_page_breaks() {
+        let text = "Contents\n\n❱ Foreword … 3\n\n❱\n\n❱\n\n❱ Our plan … 4\n❱\nGive young people";
+        assert_eq!(
+            shown(text),
+            "Contents\n\n❱ Foreword … 3\n\n❱ Our plan … 4\n❱ Give young people"
+        );
+        let text = "end of page one\nstart of two";
+        let starts = [0, text.find("start").unwrap() as u32];
+        let r = Reflow::of(text, &starts);
+        assert_eq!(r.show(text, 0, text.len()), text);
+    }
+
+    #[test]
+    fn reflow_show_maps_any_range_of_the_original() {
+        let text = "the work-\nshy and\nthe workshy";
+        let r = Reflow::of(text, &[]);
+        // Pieces either side of an offset, as the HTML writes them around
+        // a hit, add up to the whole.
+        let at = text.find("and").unwrap();
+        let whole = r.show(text, 0, text.len());
+        assert_eq!(
+            format!("{}{}", r.show(text, 0, at), r.show(text, at, text.len())),
+            whole
+        );
+        assert_eq!(whole, "the workshy and the workshy");
+        // A range that cuts an edit shows the original there.
+        assert_eq!(r.show(text, 0, text.find('\n').unwrap()), "the work-");
+    }
+
+    #[test]
+    fn html_of_a_paged_document_is_reflowed_with_page_markers_and_cites_pages() {
+        let (l, a) = crate::lexicon::Lexicon::parse(
+            "t",
+            "[lexicon]\nname=\"t\"\nversion=\"1\"\nlanguage=\"english\"\n[categories.behavioural.b]\nentries=[\"workshy\"]\n[categories.structural.s]\nentries=[\"low pay\"]\n",
+        )
+        .unwrap();
+        let tagger = Tagger::new(l, a);
+        let text = "Poverty follows\nlow pay in many\ntowns.\n\nIt is not\nabout being workshy.\n";
+        let mut audit = audit(&tagger, "doc.pdf", text);
+        assert_eq!(audit.hits.len(), 2);
+        let page_two = text.find("It is").unwrap() as u32;
+        audit.page_starts = vec![0, page_two];
+        let html = audit.to_html(text);
+        assert!(
+            html.contains("<span class=\"page\" id=\"page-1\">p. 1</span>Poverty follows <mark"),
+            "{html}"
+        );
+        assert!(html.contains(">low pay</mark> in many towns.\n\n<span class=\"page\" id=\"page-2\">p. 2</span>It is not about being <mark"), "{html}");
+        // Offsets are the original text's: the hit's surface and line.
+        let h = &audit.hits[1];
+        assert_eq!(&text[h.byte_start..h.byte_end], "workshy");
+        assert_eq!(h.line, 6);
+        // An unpaged text is shown as it is.
+        audit.page_starts.clear();
+        assert!(audit.to_html(text).contains("Poverty follows\n<mark"));
     }
 
     #[test]

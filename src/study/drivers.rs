@@ -3,6 +3,7 @@
 //! field), and warnings where one entry carries most of a category.
 //! Works from a run folder's tables.
 
+use super::composition;
 use crate::output::RunTables;
 use std::collections::{BTreeMap, HashMap};
 
@@ -40,6 +41,15 @@ pub struct Drivers {
     pub categories: Vec<(String, f64, f64)>,
     pub contributions: Vec<Contribution>,
     pub fragile: Vec<Fragile>,
+    /// The column the sides' composition is broken down by (the run's
+    /// first group column for periods, the period for a group column).
+    pub composition_by: Option<String>,
+    /// Each side's documents per value of `composition_by` (one
+    /// [`composition::ALL`] key without it).
+    pub composition: [BTreeMap<String, u64>; 2],
+    /// Why the two sides differ sharply in composition
+    /// ([`super::composition::shifts`]); empty when they do not.
+    pub shifts: Vec<String>,
 }
 
 /// Compare side `a` with side `b` of `field` (`period`, or any documents
@@ -167,7 +177,14 @@ pub fn compare(run: &RunTables, field: &str, a: &str, b: &str) -> Result<Drivers
             }
         }
     }
+    let composition_by = composition::breakdown(run, field);
+    let mut by_side = composition::counts(run, field, composition_by.as_deref());
+    let composition = [a, b].map(|v| by_side.remove(v).unwrap_or_default());
+    let shifts = composition::shifts(a, &composition[0], b, &composition[1]);
     Ok(Drivers {
+        composition_by,
+        composition,
+        shifts,
         field: field.to_string(),
         a: a.to_string(),
         b: b.to_string(),

@@ -7,7 +7,8 @@
 //! - [`kwic`]: concordance lines, filtered, sorted and sampled.
 //! - [`keyness`]: which terms a selection uses more than another (G2,
 //!   Log Ratio, %DIFF); [`collocates`]: what keeps company with a node.
-//! - [`drivers`]: which entries moved the balance between two periods.
+//! - [`drivers`]: which entries moved the balance between two periods;
+//!   [`composition`]: whether the two differ sharply in who they hold.
 //! - [`report`]: one self-contained HTML report of a run.
 //! - [`sample`]: blind coding sheets, stratified or where a model is unsure.
 //! - [`validate`]: the lexicon (or a model) against hand coding.
@@ -17,6 +18,8 @@
 pub mod audit;
 pub mod classify;
 pub mod collocates;
+#[cfg(feature = "tables")]
+pub mod composition;
 #[cfg(feature = "tables")]
 pub mod drivers;
 pub mod keyness;

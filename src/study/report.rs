@@ -8,6 +8,7 @@ use crate::ingest::reread;
 use crate::model::Pole;
 use crate::output::RunTables;
 use crate::study::audit::html_escape as esc;
+use crate::study::composition;
 use std::collections::{BTreeMap, HashMap};
 
 /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -24,7 +25,71 @@ pub struct Series {
     pub values: Vec<Option<f64>>,
     /// A 95% interval per point, drawn as a band, where the trends carry one.
     pub band: Option<Vec<(Option<f64>, Option<f64>)>>,
+    /// What each point rests on (empty when not known): a point of a
+    /// thin cell is drawn hollow, and hovering a point shows its n.
+    pub support: Vec<Support>,
 }
+
+/// The documents and words behind a point, and whether they are few
+/// (the trends table's `low_n` rule: fewer than `--min-docs` documents or
+/// `--min-tokens` words).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Support {
+    pub documents: f64,
+    pub tokens: f64,
+    pub low: bool,
+}
+
+impl Support {
+    pub fn new(documents: f64, tokens: f64, min_docs: u64, min_tokens: u64) -> Support {
+        Support {
+            documents,
+            tokens,
+            low: documents < min_docs as f64 || tokens < min_tokens as f64,
+        }
+    }
+
+    /// "3 documents, 12,345 words (low n)".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} document{}, {} words{}",
+            self.documents,
+            if self.documents == 1.0 { "" } else { "s" },
+            thousands(self.tokens),
+            if self.low { " (low n)" } else { "" }
+        )
+    }
+}
+
+/// The start of a table row for period `p`: greyed and tagged `low n`
+/// when the period rests on few documents or words.
+fn period_row(p: &str, n: &Support) -> String {
+    if n.low {
+        format!(
+            "<tr class=\"low\"><td>{} <span class=\"lown\">low n</span></td>",
+            esc(p)
+        )
+    } else {
+        format!("<tr><td>{}</td>", esc(p))
+    }
+}
+
+/// A whole number with thousands separators: 12345 → "12,345".
+fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
+}
+
+/// Sub-frame bars resting on fewer endorsed hits than this are drawn
+/// faded: one hit makes a 100% bar.
+pub const FEW_HITS: f64 = 10.0;
 
 fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let span = (hi - lo).max(f64::EPSILON);
@@ -184,7 +249,28 @@ pub fn line_chart(
         ));
         for (i, v) in se.values.iter().enumerate() {
             if let Some(v) = v {
-                s.push_str(&format!("<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.6\" fill=\"{}\"><title>{}: {}</title></circle>", xs(i), ys(*v), se.colour, esc(&x[i]), fmt_tick(*v)));
+                let (shape, n) = match se.support.get(i) {
+                    Some(n) if n.low => (
+                        format!(
+                            "r=\"3.4\" fill=\"#fff\" stroke=\"{}\" stroke-width=\"1.6\" class=\"low\"",
+                            se.colour
+                        ),
+                        format!(" — {}", n.describe()),
+                    ),
+                    Some(n) => (
+                        format!("r=\"2.6\" fill=\"{}\"", se.colour),
+                        format!(" — {}", n.describe()),
+                    ),
+                    None => (format!("r=\"2.6\" fill=\"{}\"", se.colour), String::new()),
+                };
+                s.push_str(&format!(
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" {shape}><title>{}: {}{}</title></circle>",
+                    xs(i),
+                    ys(*v),
+                    esc(&x[i]),
+                    fmt_tick(*v),
+                    esc(&n)
+                ));
             }
         }
         if single {
@@ -201,17 +287,58 @@ pub fn line_chart(
             esc(&se.name)
         ));
     }
+    if series.iter().any(|se| {
+        se.support
+            .iter()
+            .zip(&se.values)
+            .any(|(n, v)| n.low && v.is_some())
+    }) {
+        s.push_str(&format!(
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.4\" fill=\"#fff\" stroke=\"#444\" stroke-width=\"1.6\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">low n: few documents or words</text>",
+            w - 12.0,
+            h - 10.0,
+            w - 20.0,
+            h - 6.0
+        ));
+    }
     s.push_str("</svg>");
     s
 }
 
-/// Stacked bars of each part's share of the whole per period.
-fn composition_chart(title: &str, x: &[String], parts: &[(String, Vec<f64>)]) -> String {
-    let (w, h) = (760.0, 300.0);
-    let (ml, mr, mt, mb) = (64.0, 210.0, 34.0, 64.0);
+/// What a stacked bar chart's heights are.
+#[derive(Debug, Clone, Copy)]
+enum Stack {
+    /// Each part's share of the bar's total (sub-frames of a category's
+    /// hits); bars whose total is under [`FEW_HITS`] are faded, and each
+    /// bar's total is written above it.
+    Shares,
+    /// Counts (documents per group), on a count axis.
+    Counts,
+}
+
+/// Stacked bars per period: each part's share of the whole, or counts.
+fn stacked_chart(
+    title: &str,
+    x: &[String],
+    parts: &[(String, Vec<f64>)],
+    stack: Stack,
+    y_title: &str,
+) -> String {
+    let (w, h) = (760.0, 310.0);
+    let (ml, mr, mt, mb) = (64.0, 210.0, 44.0, 64.0);
     let (pw, ph) = (w - ml - mr, h - mt - mb);
     let n = x.len().max(1);
     let bw = pw / n as f64;
+    let totals: Vec<f64> = (0..x.len())
+        .map(|i| parts.iter().map(|p| p.1[i]).sum())
+        .collect();
+    let top = match stack {
+        Stack::Shares => 1.0,
+        Stack::Counts => {
+            let hi = totals.iter().copied().fold(0.0, f64::max).max(1.0);
+            nice_ticks(0.0, hi, 5).last().copied().unwrap_or(hi).max(hi)
+        }
+    };
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" class=\"chart\">",
         esc(title)
@@ -220,30 +347,57 @@ fn composition_chart(title: &str, x: &[String], parts: &[(String, Vec<f64>)]) ->
         "<text x=\"{ml}\" y=\"20\" class=\"title\">{}</text>",
         esc(title)
     ));
-    for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
-        let y = mt + ph - t * ph;
-        s.push_str(&format!("<line x1=\"{ml}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{:.0}%</text>", ml + pw, ml - 6.0, y + 4.0, t * 100.0));
+    let ticks = match stack {
+        Stack::Shares => vec![0.0, 0.25, 0.5, 0.75, 1.0],
+        Stack::Counts => nice_ticks(0.0, top, 5),
+    };
+    for t in ticks {
+        let y = mt + ph - t / top * ph;
+        let label = match stack {
+            Stack::Shares => format!("{:.0}%", t * 100.0),
+            Stack::Counts => fmt_tick(t),
+        };
+        s.push_str(&format!("<line x1=\"{ml}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{label}</text>", ml + pw, ml - 6.0, y + 4.0));
     }
-    s.push_str(&format!("<text transform=\"translate(16 {:.1}) rotate(-90)\" class=\"axis\" text-anchor=\"middle\">share of endorsed hits</text>", mt + ph / 2.0));
+    s.push_str(&format!("<text transform=\"translate(16 {:.1}) rotate(-90)\" class=\"axis\" text-anchor=\"middle\">{}</text>", mt + ph / 2.0, esc(y_title)));
     let every = x.len().div_ceil(14).max(1);
-    for i in 0..x.len() {
-        let total: f64 = parts.iter().map(|p| p.1[i]).sum();
+    let mut faded = false;
+    for (i, &total) in totals.iter().enumerate() {
+        let few = matches!(stack, Stack::Shares) && total > 0.0 && total < FEW_HITS;
+        faded |= few;
+        let opacity = if few { " fill-opacity=\"0.35\"" } else { "" };
         let mut y = mt + ph;
         for (k, (name, v)) in parts.iter().enumerate() {
             if total <= 0.0 || v[i] <= 0.0 {
                 continue;
             }
-            let hgt = v[i] / total * ph;
+            let hgt = match stack {
+                Stack::Shares => v[i] / total * ph,
+                Stack::Counts => v[i] / top * ph,
+            };
             y -= hgt;
+            let share = match stack {
+                Stack::Shares => format!(" ({:.0}%)", v[i] / total * 100.0),
+                Stack::Counts => String::new(),
+            };
             s.push_str(&format!(
-                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\" fill=\"{}\"><title>{} {}: {} of {}</title></rect>",
+                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\" fill=\"{}\"{opacity}><title>{} {}: {} of {}{share}{}</title></rect>",
                 ml + bw * i as f64 + 1.0,
                 (bw - 2.0).max(1.0),
                 PALETTE[k % PALETTE.len()],
                 esc(&x[i]),
                 esc(name),
                 v[i],
-                total
+                total,
+                if few { " — few hits, read with care" } else { "" }
+            ));
+        }
+        if matches!(stack, Stack::Shares) && total > 0.0 && bw >= 14.0 {
+            s.push_str(&format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick{}\" text-anchor=\"middle\">{total}</text>",
+                ml + bw * (i as f64 + 0.5),
+                mt - 4.0,
+                if few { " few" } else { "" }
             ));
         }
         if i % every == 0 || i + 1 == x.len() {
@@ -260,6 +414,18 @@ fn composition_chart(title: &str, x: &[String], parts: &[(String, Vec<f64>)]) ->
             ml + pw + 32.0,
             ly + 2.0,
             esc(name)
+        ));
+    }
+    if matches!(stack, Stack::Shares) {
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">above bars: endorsed hits{}</text>",
+            w - 8.0,
+            h - 6.0,
+            if faded {
+                format!("; faded: under {FEW_HITS} hits")
+            } else {
+                String::new()
+            }
         ));
     }
     s.push_str("</svg>");
@@ -286,6 +452,10 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowra
 mark.b { background: rgba(230,159,0,.35); } mark.s { background: rgba(0,114,178,.22); }
 blockquote { margin: 4px 0 4px 12px; color: #333; font-family: Georgia, serif; }
 code { font-size: 12px; }
+th.n { text-align: right; } table.compact { width: auto; min-width: 50%; }
+tr.low td { color: #777; } .lown { font-size: 11px; color: #8a5a00; background: #fff3d6; border-radius: 3px; padding: 0 4px; }
+.warn { background: #fff8e1; border-left: 3px solid #E69F00; padding: 4px 12px; margin: 8px 0; }
+.chart .few { font-style: italic; fill: #999; }
 "#;
 
 fn sum_by<K: Ord + Clone>(keys: &[K], values: &[Option<f64>]) -> BTreeMap<K, f64> {
@@ -297,7 +467,7 @@ fn sum_by<K: Ord + Clone>(keys: &[K], values: &[Option<f64>]) -> BTreeMap<K, f64
 }
 
 /// The chart styles, shared by the page and by the PNG export.
-const CHART_CSS: &str = "text { font-family: sans-serif; } .title { font-weight: 600; font-size: 14px; } .tick { font-size: 11px; fill: #444; } .axis { font-size: 12px; fill: #333; } .legend { font-size: 12px; } .grid { stroke: #e6e6e6; } .axisline { stroke: #888; } .ref { stroke: #666; stroke-dasharray: 3 3; }";
+const CHART_CSS: &str = "text { font-family: sans-serif; } .title { font-weight: 600; font-size: 14px; } .tick { font-size: 11px; fill: #444; } .axis { font-size: 12px; fill: #333; } .legend { font-size: 12px; } .grid { stroke: #e6e6e6; } .axisline { stroke: #888; } .ref { stroke: #666; stroke-dasharray: 3 3; } .few { font-style: italic; fill: #999; }";
 
 /// A rendered report: the page, and each chart as a standalone SVG
 /// (`name`, `svg`) for PNG export.
@@ -430,6 +600,7 @@ pub fn render_with(run: &RunTables, run_label: &str, ling: &Linguistics) -> Resu
         esc(&m.lexicon.sha256[..12.min(m.lexicon.sha256.len())])
     ));
     page.trends();
+    page.composition(ling);
     page.groups();
     page.subframes();
     page.drivers();
@@ -567,6 +738,7 @@ impl<'a> Page<'a> {
     fn category_rates(&mut self) {
         let by = self.by;
         let tokens = self.per_period("tokens");
+        let support = self.support();
         self.html.push_str("<h2>Framing over time</h2>\n");
         let series: Vec<Series> = self
             .categories
@@ -582,6 +754,7 @@ impl<'a> Page<'a> {
                     .map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t))
                     .collect(),
                 band: None,
+                support: support.clone(),
             })
             .collect();
         let rates = line_chart(
@@ -593,6 +766,7 @@ impl<'a> Page<'a> {
             None,
         );
         self.chart("rates".into(), rates);
+        self.low_note(&support);
         self.no_poles();
     }
 
@@ -614,6 +788,35 @@ impl<'a> Page<'a> {
             }
         }
         v
+    }
+
+    /// What each dated period's point rests on, all groups together.
+    fn support(&self) -> Vec<Support> {
+        let o = &self.run.manifest.options;
+        self.per_period("documents")
+            .into_iter()
+            .zip(self.per_period("tokens"))
+            .map(|(d, t)| Support::new(d, t, o.min_docs, o.min_tokens))
+            .collect()
+    }
+
+    /// What period `p` (dated or not) rests on, all groups together.
+    fn size_of(&self, p: &str) -> Support {
+        let t = &self.run.trends;
+        let (mut d, mut w) = (0.0, 0.0);
+        for ((q, x), y) in self
+            .periods
+            .iter()
+            .zip(t.nums("documents"))
+            .zip(t.nums("tokens"))
+        {
+            if q == p {
+                d += x.unwrap_or(0.0);
+                w += y.unwrap_or(0.0);
+            }
+        }
+        let o = &self.run.manifest.options;
+        Support::new(d, w, o.min_docs, o.min_tokens)
     }
 
     /// Without group columns each dated period is one trends row, and its
@@ -655,6 +858,7 @@ impl<'a> Page<'a> {
                 .collect()
         };
         let share = shares(&hb, &hs);
+        let support = self.support();
         self.html.push_str(&format!(
             "<h2>{} and {ns} framing over time</h2>\n",
             upper(&nb)
@@ -669,6 +873,7 @@ impl<'a> Page<'a> {
                     colour: colour(pole).into(),
                     values: rate(hits),
                     band: self.band(&format!("rate_{name}_lo"), &format!("rate_{name}_hi")),
+                    support: support.clone(),
                 }
             })
             .collect();
@@ -690,6 +895,7 @@ impl<'a> Page<'a> {
                 colour: "#000000".into(),
                 values: share,
                 band: self.band("share_lo", "share_hi"),
+                support: support.clone(),
             });
         }
         // With a trained model: its share of the sentences it labels
@@ -702,6 +908,7 @@ impl<'a> Page<'a> {
                 colour: "#009E73".into(),
                 values: shares(&mb, &ms),
                 band: self.band("model_share_lo", "model_share_hi"),
+                support: support.clone(),
             });
         }
         let share = line_chart(
@@ -716,6 +923,7 @@ impl<'a> Page<'a> {
         if lines.len() > 1 {
             self.html.push_str("<p>Two measures of one quantity: the lexicon (black) counts endorsed hits of its entries; the trained model (green) labels whole sentences and counts those it labels endorsed (see the README's validity figures for how each does against hand coding). Where they part, read the passages.</p>\n");
         }
+        self.low_note(&support);
         let m = &self.run.manifest;
         let has_intervals = self.run.trends.has("share_lo");
         if self.groups_given().is_empty() && has_intervals {
@@ -729,6 +937,158 @@ impl<'a> Page<'a> {
             );
         }
         self.undated();
+    }
+
+    /// The line saying what hollow points are, when a chart has one.
+    fn low_note(&mut self, support: &[Support]) {
+        if support.iter().any(|n| n.low) {
+            let o = &self.run.manifest.options;
+            self.html.push_str(&format!(
+                "<p>Hollow points rest on fewer than {} documents or {} words (the trends table's <code>low_n</code>; <code>run --min-docs/--min-tokens</code>): read them with care. Hover a point for its documents and words.</p>\n",
+                o.min_docs,
+                thousands(o.min_tokens as f64)
+            ));
+        }
+    }
+
+    /// Documents per period and group, and a warning where the make-up
+    /// of neighbouring periods (or the key-word periods) shifts sharply.
+    fn composition(&mut self, ling: &Linguistics) {
+        let by = composition::breakdown(self.run, "period");
+        let counts = composition::counts(self.run, "period", by.as_deref());
+        let support = self.support();
+        let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+        for groups in counts.values() {
+            for (g, n) in groups {
+                *totals.entry(g.clone()).or_default() += n;
+            }
+        }
+        let mut groups: Vec<(String, u64)> = totals.into_iter().collect();
+        groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        const SHOWN: usize = 8;
+        let shown: Vec<String> = groups.iter().take(SHOWN).map(|g| g.0.clone()).collect();
+        let other = groups.len() > SHOWN;
+        let of = |p: &str, g: &str| -> u64 {
+            counts.get(p).and_then(|m| m.get(g)).copied().unwrap_or(0)
+        };
+        let rest = |p: &str| -> u64 {
+            counts.get(p).map_or(0, |m| {
+                m.iter()
+                    .filter(|(g, _)| !shown.contains(g))
+                    .map(|(_, n)| n)
+                    .sum()
+            })
+        };
+        self.html.push_str(&format!(
+            "<h2 id=\"composition\">Composition: documents per {}{}</h2>\n",
+            self.by,
+            by.as_deref()
+                .map_or(String::new(), |g| format!(" and {}", esc(g)))
+        ));
+        if by.is_some() {
+            let mut parts: Vec<(String, Vec<f64>)> = shown
+                .iter()
+                .map(|g| {
+                    (
+                        g.clone(),
+                        self.dated.iter().map(|p| of(p, g) as f64).collect(),
+                    )
+                })
+                .collect();
+            if other {
+                parts.push((
+                    format!("{} others", groups.len() - SHOWN),
+                    self.dated.iter().map(|p| rest(p) as f64).collect(),
+                ));
+            }
+            let svg = stacked_chart(
+                &format!(
+                    "Documents per {}, by {}",
+                    self.by,
+                    by.as_deref().unwrap_or("")
+                ),
+                &self.dated,
+                &parts,
+                Stack::Counts,
+                "documents",
+            );
+            self.chart("composition".into(), svg);
+        }
+        // The table: every period, its documents and words, and per group.
+        let mut head = format!(
+            "<table class=\"compact\"><tr><th>{}</th><th class=\"n\">documents</th><th class=\"n\">words</th>",
+            self.by
+        );
+        if by.is_some() {
+            for g in &shown {
+                head.push_str(&format!("<th class=\"n\">{}</th>", esc(g)));
+            }
+            if other {
+                head.push_str("<th class=\"n\">others</th>");
+            }
+        }
+        self.html.push_str(&head);
+        self.html.push_str("</tr>\n");
+        for (k, p) in self.dated.iter().enumerate() {
+            let n = support[k];
+            let mut row = format!(
+                "{}<td class=\"n\">{}</td><td class=\"n\">{}</td>",
+                period_row(p, &n),
+                n.documents,
+                thousands(n.tokens)
+            );
+            if by.is_some() {
+                for g in &shown {
+                    row.push_str(&format!("<td class=\"n\">{}</td>", of(p, g)));
+                }
+                if other {
+                    row.push_str(&format!("<td class=\"n\">{}</td>", rest(p)));
+                }
+            }
+            self.html.push_str(&row);
+            self.html.push_str("</tr>\n");
+        }
+        self.html.push_str("</table>\n");
+        // Sharp shifts between neighbouring periods, and between the two
+        // selections the key words compare when those are periods.
+        let empty = BTreeMap::new();
+        let side = |p: &str| counts.get(p).unwrap_or(&empty);
+        let mut pairs: Vec<(String, String)> = self
+            .dated
+            .windows(2)
+            .map(|w| (w[0].clone(), w[1].clone()))
+            .collect();
+        if let Some(k) = &ling.keyness {
+            let (r, t) = (k.reference.clone(), k.target.clone());
+            if counts.contains_key(&r)
+                && counts.contains_key(&t)
+                && !pairs.contains(&(r.clone(), t.clone()))
+            {
+                pairs.push((r, t));
+            }
+        }
+        let warnings: Vec<String> = pairs
+            .iter()
+            .filter_map(|(a, b)| {
+                let why = composition::shifts(a, side(a), b, side(b));
+                (!why.is_empty()).then(|| {
+                    format!(
+                        "<li><b>{} → {}</b>: {}</li>",
+                        esc(a),
+                        esc(b),
+                        esc(&why.join("; "))
+                    )
+                })
+            })
+            .collect();
+        if !warnings.is_empty() {
+            self.html.push_str(&format!(
+                "<div class=\"warn\"><p><b>Composition shifts sharply</b> between these periods, so part of a change in the charts may be a change in who is counted rather than in how they write (sharp: one period holds more than {} times the other's documents, a group is present in only one, or a group's share of documents moves by more than {} points; <code>framewatch drivers</code> warns the same way):</p><ul>\n{}\n</ul></div>\n",
+                composition::DOCUMENT_FACTOR,
+                composition::SHARE_POINTS,
+                warnings.join("\n")
+            ));
+        }
     }
 
     /// The line on undated documents, if any.
@@ -770,17 +1130,26 @@ impl<'a> Page<'a> {
         let (slo, shi) = (t.nums("share_lo"), t.nums("share_hi"));
         let has_band = t.has("share_lo") && self.groups_given().len() == 1;
         let n = self.dated.len();
+        let (td, tt) = (t.nums("documents"), t.nums("tokens"));
+        let o = &self.run.manifest.options;
         for (name, _) in names.iter().take(12) {
             let (mut b, mut s, mut band) = (vec![0.0; n], vec![0.0; n], vec![(None, None); n]);
+            let mut size = vec![(0.0, 0.0); n];
             for i in 0..t.height() {
                 if &&gcol[i] == name {
                     if let Some(&k) = self.idx.get(&self.periods[i]) {
                         b[k] += cb[i].unwrap_or(0.0);
                         s[k] += cs[i].unwrap_or(0.0);
                         band[k] = (slo[i], shi[i]);
+                        size[k].0 += td[i].unwrap_or(0.0);
+                        size[k].1 += tt[i].unwrap_or(0.0);
                     }
                 }
             }
+            let support = size
+                .iter()
+                .map(|(d, t)| Support::new(*d, *t, o.min_docs, o.min_tokens))
+                .collect();
             let sh = shares(&b, &s);
             let svg = line_chart(
                 &format!("{name}: {first} share"),
@@ -790,6 +1159,7 @@ impl<'a> Page<'a> {
                     colour: "#000000".into(),
                     values: sh,
                     band: has_band.then_some(band),
+                    support,
                 }],
                 "share",
                 Some((0.0, 1.0)),
@@ -808,7 +1178,8 @@ impl<'a> Page<'a> {
 
     /// Each pole's sub-frames as shares of its endorsed hits.
     fn subframes(&mut self) {
-        self.html.push_str("<h2>Sub-frames over time</h2>\n");
+        self.html
+            .push_str("<h2 id=\"subframes\">Sub-frames over time</h2>\n");
         for cat in self.charted() {
             let prefix = format!("hits_{cat}__");
             let parts: Vec<(String, Vec<f64>)> = self
@@ -823,14 +1194,17 @@ impl<'a> Page<'a> {
                 .filter(|(_, v)| v.iter().sum::<f64>() > 0.0)
                 .collect();
             if !parts.is_empty() {
-                let svg = composition_chart(
+                let svg = stacked_chart(
                     &format!("{cat}: sub-frames' share of endorsed hits, by {}", self.by),
                     &self.dated,
                     &parts,
+                    Stack::Shares,
+                    "share of endorsed hits",
                 );
                 self.chart(format!("subframes-{cat}"), svg);
             }
         }
+        self.html.push_str(&format!("<p>The number above a bar is the endorsed hits it rests on; bars of fewer than {FEW_HITS} hits are faded, since one hit makes a 100% bar.</p>\n"));
     }
 
     /// The entries with the most endorsed hits per period and pole.
@@ -860,8 +1234,9 @@ impl<'a> Page<'a> {
                 .entry(e.clone())
                 .or_insert(0) += 1;
         }
-        self.html
-            .push_str("<h2>What drives each category</h2>\n<table><tr><th>period</th>");
+        self.html.push_str(
+            "<h2>What drives each category</h2>\n<table><tr><th>period</th><th class=\"n\">documents</th>",
+        );
         for c in &charted {
             self.html
                 .push_str(&format!("<th>{}: top entries</th>", esc(c)));
@@ -884,8 +1259,13 @@ impl<'a> Page<'a> {
                 .iter()
                 .map(|c| format!("<td>{}</td>", top(c)))
                 .collect();
-            self.html
-                .push_str(&format!("<tr><td>{}</td>{cells}</tr>\n", esc(p)));
+            let n = self.size_of(p);
+            self.html.push_str(&format!(
+                "{}<td class=\"n\" title=\"{}\">{}</td>{cells}</tr>\n",
+                period_row(p, &n),
+                esc(&n.describe()),
+                n.documents
+            ));
         }
         self.html.push_str("</table>\n");
     }
@@ -1189,5 +1569,79 @@ impl Passages {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn support_is_low_under_either_threshold_and_says_so() {
+        assert!(Support::new(4.0, 50_000.0, 5, 2000).low);
+        assert!(Support::new(9.0, 1999.0, 5, 2000).low);
+        let n = Support::new(5.0, 12_345.0, 5, 2000);
+        assert!(!n.low);
+        assert_eq!(n.describe(), "5 documents, 12,345 words");
+        assert_eq!(
+            Support::new(1.0, 900.0, 5, 2000).describe(),
+            "1 document, 900 words (low n)"
+        );
+        assert_eq!(thousands(1_234_567.0), "1,234,567");
+        assert_eq!(thousands(999.0), "999");
+    }
+
+    #[test]
+    fn low_points_are_hollow_with_their_n_and_a_note() {
+        let x = vec!["1990s".to_string(), "2000s".to_string()];
+        let series = |support: Vec<Support>| Series {
+            name: "share".into(),
+            colour: "#000000".into(),
+            values: vec![Some(0.25), Some(0.5)],
+            band: None,
+            support,
+        };
+        let svg = line_chart(
+            "t",
+            &x,
+            &[series(vec![
+                Support::new(2.0, 900.0, 5, 2000),
+                Support::new(8.0, 9000.0, 5, 2000),
+            ])],
+            "share",
+            Some((0.0, 1.0)),
+            None,
+        );
+        assert_eq!(svg.matches("class=\"low\"").count(), 1);
+        assert!(
+            svg.contains(
+                "class=\"low\"><title>1990s: 0.25 — 2 documents, 900 words (low n)</title>"
+            )
+        );
+        assert!(svg.contains("<title>2000s: 0.5 — 8 documents, 9,000 words</title>"));
+        assert!(svg.contains("low n: few documents or words"));
+        // Nothing thin, no note; no support known, no n.
+        let svg = line_chart("t", &x, &[series(Vec::new())], "share", None, None);
+        assert!(!svg.contains("low n") && svg.contains("<title>1990s: 0.25</title>"));
+    }
+
+    #[test]
+    fn subframe_bars_on_few_hits_are_faded_and_counted() {
+        let x = vec!["a".to_string(), "b".to_string()];
+        let parts = vec![
+            ("blame".to_string(), vec![1.0, 20.0]),
+            ("dependency".to_string(), vec![0.0, 10.0]),
+        ];
+        let svg = stacked_chart("t", &x, &parts, Stack::Shares, "share");
+        // One hit makes a faded 100% bar; 30 hits a solid one.
+        assert!(svg.contains(
+            "fill-opacity=\"0.35\"><title>a blame: 1 of 1 (100%) — few hits, read with care</title>"
+        ));
+        assert!(svg.contains("\"><title>b blame: 20 of 30 (67%)</title>"));
+        assert!(svg.contains("class=\"tick few\" text-anchor=\"middle\">1</text>"));
+        assert!(svg.contains("class=\"tick\" text-anchor=\"middle\">30</text>"));
+        assert!(svg.contains("faded: under 10 hits"));
+        let counts = stacked_chart("t", &x, &parts, Stack::Counts, "documents");
+        assert!(!counts.contains("fill-opacity") && !counts.contains("above bars"));
     }
 }
