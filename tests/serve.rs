@@ -318,6 +318,22 @@ fn serve_page_in_headless_chromium() {
         eprintln!("skipped: needs chromium and node on PATH");
         return;
     }
+    // The driver speaks to Chromium over a WebSocket: Node 20.10 or later
+    // (behind --experimental-websocket before Node 22).
+    let websocket = Command::new("node")
+        .args([
+            "--experimental-websocket",
+            "-e",
+            "process.exit(typeof WebSocket === 'function' ? 0 : 1)",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !websocket {
+        eprintln!("skipped: this node has no WebSocket (needs Node 20.10 or later)");
+        return;
+    }
     let srv = Server::start(&[]);
     let tmp = util::tempdir();
     let out = tmp.path().join("out");
