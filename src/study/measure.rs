@@ -34,27 +34,17 @@ pub fn predict_sentences(
     let a = v.analysis;
     let spans = a.sentence_spans();
     let hits = hits_by_sentence(v, spans.len());
-    spans
-        .into_iter()
-        .zip(hits)
-        .map(|((s, e), inside)| {
-            let range = classify::token_range(a, s, e);
-            let values = classify::feature_values(
-                &model.features,
-                &tagger.lexicon,
-                &tagger.analyzer,
-                a,
-                range,
-                &inside,
-            );
-            let p = model
-                .framings
-                .iter()
-                .map(|m| m.predict_values(values.iter().map(|&(j, x)| (j as usize, x))))
-                .collect();
-            ((s, e), p)
-        })
-        .collect()
+    let (lexicon, analyzer) = (&tagger.lexicon, &tagger.analyzer);
+    classify::with_featurizer(&model.features, lexicon, analyzer, |f| {
+        spans
+            .into_iter()
+            .zip(hits)
+            .map(|((s, e), inside)| {
+                let values = f.values(a, classify::token_range(a, s, e), &inside);
+                ((s, e), model.predict_all(values))
+            })
+            .collect()
+    })
 }
 
 /// The named features of the sentence `index` of `v`, spanning `span`:
@@ -105,11 +95,15 @@ pub fn label_of(
 
 /// A sentence's text with runs of white space as one space.
 pub fn sentence_text(text: &str, (start, end): (u32, u32)) -> String {
-    text.get(start as usize..end as usize)
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let span = text.get(start as usize..end as usize).unwrap_or("");
+    let mut out = String::with_capacity(span.len());
+    for word in span.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Every sentence of `v` labelled by `model`: label, probability of
@@ -221,6 +215,46 @@ mod tests {
             });
         }
         assert!(sentences > 500, "{sentences}");
+    }
+
+    /// One lookup for all framings gives each framing's own prediction,
+    /// bit for bit, on every sentence of the demo corpus.
+    #[test]
+    fn joint_predictions_equal_each_framings() {
+        use crate::ingest::Corpus;
+        let (lexicon, analyzer) = Lexicon::load(None).unwrap();
+        let model = Model::parse("builtin", classify::DEFAULT_MODEL.as_bytes(), &lexicon).unwrap();
+        let tagger = Tagger::new(lexicon, analyzer);
+        let (mut a, mut scratch) = (crate::analyze::Analysis::default(), Default::default());
+        let mut labelled = 0;
+        for doc in Corpus::demo().unwrap().docs {
+            let Origin::Embedded(text) = doc.origin else {
+                panic!("demo text is embedded")
+            };
+            tagger.inspect(text, &mut a, &mut scratch, |a, _, hits| {
+                for (i, (s, e)) in a.sentence_spans().into_iter().enumerate() {
+                    let inside: Vec<&Hit> =
+                        hits.iter().filter(|h| h.sentence as usize == i).collect();
+                    let values = classify::feature_values(
+                        &model.features,
+                        &tagger.lexicon,
+                        &tagger.analyzer,
+                        a,
+                        classify::token_range(a, s, e),
+                        &inside,
+                    );
+                    let joint = model.predict_all(&values);
+                    let each: Vec<Prediction> = model
+                        .framings
+                        .iter()
+                        .map(|m| m.predict_values(values.iter().map(|&(j, x)| (j as usize, x))))
+                        .collect();
+                    assert_eq!(joint, each, "sentence {i} of {}", doc.doc_id);
+                    labelled += joint.iter().filter(|p| p.class() != 0).count();
+                }
+            });
+        }
+        assert!(labelled > 10, "{labelled}");
     }
 
     #[test]
