@@ -464,6 +464,34 @@ pub fn feature_values(
     })
 }
 
+/// The names of the features `indices` (in order) of the tokens `tokens`
+/// of `a` with the hits `hits`: of names that hash alike, the smallest (the
+/// one [`features`] keeps). Only the names asked for are built.
+#[allow(clippy::too_many_arguments)]
+pub fn feature_names_of(
+    cfg: &FeatureConfig,
+    lexicon: &Lexicon,
+    analyzer: &Analyzer,
+    a: &Analysis,
+    tokens: std::ops::Range<usize>,
+    hits: &[&Hit],
+    indices: &[u32],
+) -> Vec<String> {
+    let mut names: Vec<Option<String>> = vec![None; indices.len()];
+    feature_names(cfg, lexicon, analyzer, a, tokens, hits, &mut |parts| {
+        if let Ok(k) = indices.binary_search(&hash_parts(parts, cfg.hash_bits)) {
+            let name = parts.concat();
+            if names[k].as_ref().is_none_or(|n| name < *n) {
+                names[k] = Some(name);
+            }
+        }
+    });
+    names
+        .into_iter()
+        .map(|n| n.expect("each index asked for is a feature of the sentence"))
+        .collect()
+}
+
 /// A feature as [`Featurizer`] sorts it: its index above its kind key
 /// (the order of (index, kind key) pairs).
 fn packed_feature(index: u32, kind: [u8; 2]) -> u64 {
@@ -492,10 +520,9 @@ struct WordFeatures {
 struct WordCache {
     of: Option<(String, &'static str, FeatureConfig)>,
     /// Words of up to 16 bytes by [`Analysis::short_key`], longer ones by
-    /// their text: an index into `words`.
-    short: rustc_hash::FxHashMap<u128, u32>,
-    long: rustc_hash::FxHashMap<Box<str>, u32>,
-    words: Vec<WordFeatures>,
+    /// their text (features beside the key: one cache line).
+    short: rustc_hash::FxHashMap<u128, WordFeatures>,
+    long: rustc_hash::FxHashMap<Box<str>, WordFeatures>,
     packed: Vec<u64>,
     values: Vec<(u32, f64)>,
 }
@@ -530,10 +557,9 @@ pub fn with_featurizer<R>(
         let same = cache.of.as_ref().is_some_and(|(sha, language, c)| {
             *sha == lexicon.sha256 && *language == analyzer.language() && c == cfg
         });
-        if !same || cache.words.len() > WORD_CACHE_LIMIT {
+        if !same || cache.short.len() + cache.long.len() > WORD_CACHE_LIMIT {
             cache.short.clear();
             cache.long.clear();
-            cache.words.clear();
             cache.of = Some((lexicon.sha256.clone(), analyzer.language(), cfg.clone()));
         }
         f(&mut Featurizer {
@@ -557,16 +583,15 @@ impl Featurizer<'_> {
         packed_feature(index, kind_key(parts[0]))
     }
 
-    /// The index into the cache's words of the word token `t` of `a`,
-    /// hashing its features on first sight.
-    fn word(&mut self, a: &Analysis, t: &Token) -> usize {
+    /// The features of the word token `t` of `a`, hashed on first sight.
+    fn word(&mut self, a: &Analysis, t: &Token) -> WordFeatures {
         let key = a.short_key(t);
         let known = match key {
             Some(k) => self.cache.short.get(&k),
             None => self.cache.long.get(a.norm_of(t)),
         };
-        if let Some(&i) = known {
-            return i as usize;
+        if let Some(&w) = known {
+            return w;
         }
         let word = a.norm_of(t);
         let mut w = WordFeatures {
@@ -577,13 +602,11 @@ impl Featurizer<'_> {
             w.features[w.len as usize] = self.packed(parts);
             w.len += 1;
         });
-        let i = self.cache.words.len();
-        self.cache.words.push(w);
         match key {
-            Some(k) => self.cache.short.insert(k, i as u32),
-            None => self.cache.long.insert(word.into(), i as u32),
+            Some(k) => self.cache.short.insert(k, w),
+            None => self.cache.long.insert(word.into(), w),
         };
-        i
+        w
     }
 
     /// The (index, value) pairs of the sentence `tokens` of `a` with the
@@ -603,8 +626,7 @@ impl Featurizer<'_> {
                 continue;
             }
             words += 1;
-            let i = self.word(a, t);
-            let w = self.cache.words[i];
+            let w = self.word(a, t);
             packed.extend_from_slice(&w.features[..w.len as usize]);
             let word = a.norm_of(t);
             if self.cfg.word_bigrams {
@@ -1016,19 +1038,63 @@ impl FramingModel {
             .features
             .iter()
             .filter_map(|feat| {
-                let at = self
-                    .weights
-                    .binary_search_by_key(&feat.index, |(i, _)| *i)
-                    .ok()?;
-                let w = self.weights[at].1.map(|x| x as f64);
-                let others = (0..3).filter(|&k| k != class).map(|k| w[k]).sum::<f64>() / 2.0;
-                Some((feat.name.clone(), (w[class] - others) * feat.value))
+                let pull = self.pull(feat.index, feat.value, class)?;
+                Some((feat.name.clone(), pull))
             })
             .collect();
-        out.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
-        out.truncate(top);
+        rank_pulls(&mut out, top);
         out
     }
+
+    /// [`FramingModel::explain`] of a sentence given by its (index, value)
+    /// pairs (distinct indices, as [`Featurizer::values`] gives them):
+    /// `name_of` names the features, given their indices in order, and is
+    /// asked only for those that can make the top `top`.
+    pub fn explain_values(
+        &self,
+        values: &[(u32, f64)],
+        class: usize,
+        top: usize,
+        name_of: impl FnOnce(&[u32]) -> Vec<String>,
+    ) -> Vec<(String, f64)> {
+        let mut pulls: Vec<(u32, f64)> = values
+            .iter()
+            .filter_map(|&(j, v)| Some((j, self.pull(j, v, class)?)))
+            .collect();
+        // Every feature at least as strong as the top'th strongest: the
+        // top by strength and then by name is among them.
+        pulls.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        match top.checked_sub(1).and_then(|last| pulls.get(last)) {
+            Some(&(_, weakest)) => pulls.retain(|p| p.1.abs() >= weakest.abs()),
+            None if top == 0 => pulls.clear(),
+            None => {}
+        }
+        pulls.sort_by_key(|p| p.0);
+        let indices: Vec<u32> = pulls.iter().map(|p| p.0).collect();
+        let mut out: Vec<(String, f64)> = name_of(&indices)
+            .into_iter()
+            .zip(pulls)
+            .map(|(name, (_, pull))| (name, pull))
+            .collect();
+        rank_pulls(&mut out, top);
+        out
+    }
+
+    /// How much feature `j` of value `v` pulls towards `class`: its
+    /// contribution to that class's score minus the mean of the other
+    /// two; `None` when the framing does not weigh it.
+    fn pull(&self, j: u32, v: f64, class: usize) -> Option<f64> {
+        let at = self.weights.binary_search_by_key(&j, |(i, _)| *i).ok()?;
+        let w = self.weights[at].1.map(|x| x as f64);
+        let others = (0..3).filter(|&k| k != class).map(|k| w[k]).sum::<f64>() / 2.0;
+        Some((w[class] - others) * v)
+    }
+}
+
+/// The `top` features that pull most: largest in size first, then by name.
+fn rank_pulls(pulls: &mut Vec<(String, f64)>, top: usize) {
+    pulls.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
+    pulls.truncate(top);
 }
 
 /// Precision, recall and F1 of a yes/no decision from counts.
