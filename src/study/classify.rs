@@ -719,7 +719,15 @@ pub struct FramingModel {
 /// model's identity (two models with the same weights are equal whether
 /// or not either has built it).
 #[derive(Debug, Clone, Default)]
-struct Dense(std::sync::OnceLock<Vec<[f32; 3]>>);
+struct Dense(std::sync::OnceLock<DenseTable>);
+
+#[derive(Debug, Clone)]
+struct DenseTable {
+    rows: Vec<[f32; 3]>,
+    /// Whether some listed weights are all zero (a row of zeros then does
+    /// not tell that an index is not listed).
+    zero_rows: bool,
+}
 
 impl PartialEq for Dense {
     fn eq(&self, _: &Dense) -> bool {
@@ -1007,14 +1015,7 @@ impl FramingModel {
     /// [`FramingModel::predict`] from (index, value) pairs, as
     /// [`feature_values`] gives them.
     pub fn predict_values(&self, values: impl IntoIterator<Item = (usize, f64)>) -> Prediction {
-        let dense = self.dense.0.get_or_init(|| {
-            let len = self.weights.last().map_or(0, |(i, _)| *i as usize + 1);
-            let mut d = vec![[0f32; 3]; len];
-            for (i, w) in &self.weights {
-                d[*i as usize] = *w;
-            }
-            d
-        });
+        let dense = &self.dense().rows;
         let mut s = [0.0; 3];
         for (j, v) in values {
             // Indices without a weight add nothing (as zero weights would).
@@ -1063,11 +1064,12 @@ impl FramingModel {
             .collect();
         // Every feature at least as strong as the top'th strongest: the
         // top by strength and then by name is among them.
-        pulls.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        match top.checked_sub(1).and_then(|last| pulls.get(last)) {
-            Some(&(_, weakest)) => pulls.retain(|p| p.1.abs() >= weakest.abs()),
-            None if top == 0 => pulls.clear(),
-            None => {}
+        if top == 0 {
+            pulls.clear();
+        } else if pulls.len() > top {
+            let (_, &mut (_, weakest), _) =
+                pulls.select_nth_unstable_by(top - 1, |a, b| b.1.abs().total_cmp(&a.1.abs()));
+            pulls.retain(|p| p.1.abs() >= weakest.abs());
         }
         pulls.sort_by_key(|p| p.0);
         let indices: Vec<u32> = pulls.iter().map(|p| p.0).collect();
@@ -1080,12 +1082,37 @@ impl FramingModel {
         out
     }
 
+    /// The dense table of the weights, built on first use.
+    fn dense(&self) -> &DenseTable {
+        self.dense.0.get_or_init(|| {
+            let len = self.weights.last().map_or(0, |(i, _)| *i as usize + 1);
+            let mut rows = vec![[0f32; 3]; len];
+            for (i, w) in &self.weights {
+                rows[*i as usize] = *w;
+            }
+            let zero_rows = self.weights.iter().any(|(_, w)| *w == [0f32; 3]);
+            DenseTable { rows, zero_rows }
+        })
+    }
+
+    /// The weights of feature `j`, if the framing lists it.
+    fn weights_of(&self, j: u32) -> Option<[f32; 3]> {
+        let d = self.dense();
+        match d.rows.get(j as usize) {
+            Some(w) if *w != [0f32; 3] => Some(*w),
+            _ if !d.zero_rows => None,
+            _ => {
+                let at = self.weights.binary_search_by_key(&j, |(i, _)| *i).ok()?;
+                Some(self.weights[at].1)
+            }
+        }
+    }
+
     /// How much feature `j` of value `v` pulls towards `class`: its
     /// contribution to that class's score minus the mean of the other
     /// two; `None` when the framing does not weigh it.
     fn pull(&self, j: u32, v: f64, class: usize) -> Option<f64> {
-        let at = self.weights.binary_search_by_key(&j, |(i, _)| *i).ok()?;
-        let w = self.weights[at].1.map(|x| x as f64);
+        let w = self.weights_of(j)?.map(|x| x as f64);
         let others = (0..3).filter(|&k| k != class).map(|k| w[k]).sum::<f64>() / 2.0;
         Some((w[class] - others) * v)
     }
@@ -1302,12 +1329,13 @@ impl Model {
         for &(j, v) in values {
             let Some(r) = t.row(j) else { continue };
             let row = &t.rows[r * stride..][..stride];
+            // A framing that does not weigh the index has zeros here, and
+            // needs no test: a sum that starts at +0.0 and adds finite
+            // products is never -0.0, so adding a zero product (+0.0 or
+            // -0.0) leaves it unchanged, bit for bit, as skipping would.
             for (w, s) in row.chunks_exact(3).zip(&mut out) {
-                // Indices a framing does not weigh add nothing to it.
-                if w != [0f32; 3] {
-                    for k in 0..3 {
-                        s.p[k] += w[k] as f64 * v;
-                    }
+                for (sk, wk) in s.p.iter_mut().zip(w) {
+                    *sk += *wk as f64 * v;
                 }
             }
         }
