@@ -96,6 +96,42 @@ impl Analysis {
     pub fn word_count(&self) -> usize {
         self.words().count()
     }
+
+    /// A token's normal form of up to 16 bytes (almost every word) as a
+    /// zero-padded little-endian integer: a hash-map key that is a couple
+    /// of instructions to hash and compare. `None` for longer forms. `\w`
+    /// never holds NUL, so the padding cannot make two words equal.
+    #[inline]
+    pub fn short_key(&self, t: &Token) -> Option<u128> {
+        let (start, end) = (t.norm_start as usize, t.norm_end as usize);
+        let b = self.norm.as_bytes().get(start..end)?;
+        if b.len() > 16 {
+            return None;
+        }
+        Some(packed_key(&self.norm, start, end).unwrap_or_else(|| {
+            let mut k = [0u8; 16];
+            k[..b.len()].copy_from_slice(b);
+            u128::from_le_bytes(k)
+        }))
+    }
+}
+
+/// The bytes `start..end` of `buf` zero-padded into a little-endian
+/// `u128`, read with one 16-byte load when the buffer has 16 bytes from
+/// `start` (norms point into a copy of the whole text, so nearly always).
+#[inline]
+fn packed_key(buf: &str, start: usize, end: usize) -> Option<u128> {
+    let len = end.checked_sub(start)?;
+    if len == 0 || len > 16 {
+        return None;
+    }
+    let bytes: &[u8; 16] = buf.as_bytes().get(start..start + 16)?.try_into().ok()?;
+    let word = u128::from_le_bytes(*bytes);
+    Some(if len == 16 {
+        word
+    } else {
+        word & ((1u128 << (len * 8)) - 1)
+    })
 }
 
 /// 1-based line and column (in characters) of a byte offset in `text`.
@@ -193,32 +229,6 @@ impl Analyzer {
     /// The Snowball stem of a normalised word.
     pub fn stem<'a>(&self, norm: &'a str) -> std::borrow::Cow<'a, str> {
         self.stemmer.stem(norm)
-    }
-
-    /// [`Analyzer::stem`] through a per-thread cache of the words seen
-    /// (a corpus repeats its words: stemming each once saves most of the
-    /// work of labelling every sentence).
-    pub fn stem_cached(&self, norm: &str) -> std::rc::Rc<str> {
-        type Cache = (
-            &'static str,
-            rustc_hash::FxHashMap<Box<str>, std::rc::Rc<str>>,
-        );
-        thread_local! {
-            static STEMS: std::cell::RefCell<Cache> = std::cell::RefCell::default();
-        }
-        STEMS.with(|cell| {
-            let (language, stems) = &mut *cell.borrow_mut();
-            if *language != self.language || stems.len() > 200_000 {
-                *language = self.language;
-                stems.clear();
-            }
-            if let Some(s) = stems.get(norm) {
-                return s.clone();
-            }
-            let s: std::rc::Rc<str> = self.stemmer.stem(norm).into();
-            stems.insert(norm.into(), s.clone());
-            s
-        })
     }
 
     /// Tokenise `text` into `out`, then mark sentences and paragraphs.
@@ -444,6 +454,25 @@ fn ends_sentence(text: &str, out: &Analysis, k: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_keys_equal_zero_padded_words() {
+        let buf = "a zero-hours contract_1234567890abcdefXYZ padding padding padding";
+        for start in 0..buf.len() {
+            for end in start..=buf.len() {
+                let want = (end > start && end - start <= 16).then(|| {
+                    let mut k = [0u8; 16];
+                    k[..end - start].copy_from_slice(&buf.as_bytes()[start..end]);
+                    u128::from_le_bytes(k)
+                });
+                match packed_key(buf, start, end) {
+                    Some(k) => assert_eq!(Some(k), want, "{start}..{end}"),
+                    // Too near the end of the buffer for one load.
+                    None => assert!(want.is_none() || start + 16 > buf.len()),
+                }
+            }
+        }
+    }
 
     fn tokens(text: &str) -> Vec<(String, u32, u32, TokenKind)> {
         let a = Analyzer::new("english").unwrap();

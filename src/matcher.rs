@@ -50,24 +50,6 @@ pub struct Matcher {
     lead: Option<Box<[u64]>>,
 }
 
-/// The bytes `start..end` of `buf` zero-padded into a little-endian
-/// `u128`, read with one 16-byte load when the buffer has 16 bytes from
-/// `start` (norms point into a copy of the whole text, so nearly always).
-#[inline]
-fn packed_key(buf: &str, start: usize, end: usize) -> Option<u128> {
-    let len = end.checked_sub(start)?;
-    if len == 0 || len > 16 {
-        return None;
-    }
-    let bytes: &[u8; 16] = buf.as_bytes().get(start..start + 16)?.try_into().ok()?;
-    let word = u128::from_le_bytes(*bytes);
-    Some(if len == 16 {
-        word
-    } else {
-        word & ((1u128 << (len * 8)) - 1)
-    })
-}
-
 /// The bit of a word's first two bytes in [`Matcher::lead`]; None when
 /// either is not ASCII (such words always take the cache).
 #[inline]
@@ -321,14 +303,7 @@ impl Matcher {
                 return (0, 0);
             }
         }
-        if b.len() <= 16 {
-            // `\w` never holds NUL, so zero padding cannot make two words equal.
-            let key = packed_key(&a.norm, t.norm_start as usize, t.norm_end as usize);
-            let key = key.unwrap_or_else(|| {
-                let mut k = [0u8; 16];
-                k[..b.len()].copy_from_slice(b);
-                u128::from_le_bytes(k)
-            });
+        if let Some(key) = a.short_key(t) {
             if let Some(&r) = scratch.short.get(&key) {
                 return r;
             }
@@ -628,25 +603,6 @@ impl FirstOverlapping for KeptSpans {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn packed_keys_equal_zero_padded_words() {
-        let buf = "a zero-hours contract_1234567890abcdefXYZ padding padding padding";
-        for start in 0..buf.len() {
-            for end in start..=buf.len() {
-                let want = (end > start && end - start <= 16).then(|| {
-                    let mut k = [0u8; 16];
-                    k[..end - start].copy_from_slice(&buf.as_bytes()[start..end]);
-                    u128::from_le_bytes(k)
-                });
-                match packed_key(buf, start, end) {
-                    Some(k) => assert_eq!(Some(k), want, "{start}..{end}"),
-                    // Too near the end of the buffer for one load.
-                    None => assert!(want.is_none() || start + 16 > buf.len()),
-                }
-            }
-        }
-    }
 
     const LEX: &str = r#"
 [lexicon]

@@ -22,7 +22,7 @@
 use crate::analyze::{Analysis, Analyzer};
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
-use crate::model::{Hit, HitStatus, Stance, TokenKind};
+use crate::model::{Hit, HitStatus, Stance, Token, TokenKind};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rustc_hash::FxHashSet;
@@ -217,28 +217,6 @@ fn hash_full(parts: &[&str]) -> u64 {
     h.finish()
 }
 
-/// [`hash_full`] of a word or stem feature (`w:` or `s:` and the word),
-/// through a per-thread cache: a corpus repeats its words.
-fn hash_unigram(prefix: &str, word: &str) -> u64 {
-    thread_local! {
-        static HASHES: std::cell::RefCell<[rustc_hash::FxHashMap<Box<str>, u64>; 2]> =
-            std::cell::RefCell::new(Default::default());
-    }
-    HASHES.with(|cell| {
-        let maps = &mut *cell.borrow_mut();
-        let map = &mut maps[usize::from(prefix == "s:")];
-        if let Some(&h) = map.get(word) {
-            return h;
-        }
-        if map.len() > 200_000 {
-            map.clear();
-        }
-        let h = hash_full(&[prefix, word]);
-        map.insert(word.into(), h);
-        h
-    })
-}
-
 /// What a feature's value depends on: its name's first two bytes, which
 /// tell a lexical feature (`w:` `s:` `b:`) from one of the lexicon's
 /// (`h:` `c:` `r:` `x:`) and from the rest, and order the names of a
@@ -261,7 +239,8 @@ fn kind_from_lexicon(k: [u8; 2]) -> bool {
 
 /// Every feature name of a sentence, handed to `emit` in pieces (joined,
 /// they make the name): the one definition of the features, which
-/// [`features`] names and [`feature_values`] only hashes.
+/// [`features`] names and [`Featurizer`] hashes. The order of the names
+/// does not matter (both sort them).
 fn feature_names(
     cfg: &FeatureConfig,
     lexicon: &Lexicon,
@@ -271,73 +250,39 @@ fn feature_names(
     hits: &[&Hit],
     emit: &mut dyn FnMut(&[&str]),
 ) {
-    emit(&["bias"]);
     let words: Vec<&str> = a.tokens[tokens.clone()]
         .iter()
         .filter(|t| t.kind == TokenKind::Word)
         .map(|t| a.norm_of(t))
         .collect();
-    if cfg.word_unigrams {
-        for w in &words {
-            emit(&["w:", w]);
-        }
+    sentence_feature_names(cfg, a, tokens, words.len(), emit);
+    let cues = cue_sets(lexicon);
+    for w in &words {
+        word_feature_names(cfg, &cues, analyzer, w, emit);
     }
     if cfg.word_bigrams {
         for p in words.windows(2) {
-            emit(&["b:", p[0], " ", p[1]]);
-        }
-    }
-    let stems: Vec<std::rc::Rc<str>> = if cfg.stem_unigrams || cfg.stance_cues {
-        words.iter().map(|w| analyzer.stem_cached(w)).collect()
-    } else {
-        Vec::new()
-    };
-    if cfg.stem_unigrams {
-        for s in &stems {
-            emit(&["s:", s]);
+            emit(&bigram_name(p[0], p[1]));
         }
     }
     if cfg.lexicon_hits {
         for h in hits {
-            let e = &lexicon.entries[h.entry as usize];
-            let sub = e.subframe;
-            let cat = &lexicon.categories[lexicon.subframes[sub].category].name;
-            let status = match h.status {
-                HitStatus::Counted => "counted",
-                HitStatus::NoContext => "no-context",
-            };
-            let path = lexicon.subframe_path(sub);
-            if Some(lexicon.subframes[sub].category) == lexicon.context_category {
-                emit(&["x:", &path]);
-                emit(&["x:any"]);
-                continue;
-            }
-            let stance = h.stance.as_str();
-            emit(&["h:", &path, ":", stance, ":", status]);
-            emit(&["c:", cat, ":", stance, ":", status]);
-            emit(&["c:", cat, ":", status]);
-            if let Some((kind, _)) = h
-                .stance_rule
-                .split_once(':')
-                .or((!h.stance_rule.is_empty()).then_some((h.stance_rule.as_str(), "")))
-            {
-                emit(&["r:", cat, ":", kind]);
-            }
+            hit_feature_names(lexicon, h, emit);
         }
     }
+}
+
+/// The features of a sentence as a whole: the bias, quotation marks, and
+/// its length in words (`words`).
+fn sentence_feature_names(
+    cfg: &FeatureConfig,
+    a: &Analysis,
+    tokens: std::ops::Range<usize>,
+    words: usize,
+    emit: &mut dyn FnMut(&[&str]),
+) {
+    emit(&["bias"]);
     if cfg.stance_cues {
-        let (negator, verb) = cue_sets(lexicon);
-        for (w, s) in words.iter().zip(&stems) {
-            if negator.contains(*w) {
-                emit(&["n:", w]);
-            }
-            if verb.contains(&**s) {
-                emit(&["v:", s]);
-            }
-            if matches!(*w, "i" | "we" | "our" | "us") {
-                emit(&["p:first"]);
-            }
-        }
         let quoted = a.tokens[tokens].iter().any(|t| {
             t.kind == TokenKind::Punct
                 && a.norm_of(t)
@@ -349,7 +294,7 @@ fn feature_names(
         }
     }
     if cfg.length {
-        let bucket = match words.len() {
+        let bucket = match words {
             0..=8 => "short",
             9..=20 => "medium",
             21..=40 => "long",
@@ -359,10 +304,79 @@ fn feature_names(
     }
 }
 
+/// The features of one word of a sentence, its bigrams aside: the word,
+/// its stem, and the stance cue it is, if any. They depend on the word
+/// alone, so [`Featurizer`] hashes them once per distinct word.
+fn word_feature_names(
+    cfg: &FeatureConfig,
+    cues: &CueSets,
+    analyzer: &Analyzer,
+    word: &str,
+    emit: &mut dyn FnMut(&[&str]),
+) {
+    if cfg.word_unigrams {
+        emit(&["w:", word]);
+    }
+    if !(cfg.stem_unigrams || cfg.stance_cues) {
+        return;
+    }
+    let stem = analyzer.stem(word);
+    if cfg.stem_unigrams {
+        emit(&["s:", &stem]);
+    }
+    if cfg.stance_cues {
+        if cues.0.contains(word) {
+            emit(&["n:", word]);
+        }
+        if cues.1.contains(&*stem) {
+            emit(&["v:", &stem]);
+        }
+        if matches!(word, "i" | "we" | "our" | "us") {
+            emit(&["p:first"]);
+        }
+    }
+}
+
+/// The name of the bigram of two words, in pieces.
+fn bigram_name<'a>(first: &'a str, second: &'a str) -> [&'a str; 4] {
+    ["b:", first, " ", second]
+}
+
+/// The features of one of the lexicon's hits (counted or rejected).
+fn hit_feature_names(lexicon: &Lexicon, h: &Hit, emit: &mut dyn FnMut(&[&str])) {
+    let e = &lexicon.entries[h.entry as usize];
+    let sub = e.subframe;
+    let cat = &lexicon.categories[lexicon.subframes[sub].category].name;
+    let status = match h.status {
+        HitStatus::Counted => "counted",
+        HitStatus::NoContext => "no-context",
+    };
+    let path = lexicon.subframe_path(sub);
+    if Some(lexicon.subframes[sub].category) == lexicon.context_category {
+        emit(&["x:", &path]);
+        emit(&["x:any"]);
+        return;
+    }
+    let stance = h.stance.as_str();
+    emit(&["h:", &path, ":", stance, ":", status]);
+    emit(&["c:", cat, ":", stance, ":", status]);
+    emit(&["c:", cat, ":", status]);
+    if let Some((kind, _)) = h
+        .stance_rule
+        .split_once(':')
+        .or((!h.stance_rule.is_empty()).then_some((h.stance_rule.as_str(), "")))
+    {
+        emit(&["r:", cat, ":", kind]);
+    }
+}
+
 /// The lexicon's negators, and the stems of its reporting and speech
-/// verbs, as sets: built once per thread and lexicon, not searched as
-/// lists for every word.
-fn cue_sets(lexicon: &Lexicon) -> (Rc<FxHashSet<String>>, Rc<FxHashSet<String>>) {
+/// verbs.
+type CueSets = (Rc<FxHashSet<String>>, Rc<FxHashSet<String>>);
+
+/// The [`CueSets`] of a lexicon: built once per thread and lexicon, not
+/// searched as lists for every word.
+fn cue_sets(lexicon: &Lexicon) -> CueSets {
     type Sets = (String, Rc<FxHashSet<String>>, Rc<FxHashSet<String>>);
     thread_local! {
         static CUES: std::cell::RefCell<Sets> = std::cell::RefCell::default();
@@ -389,16 +403,20 @@ fn cue_sets(lexicon: &Lexicon) -> (Rc<FxHashSet<String>>, Rc<FxHashSet<String>>)
 fn feature_weights(cfg: &FeatureConfig, kept: &[(u32, [u8; 2])]) -> Vec<f64> {
     let n_lexical = kept.iter().filter(|f| kind_lexical(f.1)).count().max(1) as f64;
     kept.iter()
-        .map(|&(_, k)| {
-            if kind_lexical(k) {
-                1.0 / n_lexical.sqrt()
-            } else if kind_from_lexicon(k) {
-                cfg.hit_value
-            } else {
-                1.0
-            }
-        })
+        .map(|&(_, k)| feature_weight(cfg, k, n_lexical))
         .collect()
+}
+
+/// The value of a feature of kind `k` in a sentence of `n_lexical`
+/// distinct lexical features (see [`feature_weights`]).
+fn feature_weight(cfg: &FeatureConfig, k: [u8; 2], n_lexical: f64) -> f64 {
+    if kind_lexical(k) {
+        1.0 / n_lexical.sqrt()
+    } else if kind_from_lexicon(k) {
+        cfg.hit_value
+    } else {
+        1.0
+    }
 }
 
 /// Extract the features of the tokens `tokens` (a sentence) of an analysed
@@ -441,21 +459,230 @@ pub fn feature_values(
     tokens: std::ops::Range<usize>,
     hits: &[&Hit],
 ) -> Vec<(u32, f64)> {
-    let mut out: Vec<(u32, [u8; 2])> = Vec::new();
-    let mask = (1u64 << cfg.hash_bits) - 1;
+    with_featurizer(cfg, lexicon, analyzer, |f| {
+        f.values(a, tokens, hits).to_vec()
+    })
+}
+
+/// The names of the features `indices` (in order) of the tokens `tokens`
+/// of `a` with the hits `hits`: of names that hash alike, the smallest (the
+/// one [`features`] keeps). Only the names asked for are built.
+#[allow(clippy::too_many_arguments)]
+pub fn feature_names_of(
+    cfg: &FeatureConfig,
+    lexicon: &Lexicon,
+    analyzer: &Analyzer,
+    a: &Analysis,
+    tokens: std::ops::Range<usize>,
+    hits: &[&Hit],
+    indices: &[u32],
+) -> Vec<String> {
+    let mut names: Vec<Option<String>> = vec![None; indices.len()];
     feature_names(cfg, lexicon, analyzer, a, tokens, hits, &mut |parts| {
-        let full = match parts {
-            [p @ ("w:" | "s:"), word] => hash_unigram(p, word),
-            _ => hash_full(parts),
-        };
-        out.push(((full & mask) as u32, kind_key(parts[0])))
+        if let Ok(k) = indices.binary_search(&hash_parts(parts, cfg.hash_bits)) {
+            let name = parts.concat();
+            if names[k].as_ref().is_none_or(|n| name < *n) {
+                names[k] = Some(name);
+            }
+        }
     });
-    // Names that hash alike and share their kind key weigh alike, so the
-    // key stands in for the name in the order that picks the one kept.
-    out.sort_unstable();
-    out.dedup_by_key(|f| f.0);
-    let weights = feature_weights(cfg, &out);
-    out.into_iter().map(|f| f.0).zip(weights).collect()
+    names
+        .into_iter()
+        .map(|n| n.expect("each index asked for is a feature of the sentence"))
+        .collect()
+}
+
+/// A feature as [`Featurizer`] sorts it: its index above its kind key
+/// (the order of (index, kind key) pairs).
+fn packed_feature(index: u32, kind: [u8; 2]) -> u64 {
+    (u64::from(index) << 16) | (u64::from(kind[0]) << 8) | u64::from(kind[1])
+}
+
+fn unpacked_feature(f: u64) -> (u32, [u8; 2]) {
+    ((f >> 16) as u32, [(f >> 8) as u8, f as u8])
+}
+
+/// The most features one word has apart from its bigrams (see
+/// [`word_feature_names`]).
+const WORD_FEATURES: usize = 5;
+
+/// A word's features ([`word_feature_names`]), hashed and packed
+/// ([`packed_feature`]).
+#[derive(Clone, Copy)]
+struct WordFeatures {
+    len: u8,
+    features: [u64; WORD_FEATURES],
+}
+
+/// Per thread: each distinct word's features, hashed once, for one
+/// lexicon, language and feature configuration; and scratch buffers.
+#[derive(Default)]
+struct WordCache {
+    of: Option<(String, &'static str, FeatureConfig)>,
+    /// Words of up to 16 bytes by [`Analysis::short_key`], longer ones by
+    /// their text (features beside the key: one cache line).
+    short: rustc_hash::FxHashMap<u128, WordFeatures>,
+    long: rustc_hash::FxHashMap<Box<str>, WordFeatures>,
+    packed: Vec<u64>,
+    values: Vec<(u32, f64)>,
+}
+
+/// Bound on [`WordCache`]; past it the cache starts afresh.
+const WORD_CACHE_LIMIT: usize = 1 << 18;
+
+/// Hashes the features of sentences ([`feature_values`]) with a per-thread
+/// cache of each word's features: what a corpus labels sentence by
+/// sentence it hashes word by word once.
+pub struct Featurizer<'a> {
+    cfg: &'a FeatureConfig,
+    lexicon: &'a Lexicon,
+    analyzer: &'a Analyzer,
+    cues: CueSets,
+    cache: &'a mut WordCache,
+}
+
+/// Run `f` with this thread's [`Featurizer`] for `cfg`, `lexicon` and
+/// `analyzer` (not re-entrant: `f` must not call it again).
+pub fn with_featurizer<R>(
+    cfg: &FeatureConfig,
+    lexicon: &Lexicon,
+    analyzer: &Analyzer,
+    f: impl FnOnce(&mut Featurizer<'_>) -> R,
+) -> R {
+    thread_local! {
+        static CACHE: std::cell::RefCell<WordCache> = std::cell::RefCell::default();
+    }
+    CACHE.with(|cell| {
+        let cache = &mut *cell.borrow_mut();
+        let same = cache.of.as_ref().is_some_and(|(sha, language, c)| {
+            *sha == lexicon.sha256 && *language == analyzer.language() && c == cfg
+        });
+        if !same || cache.short.len() + cache.long.len() > WORD_CACHE_LIMIT {
+            cache.short.clear();
+            cache.long.clear();
+            cache.of = Some((lexicon.sha256.clone(), analyzer.language(), cfg.clone()));
+        }
+        f(&mut Featurizer {
+            cfg,
+            lexicon,
+            analyzer,
+            cues: cue_sets(lexicon),
+            cache,
+        })
+    })
+}
+
+impl Featurizer<'_> {
+    fn hash_bits_mask(&self) -> u64 {
+        (1u64 << self.cfg.hash_bits) - 1
+    }
+
+    /// The packed features of a name in pieces.
+    fn packed(&self, parts: &[&str]) -> u64 {
+        let index = (hash_full(parts) & self.hash_bits_mask()) as u32;
+        packed_feature(index, kind_key(parts[0]))
+    }
+
+    /// The features of the word token `t` of `a`, hashed on first sight.
+    fn word(&mut self, a: &Analysis, t: &Token) -> WordFeatures {
+        let key = a.short_key(t);
+        let known = match key {
+            Some(k) => self.cache.short.get(&k),
+            None => self.cache.long.get(a.norm_of(t)),
+        };
+        if let Some(&w) = known {
+            return w;
+        }
+        let word = a.norm_of(t);
+        let mut w = WordFeatures {
+            len: 0,
+            features: [0; WORD_FEATURES],
+        };
+        word_feature_names(self.cfg, &self.cues, self.analyzer, word, &mut |parts| {
+            w.features[w.len as usize] = self.packed(parts);
+            w.len += 1;
+        });
+        match key {
+            Some(k) => self.cache.short.insert(k, w),
+            None => self.cache.long.insert(word.into(), w),
+        };
+        w
+    }
+
+    /// The (index, value) pairs of the sentence `tokens` of `a` with the
+    /// hits `hits`, in index order: exactly [`features`]' numbers.
+    pub fn values(
+        &mut self,
+        a: &Analysis,
+        tokens: std::ops::Range<usize>,
+        hits: &[&Hit],
+    ) -> &[(u32, f64)] {
+        let mut packed = std::mem::take(&mut self.cache.packed);
+        packed.clear();
+        let mut words = 0;
+        let mut previous: Option<&str> = None;
+        for t in &a.tokens[tokens.clone()] {
+            if t.kind != TokenKind::Word {
+                continue;
+            }
+            words += 1;
+            let w = self.word(a, t);
+            packed.extend_from_slice(&w.features[..w.len as usize]);
+            let word = a.norm_of(t);
+            if self.cfg.word_bigrams {
+                if let Some(p) = previous {
+                    packed.push(self.packed_bigram(p, word));
+                }
+            }
+            previous = Some(word);
+        }
+        sentence_feature_names(self.cfg, a, tokens, words, &mut |parts| {
+            packed.push(self.packed(parts))
+        });
+        if self.cfg.lexicon_hits {
+            for h in hits {
+                hit_feature_names(self.lexicon, h, &mut |parts| {
+                    packed.push(self.packed(parts))
+                });
+            }
+        }
+        // Names that hash alike and share their kind key weigh alike, so the
+        // key stands in for the name in the order that picks the one kept.
+        packed.sort_unstable();
+        packed.dedup_by_key(|f| *f >> 16);
+        let n_lexical = packed
+            .iter()
+            .filter(|&&f| kind_lexical(unpacked_feature(f).1))
+            .count()
+            .max(1) as f64;
+        let values = &mut self.cache.values;
+        values.clear();
+        values.extend(packed.iter().map(|&f| {
+            let (index, kind) = unpacked_feature(f);
+            (index, feature_weight(self.cfg, kind, n_lexical))
+        }));
+        self.cache.packed = packed;
+        &self.cache.values
+    }
+
+    /// [`Featurizer::packed`] of a bigram's name, hashed from one buffer
+    /// when it is short (as SipHash reads a stream of bytes, the same hash).
+    fn packed_bigram(&self, first: &str, second: &str) -> u64 {
+        let parts = bigram_name(first, second);
+        let mut buf = [0u8; 64];
+        let mut len = 0;
+        for p in parts {
+            let Some(dst) = buf.get_mut(len..len + p.len()) else {
+                return self.packed(&parts);
+            };
+            dst.copy_from_slice(p.as_bytes());
+            len += p.len();
+        }
+        let mut h = hasher();
+        h.write(&buf[..len]);
+        let index = (h.finish() & self.hash_bits_mask()) as u32;
+        packed_feature(index, kind_key(parts[0]))
+    }
 }
 
 /// The token range of the byte span `start..end` of an analysed text.
@@ -492,7 +719,15 @@ pub struct FramingModel {
 /// model's identity (two models with the same weights are equal whether
 /// or not either has built it).
 #[derive(Debug, Clone, Default)]
-struct Dense(std::sync::OnceLock<Vec<[f32; 3]>>);
+struct Dense(std::sync::OnceLock<DenseTable>);
+
+#[derive(Debug, Clone)]
+struct DenseTable {
+    rows: Vec<[f32; 3]>,
+    /// Whether some listed weights are all zero (a row of zeros then does
+    /// not tell that an index is not listed).
+    zero_rows: bool,
+}
 
 impl PartialEq for Dense {
     fn eq(&self, _: &Dense) -> bool {
@@ -534,6 +769,77 @@ pub struct Model {
     pub training: TrainOptions,
     pub provenance: Provenance,
     pub framings: Vec<FramingModel>,
+    /// Every framing's weights side by side, built on first use: one
+    /// lookup per feature serves them all.
+    #[serde(skip)]
+    joint: Joint,
+}
+
+/// A cache of the framings' weights as one table: a bit per feature index
+/// that some framing weighs, and for each such index (in order) the
+/// weights of every framing, three per framing. Not part of the model's
+/// identity (see [`Dense`]).
+#[derive(Debug, Clone, Default)]
+struct Joint(std::sync::OnceLock<JointTable>);
+
+#[derive(Debug, Clone, Default)]
+struct JointTable {
+    present: Vec<u64>,
+    /// Indices present below each word of `present`.
+    rank: Vec<u32>,
+    rows: Vec<f32>,
+}
+
+impl PartialEq for Joint {
+    fn eq(&self, _: &Joint) -> bool {
+        true
+    }
+}
+
+impl JointTable {
+    fn new(framings: &[FramingModel]) -> JointTable {
+        let len = framings
+            .iter()
+            .filter_map(|f| f.weights.last())
+            .map(|(i, _)| *i as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut present = vec![0u64; len.div_ceil(64)];
+        for f in framings {
+            for (i, _) in &f.weights {
+                present[*i as usize / 64] |= 1 << (i % 64);
+            }
+        }
+        let mut rank = Vec::with_capacity(present.len());
+        let mut below = 0u32;
+        for bits in &present {
+            rank.push(below);
+            below += bits.count_ones();
+        }
+        let stride = 3 * framings.len();
+        let mut rows = vec![0f32; below as usize * stride];
+        let t = JointTable {
+            present,
+            rank,
+            rows: Vec::new(),
+        };
+        for (n, f) in framings.iter().enumerate() {
+            for (i, w) in &f.weights {
+                let r = t.row(*i).expect("a weighed index is present");
+                rows[r * stride + 3 * n..][..3].copy_from_slice(w);
+            }
+        }
+        JointTable { rows, ..t }
+    }
+
+    /// The row of feature index `j`, if some framing weighs it.
+    #[inline]
+    fn row(&self, j: u32) -> Option<usize> {
+        let bits = *self.present.get(j as usize / 64)?;
+        let bit = 1u64 << (j % 64);
+        (bits & bit != 0)
+            .then(|| (self.rank[j as usize / 64] + (bits & (bit - 1)).count_ones()) as usize)
+    }
 }
 
 /// One training unit: its features, and per framing its reference class
@@ -709,14 +1015,7 @@ impl FramingModel {
     /// [`FramingModel::predict`] from (index, value) pairs, as
     /// [`feature_values`] gives them.
     pub fn predict_values(&self, values: impl IntoIterator<Item = (usize, f64)>) -> Prediction {
-        let dense = self.dense.0.get_or_init(|| {
-            let len = self.weights.last().map_or(0, |(i, _)| *i as usize + 1);
-            let mut d = vec![[0f32; 3]; len];
-            for (i, w) in &self.weights {
-                d[*i as usize] = *w;
-            }
-            d
-        });
+        let dense = &self.dense().rows;
         let mut s = [0.0; 3];
         for (j, v) in values {
             // Indices without a weight add nothing (as zero weights would).
@@ -740,19 +1039,89 @@ impl FramingModel {
             .features
             .iter()
             .filter_map(|feat| {
-                let at = self
-                    .weights
-                    .binary_search_by_key(&feat.index, |(i, _)| *i)
-                    .ok()?;
-                let w = self.weights[at].1.map(|x| x as f64);
-                let others = (0..3).filter(|&k| k != class).map(|k| w[k]).sum::<f64>() / 2.0;
-                Some((feat.name.clone(), (w[class] - others) * feat.value))
+                let pull = self.pull(feat.index, feat.value, class)?;
+                Some((feat.name.clone(), pull))
             })
             .collect();
-        out.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
-        out.truncate(top);
+        rank_pulls(&mut out, top);
         out
     }
+
+    /// [`FramingModel::explain`] of a sentence given by its (index, value)
+    /// pairs (distinct indices, as [`Featurizer::values`] gives them):
+    /// `name_of` names the features, given their indices in order, and is
+    /// asked only for those that can make the top `top`.
+    pub fn explain_values(
+        &self,
+        values: &[(u32, f64)],
+        class: usize,
+        top: usize,
+        name_of: impl FnOnce(&[u32]) -> Vec<String>,
+    ) -> Vec<(String, f64)> {
+        let mut pulls: Vec<(u32, f64)> = values
+            .iter()
+            .filter_map(|&(j, v)| Some((j, self.pull(j, v, class)?)))
+            .collect();
+        // Every feature at least as strong as the top'th strongest: the
+        // top by strength and then by name is among them.
+        if top == 0 {
+            pulls.clear();
+        } else if pulls.len() > top {
+            let (_, &mut (_, weakest), _) =
+                pulls.select_nth_unstable_by(top - 1, |a, b| b.1.abs().total_cmp(&a.1.abs()));
+            pulls.retain(|p| p.1.abs() >= weakest.abs());
+        }
+        pulls.sort_by_key(|p| p.0);
+        let indices: Vec<u32> = pulls.iter().map(|p| p.0).collect();
+        let mut out: Vec<(String, f64)> = name_of(&indices)
+            .into_iter()
+            .zip(pulls)
+            .map(|(name, (_, pull))| (name, pull))
+            .collect();
+        rank_pulls(&mut out, top);
+        out
+    }
+
+    /// The dense table of the weights, built on first use.
+    fn dense(&self) -> &DenseTable {
+        self.dense.0.get_or_init(|| {
+            let len = self.weights.last().map_or(0, |(i, _)| *i as usize + 1);
+            let mut rows = vec![[0f32; 3]; len];
+            for (i, w) in &self.weights {
+                rows[*i as usize] = *w;
+            }
+            let zero_rows = self.weights.iter().any(|(_, w)| *w == [0f32; 3]);
+            DenseTable { rows, zero_rows }
+        })
+    }
+
+    /// The weights of feature `j`, if the framing lists it.
+    fn weights_of(&self, j: u32) -> Option<[f32; 3]> {
+        let d = self.dense();
+        match d.rows.get(j as usize) {
+            Some(w) if *w != [0f32; 3] => Some(*w),
+            _ if !d.zero_rows => None,
+            _ => {
+                let at = self.weights.binary_search_by_key(&j, |(i, _)| *i).ok()?;
+                Some(self.weights[at].1)
+            }
+        }
+    }
+
+    /// How much feature `j` of value `v` pulls towards `class`: its
+    /// contribution to that class's score minus the mean of the other
+    /// two; `None` when the framing does not weigh it.
+    fn pull(&self, j: u32, v: f64, class: usize) -> Option<f64> {
+        let w = self.weights_of(j)?.map(|x| x as f64);
+        let others = (0..3).filter(|&k| k != class).map(|k| w[k]).sum::<f64>() / 2.0;
+        Some((w[class] - others) * v)
+    }
+}
+
+/// The `top` features that pull most: largest in size first, then by name.
+fn rank_pulls(pulls: &mut Vec<(String, f64)>, top: usize) {
+    pulls.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
+    pulls.truncate(top);
 }
 
 /// Precision, recall and F1 of a yes/no decision from counts.
@@ -793,6 +1162,7 @@ pub fn train(
         training: opts.clone(),
         provenance,
         framings: models,
+        joint: Joint::default(),
     }
 }
 
@@ -941,6 +1311,40 @@ fn tally(c: &mut [u64; 3], gold: bool, tool: bool) {
 }
 
 impl Model {
+    /// Every framing's prediction (in the model's order) from (index,
+    /// value) pairs as [`feature_values`] gives them: the numbers of
+    /// [`FramingModel::predict_values`], with one lookup per feature for
+    /// all framings.
+    pub fn predict_all(&self, values: &[(u32, f64)]) -> Vec<Prediction> {
+        let t = self.joint.0.get_or_init(|| JointTable::new(&self.framings));
+        let mut out: Vec<Prediction> = self
+            .framings
+            .iter()
+            .map(|m| Prediction {
+                p: [0.0; 3],
+                endorsed_threshold: m.endorsed_threshold,
+            })
+            .collect();
+        let stride = 3 * out.len();
+        for &(j, v) in values {
+            let Some(r) = t.row(j) else { continue };
+            let row = &t.rows[r * stride..][..stride];
+            // A framing that does not weigh the index has zeros here, and
+            // needs no test: a sum that starts at +0.0 and adds finite
+            // products is never -0.0, so adding a zero product (+0.0 or
+            // -0.0) leaves it unchanged, bit for bit, as skipping would.
+            for (w, s) in row.chunks_exact(3).zip(&mut out) {
+                for (sk, wk) in s.p.iter_mut().zip(w) {
+                    *sk += *wk as f64 * v;
+                }
+            }
+        }
+        for s in &mut out {
+            s.p = softmax(s.p);
+        }
+        out
+    }
+
     /// The classifier of a framing, if the model has one.
     pub fn framing(&self, name: &str) -> Option<&FramingModel> {
         self.framings.iter().find(|f| f.framing == name)

@@ -24,6 +24,50 @@ fn hits_by_sentence<'a>(v: &View<'a>, sentences: usize) -> Vec<Vec<&'a Hit>> {
     by
 }
 
+/// A sentence of a tagged document as the model sees it.
+struct Sentence<'s, 'h> {
+    index: usize,
+    span: (u32, u32),
+    tokens: std::ops::Range<usize>,
+    hits: &'s [&'h Hit],
+    /// Its features' (index, value) pairs.
+    values: &'s [(u32, f64)],
+    /// The model's prediction per framing, in the model's order.
+    predictions: Vec<Prediction>,
+}
+
+/// `f` of each sentence of `v`, in order.
+fn each_sentence<T>(
+    tagger: &Tagger,
+    model: &Model,
+    v: &View<'_>,
+    mut f: impl FnMut(Sentence<'_, '_>) -> T,
+) -> Vec<T> {
+    let a = v.analysis;
+    let spans = a.sentence_spans();
+    let hits = hits_by_sentence(v, spans.len());
+    let (lexicon, analyzer) = (&tagger.lexicon, &tagger.analyzer);
+    classify::with_featurizer(&model.features, lexicon, analyzer, |featurizer| {
+        spans
+            .into_iter()
+            .zip(hits)
+            .enumerate()
+            .map(|(index, ((s, e), inside))| {
+                let tokens = classify::token_range(a, s, e);
+                let values = featurizer.values(a, tokens.clone(), &inside);
+                f(Sentence {
+                    index,
+                    span: (s, e),
+                    tokens,
+                    hits: &inside,
+                    values,
+                    predictions: model.predict_all(values),
+                })
+            })
+            .collect()
+    })
+}
+
 /// Each sentence of `v`: its byte span and the model's prediction per
 /// framing (in the model's order), from the features' values alone.
 pub fn predict_sentences(
@@ -31,30 +75,7 @@ pub fn predict_sentences(
     model: &Model,
     v: &View<'_>,
 ) -> Vec<((u32, u32), Vec<Prediction>)> {
-    let a = v.analysis;
-    let spans = a.sentence_spans();
-    let hits = hits_by_sentence(v, spans.len());
-    spans
-        .into_iter()
-        .zip(hits)
-        .map(|((s, e), inside)| {
-            let range = classify::token_range(a, s, e);
-            let values = classify::feature_values(
-                &model.features,
-                &tagger.lexicon,
-                &tagger.analyzer,
-                a,
-                range,
-                &inside,
-            );
-            let p = model
-                .framings
-                .iter()
-                .map(|m| m.predict_values(values.iter().map(|&(j, x)| (j as usize, x))))
-                .collect();
-            ((s, e), p)
-        })
-        .collect()
+    each_sentence(tagger, model, v, |s| (s.span, s.predictions))
 }
 
 /// The named features of the sentence `index` of `v`, spanning `span`:
@@ -105,11 +126,32 @@ pub fn label_of(
 
 /// A sentence's text with runs of white space as one space.
 pub fn sentence_text(text: &str, (start, end): (u32, u32)) -> String {
-    text.get(start as usize..end as usize)
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let span = text.get(start as usize..end as usize).unwrap_or("");
+    if !span.is_ascii() {
+        let mut out = String::with_capacity(span.len());
+        for word in span.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        return out;
+    }
+    // ASCII: `split_whitespace` splits at these bytes (vertical tab too).
+    let mut out = Vec::with_capacity(span.len());
+    let mut space = false;
+    for &b in span.as_bytes() {
+        if matches!(b, b'\t'..=b'\r' | b' ') {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(b' ');
+                space = false;
+            }
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).expect("ASCII is UTF-8")
 }
 
 /// Every sentence of `v` labelled by `model`: label, probability of
@@ -117,41 +159,44 @@ pub fn sentence_text(text: &str, (start, end): (u32, u32)) -> String {
 /// not `none`, the [`WHY_FEATURES`] features of the sentence that pushed
 /// towards it most (the bias, in every sentence, is left out).
 pub fn label_sentences(tagger: &Tagger, model: &Model, v: &View<'_>) -> Vec<SentenceLabel> {
-    predict_sentences(tagger, model, v)
-        .into_iter()
-        .enumerate()
-        .map(|(i, (span, preds))| {
-            // Names only for the few sentences with a label to explain.
-            let named = preds
-                .iter()
-                .any(|p| p.class() != 0)
-                .then(|| sentence_features(tagger, &model.features, v, i, span));
-            SentenceLabel {
-                sentence: i as u32,
-                byte_start: span.0,
-                byte_end: span.1,
-                text: sentence_text(v.text, span),
-                framings: model
-                    .framings
-                    .iter()
-                    .zip(preds)
-                    .map(|(m, p)| {
-                        let class = p.class();
-                        let why = match &named {
-                            Some(f) if class != 0 => {
-                                let mut why = m.explain(f, class, WHY_FEATURES + 1);
-                                why.retain(|(name, _)| name != "bias");
-                                why.truncate(WHY_FEATURES);
-                                reasons(&why)
-                            }
-                            _ => String::new(),
-                        };
-                        (class as u8, p_endorsed(&p), why)
-                    })
-                    .collect(),
-            }
-        })
-        .collect()
+    each_sentence(tagger, model, v, |s| {
+        let framings = model
+            .framings
+            .iter()
+            .zip(&s.predictions)
+            .map(|(m, p)| {
+                let class = p.class();
+                let why = if class == 0 {
+                    String::new()
+                } else {
+                    // Names only for the few features that explain a label.
+                    let name_of = |indices: &[u32]| {
+                        classify::feature_names_of(
+                            &model.features,
+                            &tagger.lexicon,
+                            &tagger.analyzer,
+                            v.analysis,
+                            s.tokens.clone(),
+                            s.hits,
+                            indices,
+                        )
+                    };
+                    let mut why = m.explain_values(s.values, class, WHY_FEATURES + 1, name_of);
+                    why.retain(|(name, _)| name != "bias");
+                    why.truncate(WHY_FEATURES);
+                    reasons(&why)
+                };
+                (class as u8, p_endorsed(p), why)
+            })
+            .collect();
+        SentenceLabel {
+            sentence: s.index as u32,
+            byte_start: s.span.0,
+            byte_end: s.span.1,
+            text: sentence_text(v.text, s.span),
+            framings,
+        }
+    })
 }
 
 /// `name +0.42; name -0.10`: features and their pull, for tables.
@@ -172,15 +217,17 @@ mod tests {
 
     /// The unnamed path gives exactly the named path's numbers, on every
     /// sentence of the demo corpus, also with a hash so small that names
-    /// collide all the time (which one a collision keeps decides a value).
+    /// collide all the time (which one a collision keeps decides a value);
+    /// and so do the predictions and explanations made from them.
     #[test]
     fn feature_values_equal_the_named_features() {
         use crate::ingest::Corpus;
         use crate::model::Origin;
         let (lexicon, analyzer) = Lexicon::load(None).unwrap();
+        let model = Model::parse("builtin", classify::DEFAULT_MODEL.as_bytes(), &lexicon).unwrap();
         let tagger = Tagger::new(lexicon, analyzer);
         let (mut a, mut scratch) = (crate::analyze::Analysis::default(), Default::default());
-        let mut sentences = 0;
+        let (mut sentences, mut labelled) = (0, 0);
         for doc in Corpus::demo().unwrap().docs {
             let Origin::Embedded(text) = doc.origin else {
                 panic!("demo text is embedded")
@@ -215,12 +262,79 @@ mod tests {
                             &inside,
                         );
                         assert_eq!(named, values, "sentence {i} of {}, {bits} bits", doc.doc_id);
+                        if bits == model.features.hash_bits {
+                            // One lookup for all framings gives each
+                            // framing's own prediction, bit for bit.
+                            let joint = model.predict_all(&values);
+                            let each: Vec<Prediction> = model
+                                .framings
+                                .iter()
+                                .map(|m| {
+                                    m.predict_values(values.iter().map(|&(j, x)| (j as usize, x)))
+                                })
+                                .collect();
+                            assert_eq!(joint, each, "sentence {i} of {}", doc.doc_id);
+                            labelled += joint.iter().filter(|p| p.class() != 0).count();
+                        }
+                        // Explanations from the values, naming only the
+                        // strongest, equal those of the named features.
+                        let named = classify::features(
+                            &cfg,
+                            lex,
+                            &tagger.analyzer,
+                            a,
+                            range.clone(),
+                            &inside,
+                        );
+                        for (m, class, top) in model
+                            .framings
+                            .iter()
+                            .flat_map(|m| (0..3).flat_map(move |c| [(m, c, 1), (m, c, 4)]))
+                        {
+                            let name_of = |indices: &[u32]| {
+                                classify::feature_names_of(
+                                    &cfg,
+                                    lex,
+                                    &tagger.analyzer,
+                                    a,
+                                    range.clone(),
+                                    &inside,
+                                    indices,
+                                )
+                            };
+                            assert_eq!(
+                                m.explain(&named, class, top),
+                                m.explain_values(&values, class, top, name_of),
+                                "sentence {i} of {}, {bits} bits, class {class}, top {top}",
+                                doc.doc_id
+                            );
+                        }
                     }
                     sentences += 1;
                 }
             });
         }
         assert!(sentences > 500, "{sentences}");
+        assert!(labelled > 10, "{labelled}");
+    }
+
+    #[test]
+    fn sentence_text_joins_words_with_one_space() {
+        for text in [
+            "  Low pay\n\tkeeps\x0b families\x0c\r poor.  ",
+            "Low\u{a0}pay \u{2003} keeps  families poor\u{3000}",
+            "",
+            " \n ",
+            "one",
+        ] {
+            let want = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(
+                sentence_text(text, (0, text.len() as u32)),
+                want,
+                "{text:?}"
+            );
+        }
+        assert_eq!(sentence_text("a  b c", (1, 4)), "b");
     }
 
     #[test]
