@@ -352,9 +352,10 @@ fn clip(s: &str, n: usize) -> String {
 pub fn summary(audits: &[Audit], unread: &[Unread], limit: usize) -> String {
     let plan = plan(audits, unread, limit);
     let fmt = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.3}"));
+    // The framing categories (not the lexicon's context terms).
     let categories: Vec<&str> = audits
         .first()
-        .map(|a| a.categories.iter().map(|(n, _)| n.as_str()).collect())
+        .map(|a| a.key.iter().map(|(n, _, _)| n.as_str()).collect())
         .unwrap_or_default();
     let pole = audits
         .iter()
@@ -388,8 +389,9 @@ pub fn summary(audits: &[Audit], unread: &[Unread], limit: usize) -> String {
     out.push_str("---|\n");
     for a in audits {
         out.push_str(&format!("| {} | {} |", md_cell(&a.path), a.tokens));
-        for (_, c) in &a.categories {
-            out.push_str(&format!(" {} |", c.endorsed));
+        for name in &categories {
+            let endorsed = a.categories.iter().find(|(n, _)| n == name);
+            out.push_str(&format!(" {} |", endorsed.map_or(0, |(_, c)| c.endorsed)));
         }
         if pole.is_some() {
             out.push_str(&format!(" {} |", fmt(a.share)));
