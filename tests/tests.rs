@@ -1,6 +1,7 @@
 //! CLI integration tests: one binary, fixtures under `tests/fixtures`,
 //! golden outputs under `tests/golden`.
 
+mod action;
 mod audit_ci;
 mod cads;
 mod extract;
