@@ -223,5 +223,9 @@ fn the_action_refuses_an_archive_that_does_not_match_its_checksum() {
         "{install}"
     );
     assert_eq!(r["failed"], true);
-    assert_eq!(step(&r, "Audit")["ran"], false, "nothing runs after a bad download");
+    assert_eq!(
+        step(&r, "Audit")["ran"],
+        false,
+        "nothing runs after a bad download"
+    );
 }

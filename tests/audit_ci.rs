@@ -106,7 +106,13 @@ fn a_draft_that_cannot_be_read_is_reported_and_the_rest_audited() {
 
     let r = framewatch(
         tmp.path(),
-        &["audit", "drafts/a.md", "drafts/c.docx", "--format", "github"],
+        &[
+            "audit",
+            "drafts/a.md",
+            "drafts/c.docx",
+            "--format",
+            "github",
+        ],
     );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("drafts/c.docx"), "{}", r.stderr);
@@ -158,13 +164,15 @@ fn workflow_command_data_and_properties_are_escaped() {
     let r = framewatch(tmp.path(), &["audit", "a,b:c.md", "--format", "github"]);
     assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
     assert!(
-        r.stdout.starts_with("::warning file=a%2Cb%3Ac.md,line=1,col=47,"),
+        r.stdout
+            .starts_with("::warning file=a%2Cb%3Ac.md,line=1,col=47,"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout
-            .contains("Sentence: Half of them, 50%25 of families, are trapped in welfare dependency."),
+        r.stdout.contains(
+            "Sentence: Half of them, 50%25 of families, are trapped in welfare dependency."
+        ),
         "{}",
         r.stdout
     );
@@ -215,7 +223,12 @@ fn annotations_stop_at_the_step_limits_and_the_summary_lists_the_rest() {
     );
 
     let md = read(&summary);
-    assert!(md.starts_with("earlier step output\n### framewatch audit: 1 document, 1 over a threshold\n"), "{md}");
+    assert!(
+        md.starts_with(
+            "earlier step output\n### framewatch audit: 1 document, 1 over a threshold\n"
+        ),
+        "{md}"
+    );
     assert!(
         md.contains("| many.md | 189 | 15 | 12 | 0.556 | **fail**: threshold “behavioural.endorsed &gt; 3” crossed: the value is 15 |"),
         "{md}"
@@ -237,12 +250,22 @@ fn annotations_stop_at_the_step_limits_and_the_summary_lists_the_rest() {
     // A lower limit, for several audits in one step.
     let r = framewatch_env(
         tmp.path(),
-        &["audit", "many.md", "--format", "github", "--max-annotations", "3"],
+        &[
+            "audit",
+            "many.md",
+            "--format",
+            "github",
+            "--max-annotations",
+            "3",
+        ],
         &env,
     );
     assert_eq!(count(&r.stdout, "::warning "), 3);
     assert_eq!(count(&r.stdout, "::notice "), 3, "2 findings and the note");
-    assert!(r.stdout.ends_with("; 22 more were left out; the job summary lists every finding\n"));
+    assert!(
+        r.stdout
+            .ends_with("; 22 more were left out; the job summary lists every finding\n")
+    );
 }
 
 #[test]
@@ -259,7 +282,10 @@ fn without_a_step_summary_the_note_says_how_to_list_everything() {
         r.stdout
     );
     // Under the limits: every finding annotated, no note.
-    let r = framewatch(&util::fixtures(), &["audit", "audit/draft.md", "--format", "github"]);
+    let r = framewatch(
+        &util::fixtures(),
+        &["audit", "audit/draft.md", "--format", "github"],
+    );
     assert!(!r.stdout.contains("not annotated"), "{}", r.stdout);
 }
 
@@ -267,12 +293,18 @@ fn without_a_step_summary_the_note_says_how_to_list_everything() {
 fn several_documents_in_text_and_json() {
     let tmp = tempdir();
     drafts(tmp.path());
-    let r = framewatch(tmp.path(), &["audit", "drafts/a.md", "drafts/b.md", "--format", "json"]);
+    let r = framewatch(
+        tmp.path(),
+        &["audit", "drafts/a.md", "drafts/b.md", "--format", "json"],
+    );
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let docs = v.as_array().expect("an array for several documents");
     assert_eq!(docs.len(), 2);
     assert_eq!(docs[1]["document"]["path"], "drafts/b.md");
-    let r = framewatch(tmp.path(), &["audit", "drafts/a.md", "drafts/b.md", "--max-share", "0.2"]);
+    let r = framewatch(
+        tmp.path(),
+        &["audit", "drafts/a.md", "drafts/b.md", "--max-share", "0.2"],
+    );
     assert_eq!(r.code, 1, "a.md crosses the threshold");
     assert!(r.stdout.contains("\n\ndrafts/b.md: "), "{}", r.stdout);
     assert_eq!(r.stdout.matches("verdict: ").count(), 2);
@@ -281,5 +313,9 @@ fn several_documents_in_text_and_json() {
         &["audit", "drafts/a.md", "drafts/b.md", "--html", "x.html"],
     );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("--html writes one document's page"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--html writes one document's page"),
+        "{}",
+        r.stderr
+    );
 }

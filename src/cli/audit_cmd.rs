@@ -149,7 +149,8 @@ pub fn run(args: Args) -> Result<u8> {
         }
         audits.push(a);
     }
-    let json = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("JSON values serialise");
+    let json =
+        |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("JSON values serialise");
     match args.format {
         AuditFormat::Text => {
             let texts: Vec<String> = audits.iter().map(to_text).collect();
@@ -226,15 +227,15 @@ fn audit_file(
     if file.is_dir() {
         return Err(Error::usage(
             format!("{shown}: a folder; audit reads documents"),
-            Some(format!("give the documents in it, e.g. `framewatch audit {shown}/*.md`")),
+            Some(format!(
+                "give the documents in it, e.g. `framewatch audit {shown}/*.md`"
+            )),
         ));
     }
     if !file.is_file() {
         return Err(Error::usage(
             format!("{shown}: no such file"),
-            Some(
-                "framewatch audit takes documents (.txt, .md, .pdf, .docx, .odt, .html)".into(),
-            ),
+            Some("framewatch audit takes documents (.txt, .md, .pdf, .docx, .odt, .html)".into()),
         ));
     }
     let meta = file_doc(file).ok_or_else(|| {

@@ -28,7 +28,9 @@ pub struct Unread {
 /// Whether a hit is a finding: endorsed, counted, and behavioural or
 /// structural framing.
 pub fn is_finding(h: &AuditHit) -> bool {
-    h.stance == Stance::Endorsed && h.status == HitStatus::Counted && Pole::of(&h.category).is_some()
+    h.stance == Stance::Endorsed
+        && h.status == HitStatus::Counted
+        && Pole::of(&h.category).is_some()
 }
 
 fn behavioural(h: &AuditHit) -> bool {
@@ -219,7 +221,11 @@ fn plan<'a>(audits: &'a [Audit], unread: &'a [Unread], limit: usize) -> Plan<'a>
             items.push((Level::Error, What::Crossed(a, c), false));
         }
     }
-    items.extend(unread.iter().map(|u| (Level::Error, What::Unread(u), false)));
+    items.extend(
+        unread
+            .iter()
+            .map(|u| (Level::Error, What::Unread(u), false)),
+    );
     let count = |l: Level| items.iter().filter(|i| i.0 == l).count();
     let over = [Level::Error, Level::Warning, Level::Notice]
         .iter()

@@ -123,6 +123,8 @@ class Expr:
             parts = tok.split(".")
             v = self.ctx
             for p in parts:
+                if v in ("", None):
+                    return ""  # as on GitHub: a missing step or key is empty
                 if not isinstance(v, dict):
                     raise ValueError(f"not a context path: {tok}")
                 v = v.get(p, "")
