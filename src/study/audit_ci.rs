@@ -498,6 +498,52 @@ mod tests {
         );
     }
 
+    fn tagger() -> Tagger {
+        let (lexicon, analyzer) = crate::lexicon::Lexicon::load(None).unwrap();
+        Tagger::new(lexicon, analyzer)
+    }
+
+    fn many(tagger: &Tagger, behavioural: usize, structural: usize) -> Audit {
+        let mut text = String::new();
+        for i in 0..behavioural {
+            text.push_str(&format!("Family {i} is trapped in welfare dependency.\n"));
+        }
+        for i in 0..structural {
+            text.push_str(&format!("Low pay keeps household {i} in poverty.\n"));
+        }
+        super::super::audit::audit(tagger, "many.md", &text)
+    }
+
+    #[test]
+    fn the_note_takes_the_last_notice_slot() {
+        let t = tagger();
+        let a = [many(&t, 2, 2)];
+        let out = github(&a, &[], 1, true);
+        let levels: Vec<&str> = out.lines().map(|l| &l[..l.find(' ').unwrap()]).collect();
+        assert_eq!(levels, ["::warning", "::notice"], "{out}");
+        assert!(out.ends_with("; 3 more were left out; the job summary lists every finding\n"));
+        // Within the limits: no note.
+        assert_eq!(github(&a, &[], 2, true).lines().count(), 4);
+    }
+
+    #[test]
+    fn the_summary_stays_within_a_step_summary() {
+        let t = tagger();
+        let a = [many(&t, 3000, 0)];
+        let md = summary(&a, &[], ANNOTATIONS_PER_LEVEL);
+        assert!(md.len() <= SUMMARY_BUDGET + 200, "{}", md.len());
+        let listed = md.matches(" | yes |\n").count() + md.matches(" | no |\n").count();
+        assert!(listed > 1000 && listed < 3000, "{listed}");
+        assert!(
+            md.ends_with(&format!(
+                "\n{} more findings not listed (a step summary holds 1 MiB): run `framewatch audit` on the documents to list them.\n",
+                3000 - listed
+            )),
+            "{}",
+            &md[md.len() - 300..]
+        );
+    }
+
     #[test]
     fn clip_counts_characters() {
         assert_eq!(clip("ééé", 2), "éé…");
