@@ -16,7 +16,8 @@ name="framewatch-$target"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 mkdir "$stage/$name"
-cp "$binary" "$stage/$name/"
+case "$target" in *windows*) exe=framewatch.exe ;; *) exe=framewatch ;; esac
+cp "$binary" "$stage/$name/$exe"
 cp "$root/README.md" "$stage/$name/"
 case "$target" in
   *windows*)
@@ -25,8 +26,10 @@ case "$target" in
     ;;
   *)
     archive="$name.tar.gz"
-    # Sorted, owner-free entries: the same binary packs the same way.
-    (cd "$stage" && tar --sort=name --owner=0 --group=0 --numeric-owner -cf - "$name" 2>/dev/null \
+    # Sorted, owner-free entries dated at the commit: the same binary
+    # packs byte for byte the same (GNU tar; others fall back below).
+    epoch="${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 0)}"
+    (cd "$stage" && tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -cf - "$name" 2>/dev/null \
        || tar -cf - "$name") | gzip -n -9 > "$out/$archive"
     ;;
 esac
