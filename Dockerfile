@@ -23,7 +23,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 FROM docker.io/library/debian:${DEBIAN}-slim AS base
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
-    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
     && useradd --system --uid 10001 --user-group --create-home --home-dir /work framewatch
 COPY --from=build /usr/local/bin/framewatch /usr/local/bin/framewatch
 USER framewatch
@@ -35,7 +35,7 @@ FROM base AS ocr
 USER root
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng poppler-utils fonts-dejavu-core \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 USER framewatch
 
 # The default target (last): the binary and CA certificates only.
