@@ -545,7 +545,7 @@ fn audit_cites_pdf_pages_in_every_format() {
     );
     let gh = framewatch(&fixtures(), &["audit", doc, "--format", "github"]);
     assert!(
-        gh.stdout.contains("framing), p. 2. Sentence:"),
+        gh.stdout.contains(", endorsed — counted (p. 2). Sentence:"),
         "{}",
         gh.stdout
     );

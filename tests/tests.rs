@@ -1,6 +1,8 @@
 //! CLI integration tests: one binary, fixtures under `tests/fixtures`,
 //! golden outputs under `tests/golden`.
 
+mod action;
+mod audit_ci;
 mod cads;
 mod extract;
 mod faults;
@@ -942,10 +944,10 @@ fn audit_json_is_stable_and_thresholds_set_the_exit_code() {
             "0.2",
         ],
     );
-    assert!(r.stdout.contains("::warning file=audit/draft.md,line=3,col=34,endLine=3,endColumn=52,title=framewatch behavioural.dependency::"), "{}", r.stdout);
+    assert!(r.stdout.contains("::warning file=audit/draft.md,line=3,col=34,endLine=3,endColumn=52,title=behavioural framing (framewatch)::behavioural framing (dependency): "), "{}", r.stdout);
     assert!(
         r.stdout.contains(
-            "::error file=audit/draft.md,title=framewatch threshold::share > 0.2 (value 0.5)"
+            "::error file=audit/draft.md,title=threshold crossed (framewatch)::threshold “share > 0.2” crossed: the value is 0.5"
         ),
         "{}",
         r.stdout

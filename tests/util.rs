@@ -45,6 +45,9 @@ pub fn framewatch(cwd: &Path, args: &[&str]) -> Run {
 pub fn framewatch_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_framewatch"))
         .args(args)
+        // Tests that want a step summary set it; CI on GitHub sets one
+        // that tests must not write to.
+        .env_remove("GITHUB_STEP_SUMMARY")
         .envs(env.iter().copied())
         .current_dir(cwd)
         .env_remove("RUST_LOG")

@@ -63,7 +63,7 @@ pub enum Command {
     /// Combine the output folders of `run --shard K/N` jobs into exactly
     /// what one run over the whole corpus writes.
     Merge(merge_cmd::Args),
-    /// Audit one document: summary, every hit, HTML/JSON/SARIF/GitHub
+    /// Audit documents: summary, every hit, HTML/JSON/SARIF/GitHub
     /// output, and thresholds that set the exit code (1 when crossed).
     Audit(audit_cmd::Args),
     /// A local web page: drop in a document, read its framing highlighted;

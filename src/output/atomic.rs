@@ -253,8 +253,23 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     };
     let (a, b) = (c(a)?, c(b)?);
     // SAFETY: both are valid NUL-terminated paths that outlive the call.
+    #[cfg(not(target_env = "musl"))]
     let r = unsafe {
         libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    // musl (the static release build) has no renameat2 wrapper: the
+    // system call itself.
+    // SAFETY: as above; the arguments are those of renameat2(2).
+    #[cfg(target_env = "musl")]
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
             libc::AT_FDCWD,
             a.as_ptr(),
             libc::AT_FDCWD,

@@ -1,8 +1,9 @@
 //! One document, audited: counts by category, sub-frame and stance, every
 //! hit with its line, column and sentence, optional percentiles against a
 //! reference run, and thresholds that decide a verdict. Renders the audit
-//! as JSON (schema `framewatch-audit/1`), SARIF 2.1.0, GitHub workflow
-//! annotations and a self-contained HTML page. Pure: no printing.
+//! as JSON (schema `framewatch-audit/1`) and a self-contained HTML page;
+//! [`super::audit_ci`] renders audits for CI (SARIF, GitHub annotations).
+//! Pure: no printing.
 
 use crate::analyze::Analysis;
 use crate::matcher::Scratch;
@@ -592,121 +593,6 @@ impl Audit {
             "thresholds": self.checks.iter().map(|c| json!({"expr": c.expr, "value": c.value, "crossed": c.crossed})).collect::<Vec<_>>(),
             "verdict": if self.failed() { "fail" } else { "pass" },
         })
-    }
-
-    /// SARIF 2.1.0: one result per endorsed, counted behavioural or
-    /// structural hit, with its region (columns in code points).
-    pub fn to_sarif(&self, tagger: &Tagger) -> Value {
-        let lex = &tagger.lexicon;
-        let rules: Vec<Value> = (0..lex.subframes.len())
-            .filter(|&i| Some(lex.subframes[i].category) != lex.context_category)
-            .map(|i| {
-                let s = &lex.subframes[i];
-                let cat = &lex.categories[s.category];
-                json!({
-                    "id": lex.subframe_path(i),
-                    "name": format!("{}/{}", cat.name, s.name),
-                    "shortDescription": {"text": if s.description.is_empty() { lex.subframe_path(i) } else { s.description.clone() }},
-                    "fullDescription": {"text": format!("{} framing ({}): {}", cat.name, cat.description, s.description)},
-                    "defaultConfiguration": {"level": if Pole::of(&cat.name) == Some(Pole::Behavioural) { "warning" } else { "note" }},
-                })
-            })
-            .collect();
-        let rule_index = |id: &str| rules.iter().position(|r| r["id"] == id);
-        let results: Vec<Value> = self
-            .hits
-            .iter()
-            .filter(|h| h.stance == Stance::Endorsed && h.status == HitStatus::Counted && Pole::of(&h.category).is_some())
-            .map(|h| {
-                let id = format!("{}.{}", h.category, h.subframe);
-                json!({
-                    "ruleId": id,
-                    "ruleIndex": rule_index(&id),
-                    "level": if Pole::of(&h.category) == Some(Pole::Behavioural) { "warning" } else { "note" },
-                    "message": {"text": format!("{} framing ({}): \"{}\" matches lexicon entry \"{}\"{}", h.category, h.subframe, h.surface, h.entry, h.page.map_or(String::new(), |p| format!(" (p. {p})")))},
-                    "properties": {"page": h.page},
-                    "locations": [{"physicalLocation": {
-                        "artifactLocation": {"uri": self.path},
-                        "region": {
-                            "startLine": h.line, "startColumn": h.column,
-                            "endLine": h.end_line, "endColumn": h.end_column,
-                            "byteOffset": h.byte_start, "byteLength": h.byte_end - h.byte_start,
-                            "snippet": {"text": h.surface},
-                        },
-                    }}],
-                })
-            })
-            .collect();
-        json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "framewatch",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }},
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-                "properties": {"lexicon": {"name": self.lexicon.0, "version": self.lexicon.1, "sha256": self.lexicon.2}, "share": self.share, "balance": self.balance},
-            }],
-        })
-    }
-
-    /// GitHub Actions workflow commands: one annotation per endorsed,
-    /// counted framing hit, then one per crossed threshold.
-    pub fn to_github(&self) -> String {
-        fn data(s: &str) -> String {
-            s.replace('%', "%25")
-                .replace('\r', "%0D")
-                .replace('\n', "%0A")
-        }
-        fn prop(s: &str) -> String {
-            data(s).replace(':', "%3A").replace(',', "%2C")
-        }
-        let mut out = String::new();
-        for h in self.hits.iter().filter(|h| {
-            h.stance == Stance::Endorsed
-                && h.status == HitStatus::Counted
-                && Pole::of(&h.category).is_some()
-        }) {
-            let level = if Pole::of(&h.category) == Some(Pole::Behavioural) {
-                "warning"
-            } else {
-                "notice"
-            };
-            out.push_str(&format!(
-                "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-                prop(&self.path),
-                h.line,
-                h.column,
-                h.end_line,
-                h.end_column,
-                prop(&format!("framewatch {}.{}", h.category, h.subframe)),
-                data(&format!(
-                    "\"{}\" matches \"{}\" ({} framing){}. Sentence: {}",
-                    h.surface,
-                    h.entry,
-                    h.category,
-                    h.page.map_or(String::new(), |p| format!(", p. {p}")),
-                    h.sentence
-                ))
-            ));
-        }
-        for c in self.checks.iter().filter(|c| c.crossed) {
-            out.push_str(&format!(
-                "::error file={},title={}::{}\n",
-                prop(&self.path),
-                prop("framewatch threshold"),
-                data(&format!(
-                    "{} (value {})",
-                    c.expr,
-                    c.value.map_or("null".into(), |v| format!("{v}"))
-                ))
-            ));
-        }
-        out
     }
 }
 

@@ -3,7 +3,8 @@
 //! of a run folder ([`crate::output::reader`]). They return data; the CLI
 //! prints it.
 //!
-//! - [`audit`]: one document, every hit, thresholds, HTML/JSON/SARIF.
+//! - [`audit`]: one document, every hit, thresholds, HTML and JSON;
+//!   [`audit_ci`]: audits as SARIF, GitHub annotations and a job summary.
 //! - [`kwic`]: concordance lines, filtered, sorted and sampled.
 //! - [`keyness`]: which terms a selection uses more than another (G2,
 //!   Log Ratio, %DIFF); [`collocates`]: what keeps company with a node.
@@ -16,6 +17,7 @@
 //! - [`measure`]: that classifier labelling every sentence of a run.
 
 pub mod audit;
+pub mod audit_ci;
 pub mod classify;
 pub mod collocates;
 #[cfg(feature = "tables")]
