@@ -181,17 +181,9 @@ def main():
         w.writerow(FIELDS)
         for u in units:
             w.writerow([u[k] for k in FIELDS])
-    os.makedirs(args.sheets, exist_ok=True)
-    sheet_fields = ["unit_id", "source", "date", "title", "context_before", "sentence", "context_after"]
     for b in range(FIRST_BATCH, FIRST_BATCH + BATCHES3):
-        mine = sorted((u for u in new if u["batch"] == b),
-                      key=lambda u: hashlib.sha256(f"{SEED3}:{u['unit_id']}".encode()).hexdigest())
-        with open(os.path.join(args.sheets, f"batch_{b}.csv"), "w", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(sheet_fields)
-            for u in mine:
-                w.writerow([u["unit_id"], u["source"], u["date"], u["title"], u["before"], u["text"], u["after"]])
-        print(f"batch_{b}.csv: {len(mine)} units", file=sys.stderr)
+        n = sample.write_sheet(args.sheets, b, [u for u in new if u["batch"] == b], SEED3)
+        print(f"batch_{b}.csv: {n} units", file=sys.stderr)
     print(f"{len(new)} new units; {len(units)} in {args.units}", file=sys.stderr)
 
 

@@ -247,6 +247,19 @@ def second_draw(units, frames, splits, shared):
     return order
 
 
+def write_sheet(folder, batch, units, seed):
+    """The blind coding sheet of one batch: no stratum, no tool label; rows
+    in a seeded hash order, so a sheet does not depend on the others."""
+    os.makedirs(folder, exist_ok=True)
+    mine = sorted(units, key=lambda u: hashlib.sha256(f"{seed}:{u['unit_id']}".encode()).hexdigest())
+    with open(os.path.join(folder, f"batch_{batch:02d}.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["unit_id", "source", "date", "title", "context_before", "sentence", "context_after"])
+        for u in mine:
+            w.writerow([u["unit_id"], u["source"], u["date"], u["title"], u["before"], u["text"], u["after"]])
+    return len(mine)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default="target/release/framewatch")
@@ -303,18 +316,8 @@ def main():
             u["text_sha256"] = hashlib.sha256(u["text"].encode()).hexdigest()[:16]
             u["inclusion_prob"] = f"{float(u['inclusion_prob']):.6g}"
             w.writerow([u[k] for k in fields])
-    os.makedirs(args.sheets, exist_ok=True)
-    sheet_fields = ["unit_id", "source", "date", "title", "context_before", "sentence", "context_after"]
     for b in range(1, BATCHES + BATCHES2 + 1):
-        # Rows in a seeded hash order, so a sheet does not depend on the others.
-        mine = sorted((u for u in units if u["batch"] == b),
-                      key=lambda u: hashlib.sha256(f"{SEED}:{u['unit_id']}".encode()).hexdigest())
-        with open(os.path.join(args.sheets, f"batch_{b:02d}.csv"), "w", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(sheet_fields)
-            for u in mine:
-                w.writerow([u["unit_id"], u["source"], u["date"], u["title"],
-                            u["before"], u["text"], u["after"]])
+        write_sheet(args.sheets, b, [u for u in units if u["batch"] == b], SEED)
     lex = {u.get("lexicon", "") for u in units} - {""}
     print(f"{len(units)} units -> {args.units}; {BATCHES} sheets -> {args.sheets}; frame lexicon {', '.join(sorted(lex))}",
           file=sys.stderr)
