@@ -383,6 +383,108 @@ fn validate_cross_validates_the_model_on_your_own_coding() {
     }
 }
 
+/// The folds of `train` (and of its threshold tuning) follow the gold
+/// file's document ids, so documents named by their paths (several inputs,
+/// no metadata) give the same model however the folders are spelled:
+/// `a b` or their absolute paths (regression: the built-in model changed
+/// with `../shared/seed` against `/work/shared/seed`).
+#[test]
+fn train_is_the_same_however_the_corpus_path_is_spelled() {
+    let tmp = tempdir();
+    let docs = [
+        (
+            "d1",
+            "Welfare dependency is a lifestyle choice.",
+            "endorsed",
+            "none",
+        ),
+        (
+            "d2",
+            "Low pay and benefit cuts push families into poverty.",
+            "none",
+            "endorsed",
+        ),
+        (
+            "d3",
+            "Scroungers abuse the benefits system.",
+            "endorsed",
+            "none",
+        ),
+        (
+            "d4",
+            "Austerity and insecure work cause hardship.",
+            "none",
+            "endorsed",
+        ),
+        (
+            "d5",
+            "Poor people must take personal responsibility.",
+            "endorsed",
+            "none",
+        ),
+        (
+            "d6",
+            "Housing costs and low wages trap families in poverty.",
+            "none",
+            "endorsed",
+        ),
+        (
+            "d7",
+            "Idle claimants choose a life on benefits.",
+            "endorsed",
+            "none",
+        ),
+        (
+            "d8",
+            "Benefit sanctions and zero-hours contracts leave families hungry.",
+            "none",
+            "endorsed",
+        ),
+    ];
+    let mut gold = String::from("unit_id,doc_id,byte_start,byte_end,behavioural,structural\n");
+    for (k, (id, first, b, s)) in docs.into_iter().enumerate() {
+        let folder = tmp.path().join(if k % 2 == 0 { "a" } else { "b" });
+        std::fs::create_dir_all(&folder).unwrap();
+        let second = "The weather was fine that day.";
+        let text = format!("{first} {second}\n");
+        std::fs::write(folder.join(format!("{id}.txt")), &text).unwrap();
+        let n = first.len();
+        gold.push_str(&format!("{id}#0,{id},0,{n},{b},{s}\n"));
+        gold.push_str(&format!(
+            "{id}#1,{id},{},{},none,none\n",
+            n + 1,
+            n + 1 + second.len()
+        ));
+    }
+    std::fs::write(tmp.path().join("gold.csv"), gold).unwrap();
+    let abs = |f: &str| tmp.path().join(f).to_str().unwrap().to_string();
+    let spellings = [
+        ("rel.json", ["a".to_string(), "b".to_string()]),
+        ("abs.json", [abs("a"), abs("b")]),
+    ];
+    let models: Vec<String> = spellings
+        .iter()
+        .map(|(out, [a, b])| {
+            let args = [
+                "train",
+                "--gold",
+                "gold.csv",
+                a,
+                b,
+                "-o",
+                out,
+                "--cv",
+                "4",
+                "--tune-folds",
+                "4",
+            ];
+            framewatch(tmp.path(), &args).ok();
+            read(&tmp.path().join(out))
+        })
+        .collect();
+    assert_eq!(models[0], models[1]);
+}
+
 /// `train` fits the classifier on coded units and writes a self-describing
 /// model, byte for byte the same on a second run; `validate --model`
 /// measures it beside the lexicon; a model for another lexicon is refused.

@@ -187,7 +187,11 @@ fn cut_unit(
         .collect();
     let mut t = ToolUnit {
         text: collapse(slice),
-        group: meta.doc_id.clone(),
+        // The gold file's document id, not the corpus's: a document read
+        // without metadata is named by its path, which depends on how the
+        // input was spelled (`../shared/seed` or `/work/shared/seed`), and
+        // the group seeds the folds.
+        group: u.doc_id.clone().unwrap_or_else(|| meta.doc_id.clone()),
         ..ToolUnit::default()
     };
     fill(gold, &tagger.lexicon, &mut t, &inside);
