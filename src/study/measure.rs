@@ -251,7 +251,7 @@ mod tests {
                             range.clone(),
                             &inside,
                         );
-                        let named: Vec<(u32, f64)> =
+                        let pairs: Vec<(u32, f64)> =
                             named.features.iter().map(|f| (f.index, f.value)).collect();
                         let values = classify::feature_values(
                             &cfg,
@@ -261,7 +261,7 @@ mod tests {
                             range.clone(),
                             &inside,
                         );
-                        assert_eq!(named, values, "sentence {i} of {}, {bits} bits", doc.doc_id);
+                        assert_eq!(pairs, values, "sentence {i} of {}, {bits} bits", doc.doc_id);
                         if bits == model.features.hash_bits {
                             // One lookup for all framings gives each
                             // framing's own prediction, bit for bit.
@@ -278,14 +278,6 @@ mod tests {
                         }
                         // Explanations from the values, naming only the
                         // strongest, equal those of the named features.
-                        let named = classify::features(
-                            &cfg,
-                            lex,
-                            &tagger.analyzer,
-                            a,
-                            range.clone(),
-                            &inside,
-                        );
                         for (m, class, top) in model
                             .framings
                             .iter()

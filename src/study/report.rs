@@ -734,9 +734,21 @@ impl<'a> Page<'a> {
         self.html.push_str("<p>Share and balance are left out: the run's lexicon declares no poles (set <code>[lexicon] poles</code> or give <code>--poles A,B</code> to compare two categories).</p>\n");
     }
 
+    /// The chart of endorsed hits per 10,000 words by period.
+    fn rates_chart(&mut self, series: &[Series]) {
+        let rates = line_chart(
+            &format!("Endorsed hits per 10,000 words, by {}", self.by),
+            &self.dated,
+            series,
+            "hits per 10,000 words",
+            None,
+            None,
+        );
+        self.chart("rates".into(), rates);
+    }
+
     /// Rates of every category over time, for a run without poles.
     fn category_rates(&mut self) {
-        let by = self.by;
         let tokens = self.per_period("tokens");
         let support = self.support();
         self.html.push_str("<h2>Framing over time</h2>\n");
@@ -747,25 +759,12 @@ impl<'a> Page<'a> {
             .map(|(i, c)| Series {
                 name: c.clone(),
                 colour: PALETTE[i % PALETTE.len()].into(),
-                values: self
-                    .per_period(&hits_column(c))
-                    .iter()
-                    .zip(&tokens)
-                    .map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t))
-                    .collect(),
+                values: per_10k(&self.per_period(&hits_column(c)), &tokens),
                 band: None,
                 support: support.clone(),
             })
             .collect();
-        let rates = line_chart(
-            &format!("Endorsed hits per 10,000 words, by {by}"),
-            &self.dated,
-            &series,
-            "hits per 10,000 words",
-            None,
-            None,
-        );
-        self.chart("rates".into(), rates);
+        self.rates_chart(&series);
         self.low_note(&support);
         self.no_poles();
     }
@@ -851,12 +850,6 @@ impl<'a> Page<'a> {
             c.next()
                 .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
         };
-        let rate = |h: &[f64]| -> Vec<Option<f64>> {
-            h.iter()
-                .zip(&tokens)
-                .map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t))
-                .collect()
-        };
         let share = shares(&hb, &hs);
         let support = self.support();
         self.html.push_str(&format!(
@@ -871,21 +864,13 @@ impl<'a> Page<'a> {
                 Series {
                     name: name.into(),
                     colour: colour(pole).into(),
-                    values: rate(hits),
+                    values: per_10k(hits, &tokens),
                     band: self.band(&format!("rate_{name}_lo"), &format!("rate_{name}_hi")),
                     support: support.clone(),
                 }
             })
             .collect();
-        let rates = line_chart(
-            &format!("Endorsed hits per 10,000 words, by {by}"),
-            &self.dated,
-            &series,
-            "hits per 10,000 words",
-            None,
-            None,
-        );
-        self.chart("rates".into(), rates);
+        self.rates_chart(&series);
         let [ib, is] = [&nb, &ns].map(|n| initial(n));
         // `run --measure model` wrote no lexicon share.
         let mut lines = Vec::new();
@@ -1570,6 +1555,14 @@ impl Passages {
         }
         out
     }
+}
+
+/// Hits per 10,000 words per period; none where a period has no words.
+fn per_10k(hits: &[f64], tokens: &[f64]) -> Vec<Option<f64>> {
+    hits.iter()
+        .zip(tokens)
+        .map(|(h, t)| (*t > 0.0).then(|| h * 10_000.0 / t))
+        .collect()
 }
 
 #[cfg(test)]
