@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""The fourth draw of the coding sample: more behavioural framing, for the
+model to learn from and for the test split to measure it on.
+
+After three draws the test split held 15 endorsed behavioural sentences
+(an F1 interval some 0.4 wide) and train + dev 133. The built-in model of
+commit 4011887 (trained on train + dev, lexicon 2.2.0) had already seen
+most sentences it rates highly: of the 664 sentences with
+p_behavioural >= 0.15, 445 were coded. This draw is independent of the
+other three and samples from the same sentence frame, by simple random
+sampling within strata defined by that model's p_behavioural and by the
+behavioural-topic words of the second draw (`sample.STRONG_RE`; topic
+words `sample.TOPIC_RE` and `sample.WEAK_RE`):
+
+  H   p_behavioural >= 0.15                           every sentence
+  S1  0.05 <= p < 0.15, a strong behavioural-topic word (dependency, fraud,
+      handouts, work requirements, ...)
+  T1  0.10 <= p < 0.15, no strong word but a poverty-topic or weak
+      behavioural word (responsibility, choices, ...)
+  S0  p < 0.05, a strong behavioural-topic word       (the model's misses?)
+
+per corpus (US State of the Union, UK manifestos, Wikinews). A unit drawn
+before is not coded again (its `draw` gains `+4`). A unit's probability of
+inclusion in the union of the four independent draws is
+1 - (1 - p1)(1 - p2)(1 - p3)(1 - p4). For a new unit p1, p2 and p3 are its
+cells' fractions in the earlier draws, recomputed from the frame: the first
+draw's F stratum needs lexicon 1.0's hits (--bin1), the third draw's strata
+the 52db558 model's probabilities (--bin3). Every unit's p_draw4 and
+inclusion_prob are rewritten. Documents new to the sample get a split at
+random, 60/20/20 (seeded), as in the second and third draws; others keep
+theirs.
+
+Usage:
+  python3 gold/draw4.py --bin FRAMEWATCH_4011887 --bin3 FRAMEWATCH_52db558 \
+      --bin1 FRAMEWATCH_WITH_LEXICON_1.0 --shared ../shared --sheets /tmp/sheets4
+writes gold/units.csv (with the new column p_draw4) and the blind sheets
+batch_14.csv to batch_16.csv (outside the repository).
+"""
+import argparse
+import csv
+import hashlib
+import os
+import random
+import sys
+import tempfile
+from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import draw3  # noqa: E402  (scores, stratum3, era_of)
+import sample  # noqa: E402  (regexes, context, metadata, frame, write_sheet)
+
+SEED4 = 20261205
+FIRST_BATCH = 14
+BATCHES4 = 3
+MODEL_COMMIT = "4011887"
+# corpus: units wanted from S1, T1, S0 (H is taken whole)
+CORPORA4 = {"us_sotu": (160, 66, 100), "uk_manifestos": (120, 141, 60),
+            "wikinews_econ_politics": (60, 16, 40)}
+FIELDS = draw3.FIELDS[:draw3.FIELDS.index("p_draw3") + 1] + ["p_draw4"] + \
+    draw3.FIELDS[draw3.FIELDS.index("p_draw3") + 1:]
+
+
+def stratum4(pb, text):
+    strong = sample.STRONG_RE.search(text)
+    if pb >= 0.15:
+        return "H"
+    if strong:
+        return "S1" if pb >= 0.05 else "S0"
+    if pb >= 0.1 and (sample.TOPIC_RE.search(text) or sample.WEAK_RE.search(text)):
+        return "T1"
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", required=True, help="framewatch with the model the strata use (commit 4011887)")
+    ap.add_argument("--bin3", required=True, help="framewatch of commit 52db558 (the third draw's strata)")
+    ap.add_argument("--bin1", required=True, help="framewatch built with lexicon 1.0 (first draw's F stratum)")
+    ap.add_argument("--shared", default="../shared")
+    ap.add_argument("--sheets", required=True)
+    ap.add_argument("--units", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "units.csv"))
+    args = ap.parse_args()
+    with open(args.units, newline="") as f:
+        units = list(csv.DictReader(f))
+    if not units or "p_draw3" not in units[0]:
+        sys.exit(f"{args.units} does not hold the third draw: run gold/draw3.py first")
+    if "p_draw4" in units[0]:
+        sys.exit(f"{args.units} already holds the fourth draw: rebuild it with gold/draw3.py first")
+    have = {u["unit_id"]: u for u in units}
+    # The earlier draws' cells: stratum -> (drawn, population).
+    cells = [{}, {}, {}]
+    for u in units:
+        first = u["draw"].split("+")[0]
+        if u["corpus"] != "seed_essay" and first in ("1", "2", "3"):
+            cells[int(first) - 1][u["stratum"]] = (int(u["drawn"]), int(u["population"]))
+
+    def frac(k, cell):
+        if cell is None:
+            return 0.0
+        d, n = cells[k].get(cell, (0, 1))
+        return d / n
+
+    rng = random.Random(SEED4)
+    new = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for corpus, wants in CORPORA4.items():
+            rows = sample.frame(args.bin1, [os.path.join(args.shared, "corpora", corpus)], tmp, corpus)
+            p4 = draw3.scores(args.bin, args.shared, corpus, os.path.join(tmp, "m4"))
+            p3 = draw3.scores(args.bin3, args.shared, corpus, os.path.join(tmp, "m3"))
+            meta = sample.metadata(args.shared, corpus)
+            splits = {u["doc_id"]: u["split"] for u in units if u["corpus"] == corpus}
+            strata = defaultdict(list)
+            for i, r in enumerate(rows):
+                r["_i"] = i
+                s = stratum4(p4[r["unit_id"]][0], r["text"])
+                if s:
+                    strata[s].append(r)
+            want = dict(zip(("S1", "T1", "S0"), wants))
+            for s in ("H", "S1", "T1", "S0"):
+                pop = sorted(strata[s], key=lambda r: (r["doc_id"], int(r["sentence"])))
+                n = min(want.get(s, len(pop)), len(pop))
+                frac4 = n / len(pop) if pop else 0.0
+                for r in pop:
+                    if r["unit_id"] in have:
+                        have[r["unit_id"]]["p_draw4"] = frac4
+                picked = rng.sample(pop, n)
+                fresh = 0
+                for r in picked:
+                    if r["unit_id"] in have:
+                        have[r["unit_id"]]["draw"] += "+4"
+                        continue
+                    doc = r["doc_id"]
+                    if doc not in splits:
+                        x = rng.random()
+                        splits[doc] = "train" if x < 0.6 else "dev" if x < 0.8 else "test"
+                    m = meta[doc]
+                    era = draw3.era_of(corpus, int(m["date"][:4]))
+                    if f"{corpus}|{era}|{sample.stratum(r)}" not in cells[0]:
+                        sys.exit(f"no first-draw cell {corpus}|{era}|{sample.stratum(r)}: is --bin1 lexicon 1.0?")
+                    s2 = "S" if sample.STRONG_RE.search(r["text"]) else "W" if sample.WEAK_RE.search(r["text"]) else None
+                    s3 = draw3.stratum3(p3[r["unit_id"]])
+                    before, after = sample.context(rows, r["_i"])
+                    u = dict(unit_id=r["unit_id"], corpus=corpus, doc_id=doc, sentence=r["sentence"],
+                             byte_start=r["byte_start"], byte_end=r["byte_end"], era=era,
+                             stratum=f"{corpus}|model4|{s}", population=len(pop), drawn=n, draw="4",
+                             p_draw1=frac(0, f"{corpus}|{era}|{sample.stratum(r)}"),
+                             p_draw2=frac(1, f"{corpus}|behaviour|{s2}" if s2 else None),
+                             p_draw3=frac(2, f"{corpus}|model|{s3}" if s3 else None),
+                             p_draw4=frac4, split=splits[doc],
+                             text=r["text"], before=before, after=after, source=m.get("source", ""),
+                             date=m["date"], title=m.get("title", ""))
+                    have[u["unit_id"]] = u
+                    new.append(u)
+                    fresh += 1
+                print(f"{corpus} {s}: {n} drawn of {len(pop)}, {fresh} new", file=sys.stderr)
+    order = list(range(len(new)))
+    rng.shuffle(order)
+    for k, i in enumerate(order):
+        new[i]["batch"] = FIRST_BATCH + k % BATCHES4
+    units.extend(new)
+    for u in units:
+        u.setdefault("p_draw4", 0.0)
+        q = 1.0
+        for k in ("p_draw1", "p_draw2", "p_draw3", "p_draw4"):
+            q *= 1 - float(u[k])
+        u["inclusion_prob"] = 1 - q
+        for k in ("p_draw1", "p_draw2", "p_draw3", "p_draw4", "inclusion_prob"):
+            u[k] = f"{float(u[k]):.6g}"
+        if "text" in u:
+            u["text_sha256"] = hashlib.sha256(u["text"].encode()).hexdigest()[:16]
+    units.sort(key=lambda u: (u["corpus"], u["doc_id"], int(u["sentence"])))
+    with open(args.units, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(FIELDS)
+        for u in units:
+            w.writerow([u[k] for k in FIELDS])
+    for b in range(FIRST_BATCH, FIRST_BATCH + BATCHES4):
+        n = sample.write_sheet(args.sheets, b, [u for u in new if u["batch"] == b], SEED4)
+        print(f"batch_{b}.csv: {n} units", file=sys.stderr)
+    print(f"{len(new)} new units; {len(units)} in {args.units}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
