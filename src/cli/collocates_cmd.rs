@@ -4,7 +4,7 @@
 //! concordance lines with that collocate in the window.
 
 use super::EXIT_OK;
-use super::keyness_cmd::{TableFormatArg, aligned, emit, thousands};
+use super::keyness_cmd::{TableFormatArg, aligned, emit};
 use super::kwic_cmd::from_run;
 use crate::aggregate::Period;
 use crate::error::{Error, Result};
@@ -12,6 +12,7 @@ use crate::output::table::{Cells, Table, TableFormat};
 use crate::pipeline::Job;
 use crate::study::collocates::{self, Ask, Collocates, ConcLine, Node, Row, Window};
 use crate::study::keyness::Unit;
+use crate::study::report::thousands;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -212,8 +213,8 @@ fn format_text(args: &Args, c: &Collocates, command: &dyn Fn(&Row) -> String) ->
             .collect();
         out += &format!(
             "\n{period}: node {} times in {} words\n",
-            thousands(*node),
-            thousands(*words)
+            thousands(*node as f64),
+            thousands(*words as f64)
         );
         if rows.is_empty() {
             continue;

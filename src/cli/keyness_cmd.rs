@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::output::table::{Cells, Table, TableFormat};
 use crate::pipeline::Job;
 use crate::study::keyness::{self, Row, Selection, Side, Thresholds, Unit};
+use crate::study::report::thousands;
 use std::path::{Path, PathBuf};
 use unicode_width::UnicodeWidthStr;
 
@@ -266,19 +267,6 @@ pub(super) fn p_text(p: f64) -> String {
     }
 }
 
-/// A count with thousands separators.
-pub(super) fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The aligned text: a header with both sides' sizes, then the terms most
 /// key to the target and to the reference.
 pub fn format_text(h: &Heading, t: &Side, r: &Side, rows: &[Row], top: usize) -> String {
@@ -289,16 +277,16 @@ pub fn format_text(h: &Heading, t: &Side, r: &Side, rows: &[Row], top: usize) ->
         h.unit.as_str(),
         h.th.min_freq,
         h.th.min_docs,
-        thousands(rows.len() as u64)
+        thousands(rows.len() as f64)
     );
     out += &format!(
         "  target     {}: {} documents, {} words\n  reference  {}: {} documents, {} words\n",
         h.target,
-        thousands(t.docs),
-        thousands(t.words),
+        thousands(t.docs as f64),
+        thousands(t.words as f64),
         h.reference,
-        thousands(r.docs),
-        thousands(r.words)
+        thousands(r.docs as f64),
+        thousands(r.words as f64)
     );
     out += "  G2: signed log-likelihood; LR: Log Ratio (log2 of the ratio of relative frequencies, 0 counted as 0.5); per 10k words; p Bonferroni-corrected\n";
     let n = if top == 0 { rows.len() } else { top };
@@ -356,9 +344,9 @@ mod tests {
 
     #[test]
     fn numbers_read_well() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1234567.0), "1,234,567");
         assert_eq!(p_text(0.5), "0.500");
         assert_eq!(p_text(0.00012), "1.2e-4");
         assert_eq!(p_text(0.0), "<1e-300");

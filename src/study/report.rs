@@ -75,7 +75,7 @@ fn period_row(p: &str, n: &Support) -> String {
 }
 
 /// A whole number with thousands separators: 12345 → "12,345".
-fn thousands(v: f64) -> String {
+pub fn thousands(v: f64) -> String {
     let digits = format!("{:.0}", v.abs());
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
