@@ -1106,6 +1106,17 @@ fn report_is_one_self_contained_html_file() {
             "{format}: external reference"
         );
         assert!(page.contains("Endorsed hits per 10,000 words, by year"));
+        // The corpus's size reads with thousands separators.
+        let lead = page.split("<p class=\"lead\">").nth(1).unwrap();
+        let words = lead
+            .split(" words,")
+            .next()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap();
+        let n: u64 = words.replace(',', "").parse().unwrap();
+        assert!(n >= 1000 && words.contains(','), "{words}");
         assert!(page.contains("<h2>By source</h2>"));
         assert!(page.contains("Northfield Gazette: behavioural share"));
         assert!(

@@ -12,6 +12,7 @@ use crate::pipeline::{Job, Outcome, Reading};
 use crate::study::audit::{self, Audit};
 use crate::study::audit_ci::{self, Unread};
 use crate::study::classify::Model;
+use crate::study::report::thousands;
 use crate::tagger::{Tagger, View};
 use std::path::PathBuf;
 
@@ -295,7 +296,9 @@ fn to_text(a: &Audit) -> String {
     let fmt = |x: Option<f64>, d: usize| x.map_or("n/a".to_string(), |v| format!("{v:.d$}"));
     let mut out = format!(
         "{}: {} words, {} sentences\n",
-        a.path, a.tokens, a.sentences
+        a.path,
+        thousands(a.tokens as f64),
+        thousands(a.sentences as f64)
     );
     out.push_str(&format!(
         "{:<16}{:>9}{:>9}{:>10}{:>11}{:>9}\n",

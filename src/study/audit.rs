@@ -898,8 +898,8 @@ impl Audit {
         format!(
             "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">not counted</mark> (no poverty context nearby)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n{key}\n{caveat}\n{model}<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
             title = html_escape(&self.path),
-            tokens = self.tokens,
-            sentences = self.sentences,
+            tokens = super::report::thousands(self.tokens as f64),
+            sentences = super::report::thousands(self.sentences as f64),
             lname = html_escape(&self.lexicon.0),
             lver = html_escape(&self.lexicon.1),
             lsha = &self.lexicon.2[..12.min(self.lexicon.2.len())],

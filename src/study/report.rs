@@ -592,8 +592,8 @@ pub fn render_with(run: &RunTables, run_label: &str, ling: &Linguistics) -> Resu
     page.html.push_str(&format!(
         "<h1>Framing of poverty: {}</h1>\n<p class=\"lead\">{} documents, {} words, by {}; lexicon {} {} (sha256 <code>{}</code>). Counts are endorsed hits: negated and distanced uses are reported separately.</p>\n",
         esc(run_label),
-        m.counts.documents_read,
-        m.counts.tokens,
+        thousands(m.counts.documents_read as f64),
+        thousands(m.counts.tokens as f64),
         page.by,
         esc(&m.lexicon.name),
         esc(&m.lexicon.version),
@@ -1263,11 +1263,11 @@ impl<'a> Page<'a> {
                 esc(&k.target),
                 esc(&k.reference),
                 esc(&k.target),
-                k.sizes[0].0,
-                k.sizes[0].1,
+                thousands(k.sizes[0].0 as f64),
+                thousands(k.sizes[0].1 as f64),
                 esc(&k.reference),
-                k.sizes[1].0,
-                k.sizes[1].1
+                thousands(k.sizes[1].0 as f64),
+                thousands(k.sizes[1].1 as f64)
             ));
             let table = |rows: Vec<&super::keyness::Row>| -> String {
                 let mut t = String::from(
