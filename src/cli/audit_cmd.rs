@@ -12,7 +12,7 @@ use crate::pipeline::{Job, Outcome, Reading};
 use crate::study::audit::{self, Audit};
 use crate::study::audit_ci::{self, Unread};
 use crate::study::classify::Model;
-use crate::study::report::thousands;
+use crate::study::thousands;
 use crate::tagger::{Tagger, View};
 use std::path::PathBuf;
 

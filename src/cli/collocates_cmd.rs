@@ -12,7 +12,7 @@ use crate::output::table::{Cells, Table, TableFormat};
 use crate::pipeline::Job;
 use crate::study::collocates::{self, Ask, Collocates, ConcLine, Node, Row, Window};
 use crate::study::keyness::Unit;
-use crate::study::report::thousands;
+use crate::study::thousands;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

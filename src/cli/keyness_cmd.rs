@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::output::table::{Cells, Table, TableFormat};
 use crate::pipeline::Job;
 use crate::study::keyness::{self, Row, Selection, Side, Thresholds, Unit};
-use crate::study::report::thousands;
+use crate::study::thousands;
 use std::path::{Path, PathBuf};
 use unicode_width::UnicodeWidthStr;
 

@@ -898,8 +898,8 @@ impl Audit {
         format!(
             "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>framewatch audit: {title}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n<header><h1>framewatch audit: {title}</h1><p>{tokens} words, {sentences} sentences · lexicon {lname} {lver} (sha256 {lsha}) · framewatch {ver}</p></header>\n<div class=\"layout\">\n<article><pre>{body}</pre></article>\n<aside>\n<h2>Summary</h2>\n<p>Behavioural share <b>{share}</b> · balance <b>{balance}</b> (endorsed hits only; −1 all structural, +1 all behavioural)</p>\n{summary}\n{placement}{checks}\n<h2>Legend</h2>\n<div class=\"legend\"><span><mark class=\"behavioural endorsed\">behavioural</mark></span><span><mark class=\"structural endorsed\">structural</mark></span><span><mark class=\"behavioural negated\">negated</mark></span><span><mark class=\"behavioural distanced\">distanced</mark> (quoted or attributed)</span><span><mark class=\"structural endorsed no-context\">not counted</mark> (no poverty context nearby)</span></div>\n<p class=\"tag\">Only endorsed hits count towards share and balance. Hover a highlight for its entry and rule.</p>\n{key}\n{caveat}\n{model}<h2>Sub-frames</h2>\n{frames}\n<h2>Hits ({n})</h2>\n<ol class=\"hits\">{list}</ol>\n</aside>\n</div>\n</body>\n</html>\n",
             title = html_escape(&self.path),
-            tokens = super::report::thousands(self.tokens as f64),
-            sentences = super::report::thousands(self.sentences as f64),
+            tokens = super::thousands(self.tokens as f64),
+            sentences = super::thousands(self.sentences as f64),
             lname = html_escape(&self.lexicon.0),
             lver = html_escape(&self.lexicon.1),
             lsha = &self.lexicon.2[..12.min(self.lexicon.2.len())],
@@ -1128,7 +1128,7 @@ impl Audit {
     fn caveat_html(&self) -> String {
         let body = if self.builtin_lexicon {
             let (n, [(bp, br), (sp, sr)]) = BUILTIN_VALIDITY;
-            let n = super::report::thousands(f64::from(n));
+            let n = super::thousands(f64::from(n));
             format!(
                 "framewatch matches words and phrases from a lexicon; it does not understand the text. On {n} real sentences coded blind by two coders (README, “Validity on real text”), {bp:.2} of the built-in lexicon's behavioural flags were right and it found {br:.2} of the behavioural framing the coders saw; for structural framing, {sp:.2} and {sr:.2}. Read each highlight in its sentence before you cite it."
             )
@@ -1321,7 +1321,7 @@ mod tests {
     fn builtin_validity_figures_are_the_readmes() {
         let readme = include_str!("../../README.md");
         let (n, [(bp, br), (sp, sr)]) = BUILTIN_VALIDITY;
-        let n = super::super::report::thousands(f64::from(n));
+        let n = super::super::thousands(f64::from(n));
         assert!(readme.contains(&format!("| test split ({n} sentences) |")));
         let row = |p: f64, r: f64| format!("**{p:.2} / {r:.2} / ");
         // The first table (the current test split): lexicon 2.0, then

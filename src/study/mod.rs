@@ -32,3 +32,16 @@ pub mod report;
 pub mod sample;
 pub mod suggest;
 pub mod validate;
+
+/// A whole number with thousands separators: 12345 → "12,345".
+pub fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
+}

@@ -9,6 +9,7 @@ use crate::model::Pole;
 use crate::output::RunTables;
 use crate::study::audit::html_escape as esc;
 use crate::study::composition;
+use crate::study::thousands;
 use std::collections::{BTreeMap, HashMap};
 
 /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -72,19 +73,6 @@ fn period_row(p: &str, n: &Support) -> String {
     } else {
         format!("<tr><td>{}</td>", esc(p))
     }
-}
-
-/// A whole number with thousands separators: 12345 → "12,345".
-pub fn thousands(v: f64) -> String {
-    let digits = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0.0 { format!("-{out}") } else { out }
 }
 
 /// Sub-frame bars resting on fewer endorsed hits than this are drawn
