@@ -162,30 +162,41 @@ def main():
                     new.append(u)
                     fresh += 1
                 print(f"{corpus} {s}: {n} drawn of {len(pop)}, {fresh} new", file=sys.stderr)
+    finish(units, new, rng, args.units, args.sheets, FIELDS, 3, FIRST_BATCH, BATCHES3, SEED3)
+
+
+def finish(units, new, rng, path, sheets, fields, draws, first_batch, batches, seed):
+    """What every later draw does with its new units: spread them over
+    `batches` sheets in a seeded order, give every unit its probability of
+    inclusion in the union of the `draws` independent draws,
+    1 - (1 - p1)(1 - p2)..., write the units file sorted by document and
+    sentence, and write the blind sheets."""
     order = list(range(len(new)))
     rng.shuffle(order)
     for k, i in enumerate(order):
-        new[i]["batch"] = FIRST_BATCH + k % BATCHES3
+        new[i]["batch"] = first_batch + k % batches
     units.extend(new)
+    keys = [f"p_draw{d}" for d in range(1, draws + 1)]
     for u in units:
-        u.setdefault("p_draw3", 0.0)
-        p1, p2, p3 = float(u["p_draw1"]), float(u["p_draw2"]), float(u["p_draw3"])
-        u["inclusion_prob"] = 1 - (1 - p1) * (1 - p2) * (1 - p3)
-        for k in ("p_draw1", "p_draw2", "p_draw3", "inclusion_prob"):
+        u.setdefault(keys[-1], 0.0)
+        q = 1.0
+        for k in keys:
+            q *= 1 - float(u[k])
+        u["inclusion_prob"] = 1 - q
+        for k in keys + ["inclusion_prob"]:
             u[k] = f"{float(u[k]):.6g}"
         if "text" in u:
             u["text_sha256"] = hashlib.sha256(u["text"].encode()).hexdigest()[:16]
     units.sort(key=lambda u: (u["corpus"], u["doc_id"], int(u["sentence"])))
-    with open(args.units, "w", newline="") as f:
+    with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(FIELDS)
+        w.writerow(fields)
         for u in units:
-            w.writerow([u[k] for k in FIELDS])
-    for b in range(FIRST_BATCH, FIRST_BATCH + BATCHES3):
-        n = sample.write_sheet(args.sheets, b, [u for u in new if u["batch"] == b], SEED3)
+            w.writerow([u[k] for k in fields])
+    for b in range(first_batch, first_batch + batches):
+        n = sample.write_sheet(sheets, b, [u for u in new if u["batch"] == b], seed)
         print(f"batch_{b}.csv: {n} units", file=sys.stderr)
-    print(f"{len(new)} new units; {len(units)} in {args.units}", file=sys.stderr)
-
+    print(f"{len(new)} new units; {len(units)} in {path}", file=sys.stderr)
 
 if __name__ == "__main__":
     main()

@@ -38,7 +38,6 @@ batch_14.csv to batch_16.csv (outside the repository).
 """
 import argparse
 import csv
-import hashlib
 import os
 import random
 import sys
@@ -46,7 +45,7 @@ import tempfile
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import draw3  # noqa: E402  (scores, stratum3, era_of)
+import draw3  # noqa: E402  (scores, stratum3, era_of, finish)
 import sample  # noqa: E402  (regexes, context, metadata, frame, write_sheet)
 
 SEED4 = 20261205
@@ -153,32 +152,7 @@ def main():
                     new.append(u)
                     fresh += 1
                 print(f"{corpus} {s}: {n} drawn of {len(pop)}, {fresh} new", file=sys.stderr)
-    order = list(range(len(new)))
-    rng.shuffle(order)
-    for k, i in enumerate(order):
-        new[i]["batch"] = FIRST_BATCH + k % BATCHES4
-    units.extend(new)
-    for u in units:
-        u.setdefault("p_draw4", 0.0)
-        q = 1.0
-        for k in ("p_draw1", "p_draw2", "p_draw3", "p_draw4"):
-            q *= 1 - float(u[k])
-        u["inclusion_prob"] = 1 - q
-        for k in ("p_draw1", "p_draw2", "p_draw3", "p_draw4", "inclusion_prob"):
-            u[k] = f"{float(u[k]):.6g}"
-        if "text" in u:
-            u["text_sha256"] = hashlib.sha256(u["text"].encode()).hexdigest()[:16]
-    units.sort(key=lambda u: (u["corpus"], u["doc_id"], int(u["sentence"])))
-    with open(args.units, "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(FIELDS)
-        for u in units:
-            w.writerow([u[k] for k in FIELDS])
-    for b in range(FIRST_BATCH, FIRST_BATCH + BATCHES4):
-        n = sample.write_sheet(args.sheets, b, [u for u in new if u["batch"] == b], SEED4)
-        print(f"batch_{b}.csv: {n} units", file=sys.stderr)
-    print(f"{len(new)} new units; {len(units)} in {args.units}", file=sys.stderr)
-
+    draw3.finish(units, new, rng, args.units, args.sheets, FIELDS, 4, FIRST_BATCH, BATCHES4, SEED4)
 
 if __name__ == "__main__":
     main()
