@@ -811,7 +811,7 @@ fn list_item(line: &str) -> bool {
 /// ("Validity on real text"): sentences, and precision and recall of
 /// endorsed behavioural and structural framing. A unit test checks them
 /// against the README.
-const BUILTIN_VALIDITY: (u32, [(f64, f64); 2]) = (1008, [(0.44, 0.44), (0.65, 0.37)]);
+const BUILTIN_VALIDITY: (u32, [(f64, f64); 2]) = (1008, [(0.50, 0.44), (0.65, 0.38)]);
 
 /// What each stance means, in plain words.
 const STANCE_KEY: [(&str, &str); 4] = [
@@ -1324,9 +1324,13 @@ mod tests {
         let n = super::super::thousands(f64::from(n));
         assert!(readme.contains(&format!("| test split ({n} sentences) |")));
         let row = |p: f64, r: f64| format!("**{p:.2} / {r:.2} / ");
-        // The first table (the current test split): lexicon 2.0, then
-        // the current lexicon, then the model.
-        let lexicon_column = |line: &str| line.split(" | ").nth(2).map(str::to_string);
+        // The first table (the current test split): earlier lexicons and
+        // models, then the current lexicon and model in bold.
+        let lexicon_column = |line: &str| {
+            line.split(" | ")
+                .find(|c| c.starts_with("**"))
+                .map(str::to_string)
+        };
         let rows: Vec<String> = readme
             .lines()
             .filter(|l| l.contains(", endorsed: P / R / F1 |"))
