@@ -22,7 +22,7 @@
 use crate::analyze::{Analysis, Analyzer};
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
-use crate::model::{Hit, HitStatus, Stance, Token, TokenKind};
+use crate::model::{Hit, HitStatus, Stance, TokenKind};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rustc_hash::FxHashSet;
@@ -520,11 +520,117 @@ struct WordFeatures {
 struct WordCache {
     of: Option<(String, &'static str, FeatureConfig)>,
     /// Words of up to 16 bytes by [`Analysis::short_key`], longer ones by
-    /// their text (features beside the key: one cache line).
-    short: rustc_hash::FxHashMap<u128, WordFeatures>,
+    /// their text.
+    short: ShortWords,
     long: rustc_hash::FxHashMap<Box<str>, WordFeatures>,
+    /// A sentence's words as first looked up ([`Featurizer::values`]).
+    looked_up: Vec<Lookup>,
     packed: Vec<u64>,
     values: Vec<(u32, f64)>,
+}
+
+/// A word of a sentence after the first pass of [`Featurizer::values`].
+#[derive(Clone, Copy)]
+enum Lookup {
+    /// A word of up to 16 bytes: its short key, the slot where its probe
+    /// starts in [`ShortWords`], and whether the key was found there.
+    Short { key: u128, home: u32, hit: bool },
+    /// Longer than a short key.
+    Long,
+}
+
+/// A word's features beside its key, in one cache line.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct ShortSlot {
+    /// [`Analysis::short_key`]; 0 marks an empty slot (a word's key is
+    /// never 0: words are not empty and hold no NUL).
+    key: u128,
+    features: WordFeatures,
+}
+
+/// A hash table of [`WordFeatures`] by short key: open addressing with
+/// linear probing, at most half full, each slot one cache line holding its
+/// key (one memory access per lookup; a general hash map reads a control
+/// byte first and then the entry).
+#[derive(Default)]
+struct ShortWords {
+    slots: Vec<ShortSlot>,
+    len: usize,
+}
+
+impl ShortWords {
+    const EMPTY: ShortSlot = ShortSlot {
+        key: 0,
+        features: WordFeatures {
+            len: 0,
+            features: [0; WORD_FEATURES],
+        },
+    };
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn clear(&mut self) {
+        *self = ShortWords::default();
+    }
+
+    /// The slot where the probe for `key` starts (the table is not empty).
+    #[inline]
+    fn home(&self, key: u128) -> usize {
+        // Folded multiply of the two halves (as in foldhash): every byte of
+        // the word reaches the top bits, which pick the slot.
+        let m = u128::from((key as u64) ^ 0x243f_6a88_85a3_08d3)
+            * u128::from(((key >> 64) as u64) ^ 0x1319_8a2e_0370_7344);
+        let h = (m as u64) ^ ((m >> 64) as u64);
+        (h >> (64 - self.slots.len().trailing_zeros())) as usize
+    }
+
+    /// The slot holding `key`, if any, probing from `home` (`key` is not
+    /// 0; the table is not empty).
+    #[inline]
+    fn find(&self, key: u128, home: usize) -> Option<usize> {
+        let mask = self.slots.len() - 1;
+        let mut i = home;
+        loop {
+            let k = self.slots[i].key;
+            if k == key {
+                return Some(i);
+            }
+            if k == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Make room for `more` keys without moving any (slots found before
+    /// stay valid while at most `more` are inserted).
+    fn reserve(&mut self, more: usize) {
+        let need = (self.len + more) * 2;
+        if need <= self.slots.len() {
+            return;
+        }
+        let old = std::mem::take(&mut self.slots);
+        self.slots = vec![ShortWords::EMPTY; need.next_power_of_two().max(1024)];
+        self.len = 0;
+        for s in old.into_iter().filter(|s| s.key != 0) {
+            self.insert(s.key, s.features);
+        }
+    }
+
+    /// Insert `key` (not 0, not present; room reserved).
+    fn insert(&mut self, key: u128, features: WordFeatures) {
+        debug_assert!(key != 0 && (self.len + 1) * 2 <= self.slots.len());
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i].key != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = ShortSlot { key, features };
+        self.len += 1;
+    }
 }
 
 /// Bound on [`WordCache`]; past it the cache starts afresh.
@@ -583,17 +689,8 @@ impl Featurizer<'_> {
         packed_feature(index, kind_key(parts[0]))
     }
 
-    /// The features of the word token `t` of `a`, hashed on first sight.
-    fn word(&mut self, a: &Analysis, t: &Token) -> WordFeatures {
-        let key = a.short_key(t);
-        let known = match key {
-            Some(k) => self.cache.short.get(&k),
-            None => self.cache.long.get(a.norm_of(t)),
-        };
-        if let Some(&w) = known {
-            return w;
-        }
-        let word = a.norm_of(t);
+    /// The features of `word`, hashed.
+    fn word_features(&self, word: &str) -> WordFeatures {
         let mut w = WordFeatures {
             len: 0,
             features: [0; WORD_FEATURES],
@@ -602,11 +699,35 @@ impl Featurizer<'_> {
             w.features[w.len as usize] = self.packed(parts);
             w.len += 1;
         });
-        match key {
-            Some(k) => self.cache.short.insert(k, w),
-            None => self.cache.long.insert(word.into(), w),
-        };
         w
+    }
+
+    /// The features of the word `word`, looked up first as `lookup`,
+    /// hashed on first sight.
+    fn word(&mut self, word: &str, lookup: Lookup) -> WordFeatures {
+        match lookup {
+            Lookup::Short {
+                home, hit: true, ..
+            } => self.cache.short.slots[home as usize].features,
+            // Further along, or not cached when first looked up (it may
+            // have come earlier in the sentence).
+            Lookup::Short { key, home, .. } => match self.cache.short.find(key, home as usize) {
+                Some(i) => self.cache.short.slots[i].features,
+                None => {
+                    let w = self.word_features(word);
+                    self.cache.short.insert(key, w);
+                    w
+                }
+            },
+            Lookup::Long => {
+                if let Some(&w) = self.cache.long.get(word) {
+                    return w;
+                }
+                let w = self.word_features(word);
+                self.cache.long.insert(word.into(), w);
+                w
+            }
+        }
     }
 
     /// The (index, value) pairs of the sentence `tokens` of `a` with the
@@ -619,16 +740,41 @@ impl Featurizer<'_> {
     ) -> &[(u32, f64)] {
         let mut packed = std::mem::take(&mut self.cache.packed);
         packed.clear();
+        // First every word's home slot, read without a branch on what it
+        // holds, so that the processor overlaps the cache misses of all the
+        // words; then their features, from the cache.
+        let mut looked_up = std::mem::take(&mut self.cache.looked_up);
+        looked_up.clear();
+        let sentence = &a.tokens[tokens.clone()];
+        self.cache.short.reserve(sentence.len());
+        let short = &self.cache.short;
+        looked_up.extend(
+            sentence
+                .iter()
+                .filter(|t| t.kind == TokenKind::Word)
+                .map(|t| match a.short_key(t).filter(|&k| k != 0) {
+                    Some(key) => {
+                        let home = short.home(key);
+                        let hit = short.slots[home].key == key;
+                        Lookup::Short {
+                            key,
+                            home: home as u32,
+                            hit,
+                        }
+                    }
+                    None => Lookup::Long,
+                }),
+        );
         let mut words = 0;
         let mut previous: Option<&str> = None;
-        for t in &a.tokens[tokens.clone()] {
+        for t in sentence {
             if t.kind != TokenKind::Word {
                 continue;
             }
-            words += 1;
-            let w = self.word(a, t);
-            packed.extend_from_slice(&w.features[..w.len as usize]);
             let word = a.norm_of(t);
+            let w = self.word(word, looked_up[words]);
+            words += 1;
+            packed.extend_from_slice(&w.features[..w.len as usize]);
             if self.cfg.word_bigrams {
                 if let Some(p) = previous {
                     packed.push(self.packed_bigram(p, word));
@@ -662,6 +808,7 @@ impl Featurizer<'_> {
             (index, feature_weight(self.cfg, kind, n_lexical))
         }));
         self.cache.packed = packed;
+        self.cache.looked_up = looked_up;
         &self.cache.values
     }
 
@@ -784,9 +931,9 @@ struct Joint(std::sync::OnceLock<JointTable>);
 
 #[derive(Debug, Clone, Default)]
 struct JointTable {
-    present: Vec<u64>,
-    /// Indices present below each word of `present`.
-    rank: Vec<u32>,
+    /// Per 64 indices, a bit for each that is present, and how many
+    /// indices below them are (side by side: one memory access).
+    present: Vec<(u64, u32)>,
     rows: Vec<f32>,
 }
 
@@ -810,17 +957,19 @@ impl JointTable {
                 present[*i as usize / 64] |= 1 << (i % 64);
             }
         }
-        let mut rank = Vec::with_capacity(present.len());
         let mut below = 0u32;
-        for bits in &present {
-            rank.push(below);
-            below += bits.count_ones();
-        }
+        let present: Vec<(u64, u32)> = present
+            .into_iter()
+            .map(|bits| {
+                let rank = below;
+                below += bits.count_ones();
+                (bits, rank)
+            })
+            .collect();
         let stride = 3 * framings.len();
         let mut rows = vec![0f32; below as usize * stride];
         let t = JointTable {
             present,
-            rank,
             rows: Vec::new(),
         };
         for (n, f) in framings.iter().enumerate() {
@@ -832,13 +981,70 @@ impl JointTable {
         JointTable { rows, ..t }
     }
 
+    /// Each framing's score per class (`S` = 3 x framings) into `out`:
+    /// [`JointTable::scores_any`] with the sums held in registers.
+    #[inline]
+    fn scores<const S: usize>(&self, values: &[(u32, f64)], out: &mut [Prediction]) {
+        let mut sums = [0.0f64; S];
+        // By chunks: first the rows of the chunk's weighed features,
+        // without a branch on which are, so that the processor overlaps
+        // their cache misses; then the sums, in the same order as
+        // `scores_any`.
+        let mut rows = [(0u32, 0f64); 64];
+        for chunk in values.chunks(rows.len()) {
+            let mut n = 0;
+            for &(j, v) in chunk {
+                let (r, weighed) = self.row_of(j);
+                rows[n] = (r, v);
+                n += usize::from(weighed);
+            }
+            for &(r, v) in &rows[..n] {
+                let row: &[f32; S] = self.rows[r as usize * S..][..S]
+                    .try_into()
+                    .expect("a row has S weights");
+                for (sum, w) in sums.iter_mut().zip(row) {
+                    *sum += *w as f64 * v;
+                }
+            }
+        }
+        for (s, p) in sums.chunks_exact(3).zip(out) {
+            p.p.copy_from_slice(s);
+        }
+    }
+
+    /// Each framing's score per class into `out` (whose `p` start at 0).
+    fn scores_any(&self, values: &[(u32, f64)], out: &mut [Prediction]) {
+        let stride = 3 * out.len();
+        for &(j, v) in values {
+            let Some(r) = self.row(j) else { continue };
+            let row = &self.rows[r * stride..][..stride];
+            // A framing that does not weigh the index has zeros here, and
+            // needs no test: a sum that starts at +0.0 and adds finite
+            // products is never -0.0, so adding a zero product (+0.0 or
+            // -0.0) leaves it unchanged, bit for bit, as skipping would.
+            for (w, s) in row.chunks_exact(3).zip(out.iter_mut()) {
+                for (sk, wk) in s.p.iter_mut().zip(w) {
+                    *sk += *wk as f64 * v;
+                }
+            }
+        }
+    }
+
+    /// The row feature index `j` would have, and whether some framing
+    /// weighs it (computed without a branch).
+    #[inline]
+    fn row_of(&self, j: u32) -> (u32, bool) {
+        let (bits, rank) = self.present.get(j as usize / 64).copied().unwrap_or((0, 0));
+        let bit = 1u64 << (j % 64);
+        (rank + (bits & (bit - 1)).count_ones(), bits & bit != 0)
+    }
+
     /// The row of feature index `j`, if some framing weighs it.
     #[inline]
     fn row(&self, j: u32) -> Option<usize> {
-        let bits = *self.present.get(j as usize / 64)?;
+        let (bits, rank) = *self.present.get(j as usize / 64)?;
         let bit = 1u64 << (j % 64);
-        (bits & bit != 0)
-            .then(|| (self.rank[j as usize / 64] + (bits & (bit - 1)).count_ones()) as usize)
+        (bits & bit != 0).then(|| (rank + (bits & (bit - 1)).count_ones()) as usize)
     }
 }
 
@@ -1325,19 +1531,13 @@ impl Model {
                 endorsed_threshold: m.endorsed_threshold,
             })
             .collect();
-        let stride = 3 * out.len();
-        for &(j, v) in values {
-            let Some(r) = t.row(j) else { continue };
-            let row = &t.rows[r * stride..][..stride];
-            // A framing that does not weigh the index has zeros here, and
-            // needs no test: a sum that starts at +0.0 and adds finite
-            // products is never -0.0, so adding a zero product (+0.0 or
-            // -0.0) leaves it unchanged, bit for bit, as skipping would.
-            for (w, s) in row.chunks_exact(3).zip(&mut out) {
-                for (sk, wk) in s.p.iter_mut().zip(w) {
-                    *sk += *wk as f64 * v;
-                }
-            }
+        // The sums in registers for the usual one to four framings.
+        match out.len() {
+            1 => t.scores::<3>(values, &mut out),
+            2 => t.scores::<6>(values, &mut out),
+            3 => t.scores::<9>(values, &mut out),
+            4 => t.scores::<12>(values, &mut out),
+            _ => t.scores_any(values, &mut out),
         }
         for s in &mut out {
             s.p = softmax(s.p);
@@ -1668,5 +1868,97 @@ mod tests {
             !names.iter().any(|n| n.contains("pay")),
             "the next sentence leaks: {names:?}"
         );
+    }
+
+    /// The joint prediction with its sums in registers (one to four
+    /// framings) or in memory (more) equals each framing's own, bit for
+    /// bit, with more features than a chunk and indices past the table.
+    #[test]
+    fn predict_all_equals_each_framing_for_any_number_of_framings() {
+        let (lexicon, _) = Lexicon::load(None).unwrap();
+        let base = Model::parse("builtin", DEFAULT_MODEL.as_bytes(), &lexicon).unwrap();
+        let weighed: Vec<u32> = base.framings[0].weights.iter().map(|w| w.0).collect();
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        for n in 1..=6 {
+            let model = Model {
+                framings: (0..n)
+                    .map(|i| base.framings[i % base.framings.len()].clone())
+                    .map(|mut m| {
+                        // Each framing its own weights, so that a mix-up shows.
+                        for w in &mut m.weights {
+                            w.1[1] += n as f32 * 0.01;
+                        }
+                        m.dense = Dense::default();
+                        m
+                    })
+                    .collect(),
+                joint: Joint::default(),
+                ..base.clone()
+            };
+            for len in [0, 1, 63, 64, 65, 200] {
+                let mut values: Vec<(u32, f64)> = (0..len)
+                    .map(|_| {
+                        let j = match next() % 3 {
+                            0 => weighed[next() as usize % weighed.len()],
+                            1 => next() as u32 % (1 << 18),
+                            _ => (1 << 18) + next() as u32 % 1000,
+                        };
+                        (j, (next() % 1000) as f64 / 300.0)
+                    })
+                    .collect();
+                values.sort_by_key(|v| v.0);
+                values.dedup_by_key(|v| v.0);
+                let each: Vec<Prediction> = model
+                    .framings
+                    .iter()
+                    .map(|m| m.predict_values(values.iter().map(|&(j, x)| (j as usize, x))))
+                    .collect();
+                assert_eq!(
+                    model.predict_all(&values),
+                    each,
+                    "{n} framings, {len} values"
+                );
+            }
+        }
+    }
+
+    /// The word table finds what was inserted, across growth and probe
+    /// chains, and nothing else.
+    #[test]
+    fn short_words_find_what_was_inserted() {
+        let mut t = ShortWords::default();
+        let features = |k: u128| WordFeatures {
+            len: (k % 6) as u8,
+            features: [k as u64; WORD_FEATURES],
+        };
+        let keys: Vec<u128> = (1..5000u128)
+            .map(|i| i * 0x9_0000_0001 + (i << 70))
+            .collect();
+        for chunk in keys.chunks(100) {
+            t.reserve(chunk.len());
+            for &k in chunk {
+                assert_eq!(t.find(k, t.home(k)), None);
+                t.insert(k, features(k));
+            }
+        }
+        assert_eq!(t.len(), keys.len());
+        assert!(t.slots.len() >= 2 * keys.len());
+        for &k in &keys {
+            let i = t.find(k, t.home(k)).expect("inserted");
+            assert_eq!(t.slots[i].key, k);
+            assert_eq!(t.slots[i].features.features, features(k).features);
+        }
+        for k in [5000u128 * 0x9_0000_0001, 3, u128::MAX] {
+            assert_eq!(t.find(k, t.home(k)), None);
+        }
+        t.clear();
+        assert_eq!(t.len(), 0);
+        assert!(t.slots.is_empty());
     }
 }

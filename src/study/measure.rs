@@ -138,15 +138,31 @@ pub fn sentence_text(text: &str, (start, end): (u32, u32)) -> String {
         return out;
     }
     // ASCII: `split_whitespace` splits at these bytes (vertical tab too).
+    let space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let bytes = span.as_bytes();
+    // Most sentences are already words with one space between: a test
+    // without a branch per byte, then one copy.
+    let odd = |(&b, &next): (&u8, &u8)| matches!(b, b'\t'..=b'\r') | (b == b' ' && next == b' ');
+    if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+        let plain = !space(first)
+            && !space(last)
+            && !bytes
+                .iter()
+                .zip(&bytes[1..])
+                .fold(false, |seen, pair| seen | odd(pair));
+        if plain {
+            return span.to_string();
+        }
+    }
     let mut out = Vec::with_capacity(span.len());
-    let mut space = false;
-    for &b in span.as_bytes() {
-        if matches!(b, b'\t'..=b'\r' | b' ') {
-            space = !out.is_empty();
+    let mut space_before = false;
+    for &b in bytes {
+        if space(b) {
+            space_before = !out.is_empty();
         } else {
-            if space {
+            if space_before {
                 out.push(b' ');
-                space = false;
+                space_before = false;
             }
             out.push(b);
         }
@@ -318,6 +334,16 @@ mod tests {
             "",
             " \n ",
             "one",
+            "a",
+            " ",
+            "Low pay keeps families poor.",
+            " Low pay",
+            "Low pay ",
+            "Low  pay",
+            "Low pay\nkeeps",
+            "Low pay\x0bkeeps",
+            "Low\tpay",
+            "Low pay \r",
         ] {
             let want = text.split_whitespace().collect::<Vec<_>>().join(" ");
             assert_eq!(
