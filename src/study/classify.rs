@@ -195,8 +195,56 @@ impl Features {
     }
 }
 
+/// The keys of the feature hash.
+const HASH_KEYS: (u64, u64) = (0x6672_616d_6577_6174, 0x6368_6d6f_6465_6c31);
+
 fn hasher() -> siphasher::sip::SipHasher13 {
-    siphasher::sip::SipHasher13::new_with_keys(0x6672_616d_6577_6174, 0x6368_6d6f_6465_6c31)
+    siphasher::sip::SipHasher13::new_with_keys(HASH_KEYS.0, HASH_KEYS.1)
+}
+
+/// [`hasher`]'s hash of `bytes` in one go: SipHash-1-3 a word at a time,
+/// without the streaming hasher's buffering (the same value as feeding
+/// it the bytes).
+fn sip13(bytes: &[u8]) -> u64 {
+    let (k0, k1) = HASH_KEYS;
+    let mut v = [
+        k0 ^ 0x736f_6d65_7073_6575,
+        k1 ^ 0x646f_7261_6e64_6f6d,
+        k0 ^ 0x6c79_6765_6e65_7261,
+        k1 ^ 0x7465_6462_7974_6573,
+    ];
+    #[inline(always)]
+    fn round(v: &mut [u64; 4]) {
+        v[0] = v[0].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(13) ^ v[0];
+        v[0] = v[0].rotate_left(32);
+        v[2] = v[2].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(16) ^ v[2];
+        v[0] = v[0].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(21) ^ v[0];
+        v[2] = v[2].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(17) ^ v[2];
+        v[2] = v[2].rotate_left(32);
+    }
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for w in words {
+        let m = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        v[3] ^= m;
+        round(&mut v);
+        v[0] ^= m;
+    }
+    let mut last = [0u8; 8];
+    last[..tail.len()].copy_from_slice(tail);
+    let b = ((bytes.len() as u64) << 56) | u64::from_le_bytes(last);
+    v[3] ^= b;
+    round(&mut v);
+    v[0] ^= b;
+    v[2] ^= 0xff;
+    for _ in 0..3 {
+        round(&mut v);
+    }
+    v[0] ^ v[1] ^ v[2] ^ v[3]
 }
 
 fn hash(name: &str, bits: u32) -> u32 {
@@ -766,21 +814,22 @@ impl Featurizer<'_> {
                 }),
         );
         let mut words = 0;
-        let mut previous: Option<&str> = None;
+        let mut previous: Option<(&str, Lookup)> = None;
         for t in sentence {
             if t.kind != TokenKind::Word {
                 continue;
             }
             let word = a.norm_of(t);
-            let w = self.word(word, looked_up[words]);
+            let lookup = looked_up[words];
+            let w = self.word(word, lookup);
             words += 1;
             packed.extend_from_slice(&w.features[..w.len as usize]);
             if self.cfg.word_bigrams {
                 if let Some(p) = previous {
-                    packed.push(self.packed_bigram(p, word));
+                    packed.push(self.packed_bigram(p, (word, lookup)));
                 }
             }
-            previous = Some(word);
+            previous = Some((word, lookup));
         }
         sentence_feature_names(self.cfg, a, tokens, words, &mut |parts| {
             packed.push(self.packed(parts))
@@ -812,11 +861,25 @@ impl Featurizer<'_> {
         &self.cache.values
     }
 
-    /// [`Featurizer::packed`] of a bigram's name, hashed from one buffer
-    /// when it is short (as SipHash reads a stream of bytes, the same hash).
-    fn packed_bigram(&self, first: &str, second: &str) -> u64 {
+    /// [`Featurizer::packed`] of the bigram of two words (each with its
+    /// lookup), hashed from one buffer when it is short (as SipHash reads
+    /// a stream of bytes, the same hash).
+    fn packed_bigram(&self, (first, a): (&str, Lookup), (second, b): (&str, Lookup)) -> u64 {
         let parts = bigram_name(first, second);
         let mut buf = [0u8; 64];
+        if let (Lookup::Short { key: a, .. }, Lookup::Short { key: b, .. }) = (a, b) {
+            // `b:`, the first word, a space, the second: each word copied
+            // as its zero-padded key, 16 bytes at once (the next write
+            // lands on the padding).
+            debug_assert_eq!((parts[0].len(), parts[2]), (2, " "));
+            let (n, m) = (first.len(), second.len());
+            buf[..2].copy_from_slice(parts[0].as_bytes());
+            buf[2..18].copy_from_slice(&a.to_le_bytes());
+            buf[2 + n] = b' ';
+            buf[3 + n..19 + n].copy_from_slice(&b.to_le_bytes());
+            let index = (sip13(&buf[..3 + n + m]) & self.hash_bits_mask()) as u32;
+            return packed_feature(index, kind_key(parts[0]));
+        }
         let mut len = 0;
         for p in parts {
             let Some(dst) = buf.get_mut(len..len + p.len()) else {
@@ -825,9 +888,7 @@ impl Featurizer<'_> {
             dst.copy_from_slice(p.as_bytes());
             len += p.len();
         }
-        let mut h = hasher();
-        h.write(&buf[..len]);
-        let index = (h.finish() & self.hash_bits_mask()) as u32;
+        let index = (sip13(&buf[..len]) & self.hash_bits_mask()) as u32;
         packed_feature(index, kind_key(parts[0]))
     }
 }
@@ -1925,6 +1986,18 @@ mod tests {
                     "{n} framings, {len} values"
                 );
             }
+        }
+    }
+
+    /// The one-shot hash equals the streaming hasher's, at every length
+    /// around the word boundaries.
+    #[test]
+    fn sip13_equals_the_streaming_hasher() {
+        let bytes: Vec<u8> = (0..100u32).map(|i| (i * 37 + 11) as u8).collect();
+        for len in 0..bytes.len() {
+            let mut h = hasher();
+            h.write(&bytes[..len]);
+            assert_eq!(sip13(&bytes[..len]), h.finish(), "{len} bytes");
         }
     }
 
