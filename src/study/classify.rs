@@ -786,6 +786,90 @@ impl Featurizer<'_> {
         tokens: std::ops::Range<usize>,
         hits: &[&Hit],
     ) -> &[(u32, f64)] {
+        self.featurize(a, tokens, hits);
+        self.last_values()
+    }
+
+    /// The values of the sentence [`Featurizer::featurize`] saw last.
+    pub fn last_values(&self) -> &[(u32, f64)] {
+        &self.cache.values
+    }
+
+    /// [`feature_names_of`], for a sentence whose words are in the cache
+    /// (the one [`Featurizer::featurize`] saw last, or any of the same
+    /// document): only the words with a feature asked for are named.
+    pub fn names_of(
+        &self,
+        a: &Analysis,
+        tokens: std::ops::Range<usize>,
+        hits: &[&Hit],
+        indices: &[u32],
+    ) -> Vec<String> {
+        let bits = self.cfg.hash_bits;
+        let asked = |j: u32| indices.binary_search(&j).is_ok();
+        let mut names: Vec<Option<String>> = vec![None; indices.len()];
+        let mut offer = |parts: &[&str]| {
+            if let Ok(k) = indices.binary_search(&hash_parts(parts, bits)) {
+                let name = parts.concat();
+                if names[k].as_ref().is_none_or(|n| name < *n) {
+                    names[k] = Some(name);
+                }
+            }
+        };
+        let mut words = 0;
+        let mut previous: Option<(&str, Lookup)> = None;
+        for t in &a.tokens[tokens.clone()] {
+            if t.kind != TokenKind::Word {
+                continue;
+            }
+            words += 1;
+            let word = a.norm_of(t);
+            let key = a.short_key(t).filter(|&k| k != 0);
+            let cached = match key {
+                Some(k) => self
+                    .cache
+                    .short
+                    .find(k, self.cache.short.home(k))
+                    .map(|i| self.cache.short.slots[i].features),
+                None => self.cache.long.get(word).copied(),
+            };
+            let w = cached.unwrap_or_else(|| self.word_features(word));
+            let packed = &w.features[..w.len as usize];
+            if packed.iter().any(|&f| asked(unpacked_feature(f).0)) {
+                word_feature_names(self.cfg, &self.cues, self.analyzer, word, &mut offer);
+            }
+            let lookup = match key {
+                Some(key) => Lookup::Short {
+                    key,
+                    home: 0,
+                    hit: false,
+                },
+                None => Lookup::Long,
+            };
+            if self.cfg.word_bigrams {
+                if let Some(p) = previous {
+                    if asked(unpacked_feature(self.packed_bigram(p, (word, lookup))).0) {
+                        offer(&bigram_name(p.0, word));
+                    }
+                }
+            }
+            previous = Some((word, lookup));
+        }
+        sentence_feature_names(self.cfg, a, tokens, words, &mut offer);
+        if self.cfg.lexicon_hits {
+            for h in hits {
+                hit_feature_names(self.lexicon, h, &mut offer);
+            }
+        }
+        names
+            .into_iter()
+            .map(|n| n.expect("each index asked for is a feature of the sentence"))
+            .collect()
+    }
+
+    /// Compute the values of the sentence `tokens` of `a` with the hits
+    /// `hits` ([`Featurizer::values`]).
+    pub fn featurize(&mut self, a: &Analysis, tokens: std::ops::Range<usize>, hits: &[&Hit]) {
         let mut packed = std::mem::take(&mut self.cache.packed);
         packed.clear();
         // First every word's home slot, read without a branch on what it
@@ -858,7 +942,6 @@ impl Featurizer<'_> {
         }));
         self.cache.packed = packed;
         self.cache.looked_up = looked_up;
-        &self.cache.values
     }
 
     /// [`Featurizer::packed`] of the bigram of two words (each with its
