@@ -22,7 +22,7 @@
 use crate::analyze::{Analysis, Analyzer};
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
-use crate::model::{Hit, HitStatus, Stance, TokenKind};
+use crate::model::{Hit, HitStatus, Stance, Token, TokenKind};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rustc_hash::FxHashSet;
@@ -556,10 +556,51 @@ const WORD_FEATURES: usize = 5;
 
 /// A word's features ([`word_feature_names`]), hashed and packed
 /// ([`packed_feature`]).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct WordFeatures {
     len: u8,
     features: [u64; WORD_FEATURES],
+}
+
+/// The kinds of a word's own features ([`word_feature_names`]), by their
+/// code in [`WordFeatures::compact`].
+const WORD_KINDS: [[u8; 2]; 5] = [*b"w:", *b"s:", *b"n:", *b"v:", *b"p:"];
+
+impl WordFeatures {
+    /// The features in 128 bits: the count in the low 3 bits, then per
+    /// feature 27 bits (the kind's code in [`WORD_KINDS`], 3 bits, below
+    /// the index, 24 bits). `None` for more than 4 features (a word
+    /// would have to be a negator, a reporting verb and a first-person
+    /// word at once), an index of more than 24 bits or another kind.
+    fn compact(&self) -> Option<u128> {
+        if self.len > 4 {
+            return None;
+        }
+        let mut c = u128::from(self.len);
+        for (i, &f) in self.features[..self.len as usize].iter().enumerate() {
+            let (index, kind) = unpacked_feature(f);
+            let code = WORD_KINDS.iter().position(|k| *k == kind)?;
+            if index >= 1 << 24 {
+                return None;
+            }
+            c |= (u128::from(index) << 3 | code as u128) << (3 + 27 * i);
+        }
+        Some(c)
+    }
+
+    /// The features [`WordFeatures::compact`] packed into `c`.
+    #[inline]
+    fn from_compact(c: u128) -> WordFeatures {
+        let mut w = WordFeatures {
+            len: (c & 7) as u8,
+            features: [0; WORD_FEATURES],
+        };
+        for i in 0..w.len as usize {
+            let f = (c >> (3 + 27 * i)) as u32 & ((1 << 27) - 1);
+            w.features[i] = packed_feature(f >> 3, WORD_KINDS[(f & 7) as usize]);
+        }
+        w
+    }
 }
 
 /// Per thread: each distinct word's features, hashed once, for one
@@ -587,14 +628,15 @@ enum Lookup {
     Long,
 }
 
-/// A word's features beside its key, in one cache line.
+/// A word's features beside its key, in half a cache line.
 #[derive(Clone, Copy)]
-#[repr(C, align(64))]
+#[repr(C, align(32))]
 struct ShortSlot {
     /// [`Analysis::short_key`]; 0 marks an empty slot (a word's key is
     /// never 0: words are not empty and hold no NUL).
     key: u128,
-    features: WordFeatures,
+    /// [`WordFeatures::compact`].
+    features: u128,
 }
 
 /// A hash table of [`WordFeatures`] by short key: open addressing with
@@ -610,10 +652,7 @@ struct ShortWords {
 impl ShortWords {
     const EMPTY: ShortSlot = ShortSlot {
         key: 0,
-        features: WordFeatures {
-            len: 0,
-            features: [0; WORD_FEATURES],
-        },
+        features: 0,
     };
 
     fn len(&self) -> usize {
@@ -669,7 +708,7 @@ impl ShortWords {
     }
 
     /// Insert `key` (not 0, not present; room reserved).
-    fn insert(&mut self, key: u128, features: WordFeatures) {
+    fn insert(&mut self, key: u128, features: u128) {
         debug_assert!(key != 0 && (self.len + 1) * 2 <= self.slots.len());
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
@@ -753,29 +792,44 @@ impl Featurizer<'_> {
     /// The features of the word `word`, looked up first as `lookup`,
     /// hashed on first sight.
     fn word(&mut self, word: &str, lookup: Lookup) -> WordFeatures {
-        match lookup {
+        let short = &mut self.cache.short;
+        let key = match lookup {
             Lookup::Short {
                 home, hit: true, ..
-            } => self.cache.short.slots[home as usize].features,
+            } => return WordFeatures::from_compact(short.slots[home as usize].features),
             // Further along, or not cached when first looked up (it may
             // have come earlier in the sentence).
-            Lookup::Short { key, home, .. } => match self.cache.short.find(key, home as usize) {
-                Some(i) => self.cache.short.slots[i].features,
-                None => {
-                    let w = self.word_features(word);
-                    self.cache.short.insert(key, w);
-                    w
+            Lookup::Short { key, home, .. } => {
+                if let Some(i) = short.find(key, home as usize) {
+                    return WordFeatures::from_compact(short.slots[i].features);
                 }
-            },
-            Lookup::Long => {
-                if let Some(&w) = self.cache.long.get(word) {
-                    return w;
-                }
-                let w = self.word_features(word);
+                Some(key)
+            }
+            Lookup::Long => None,
+        };
+        // Long words, and the rare short ones whose features do not fit
+        // in a slot, by their text.
+        if let Some(&w) = self.cache.long.get(word) {
+            return w;
+        }
+        let w = self.word_features(word);
+        match key.zip(w.compact()) {
+            Some((key, c)) => self.cache.short.insert(key, c),
+            None => {
                 self.cache.long.insert(word.into(), w);
-                w
             }
         }
+        w
+    }
+
+    /// The cached features of the word token `t` of `a`, if any.
+    fn cached(&self, a: &Analysis, t: &Token) -> Option<WordFeatures> {
+        let short = &self.cache.short;
+        a.short_key(t)
+            .filter(|&k| k != 0 && !short.slots.is_empty())
+            .and_then(|k| short.find(k, short.home(k)))
+            .map(|i| WordFeatures::from_compact(short.slots[i].features))
+            .or_else(|| self.cache.long.get(a.norm_of(t)).copied())
     }
 
     /// The (index, value) pairs of the sentence `tokens` of `a` with the
@@ -825,15 +879,9 @@ impl Featurizer<'_> {
             words += 1;
             let word = a.norm_of(t);
             let key = a.short_key(t).filter(|&k| k != 0);
-            let cached = match key {
-                Some(k) => self
-                    .cache
-                    .short
-                    .find(k, self.cache.short.home(k))
-                    .map(|i| self.cache.short.slots[i].features),
-                None => self.cache.long.get(word).copied(),
-            };
-            let w = cached.unwrap_or_else(|| self.word_features(word));
+            let w = self
+                .cached(a, t)
+                .unwrap_or_else(|| self.word_features(word));
             let packed = &w.features[..w.len as usize];
             if packed.iter().any(|&f| asked(unpacked_feature(f).0)) {
                 word_feature_names(self.cfg, &self.cues, self.analyzer, word, &mut offer);
@@ -2084,15 +2132,48 @@ mod tests {
         }
     }
 
+    /// A word's features survive the compact form, which refuses what it
+    /// cannot hold.
+    #[test]
+    fn word_features_compact_round_trip() {
+        let word = |kinds: &[[u8; 2]], index: u32| {
+            let mut w = WordFeatures {
+                len: kinds.len() as u8,
+                features: [0; WORD_FEATURES],
+            };
+            for (i, k) in kinds.iter().enumerate() {
+                w.features[i] = packed_feature(index - i as u32, *k);
+            }
+            w
+        };
+        for kinds in [
+            &[][..],
+            &[*b"w:"],
+            &[*b"w:", *b"s:"],
+            &[*b"w:", *b"s:", *b"v:"],
+            &[*b"w:", *b"s:", *b"n:", *b"p:"],
+            &[*b"s:", *b"n:", *b"v:", *b"p:"],
+        ] {
+            for index in [4, 1000, (1 << 18) - 1, (1 << 24) - 1] {
+                let w = word(kinds, index);
+                let c = w.compact().expect("fits");
+                assert_eq!(WordFeatures::from_compact(c), w, "{kinds:?} {index}");
+            }
+        }
+        assert_eq!(
+            word(&[*b"w:", *b"s:", *b"n:", *b"v:", *b"p:"], 9).compact(),
+            None
+        );
+        assert_eq!(word(&[*b"w:"], 1 << 24).compact(), None);
+        assert_eq!(word(&[*b"b:"], 9).compact(), None);
+    }
+
     /// The word table finds what was inserted, across growth and probe
     /// chains, and nothing else.
     #[test]
     fn short_words_find_what_was_inserted() {
         let mut t = ShortWords::default();
-        let features = |k: u128| WordFeatures {
-            len: (k % 6) as u8,
-            features: [k as u64; WORD_FEATURES],
-        };
+        let features = |k: u128| k.rotate_left(17) ^ 0x5555;
         let keys: Vec<u128> = (1..5000u128)
             .map(|i| i * 0x9_0000_0001 + (i << 70))
             .collect();
@@ -2108,7 +2189,7 @@ mod tests {
         for &k in &keys {
             let i = t.find(k, t.home(k)).expect("inserted");
             assert_eq!(t.slots[i].key, k);
-            assert_eq!(t.slots[i].features.features, features(k).features);
+            assert_eq!(t.slots[i].features, features(k));
         }
         for k in [5000u128 * 0x9_0000_0001, 3, u128::MAX] {
             assert_eq!(t.find(k, t.home(k)), None);
