@@ -608,17 +608,17 @@ impl WordFeatures {
 #[derive(Default)]
 struct WordCache {
     of: Option<(String, &'static str, FeatureConfig)>,
-    /// Words of up to 16 bytes by [`Analysis::short_key`], longer ones by
-    /// their text.
+    /// Words of up to 16 bytes by [`Analysis::short_key`]; longer ones,
+    /// and the few whose features do not fit a slot, by their text.
     short: ShortWords,
     long: rustc_hash::FxHashMap<Box<str>, WordFeatures>,
-    /// A sentence's words as first looked up ([`Featurizer::values`]).
+    /// A sentence's words as first looked up ([`Featurizer::featurize`]).
     looked_up: Vec<Lookup>,
     packed: Vec<u64>,
     values: Vec<(u32, f64)>,
 }
 
-/// A word of a sentence after the first pass of [`Featurizer::values`].
+/// A word of a sentence after the first pass of [`Featurizer::featurize`].
 #[derive(Clone, Copy)]
 enum Lookup {
     /// A word of up to 16 bytes: its short key, the slot where its probe
@@ -639,10 +639,10 @@ struct ShortSlot {
     features: u128,
 }
 
-/// A hash table of [`WordFeatures`] by short key: open addressing with
-/// linear probing, at most half full, each slot one cache line holding its
-/// key (one memory access per lookup; a general hash map reads a control
-/// byte first and then the entry).
+/// A hash table of [`WordFeatures::compact`] by short key: open
+/// addressing with linear probing, at most half full, each slot half a
+/// cache line holding its key (one memory access per lookup; a general
+/// hash map reads a control byte first and then the entry).
 #[derive(Default)]
 struct ShortWords {
     slots: Vec<ShortSlot>,
