@@ -195,8 +195,56 @@ impl Features {
     }
 }
 
+/// The keys of the feature hash.
+const HASH_KEYS: (u64, u64) = (0x6672_616d_6577_6174, 0x6368_6d6f_6465_6c31);
+
 fn hasher() -> siphasher::sip::SipHasher13 {
-    siphasher::sip::SipHasher13::new_with_keys(0x6672_616d_6577_6174, 0x6368_6d6f_6465_6c31)
+    siphasher::sip::SipHasher13::new_with_keys(HASH_KEYS.0, HASH_KEYS.1)
+}
+
+/// [`hasher`]'s hash of `bytes` in one go: SipHash-1-3 a word at a time,
+/// without the streaming hasher's buffering (the same value as feeding
+/// it the bytes).
+fn sip13(bytes: &[u8]) -> u64 {
+    let (k0, k1) = HASH_KEYS;
+    let mut v = [
+        k0 ^ 0x736f_6d65_7073_6575,
+        k1 ^ 0x646f_7261_6e64_6f6d,
+        k0 ^ 0x6c79_6765_6e65_7261,
+        k1 ^ 0x7465_6462_7974_6573,
+    ];
+    #[inline(always)]
+    fn round(v: &mut [u64; 4]) {
+        v[0] = v[0].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(13) ^ v[0];
+        v[0] = v[0].rotate_left(32);
+        v[2] = v[2].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(16) ^ v[2];
+        v[0] = v[0].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(21) ^ v[0];
+        v[2] = v[2].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(17) ^ v[2];
+        v[2] = v[2].rotate_left(32);
+    }
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for w in words {
+        let m = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        v[3] ^= m;
+        round(&mut v);
+        v[0] ^= m;
+    }
+    let mut last = [0u8; 8];
+    last[..tail.len()].copy_from_slice(tail);
+    let b = ((bytes.len() as u64) << 56) | u64::from_le_bytes(last);
+    v[3] ^= b;
+    round(&mut v);
+    v[0] ^= b;
+    v[2] ^= 0xff;
+    for _ in 0..3 {
+        round(&mut v);
+    }
+    v[0] ^ v[1] ^ v[2] ^ v[3]
 }
 
 fn hash(name: &str, bits: u32) -> u32 {
@@ -508,10 +556,51 @@ const WORD_FEATURES: usize = 5;
 
 /// A word's features ([`word_feature_names`]), hashed and packed
 /// ([`packed_feature`]).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct WordFeatures {
     len: u8,
     features: [u64; WORD_FEATURES],
+}
+
+/// The kinds of a word's own features ([`word_feature_names`]), by their
+/// code in [`WordFeatures::compact`].
+const WORD_KINDS: [[u8; 2]; 5] = [*b"w:", *b"s:", *b"n:", *b"v:", *b"p:"];
+
+impl WordFeatures {
+    /// The features in 128 bits: the count in the low 3 bits, then per
+    /// feature 27 bits (the kind's code in [`WORD_KINDS`], 3 bits, below
+    /// the index, 24 bits). `None` for more than 4 features (a word
+    /// would have to be a negator, a reporting verb and a first-person
+    /// word at once), an index of more than 24 bits or another kind.
+    fn compact(&self) -> Option<u128> {
+        if self.len > 4 {
+            return None;
+        }
+        let mut c = u128::from(self.len);
+        for (i, &f) in self.features[..self.len as usize].iter().enumerate() {
+            let (index, kind) = unpacked_feature(f);
+            let code = WORD_KINDS.iter().position(|k| *k == kind)?;
+            if index >= 1 << 24 {
+                return None;
+            }
+            c |= (u128::from(index) << 3 | code as u128) << (3 + 27 * i);
+        }
+        Some(c)
+    }
+
+    /// The features [`WordFeatures::compact`] packed into `c`.
+    #[inline]
+    fn from_compact(c: u128) -> WordFeatures {
+        let mut w = WordFeatures {
+            len: (c & 7) as u8,
+            features: [0; WORD_FEATURES],
+        };
+        for i in 0..w.len as usize {
+            let f = (c >> (3 + 27 * i)) as u32 & ((1 << 27) - 1);
+            w.features[i] = packed_feature(f >> 3, WORD_KINDS[(f & 7) as usize]);
+        }
+        w
+    }
 }
 
 /// Per thread: each distinct word's features, hashed once, for one
@@ -519,12 +608,116 @@ struct WordFeatures {
 #[derive(Default)]
 struct WordCache {
     of: Option<(String, &'static str, FeatureConfig)>,
-    /// Words of up to 16 bytes by [`Analysis::short_key`], longer ones by
-    /// their text (features beside the key: one cache line).
-    short: rustc_hash::FxHashMap<u128, WordFeatures>,
+    /// Words of up to 16 bytes by [`Analysis::short_key`]; longer ones,
+    /// and the few whose features do not fit a slot, by their text.
+    short: ShortWords,
     long: rustc_hash::FxHashMap<Box<str>, WordFeatures>,
+    /// A sentence's words as first looked up ([`Featurizer::featurize`]).
+    looked_up: Vec<Lookup>,
     packed: Vec<u64>,
     values: Vec<(u32, f64)>,
+}
+
+/// A word of a sentence after the first pass of [`Featurizer::featurize`].
+#[derive(Clone, Copy)]
+enum Lookup {
+    /// A word of up to 16 bytes: its short key, the slot where its probe
+    /// starts in [`ShortWords`], and whether the key was found there.
+    Short { key: u128, home: u32, hit: bool },
+    /// Longer than a short key.
+    Long,
+}
+
+/// A word's features beside its key, in half a cache line.
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct ShortSlot {
+    /// [`Analysis::short_key`]; 0 marks an empty slot (a word's key is
+    /// never 0: words are not empty and hold no NUL).
+    key: u128,
+    /// [`WordFeatures::compact`].
+    features: u128,
+}
+
+/// A hash table of [`WordFeatures::compact`] by short key: open
+/// addressing with linear probing, at most half full, each slot half a
+/// cache line holding its key (one memory access per lookup; a general
+/// hash map reads a control byte first and then the entry).
+#[derive(Default)]
+struct ShortWords {
+    slots: Vec<ShortSlot>,
+    len: usize,
+}
+
+impl ShortWords {
+    const EMPTY: ShortSlot = ShortSlot {
+        key: 0,
+        features: 0,
+    };
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn clear(&mut self) {
+        *self = ShortWords::default();
+    }
+
+    /// The slot where the probe for `key` starts (the table is not empty).
+    #[inline]
+    fn home(&self, key: u128) -> usize {
+        // Folded multiply of the two halves (as in foldhash): every byte of
+        // the word reaches the top bits, which pick the slot.
+        let m = u128::from((key as u64) ^ 0x243f_6a88_85a3_08d3)
+            * u128::from(((key >> 64) as u64) ^ 0x1319_8a2e_0370_7344);
+        let h = (m as u64) ^ ((m >> 64) as u64);
+        (h >> (64 - self.slots.len().trailing_zeros())) as usize
+    }
+
+    /// The slot holding `key`, if any, probing from `home` (`key` is not
+    /// 0; the table is not empty).
+    #[inline]
+    fn find(&self, key: u128, home: usize) -> Option<usize> {
+        let mask = self.slots.len() - 1;
+        let mut i = home;
+        loop {
+            let k = self.slots[i].key;
+            if k == key {
+                return Some(i);
+            }
+            if k == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Make room for `more` keys without moving any (slots found before
+    /// stay valid while at most `more` are inserted).
+    fn reserve(&mut self, more: usize) {
+        let need = (self.len + more) * 2;
+        if need <= self.slots.len() {
+            return;
+        }
+        let old = std::mem::take(&mut self.slots);
+        self.slots = vec![ShortWords::EMPTY; need.next_power_of_two().max(1024)];
+        self.len = 0;
+        for s in old.into_iter().filter(|s| s.key != 0) {
+            self.insert(s.key, s.features);
+        }
+    }
+
+    /// Insert `key` (not 0, not present; room reserved).
+    fn insert(&mut self, key: u128, features: u128) {
+        debug_assert!(key != 0 && (self.len + 1) * 2 <= self.slots.len());
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i].key != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = ShortSlot { key, features };
+        self.len += 1;
+    }
 }
 
 /// Bound on [`WordCache`]; past it the cache starts afresh.
@@ -583,17 +776,8 @@ impl Featurizer<'_> {
         packed_feature(index, kind_key(parts[0]))
     }
 
-    /// The features of the word token `t` of `a`, hashed on first sight.
-    fn word(&mut self, a: &Analysis, t: &Token) -> WordFeatures {
-        let key = a.short_key(t);
-        let known = match key {
-            Some(k) => self.cache.short.get(&k),
-            None => self.cache.long.get(a.norm_of(t)),
-        };
-        if let Some(&w) = known {
-            return w;
-        }
-        let word = a.norm_of(t);
+    /// The features of `word`, hashed.
+    fn word_features(&self, word: &str) -> WordFeatures {
         let mut w = WordFeatures {
             len: 0,
             features: [0; WORD_FEATURES],
@@ -602,11 +786,50 @@ impl Featurizer<'_> {
             w.features[w.len as usize] = self.packed(parts);
             w.len += 1;
         });
-        match key {
-            Some(k) => self.cache.short.insert(k, w),
-            None => self.cache.long.insert(word.into(), w),
-        };
         w
+    }
+
+    /// The features of the word `word`, looked up first as `lookup`,
+    /// hashed on first sight.
+    fn word(&mut self, word: &str, lookup: Lookup) -> WordFeatures {
+        let short = &mut self.cache.short;
+        let key = match lookup {
+            Lookup::Short {
+                home, hit: true, ..
+            } => return WordFeatures::from_compact(short.slots[home as usize].features),
+            // Further along, or not cached when first looked up (it may
+            // have come earlier in the sentence).
+            Lookup::Short { key, home, .. } => {
+                if let Some(i) = short.find(key, home as usize) {
+                    return WordFeatures::from_compact(short.slots[i].features);
+                }
+                Some(key)
+            }
+            Lookup::Long => None,
+        };
+        // Long words, and the rare short ones whose features do not fit
+        // in a slot, by their text.
+        if let Some(&w) = self.cache.long.get(word) {
+            return w;
+        }
+        let w = self.word_features(word);
+        match key.zip(w.compact()) {
+            Some((key, c)) => self.cache.short.insert(key, c),
+            None => {
+                self.cache.long.insert(word.into(), w);
+            }
+        }
+        w
+    }
+
+    /// The cached features of the word token `t` of `a`, if any.
+    fn cached(&self, a: &Analysis, t: &Token) -> Option<WordFeatures> {
+        let short = &self.cache.short;
+        a.short_key(t)
+            .filter(|&k| k != 0 && !short.slots.is_empty())
+            .and_then(|k| short.find(k, short.home(k)))
+            .map(|i| WordFeatures::from_compact(short.slots[i].features))
+            .or_else(|| self.cache.long.get(a.norm_of(t)).copied())
     }
 
     /// The (index, value) pairs of the sentence `tokens` of `a` with the
@@ -617,24 +840,128 @@ impl Featurizer<'_> {
         tokens: std::ops::Range<usize>,
         hits: &[&Hit],
     ) -> &[(u32, f64)] {
-        let mut packed = std::mem::take(&mut self.cache.packed);
-        packed.clear();
+        self.featurize(a, tokens, hits);
+        self.last_values()
+    }
+
+    /// The values of the sentence [`Featurizer::featurize`] saw last.
+    pub fn last_values(&self) -> &[(u32, f64)] {
+        &self.cache.values
+    }
+
+    /// [`feature_names_of`], for a sentence whose words are in the cache
+    /// (the one [`Featurizer::featurize`] saw last, or any of the same
+    /// document): only the words with a feature asked for are named.
+    pub fn names_of(
+        &self,
+        a: &Analysis,
+        tokens: std::ops::Range<usize>,
+        hits: &[&Hit],
+        indices: &[u32],
+    ) -> Vec<String> {
+        let bits = self.cfg.hash_bits;
+        let asked = |j: u32| indices.binary_search(&j).is_ok();
+        let mut names: Vec<Option<String>> = vec![None; indices.len()];
+        let mut offer = |parts: &[&str]| {
+            if let Ok(k) = indices.binary_search(&hash_parts(parts, bits)) {
+                let name = parts.concat();
+                if names[k].as_ref().is_none_or(|n| name < *n) {
+                    names[k] = Some(name);
+                }
+            }
+        };
         let mut words = 0;
-        let mut previous: Option<&str> = None;
+        let mut previous: Option<(&str, Lookup)> = None;
         for t in &a.tokens[tokens.clone()] {
             if t.kind != TokenKind::Word {
                 continue;
             }
             words += 1;
-            let w = self.word(a, t);
-            packed.extend_from_slice(&w.features[..w.len as usize]);
             let word = a.norm_of(t);
+            let key = a.short_key(t).filter(|&k| k != 0);
+            let w = self
+                .cached(a, t)
+                .unwrap_or_else(|| self.word_features(word));
+            let packed = &w.features[..w.len as usize];
+            if packed.iter().any(|&f| asked(unpacked_feature(f).0)) {
+                word_feature_names(self.cfg, &self.cues, self.analyzer, word, &mut offer);
+            }
+            let lookup = match key {
+                Some(key) => Lookup::Short {
+                    key,
+                    home: 0,
+                    hit: false,
+                },
+                None => Lookup::Long,
+            };
             if self.cfg.word_bigrams {
                 if let Some(p) = previous {
-                    packed.push(self.packed_bigram(p, word));
+                    if asked(unpacked_feature(self.packed_bigram(p, (word, lookup))).0) {
+                        offer(&bigram_name(p.0, word));
+                    }
                 }
             }
-            previous = Some(word);
+            previous = Some((word, lookup));
+        }
+        sentence_feature_names(self.cfg, a, tokens, words, &mut offer);
+        if self.cfg.lexicon_hits {
+            for h in hits {
+                hit_feature_names(self.lexicon, h, &mut offer);
+            }
+        }
+        names
+            .into_iter()
+            .map(|n| n.expect("each index asked for is a feature of the sentence"))
+            .collect()
+    }
+
+    /// Compute the values of the sentence `tokens` of `a` with the hits
+    /// `hits` ([`Featurizer::values`]).
+    pub fn featurize(&mut self, a: &Analysis, tokens: std::ops::Range<usize>, hits: &[&Hit]) {
+        let mut packed = std::mem::take(&mut self.cache.packed);
+        packed.clear();
+        // First every word's home slot, read without a branch on what it
+        // holds, so that the processor overlaps the cache misses of all the
+        // words; then their features, from the cache.
+        let mut looked_up = std::mem::take(&mut self.cache.looked_up);
+        looked_up.clear();
+        let sentence = &a.tokens[tokens.clone()];
+        self.cache.short.reserve(sentence.len());
+        let short = &self.cache.short;
+        looked_up.extend(
+            sentence
+                .iter()
+                .filter(|t| t.kind == TokenKind::Word)
+                .map(|t| match a.short_key(t).filter(|&k| k != 0) {
+                    Some(key) => {
+                        let home = short.home(key);
+                        let hit = short.slots[home].key == key;
+                        Lookup::Short {
+                            key,
+                            home: home as u32,
+                            hit,
+                        }
+                    }
+                    None => Lookup::Long,
+                }),
+        );
+        let mut words = 0;
+        let mut previous: Option<(&str, Lookup)> = None;
+        for t in sentence {
+            if t.kind != TokenKind::Word {
+                continue;
+            }
+            let word = a.norm_of(t);
+            let lookup = looked_up[words];
+            let w = self.word(word, lookup);
+            words += 1;
+            packed.extend_from_slice(&w.features[..w.len as usize]);
+            if self.cfg.word_bigrams {
+                if let Some(p) = previous {
+                    packed.push(self.packed_bigram(p, (word, lookup)));
+                }
+            }
+            previous = Some((word, lookup));
         }
         sentence_feature_names(self.cfg, a, tokens, words, &mut |parts| {
             packed.push(self.packed(parts))
@@ -662,14 +989,28 @@ impl Featurizer<'_> {
             (index, feature_weight(self.cfg, kind, n_lexical))
         }));
         self.cache.packed = packed;
-        &self.cache.values
+        self.cache.looked_up = looked_up;
     }
 
-    /// [`Featurizer::packed`] of a bigram's name, hashed from one buffer
-    /// when it is short (as SipHash reads a stream of bytes, the same hash).
-    fn packed_bigram(&self, first: &str, second: &str) -> u64 {
+    /// [`Featurizer::packed`] of the bigram of two words (each with its
+    /// lookup), hashed from one buffer when it is short (as SipHash reads
+    /// a stream of bytes, the same hash).
+    fn packed_bigram(&self, (first, a): (&str, Lookup), (second, b): (&str, Lookup)) -> u64 {
         let parts = bigram_name(first, second);
         let mut buf = [0u8; 64];
+        if let (Lookup::Short { key: a, .. }, Lookup::Short { key: b, .. }) = (a, b) {
+            // `b:`, the first word, a space, the second: each word copied
+            // as its zero-padded key, 16 bytes at once (the next write
+            // lands on the padding).
+            debug_assert_eq!((parts[0].len(), parts[2]), (2, " "));
+            let (n, m) = (first.len(), second.len());
+            buf[..2].copy_from_slice(parts[0].as_bytes());
+            buf[2..18].copy_from_slice(&a.to_le_bytes());
+            buf[2 + n] = b' ';
+            buf[3 + n..19 + n].copy_from_slice(&b.to_le_bytes());
+            let index = (sip13(&buf[..3 + n + m]) & self.hash_bits_mask()) as u32;
+            return packed_feature(index, kind_key(parts[0]));
+        }
         let mut len = 0;
         for p in parts {
             let Some(dst) = buf.get_mut(len..len + p.len()) else {
@@ -678,9 +1019,7 @@ impl Featurizer<'_> {
             dst.copy_from_slice(p.as_bytes());
             len += p.len();
         }
-        let mut h = hasher();
-        h.write(&buf[..len]);
-        let index = (h.finish() & self.hash_bits_mask()) as u32;
+        let index = (sip13(&buf[..len]) & self.hash_bits_mask()) as u32;
         packed_feature(index, kind_key(parts[0]))
     }
 }
@@ -784,9 +1123,9 @@ struct Joint(std::sync::OnceLock<JointTable>);
 
 #[derive(Debug, Clone, Default)]
 struct JointTable {
-    present: Vec<u64>,
-    /// Indices present below each word of `present`.
-    rank: Vec<u32>,
+    /// Per 64 indices, a bit for each that is present, and how many
+    /// indices below them are (side by side: one memory access).
+    present: Vec<(u64, u32)>,
     rows: Vec<f32>,
 }
 
@@ -810,17 +1149,19 @@ impl JointTable {
                 present[*i as usize / 64] |= 1 << (i % 64);
             }
         }
-        let mut rank = Vec::with_capacity(present.len());
         let mut below = 0u32;
-        for bits in &present {
-            rank.push(below);
-            below += bits.count_ones();
-        }
+        let present: Vec<(u64, u32)> = present
+            .into_iter()
+            .map(|bits| {
+                let rank = below;
+                below += bits.count_ones();
+                (bits, rank)
+            })
+            .collect();
         let stride = 3 * framings.len();
         let mut rows = vec![0f32; below as usize * stride];
         let t = JointTable {
             present,
-            rank,
             rows: Vec::new(),
         };
         for (n, f) in framings.iter().enumerate() {
@@ -832,13 +1173,70 @@ impl JointTable {
         JointTable { rows, ..t }
     }
 
+    /// Each framing's score per class (`S` = 3 x framings) into `out`:
+    /// [`JointTable::scores_any`] with the sums held in registers.
+    #[inline]
+    fn scores<const S: usize>(&self, values: &[(u32, f64)], out: &mut [Prediction]) {
+        let mut sums = [0.0f64; S];
+        // By chunks: first the rows of the chunk's weighed features,
+        // without a branch on which are, so that the processor overlaps
+        // their cache misses; then the sums, in the same order as
+        // `scores_any`.
+        let mut rows = [(0u32, 0f64); 64];
+        for chunk in values.chunks(rows.len()) {
+            let mut n = 0;
+            for &(j, v) in chunk {
+                let (r, weighed) = self.row_of(j);
+                rows[n] = (r, v);
+                n += usize::from(weighed);
+            }
+            for &(r, v) in &rows[..n] {
+                let row: &[f32; S] = self.rows[r as usize * S..][..S]
+                    .try_into()
+                    .expect("a row has S weights");
+                for (sum, w) in sums.iter_mut().zip(row) {
+                    *sum += *w as f64 * v;
+                }
+            }
+        }
+        for (s, p) in sums.chunks_exact(3).zip(out) {
+            p.p.copy_from_slice(s);
+        }
+    }
+
+    /// Each framing's score per class into `out` (whose `p` start at 0).
+    fn scores_any(&self, values: &[(u32, f64)], out: &mut [Prediction]) {
+        let stride = 3 * out.len();
+        for &(j, v) in values {
+            let Some(r) = self.row(j) else { continue };
+            let row = &self.rows[r * stride..][..stride];
+            // A framing that does not weigh the index has zeros here, and
+            // needs no test: a sum that starts at +0.0 and adds finite
+            // products is never -0.0, so adding a zero product (+0.0 or
+            // -0.0) leaves it unchanged, bit for bit, as skipping would.
+            for (w, s) in row.chunks_exact(3).zip(out.iter_mut()) {
+                for (sk, wk) in s.p.iter_mut().zip(w) {
+                    *sk += *wk as f64 * v;
+                }
+            }
+        }
+    }
+
+    /// The row feature index `j` would have, and whether some framing
+    /// weighs it (computed without a branch).
+    #[inline]
+    fn row_of(&self, j: u32) -> (u32, bool) {
+        let (bits, rank) = self.present.get(j as usize / 64).copied().unwrap_or((0, 0));
+        let bit = 1u64 << (j % 64);
+        (rank + (bits & (bit - 1)).count_ones(), bits & bit != 0)
+    }
+
     /// The row of feature index `j`, if some framing weighs it.
     #[inline]
     fn row(&self, j: u32) -> Option<usize> {
-        let bits = *self.present.get(j as usize / 64)?;
+        let (bits, rank) = *self.present.get(j as usize / 64)?;
         let bit = 1u64 << (j % 64);
-        (bits & bit != 0)
-            .then(|| (self.rank[j as usize / 64] + (bits & (bit - 1)).count_ones()) as usize)
+        (bits & bit != 0).then(|| (rank + (bits & (bit - 1)).count_ones()) as usize)
     }
 }
 
@@ -1325,19 +1723,13 @@ impl Model {
                 endorsed_threshold: m.endorsed_threshold,
             })
             .collect();
-        let stride = 3 * out.len();
-        for &(j, v) in values {
-            let Some(r) = t.row(j) else { continue };
-            let row = &t.rows[r * stride..][..stride];
-            // A framing that does not weigh the index has zeros here, and
-            // needs no test: a sum that starts at +0.0 and adds finite
-            // products is never -0.0, so adding a zero product (+0.0 or
-            // -0.0) leaves it unchanged, bit for bit, as skipping would.
-            for (w, s) in row.chunks_exact(3).zip(&mut out) {
-                for (sk, wk) in s.p.iter_mut().zip(w) {
-                    *sk += *wk as f64 * v;
-                }
-            }
+        // The sums in registers for the usual one to four framings.
+        match out.len() {
+            1 => t.scores::<3>(values, &mut out),
+            2 => t.scores::<6>(values, &mut out),
+            3 => t.scores::<9>(values, &mut out),
+            4 => t.scores::<12>(values, &mut out),
+            _ => t.scores_any(values, &mut out),
         }
         for s in &mut out {
             s.p = softmax(s.p);
@@ -1668,5 +2060,142 @@ mod tests {
             !names.iter().any(|n| n.contains("pay")),
             "the next sentence leaks: {names:?}"
         );
+    }
+
+    /// The joint prediction with its sums in registers (one to four
+    /// framings) or in memory (more) equals each framing's own, bit for
+    /// bit, with more features than a chunk and indices past the table.
+    #[test]
+    fn predict_all_equals_each_framing_for_any_number_of_framings() {
+        let (lexicon, _) = Lexicon::load(None).unwrap();
+        let base = Model::parse("builtin", DEFAULT_MODEL.as_bytes(), &lexicon).unwrap();
+        let weighed: Vec<u32> = base.framings[0].weights.iter().map(|w| w.0).collect();
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        for n in 1..=6 {
+            let model = Model {
+                framings: (0..n)
+                    .map(|i| base.framings[i % base.framings.len()].clone())
+                    .map(|mut m| {
+                        // Each framing its own weights, so that a mix-up shows.
+                        for w in &mut m.weights {
+                            w.1[1] += n as f32 * 0.01;
+                        }
+                        m.dense = Dense::default();
+                        m
+                    })
+                    .collect(),
+                joint: Joint::default(),
+                ..base.clone()
+            };
+            for len in [0, 1, 63, 64, 65, 200] {
+                let mut values: Vec<(u32, f64)> = (0..len)
+                    .map(|_| {
+                        let j = match next() % 3 {
+                            0 => weighed[next() as usize % weighed.len()],
+                            1 => next() as u32 % (1 << 18),
+                            _ => (1 << 18) + next() as u32 % 1000,
+                        };
+                        (j, (next() % 1000) as f64 / 300.0)
+                    })
+                    .collect();
+                values.sort_by_key(|v| v.0);
+                values.dedup_by_key(|v| v.0);
+                let each: Vec<Prediction> = model
+                    .framings
+                    .iter()
+                    .map(|m| m.predict_values(values.iter().map(|&(j, x)| (j as usize, x))))
+                    .collect();
+                assert_eq!(
+                    model.predict_all(&values),
+                    each,
+                    "{n} framings, {len} values"
+                );
+            }
+        }
+    }
+
+    /// The one-shot hash equals the streaming hasher's, at every length
+    /// around the word boundaries.
+    #[test]
+    fn sip13_equals_the_streaming_hasher() {
+        let bytes: Vec<u8> = (0..100u32).map(|i| (i * 37 + 11) as u8).collect();
+        for len in 0..bytes.len() {
+            let mut h = hasher();
+            h.write(&bytes[..len]);
+            assert_eq!(sip13(&bytes[..len]), h.finish(), "{len} bytes");
+        }
+    }
+
+    /// A word's features survive the compact form, which refuses what it
+    /// cannot hold.
+    #[test]
+    fn word_features_compact_round_trip() {
+        let word = |kinds: &[[u8; 2]], index: u32| {
+            let mut w = WordFeatures {
+                len: kinds.len() as u8,
+                features: [0; WORD_FEATURES],
+            };
+            for (i, k) in kinds.iter().enumerate() {
+                w.features[i] = packed_feature(index - i as u32, *k);
+            }
+            w
+        };
+        for kinds in [
+            &[][..],
+            &[*b"w:"],
+            &[*b"w:", *b"s:"],
+            &[*b"w:", *b"s:", *b"v:"],
+            &[*b"w:", *b"s:", *b"n:", *b"p:"],
+            &[*b"s:", *b"n:", *b"v:", *b"p:"],
+        ] {
+            for index in [4, 1000, (1 << 18) - 1, (1 << 24) - 1] {
+                let w = word(kinds, index);
+                let c = w.compact().expect("fits");
+                assert_eq!(WordFeatures::from_compact(c), w, "{kinds:?} {index}");
+            }
+        }
+        assert_eq!(
+            word(&[*b"w:", *b"s:", *b"n:", *b"v:", *b"p:"], 9).compact(),
+            None
+        );
+        assert_eq!(word(&[*b"w:"], 1 << 24).compact(), None);
+        assert_eq!(word(&[*b"b:"], 9).compact(), None);
+    }
+
+    /// The word table finds what was inserted, across growth and probe
+    /// chains, and nothing else.
+    #[test]
+    fn short_words_find_what_was_inserted() {
+        let mut t = ShortWords::default();
+        let features = |k: u128| k.rotate_left(17) ^ 0x5555;
+        let keys: Vec<u128> = (1..5000u128)
+            .map(|i| i * 0x9_0000_0001 + (i << 70))
+            .collect();
+        for chunk in keys.chunks(100) {
+            t.reserve(chunk.len());
+            for &k in chunk {
+                assert_eq!(t.find(k, t.home(k)), None);
+                t.insert(k, features(k));
+            }
+        }
+        assert_eq!(t.len(), keys.len());
+        assert!(t.slots.len() >= 2 * keys.len());
+        for &k in &keys {
+            let i = t.find(k, t.home(k)).expect("inserted");
+            assert_eq!(t.slots[i].key, k);
+            assert_eq!(t.slots[i].features, features(k));
+        }
+        for k in [5000u128 * 0x9_0000_0001, 3, u128::MAX] {
+            assert_eq!(t.find(k, t.home(k)), None);
+        }
+        t.clear();
+        assert_eq!(t.len(), 0);
+        assert!(t.slots.is_empty());
     }
 }

@@ -36,12 +36,13 @@ struct Sentence<'s, 'h> {
     predictions: Vec<Prediction>,
 }
 
-/// `f` of each sentence of `v`, in order.
+/// `f` of each sentence of `v`, in order, with the featurizer that saw it
+/// (to name its features).
 fn each_sentence<T>(
     tagger: &Tagger,
     model: &Model,
     v: &View<'_>,
-    mut f: impl FnMut(Sentence<'_, '_>) -> T,
+    mut f: impl FnMut(Sentence<'_, '_>, &classify::Featurizer<'_>) -> T,
 ) -> Vec<T> {
     let a = v.analysis;
     let spans = a.sentence_spans();
@@ -54,15 +55,17 @@ fn each_sentence<T>(
             .enumerate()
             .map(|(index, ((s, e), inside))| {
                 let tokens = classify::token_range(a, s, e);
-                let values = featurizer.values(a, tokens.clone(), &inside);
-                f(Sentence {
+                featurizer.featurize(a, tokens.clone(), &inside);
+                let values = featurizer.last_values();
+                let sentence = Sentence {
                     index,
                     span: (s, e),
                     tokens,
                     hits: &inside,
                     values,
                     predictions: model.predict_all(values),
-                })
+                };
+                f(sentence, featurizer)
             })
             .collect()
     })
@@ -75,7 +78,7 @@ pub fn predict_sentences(
     model: &Model,
     v: &View<'_>,
 ) -> Vec<((u32, u32), Vec<Prediction>)> {
-    each_sentence(tagger, model, v, |s| (s.span, s.predictions))
+    each_sentence(tagger, model, v, |s, _| (s.span, s.predictions))
 }
 
 /// The named features of the sentence `index` of `v`, spanning `span`:
@@ -138,15 +141,31 @@ pub fn sentence_text(text: &str, (start, end): (u32, u32)) -> String {
         return out;
     }
     // ASCII: `split_whitespace` splits at these bytes (vertical tab too).
+    let space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let bytes = span.as_bytes();
+    // Most sentences are already words with one space between: a test
+    // without a branch per byte, then one copy.
+    let odd = |(&b, &next): (&u8, &u8)| matches!(b, b'\t'..=b'\r') | (b == b' ' && next == b' ');
+    if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+        let plain = !space(first)
+            && !space(last)
+            && !bytes
+                .iter()
+                .zip(&bytes[1..])
+                .fold(false, |seen, pair| seen | odd(pair));
+        if plain {
+            return span.to_string();
+        }
+    }
     let mut out = Vec::with_capacity(span.len());
-    let mut space = false;
-    for &b in span.as_bytes() {
-        if matches!(b, b'\t'..=b'\r' | b' ') {
-            space = !out.is_empty();
+    let mut space_before = false;
+    for &b in bytes {
+        if space(b) {
+            space_before = !out.is_empty();
         } else {
-            if space {
+            if space_before {
                 out.push(b' ');
-                space = false;
+                space_before = false;
             }
             out.push(b);
         }
@@ -159,7 +178,7 @@ pub fn sentence_text(text: &str, (start, end): (u32, u32)) -> String {
 /// not `none`, the [`WHY_FEATURES`] features of the sentence that pushed
 /// towards it most (the bias, in every sentence, is left out).
 pub fn label_sentences(tagger: &Tagger, model: &Model, v: &View<'_>) -> Vec<SentenceLabel> {
-    each_sentence(tagger, model, v, |s| {
+    each_sentence(tagger, model, v, |s, featurizer| {
         let framings = model
             .framings
             .iter()
@@ -171,15 +190,7 @@ pub fn label_sentences(tagger: &Tagger, model: &Model, v: &View<'_>) -> Vec<Sent
                 } else {
                     // Names only for the few features that explain a label.
                     let name_of = |indices: &[u32]| {
-                        classify::feature_names_of(
-                            &model.features,
-                            &tagger.lexicon,
-                            &tagger.analyzer,
-                            v.analysis,
-                            s.tokens.clone(),
-                            s.hits,
-                            indices,
-                        )
+                        featurizer.names_of(v.analysis, s.tokens.clone(), s.hits, indices)
                     };
                     let mut why = m.explain_values(s.values, class, WHY_FEATURES + 1, name_of);
                     why.retain(|(name, _)| name != "bias");
@@ -276,31 +287,50 @@ mod tests {
                             assert_eq!(joint, each, "sentence {i} of {}", doc.doc_id);
                             labelled += joint.iter().filter(|p| p.class() != 0).count();
                         }
-                        // Explanations from the values, naming only the
-                        // strongest, equal those of the named features.
-                        for (m, class, top) in model
-                            .framings
-                            .iter()
-                            .flat_map(|m| (0..3).flat_map(move |c| [(m, c, 1), (m, c, 4)]))
-                        {
-                            let name_of = |indices: &[u32]| {
-                                classify::feature_names_of(
-                                    &cfg,
-                                    lex,
-                                    &tagger.analyzer,
-                                    a,
-                                    range.clone(),
-                                    &inside,
-                                    indices,
-                                )
-                            };
-                            assert_eq!(
-                                m.explain(&named, class, top),
-                                m.explain_values(&values, class, top, name_of),
-                                "sentence {i} of {}, {bits} bits, class {class}, top {top}",
-                                doc.doc_id
-                            );
-                        }
+                        // The featurizer names what it hashed as the
+                        // names' own hashes do (every index, and every
+                        // other one), and explanations from the values,
+                        // naming only the strongest, equal those of the
+                        // named features.
+                        let all: Vec<u32> = values.iter().map(|v| v.0).collect();
+                        let some: Vec<u32> = all.iter().copied().step_by(2).collect();
+                        let names_of = |indices: &[u32]| {
+                            classify::feature_names_of(
+                                &cfg,
+                                lex,
+                                &tagger.analyzer,
+                                a,
+                                range.clone(),
+                                &inside,
+                                indices,
+                            )
+                        };
+                        classify::with_featurizer(&cfg, lex, &tagger.analyzer, |f| {
+                            f.featurize(a, range.clone(), &inside);
+                            for indices in [&all, &some] {
+                                assert_eq!(
+                                    f.names_of(a, range.clone(), &inside, indices),
+                                    names_of(indices),
+                                    "sentence {i} of {}, {bits} bits",
+                                    doc.doc_id
+                                );
+                            }
+                            for (m, class, top) in model
+                                .framings
+                                .iter()
+                                .flat_map(|m| (0..3).flat_map(move |c| [(m, c, 1), (m, c, 4)]))
+                            {
+                                let name_of = |indices: &[u32]| {
+                                    f.names_of(a, range.clone(), &inside, indices)
+                                };
+                                assert_eq!(
+                                    m.explain(&named, class, top),
+                                    m.explain_values(&values, class, top, name_of),
+                                    "sentence {i} of {}, {bits} bits, class {class}, top {top}",
+                                    doc.doc_id
+                                );
+                            }
+                        });
                     }
                     sentences += 1;
                 }
@@ -318,6 +348,16 @@ mod tests {
             "",
             " \n ",
             "one",
+            "a",
+            " ",
+            "Low pay keeps families poor.",
+            " Low pay",
+            "Low pay ",
+            "Low  pay",
+            "Low pay\nkeeps",
+            "Low pay\x0bkeeps",
+            "Low\tpay",
+            "Low pay \r",
         ] {
             let want = text.split_whitespace().collect::<Vec<_>>().join(" ");
             assert_eq!(
