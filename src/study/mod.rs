@@ -45,3 +45,16 @@ pub fn thousands(v: f64) -> String {
     }
     if v < 0.0 { format!("-{out}") } else { out }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1234567.0), "1,234,567");
+        assert_eq!(thousands(-1234.4), "-1,234");
+    }
+}
