@@ -30,7 +30,9 @@ pub struct Args {
     /// category that is not the context category.
     #[arg(long, value_name = "CATEGORY")]
     pub stance_of: Option<String>,
-    /// Bootstrap resamples of units for the 95% intervals (0: none).
+    /// Bootstrap resamples for the 95% intervals (0: none); each draws
+    /// documents with replacement within the sampling strata, with their
+    /// units in that stratum together.
     #[arg(long, default_value = "1000", value_name = "N")]
     pub bootstrap: usize,
     /// Seed of the bootstrap.
@@ -185,7 +187,7 @@ fn print_labels(r: &Report, show: usize) {
         println!(
             "  (each label's second row is weighted by 1 / inclusion probability: the estimate for the population sampled{})",
             if r.strata > 0 {
-                format!("; bootstrap within {} strata", r.strata)
+                format!("; bootstrap of documents within {} strata", r.strata)
             } else {
                 String::new()
             }

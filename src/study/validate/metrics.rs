@@ -208,14 +208,18 @@ pub(super) fn majority(values: impl Iterator<Item = Option<bool>>) -> Result<Opt
     }
 }
 
-/// Percentile bootstrap over units: 95% intervals of precision, recall and
-/// F1, unweighted and (with `weights`) design-weighted. Each resample draws
-/// every stratum's units with replacement, as many as it has; without
-/// strata, all units form one.
+/// Percentile bootstrap: 95% intervals of precision, recall and F1,
+/// unweighted and (with `weights`) design-weighted. `strata` holds, per
+/// stratum, its clusters of unit indices (a document's units in that
+/// stratum): each resample draws every stratum's clusters with
+/// replacement, as many as it has, and takes each drawn cluster's units
+/// whole, so errors that come in runs from one document widen the
+/// interval as they should. Without strata, all units form one; a unit
+/// with no document is a cluster of its own.
 pub(super) fn bootstrap(
     pairs: &[(bool, bool)],
     weights: Option<&[f64]>,
-    strata: &[Vec<usize>],
+    strata: &[Vec<Vec<usize>>],
     resamples: usize,
     seed: u64,
 ) -> ([Interval; 3], Option<[Interval; 3]>) {
@@ -230,13 +234,14 @@ pub(super) fn bootstrap(
     for _ in 0..resamples {
         let mut c = Confusion::default();
         let mut wc = WeightedConfusion::default();
-        for group in strata {
-            for _ in 0..group.len() {
-                let k = group[rng.random_range(0..group.len())];
-                let (g, t) = pairs[k];
-                c.add(g, t);
-                if let Some(w) = weights {
-                    wc.add(g, t, w[k]);
+        for clusters in strata {
+            for _ in 0..clusters.len() {
+                for &k in &clusters[rng.random_range(0..clusters.len())] {
+                    let (g, t) = pairs[k];
+                    c.add(g, t);
+                    if let Some(w) = weights {
+                        wc.add(g, t, w[k]);
+                    }
                 }
             }
         }
@@ -337,7 +342,8 @@ pub fn evaluate(
         let mut wc = WeightedConfusion::default();
         let mut pairs = Vec::new();
         let mut weights = Vec::new();
-        let mut strata: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        // Stratum -> document (or, without one, the unit alone) -> units.
+        let mut strata: BTreeMap<&str, BTreeMap<(bool, &str), Vec<usize>>> = BTreeMap::new();
         let (mut fps, mut fns) = (Vec::new(), Vec::new());
         let mut ties = 0;
         for (u, t) in gold.units.iter().zip(tool) {
@@ -355,6 +361,11 @@ pub fn evaluate(
             wc.add(g, p, w);
             strata
                 .entry(u.stratum.as_deref().unwrap_or(""))
+                .or_default()
+                .entry(match &u.doc_id {
+                    Some(d) => (true, d.as_str()),
+                    None => (false, u.unit_id.as_str()),
+                })
                 .or_default()
                 .push(pairs.len());
             pairs.push((g, p));
@@ -375,7 +386,10 @@ pub fn evaluate(
                 _ => {}
             }
         }
-        let strata: Vec<Vec<usize>> = strata.into_values().collect();
+        let strata: Vec<Vec<Vec<usize>>> = strata
+            .into_values()
+            .map(|docs| docs.into_values().collect())
+            .collect();
         let ([pci, rci, fci], wci) = bootstrap(
             &pairs,
             weighted.then_some(weights.as_slice()),

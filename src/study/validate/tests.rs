@@ -95,7 +95,7 @@ fn bootstrap_brackets_and_is_seeded() {
     pairs.extend(vec![(false, true); 10]);
     pairs.extend(vec![(true, false); 10]);
     pairs.extend(vec![(false, false); 50]);
-    let all = vec![(0..pairs.len()).collect::<Vec<_>>()];
+    let all = vec![(0..pairs.len()).map(|k| vec![k]).collect::<Vec<_>>()];
     let (a, w) = bootstrap(&pairs, None, &all, 1000, 5);
     assert_eq!(w, None);
     assert_eq!(a, bootstrap(&pairs, None, &all, 1000, 5).0);
@@ -115,9 +115,44 @@ fn stratified_bootstrap_keeps_stratum_sizes() {
     let mut pairs = vec![(true, true); 5];
     pairs.extend(vec![(false, true); 5]);
     pairs.extend(vec![(false, false); 5]);
-    let strata = vec![(0..5).collect(), (5..15).collect()];
+    let strata = vec![
+        (0..5).map(|k| vec![k]).collect(),
+        (5..15).map(|k| vec![k]).collect(),
+    ];
     let (ci, _) = bootstrap(&pairs, None, &strata, 500, 9);
     assert_eq!(ci[1], (Some(1.0), Some(1.0)));
+}
+
+#[test]
+fn errors_from_one_document_widen_the_interval() {
+    // 20 documents of 5 units: 18 all true positives or true negatives,
+    // one holding 5 false positives, one 5 true positives. Resampling
+    // units spreads the false positives thinly; resampling documents
+    // draws them together or not at all.
+    let mut pairs = Vec::new();
+    for d in 0..20 {
+        let unit = match d {
+            0 => (false, true),
+            1..=9 => (true, true),
+            _ => (false, false),
+        };
+        pairs.extend(vec![unit; 5]);
+    }
+    let units = vec![(0..pairs.len()).map(|k| vec![k]).collect::<Vec<_>>()];
+    let docs = vec![
+        (0..20)
+            .map(|d| (d * 5..d * 5 + 5).collect())
+            .collect::<Vec<_>>(),
+    ];
+    let (by_unit, _) = bootstrap(&pairs, None, &units, 1000, 3);
+    let (by_doc, _) = bootstrap(&pairs, None, &docs, 1000, 3);
+    let width = |ci: Interval| ci.1.unwrap() - ci.0.unwrap();
+    assert!(
+        width(by_doc[0]) > width(by_unit[0]) * 1.5,
+        "precision: by unit {:?}, by document {:?}",
+        by_unit[0],
+        by_doc[0]
+    );
 }
 
 /// Design weights, worked by hand. Stratum "fired" (inclusion 1/2):
