@@ -7,7 +7,7 @@
       the sentence, its context and both coders' codes and notes, for the
       third reader (the adjudicator).
 
-  python3 gold/assemble.py gold --codes C --adjudication A [--out gold/coded.csv]
+  python3 gold/assemble.py gold --codes C --adjudication A [--keep gold/coded.csv] [--out gold/coded.csv]
       Write the gold file `framewatch validate` reads: one row per unit and
       coder (role `coder`), plus one row per adjudicated unit (role
       `adjudicator`, with the reason in `note`), each with the unit's span,
@@ -15,6 +15,11 @@
       No corpus text is written, nor the coders' notes (they quote it): a
       row keeps their markers (`weak`, `hard_case`) and the codebook rules
       cited; `gold/resolve.py` adds the sentence back from ../shared.
+      With --keep FILE (an earlier gold file), the batches not in C are
+      taken from FILE, their design columns (stratum, inclusion
+      probability, split, ...) refreshed from gold/units.csv: how a new
+      draw's batches join the earlier ones, whose coders' files (which
+      quote the corpora) are not kept.
 
 Coder files are C/batch_NN.coder1.csv and C/batch_NN.coder2.csv
 (`unit_id,behavioural,structural,note`); adjudication files are
@@ -29,6 +34,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VALUES = {"endorsed", "distanced", "none"}
+# A gold row's columns taken from gold/units.csv.
+DESIGN = ("doc_id", "byte_start", "byte_end", "corpus", "era", "stratum", "inclusion_prob", "split", "batch")
 
 
 def flags(note):
@@ -118,8 +125,7 @@ def gold(args):
             disagree = (a["behavioural"], a["structural"]) != (z["behavioural"], z["structural"])
             if disagree and uid not in decided:
                 sys.exit(f"batch {b}: unit {uid}: the coders disagree and no adjudication is recorded in {decided_path}")
-            base = {k: u[k] for k in ("unit_id", "doc_id", "byte_start", "byte_end", "corpus", "era",
-                                      "stratum", "inclusion_prob", "split", "batch")}
+            base = {k: u[k] for k in ("unit_id",) + DESIGN}
             for n, c in ((1, a), (2, z)):
                 rows.append(dict(base, coder=f"b{b:02d}-coder{n}", role="coder",
                                  behavioural=c["behavioural"], structural=c["structural"],
@@ -130,6 +136,18 @@ def gold(args):
                                  behavioural=d["behavioural"], structural=d["structural"],
                                  **flags(d.get("reason"))))
             seen.add(uid)
+    if args.keep:
+        coded = batches(args.codes)
+        with open(args.keep, newline="") as f:
+            for i, r in enumerate(csv.DictReader(f), start=2):
+                if int(r["batch"]) in coded:
+                    continue
+                u = meta.get(r["unit_id"])
+                if u is None:
+                    sys.exit(f"{args.keep}:{i}: unit {r['unit_id']} is not in gold/units.csv")
+                r.update({k: u[k] for k in DESIGN})
+                rows.append(r)
+                seen.add(r["unit_id"])
     missing = set(meta) - seen
     if missing:
         print(f"warning: {len(missing)} units of units.csv are in no coded batch", file=sys.stderr)
@@ -154,6 +172,7 @@ def main():
     g = sub.add_parser("gold")
     g.add_argument("--codes", required=True)
     g.add_argument("--adjudication", required=True)
+    g.add_argument("--keep", help="an earlier gold file: batches not in --codes are taken from it")
     g.add_argument("--out", default=os.path.join(HERE, "coded.csv"))
     args = ap.parse_args()
     {"disagreements": disagreements, "gold": gold}[args.cmd](args)
