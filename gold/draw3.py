@@ -132,37 +132,53 @@ def main():
             for s, n in zip(("B2", "B1", "S1"), wants):
                 pop = sorted(cells[s], key=lambda r: (r["doc_id"], int(r["sentence"])))
                 n = min(n, len(pop))
-                p3 = n / len(pop)
-                for r in pop:
-                    if r["unit_id"] in have:
-                        have[r["unit_id"]]["p_draw3"] = p3
-                picked = rng.sample(pop, n)
-                fresh = 0
-                for r in picked:
-                    if r["unit_id"] in have:
-                        u = have[r["unit_id"]]
-                        u["draw"] += "+3"
-                        continue
-                    doc = r["doc_id"]
-                    if doc not in splits:
-                        x = rng.random()
-                        splits[doc] = "train" if x < 0.6 else "dev" if x < 0.8 else "test"
+
+                def design(r, _, __):
                     d1, n1 = cell1.get(r["_cell1"], (0, 1))
                     d2, n2 = cell2.get(r["_cell2"], (0, 1)) if r["_cell2"] else (0, 1)
-                    before, after = sample.context(rows, r["_i"])
-                    m = meta[doc]
-                    u = dict(unit_id=r["unit_id"], corpus=corpus, doc_id=doc, sentence=r["sentence"],
-                             byte_start=r["byte_start"], byte_end=r["byte_end"],
-                             era=era_of(corpus, int(m["date"][:4])),
-                             stratum=f"{corpus}|model|{s}", population=len(pop), drawn=n, draw="3",
-                             p_draw1=d1 / n1, p_draw2=d2 / n2, p_draw3=p3, split=splits[doc],
-                             text=r["text"], before=before, after=after, source=m.get("source", ""),
-                             date=m["date"], title=m.get("title", ""))
-                    have[u["unit_id"]] = u
-                    new.append(u)
-                    fresh += 1
+                    m = meta[r["doc_id"]]
+                    return dict(era=era_of(corpus, int(m["date"][:4])), p_draw1=d1 / n1, p_draw2=d2 / n2)
+
+                fresh = take(pop, n, 3, f"{corpus}|model|{s}", have, splits, rng, new, rows, meta, design)
                 print(f"{corpus} {s}: {n} drawn of {len(pop)}, {fresh} new", file=sys.stderr)
     finish(units, new, rng, args.units, args.sheets, FIELDS, 3, FIRST_BATCH, BATCHES3, SEED3)
+
+
+def take(pop, n, draw, stratum, have, splits, rng, new, rows, meta, design):
+    """Draw `n` of a stratum's sentences `pop` (sorted by document and
+    sentence) by simple random sampling, as every later draw does: the
+    stratum's fraction becomes `p_draw<draw>` of the units already coded in
+    it; a drawn unit coded before gains `+<draw>` in `draw`; a new one, whose
+    document gets a split at random (60/20/20) if it is new to the sample, is
+    appended to `new` with `design(row, fraction, split)`'s columns (its era
+    and earlier draws' probabilities) and its sheet's context. Returns how
+    many were new."""
+    frac = n / len(pop) if pop else 0.0
+    key = f"p_draw{draw}"
+    for r in pop:
+        if r["unit_id"] in have:
+            have[r["unit_id"]][key] = frac
+    fresh = 0
+    for r in rng.sample(pop, n):
+        if r["unit_id"] in have:
+            have[r["unit_id"]]["draw"] += f"+{draw}"
+            continue
+        doc = r["doc_id"]
+        if doc not in splits:
+            x = rng.random()
+            splits[doc] = "train" if x < 0.6 else "dev" if x < 0.8 else "test"
+        before, after = sample.context(rows, r["_i"])
+        m = meta[doc]
+        u = dict(unit_id=r["unit_id"], corpus=stratum.split("|")[0], doc_id=doc, sentence=r["sentence"],
+                 byte_start=r["byte_start"], byte_end=r["byte_end"], stratum=stratum, population=len(pop),
+                 drawn=n, draw=str(draw), split=splits[doc], text=r["text"], before=before, after=after,
+                 source=m.get("source", ""), date=m["date"], title=m.get("title", ""))
+        u.update(design(r, frac, splits[doc]))
+        u[key] = frac
+        have[u["unit_id"]] = u
+        new.append(u)
+        fresh += 1
+    return fresh
 
 
 def finish(units, new, rng, path, sheets, fields, draws, first_batch, batches, seed):

@@ -118,39 +118,18 @@ def main():
             for s in ("H", "S1", "T1", "S0"):
                 pop = sorted(strata[s], key=lambda r: (r["doc_id"], int(r["sentence"])))
                 n = min(want.get(s, len(pop)), len(pop))
-                frac4 = n / len(pop) if pop else 0.0
-                for r in pop:
-                    if r["unit_id"] in have:
-                        have[r["unit_id"]]["p_draw4"] = frac4
-                picked = rng.sample(pop, n)
-                fresh = 0
-                for r in picked:
-                    if r["unit_id"] in have:
-                        have[r["unit_id"]]["draw"] += "+4"
-                        continue
-                    doc = r["doc_id"]
-                    if doc not in splits:
-                        x = rng.random()
-                        splits[doc] = "train" if x < 0.6 else "dev" if x < 0.8 else "test"
-                    m = meta[doc]
-                    era = draw3.era_of(corpus, int(m["date"][:4]))
+
+                def design(r, _, __):
+                    era = draw3.era_of(corpus, int(meta[r["doc_id"]]["date"][:4]))
                     if f"{corpus}|{era}|{sample.stratum(r)}" not in cells[0]:
                         sys.exit(f"no first-draw cell {corpus}|{era}|{sample.stratum(r)}: is --bin1 lexicon 1.0?")
                     s2 = "S" if sample.STRONG_RE.search(r["text"]) else "W" if sample.WEAK_RE.search(r["text"]) else None
                     s3 = draw3.stratum3(p3[r["unit_id"]])
-                    before, after = sample.context(rows, r["_i"])
-                    u = dict(unit_id=r["unit_id"], corpus=corpus, doc_id=doc, sentence=r["sentence"],
-                             byte_start=r["byte_start"], byte_end=r["byte_end"], era=era,
-                             stratum=f"{corpus}|model4|{s}", population=len(pop), drawn=n, draw="4",
-                             p_draw1=frac(0, f"{corpus}|{era}|{sample.stratum(r)}"),
-                             p_draw2=frac(1, f"{corpus}|behaviour|{s2}" if s2 else None),
-                             p_draw3=frac(2, f"{corpus}|model|{s3}" if s3 else None),
-                             p_draw4=frac4, split=splits[doc],
-                             text=r["text"], before=before, after=after, source=m.get("source", ""),
-                             date=m["date"], title=m.get("title", ""))
-                    have[u["unit_id"]] = u
-                    new.append(u)
-                    fresh += 1
+                    return dict(era=era, p_draw1=frac(0, f"{corpus}|{era}|{sample.stratum(r)}"),
+                                p_draw2=frac(1, f"{corpus}|behaviour|{s2}" if s2 else None),
+                                p_draw3=frac(2, f"{corpus}|model|{s3}" if s3 else None))
+
+                fresh = draw3.take(pop, n, 4, f"{corpus}|model4|{s}", have, splits, rng, new, rows, meta, design)
                 print(f"{corpus} {s}: {n} drawn of {len(pop)}, {fresh} new", file=sys.stderr)
     draw3.finish(units, new, rng, args.units, args.sheets, FIELDS, 4, FIRST_BATCH, BATCHES4, SEED4)
 

@@ -162,32 +162,8 @@ def main():
                 print(f"{corpus} {s}: population {len(pop)}, coded before {coded}, to draw {n}", file=sys.stderr)
                 if args.count or mismatches:
                     continue
-                frac5 = n / len(pop) if pop else 0.0
-                for r in pop:
-                    if r["unit_id"] in have:
-                        have[r["unit_id"]]["p_draw5"] = frac5
-                picked = rng.sample(pop, n)
-                fresh = 0
-                for r in picked:
-                    if r["unit_id"] in have:
-                        have[r["unit_id"]]["draw"] += "+5"
-                        continue
-                    doc = r["doc_id"]
-                    if doc not in splits:
-                        x = rng.random()
-                        splits[doc] = "train" if x < 0.6 else "dev" if x < 0.8 else "test"
-                    m = meta[doc]
-                    before, after = sample.context(rows, r["_i"])
-                    u = dict(unit_id=r["unit_id"], corpus=corpus, doc_id=doc, sentence=r["sentence"],
-                             byte_start=r["byte_start"], byte_end=r["byte_end"], era=r["_era"],
-                             stratum=f"{corpus}|model5|{s}", population=len(pop), drawn=n, draw="5",
-                             p_draw1=r["_p"][0], p_draw2=r["_p"][1], p_draw3=r["_p"][2], p_draw4=r["_p"][3],
-                             p_draw5=frac5, split=splits[doc],
-                             text=r["text"], before=before, after=after, source=m.get("source", ""),
-                             date=m["date"], title=m.get("title", ""))
-                    have[u["unit_id"]] = u
-                    new.append(u)
-                    fresh += 1
+                fresh = draw3.take(pop, n, 5, f"{corpus}|model5|{s}", have, splits, rng, new, rows, meta,
+                                   lambda r, _, __: dict(era=r["_era"], **{f"p_draw{k + 1}": p for k, p in enumerate(r["_p"])}))
                 print(f"{corpus} {s}: {n} drawn of {len(pop)}, {fresh} new", file=sys.stderr)
     if mismatches:
         sys.exit(f"{mismatches} units' recomputed p_draw1-4 differ from units.csv: the earlier strata are not reproduced; nothing drawn")
