@@ -1011,7 +1011,11 @@ impl Featurizer<'_> {
             let lookup = looked_up[words];
             let w = self.word(word, lookup);
             words += 1;
-            packed.extend_from_slice(&w.features[..w.len as usize]);
+            // All WORD_FEATURES slots (a fixed-size copy, inlined, where
+            // the word's few would call `memcpy`), then the unused cut off.
+            let at = packed.len();
+            packed.extend_from_slice(&w.features);
+            packed.truncate(at + w.len as usize);
             if self.cfg.word_bigrams {
                 if let Some(p) = previous {
                     packed.push(self.packed_bigram(p, (word, lookup)));
