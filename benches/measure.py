@@ -3,6 +3,7 @@
 `run --measure lexicon`, side by side on the shared corpora.
 
 Usage: python3 benches/measure.py [--runs 5] [--bin PATH] [--shared ../shared] [--threads 2]
+       [--sentence-text all|labelled|none]
 
 The two commands run alternately (lexicon, both, lexicon, both, ...) so that
 machine noise falls on both alike; the table shows medians of wall seconds
@@ -38,6 +39,7 @@ def main():
     ap.add_argument("--bin", default=None, help="framewatch binary (default: build with cargo --release)")
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--sentence-text", default=None, help="passed to `run --measure both` (default: the binary's default)")
     args = ap.parse_args()
     corpora = os.path.join(args.shared, "corpora")
     if not os.path.isdir(corpora):
@@ -55,6 +57,8 @@ def main():
         for measure in results:
             out = os.path.join(tmp, measure)
             cmd = [binary, "run", *dirs, "--measure", measure, "--out", out, "--force", "--quiet", "--threads", str(args.threads)]
+            if measure == "both" and args.sentence_text:
+                cmd += ["--sentence-text", args.sentence_text]
             results[measure].append(timed(cmd))
     med = {m: [statistics.median(r[i] for r in rs) for i in range(3)] for m, rs in results.items()}
     print(f"run --measure lexicon vs both on {', '.join(os.path.basename(d) for d in dirs)} ({mb:.1f} MB), {args.threads} threads, median of {args.runs} alternating runs\n")

@@ -469,8 +469,9 @@ pub struct SentenceLabel {
     /// Byte span in the original text, end exclusive.
     pub byte_start: u32,
     pub byte_end: u32,
-    /// The sentence's text, runs of white space as one space.
-    pub text: String,
+    /// The sentence's text, runs of white space as one space; `None` when
+    /// `run --sentence-text` leaves it out.
+    pub text: Option<String>,
     /// Per model framing: the label (index into none, endorsed,
     /// distanced), the probability of endorsed, and the features that
     /// weighed most towards the label (empty when it is none).

@@ -1735,6 +1735,45 @@ fn run_with_a_trained_model_writes_sentences_and_model_measures() {
         assert!(trends[0].contains_key(col), "trends: no {col}");
     }
 
+    // --sentence-text: the default (labelled) keeps the text of the
+    // sentences labelled other than none or holding a counted hit; `all`
+    // every sentence's; `none` none. Nothing else differs.
+    run("all", &["--sentence-text", "all"]);
+    run("none", &["--sentence-text", "none"]);
+    let all = util::csv_rows(&t.join("all/sentences.csv"));
+    let none = util::csv_rows(&t.join("none/sentences.csv"));
+    let hits = util::csv_rows(&t.join("both1/hits.csv"));
+    assert_eq!((all.len(), none.len()), (sentences.len(), sentences.len()));
+    let (mut kept, mut left) = (0, 0);
+    for ((s, a), n) in sentences.iter().zip(&all).zip(&none) {
+        assert!(!a["text"].is_empty() && n["text"].is_empty());
+        let without_text = |r: &std::collections::BTreeMap<String, String>| {
+            r.iter()
+                .filter(|(k, _)| *k != "text")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(without_text(s), without_text(a));
+        assert_eq!(without_text(s), without_text(n));
+        let counted = hits.iter().any(|h| {
+            h["doc_id"] == s["doc_id"] && h["sentence"] == s["sentence"] && h["status"] == "counted"
+        });
+        let labelled = s["behavioural"] != "none" || s["structural"] != "none";
+        if counted || labelled {
+            assert_eq!(s["text"], a["text"]);
+            kept += 1;
+        } else {
+            assert!(s["text"].is_empty(), "{s:?}");
+            left += 1;
+        }
+    }
+    assert!(kept > 0 && left > 0, "{kept} kept, {left} left out");
+    assert_eq!(
+        manifest(&t.join("both1"))["options"]["sentence_text"],
+        "labelled"
+    );
+    assert_eq!(manifest(&t.join("all"))["options"]["sentence_text"], "all");
+
     // --measure model: the lexicon's counts stay, its measures go.
     run("model", &["--measure", "model"]);
     let d = &util::csv_rows(&t.join("model/documents.csv"))[0];

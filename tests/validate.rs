@@ -518,7 +518,7 @@ fn train_then_validate_with_the_model() {
         "training is deterministic"
     );
     let m: serde_json::Value = serde_json::from_str(&m1).unwrap();
-    assert_eq!(m["format"], "framewatch-model/2");
+    assert_eq!(m["format"], "framewatch-model/3");
     // The endorsed threshold is tuned by cross-validation (5 folds by
     // default) and kept per framing.
     let t = m["framings"][0]["endorsed_threshold"].as_f64().unwrap();

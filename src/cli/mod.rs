@@ -120,6 +120,21 @@ impl clap::ValueEnum for Period {
     }
 }
 
+impl clap::ValueEnum for crate::output::SentenceText {
+    fn value_variants<'a>() -> &'a [Self] {
+        use crate::output::SentenceText;
+        &[
+            SentenceText::All,
+            SentenceText::Labelled,
+            SentenceText::None,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
 impl clap::ValueEnum for Format {
     fn value_variants<'a>() -> &'a [Self] {
         &[Format::Parquet, Format::Csv]

@@ -9,7 +9,9 @@ use crate::ingest::DEMO_NAME;
 use crate::model::DocMeta;
 use crate::model::SentenceLabel;
 use crate::output::atomic::Staging;
-use crate::output::{Counts, Format, Manifest, Measure, ModelInfo, RunOptions, RunWriter};
+use crate::output::{
+    Counts, Format, Manifest, Measure, ModelInfo, RunOptions, RunWriter, SentenceText,
+};
 use crate::pipeline::{Job, Outcome, Reading, Source};
 use crate::score;
 use crate::shard::Shard;
@@ -38,6 +40,14 @@ pub struct Args {
     /// (the built-in lexicon has one), else the lexicon.
     #[arg(long, value_enum, value_name = "MEASURE")]
     pub measure: Option<Measure>,
+
+    /// Which rows of the `sentences` table carry the sentence's text:
+    /// `labelled` (the default) those the model labels other than `none`
+    /// for some framing or that hold a counted hit of the lexicon, `all`
+    /// every sentence (the table then holds the corpus again), `none`
+    /// none (spans only). Other rows' `text` is null.
+    #[arg(long, value_enum, value_name = "WHICH", default_value = "labelled")]
+    pub sentence_text: SentenceText,
 
     /// A model from `framewatch train` for the lexicon in use
     /// (`builtin`: the default model). Default: the built-in model with the
@@ -178,7 +188,7 @@ pub fn run(args: Args) -> Result<u8> {
     let owns = |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
     // The model labels each sentence in the worker that tagged it.
     let label = |v: &View<'_>| match &model {
-        Some(m) => measure::label_sentences(&tagger, m, v),
+        Some(m) => measure::label_sentences(&tagger, m, v, args.sentence_text),
         None => Vec::new(),
     };
     let found = job.run(source, owns, &label, sink)?;
@@ -268,6 +278,7 @@ fn options(
         ingest: args.ingest.settings(reading, stdin),
         measure: Measure::Lexicon,
         model: None,
+        sentence_text: args.sentence_text,
     }
 }
 

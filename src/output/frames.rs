@@ -391,29 +391,30 @@ pub fn sentences_frame(model: &ModelColumns, docs: &[DocResult]) -> PolarsResult
         Column::new(
             "text".into(),
             rows.iter()
-                .map(|(_, l)| l.text.as_str())
+                .map(|(_, l)| l.text.as_deref())
                 .collect::<Vec<_>>(),
         ),
     ];
     for (f, name) in model.framings.iter().enumerate() {
-        let at = |l: &crate::model::SentenceLabel| l.framings.get(f).cloned().unwrap_or_default();
+        fn at(l: &crate::model::SentenceLabel, f: usize) -> Option<&(u8, f64, String)> {
+            l.framings.get(f)
+        }
         cols.push(Column::new(
             name.as_str().into(),
             rows.iter()
-                .map(|(_, l)| crate::study::classify::CLASSES[at(l).0 as usize])
+                .map(|(_, l)| crate::study::classify::CLASSES[at(l, f).map_or(0, |x| x.0 as usize)])
                 .collect::<Vec<_>>(),
         ));
         cols.push(Column::new(
             format!("p_{name}").into(),
-            rows.iter().map(|(_, l)| at(l).1).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|(_, l)| at(l, f).map_or(0.0, |x| x.1))
+                .collect::<Vec<_>>(),
         ));
         cols.push(Column::new(
             format!("why_{name}").into(),
             rows.iter()
-                .map(|(_, l)| {
-                    let why = at(l).2;
-                    (!why.is_empty()).then_some(why)
-                })
+                .map(|(_, l)| at(l, f).map(|x| x.2.as_str()).filter(|why| !why.is_empty()))
                 .collect::<Vec<_>>(),
         ));
     }

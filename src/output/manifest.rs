@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Bump when a table's columns or the manifest change meaning or shape.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 pub const FILE: &str = "manifest.json";
 
@@ -61,6 +61,50 @@ pub struct RunOptions {
         serialize_with = "shard_label"
     )]
     pub shard: Option<crate::shard::Shard>,
+    /// Which sentences of the `sentences` table carry their text (runs
+    /// before the option wrote every sentence's).
+    #[serde(default = "SentenceText::all")]
+    pub sentence_text: SentenceText,
+}
+
+/// Which rows of the `sentences` table hold the sentence's text (`run
+/// --sentence-text`); the other rows' `text` is null.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SentenceText {
+    /// Every sentence.
+    All,
+    /// The sentences the model labels other than `none` for some framing,
+    /// or that hold a counted hit of the lexicon: the ones a reader goes
+    /// to.
+    #[default]
+    Labelled,
+    /// None: spans only (the text is in the documents).
+    None,
+}
+
+impl SentenceText {
+    fn all() -> SentenceText {
+        SentenceText::All
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SentenceText::All => "all",
+            SentenceText::Labelled => "labelled",
+            SentenceText::None => "none",
+        }
+    }
+
+    /// Whether a sentence with these labels (indices into the classes),
+    /// holding a counted hit or not, keeps its text.
+    pub fn keeps(self, labels: impl IntoIterator<Item = u8>, counted_hit: bool) -> bool {
+        match self {
+            SentenceText::All => true,
+            SentenceText::Labelled => counted_hit || labels.into_iter().any(|c| c != 0),
+            SentenceText::None => false,
+        }
+    }
 }
 
 /// Which measures a run writes (`run --measure`).

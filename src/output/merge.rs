@@ -321,6 +321,7 @@ impl Documents {
         let docs_tmp = tmp_path(out, &format!("documents.{ext}"));
         let mut docs_sink = GroupedSink::create(
             docs_tmp.clone(),
+            "documents",
             format,
             self.all.schema(),
             DOCUMENT_ROWS_PER_GROUP,
@@ -383,7 +384,7 @@ impl PerDoc {
             .collect::<Result<Vec<_>>>()?;
         let tmp = tmp_path(out, &format!("{table}.{}", format.ext()));
         let schema = table_schema(&shards[0], table)?;
-        let sink = GroupedSink::create(tmp.clone(), format, &schema, HIT_ROWS_PER_GROUP)?;
+        let sink = GroupedSink::create(tmp.clone(), table, format, &schema, HIT_ROWS_PER_GROUP)?;
         Ok(PerDoc {
             len,
             start,

@@ -29,7 +29,7 @@ pub use frames::{ModelColumns, TableNames, extra_column_names, subframe_column};
 pub use kwic::{KwicFormat, write_kwic};
 pub use manifest::{
     Counts, IngestSettings, LexiconInfo, Manifest, Measure, ModelInfo, RunOptions, SCHEMA_VERSION,
-    ShardManifest,
+    SentenceText, ShardManifest,
 };
 pub use merge::merge_runs;
 pub use reader::{RunTables, Table, read_reference, read_run};

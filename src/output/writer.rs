@@ -66,6 +66,7 @@ impl RunWriter {
                 let empty = sentences_frame(&model, &[]).map_err(pe(dir))?;
                 Some(GroupedSink::create(
                     tmp,
+                    "sentences",
                     format,
                     empty.schema(),
                     HIT_ROWS_PER_GROUP,
@@ -77,7 +78,13 @@ impl RunWriter {
             dir: dir.to_path_buf(),
             format,
             by: options.by,
-            hits: GroupedSink::create(hits_tmp, format, empty.schema(), HIT_ROWS_PER_GROUP)?,
+            hits: GroupedSink::create(
+                hits_tmp,
+                "hits",
+                format,
+                empty.schema(),
+                HIT_ROWS_PER_GROUP,
+            )?,
             sentences,
             model,
             measure: options.measure,
@@ -287,6 +294,7 @@ impl DocTable {
             let path = tmp_path(dir, &format!("documents.{}.parquet", self.done.len()));
             let sink = GroupedSink::create(
                 path.clone(),
+                "documents",
                 Format::Parquet,
                 frame.schema(),
                 DOCUMENT_ROWS_PER_GROUP,
@@ -331,6 +339,7 @@ impl DocTable {
         let empty = frames::keep_measures(empty, measure);
         let mut out = GroupedSink::create(
             path.to_path_buf(),
+            "documents",
             format,
             empty.schema(),
             DOCUMENT_ROWS_PER_GROUP,

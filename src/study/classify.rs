@@ -37,8 +37,9 @@ pub const DEFAULT_MODEL: &str = include_str!("../../lexicons/poverty-framing.mod
 
 /// The model file's format; a file of another format is refused. Format 2
 /// added the endorsed threshold per framing and the lexicon features'
-/// value.
-pub const FORMAT: &str = "framewatch-model/2";
+/// value; format 3 hashes word bigrams from their words' keys
+/// ([`bigram_hash`]) instead of SipHash of their names.
+pub const FORMAT: &str = "framewatch-model/3";
 
 /// The classes, in the order of every weight triple.
 pub const CLASSES: [&str; 3] = ["none", "endorsed", "distanced"];
@@ -258,11 +259,66 @@ fn hash_parts(parts: &[&str], bits: u32) -> u32 {
 }
 
 fn hash_full(parts: &[&str]) -> u64 {
+    if let Some(h) = bigram_hash_of_name(parts) {
+        return h;
+    }
     let mut h = hasher();
     for p in parts {
         h.write(p.as_bytes());
     }
     h.finish()
+}
+
+/// A word of up to 16 bytes as [`Analysis::short_key`] packs it: its
+/// bytes zero-padded into a little-endian integer. `None` when longer
+/// (or empty).
+fn word_key(word: &str) -> Option<u128> {
+    let b = word.as_bytes();
+    if b.is_empty() || b.len() > 16 {
+        return None;
+    }
+    let mut k = [0u8; 16];
+    k[..b.len()].copy_from_slice(b);
+    Some(u128::from_le_bytes(k))
+}
+
+/// The product of `a` and `b`, its two halves folded together.
+#[inline(always)]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let r = u128::from(a) * u128::from(b);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+/// The hash of the bigram `b:<first> <second>` when both words have
+/// [`word_key`]s: a few multiplications of the two keys (each word's
+/// halves with its own constants, so that the order of the words
+/// counts), instead of SipHash of the name's bytes. Format 3 of the
+/// model; bigrams with a longer word are hashed by name.
+#[inline(always)]
+fn bigram_hash(first: u128, second: u128) -> u64 {
+    const K: [u64; 6] = [
+        0x243f_6a88_85a3_08d3,
+        0x1319_8a2e_0370_7344,
+        0xa409_3822_299f_31d0,
+        0x082e_fa98_ec4e_6c89,
+        0x4528_21e6_38d0_1377,
+        0xbe54_66cf_34e9_0c6c,
+    ];
+    let x = fold_mul(first as u64 ^ K[0], (first >> 64) as u64 ^ K[1]);
+    let y = fold_mul(second as u64 ^ K[2], (second >> 64) as u64 ^ K[3]);
+    fold_mul(x ^ K[4], y ^ K[5])
+}
+
+/// [`bigram_hash`] of a bigram's name, given whole (`b:first second`)
+/// or in [`bigram_name`]'s pieces; `None` for any other name, and for a
+/// bigram with a word of more than 16 bytes.
+fn bigram_hash_of_name(parts: &[&str]) -> Option<u64> {
+    let (first, second) = match parts {
+        ["b:", first, " ", second] => (*first, *second),
+        [name] => name.strip_prefix("b:")?.split_once(' ')?,
+        _ => return None,
+    };
+    Some(bigram_hash(word_key(first)?, word_key(second)?))
 }
 
 /// What a feature's value depends on: its name's first two bytes, which
@@ -955,7 +1011,11 @@ impl Featurizer<'_> {
             let lookup = looked_up[words];
             let w = self.word(word, lookup);
             words += 1;
-            packed.extend_from_slice(&w.features[..w.len as usize]);
+            // All WORD_FEATURES slots (a fixed-size copy, inlined, where
+            // the word's few would call `memcpy`), then the unused cut off.
+            let at = packed.len();
+            packed.extend_from_slice(&w.features);
+            packed.truncate(at + w.len as usize);
             if self.cfg.word_bigrams {
                 if let Some(p) = previous {
                     packed.push(self.packed_bigram(p, (word, lookup)));
@@ -997,20 +1057,14 @@ impl Featurizer<'_> {
     /// a stream of bytes, the same hash).
     fn packed_bigram(&self, (first, a): (&str, Lookup), (second, b): (&str, Lookup)) -> u64 {
         let parts = bigram_name(first, second);
-        let mut buf = [0u8; 64];
         if let (Lookup::Short { key: a, .. }, Lookup::Short { key: b, .. }) = (a, b) {
-            // `b:`, the first word, a space, the second: each word copied
-            // as its zero-padded key, 16 bytes at once (the next write
-            // lands on the padding).
-            debug_assert_eq!((parts[0].len(), parts[2]), (2, " "));
-            let (n, m) = (first.len(), second.len());
-            buf[..2].copy_from_slice(parts[0].as_bytes());
-            buf[2..18].copy_from_slice(&a.to_le_bytes());
-            buf[2 + n] = b' ';
-            buf[3 + n..19 + n].copy_from_slice(&b.to_le_bytes());
-            let index = (sip13(&buf[..3 + n + m]) & self.hash_bits_mask()) as u32;
+            // The words' keys are their `word_key`s: the name's hash
+            // without the name.
+            debug_assert_eq!((word_key(first), word_key(second)), (Some(a), Some(b)));
+            let index = (bigram_hash(a, b) & self.hash_bits_mask()) as u32;
             return packed_feature(index, kind_key(parts[0]));
         }
+        let mut buf = [0u8; 64];
         let mut len = 0;
         for p in parts {
             let Some(dst) = buf.get_mut(len..len + p.len()) else {
@@ -1991,13 +2045,17 @@ mod tests {
                 .contains("model format \"framewatch-model/0\""),
             "{e}"
         );
-        // A model of the first format (no thresholds) is refused, not misread.
-        let e = Model::parse("m.json", b"{\"format\": \"framewatch-model/1\"}", &lex).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("but this framewatch reads framewatch-model/2"),
-            "{e}"
-        );
+        // Models of earlier formats (no thresholds; bigrams hashed by
+        // SipHash) are refused, not misread.
+        for old in ["1", "2"] {
+            let file = format!("{{\"format\": \"framewatch-model/{old}\"}}");
+            let e = Model::parse("m.json", file.as_bytes(), &lex).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("but this framewatch reads framewatch-model/3"),
+                "{e}"
+            );
+        }
         let e = Model::parse("m.json", b"{nope", &lex).unwrap_err();
         assert!(
             e.to_string()
@@ -2122,6 +2180,41 @@ mod tests {
 
     /// The one-shot hash equals the streaming hasher's, at every length
     /// around the word boundaries.
+    #[test]
+    fn bigrams_hash_alike_whole_or_in_pieces() {
+        let words = [
+            "a",
+            "poor",
+            "welfare",
+            "sixteen-bytes-ab",
+            "seventeen-bytes-a",
+            "x",
+        ];
+        for first in words {
+            for second in words {
+                let name = format!("b:{first} {second}");
+                let pieces = bigram_name(first, second);
+                assert_eq!(hash_full(&[&name]), hash_full(&pieces), "{name}");
+                let short = first.len() <= 16 && second.len() <= 16;
+                assert_eq!(bigram_hash_of_name(&pieces).is_some(), short, "{name}");
+                if !short {
+                    // A longer word: SipHash of the name, as before.
+                    let mut h = hasher();
+                    h.write(name.as_bytes());
+                    assert_eq!(hash_full(&pieces), h.finish());
+                }
+            }
+        }
+        // The order of the words counts.
+        assert_ne!(
+            hash_full(&bigram_name("poor", "people")),
+            hash_full(&bigram_name("people", "poor"))
+        );
+        // Names that only look like bigrams' pieces are hashed by name.
+        assert_eq!(bigram_hash_of_name(&["w:", "poor"]), None);
+        assert_eq!(bigram_hash_of_name(&["bias"]), None);
+    }
+
     #[test]
     fn sip13_equals_the_streaming_hasher() {
         let bytes: Vec<u8> = (0..100u32).map(|i| (i * 37 + 11) as u8).collect();

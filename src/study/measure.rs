@@ -6,7 +6,8 @@
 //! the document ([`label_sentences`] as the job's inspector); `sample
 //! --strategy uncertain` ranks the same predictions by how unsure they are.
 
-use crate::model::{Hit, SentenceLabel};
+use crate::model::{Hit, HitStatus, SentenceLabel};
+use crate::output::SentenceText;
 use crate::study::classify::{self, FeatureConfig, Features, Model, Prediction};
 use crate::tagger::{Tagger, View};
 
@@ -177,7 +178,15 @@ pub fn sentence_text(text: &str, (start, end): (u32, u32)) -> String {
 /// endorsed ([`p_endorsed`]) and, when the label is
 /// not `none`, the [`WHY_FEATURES`] features of the sentence that pushed
 /// towards it most (the bias, in every sentence, is left out).
-pub fn label_sentences(tagger: &Tagger, model: &Model, v: &View<'_>) -> Vec<SentenceLabel> {
+///
+/// `text`: which sentences get their text ([`sentence_text`]); the others
+/// get `None`.
+pub fn label_sentences(
+    tagger: &Tagger,
+    model: &Model,
+    v: &View<'_>,
+    text: SentenceText,
+) -> Vec<SentenceLabel> {
     each_sentence(tagger, model, v, |s, featurizer| {
         let framings = model
             .framings
@@ -199,12 +208,14 @@ pub fn label_sentences(tagger: &Tagger, model: &Model, v: &View<'_>) -> Vec<Sent
                 };
                 (class as u8, p_endorsed(p), why)
             })
-            .collect();
+            .collect::<Vec<(u8, f64, String)>>();
+        let counted = s.hits.iter().any(|h| h.status == HitStatus::Counted);
+        let keep = text.keeps(framings.iter().map(|f| f.0), counted);
         SentenceLabel {
             sentence: s.index as u32,
             byte_start: s.span.0,
             byte_end: s.span.1,
-            text: sentence_text(v.text, s.span),
+            text: keep.then(|| sentence_text(v.text, s.span)),
             framings,
         }
     })
@@ -376,18 +387,20 @@ mod tests {
         let tagger = Tagger::new(lexicon, analyzer);
         let text = "Welfare dependency traps families.\n\nLow pay and benefit cuts push families into poverty. The weather was fine.";
         let meta = DocMeta::bare("t", "t.txt", Origin::Text(text.into()));
-        let labels = tagger
-            .tag_limited(text, &[], meta, u64::MAX, &|v: &View<'_>| {
-                label_sentences(&tagger, &model, v)
-            })
-            .unwrap()
-            .1;
+        let label = |which: SentenceText| {
+            tagger
+                .tag_limited(text, &[], meta.clone(), u64::MAX, &|v: &View<'_>| {
+                    label_sentences(&tagger, &model, v, which)
+                })
+                .unwrap()
+        };
+        let (doc, labels) = label(SentenceText::All);
         assert_eq!(labels.len(), 3);
         assert_eq!(
             labels.iter().map(|l| l.sentence).collect::<Vec<_>>(),
             [0, 1, 2]
         );
-        assert_eq!(labels[2].text, "The weather was fine.");
+        assert_eq!(labels[2].text.as_deref(), Some("The weather was fine."));
         assert!(labels.windows(2).all(|w| w[0].byte_end <= w[1].byte_start));
         let behavioural = model
             .framings
@@ -407,5 +420,29 @@ mod tests {
         assert!(labels[2].framings[behavioural].2.is_empty());
         assert!(!labels[1].framings[structural].2.is_empty());
         assert!(labels[1].framings[structural].1 > labels[2].framings[structural].1);
+        // Only the text differs with --sentence-text: the labelled (or
+        // lexicon-hit) sentences keep it by default, none with `none`.
+        let strip = |ls: &[SentenceLabel]| {
+            ls.iter()
+                .map(|l| (l.sentence, l.byte_start, l.byte_end, l.framings.clone()))
+                .collect::<Vec<_>>()
+        };
+        let labelled = label(SentenceText::Labelled).1;
+        let none = label(SentenceText::None).1;
+        assert_eq!(strip(&labelled), strip(&labels));
+        assert_eq!(strip(&none), strip(&labels));
+        assert!(none.iter().all(|l| l.text.is_none()));
+        for (l, all) in labelled.iter().zip(&labels) {
+            let counted = doc
+                .hits
+                .iter()
+                .any(|h| h.sentence == l.sentence && h.status == HitStatus::Counted);
+            let keep = counted || l.framings.iter().any(|f| f.0 != 0);
+            assert_eq!(l.text.is_some(), keep, "{l:?}");
+            if keep {
+                assert_eq!(l.text, all.text);
+            }
+        }
+        assert!(labelled[2].text.is_none());
     }
 }
