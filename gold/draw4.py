@@ -59,15 +59,22 @@ FIELDS = draw3.FIELDS[:draw3.FIELDS.index("p_draw3") + 1] + ["p_draw4"] + \
     draw3.FIELDS[draw3.FIELDS.index("p_draw3") + 1:]
 
 
-def stratum4(pb, text):
-    strong = sample.STRONG_RE.search(text)
+def model_stratum(pb, text, strong_min, topic_min, below):
+    """The model-and-words strata of the fourth and fifth draws: `H` the
+    model's p_behavioural >= 0.15; `S1` a strong behavioural-topic word and
+    p >= strong_min (`below` under it); `T1` no strong word, a topic or weak
+    word and p >= topic_min."""
     if pb >= 0.15:
         return "H"
-    if strong:
-        return "S1" if pb >= 0.05 else "S0"
-    if pb >= 0.1 and (sample.TOPIC_RE.search(text) or sample.WEAK_RE.search(text)):
+    if sample.STRONG_RE.search(text):
+        return "S1" if pb >= strong_min else below
+    if pb >= topic_min and (sample.TOPIC_RE.search(text) or sample.WEAK_RE.search(text)):
         return "T1"
     return None
+
+
+def stratum4(pb, text):
+    return model_stratum(pb, text, 0.05, 0.1, "S0")
 
 
 def main():

@@ -79,13 +79,7 @@ FIELDS = draw4.FIELDS[:draw4.FIELDS.index("p_draw4") + 1] + ["p_draw5"] + \
 
 
 def stratum5(pb, text):
-    if pb >= 0.15:
-        return "H"
-    if sample.STRONG_RE.search(text):
-        return "S1" if pb >= 0.03 else None
-    if pb >= 0.08 and (sample.TOPIC_RE.search(text) or sample.WEAK_RE.search(text)):
-        return "T1"
-    return None
+    return draw4.model_stratum(pb, text, 0.03, 0.08, None)
 
 
 def main():
