@@ -67,45 +67,7 @@ pub struct RunOptions {
     pub sentence_text: SentenceText,
 }
 
-/// Which rows of the `sentences` table hold the sentence's text (`run
-/// --sentence-text`); the other rows' `text` is null.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SentenceText {
-    /// Every sentence.
-    All,
-    /// The sentences the model labels other than `none` for some framing,
-    /// or that hold a counted hit of the lexicon: the ones a reader goes
-    /// to.
-    #[default]
-    Labelled,
-    /// None: spans only (the text is in the documents).
-    None,
-}
-
-impl SentenceText {
-    fn all() -> SentenceText {
-        SentenceText::All
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SentenceText::All => "all",
-            SentenceText::Labelled => "labelled",
-            SentenceText::None => "none",
-        }
-    }
-
-    /// Whether a sentence with these labels (indices into the classes),
-    /// holding a counted hit or not, keeps its text.
-    pub fn keeps(self, labels: impl IntoIterator<Item = u8>, counted_hit: bool) -> bool {
-        match self {
-            SentenceText::All => true,
-            SentenceText::Labelled => counted_hit || labels.into_iter().any(|c| c != 0),
-            SentenceText::None => false,
-        }
-    }
-}
+pub use crate::study::measure::SentenceText;
 
 /// Which measures a run writes (`run --measure`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
