@@ -36,12 +36,15 @@ get a split at random, 60/20/20 (seeded); others keep theirs.
 The earlier binaries need not be built: framewatch of commit df58099 reading
 an earlier commit's lexicon file (`--lexicon`) and model file (`--model`)
 reproduced every unit's p_draw1 to p_draw4 (the check above), so --bin1,
---bin3 and --bin4 may be wrappers like
+--bin3 and --bin4 may be wrappers of the df58099 binary like
 
   #!/bin/sh
   # `run --model builtin` as of 4011887
   for a in "$@"; do [ "$a" = builtin ] && a=model-4011887.json; set -- "$@" "$a"; shift; done
-  exec framewatch "$@" --lexicon lexicon-4011887.toml
+  exec FRAMEWATCH_df58099 "$@" --lexicon lexicon-4011887.toml
+
+(df58099 is the last commit that reads model format 2, the format of
+those models and its own; later binaries refuse them.)
 
 (`git show 4011887:lexicons/poverty-framing.toml > lexicon-4011887.toml`,
 likewise the model; lexicon 1.0 is the file of commit a21f822).
