@@ -144,6 +144,35 @@ def main():
     finish(units, new, rng, args.units, args.sheets, FIELDS, 3, FIRST_BATCH, BATCHES3, SEED3)
 
 
+def earlier_draws(path, draw):
+    """gold/units.csv at `path` as the draw numbered `draw` (4 or later)
+    finds it: its units (stopping unless it holds draw - 1 and not yet
+    `draw`), the units by id, the earlier draws' cells (per draw, stratum
+    -> (drawn, population)) and `frac(k, cell)`, the fraction of the cell
+    (a stratum's name) drawn in draw k + 1 (0 outside its strata)."""
+    with open(path, newline="") as f:
+        units = list(csv.DictReader(f))
+    before = ["first", "second", "third", "fourth", "fifth", "sixth"]
+    if not units or f"p_draw{draw - 1}" not in units[0]:
+        sys.exit(f"{path} does not hold the {before[draw - 2]} draw: run gold/draw{draw - 1}.py first")
+    if f"p_draw{draw}" in units[0]:
+        sys.exit(f"{path} already holds the {before[draw - 1]} draw: rebuild it with gold/draw{draw - 1}.py first")
+    # The earlier draws' cells: stratum -> (drawn, population).
+    cells = [{} for _ in range(draw - 1)]
+    for u in units:
+        first = u["draw"].split("+")[0]
+        if u["corpus"] != "seed_essay" and first in {str(k) for k in range(1, draw)}:
+            cells[int(first) - 1][u["stratum"]] = (int(u["drawn"]), int(u["population"]))
+
+    def frac(k, cell):
+        if cell is None:
+            return 0.0
+        d, n = cells[k].get(cell, (0, 1))
+        return d / n
+
+    return units, {u["unit_id"]: u for u in units}, cells, frac
+
+
 def take(pop, n, draw, stratum, have, splits, rng, new, rows, meta, design):
     """Draw `n` of a stratum's sentences `pop` (sorted by document and
     sentence) by simple random sampling, as every later draw does: the

@@ -37,7 +37,6 @@ writes gold/units.csv (with the new column p_draw4) and the blind sheets
 batch_14.csv to batch_16.csv (outside the repository).
 """
 import argparse
-import csv
 import os
 import random
 import sys
@@ -86,26 +85,7 @@ def main():
     ap.add_argument("--sheets", required=True)
     ap.add_argument("--units", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "units.csv"))
     args = ap.parse_args()
-    with open(args.units, newline="") as f:
-        units = list(csv.DictReader(f))
-    if not units or "p_draw3" not in units[0]:
-        sys.exit(f"{args.units} does not hold the third draw: run gold/draw3.py first")
-    if "p_draw4" in units[0]:
-        sys.exit(f"{args.units} already holds the fourth draw: rebuild it with gold/draw3.py first")
-    have = {u["unit_id"]: u for u in units}
-    # The earlier draws' cells: stratum -> (drawn, population).
-    cells = [{}, {}, {}]
-    for u in units:
-        first = u["draw"].split("+")[0]
-        if u["corpus"] != "seed_essay" and first in ("1", "2", "3"):
-            cells[int(first) - 1][u["stratum"]] = (int(u["drawn"]), int(u["population"]))
-
-    def frac(k, cell):
-        if cell is None:
-            return 0.0
-        d, n = cells[k].get(cell, (0, 1))
-        return d / n
-
+    units, have, cells, frac = draw3.earlier_draws(args.units, 4)
     rng = random.Random(SEED4)
     new = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -58,7 +58,6 @@ batch_18.csv to batch_20.csv (outside the repository); --count only
 prints the strata.
 """
 import argparse
-import csv
 import os
 import random
 import sys
@@ -98,26 +97,7 @@ def main():
     args = ap.parse_args()
     if not args.count and not args.sheets:
         sys.exit("--sheets DIR is needed to draw")
-    with open(args.units, newline="") as f:
-        units = list(csv.DictReader(f))
-    if not units or "p_draw4" not in units[0]:
-        sys.exit(f"{args.units} does not hold the fourth draw: run gold/draw4.py first")
-    if "p_draw5" in units[0]:
-        sys.exit(f"{args.units} already holds the fifth draw: rebuild it with gold/draw4.py first")
-    have = {u["unit_id"]: u for u in units}
-    # The earlier draws' cells: stratum -> (drawn, population).
-    cells = [{}, {}, {}, {}]
-    for u in units:
-        first = u["draw"].split("+")[0]
-        if u["corpus"] != "seed_essay" and first in ("1", "2", "3", "4"):
-            cells[int(first) - 1][u["stratum"]] = (int(u["drawn"]), int(u["population"]))
-
-    def frac(k, cell):
-        if cell is None:
-            return 0.0
-        d, n = cells[k].get(cell, (0, 1))
-        return d / n
-
+    units, have, _, frac = draw3.earlier_draws(args.units, 5)
     rng = random.Random(SEED5)
     new = []
     mismatches = 0
