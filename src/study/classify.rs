@@ -552,8 +552,8 @@ pub fn features(
     Features { features: out }
 }
 
-/// [`features`] without the names, (index, value) in index order: the
-/// same numbers, for labelling every sentence of a corpus without
+/// [`features`] without the names, (index, value) in the order first
+/// seen (`features` sorts them by index): the same numbers, for labelling every sentence of a corpus without
 /// building a string per word.
 pub fn feature_values(
     cfg: &FeatureConfig,
@@ -671,7 +671,58 @@ struct WordCache {
     /// A sentence's words as first looked up ([`Featurizer::featurize`]).
     looked_up: Vec<Lookup>,
     packed: Vec<u64>,
+    seen: Seen,
     values: Vec<(u32, f64)>,
+}
+
+/// The feature indices a sentence has already given
+/// ([`Featurizer::featurize`]): open addressing over slots stamped with the
+/// sentence they belong to, so that no sentence clears the table; a few
+/// kilobytes for any usual sentence.
+#[derive(Default)]
+struct Seen {
+    /// (stamp, position in the sentence's deduplicated features).
+    slots: Vec<(u32, u32)>,
+    stamp: u32,
+}
+
+impl Seen {
+    /// Keep the first of each feature index in `packed`, in the order
+    /// first seen; of features with one index, the one with the smallest
+    /// kind key stands in its place (as sorting would keep it).
+    fn dedupe(&mut self, packed: &mut Vec<u64>) {
+        // At most half full.
+        let want = (2 * packed.len()).next_power_of_two().max(64);
+        if self.slots.len() < want || self.stamp == u32::MAX {
+            self.slots = vec![(0, 0); want.max(self.slots.len())];
+            self.stamp = 0;
+        }
+        self.stamp += 1;
+        let (stamp, mask) = (self.stamp, self.slots.len() - 1);
+        let mut kept = 0;
+        for i in 0..packed.len() {
+            let f = packed[i];
+            let index = f >> 16;
+            // Indices are hashes already: their low bits pick the slot.
+            let mut s = index as usize & mask;
+            loop {
+                let (at, pos) = self.slots[s];
+                if at != stamp {
+                    self.slots[s] = (stamp, kept as u32);
+                    packed[kept] = f;
+                    kept += 1;
+                    break;
+                }
+                let first = &mut packed[pos as usize];
+                if *first >> 16 == index {
+                    *first = (*first).min(f);
+                    break;
+                }
+                s = (s + 1) & mask;
+            }
+        }
+        packed.truncate(kept);
+    }
 }
 
 /// A word of a sentence after the first pass of [`Featurizer::featurize`].
@@ -889,7 +940,8 @@ impl Featurizer<'_> {
     }
 
     /// The (index, value) pairs of the sentence `tokens` of `a` with the
-    /// hits `hits`, in index order: exactly [`features`]' numbers.
+    /// hits `hits`, in the order first seen: exactly [`features`]' numbers
+    /// (which it sorts by index).
     pub fn values(
         &mut self,
         a: &Analysis,
@@ -1034,9 +1086,9 @@ impl Featurizer<'_> {
             }
         }
         // Names that hash alike and share their kind key weigh alike, so the
-        // key stands in for the name in the order that picks the one kept.
-        packed.sort_unstable();
-        packed.dedup_by_key(|f| *f >> 16);
+        // key stands in for the name in the choice of the one kept. The
+        // scores do not depend on the order ([`fixed`]): no sort.
+        self.cache.seen.dedupe(&mut packed);
         let n_lexical = packed
             .iter()
             .filter(|&&f| kind_lexical(unpacked_feature(f).1))
@@ -1231,48 +1283,58 @@ impl JointTable {
     /// [`JointTable::scores_any`] with the sums held in registers.
     #[inline]
     fn scores<const S: usize>(&self, values: &[(u32, f64)], out: &mut [Prediction]) {
-        let mut sums = [0.0f64; S];
+        let mut sums = [0i64; S];
         // By chunks: first the rows of the chunk's weighed features,
         // without a branch on which are, so that the processor overlaps
         // their cache misses; then the sums, in the same order as
         // `scores_any`.
         let mut rows = [(0u32, 0f64); 64];
+        // The last row: where an index no framing weighs reads instead.
+        let last = (self.rows.len() / S).saturating_sub(1) as u32;
+        let mut touched = 0u32;
         for chunk in values.chunks(rows.len()) {
             let mut n = 0;
             for &(j, v) in chunk {
                 let (r, weighed) = self.row_of(j);
                 rows[n] = (r, v);
                 n += usize::from(weighed);
+                // Read the row now, so that the misses of the chunk's rows
+                // (features come in the order first seen, scattered over
+                // the table) are in flight together.
+                if let Some(w) = self.rows.get(r.min(last) as usize * S) {
+                    touched ^= w.to_bits();
+                }
             }
             for &(r, v) in &rows[..n] {
                 let row: &[f32; S] = self.rows[r as usize * S..][..S]
                     .try_into()
                     .expect("a row has S weights");
                 for (sum, w) in sums.iter_mut().zip(row) {
-                    *sum += *w as f64 * v;
+                    *sum += fixed(*w, v);
                 }
             }
         }
+        std::hint::black_box(touched);
         for (s, p) in sums.chunks_exact(3).zip(out) {
-            p.p.copy_from_slice(s);
+            p.p = [unfixed(s[0]), unfixed(s[1]), unfixed(s[2])];
         }
     }
 
-    /// Each framing's score per class into `out` (whose `p` start at 0).
+    /// Each framing's score per class into `out`.
     fn scores_any(&self, values: &[(u32, f64)], out: &mut [Prediction]) {
         let stride = 3 * out.len();
+        let mut sums = vec![0i64; stride];
         for &(j, v) in values {
             let Some(r) = self.row(j) else { continue };
             let row = &self.rows[r * stride..][..stride];
-            // A framing that does not weigh the index has zeros here, and
-            // needs no test: a sum that starts at +0.0 and adds finite
-            // products is never -0.0, so adding a zero product (+0.0 or
-            // -0.0) leaves it unchanged, bit for bit, as skipping would.
-            for (w, s) in row.chunks_exact(3).zip(out.iter_mut()) {
-                for (sk, wk) in s.p.iter_mut().zip(w) {
-                    *sk += *wk as f64 * v;
-                }
+            // A framing that does not weigh the index has zeros here,
+            // which add nothing.
+            for (sum, w) in sums.iter_mut().zip(row) {
+                *sum += fixed(*w, v);
             }
+        }
+        for (s, p) in sums.chunks_exact(3).zip(out) {
+            p.p = [unfixed(s[0]), unfixed(s[1]), unfixed(s[2])];
         }
     }
 
@@ -1376,6 +1438,24 @@ fn decide(p: &[f64; 3], threshold: Option<f64>) -> usize {
     }
 }
 
+/// Scores are sums of weight × value products in fixed point, units of
+/// 2^-40: integers add up to the same sum in any order, so a sentence's
+/// scores do not depend on the order of its features (the labelling
+/// path takes them as first seen, the named path sorted by index). Each
+/// product is rounded on its own (toward zero, to 1e-12 or so); weights
+/// of at least 2^-16 in size, times 1, are exact.
+const FIXED_ONE: f64 = (1u64 << 40) as f64;
+
+#[inline]
+fn fixed(w: f32, v: f64) -> i64 {
+    (w as f64 * v * FIXED_ONE) as i64
+}
+
+#[inline]
+fn unfixed(s: i64) -> f64 {
+    s as f64 / FIXED_ONE
+}
+
 fn softmax(s: [f64; 3]) -> [f64; 3] {
     let m = s[0].max(s[1]).max(s[2]);
     let e = s.map(|x| (x - m).exp());
@@ -1468,17 +1548,17 @@ impl FramingModel {
     /// [`feature_values`] gives them.
     pub fn predict_values(&self, values: impl IntoIterator<Item = (usize, f64)>) -> Prediction {
         let dense = &self.dense().rows;
-        let mut s = [0.0; 3];
+        let mut s = [0i64; 3];
         for (j, v) in values {
-            // Indices without a weight add nothing (as zero weights would).
-            if let Some(w) = dense.get(j).filter(|w| *w != &[0f32; 3]) {
+            // Indices without a weight add nothing.
+            if let Some(w) = dense.get(j) {
                 for k in 0..3 {
-                    s[k] += w[k] as f64 * v;
+                    s[k] += fixed(w[k], v);
                 }
             }
         }
         Prediction {
-            p: softmax(s),
+            p: softmax(s.map(unfixed)),
             endorsed_threshold: self.endorsed_threshold,
         }
     }
@@ -1825,7 +1905,7 @@ impl Model {
         struct Head {
             format: Option<String>,
         }
-        let head: Head = serde_json::from_slice(bytes).map_err(|e| {
+        let not_a_model = |e: serde_json::Error| {
             Error::usage(
                 format!(
                     "{shown}:{}:{}: not a framewatch model: {e}",
@@ -1834,32 +1914,36 @@ impl Model {
                 ),
                 Some("give a model file written by `framewatch train`".into()),
             )
-        })?;
-        match head.format.as_deref() {
-            Some(FORMAT) => {}
-            other => {
-                return Err(Error::usage(
-                    format!(
-                        "{shown}: model format {:?}, but this framewatch reads {FORMAT}",
-                        other.unwrap_or("(none)")
-                    ),
-                    Some(
-                        "retrain it with this version: `framewatch train --gold ... -o MODEL`"
-                            .into(),
-                    ),
-                ));
-            }
-        }
-        let model: Model = serde_json::from_slice(bytes).map_err(|e| {
+        };
+        let wrong_format = |format: Option<&str>| {
             Error::usage(
                 format!(
-                    "{shown}:{}:{}: damaged model file: {e}",
-                    e.line(),
-                    e.column()
+                    "{shown}: model format {:?}, but this framewatch reads {FORMAT}",
+                    format.unwrap_or("(none)")
                 ),
-                Some("retrain it with `framewatch train`".into()),
+                Some("retrain it with this version: `framewatch train --gold ... -o MODEL`".into()),
             )
-        })?;
+        };
+        // One parse of the whole file when it is a model of this format
+        // (the built-in one is 5 MB); the head alone only to say why not.
+        let model: Model = match serde_json::from_slice::<Model>(bytes) {
+            Ok(model) if model.format == FORMAT => model,
+            Ok(model) => return Err(wrong_format(Some(&model.format))),
+            Err(e) => {
+                let head: Head = serde_json::from_slice(bytes).map_err(not_a_model)?;
+                if head.format.as_deref() != Some(FORMAT) {
+                    return Err(wrong_format(head.format.as_deref()));
+                }
+                return Err(Error::usage(
+                    format!(
+                        "{shown}:{}:{}: damaged model file: {e}",
+                        e.line(),
+                        e.column()
+                    ),
+                    Some("retrain it with `framewatch train`".into()),
+                ));
+            }
+        };
         if model.provenance.lexicon_sha256 != lexicon.sha256 {
             return Err(Error::usage(
                 format!(
@@ -2290,5 +2374,56 @@ mod tests {
         t.clear();
         assert_eq!(t.len(), 0);
         assert!(t.slots.is_empty());
+    }
+
+    /// Deduplicating in the order first seen keeps what sorting kept: one
+    /// feature per index, the smallest kind key; across sentences of any
+    /// length (the table grows) and many sentences (stale stamps).
+    #[test]
+    fn seen_keeps_what_sorting_kept() {
+        let mut seen = Seen::default();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..3000 {
+            let len = [0, 1, 5, 40, 63, 64, 65, 300][round % 8];
+            // Few distinct indices, so that most repeat with other kinds.
+            let indices = 1 + next() % 50;
+            let packed: Vec<u64> = (0..len)
+                .map(|_| {
+                    packed_feature(
+                        (next() % indices) as u32 * 977,
+                        [b'a' + (next() % 4) as u8, b':'],
+                    )
+                })
+                .collect();
+            let mut sorted = packed.clone();
+            sorted.sort_unstable();
+            sorted.dedup_by_key(|f| *f >> 16);
+            let mut firsts: Vec<u64> = Vec::new();
+            for f in &packed {
+                if !firsts.iter().any(|g| g >> 16 == f >> 16) {
+                    firsts.push(*f);
+                }
+            }
+            let mut got = packed.clone();
+            seen.dedupe(&mut got);
+            // The order of first sight...
+            let order: Vec<u64> = got.iter().map(|f| f >> 16).collect();
+            assert_eq!(order, firsts.iter().map(|f| f >> 16).collect::<Vec<_>>());
+            // ... and sorting's choices.
+            got.sort_unstable();
+            assert_eq!(got, sorted, "round {round}");
+        }
+        // A stamp about to wrap starts the table afresh.
+        seen.stamp = u32::MAX;
+        let mut one = vec![packed_feature(7, *b"w:"), packed_feature(7, *b"s:")];
+        seen.dedupe(&mut one);
+        assert_eq!(one, [packed_feature(7, *b"s:")]);
+        assert_eq!(seen.stamp, 1);
     }
 }
