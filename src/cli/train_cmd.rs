@@ -75,9 +75,13 @@ pub fn run(args: Args) -> Result<u8> {
             ));
         }
     }
-    if !(args.hit_value.is_finite() && args.hit_value > 0.0) {
+    if !(args.hit_value > 0.0 && args.hit_value <= classify::MAX_HIT_VALUE) {
         return Err(Error::usage(
-            format!("--hit-value {}: give a positive number", args.hit_value),
+            format!(
+                "--hit-value {}: give a positive number up to {}",
+                args.hit_value,
+                classify::MAX_HIT_VALUE
+            ),
             Some("2 (the default) weighs each lexicon feature twice all the words together".into()),
         ));
     }

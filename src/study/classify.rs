@@ -1289,19 +1289,19 @@ impl JointTable {
         // their cache misses; then the sums, in the same order as
         // `scores_any`.
         let mut rows = [(0u32, 0f64); 64];
-        // The last row: where an index no framing weighs reads instead.
-        let last = (self.rows.len() / S).saturating_sub(1) as u32;
         let mut touched = 0u32;
         for chunk in values.chunks(rows.len()) {
             let mut n = 0;
             for &(j, v) in chunk {
                 let (r, weighed) = self.row_of(j);
-                rows[n] = (r, v);
+                rows[n] = (r, scaled(v));
                 n += usize::from(weighed);
                 // Read the row now, so that the misses of the chunk's rows
                 // (features come in the order first seen, scattered over
-                // the table) are in flight together.
-                if let Some(w) = self.rows.get(r.min(last) as usize * S) {
+                // the table) are in flight together; an index no framing
+                // weighs reads the first row, which stays cached.
+                let at = if weighed { r as usize * S } else { 0 };
+                if let Some(w) = self.rows.get(at) {
                     touched ^= w.to_bits();
                 }
             }
@@ -1326,7 +1326,7 @@ impl JointTable {
         let mut sums = vec![0i64; stride];
         for &(j, v) in values {
             let Some(r) = self.row(j) else { continue };
-            let row = &self.rows[r * stride..][..stride];
+            let (row, v) = (&self.rows[r * stride..][..stride], scaled(v));
             // A framing that does not weigh the index has zeros here,
             // which add nothing.
             for (sum, w) in sums.iter_mut().zip(row) {
@@ -1442,13 +1442,32 @@ fn decide(p: &[f64; 3], threshold: Option<f64>) -> usize {
 /// 2^-40: integers add up to the same sum in any order, so a sentence's
 /// scores do not depend on the order of its features (the labelling
 /// path takes them as first seen, the named path sorted by index). Each
-/// product is rounded on its own (toward zero, to 1e-12 or so); weights
-/// of at least 2^-16 in size, times 1, are exact.
+/// product is rounded on its own, to the nearest unit; weights of at
+/// least 2^-16 in size, times 1, are exact. [`Model::parse`] refuses
+/// weights whose products could reach [`FIXED_LIMIT`].
 const FIXED_ONE: f64 = (1u64 << 40) as f64;
 
+/// The largest size of a weight × value product [`fixed`] takes exactly
+/// (below 2^51 units, where the rounding below holds, with room to add).
+const FIXED_LIMIT: f64 = 1024.0;
+
+/// The largest [`FeatureConfig::hit_value`] a model may have.
+pub const MAX_HIT_VALUE: f64 = 100.0;
+
+/// A feature's value in fixed-point units: what [`fixed`] multiplies by.
+#[inline]
+fn scaled(v: f64) -> f64 {
+    v * FIXED_ONE
+}
+
+/// `w` times the scaled value `v`, rounded to a whole unit. Adding 1.5 ×
+/// 2^52 puts any product of size below 2^51 where the spacing of doubles
+/// is exactly 1, so the sum's bits hold the rounded product (cheaper
+/// than `as i64`, which checks its range).
 #[inline]
 fn fixed(w: f32, v: f64) -> i64 {
-    (w as f64 * v * FIXED_ONE) as i64
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
+    ((w as f64 * v + MAGIC).to_bits() as i64) - (MAGIC.to_bits() as i64)
 }
 
 #[inline]
@@ -1553,7 +1572,7 @@ impl FramingModel {
             // Indices without a weight add nothing.
             if let Some(w) = dense.get(j) {
                 for k in 0..3 {
-                    s[k] += fixed(w[k], v);
+                    s[k] += fixed(w[k], scaled(v));
                 }
             }
         }
@@ -1972,14 +1991,22 @@ impl Model {
                     None,
                 ));
             }
+            // The largest value a feature takes: 1 for words, the hit value
+            // for the lexicon's; [`fixed`] is exact below FIXED_LIMIT.
+            let top = model.features.hit_value.max(1.0);
             if f.weights.windows(2).any(|w| w[0].0 >= w[1].0)
                 || f.weights
                     .iter()
                     .any(|(j, _)| *j >= 1u32 << model.features.hash_bits)
+                || !(top <= MAX_HIT_VALUE)
+                || f.weights
+                    .iter()
+                    .flat_map(|(_, w)| w)
+                    .any(|w| !(f64::from(w.abs()) * top < FIXED_LIMIT))
             {
                 return Err(Error::usage(
                     format!(
-                        "{shown}: damaged model file: weights of `{}` out of order or range",
+                        "{shown}: damaged model file: weights of `{}` out of order or range, or too large",
                         f.framing
                     ),
                     Some("retrain it with `framewatch train`".into()),
@@ -2165,6 +2192,19 @@ mod tests {
             Model::parse("m.json", ok.to_json().as_bytes(), &lex).unwrap(),
             ok
         );
+        // Of this format but not whole; or weights beyond what the fixed-
+        // point scores hold.
+        let e = Model::parse("m.json", b"{\"format\": \"framewatch-model/3\"}", &lex).unwrap_err();
+        assert!(
+            e.to_string().contains("damaged model file: missing field"),
+            "{e}"
+        );
+        let mut huge = ok.clone();
+        huge.framings[0].weights[0].1[1] = 600.0;
+        let e = Model::parse("m.json", huge.to_json().as_bytes(), &lex).unwrap_err();
+        assert!(e.to_string().contains("or too large"), "{e}");
+        huge.framings[0].weights[0].1[1] = 400.0;
+        assert!(Model::parse("m.json", huge.to_json().as_bytes(), &lex).is_ok());
     }
 
     #[test]
