@@ -1609,28 +1609,7 @@ impl FramingModel {
         top: usize,
         name_of: impl FnOnce(&[u32]) -> Vec<String>,
     ) -> Vec<(String, f64)> {
-        let mut pulls: Vec<(u32, f64)> = values
-            .iter()
-            .filter_map(|&(j, v)| Some((j, self.pull(j, v, class)?)))
-            .collect();
-        // Every feature at least as strong as the top'th strongest: the
-        // top by strength and then by name is among them.
-        if top == 0 {
-            pulls.clear();
-        } else if pulls.len() > top {
-            let (_, &mut (_, weakest), _) =
-                pulls.select_nth_unstable_by(top - 1, |a, b| b.1.abs().total_cmp(&a.1.abs()));
-            pulls.retain(|p| p.1.abs() >= weakest.abs());
-        }
-        pulls.sort_by_key(|p| p.0);
-        let indices: Vec<u32> = pulls.iter().map(|p| p.0).collect();
-        let mut out: Vec<(String, f64)> = name_of(&indices)
-            .into_iter()
-            .zip(pulls)
-            .map(|(name, (_, pull))| (name, pull))
-            .collect();
-        rank_pulls(&mut out, top);
-        out
+        explain_pulls(values, class, top, name_of, |j| self.weights_of(j))
     }
 
     /// The dense table of the weights, built on first use.
@@ -1663,10 +1642,49 @@ impl FramingModel {
     /// contribution to that class's score minus the mean of the other
     /// two; `None` when the framing does not weigh it.
     fn pull(&self, j: u32, v: f64, class: usize) -> Option<f64> {
-        let w = self.weights_of(j)?.map(|x| x as f64);
-        let others = (0..3).filter(|&k| k != class).map(|k| w[k]).sum::<f64>() / 2.0;
-        Some((w[class] - others) * v)
+        Some(pull(self.weights_of(j)?, v, class))
     }
+}
+
+/// How much a feature of weights `w` and value `v` pulls towards `class`:
+/// its contribution to that class's score minus the mean of the other two.
+fn pull(w: [f32; 3], v: f64, class: usize) -> f64 {
+    let w = w.map(|x| x as f64);
+    let others = (0..3).filter(|&k| k != class).map(|k| w[k]).sum::<f64>() / 2.0;
+    (w[class] - others) * v
+}
+
+/// [`FramingModel::explain_values`] with the weights of a feature index
+/// from `weights_of` (`None` when the framing does not list it).
+fn explain_pulls(
+    values: &[(u32, f64)],
+    class: usize,
+    top: usize,
+    name_of: impl FnOnce(&[u32]) -> Vec<String>,
+    weights_of: impl Fn(u32) -> Option<[f32; 3]>,
+) -> Vec<(String, f64)> {
+    let mut pulls: Vec<(u32, f64)> = values
+        .iter()
+        .filter_map(|&(j, v)| Some((j, pull(weights_of(j)?, v, class))))
+        .collect();
+    // Every feature at least as strong as the top'th strongest: the
+    // top by strength and then by name is among them.
+    if top == 0 {
+        pulls.clear();
+    } else if pulls.len() > top {
+        let (_, &mut (_, weakest), _) =
+            pulls.select_nth_unstable_by(top - 1, |a, b| b.1.abs().total_cmp(&a.1.abs()));
+        pulls.retain(|p| p.1.abs() >= weakest.abs());
+    }
+    pulls.sort_by_key(|p| p.0);
+    let indices: Vec<u32> = pulls.iter().map(|p| p.0).collect();
+    let mut out: Vec<(String, f64)> = name_of(&indices)
+        .into_iter()
+        .zip(pulls)
+        .map(|(name, (_, pull))| (name, pull))
+        .collect();
+    rank_pulls(&mut out, top);
+    out
 }
 
 /// The `top` features that pull most: largest in size first, then by name.
@@ -1888,6 +1906,35 @@ impl Model {
             s.p = softmax(s.p);
         }
         out
+    }
+
+    /// [`FramingModel::explain_values`] for the model's framing number
+    /// `framing`, reading the weights from the joint table that
+    /// [`Model::predict_all`] reads (no table per framing to build).
+    pub fn explain_values(
+        &self,
+        framing: usize,
+        values: &[(u32, f64)],
+        class: usize,
+        top: usize,
+        name_of: impl FnOnce(&[u32]) -> Vec<String>,
+    ) -> Vec<(String, f64)> {
+        let t = self.joint.0.get_or_init(|| JointTable::new(&self.framings));
+        let m = &self.framings[framing];
+        let stride = 3 * self.framings.len();
+        let weights_of = |j: u32| {
+            let r = t.row(j)?;
+            let w: [f32; 3] = t.rows[r * stride + 3 * framing..][..3]
+                .try_into()
+                .expect("a framing has 3 weights a row");
+            if w != [0f32; 3] {
+                return Some(w);
+            }
+            // Zeros: another framing's index, or (rarely) listed as zeros.
+            let at = m.weights.binary_search_by_key(&j, |(i, _)| *i).ok()?;
+            Some(m.weights[at].1)
+        };
+        explain_pulls(values, class, top, name_of, weights_of)
     }
 
     /// The classifier of a framing, if the model has one.

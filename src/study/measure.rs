@@ -230,11 +230,11 @@ pub fn label_sentences(
     text: SentenceText,
 ) -> Vec<SentenceLabel> {
     each_sentence(tagger, model, v, |s, featurizer| {
-        let framings = model
-            .framings
+        let framings = s
+            .predictions
             .iter()
-            .zip(&s.predictions)
-            .map(|(m, p)| {
+            .enumerate()
+            .map(|(n, p)| {
                 let class = p.class();
                 let why = if class == 0 {
                     String::new()
@@ -243,7 +243,8 @@ pub fn label_sentences(
                     let name_of = |indices: &[u32]| {
                         featurizer.names_of(v.analysis, s.tokens.clone(), s.hits, indices)
                     };
-                    let mut why = m.explain_values(s.values, class, WHY_FEATURES + 1, name_of);
+                    let mut why =
+                        model.explain_values(n, s.values, class, WHY_FEATURES + 1, name_of);
                     why.retain(|(name, _)| name != "bias");
                     why.truncate(WHY_FEATURES);
                     reasons(&why)
@@ -380,12 +381,25 @@ mod tests {
                                 let name_of = |indices: &[u32]| {
                                     f.names_of(a, range.clone(), &inside, indices)
                                 };
+                                // From the framing's own table and from the
+                                // joint one.
+                                let own = m.explain_values(&values, class, top, name_of);
                                 assert_eq!(
                                     m.explain(&named, class, top),
-                                    m.explain_values(&values, class, top, name_of),
+                                    own,
                                     "sentence {i} of {}, {bits} bits, class {class}, top {top}",
                                     doc.doc_id
                                 );
+                                if bits == model.features.hash_bits {
+                                    let n = model
+                                        .framings
+                                        .iter()
+                                        .position(|f| std::ptr::eq(f, m))
+                                        .expect("a framing of the model");
+                                    let joint =
+                                        model.explain_values(n, &values, class, top, name_of);
+                                    assert_eq!(own, joint, "sentence {i} of {}", doc.doc_id);
+                                }
                             }
                         });
                     }
