@@ -2045,11 +2045,12 @@ impl Model {
                 || f.weights
                     .iter()
                     .any(|(j, _)| *j >= 1u32 << model.features.hash_bits)
-                || !(top <= MAX_HIT_VALUE)
-                || f.weights
-                    .iter()
-                    .flat_map(|(_, w)| w)
-                    .any(|w| !(f64::from(w.abs()) * top < FIXED_LIMIT))
+                || top.partial_cmp(&MAX_HIT_VALUE).is_none_or(|o| o.is_gt())
+                || f.weights.iter().flat_map(|(_, w)| w).any(|w| {
+                    (f64::from(w.abs()) * top)
+                        .partial_cmp(&FIXED_LIMIT)
+                        .is_none_or(|o| o.is_ge())
+                })
             {
                 return Err(Error::usage(
                     format!(
