@@ -553,8 +553,8 @@ pub fn features(
 }
 
 /// [`features`] without the names, (index, value) in the order first
-/// seen (`features` sorts them by index): the same numbers, for labelling every sentence of a corpus without
-/// building a string per word.
+/// seen (`features` sorts them by index): the same numbers, for labelling
+/// every sentence of a corpus without building a string per word.
 pub fn feature_values(
     cfg: &FeatureConfig,
     lexicon: &Lexicon,
@@ -1286,8 +1286,8 @@ impl JointTable {
         let mut sums = [0i64; S];
         // By chunks: first the rows of the chunk's weighed features,
         // without a branch on which are, so that the processor overlaps
-        // their cache misses; then the sums, in the same order as
-        // `scores_any`.
+        // their cache misses; then the sums (in fixed point, so any order
+        // gives `scores_any`'s).
         let mut rows = [(0u32, 0f64); 64];
         let mut touched = 0u32;
         for chunk in values.chunks(rows.len()) {
