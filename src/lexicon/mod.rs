@@ -259,6 +259,7 @@ impl Lexicon {
             text,
             min_prefix: MIN_WILDCARD_PREFIX,
             problems: Vec::new(),
+            line_starts: Default::default(),
         };
         let result = v.run();
         if !v.problems.is_empty() {

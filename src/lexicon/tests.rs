@@ -112,6 +112,30 @@ fn line_col_counts_characters() {
     assert_eq!(line_col("x", 0), (1, 1));
 }
 
+/// Entries' lines come from an index of line starts: the lines
+/// `line_col` counts, at every offset and past the end.
+#[test]
+fn line_starts_give_line_col_lines() {
+    for text in ["", "x", "ab\ncdé f\n\nlast", "\n\n", "a\r\nb\n"] {
+        let v = validate::Validator {
+            origin: "t.toml",
+            text,
+            min_prefix: MIN_WILDCARD_PREFIX,
+            problems: Vec::new(),
+            line_starts: Default::default(),
+        };
+        // Offsets the validator gives: character boundaries (and past
+        // the end, clamped).
+        for at in (0..=text.len() + 2).filter(|&at| at >= text.len() || text.is_char_boundary(at)) {
+            assert_eq!(
+                v.line_of(at) as usize,
+                line_col(text, at).0,
+                "{text:?} at {at}"
+            );
+        }
+    }
+}
+
 /// Share and balance compare the declared poles, the default pair when
 /// both exist, or nothing.
 #[test]

@@ -54,6 +54,21 @@ pub(super) struct Validator<'a> {
     pub(super) min_prefix: usize,
     /// Byte offset and message of each problem found.
     pub(super) problems: Vec<(usize, String)>,
+    /// Where each line of `text` starts, found on first use: an entry's
+    /// line by binary search instead of counting from the top each time.
+    pub(super) line_starts: std::cell::OnceCell<Vec<usize>>,
+}
+
+impl Validator<'_> {
+    /// The 1-based line of byte offset `at` of the text.
+    pub(super) fn line_of(&self, at: usize) -> u32 {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        starts.partition_point(|&s| s <= at.min(self.text.len())) as u32
+    }
 }
 
 /// What the `[lexicon]` table says.
@@ -592,12 +607,12 @@ impl<'a> Validator<'a> {
                         continue;
                     }
                 };
-                let (line, _) = line_col(self.text, at);
+                let line = self.line_of(at);
                 lex.examples.push(Example {
                     text,
                     expect: must.then_some(stance),
                     scope,
-                    line: line as u32,
+                    line,
                 });
             }
         }
@@ -760,7 +775,7 @@ impl<'a> Validator<'a> {
             subframe: sub.index,
             text: String::new(),
             pattern: Vec::new(),
-            line: line_col(self.text, at).0 as u32,
+            line: self.line_of(at),
             id: None,
             source: None,
             note: None,
@@ -980,6 +995,7 @@ pub fn entry_pattern(
         text: "",
         min_prefix,
         problems: Vec::new(),
+        line_starts: Default::default(),
     };
     match v.compile_entry(raw, 0, analyzer, &mut Analysis::default()) {
         Some(p) => Ok(p),
