@@ -57,10 +57,24 @@ pub struct FeatureConfig {
     pub hit_value: f64,
     pub stance_cues: bool,
     pub length: bool,
+    /// Whether the sentence before or after mentions the lexicon's context
+    /// topic (poverty, welfare, unemployment): the coders read neighbours
+    /// to settle what a sentence is about (reference guide, rules 1-2).
+    /// Absent from models trained before it: off.
+    #[serde(default)]
+    pub neighbours: bool,
 }
 
 /// The feature groups `--features` names, in the order of [`FeatureConfig`].
-pub const FEATURE_GROUPS: [&str; 6] = ["words", "bigrams", "stems", "hits", "cues", "length"];
+pub const FEATURE_GROUPS: [&str; 7] = [
+    "words",
+    "bigrams",
+    "stems",
+    "hits",
+    "cues",
+    "length",
+    "neighbours",
+];
 
 impl FeatureConfig {
     /// The feature groups switched on, by their `--features` names.
@@ -72,6 +86,7 @@ impl FeatureConfig {
             self.lexicon_hits,
             self.stance_cues,
             self.length,
+            self.neighbours,
         ];
         FEATURE_GROUPS
             .iter()
@@ -84,7 +99,7 @@ impl FeatureConfig {
     /// Switch on exactly the groups named (comma-separated
     /// [`FEATURE_GROUPS`] names); other settings are kept.
     pub fn with_groups(&self, list: &str) -> std::result::Result<FeatureConfig, String> {
-        let mut on = [false; 6];
+        let mut on = [false; 7];
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             let Some(i) = FEATURE_GROUPS.iter().position(|g| *g == name) else {
                 return Err(format!(
@@ -101,6 +116,7 @@ impl FeatureConfig {
             lexicon_hits,
             stance_cues,
             length,
+            neighbours,
         ] = on;
         Ok(FeatureConfig {
             word_unigrams,
@@ -109,6 +125,7 @@ impl FeatureConfig {
             lexicon_hits,
             stance_cues,
             length,
+            neighbours,
             ..self.clone()
         })
     }
@@ -125,6 +142,7 @@ impl Default for FeatureConfig {
             hit_value: 2.0,
             stance_cues: true,
             length: true,
+            neighbours: true,
         }
     }
 }
@@ -338,13 +356,66 @@ fn kind_lexical(k: [u8; 2]) -> bool {
 }
 
 fn kind_from_lexicon(k: [u8; 2]) -> bool {
-    k[1] == b':' && matches!(k[0], b'h' | b'c' | b'r' | b'x')
+    k[1] == b':' && matches!(k[0], b'h' | b'c' | b'r' | b'x' | b'y')
+}
+
+/// What a sentence's neighbours say, as far as the features go.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Neighbours {
+    /// The sentence before or the one after holds a hit of the lexicon's
+    /// context category.
+    pub context: bool,
+}
+
+impl Neighbours {
+    /// The neighbours of the tokens `tokens` of `a` (the sentence before
+    /// the first token's and the one after the last's), from `hits`, the
+    /// hits of the whole text.
+    pub fn of(
+        lexicon: &Lexicon,
+        a: &Analysis,
+        tokens: std::ops::Range<usize>,
+        hits: &[Hit],
+    ) -> Neighbours {
+        let (Some(first), Some(last)) = (
+            a.tokens.get(tokens.start),
+            tokens.end.checked_sub(1).and_then(|i| a.tokens.get(i)),
+        ) else {
+            return Neighbours::default();
+        };
+        let (before, after) = (first.sentence.checked_sub(1), last.sentence + 1);
+        Neighbours {
+            context: hits.iter().any(|h| {
+                (Some(h.sentence) == before || h.sentence == after) && is_context(lexicon, h)
+            }),
+        }
+    }
+
+    /// [`Neighbours::of`] the sentence `i` of a text whose hits are given
+    /// per sentence.
+    pub fn of_sentence(lexicon: &Lexicon, by_sentence: &[Vec<&Hit>], i: usize) -> Neighbours {
+        let has = |j: Option<usize>| {
+            j.and_then(|j| by_sentence.get(j))
+                .is_some_and(|hits| hits.iter().any(|h| is_context(lexicon, h)))
+        };
+        Neighbours {
+            context: has(i.checked_sub(1)) || has(Some(i + 1)),
+        }
+    }
+}
+
+/// Whether `h` is a hit of the lexicon's context category.
+fn is_context(lexicon: &Lexicon, h: &Hit) -> bool {
+    lexicon.context_category.is_some_and(|c| {
+        lexicon.subframes[lexicon.entries[h.entry as usize].subframe].category == c
+    })
 }
 
 /// Every feature name of a sentence, handed to `emit` in pieces (joined,
 /// they make the name): the one definition of the features, which
 /// [`features`] names and [`Featurizer`] hashes. The order of the names
 /// does not matter (both sort them).
+#[allow(clippy::too_many_arguments)]
 fn feature_names(
     cfg: &FeatureConfig,
     lexicon: &Lexicon,
@@ -352,6 +423,7 @@ fn feature_names(
     a: &Analysis,
     tokens: std::ops::Range<usize>,
     hits: &[&Hit],
+    neighbours: Neighbours,
     emit: &mut dyn FnMut(&[&str]),
 ) {
     let words: Vec<&str> = a.tokens[tokens.clone()]
@@ -372,6 +444,25 @@ fn feature_names(
     if cfg.lexicon_hits {
         for h in hits {
             hit_feature_names(lexicon, h, emit);
+        }
+    }
+    neighbour_feature_names(cfg, lexicon, hits, neighbours, emit);
+}
+
+/// The features of a sentence's neighbours: `y:context` when the sentence
+/// before or after mentions the context topic, and `y:context-only` when
+/// the sentence itself does not.
+fn neighbour_feature_names(
+    cfg: &FeatureConfig,
+    lexicon: &Lexicon,
+    hits: &[&Hit],
+    neighbours: Neighbours,
+    emit: &mut dyn FnMut(&[&str]),
+) {
+    if cfg.neighbours && neighbours.context {
+        emit(&["y:context"]);
+        if !hits.iter().any(|h| is_context(lexicon, h)) {
+            emit(&["y:context-only"]);
         }
     }
 }
@@ -533,16 +624,26 @@ pub fn features(
     a: &Analysis,
     tokens: std::ops::Range<usize>,
     hits: &[&Hit],
+    neighbours: Neighbours,
 ) -> Features {
     let mut out: Vec<Feature> = Vec::new();
-    feature_names(cfg, lexicon, analyzer, a, tokens, hits, &mut |parts| {
-        let name = parts.concat();
-        out.push(Feature {
-            index: hash(&name, cfg.hash_bits),
-            name,
-            value: 1.0,
-        })
-    });
+    feature_names(
+        cfg,
+        lexicon,
+        analyzer,
+        a,
+        tokens,
+        hits,
+        neighbours,
+        &mut |parts| {
+            let name = parts.concat();
+            out.push(Feature {
+                index: hash(&name, cfg.hash_bits),
+                name,
+                value: 1.0,
+            })
+        },
+    );
     out.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.name.cmp(&b.name)));
     out.dedup_by(|a, b| a.index == b.index);
     let kept: Vec<(u32, [u8; 2])> = out.iter().map(|f| (f.index, kind_key(&f.name))).collect();
@@ -562,9 +663,10 @@ pub fn feature_values(
     a: &Analysis,
     tokens: std::ops::Range<usize>,
     hits: &[&Hit],
+    neighbours: Neighbours,
 ) -> Vec<(u32, f64)> {
     with_featurizer(cfg, lexicon, analyzer, |f| {
-        f.values(a, tokens, hits).to_vec()
+        f.values(a, tokens, hits, neighbours).to_vec()
     })
 }
 
@@ -579,17 +681,27 @@ pub fn feature_names_of(
     a: &Analysis,
     tokens: std::ops::Range<usize>,
     hits: &[&Hit],
+    neighbours: Neighbours,
     indices: &[u32],
 ) -> Vec<String> {
     let mut names: Vec<Option<String>> = vec![None; indices.len()];
-    feature_names(cfg, lexicon, analyzer, a, tokens, hits, &mut |parts| {
-        if let Ok(k) = indices.binary_search(&hash_parts(parts, cfg.hash_bits)) {
-            let name = parts.concat();
-            if names[k].as_ref().is_none_or(|n| name < *n) {
-                names[k] = Some(name);
+    feature_names(
+        cfg,
+        lexicon,
+        analyzer,
+        a,
+        tokens,
+        hits,
+        neighbours,
+        &mut |parts| {
+            if let Ok(k) = indices.binary_search(&hash_parts(parts, cfg.hash_bits)) {
+                let name = parts.concat();
+                if names[k].as_ref().is_none_or(|n| name < *n) {
+                    names[k] = Some(name);
+                }
             }
-        }
-    });
+        },
+    );
     names
         .into_iter()
         .map(|n| n.expect("each index asked for is a feature of the sentence"))
@@ -947,8 +1059,9 @@ impl Featurizer<'_> {
         a: &Analysis,
         tokens: std::ops::Range<usize>,
         hits: &[&Hit],
+        neighbours: Neighbours,
     ) -> &[(u32, f64)] {
-        self.featurize(a, tokens, hits);
+        self.featurize(a, tokens, hits, neighbours);
         self.last_values()
     }
 
@@ -965,6 +1078,7 @@ impl Featurizer<'_> {
         a: &Analysis,
         tokens: std::ops::Range<usize>,
         hits: &[&Hit],
+        neighbours: Neighbours,
         indices: &[u32],
     ) -> Vec<String> {
         let bits = self.cfg.hash_bits;
@@ -1017,6 +1131,7 @@ impl Featurizer<'_> {
                 hit_feature_names(self.lexicon, h, &mut offer);
             }
         }
+        neighbour_feature_names(self.cfg, self.lexicon, hits, neighbours, &mut offer);
         names
             .into_iter()
             .map(|n| n.expect("each index asked for is a feature of the sentence"))
@@ -1025,7 +1140,13 @@ impl Featurizer<'_> {
 
     /// Compute the values of the sentence `tokens` of `a` with the hits
     /// `hits` ([`Featurizer::values`]).
-    pub fn featurize(&mut self, a: &Analysis, tokens: std::ops::Range<usize>, hits: &[&Hit]) {
+    pub fn featurize(
+        &mut self,
+        a: &Analysis,
+        tokens: std::ops::Range<usize>,
+        hits: &[&Hit],
+        neighbours: Neighbours,
+    ) {
         let mut packed = std::mem::take(&mut self.cache.packed);
         packed.clear();
         // First every word's home slot, read without a branch on what it
@@ -1085,6 +1206,9 @@ impl Featurizer<'_> {
                 });
             }
         }
+        neighbour_feature_names(self.cfg, self.lexicon, hits, neighbours, &mut |parts| {
+            packed.push(self.packed(parts))
+        });
         // Names that hash alike and share their kind key weigh alike, so the
         // key stands in for the name in the choice of the one kept. The
         // scores do not depend on the order ([`fixed`]): no sort.
@@ -2271,6 +2395,7 @@ mod tests {
                 a,
                 r,
                 &inside,
+                Neighbours::default(),
             );
             f.features.into_iter().map(|f| f.name).collect::<Vec<_>>()
         });
@@ -2289,6 +2414,53 @@ mod tests {
         assert!(
             !names.iter().any(|n| n.contains("pay")),
             "the next sentence leaks: {names:?}"
+        );
+    }
+
+    /// A sentence whose neighbour mentions the context topic gets
+    /// `y:context`, and `y:context-only` when it does not mention it
+    /// itself; sentences further away do not count; the group can be
+    /// switched off.
+    #[test]
+    fn neighbours_bring_the_topic() {
+        let (lex, analyzer) = Lexicon::load(None).unwrap();
+        let tagger = crate::tagger::Tagger::new(lex, analyzer);
+        let text =
+            "Welfare rolls grew. They must take responsibility. Taxes rose. Welfare costs fell.";
+        let (mut a, mut s) = (Analysis::default(), crate::matcher::Scratch::default());
+        let names = |cfg: &FeatureConfig, a: &Analysis, hits: &[Hit], (start, end): (u32, u32)| {
+            let r = token_range(a, start, end);
+            let inside: Vec<&Hit> = hits
+                .iter()
+                .filter(|h| h.byte_start >= start && h.byte_end <= end)
+                .collect();
+            let n = Neighbours::of(&tagger.lexicon, a, r.clone(), hits);
+            let f = features(cfg, &tagger.lexicon, &tagger.analyzer, a, r, &inside, n);
+            f.features
+                .into_iter()
+                .map(|f| f.name)
+                .filter(|n| n.starts_with("y:"))
+                .collect::<Vec<_>>()
+        };
+        let on = FeatureConfig::default();
+        let off = on.with_groups("words,hits").unwrap();
+        let got = tagger.inspect(text, &mut a, &mut s, |a, _, hits| {
+            let spans = a.sentence_spans();
+            assert_eq!(spans.len(), 4);
+            let mut got: Vec<Vec<String>> =
+                spans.iter().map(|&sp| names(&on, a, &hits, sp)).collect();
+            got.push(names(&off, a, &hits, spans[1]));
+            got
+        });
+        assert_eq!(
+            got,
+            [
+                vec![],
+                vec!["y:context".to_string(), "y:context-only".to_string()],
+                vec!["y:context".to_string(), "y:context-only".to_string()],
+                vec![],
+                vec![],
+            ]
         );
     }
 

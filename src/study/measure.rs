@@ -73,6 +73,8 @@ struct Sentence<'s, 'h> {
     span: (u32, u32),
     tokens: std::ops::Range<usize>,
     hits: &'s [&'h Hit],
+    /// What its neighbours say.
+    neighbours: classify::Neighbours,
     /// Its features' (index, value) pairs.
     values: &'s [(u32, f64)],
     /// The model's prediction per framing, in the model's order.
@@ -94,17 +96,19 @@ fn each_sentence<T>(
     classify::with_featurizer(&model.features, lexicon, analyzer, |featurizer| {
         spans
             .into_iter()
-            .zip(hits)
+            .zip(&hits)
             .enumerate()
             .map(|(index, ((s, e), inside))| {
                 let tokens = classify::token_range(a, s, e);
-                featurizer.featurize(a, tokens.clone(), &inside);
+                let neighbours = classify::Neighbours::of_sentence(lexicon, &hits, index);
+                featurizer.featurize(a, tokens.clone(), inside, neighbours);
                 let values = featurizer.last_values();
                 let sentence = Sentence {
                     index,
                     span: (s, e),
                     tokens,
-                    hits: &inside,
+                    hits: inside,
+                    neighbours,
                     values,
                     predictions: model.predict_all(values),
                 };
@@ -139,6 +143,7 @@ pub fn sentence_features(
         .filter(|h| h.sentence as usize == index)
         .collect();
     let range = classify::token_range(v.analysis, start, end);
+    let neighbours = classify::Neighbours::of(&tagger.lexicon, v.analysis, range.clone(), v.hits);
     classify::features(
         cfg,
         &tagger.lexicon,
@@ -146,6 +151,7 @@ pub fn sentence_features(
         v.analysis,
         range,
         &inside,
+        neighbours,
     )
 }
 
@@ -241,7 +247,13 @@ pub fn label_sentences(
                 } else {
                     // Names only for the few features that explain a label.
                     let name_of = |indices: &[u32]| {
-                        featurizer.names_of(v.analysis, s.tokens.clone(), s.hits, indices)
+                        featurizer.names_of(
+                            v.analysis,
+                            s.tokens.clone(),
+                            s.hits,
+                            s.neighbours,
+                            indices,
+                        )
                     };
                     let mut why =
                         model.explain_values(n, s.values, class, WHY_FEATURES + 1, name_of);
@@ -292,29 +304,43 @@ mod tests {
         let model = Model::parse("builtin", classify::DEFAULT_MODEL.as_bytes(), &lexicon).unwrap();
         let tagger = Tagger::new(lexicon, analyzer);
         let (mut a, mut scratch) = (crate::analyze::Analysis::default(), Default::default());
-        let (mut sentences, mut labelled) = (0, 0);
+        let (mut sentences, mut labelled, mut context_neighbours) = (0, 0, 0);
         for doc in Corpus::demo().unwrap().docs {
             let Origin::Embedded(text) = doc.origin else {
                 panic!("demo text is embedded")
             };
             tagger.inspect(text, &mut a, &mut scratch, |a, _, hits| {
-                for (i, (s, e)) in a.sentence_spans().into_iter().enumerate() {
-                    let inside: Vec<&Hit> =
-                        hits.iter().filter(|h| h.sentence as usize == i).collect();
+                let spans = a.sentence_spans();
+                let by_sentence: Vec<Vec<&Hit>> = (0..spans.len())
+                    .map(|i| hits.iter().filter(|h| h.sentence as usize == i).collect())
+                    .collect();
+                for (i, (s, e)) in spans.into_iter().enumerate() {
+                    let inside = &by_sentence[i];
                     let range = classify::token_range(a, s, e);
+                    // Neighbours from the spans (training) and from the
+                    // sentences (labelling) agree.
+                    let lex = &tagger.lexicon;
+                    let neighbours = classify::Neighbours::of(lex, a, range.clone(), &hits);
+                    assert_eq!(
+                        neighbours,
+                        classify::Neighbours::of_sentence(lex, &by_sentence, i),
+                        "sentence {i} of {}",
+                        doc.doc_id
+                    );
+                    context_neighbours += usize::from(neighbours.context);
                     for bits in [18, 6] {
                         let cfg = FeatureConfig {
                             hash_bits: bits,
                             ..FeatureConfig::default()
                         };
-                        let lex = &tagger.lexicon;
                         let named = classify::features(
                             &cfg,
                             lex,
                             &tagger.analyzer,
                             a,
                             range.clone(),
-                            &inside,
+                            inside,
+                            neighbours,
                         );
                         let pairs: Vec<(u32, f64)> =
                             named.features.iter().map(|f| (f.index, f.value)).collect();
@@ -324,7 +350,8 @@ mod tests {
                             &tagger.analyzer,
                             a,
                             range.clone(),
-                            &inside,
+                            inside,
+                            neighbours,
                         );
                         // The same features; the featurizer keeps them in
                         // the order first seen, the named path by index.
@@ -359,15 +386,16 @@ mod tests {
                                 &tagger.analyzer,
                                 a,
                                 range.clone(),
-                                &inside,
+                                inside,
+                                neighbours,
                                 indices,
                             )
                         };
                         classify::with_featurizer(&cfg, lex, &tagger.analyzer, |f| {
-                            f.featurize(a, range.clone(), &inside);
+                            f.featurize(a, range.clone(), inside, neighbours);
                             for indices in [&all, &some] {
                                 assert_eq!(
-                                    f.names_of(a, range.clone(), &inside, indices),
+                                    f.names_of(a, range.clone(), inside, neighbours, indices),
                                     names_of(indices),
                                     "sentence {i} of {}, {bits} bits",
                                     doc.doc_id
@@ -379,7 +407,7 @@ mod tests {
                                 .flat_map(|m| (0..3).flat_map(move |c| [(m, c, 1), (m, c, 4)]))
                             {
                                 let name_of = |indices: &[u32]| {
-                                    f.names_of(a, range.clone(), &inside, indices)
+                                    f.names_of(a, range.clone(), inside, neighbours, indices)
                                 };
                                 // From the framing's own table and from the
                                 // joint one.
@@ -409,6 +437,8 @@ mod tests {
         }
         assert!(sentences > 500, "{sentences}");
         assert!(labelled > 10, "{labelled}");
+        // The neighbour features are exercised.
+        assert!(context_neighbours > 50, "{context_neighbours}");
     }
 
     #[test]

@@ -86,13 +86,20 @@ pub fn tag_units_with(
     for i in alone {
         let u = &gold.units[i];
         let text = u.text.as_deref().unwrap_or_default();
-        tagger.inspect(text, &mut a, &mut scratch, |a, _, hits| {
-            let hits: Vec<&Hit> = hits.iter().collect();
+        tagger.inspect(text, &mut a, &mut scratch, |a, _, all| {
+            let hits: Vec<&Hit> = all.iter().collect();
             out[i].text = collapse(text);
             out[i].standalone = true;
             out[i].group = u.unit_id.clone();
             fill(gold, &tagger.lexicon, &mut out[i], &hits);
-            featurise(features, tagger, &mut out[i], a, (0, text.len()), &hits);
+            featurise(
+                features,
+                tagger,
+                &mut out[i],
+                a,
+                (0, text.len()),
+                (&hits, &all),
+            );
         });
     }
     Ok(out)
@@ -195,7 +202,14 @@ fn cut_unit(
         ..ToolUnit::default()
     };
     fill(gold, &tagger.lexicon, &mut t, &inside);
-    featurise(features, tagger, &mut t, v.analysis, (s, e), &inside);
+    featurise(
+        features,
+        tagger,
+        &mut t,
+        v.analysis,
+        (s, e),
+        (&inside, v.hits),
+    );
     Ok(t)
 }
 
@@ -246,17 +260,20 @@ fn featurise(
     t: &mut ToolUnit,
     a: &Analysis,
     (start, end): (usize, usize),
-    hits: &[&Hit],
+    (hits, all): (&[&Hit], &[Hit]),
 ) {
+    use crate::study::classify::{self, Neighbours};
     if let Some(cfg) = features {
-        let range = crate::study::classify::token_range(a, start as u32, end as u32);
-        t.features = Some(crate::study::classify::features(
+        let range = classify::token_range(a, start as u32, end as u32);
+        let neighbours = Neighbours::of(&tagger.lexicon, a, range.clone(), all);
+        t.features = Some(classify::features(
             cfg,
             &tagger.lexicon,
             &tagger.analyzer,
             a,
             range,
             hits,
+            neighbours,
         ));
     }
 }
