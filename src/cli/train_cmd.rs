@@ -53,7 +53,8 @@ pub struct Args {
     #[arg(long, value_name = "K", default_value_t = TrainOptions::default().tune_folds)]
     pub tune_folds: u32,
     /// The feature groups, comma-separated: words, bigrams, stems, hits
-    /// (the lexicon's), cues (of stance), length.
+    /// (the lexicon's), cues (of stance), length, neighbours (the sentence
+    /// before or after mentions the lexicon's context topic).
     #[arg(long, value_name = "LIST", default_value_t = FeatureConfig::default().groups().join(","))]
     pub features: String,
     /// Hashed feature dimensions: 2^BITS.

@@ -2417,6 +2417,20 @@ mod tests {
         );
     }
 
+    /// Model files written before the neighbours group read it as off,
+    /// so they label as they did.
+    #[test]
+    fn older_models_have_no_neighbours() {
+        let (lex, _) = Lexicon::load(None).unwrap();
+        let now = Model::parse("builtin", DEFAULT_MODEL.as_bytes(), &lex).unwrap();
+        assert!(now.features.neighbours);
+        let before = DEFAULT_MODEL.replacen(",\"neighbours\":true", "", 1);
+        assert_ne!(before, DEFAULT_MODEL);
+        let then = Model::parse("older", before.as_bytes(), &lex).unwrap();
+        assert!(!then.features.neighbours);
+        assert_eq!(then.framings, now.framings);
+    }
+
     /// A sentence whose neighbour mentions the context topic gets
     /// `y:context`, and `y:context-only` when it does not mention it
     /// itself; sentences further away do not count; the group can be
