@@ -404,6 +404,16 @@ impl Neighbours {
     }
 }
 
+/// A sentence as its features see it: the analysed text, the sentence's
+/// tokens, the lexicon's hits inside it and what its neighbours say.
+#[derive(Clone)]
+pub struct SentenceRef<'a> {
+    pub a: &'a Analysis,
+    pub tokens: std::ops::Range<usize>,
+    pub hits: &'a [&'a Hit],
+    pub neighbours: Neighbours,
+}
+
 /// Whether `h` is a hit of the lexicon's context category.
 fn is_context(lexicon: &Lexicon, h: &Hit) -> bool {
     lexicon.context_category.is_some_and(|c| {
@@ -415,17 +425,19 @@ fn is_context(lexicon: &Lexicon, h: &Hit) -> bool {
 /// they make the name): the one definition of the features, which
 /// [`features`] names and [`Featurizer`] hashes. The order of the names
 /// does not matter (both sort them).
-#[allow(clippy::too_many_arguments)]
 fn feature_names(
     cfg: &FeatureConfig,
     lexicon: &Lexicon,
     analyzer: &Analyzer,
-    a: &Analysis,
-    tokens: std::ops::Range<usize>,
-    hits: &[&Hit],
-    neighbours: Neighbours,
+    s: &SentenceRef<'_>,
     emit: &mut dyn FnMut(&[&str]),
 ) {
+    let SentenceRef {
+        a,
+        tokens,
+        hits,
+        neighbours,
+    } = s.clone();
     let words: Vec<&str> = a.tokens[tokens.clone()]
         .iter()
         .filter(|t| t.kind == TokenKind::Word)
@@ -614,36 +626,24 @@ fn feature_weight(cfg: &FeatureConfig, k: [u8; 2], n_lexical: f64) -> f64 {
     }
 }
 
-/// Extract the features of the tokens `tokens` (a sentence) of an analysed
-/// text, with `hits` the counted and rejected hits inside it, with their
-/// names (for explanations and training).
+/// Extract the features of the sentence `s` (its tokens of an analysed
+/// text, the counted and rejected hits inside it, its neighbours), with
+/// their names (for explanations and training).
 pub fn features(
     cfg: &FeatureConfig,
     lexicon: &Lexicon,
     analyzer: &Analyzer,
-    a: &Analysis,
-    tokens: std::ops::Range<usize>,
-    hits: &[&Hit],
-    neighbours: Neighbours,
+    s: &SentenceRef<'_>,
 ) -> Features {
     let mut out: Vec<Feature> = Vec::new();
-    feature_names(
-        cfg,
-        lexicon,
-        analyzer,
-        a,
-        tokens,
-        hits,
-        neighbours,
-        &mut |parts| {
-            let name = parts.concat();
-            out.push(Feature {
-                index: hash(&name, cfg.hash_bits),
-                name,
-                value: 1.0,
-            })
-        },
-    );
+    feature_names(cfg, lexicon, analyzer, s, &mut |parts| {
+        let name = parts.concat();
+        out.push(Feature {
+            index: hash(&name, cfg.hash_bits),
+            name,
+            value: 1.0,
+        })
+    });
     out.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.name.cmp(&b.name)));
     out.dedup_by(|a, b| a.index == b.index);
     let kept: Vec<(u32, [u8; 2])> = out.iter().map(|f| (f.index, kind_key(&f.name))).collect();
@@ -660,48 +660,30 @@ pub fn feature_values(
     cfg: &FeatureConfig,
     lexicon: &Lexicon,
     analyzer: &Analyzer,
-    a: &Analysis,
-    tokens: std::ops::Range<usize>,
-    hits: &[&Hit],
-    neighbours: Neighbours,
+    s: &SentenceRef<'_>,
 ) -> Vec<(u32, f64)> {
-    with_featurizer(cfg, lexicon, analyzer, |f| {
-        f.values(a, tokens, hits, neighbours).to_vec()
-    })
+    with_featurizer(cfg, lexicon, analyzer, |f| f.values(s).to_vec())
 }
 
-/// The names of the features `indices` (in order) of the tokens `tokens`
-/// of `a` with the hits `hits`: of names that hash alike, the smallest (the
-/// one [`features`] keeps). Only the names asked for are built.
-#[allow(clippy::too_many_arguments)]
+/// The names of the features `indices` (in order) of the sentence `s`: of
+/// names that hash alike, the smallest (the one [`features`] keeps). Only
+/// the names asked for are built.
 pub fn feature_names_of(
     cfg: &FeatureConfig,
     lexicon: &Lexicon,
     analyzer: &Analyzer,
-    a: &Analysis,
-    tokens: std::ops::Range<usize>,
-    hits: &[&Hit],
-    neighbours: Neighbours,
+    s: &SentenceRef<'_>,
     indices: &[u32],
 ) -> Vec<String> {
     let mut names: Vec<Option<String>> = vec![None; indices.len()];
-    feature_names(
-        cfg,
-        lexicon,
-        analyzer,
-        a,
-        tokens,
-        hits,
-        neighbours,
-        &mut |parts| {
-            if let Ok(k) = indices.binary_search(&hash_parts(parts, cfg.hash_bits)) {
-                let name = parts.concat();
-                if names[k].as_ref().is_none_or(|n| name < *n) {
-                    names[k] = Some(name);
-                }
+    feature_names(cfg, lexicon, analyzer, s, &mut |parts| {
+        if let Ok(k) = indices.binary_search(&hash_parts(parts, cfg.hash_bits)) {
+            let name = parts.concat();
+            if names[k].as_ref().is_none_or(|n| name < *n) {
+                names[k] = Some(name);
             }
-        },
-    );
+        }
+    });
     names
         .into_iter()
         .map(|n| n.expect("each index asked for is a feature of the sentence"))
@@ -1051,17 +1033,10 @@ impl Featurizer<'_> {
             .or_else(|| self.cache.long.get(a.norm_of(t)).copied())
     }
 
-    /// The (index, value) pairs of the sentence `tokens` of `a` with the
-    /// hits `hits`, in the order first seen: exactly [`features`]' numbers
-    /// (which it sorts by index).
-    pub fn values(
-        &mut self,
-        a: &Analysis,
-        tokens: std::ops::Range<usize>,
-        hits: &[&Hit],
-        neighbours: Neighbours,
-    ) -> &[(u32, f64)] {
-        self.featurize(a, tokens, hits, neighbours);
+    /// The (index, value) pairs of the sentence `s`, in the order first
+    /// seen: exactly [`features`]' numbers (which it sorts by index).
+    pub fn values(&mut self, s: &SentenceRef<'_>) -> &[(u32, f64)] {
+        self.featurize(s);
         self.last_values()
     }
 
@@ -1073,14 +1048,13 @@ impl Featurizer<'_> {
     /// [`feature_names_of`], for a sentence whose words are in the cache
     /// (the one [`Featurizer::featurize`] saw last, or any of the same
     /// document): only the words with a feature asked for are named.
-    pub fn names_of(
-        &self,
-        a: &Analysis,
-        tokens: std::ops::Range<usize>,
-        hits: &[&Hit],
-        neighbours: Neighbours,
-        indices: &[u32],
-    ) -> Vec<String> {
+    pub fn names_of(&self, s: &SentenceRef<'_>, indices: &[u32]) -> Vec<String> {
+        let SentenceRef {
+            a,
+            tokens,
+            hits,
+            neighbours,
+        } = s.clone();
         let bits = self.cfg.hash_bits;
         let asked = |j: u32| indices.binary_search(&j).is_ok();
         let mut names: Vec<Option<String>> = vec![None; indices.len()];
@@ -1138,15 +1112,14 @@ impl Featurizer<'_> {
             .collect()
     }
 
-    /// Compute the values of the sentence `tokens` of `a` with the hits
-    /// `hits` ([`Featurizer::values`]).
-    pub fn featurize(
-        &mut self,
-        a: &Analysis,
-        tokens: std::ops::Range<usize>,
-        hits: &[&Hit],
-        neighbours: Neighbours,
-    ) {
+    /// Compute the values of the sentence `s` ([`Featurizer::values`]).
+    pub fn featurize(&mut self, s: &SentenceRef<'_>) {
+        let SentenceRef {
+            a,
+            tokens,
+            hits,
+            neighbours,
+        } = s.clone();
         let mut packed = std::mem::take(&mut self.cache.packed);
         packed.clear();
         // First every word's home slot, read without a branch on what it
@@ -2388,14 +2361,17 @@ mod tests {
         let names = tagger.inspect(text, &mut a, &mut s, |a, _, hits| {
             let r = token_range(a, 0, 42);
             let inside: Vec<&Hit> = hits.iter().filter(|h| h.byte_end <= 42).collect();
+            let input = SentenceRef {
+                a,
+                tokens: r,
+                hits: &inside,
+                neighbours: Neighbours::default(),
+            };
             let f = features(
                 &FeatureConfig::default(),
                 &tagger.lexicon,
                 &tagger.analyzer,
-                a,
-                r,
-                &inside,
-                Neighbours::default(),
+                &input,
             );
             f.features.into_iter().map(|f| f.name).collect::<Vec<_>>()
         });
@@ -2448,8 +2424,13 @@ mod tests {
                 .iter()
                 .filter(|h| h.byte_start >= start && h.byte_end <= end)
                 .collect();
-            let n = Neighbours::of(&tagger.lexicon, a, r.clone(), hits);
-            let f = features(cfg, &tagger.lexicon, &tagger.analyzer, a, r, &inside, n);
+            let input = SentenceRef {
+                a,
+                neighbours: Neighbours::of(&tagger.lexicon, a, r.clone(), hits),
+                tokens: r,
+                hits: &inside,
+            };
+            let f = features(cfg, &tagger.lexicon, &tagger.analyzer, &input);
             f.features
                 .into_iter()
                 .map(|f| f.name)

@@ -7,7 +7,7 @@
 //! --strategy uncertain` ranks the same predictions by how unsure they are.
 
 use crate::model::{Hit, HitStatus, SentenceLabel};
-use crate::study::classify::{self, FeatureConfig, Features, Model, Prediction};
+use crate::study::classify::{self, FeatureConfig, Features, Model, Prediction, SentenceRef};
 use crate::tagger::{Tagger, View};
 use serde::{Deserialize, Serialize};
 
@@ -68,13 +68,11 @@ fn hits_by_sentence<'a>(v: &View<'a>, sentences: usize) -> Vec<Vec<&'a Hit>> {
 }
 
 /// A sentence of a tagged document as the model sees it.
-struct Sentence<'s, 'h> {
+struct Sentence<'s> {
     index: usize,
     span: (u32, u32),
-    tokens: std::ops::Range<usize>,
-    hits: &'s [&'h Hit],
-    /// What its neighbours say.
-    neighbours: classify::Neighbours,
+    /// Its tokens, hits and neighbours.
+    input: SentenceRef<'s>,
     /// Its features' (index, value) pairs.
     values: &'s [(u32, f64)],
     /// The model's prediction per framing, in the model's order.
@@ -87,7 +85,7 @@ fn each_sentence<T>(
     tagger: &Tagger,
     model: &Model,
     v: &View<'_>,
-    mut f: impl FnMut(Sentence<'_, '_>, &classify::Featurizer<'_>) -> T,
+    mut f: impl FnMut(Sentence<'_>, &classify::Featurizer<'_>) -> T,
 ) -> Vec<T> {
     let a = v.analysis;
     let spans = a.sentence_spans();
@@ -99,16 +97,18 @@ fn each_sentence<T>(
             .zip(&hits)
             .enumerate()
             .map(|(index, ((s, e), inside))| {
-                let tokens = classify::token_range(a, s, e);
-                let neighbours = classify::Neighbours::of_sentence(lexicon, &hits, index);
-                featurizer.featurize(a, tokens.clone(), inside, neighbours);
+                let input = SentenceRef {
+                    a,
+                    tokens: classify::token_range(a, s, e),
+                    hits: inside,
+                    neighbours: classify::Neighbours::of_sentence(lexicon, &hits, index),
+                };
+                featurizer.featurize(&input);
                 let values = featurizer.last_values();
                 let sentence = Sentence {
                     index,
                     span: (s, e),
-                    tokens,
-                    hits: inside,
-                    neighbours,
+                    input,
                     values,
                     predictions: model.predict_all(values),
                 };
@@ -142,17 +142,14 @@ pub fn sentence_features(
         .iter()
         .filter(|h| h.sentence as usize == index)
         .collect();
-    let range = classify::token_range(v.analysis, start, end);
-    let neighbours = classify::Neighbours::of(&tagger.lexicon, v.analysis, range.clone(), v.hits);
-    classify::features(
-        cfg,
-        &tagger.lexicon,
-        &tagger.analyzer,
-        v.analysis,
-        range,
-        &inside,
-        neighbours,
-    )
+    let tokens = classify::token_range(v.analysis, start, end);
+    let input = SentenceRef {
+        a: v.analysis,
+        neighbours: classify::Neighbours::of(&tagger.lexicon, v.analysis, tokens.clone(), v.hits),
+        tokens,
+        hits: &inside,
+    };
+    classify::features(cfg, &tagger.lexicon, &tagger.analyzer, &input)
 }
 
 /// A prediction's probability of endorsed, to 4 decimals (tables stay
@@ -246,15 +243,7 @@ pub fn label_sentences(
                     String::new()
                 } else {
                     // Names only for the few features that explain a label.
-                    let name_of = |indices: &[u32]| {
-                        featurizer.names_of(
-                            v.analysis,
-                            s.tokens.clone(),
-                            s.hits,
-                            s.neighbours,
-                            indices,
-                        )
-                    };
+                    let name_of = |indices: &[u32]| featurizer.names_of(&s.input, indices);
                     let mut why =
                         model.explain_values(n, s.values, class, WHY_FEATURES + 1, name_of);
                     why.retain(|(name, _)| name != "bias");
@@ -264,7 +253,7 @@ pub fn label_sentences(
                 (class as u8, p_endorsed(p), why)
             })
             .collect::<Vec<(u8, f64, String)>>();
-        let counted = s.hits.iter().any(|h| h.status == HitStatus::Counted);
+        let counted = s.input.hits.iter().any(|h| h.status == HitStatus::Counted);
         let keep = text.keeps(framings.iter().map(|f| f.0), counted);
         SentenceLabel {
             sentence: s.index as u32,
@@ -328,31 +317,21 @@ mod tests {
                         doc.doc_id
                     );
                     context_neighbours += usize::from(neighbours.context);
+                    let input = SentenceRef {
+                        a,
+                        tokens: range.clone(),
+                        hits: inside,
+                        neighbours,
+                    };
                     for bits in [18, 6] {
                         let cfg = FeatureConfig {
                             hash_bits: bits,
                             ..FeatureConfig::default()
                         };
-                        let named = classify::features(
-                            &cfg,
-                            lex,
-                            &tagger.analyzer,
-                            a,
-                            range.clone(),
-                            inside,
-                            neighbours,
-                        );
+                        let named = classify::features(&cfg, lex, &tagger.analyzer, &input);
                         let pairs: Vec<(u32, f64)> =
                             named.features.iter().map(|f| (f.index, f.value)).collect();
-                        let values = classify::feature_values(
-                            &cfg,
-                            lex,
-                            &tagger.analyzer,
-                            a,
-                            range.clone(),
-                            inside,
-                            neighbours,
-                        );
+                        let values = classify::feature_values(&cfg, lex, &tagger.analyzer, &input);
                         // The same features; the featurizer keeps them in
                         // the order first seen, the named path by index.
                         let mut sorted = values.clone();
@@ -380,22 +359,13 @@ mod tests {
                         let all: Vec<u32> = sorted.iter().map(|v| v.0).collect();
                         let some: Vec<u32> = all.iter().copied().step_by(2).collect();
                         let names_of = |indices: &[u32]| {
-                            classify::feature_names_of(
-                                &cfg,
-                                lex,
-                                &tagger.analyzer,
-                                a,
-                                range.clone(),
-                                inside,
-                                neighbours,
-                                indices,
-                            )
+                            classify::feature_names_of(&cfg, lex, &tagger.analyzer, &input, indices)
                         };
                         classify::with_featurizer(&cfg, lex, &tagger.analyzer, |f| {
-                            f.featurize(a, range.clone(), inside, neighbours);
+                            f.featurize(&input);
                             for indices in [&all, &some] {
                                 assert_eq!(
-                                    f.names_of(a, range.clone(), inside, neighbours, indices),
+                                    f.names_of(&input, indices),
                                     names_of(indices),
                                     "sentence {i} of {}, {bits} bits",
                                     doc.doc_id
@@ -406,9 +376,7 @@ mod tests {
                                 .iter()
                                 .flat_map(|m| (0..3).flat_map(move |c| [(m, c, 1), (m, c, 4)]))
                             {
-                                let name_of = |indices: &[u32]| {
-                                    f.names_of(a, range.clone(), inside, neighbours, indices)
-                                };
+                                let name_of = |indices: &[u32]| f.names_of(&input, indices);
                                 // From the framing's own table and from the
                                 // joint one.
                                 let own = m.explain_values(&values, class, top, name_of);

@@ -265,15 +265,17 @@ fn featurise(
     use crate::study::classify::{self, Neighbours};
     if let Some(cfg) = features {
         let range = classify::token_range(a, start as u32, end as u32);
-        let neighbours = Neighbours::of(&tagger.lexicon, a, range.clone(), all);
+        let input = classify::SentenceRef {
+            a,
+            neighbours: Neighbours::of(&tagger.lexicon, a, range.clone(), all),
+            tokens: range,
+            hits,
+        };
         t.features = Some(classify::features(
             cfg,
             &tagger.lexicon,
             &tagger.analyzer,
-            a,
-            range,
-            hits,
-            neighbours,
+            &input,
         ));
     }
 }
