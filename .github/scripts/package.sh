@@ -2,7 +2,8 @@
 # Package a built framewatch binary as a release asset, as the release
 # workflow attaches it and the composite action (action.yml) downloads it:
 #   framewatch-TARGET.tar.gz (framewatch-TARGET.zip for Windows), holding
-#   framewatch-TARGET/{framewatch[.exe],README.md}, and beside it
+#   framewatch-TARGET/{framewatch[.exe],README.md,LICENSE-MIT,LICENSE-APACHE},
+#   and beside it
 #   framewatch-TARGET.tar.gz.sha256 ("HASH  NAME", as sha256sum writes).
 # Usage: package.sh TARGET BINARY OUT_DIR
 set -euo pipefail
@@ -18,7 +19,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir "$stage/$name"
 case "$target" in *windows*) exe=framewatch.exe ;; *) exe=framewatch ;; esac
 cp "$binary" "$stage/$name/$exe"
-cp "$root/README.md" "$stage/$name/"
+cp "$root/README.md" "$root/LICENSE-MIT" "$root/LICENSE-APACHE" "$stage/$name/"
 case "$target" in
   *windows*)
     archive="$name.zip"
