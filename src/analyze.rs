@@ -108,12 +108,16 @@ impl Analysis {
         if b.len() > 16 {
             return None;
         }
-        Some(packed_key(&self.norm, start, end).unwrap_or_else(|| {
-            let mut k = [0u8; 16];
-            k[..b.len()].copy_from_slice(b);
-            u128::from_le_bytes(k)
-        }))
+        Some(packed_key(&self.norm, start, end).unwrap_or_else(|| word_key(b)))
     }
+}
+
+/// Up to 16 bytes zero-padded into a little-endian `u128`: the key
+/// [`Analysis::short_key`] gives a word of these bytes.
+pub fn word_key(b: &[u8]) -> u128 {
+    let mut k = [0u8; 16];
+    k[..b.len()].copy_from_slice(b);
+    u128::from_le_bytes(k)
 }
 
 /// The bytes `start..end` of `buf` zero-padded into a little-endian

@@ -292,12 +292,7 @@ fn hash_full(parts: &[&str]) -> u64 {
 /// (or empty).
 fn word_key(word: &str) -> Option<u128> {
     let b = word.as_bytes();
-    if b.is_empty() || b.len() > 16 {
-        return None;
-    }
-    let mut k = [0u8; 16];
-    k[..b.len()].copy_from_slice(b);
-    Some(u128::from_le_bytes(k))
+    (!b.is_empty() && b.len() <= 16).then(|| crate::analyze::word_key(b))
 }
 
 /// The product of `a` and `b`, its two halves folded together.
@@ -1386,21 +1381,12 @@ impl JointTable {
         // their cache misses; then the sums (in fixed point, so any order
         // gives `scores_any`'s).
         let mut rows = [(0u32, 0f64); 64];
-        let mut touched = 0u32;
         for chunk in values.chunks(rows.len()) {
             let mut n = 0;
             for &(j, v) in chunk {
                 let (r, weighed) = self.row_of(j);
                 rows[n] = (r, scaled(v));
                 n += usize::from(weighed);
-                // Read the row now, so that the misses of the chunk's rows
-                // (features come in the order first seen, scattered over
-                // the table) are in flight together; an index no framing
-                // weighs reads the first row, which stays cached.
-                let at = if weighed { r as usize * S } else { 0 };
-                if let Some(w) = self.rows.get(at) {
-                    touched ^= w.to_bits();
-                }
             }
             for &(r, v) in &rows[..n] {
                 let row: &[f32; S] = self.rows[r as usize * S..][..S]
@@ -1411,7 +1397,6 @@ impl JointTable {
                 }
             }
         }
-        std::hint::black_box(touched);
         for (s, p) in sums.chunks_exact(3).zip(out) {
             p.p = [unfixed(s[0]), unfixed(s[1]), unfixed(s[2])];
         }
