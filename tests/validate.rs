@@ -370,6 +370,27 @@ fn validate_cross_validates_the_model_on_your_own_coding() {
     let lexicon = label(&v, "structural (endorsed)");
     assert_eq!(tp + fneg, count(lexicon, "tp") + count(lexicon, "fn"));
     assert!(tp > 0, "{s}");
+    // The model's entries name their framing: a false negative lists what
+    // was found for the other labels, another framing's label among them.
+    let mut named = 0;
+    for l in v["model"]["labels"].as_array().unwrap() {
+        let framing = l["label"].as_str().unwrap().split(' ').next().unwrap();
+        for (cases, own) in [("false_positives", true), ("false_negatives", false)] {
+            for case in l[cases].as_array().unwrap() {
+                for e in case["entries"].as_array().unwrap() {
+                    let e = e.as_str().unwrap();
+                    let want = if own {
+                        e.starts_with(&format!("model {framing}: "))
+                    } else {
+                        e.starts_with("model behavioural: ") || e.starts_with("model structural: ")
+                    };
+                    assert!(want, "{cases} of {framing}: {e}");
+                    named += 1;
+                }
+            }
+        }
+    }
+    assert!(named > 0, "{}", v["model"]);
     let text = framewatch(tmp.path(), &["validate", "--gold", gold, "--cv", "2"]).ok();
     assert!(
         text.stdout.contains("the trained model, cross-validated"),

@@ -549,8 +549,11 @@ pub fn predicted_units(
                     };
                     m.present[l] = yes;
                     if yes {
+                        // Named: a false negative lists what was found
+                        // for the other labels, the other framing's too.
                         m.found[l].push(format!(
-                            "model: {} (p endorsed {:.2}, distanced {:.2})",
+                            "model {}: {} (p endorsed {:.2}, distanced {:.2})",
+                            lexicon.categories[cat].name,
                             p.label(),
                             p.p[1],
                             p.p[2]
