@@ -354,14 +354,59 @@ fn validate_cross_validates_the_model_on_your_own_coding() {
     let tmp = tempdir();
     let gold = fixtures().join("gold/stances.csv");
     let gold = gold.to_str().unwrap();
+    let errors = tmp.path().join("errors.csv");
     let r = framewatch(
         tmp.path(),
-        &["validate", "--gold", gold, "--cv", "2", "--json"],
+        &[
+            "validate",
+            "--gold",
+            gold,
+            "--cv",
+            "2",
+            "--json",
+            "--errors",
+            errors.to_str().unwrap(),
+        ],
     )
     .ok();
     let v = json(&r.stdout);
     assert_eq!(v["method"], "lexicon");
     assert_eq!(v["model"]["method"], "model (cross-validated)");
+    // --errors lists the lexicon's errors and then the model's, each row
+    // naming its method.
+    let listed = |report: &serde_json::Value| -> Vec<(String, String, String)> {
+        let mut rows = Vec::new();
+        for l in report["labels"].as_array().unwrap() {
+            for (cases, kind) in [("false_positives", "fp"), ("false_negatives", "fn")] {
+                for c in l[cases].as_array().unwrap() {
+                    rows.push((
+                        l["label"].as_str().unwrap().to_string(),
+                        kind.to_string(),
+                        c["unit_id"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+        rows
+    };
+    let mut by_method = std::collections::BTreeMap::<String, Vec<_>>::new();
+    for row in csv::Reader::from_path(&errors).unwrap().records() {
+        let row = row.unwrap();
+        by_method.entry(row[0].to_string()).or_default().push((
+            row[1].to_string(),
+            row[2].to_string(),
+            row[3].to_string(),
+        ));
+    }
+    let rows_of = |method: &str| by_method.get(method).cloned().unwrap_or_default();
+    assert_eq!(rows_of("lexicon"), listed(&v));
+    assert_eq!(rows_of("model (cross-validated)"), listed(&v["model"]));
+    assert!(!rows_of("model (cross-validated)").is_empty());
+    assert!(
+        by_method
+            .keys()
+            .all(|m| m == "lexicon" || m == "model (cross-validated)")
+    );
     let s = label(&v["model"], "structural (endorsed)");
     let count = |l: &serde_json::Value, k: &str| l["confusion"][k].as_u64().unwrap();
     let [tp, fp, fneg, tn] = ["tp", "fp", "fn", "tn"].map(|k| count(s, k));

@@ -76,7 +76,8 @@ pub struct Args {
     /// False positives and negatives shown per label in the text report.
     #[arg(long, default_value = "5", value_name = "N")]
     pub show: usize,
-    /// Write every false positive and false negative to this CSV.
+    /// Write every false positive and false negative to this CSV: the
+    /// lexicon's, and the model's with --model or --cv (column `method`).
     #[arg(long, value_name = "FILE")]
     pub errors: Option<PathBuf>,
     #[command(flatten)]
@@ -392,23 +393,27 @@ pub fn run(args: Args) -> Result<u8> {
         report.model = Some(r);
     }
     if let Some(path) = &args.errors {
+        // The lexicon's errors, then the model's (with --model or --cv).
         let mut rows = Vec::new();
-        for m in &report.labels {
-            for (kind, cases) in [("fp", &m.false_positives), ("fn", &m.false_negatives)] {
-                for c in cases {
-                    rows.push(vec![
-                        m.label.clone(),
-                        kind.to_string(),
-                        c.unit_id.clone(),
-                        c.text.clone(),
-                        c.entries.join("; "),
-                    ]);
+        for r in std::iter::once(&report).chain(report.model.as_deref()) {
+            for m in &r.labels {
+                for (kind, cases) in [("fp", &m.false_positives), ("fn", &m.false_negatives)] {
+                    for c in cases {
+                        rows.push(vec![
+                            r.method.to_string(),
+                            m.label.clone(),
+                            kind.to_string(),
+                            c.unit_id.clone(),
+                            c.text.clone(),
+                            c.entries.join("; "),
+                        ]);
+                    }
                 }
             }
         }
         super::write_csv(
             path,
-            &["label", "error", "unit_id", "text", "entries"],
+            &["method", "label", "error", "unit_id", "text", "entries"],
             rows.into_iter(),
         )?;
     }
