@@ -98,7 +98,8 @@ pub struct Case {
     pub unit_id: String,
     pub text: String,
     /// For false positives: the entries that fired. For false negatives:
-    /// what the tool found in the unit for other labels, if anything.
+    /// what the tool made of the label where it says (the model's
+    /// probabilities), then what it found in the unit for other labels.
     pub entries: Vec<String>,
 }
 
@@ -381,7 +382,8 @@ pub fn evaluate(
                     let mut other: Vec<String> = t.found.iter().flatten().cloned().collect();
                     other.sort();
                     other.dedup();
-                    fns.push(case(other))
+                    let own = t.missed.get(l).cloned().flatten();
+                    fns.push(case(own.into_iter().chain(other).collect()))
                 }
                 _ => {}
             }
@@ -531,6 +533,7 @@ pub fn predicted_units(
                 standalone: t.standalone,
                 found: vec![Vec::new(); gold.labels.len()],
                 present: vec![false; gold.labels.len()],
+                missed: vec![None; gold.labels.len()],
                 stances: vec![None; lexicon.categories.len()],
                 features: None,
                 group: t.group.clone(),
@@ -548,16 +551,18 @@ pub fn predicted_units(
                         _ => continue,
                     };
                     m.present[l] = yes;
-                    if yes {
-                        // Named: a false negative lists what was found
-                        // for the other labels, the other framing's too.
-                        m.found[l].push(format!(
-                            "model {}: {} (p endorsed {:.2}, distanced {:.2})",
-                            lexicon.categories[cat].name,
-                            p.label(),
-                            p.p[1],
-                            p.p[2]
-                        ));
+                    // Named: a false negative lists what was found for
+                    // the other labels, the other framing's too.
+                    let said = format!(
+                        "model {}: {} (p endorsed {:.2}, distanced {:.2})",
+                        lexicon.categories[cat].name,
+                        p.label(),
+                        p.p[1],
+                        p.p[2]
+                    );
+                    match yes {
+                        true => m.found[l].push(said),
+                        false => m.missed[l] = Some(said),
                     }
                 }
             }

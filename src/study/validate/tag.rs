@@ -14,6 +14,10 @@ pub struct ToolUnit {
     pub found: Vec<Vec<String>>,
     /// Per gold label: whether the label fires.
     pub present: Vec<bool>,
+    /// Per gold label that does not fire, what the tool made of it where
+    /// that says more than nothing (the model's probabilities): listed
+    /// first for a false negative. Empty for the lexicon.
+    pub missed: Vec<Option<String>>,
     /// Per lexicon category, the stance of its framing in the unit:
     /// endorsed if any counted hit is, else distanced, else negated.
     pub stances: Vec<Option<Stance>>,

@@ -280,6 +280,59 @@ fn stance_codes_adjudication_and_filters() {
     assert!(err.contains("g.csv:2:3"), "{err}");
 }
 
+/// A false negative lists first what the tool made of the label it missed
+/// (the model's probabilities), then what it found for the other labels.
+#[test]
+fn false_negatives_say_what_the_tool_made_of_the_label() {
+    let (lex, _) = Lexicon::load(None).unwrap();
+    let csv = "unit_id,text,behavioural,structural\n\
+               a,x,endorsed,endorsed\n\
+               b,y,none,endorsed\n";
+    let gold = Gold::parse(
+        "g.csv",
+        csv.as_bytes().to_vec(),
+        "csv",
+        &lex,
+        &Default::default(),
+    )
+    .unwrap();
+    let be = 2;
+    assert_eq!(gold.labels[be].name, "behavioural (endorsed)");
+    let mut found = vec![Vec::new(); 4];
+    found[1] = vec!["model structural: endorsed (p endorsed 0.80, distanced 0.01)".to_string()];
+    found[3] = found[1].clone();
+    let mut missed = vec![None; 4];
+    missed[be] = Some("model behavioural: none (p endorsed 0.31, distanced 0.02)".to_string());
+    let unit = |id: &str| ToolUnit {
+        text: id.into(),
+        present: vec![false, true, false, true],
+        found: found.clone(),
+        missed: missed.clone(),
+        ..Default::default()
+    };
+    let r = evaluate(&gold, &[unit("x"), unit("y")], &lex, 0, 1);
+    let fns = &r.labels[be].false_negatives;
+    assert_eq!(fns.len(), 1);
+    assert_eq!(fns[0].unit_id, "a");
+    assert_eq!(
+        fns[0].entries,
+        [
+            "model behavioural: none (p endorsed 0.31, distanced 0.02)",
+            "model structural: endorsed (p endorsed 0.80, distanced 0.01)"
+        ]
+    );
+    // The lexicon's units say nothing more of a label they miss.
+    let lexicon_unit = ToolUnit {
+        missed: Vec::new(),
+        ..unit("x")
+    };
+    let r = evaluate(&gold, &[lexicon_unit, unit("y")], &lex, 0, 1);
+    assert_eq!(
+        r.labels[be].false_negatives[0].entries,
+        ["model structural: endorsed (p endorsed 0.80, distanced 0.01)"]
+    );
+}
+
 #[test]
 fn flags() {
     for s in ["1", "yes", "Y", "TRUE", "present", "x"] {
