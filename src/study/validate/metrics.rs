@@ -382,7 +382,11 @@ pub fn evaluate(
                     let mut other: Vec<String> = t.found.iter().flatten().cloned().collect();
                     other.sort();
                     other.dedup();
+                    // The model's verdict on the framing, once (a
+                    // distanced sentence is also found for the framing in
+                    // any stance).
                     let own = t.missed.get(l).cloned().flatten();
+                    other.retain(|e| Some(e) != own.as_ref());
                     fns.push(case(own.into_iter().chain(other).collect()))
                 }
                 _ => {}

@@ -321,6 +321,20 @@ fn false_negatives_say_what_the_tool_made_of_the_label() {
             "model structural: endorsed (p endorsed 0.80, distanced 0.01)"
         ]
     );
+    // A verdict also found for another label is listed once.
+    let distanced = "model behavioural: distanced (p endorsed 0.20, distanced 0.60)";
+    let mut twice = unit("x");
+    twice.present[0] = true;
+    twice.found[0] = vec![distanced.to_string()];
+    twice.missed[be] = Some(distanced.to_string());
+    let r = evaluate(&gold, &[twice, unit("y")], &lex, 0, 1);
+    assert_eq!(
+        r.labels[be].false_negatives[0].entries,
+        [
+            distanced,
+            "model structural: endorsed (p endorsed 0.80, distanced 0.01)"
+        ]
+    );
     // The lexicon's units say nothing more of a label they miss.
     let lexicon_unit = ToolUnit {
         missed: Vec::new(),
