@@ -12,7 +12,7 @@
 use crate::error::{Error, Result};
 use crate::ingest::dedupe;
 use crate::ingest::{Corpus, Doc, IngestOptions, Limits, StdinFormat, guard, read_doc};
-use crate::model::{DocMeta, DocResult, SkipReason, Skipped};
+use crate::model::{DocMeta, DocResult, Origin, SkipReason, Skipped};
 use crate::tagger::{Tagger, View};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -90,6 +90,48 @@ fn internal_error(path: String, doc_id: String, why: &str) -> Skipped {
 }
 
 /// Read one document; a failure (or a reader panic) becomes its skipped row.
+/// `f` of each item on the pool's threads, the largest items (by `size`)
+/// taken first, so that a batch does not end waiting on one thread for a
+/// long document begun last while the others are idle; the results in
+/// the items' order.
+fn largest_first<T: Send, R: Send>(
+    pool: &rayon::ThreadPool,
+    items: Vec<T>,
+    size: impl Fn(&T) -> u64,
+    f: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let mut order: Vec<(u64, usize)> = items.iter().map(&size).zip(0..).collect();
+    // Largest first; of equal sizes, input order.
+    order.sort_unstable_by_key(|&(size, i)| (std::cmp::Reverse(size), i));
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    let queue: Vec<(usize, T)> = order
+        .into_iter()
+        .map(|(_, i)| (i, slots[i].take().expect("each item once")))
+        .collect();
+    // `par_bridge` hands the items out one at a time, in the queue's order.
+    let mut done: Vec<(usize, R)> = pool.install(|| {
+        queue
+            .into_iter()
+            .par_bridge()
+            .map(|(i, item)| (i, f(item)))
+            .collect()
+    });
+    done.sort_unstable_by_key(|&(i, _)| i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// About how many bytes a document's text will take, to schedule the
+/// largest first ([`largest_first`]); 0 when unknown.
+fn size_hint(m: &DocMeta) -> u64 {
+    match &m.origin {
+        Origin::File(path) => std::fs::metadata(path).map_or(0, |md| md.len()),
+        Origin::Embedded(text) => text.len() as u64,
+        Origin::Text(text) => text.len() as u64,
+        Origin::Bytes(bytes) => bytes.len() as u64,
+        Origin::Record { len, .. } => *len,
+    }
+}
+
 fn read_one(
     mut meta: DocMeta,
     opts: &IngestOptions,
@@ -345,14 +387,11 @@ impl<'a> Job<'a> {
                     // Without duplicate checks a document is read and
                     // tagged by the same worker in one step: no barrier
                     // between reading and tagging.
-                    None => pool.install(|| {
-                        chunk
-                            .into_par_iter()
-                            .map(|m| match read_one(m, &reading.ingest) {
-                                Ok((m, d)) => tag_doc(tagger, m, d, limits, inspect),
-                                Err(s) => Outcome::Skipped(s),
-                            })
-                            .collect()
+                    None => largest_first(&pool, chunk, size_hint, |m| {
+                        match read_one(m, &reading.ingest) {
+                            Ok((m, d)) => tag_doc(tagger, m, d, limits, inspect),
+                            Err(s) => Outcome::Skipped(s),
+                        }
                     }),
                     Some(index) => self.dedupe_and_tag(&pool, chunk, index, inspect),
                 };
@@ -405,15 +444,53 @@ impl<'a> Job<'a> {
             }
         }
         let limits = &reading.ingest.limits;
-        let tagged: Vec<(usize, Outcome<X>)> = pool.install(|| {
-            to_tag
-                .into_par_iter()
-                .map(|(i, m, d)| (i, tag_doc(self.tagger, m, d, limits, inspect)))
-                .collect()
-        });
+        let tagged = largest_first(
+            pool,
+            to_tag,
+            |(_, _, d)| d.text.len() as u64,
+            |(i, m, d)| (i, tag_doc(self.tagger, m, d, limits, inspect)),
+        );
         for (i, o) in tagged {
             outcomes[i] = Some(o);
         }
         outcomes.into_iter().flatten().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The largest items go first (one thread shows the order), and the
+    /// results come back in the items' order on any number of threads.
+    #[test]
+    fn largest_first_schedules_by_size_and_keeps_the_order() {
+        let sizes: Vec<u64> = vec![3, 10, 0, 7, 10, 1, 7];
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let started = Mutex::new(Vec::new());
+            let items: Vec<(usize, u64)> = sizes.iter().copied().enumerate().collect();
+            let out = largest_first(
+                &pool,
+                items,
+                |&(_, s)| s,
+                |(i, s)| {
+                    started.lock().unwrap().push(i);
+                    (i, s * 2)
+                },
+            );
+            let want: Vec<(usize, u64)> = sizes.iter().map(|s| s * 2).enumerate().collect();
+            assert_eq!(out, want, "{threads} threads");
+            let mut started = started.into_inner().unwrap();
+            if threads == 1 {
+                // Largest first; of equal sizes, the earlier first.
+                assert_eq!(started, [1, 4, 3, 6, 0, 5, 2]);
+            }
+            started.sort_unstable();
+            assert_eq!(started, (0..sizes.len()).collect::<Vec<_>>());
+        }
     }
 }
