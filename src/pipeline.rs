@@ -89,7 +89,6 @@ fn internal_error(path: String, doc_id: String, why: &str) -> Skipped {
     }
 }
 
-/// Read one document; a failure (or a reader panic) becomes its skipped row.
 /// `f` of each item on the pool's threads, the largest items (by `size`)
 /// taken first, so that a batch does not end waiting on one thread for a
 /// long document begun last while the others are idle; the results in
@@ -132,6 +131,7 @@ fn size_hint(m: &DocMeta) -> u64 {
     }
 }
 
+/// Read one document; a failure (or a reader panic) becomes its skipped row.
 fn read_one(
     mut meta: DocMeta,
     opts: &IngestOptions,
