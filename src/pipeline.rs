@@ -99,14 +99,10 @@ fn largest_first<T: Send, R: Send>(
     size: impl Fn(&T) -> u64,
     f: impl Fn(T) -> R + Sync,
 ) -> Vec<R> {
-    let mut order: Vec<(u64, usize)> = items.iter().map(&size).zip(0..).collect();
-    // Largest first; of equal sizes, input order.
-    order.sort_unstable_by_key(|&(size, i)| (std::cmp::Reverse(size), i));
-    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
-    let queue: Vec<(usize, T)> = order
-        .into_iter()
-        .map(|(_, i)| (i, slots[i].take().expect("each item once")))
-        .collect();
+    let mut queue: Vec<(usize, T)> = items.into_iter().enumerate().collect();
+    // Largest first; of equal sizes, input order (each size taken once: a
+    // file's is a `stat`).
+    queue.sort_by_cached_key(|(i, item)| (std::cmp::Reverse(size(item)), *i));
     // `par_bridge` hands the items out one at a time, in the queue's order.
     let mut done: Vec<(usize, R)> = pool.install(|| {
         queue
