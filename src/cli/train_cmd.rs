@@ -52,6 +52,10 @@ pub struct Args {
     /// on the training units (0: the most probable class wins).
     #[arg(long, value_name = "K", default_value_t = TrainOptions::default().tune_folds)]
     pub tune_folds: u32,
+    /// Weigh only features found in at least N of a framing's training
+    /// units (0 or 1: all).
+    #[arg(long, value_name = "N", default_value_t = TrainOptions::default().min_count)]
+    pub min_count: u32,
     /// The feature groups, comma-separated: words, bigrams, stems, hits
     /// (the lexicon's), cues (of stance), length, neighbours (the sentence
     /// before or after mentions the lexicon's context topic).
@@ -176,6 +180,7 @@ pub fn run(args: Args) -> Result<u8> {
         seed: args.seed,
         balance_power: args.balance,
         tune_folds: args.tune_folds,
+        min_count: args.min_count,
     };
     let names: Vec<String> = framings
         .iter()
