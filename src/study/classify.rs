@@ -753,11 +753,28 @@ impl WordFeatures {
             features: [0; WORD_FEATURES],
         };
         for i in 0..w.len as usize {
-            let f = (c >> (3 + 27 * i)) as u32 & ((1 << 27) - 1);
-            w.features[i] = packed_feature(f >> 3, WORD_KINDS[(f & 7) as usize]);
+            w.features[i] = compact_feature(c, i);
         }
         w
     }
+
+    /// Append the features packed into `c` to `packed`, one by one: a
+    /// [`WordFeatures`] built on the stack and copied out whole is read
+    /// back in wider pieces than it was written, which stalls the
+    /// processor on every word.
+    #[inline]
+    fn push_compact(c: u128, packed: &mut Vec<u64>) {
+        for i in 0..(c & 7) as usize {
+            packed.push(compact_feature(c, i));
+        }
+    }
+}
+
+/// Feature `i` of the features [`WordFeatures::compact`] packed into `c`.
+#[inline]
+fn compact_feature(c: u128, i: usize) -> u64 {
+    let f = (c >> (3 + 27 * i)) as u32 & ((1 << 27) - 1);
+    packed_feature(f >> 3, WORD_KINDS[(f & 7) as usize])
 }
 
 /// Per thread: each distinct word's features, hashed once, for one
@@ -997,19 +1014,19 @@ impl Featurizer<'_> {
         w
     }
 
-    /// The features of the word `word`, looked up first as `lookup`,
-    /// hashed on first sight.
-    fn word(&mut self, word: &str, lookup: Lookup) -> WordFeatures {
+    /// Append the features of the word `word`, looked up first as
+    /// `lookup`, to `packed`; hashed on first sight.
+    fn push_word(&mut self, word: &str, lookup: Lookup, packed: &mut Vec<u64>) {
         let short = &mut self.cache.short;
         let key = match lookup {
             Lookup::Short {
                 home, hit: true, ..
-            } => return WordFeatures::from_compact(short.slots[home as usize].features),
+            } => return WordFeatures::push_compact(short.slots[home as usize].features, packed),
             // Further along, or not cached when first looked up (it may
             // have come earlier in the sentence).
             Lookup::Short { key, home, .. } => {
                 if let Some(i) = short.find(key, home as usize) {
-                    return WordFeatures::from_compact(short.slots[i].features);
+                    return WordFeatures::push_compact(short.slots[i].features, packed);
                 }
                 Some(key)
             }
@@ -1017,17 +1034,20 @@ impl Featurizer<'_> {
         };
         // Long words, and the rare short ones whose features do not fit
         // in a slot, by their text.
-        if let Some(&w) = self.cache.long.get(word) {
-            return w;
-        }
-        let w = self.word_features(word);
-        match key.zip(w.compact()) {
-            Some((key, c)) => self.cache.short.insert(key, c),
+        let w = match self.cache.long.get(word) {
+            Some(&w) => w,
             None => {
-                self.cache.long.insert(word.into(), w);
+                let w = self.word_features(word);
+                match key.zip(w.compact()) {
+                    Some((key, c)) => self.cache.short.insert(key, c),
+                    None => {
+                        self.cache.long.insert(word.into(), w);
+                    }
+                }
+                w
             }
-        }
-        w
+        };
+        packed.extend_from_slice(&w.features[..w.len as usize]);
     }
 
     /// The cached features of the word token `t` of `a`, if any.
@@ -1162,13 +1182,8 @@ impl Featurizer<'_> {
             }
             let word = a.norm_of(t);
             let lookup = looked_up[words];
-            let w = self.word(word, lookup);
+            self.push_word(word, lookup, &mut packed);
             words += 1;
-            // All WORD_FEATURES slots (a fixed-size copy, inlined, where
-            // the word's few would call `memcpy`), then the unused cut off.
-            let at = packed.len();
-            packed.extend_from_slice(&w.features);
-            packed.truncate(at + w.len as usize);
             if self.cfg.word_bigrams {
                 if let Some(p) = previous {
                     packed.push(self.packed_bigram(p, (word, lookup)));
