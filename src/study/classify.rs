@@ -1050,6 +1050,26 @@ impl Featurizer<'_> {
         packed.extend_from_slice(&w.features[..w.len as usize]);
     }
 
+    /// Ask the processor to bring in the word-cache slots of the words of
+    /// `tokens` (of `a`), so that their cache misses overlap the work on
+    /// the sentence before them: call it with the next sentence's tokens
+    /// before [`Featurizer::featurize`] of this one. A hint only: any
+    /// slots, valid or not, give the same features.
+    pub fn prefetch(&self, a: &Analysis, tokens: std::ops::Range<usize>) {
+        let short = &self.cache.short;
+        if short.slots.is_empty() {
+            return;
+        }
+        for t in &a.tokens[tokens] {
+            if t.kind != TokenKind::Word {
+                continue;
+            }
+            if let Some(key) = a.short_key(t).filter(|&k| k != 0) {
+                prefetch(&short.slots[short.home(key)]);
+            }
+        }
+    }
+
     /// The cached features of the word token `t` of `a`, if any.
     fn cached(&self, a: &Analysis, t: &Token) -> Option<WordFeatures> {
         let short = &self.cache.short;
@@ -1247,6 +1267,22 @@ impl Featurizer<'_> {
         let index = (sip13(&buf[..len]) & self.hash_bits_mask()) as u32;
         packed_feature(index, kind_key(parts[0]))
     }
+}
+
+/// A hint to the processor to load `x`'s cache line (nothing on other
+/// processors than x86-64).
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing and cannot fault; SSE, which it
+    // needs, is part of x86-64. (A safe function from Rust 1.87 on.)
+    #[allow(unused_unsafe)]
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 /// The token range of the byte span `start..end` of an analysed text.

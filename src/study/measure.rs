@@ -92,14 +92,24 @@ fn each_sentence<T>(
     let hits = hits_by_sentence(v, spans.len());
     let (lexicon, analyzer) = (&tagger.lexicon, &tagger.analyzer);
     classify::with_featurizer(&model.features, lexicon, analyzer, |featurizer| {
+        let mut next = spans.first().map(|&(s, e)| classify::token_range(a, s, e));
         spans
-            .into_iter()
+            .iter()
             .zip(&hits)
             .enumerate()
-            .map(|(index, ((s, e), inside))| {
+            .map(|(index, (&(s, e), inside))| {
+                let tokens = next
+                    .take()
+                    .unwrap_or_else(|| classify::token_range(a, s, e));
+                next = spans
+                    .get(index + 1)
+                    .map(|&(s, e)| classify::token_range(a, s, e));
+                if let Some(next) = &next {
+                    featurizer.prefetch(a, next.clone());
+                }
                 let input = SentenceRef {
                     a,
-                    tokens: classify::token_range(a, s, e),
+                    tokens,
                     hits: inside,
                     neighbours: classify::Neighbours::of_sentence(lexicon, &hits, index),
                 };
