@@ -2042,27 +2042,31 @@ impl Model {
     /// [`FramingModel::predict_values`], with one lookup per feature for
     /// all framings.
     pub fn predict_all(&self, values: &[(u32, f64)]) -> Vec<Prediction> {
+        let mut out = Vec::with_capacity(self.framings.len());
+        self.predict_all_into(values, &mut out);
+        out
+    }
+
+    /// [`Model::predict_all`] into `out` (cleared first), which a caller
+    /// labelling sentence after sentence keeps: no allocation per sentence.
+    pub fn predict_all_into(&self, values: &[(u32, f64)], out: &mut Vec<Prediction>) {
         let t = self.joint.0.get_or_init(|| JointTable::new(&self.framings));
-        let mut out: Vec<Prediction> = self
-            .framings
-            .iter()
-            .map(|m| Prediction {
-                p: [0.0; 3],
-                endorsed_threshold: m.endorsed_threshold,
-            })
-            .collect();
+        out.clear();
+        out.extend(self.framings.iter().map(|m| Prediction {
+            p: [0.0; 3],
+            endorsed_threshold: m.endorsed_threshold,
+        }));
         // The sums in registers for the usual one to four framings.
         match out.len() {
-            1 => t.scores::<3>(values, &mut out),
-            2 => t.scores::<6>(values, &mut out),
-            3 => t.scores::<9>(values, &mut out),
-            4 => t.scores::<12>(values, &mut out),
-            _ => t.scores_any(values, &mut out),
+            1 => t.scores::<3>(values, out),
+            2 => t.scores::<6>(values, out),
+            3 => t.scores::<9>(values, out),
+            4 => t.scores::<12>(values, out),
+            _ => t.scores_any(values, out),
         }
-        for s in &mut out {
+        for s in out.iter_mut() {
             s.p = softmax(s.p);
         }
-        out
     }
 
     /// [`FramingModel::explain_values`] for the model's framing number

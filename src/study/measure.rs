@@ -76,7 +76,7 @@ struct Sentence<'s> {
     /// Its features' (index, value) pairs.
     values: &'s [(u32, f64)],
     /// The model's prediction per framing, in the model's order.
-    predictions: Vec<Prediction>,
+    predictions: &'s [Prediction],
 }
 
 /// `f` of each sentence of `v`, in order, with the featurizer that saw it
@@ -91,6 +91,7 @@ fn each_sentence<T>(
     let spans = a.sentence_spans();
     let hits = hits_by_sentence(v, spans.len());
     let (lexicon, analyzer) = (&tagger.lexicon, &tagger.analyzer);
+    let mut predictions = Vec::with_capacity(model.framings.len());
     classify::with_featurizer(&model.features, lexicon, analyzer, |featurizer| {
         let mut next = spans.first().map(|&(s, e)| classify::token_range(a, s, e));
         spans
@@ -120,7 +121,10 @@ fn each_sentence<T>(
                     span: (s, e),
                     input,
                     values,
-                    predictions: model.predict_all(values),
+                    predictions: {
+                        model.predict_all_into(values, &mut predictions);
+                        &predictions
+                    },
                 };
                 f(sentence, featurizer)
             })
@@ -135,7 +139,7 @@ pub fn predict_sentences(
     model: &Model,
     v: &View<'_>,
 ) -> Vec<((u32, u32), Vec<Prediction>)> {
-    each_sentence(tagger, model, v, |s, _| (s.span, s.predictions))
+    each_sentence(tagger, model, v, |s, _| (s.span, s.predictions.to_vec()))
 }
 
 /// The named features of the sentence `index` of `v`, spanning `span`:
