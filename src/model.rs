@@ -474,9 +474,14 @@ pub struct SentenceLabel {
     pub text: Option<String>,
     /// Per model framing: the label (index into none, endorsed,
     /// distanced), the probability of endorsed, and the features that
-    /// weighed most towards the label (empty when it is none).
-    pub framings: Vec<(u8, f64, String)>,
+    /// weighed most towards the label (empty when it is none). Inline
+    /// for up to two framings, so that reading a document's labels walks
+    /// one array instead of following a pointer per sentence.
+    pub framings: SentenceFramings,
 }
+
+/// [`SentenceLabel::framings`].
+pub type SentenceFramings = smallvec::SmallVec<[(u8, f64, String); 2]>;
 
 impl DocResult {
     /// Count each framing's endorsed and distanced sentences of

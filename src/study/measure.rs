@@ -266,7 +266,7 @@ pub fn label_sentences(
                 };
                 (class as u8, p_endorsed(p), why)
             })
-            .collect::<Vec<(u8, f64, String)>>();
+            .collect::<crate::model::SentenceFramings>();
         let counted = s.input.hits.iter().any(|h| h.status == HitStatus::Counted);
         let keep = text.keeps(framings.iter().map(|f| f.0), counted);
         SentenceLabel {
