@@ -483,22 +483,23 @@ pub struct SentenceLabel {
 /// [`SentenceLabel::framings`].
 pub type SentenceFramings = smallvec::SmallVec<[(u8, f64, String); 2]>;
 
-impl DocResult {
-    /// Count each framing's endorsed and distanced sentences of
-    /// [`DocResult::labels`] into [`DocResult::model`].
-    pub fn count_labels(&mut self, framings: usize) {
-        self.model = vec![[0; 2]; framings];
-        for l in &self.labels {
-            for (m, (class, _, _)) in self.model.iter_mut().zip(&l.framings) {
-                match class {
-                    1 => m[0] += 1,
-                    2 => m[1] += 1,
-                    _ => {}
-                }
+/// Each of `framings` framings' endorsed and distanced sentences among
+/// `labels`: a document's [`DocResult::model`].
+pub fn label_counts(labels: &[SentenceLabel], framings: usize) -> Vec<[u64; 2]> {
+    let mut counts = vec![[0; 2]; framings];
+    for l in labels {
+        for (m, (class, _, _)) in counts.iter_mut().zip(&l.framings) {
+            match class {
+                1 => m[0] += 1,
+                2 => m[1] += 1,
+                _ => {}
             }
         }
     }
+    counts
+}
 
+impl DocResult {
     /// The 1-based page a byte offset falls on, for paged documents.
     pub fn page_of(&self, byte: u32) -> Option<u32> {
         page_of(&self.page_starts, byte)

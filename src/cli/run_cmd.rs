@@ -162,13 +162,13 @@ pub fn run(args: Args) -> Result<u8> {
     // Discovery walks the inputs alongside tagging, so the number of
     // documents is not known in advance: the progress line counts.
     let progress = Progress::counting(0, args.quiet);
-    let sink = |outcomes: Vec<Outcome<Vec<SentenceLabel>>>| {
+    let sink = |outcomes: Vec<Outcome<(Vec<SentenceLabel>, Vec<[u64; 2]>)>>| {
         let mut tagged = Vec::with_capacity(outcomes.len());
         for o in outcomes {
             match o {
-                Outcome::Tagged(mut d, labels) => {
+                Outcome::Tagged(mut d, (labels, counts)) => {
                     d.labels = labels;
-                    d.count_labels(framings.len());
+                    d.model = counts;
                     progress.add(d.bytes);
                     if !quiet && !d.warnings.is_empty() {
                         progress.suspend(|| super::print_warnings(&d.meta.path, &d.warnings));
@@ -186,10 +186,15 @@ pub fn run(args: Args) -> Result<u8> {
         writer.add_docs(&tagger, tagged, &fields)
     };
     let owns = |d: &DocMeta| shard.is_none_or(|s| s.owns(&d.doc_id));
-    // The model labels each sentence in the worker that tagged it.
+    // The model labels each sentence in the worker that tagged it, and
+    // counts the labels there, while they are in that core's cache.
     let label = |v: &View<'_>| match &model {
-        Some(m) => measure::label_sentences(&tagger, m, v, args.sentence_text),
-        None => Vec::new(),
+        Some(m) => {
+            let labels = measure::label_sentences(&tagger, m, v, args.sentence_text);
+            let counts = crate::model::label_counts(&labels, framings.len());
+            (labels, counts)
+        }
+        None => (Vec::new(), vec![[0; 2]; framings.len()]),
     };
     let found = job.run(source, owns, &label, sink)?;
     progress.finish();
