@@ -123,6 +123,10 @@ pub struct Args {
     pub ingest: IngestArgs,
 }
 
+/// What the model gives a document in the worker: its sentences' labels
+/// and, per framing, how many are endorsed and distanced.
+type Labelled = (Vec<SentenceLabel>, Vec<[u64; 2]>);
+
 pub fn run(args: Args) -> Result<u8> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let mut tagger = super::load_tagger(args.lexicon.as_deref(), false, args.quiet)?;
@@ -162,7 +166,7 @@ pub fn run(args: Args) -> Result<u8> {
     // Discovery walks the inputs alongside tagging, so the number of
     // documents is not known in advance: the progress line counts.
     let progress = Progress::counting(0, args.quiet);
-    let sink = |outcomes: Vec<Outcome<(Vec<SentenceLabel>, Vec<[u64; 2]>)>>| {
+    let sink = |outcomes: Vec<Outcome<Labelled>>| {
         let mut tagged = Vec::with_capacity(outcomes.len());
         for o in outcomes {
             match o {
