@@ -519,3 +519,29 @@ pub fn page_of(page_starts: &[u32], byte: u32) -> Option<u32> {
     }
     Some(page_starts.partition_point(|&s| s <= byte).max(1) as u32)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_counts_are_endorsed_and_distanced_per_framing() {
+        let label = |classes: &[u8]| SentenceLabel {
+            sentence: 0,
+            byte_start: 0,
+            byte_end: 1,
+            text: None,
+            framings: classes.iter().map(|&c| (c, 0.5, String::new())).collect(),
+        };
+        let labels = [
+            label(&[1, 0]),
+            label(&[2, 1]),
+            label(&[1, 1]),
+            label(&[2, 0]),
+        ];
+        assert_eq!(label_counts(&labels, 2), vec![[2, 2], [2, 0]]);
+        // No model: no framings, nothing counted.
+        assert_eq!(label_counts(&[], 0), Vec::<[u64; 2]>::new());
+        assert_eq!(label_counts(&[], 2), vec![[0, 0]; 2]);
+    }
+}
