@@ -2,10 +2,10 @@
 // text (textContent), never parsed as markup.
 "use strict";
 
-// Okabe–Ito: behavioural and structural keep vermillion and blue, other
-// categories take the rest in order.
-const PALETTE = ["#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
-const FIXED = { behavioural: "#D55E00", structural: "#0072B2" };
+// Okabe–Ito: behavioural and structural keep orange and blue, as in the
+// audit and the report; other categories take the rest in order.
+const PALETTE = ["#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
+const FIXED = { behavioural: "#E69F00", structural: "#0072B2" };
 const STANCE_WORDS = {
   endorsed: "endorsed (the text frames it so)",
   negated: "negated (the text denies it)",
