@@ -1041,7 +1041,7 @@ fn audit_html_is_self_contained_and_inert() {
         "{page}"
     );
     assert!(
-        page.contains("On 1,150 real sentences coded blind by two coders"),
+        page.contains("On 1,693 real sentences coded blind by two coders"),
         "{page}"
     );
 
