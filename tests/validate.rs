@@ -452,9 +452,53 @@ fn validate_cross_validates_the_model_on_your_own_coding() {
         }
     }
     assert!(named > 0, "{}", v["model"]);
+    // The model against the lexicon, unit by unit: the four-way splits add
+    // up to each method's confusion table, and the F1 difference is the
+    // two F1s'.
+    let against = v["model"]["against_lexicon"].as_array().unwrap();
+    assert_eq!(against.len(), 4, "{against:?}");
+    for c in against {
+        let name = c["label"].as_str().unwrap();
+        let (m, x) = (label(&v["model"], name), label(&v, name));
+        let n = |side: &str, k: &str| c[side][k].as_u64().unwrap();
+        assert_eq!(
+            n("positives", "both") + n("positives", "model_only"),
+            count(m, "tp")
+        );
+        assert_eq!(
+            n("positives", "both") + n("positives", "lexicon_only"),
+            count(x, "tp")
+        );
+        assert_eq!(
+            n("negatives", "both") + n("negatives", "model_only"),
+            count(m, "fp")
+        );
+        assert_eq!(
+            n("negatives", "both") + n("negatives", "lexicon_only"),
+            count(x, "fp")
+        );
+        assert_eq!(
+            n("positives", "neither"),
+            count(m, "fn") - n("positives", "lexicon_only")
+        );
+        assert_eq!(c["n"], m["n"]);
+        if let (Some(d), Some(fm), Some(fx)) = (
+            c["f1_difference"].as_f64(),
+            m["f1"].as_f64(),
+            x["f1"].as_f64(),
+        ) {
+            assert!((d - (fm - fx)).abs() < 1e-12, "{c}");
+        }
+    }
     let text = framewatch(tmp.path(), &["validate", "--gold", gold, "--cv", "2"]).ok();
     assert!(
         text.stdout.contains("the trained model, cross-validated"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("the model against the lexicon on the same units"),
         "{}",
         text.stdout
     );

@@ -179,6 +179,56 @@ fn print_text(r: &Report, show: usize) {
             ),
         }
         print_labels(m, show);
+        print_comparison(m);
+    }
+}
+
+/// The model against the lexicon, unit by unit.
+fn print_comparison(m: &Report) {
+    if m.against_lexicon.is_empty() {
+        return;
+    }
+    println!(
+        "\nthe model against the lexicon on the same units (its F1 minus the lexicon's; the interval resamples the same documents for both):"
+    );
+    println!(
+        "  {:<32} {:>24} {:>24}  {:<22}",
+        "label", "coded yes: found by", "coded no: flagged by", "F1 difference [95% CI]"
+    );
+    println!(
+        "  {:<32} {:>5} {:>5} {:>6} {:>5} {:>5} {:>5} {:>6} {:>5}",
+        "", "both", "model", "lexic.", "none", "both", "model", "lexic.", "none"
+    );
+    let signed = |x: Option<f64>| x.map_or("  - ".to_string(), |v| format!("{v:+.2}"));
+    let ci_signed = |i: Interval| match i {
+        (Some(a), Some(b)) => format!("[{a:+.2}, {b:+.2}]"),
+        _ => "[  -  ,  -  ]".into(),
+    };
+    for c in &m.against_lexicon {
+        let (p, n) = (&c.positives, &c.negatives);
+        println!(
+            "  {:<32} {:>5} {:>5} {:>6} {:>5} {:>5} {:>5} {:>6} {:>5}  {} {}",
+            c.label,
+            p.both,
+            p.model_only,
+            p.lexicon_only,
+            p.neither,
+            n.both,
+            n.model_only,
+            n.lexicon_only,
+            n.neither,
+            signed(c.f1_difference),
+            ci_signed(c.f1_difference_ci)
+        );
+        if let Some(w) = &c.weighted {
+            println!(
+                "    {:<30} {:>49}  {} {}",
+                "design-weighted",
+                "",
+                signed(w.f1_difference),
+                ci_signed(w.f1_difference_ci)
+            );
+        }
     }
 }
 
@@ -349,15 +399,15 @@ pub fn run(args: Args) -> Result<u8> {
             .map(|&c| lexicon.categories[c].name.clone())
             .collect()
     };
+    // The model's report, and the model against the lexicon on the labels
+    // it makes.
     let model_report = |units: Vec<validate::ToolUnit>, framings: Vec<String>| {
-        Box::new(validate::evaluate_model(
-            &gold,
-            &units,
-            lexicon,
-            &framings,
-            args.bootstrap,
-            args.seed,
-        ))
+        let mut r =
+            validate::evaluate_model(&gold, &units, lexicon, &framings, args.bootstrap, args.seed);
+        let labels: Vec<String> = r.labels.iter().map(|l| l.label.clone()).collect();
+        r.against_lexicon =
+            validate::compare(&gold, &tool, &units, &labels, args.bootstrap, args.seed);
+        Box::new(r)
     };
     if let Some(m) = &model {
         let units = validate::model_units(&gold, &tool, lexicon, m);

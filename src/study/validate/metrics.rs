@@ -4,7 +4,7 @@
 
 use super::*;
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
 pub struct Confusion {
     pub tp: u64,
     pub fp: u64,
@@ -55,7 +55,7 @@ pub(super) fn prf(tp: f64, fp: f64, fn_: f64) -> [Option<f64>; 3] {
 /// A confusion table of design weights (each unit counts 1 / its
 /// inclusion probability), estimating the table over the whole population
 /// the sample was drawn from.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
 pub struct WeightedConfusion {
     pub tp: f64,
     pub fp: f64,
@@ -192,6 +192,57 @@ pub struct Report {
     /// same units, beside the lexicon's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<Box<Report>>,
+    /// In the model's report: the model against the lexicon, unit by unit,
+    /// per label the model makes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub against_lexicon: Vec<Comparison>,
+}
+
+/// Units by which of two methods flag them.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Split {
+    pub both: u64,
+    pub model_only: u64,
+    pub lexicon_only: u64,
+    pub neither: u64,
+}
+
+impl Split {
+    fn add(&mut self, model: bool, lexicon: bool) {
+        *match (model, lexicon) {
+            (true, true) => &mut self.both,
+            (true, false) => &mut self.model_only,
+            (false, true) => &mut self.lexicon_only,
+            (false, false) => &mut self.neither,
+        } += 1;
+    }
+}
+
+/// The model against the lexicon on one label, unit by unit: which of the
+/// coders' positives each finds, which of their negatives each flags, and
+/// the difference of the two F1s with a paired bootstrap interval (both
+/// measured on the same resampled documents, so that what they share
+/// cancels).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Comparison {
+    pub label: String,
+    pub n: u64,
+    /// The units the coders mark, by which method finds them.
+    pub positives: Split,
+    /// The units the coders do not mark, by which method flags them.
+    pub negatives: Split,
+    /// The model's F1 minus the lexicon's.
+    pub f1_difference: Option<f64>,
+    pub f1_difference_ci: Interval,
+    /// The same, weighted by 1 / inclusion probability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weighted: Option<WeightedDifference>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WeightedDifference {
+    pub f1_difference: Option<f64>,
+    pub f1_difference_ci: Interval,
 }
 
 /// The coders' label of a unit: the majority of the codes given; `Err(())`
@@ -224,26 +275,20 @@ pub(super) fn bootstrap(
     resamples: usize,
     seed: u64,
 ) -> ([Interval; 3], Option<[Interval; 3]>) {
-    use rand::{Rng, SeedableRng};
     let none = [(None, None); 3];
     if resamples == 0 || pairs.is_empty() {
         return (none, weights.map(|_| none));
     }
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut stats: [Vec<f64>; 3] = Default::default();
     let mut wstats: [Vec<f64>; 3] = Default::default();
-    for _ in 0..resamples {
+    resample(strata, resamples, seed, |drawn| {
         let mut c = Confusion::default();
         let mut wc = WeightedConfusion::default();
-        for clusters in strata {
-            for _ in 0..clusters.len() {
-                for &k in &clusters[rng.random_range(0..clusters.len())] {
-                    let (g, t) = pairs[k];
-                    c.add(g, t);
-                    if let Some(w) = weights {
-                        wc.add(g, t, w[k]);
-                    }
-                }
+        for &k in drawn {
+            let (g, t) = pairs[k];
+            c.add(g, t);
+            if let Some(w) = weights {
+                wc.add(g, t, w[k]);
             }
         }
         for (k, v) in [c.precision(), c.recall(), c.f1()].into_iter().enumerate() {
@@ -256,12 +301,37 @@ pub(super) fn bootstrap(
                 wstats[k].push(v);
             }
         }
-    }
-    let interval = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        (quantile(&v, 0.025), quantile(&v, 0.975))
-    };
+    });
     (stats.map(interval), weights.map(|_| wstats.map(interval)))
+}
+
+/// The 95% percentile interval of a bootstrap statistic's values.
+fn interval(mut v: Vec<f64>) -> Interval {
+    v.sort_by(f64::total_cmp);
+    (quantile(&v, 0.025), quantile(&v, 0.975))
+}
+
+/// Draw `resamples` bootstrap resamples of the units (see [`bootstrap`])
+/// and hand each to `each`: the units drawn, with repeats. Two measures
+/// taken from one resample are paired.
+fn resample(
+    strata: &[Vec<Vec<usize>>],
+    resamples: usize,
+    seed: u64,
+    mut each: impl FnMut(&[usize]),
+) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut drawn = Vec::new();
+    for _ in 0..resamples {
+        drawn.clear();
+        for clusters in strata {
+            for _ in 0..clusters.len() {
+                drawn.extend_from_slice(&clusters[rng.random_range(0..clusters.len())]);
+            }
+        }
+        each(&drawn);
+    }
 }
 
 /// A unit's reference three-way code for one framing.
@@ -319,6 +389,52 @@ pub(super) fn reference(gold: &Gold, u: &Unit, label: usize) -> Result<Option<bo
     }
 }
 
+/// The units a label is scored on: per unit with a reference label (in
+/// the gold file's order), its index, the reference and its design
+/// weight; the bootstrap's strata of them (per stratum, a document's units
+/// together, or a unit without a document alone; indices into `units`);
+/// and how many units the coders tied on.
+struct Scored {
+    units: Vec<(usize, bool, f64)>,
+    strata: Vec<Vec<Vec<usize>>>,
+    ties: u64,
+}
+
+fn scored(gold: &Gold, label: usize) -> Scored {
+    let mut units = Vec::new();
+    // Stratum -> document (or, without one, the unit alone) -> units.
+    let mut strata: BTreeMap<&str, BTreeMap<(bool, &str), Vec<usize>>> = BTreeMap::new();
+    let mut ties = 0;
+    for (i, u) in gold.units.iter().enumerate() {
+        let g = match reference(gold, u, label) {
+            Ok(Some(g)) => g,
+            Ok(None) => continue,
+            Err(()) => {
+                ties += 1;
+                continue;
+            }
+        };
+        strata
+            .entry(u.stratum.as_deref().unwrap_or(""))
+            .or_default()
+            .entry(match &u.doc_id {
+                Some(d) => (true, d.as_str()),
+                None => (false, u.unit_id.as_str()),
+            })
+            .or_default()
+            .push(units.len());
+        units.push((i, g, u.weight.unwrap_or(1.0)));
+    }
+    Scored {
+        units,
+        strata: strata
+            .into_values()
+            .map(|docs| docs.into_values().collect())
+            .collect(),
+        ties,
+    }
+}
+
 /// Compare the tool with the coders.
 pub fn evaluate(
     gold: &Gold,
@@ -343,32 +459,17 @@ pub fn evaluate(
         let mut wc = WeightedConfusion::default();
         let mut pairs = Vec::new();
         let mut weights = Vec::new();
-        // Stratum -> document (or, without one, the unit alone) -> units.
-        let mut strata: BTreeMap<&str, BTreeMap<(bool, &str), Vec<usize>>> = BTreeMap::new();
         let (mut fps, mut fns) = (Vec::new(), Vec::new());
-        let mut ties = 0;
-        for (u, t) in gold.units.iter().zip(tool) {
-            let g = match reference(gold, u, l) {
-                Ok(Some(g)) => g,
-                Ok(None) => continue,
-                Err(()) => {
-                    ties += 1;
-                    continue;
-                }
-            };
+        let Scored {
+            units,
+            strata,
+            ties,
+        } = scored(gold, l);
+        for &(i, g, w) in &units {
+            let (u, t) = (&gold.units[i], &tool[i]);
             let p = t.present[l];
-            let w = u.weight.unwrap_or(1.0);
             c.add(g, p);
             wc.add(g, p, w);
-            strata
-                .entry(u.stratum.as_deref().unwrap_or(""))
-                .or_default()
-                .entry(match &u.doc_id {
-                    Some(d) => (true, d.as_str()),
-                    None => (false, u.unit_id.as_str()),
-                })
-                .or_default()
-                .push(pairs.len());
             pairs.push((g, p));
             weights.push(w);
             let case = |entries: Vec<String>| Case {
@@ -392,10 +493,6 @@ pub fn evaluate(
                 _ => {}
             }
         }
-        let strata: Vec<Vec<Vec<usize>>> = strata
-            .into_values()
-            .map(|docs| docs.into_values().collect())
-            .collect();
         let ([pci, rci, fci], wci) = bootstrap(
             &pairs,
             weighted.then_some(weights.as_slice()),
@@ -461,6 +558,7 @@ pub fn evaluate(
         labels,
         stances,
         model: None,
+        against_lexicon: Vec::new(),
     }
 }
 
@@ -602,4 +700,73 @@ pub fn evaluate_model(
     r.labels.retain(|_| *k.next().expect("a flag per label"));
     r.stances.retain(|s| has(&s.category));
     r
+}
+
+/// The model's labels (`model`, units from [`model_units`] or
+/// [`predicted_units`]) against the lexicon's (`lexicon`) on the labels
+/// `labels` (names of gold labels), unit by unit ([`Comparison`]).
+pub fn compare(
+    gold: &Gold,
+    lexicon: &[ToolUnit],
+    model: &[ToolUnit],
+    labels: &[String],
+    resamples: usize,
+    seed: u64,
+) -> Vec<Comparison> {
+    let weighted = gold.weighted();
+    labels
+        .iter()
+        .filter_map(|name| gold.labels.iter().position(|l| &l.name == name))
+        .map(|l| {
+            let name = &gold.labels[l].name;
+            let Scored { units, strata, .. } = scored(gold, l);
+            let flags: Vec<(bool, bool, bool)> = units
+                .iter()
+                .map(|&(i, g, _)| (g, model[i].present[l], lexicon[i].present[l]))
+                .collect();
+            let (mut positives, mut negatives) = (Split::default(), Split::default());
+            for &(g, m, x) in &flags {
+                if g { &mut positives } else { &mut negatives }.add(m, x);
+            }
+            let difference = |c: &[Confusion; 2]| Some(c[0].f1()? - c[1].f1()?);
+            let weighted_difference =
+                |c: &[WeightedConfusion; 2]| Some(c[0].prf()[2]? - c[1].prf()[2]?);
+            // Both methods' confusion tables (model, lexicon) over `drawn`.
+            let tables = |drawn: &mut dyn Iterator<Item = usize>| {
+                let mut c = [Confusion::default(); 2];
+                let mut wc = [WeightedConfusion::default(); 2];
+                for k in drawn {
+                    let (g, m, x) = flags[k];
+                    let w = units[k].2;
+                    c[0].add(g, m);
+                    c[1].add(g, x);
+                    wc[0].add(g, m, w);
+                    wc[1].add(g, x, w);
+                }
+                (c, wc)
+            };
+            let (c, wc) = tables(&mut (0..flags.len()));
+            let (mut stats, mut wstats) = (Vec::new(), Vec::new());
+            if !flags.is_empty() {
+                let seed = cell_seed(seed, &[Some(name.clone()), Some("against lexicon".into())]);
+                resample(&strata, resamples, seed, |drawn| {
+                    let (c, wc) = tables(&mut drawn.iter().copied());
+                    stats.extend(difference(&c));
+                    wstats.extend(weighted_difference(&wc));
+                });
+            }
+            Comparison {
+                label: name.clone(),
+                n: flags.len() as u64,
+                positives,
+                negatives,
+                f1_difference: difference(&c),
+                f1_difference_ci: interval(stats),
+                weighted: weighted.then(|| WeightedDifference {
+                    f1_difference: weighted_difference(&wc),
+                    f1_difference_ci: interval(wstats),
+                }),
+            }
+        })
+        .collect()
 }

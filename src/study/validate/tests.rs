@@ -357,3 +357,61 @@ fn flags() {
     }
     assert_eq!(parse_flag("maybe"), None);
 }
+
+/// The model against the lexicon: who finds what, and a paired interval
+/// of the F1 difference. 20 documents of one unit each, 10 coded yes.
+/// The lexicon finds 4 of them, the model the same 4 and 4 more, and both
+/// flag 1 of the 10 coded no: lexicon F1 8/15, model F1 16/19.
+#[test]
+fn the_model_against_the_lexicon_is_paired() {
+    let (lex, _) = Lexicon::load(None).unwrap();
+    let mut csv = String::from("unit_id,doc_id,behavioural\n");
+    let (mut lexicon, mut model) = (Vec::new(), Vec::new());
+    for i in 0..20 {
+        let coded = i < 10;
+        csv.push_str(&format!("u{i},d{i},{}\n", u8::from(coded)));
+        let unit = |present: bool| ToolUnit {
+            present: vec![present],
+            found: vec![Vec::new()],
+            ..Default::default()
+        };
+        lexicon.push(unit(i < 4 || i == 10));
+        model.push(unit(i < 8 || i == 10));
+    }
+    let gold = Gold::parse(
+        "g.csv",
+        csv.into_bytes(),
+        "csv",
+        &lex,
+        &GoldOptions::default(),
+    )
+    .unwrap();
+    let labels = ["behavioural".to_string()];
+    let c = &compare(&gold, &lexicon, &model, &labels, 500, 3)[0];
+    let split = |both, model_only, lexicon_only, neither| Split {
+        both,
+        model_only,
+        lexicon_only,
+        neither,
+    };
+    assert_eq!(c.positives, split(4, 4, 0, 2));
+    assert_eq!(c.negatives, split(1, 0, 0, 9));
+    assert_eq!(c.n, 20);
+    assert!(close(c.f1_difference, 16.0 / 19.0 - 8.0 / 15.0));
+    // The model never does worse on any resample (it flags a superset, all
+    // of it right): the paired interval stays at or above zero, where two
+    // separate intervals would overlap.
+    let (lo, hi) = c.f1_difference_ci;
+    assert!(lo.unwrap() >= 0.0 && hi.unwrap() > 0.1, "{lo:?} {hi:?}");
+    let apart = evaluate(&gold, &lexicon, &lex, 500, 3).labels[0].f1_ci;
+    let with = evaluate(&gold, &model, &lex, 500, 3).labels[0].f1_ci;
+    assert!(apart.1.unwrap() > with.0.unwrap(), "{apart:?} {with:?}");
+    // The same labels on both sides differ by nothing, in every resample.
+    let same = &compare(&gold, &lexicon, &lexicon, &labels, 500, 3)[0];
+    assert_eq!(same.positives, split(4, 0, 0, 6));
+    assert_eq!(same.f1_difference, Some(0.0));
+    assert_eq!(same.f1_difference_ci, (Some(0.0), Some(0.0)));
+    assert_eq!(same.weighted, None);
+    // A label the gold file lacks is left out.
+    assert!(compare(&gold, &lexicon, &model, &["no such".into()], 10, 3).is_empty());
+}
