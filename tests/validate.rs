@@ -461,22 +461,12 @@ fn validate_cross_validates_the_model_on_your_own_coding() {
         let name = c["label"].as_str().unwrap();
         let (m, x) = (label(&v["model"], name), label(&v, name));
         let n = |side: &str, k: &str| c[side][k].as_u64().unwrap();
-        assert_eq!(
-            n("positives", "both") + n("positives", "model_only"),
-            count(m, "tp")
-        );
-        assert_eq!(
-            n("positives", "both") + n("positives", "lexicon_only"),
-            count(x, "tp")
-        );
-        assert_eq!(
-            n("negatives", "both") + n("negatives", "model_only"),
-            count(m, "fp")
-        );
-        assert_eq!(
-            n("negatives", "both") + n("negatives", "lexicon_only"),
-            count(x, "fp")
-        );
+        for (side, flagged) in [("positives", "tp"), ("negatives", "fp")] {
+            for (alone, report) in [("model_only", m), ("lexicon_only", x)] {
+                let sum = n(side, "both") + n(side, alone);
+                assert_eq!(sum, count(report, flagged), "{side} {alone}: {c}");
+            }
+        }
         assert_eq!(
             n("positives", "neither"),
             count(m, "fn") - n("positives", "lexicon_only")

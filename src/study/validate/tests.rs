@@ -6,6 +6,18 @@ fn close(a: Option<f64>, b: f64) -> bool {
     a.is_some_and(|a| (a - b).abs() < 1e-3)
 }
 
+/// A gold file from CSV text, read with the default options.
+fn gold_csv(csv: &str, lex: &Lexicon) -> Gold {
+    Gold::parse(
+        "g.csv",
+        csv.as_bytes().to_vec(),
+        "csv",
+        lex,
+        &GoldOptions::default(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn kappa_matches_a_hand_computed_table() {
     // 50 units: both yes 20, A yes B no 5, A no B yes 10, both no 15.
@@ -180,14 +192,7 @@ fn design_weights_estimate_population_recall() {
     add(2, false, true, 0.5, "fired");
     add(2, true, false, 0.1, "rest");
     add(10, false, false, 0.1, "rest");
-    let gold = Gold::parse(
-        "g.csv",
-        csv.into_bytes(),
-        "csv",
-        &lex,
-        &GoldOptions::default(),
-    )
-    .unwrap();
+    let gold = gold_csv(&csv, &lex);
     let r = evaluate(&gold, &tool, &lex, 200, 1);
     let m = &r.labels[0];
     assert!(close(m.precision, 0.75) && close(m.recall, 0.75));
@@ -288,14 +293,7 @@ fn false_negatives_say_what_the_tool_made_of_the_label() {
     let csv = "unit_id,text,behavioural,structural\n\
                a,x,endorsed,endorsed\n\
                b,y,none,endorsed\n";
-    let gold = Gold::parse(
-        "g.csv",
-        csv.as_bytes().to_vec(),
-        "csv",
-        &lex,
-        &Default::default(),
-    )
-    .unwrap();
+    let gold = gold_csv(csv, &lex);
     let be = 2;
     assert_eq!(gold.labels[be].name, "behavioural (endorsed)");
     let mut found = vec![Vec::new(); 4];
@@ -378,14 +376,7 @@ fn the_model_against_the_lexicon_is_paired() {
         lexicon.push(unit(i < 4 || i == 10));
         model.push(unit(i < 8 || i == 10));
     }
-    let gold = Gold::parse(
-        "g.csv",
-        csv.into_bytes(),
-        "csv",
-        &lex,
-        &GoldOptions::default(),
-    )
-    .unwrap();
+    let gold = gold_csv(&csv, &lex);
     let labels = ["behavioural".to_string()];
     let c = &compare(&gold, &lexicon, &model, &labels, 500, 3)[0];
     let split = |both, model_only, lexicon_only, neither| Split {
