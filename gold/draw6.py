@@ -94,6 +94,43 @@ def stratum6(pb, lexicon_hit, text):
     return None
 
 
+def earlier_scores(args, corpus, tmp):
+    """The models' scores of the third, fourth and fifth draws for every
+    sentence of `corpus`: (p3, p4, p5)."""
+    return tuple(draw3.scores(b, args.shared, corpus, os.path.join(tmp, m))
+                 for b, m in ((args.bin3, "m3"), (args.bin4, "m4"), (args.bin5, "m5")))
+
+
+def earlier_probabilities(rows, corpus, meta, scores, frac, have):
+    """Give each frame row its index (`_i`), era (`_era`) and its
+    probabilities in draws 1-5 (`_p`), recomputed from the frame and the
+    earlier draws' scores; returns how many already-coded units' stored
+    p_draw1-5 differ (printing the first ten)."""
+    p3, p4, p5 = scores
+    mismatches = 0
+    for i, r in enumerate(rows):
+        r["_i"] = i
+        era = draw3.era_of(corpus, int(meta[r["doc_id"]]["date"][:4]))
+        s2 = "S" if sample.STRONG_RE.search(r["text"]) else "W" if sample.WEAK_RE.search(r["text"]) else None
+        s3 = draw3.stratum3(p3[r["unit_id"]])
+        s4 = draw4.stratum4(p4[r["unit_id"]][0], r["text"])
+        s5 = draw5.stratum5(p5[r["unit_id"]][0], r["text"])
+        r["_era"] = era
+        r["_p"] = [frac(0, f"{corpus}|{era}|{sample.stratum(r)}"),
+                   frac(1, f"{corpus}|behaviour|{s2}" if s2 else None),
+                   frac(2, f"{corpus}|model|{s3}" if s3 else None),
+                   frac(3, f"{corpus}|model4|{s4}" if s4 else None),
+                   frac(4, f"{corpus}|model5|{s5}" if s5 else None)]
+        u = have.get(r["unit_id"])
+        if u is not None:
+            stored = [float(u[f"p_draw{k}"]) for k in range(1, 6)]
+            if any(abs(a - b) > 1e-5 * max(b, 1e-9) for a, b in zip(r["_p"], stored)):
+                mismatches += 1
+                if mismatches <= 10:
+                    print(f"{r['unit_id']}: recomputed p_draw1-5 {r['_p']}, units.csv {stored}", file=sys.stderr)
+    return mismatches
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", required=True, help="framewatch of commit c10b40b (its built-in model and lexicon)")
@@ -118,32 +155,11 @@ def main():
             rows = sample.frame(args.bin1, [os.path.join(args.shared, "corpora", corpus)], tmp, corpus)
             p6 = draw3.scores(args.bin, args.shared, corpus, os.path.join(tmp, "m6"))
             lex6 = behavioural_hits(args.bin, args.shared, corpus, tmp)
-            p5 = draw3.scores(args.bin5, args.shared, corpus, os.path.join(tmp, "m5"))
-            p4 = draw3.scores(args.bin4, args.shared, corpus, os.path.join(tmp, "m4"))
-            p3 = draw3.scores(args.bin3, args.shared, corpus, os.path.join(tmp, "m3"))
             meta = sample.metadata(args.shared, corpus)
             splits = {u["doc_id"]: u["split"] for u in units if u["corpus"] == corpus}
             strata = defaultdict(list)
-            for i, r in enumerate(rows):
-                r["_i"] = i
-                era = draw3.era_of(corpus, int(meta[r["doc_id"]]["date"][:4]))
-                s2 = "S" if sample.STRONG_RE.search(r["text"]) else "W" if sample.WEAK_RE.search(r["text"]) else None
-                s3 = draw3.stratum3(p3[r["unit_id"]])
-                s4 = draw4.stratum4(p4[r["unit_id"]][0], r["text"])
-                s5 = draw5.stratum5(p5[r["unit_id"]][0], r["text"])
-                r["_era"] = era
-                r["_p"] = [frac(0, f"{corpus}|{era}|{sample.stratum(r)}"),
-                           frac(1, f"{corpus}|behaviour|{s2}" if s2 else None),
-                           frac(2, f"{corpus}|model|{s3}" if s3 else None),
-                           frac(3, f"{corpus}|model4|{s4}" if s4 else None),
-                           frac(4, f"{corpus}|model5|{s5}" if s5 else None)]
-                u = have.get(r["unit_id"])
-                if u is not None:
-                    stored = [float(u[f"p_draw{k}"]) for k in range(1, 6)]
-                    if any(abs(a - b) > 1e-5 * max(b, 1e-9) for a, b in zip(r["_p"], stored)):
-                        mismatches += 1
-                        if mismatches <= 10:
-                            print(f"{r['unit_id']}: recomputed p_draw1-5 {r['_p']}, units.csv {stored}", file=sys.stderr)
+            mismatches += earlier_probabilities(rows, corpus, meta, earlier_scores(args, corpus, tmp), frac, have)
+            for r in rows:
                 if r["doc_id"] not in test_docs:
                     continue
                 s = stratum6(p6[r["unit_id"]][0], r["unit_id"] in lex6, r["text"])

@@ -40,10 +40,8 @@ import tempfile
 from collections import Counter, defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import draw3  # noqa: E402  (scores, stratum3, era_of, take, finish)
-import draw4  # noqa: E402  (stratum4)
-import draw5  # noqa: E402  (stratum5)
-import draw6  # noqa: E402  (FIELDS)
+import draw3  # noqa: E402  (earlier_draws, take, finish)
+import draw6  # noqa: E402  (FIELDS, earlier_probabilities, earlier_scores)
 import sample  # noqa: E402  (regexes, metadata, frame)
 
 SEED7 = 20261209
@@ -102,33 +100,13 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for corpus in CORPORA7:
             rows = sample.frame(args.bin1, [os.path.join(args.shared, "corpora", corpus)], tmp, corpus)
-            p5 = draw3.scores(args.bin5, args.shared, corpus, os.path.join(tmp, "m5"))
-            p4 = draw3.scores(args.bin4, args.shared, corpus, os.path.join(tmp, "m4"))
-            p3 = draw3.scores(args.bin3, args.shared, corpus, os.path.join(tmp, "m3"))
             meta = sample.metadata(args.shared, corpus)
             splits = {u["doc_id"]: u["split"] for u in units if u["corpus"] == corpus}
             pop = []
-            for i, r in enumerate(rows):
-                r["_i"] = i
-                era = draw3.era_of(corpus, int(meta[r["doc_id"]]["date"][:4]))
-                s2 = "S" if sample.STRONG_RE.search(r["text"]) else "W" if sample.WEAK_RE.search(r["text"]) else None
-                s3 = draw3.stratum3(p3[r["unit_id"]])
-                s4 = draw4.stratum4(p4[r["unit_id"]][0], r["text"])
-                s5 = draw5.stratum5(p5[r["unit_id"]][0], r["text"])
-                r["_era"] = era
-                r["_p"] = [frac(0, f"{corpus}|{era}|{sample.stratum(r)}"),
-                           frac(1, f"{corpus}|behaviour|{s2}" if s2 else None),
-                           frac(2, f"{corpus}|model|{s3}" if s3 else None),
-                           frac(3, f"{corpus}|model4|{s4}" if s4 else None),
-                           frac(4, f"{corpus}|model5|{s5}" if s5 else None),
-                           0.0]
-                u = have.get(r["unit_id"])
-                if u is not None:
-                    stored = [float(u[f"p_draw{k}"]) for k in range(1, 6)]
-                    if any(abs(a - b) > 1e-5 * max(b, 1e-9) for a, b in zip(r["_p"], stored)):
-                        mismatches += 1
-                        if mismatches <= 10:
-                            print(f"{r['unit_id']}: recomputed p_draw1-5 {r['_p'][:5]}, units.csv {stored}", file=sys.stderr)
+            mismatches += draw6.earlier_probabilities(rows, corpus, meta, draw6.earlier_scores(args, corpus, tmp),
+                                                      frac, have)
+            for r in rows:
+                r["_p"].append(0.0)  # p6: the sixth draw sampled test documents only
                 if r["unit_id"] in wanted and splits.get(r["doc_id"]) in ("train", "dev"):
                     pop.append(r)
             coded = sum(r["unit_id"] in have for r in pop)
