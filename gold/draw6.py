@@ -131,9 +131,10 @@ def earlier_probabilities(rows, corpus, meta, scores, frac, have):
     return mismatches
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", required=True, help="framewatch of commit c10b40b (its built-in model and lexicon)")
+def arguments(ap):
+    """The arguments every draw from the sixth on takes: the earlier draws'
+    binaries, the shared folder, the sheets' folder, --count and the units
+    file."""
     ap.add_argument("--bin5", required=True, help="framewatch of commit df58099 (the fifth draw's strata)")
     ap.add_argument("--bin4", required=True, help="framewatch with commit 4011887's lexicon and model (fourth draw)")
     ap.add_argument("--bin3", required=True, help="framewatch with commit 52db558's lexicon and model (third draw)")
@@ -142,6 +143,12 @@ def main():
     ap.add_argument("--sheets")
     ap.add_argument("--count", action="store_true", help="print the strata and stop")
     ap.add_argument("--units", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "units.csv"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", required=True, help="framewatch of commit c10b40b (its built-in model and lexicon)")
+    arguments(ap)
     args = ap.parse_args()
     if not args.count and not args.sheets:
         sys.exit("--sheets DIR is needed to draw")

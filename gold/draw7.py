@@ -41,7 +41,7 @@ from collections import Counter, defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import draw3  # noqa: E402  (earlier_draws, take, finish)
-import draw6  # noqa: E402  (FIELDS, earlier_probabilities, earlier_scores)
+import draw6  # noqa: E402  (FIELDS, arguments, earlier_probabilities, earlier_scores)
 import sample  # noqa: E402  (regexes, metadata, frame)
 
 SEED7 = 20261209
@@ -73,15 +73,8 @@ def endorsed_behavioural(coded):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin5", required=True, help="framewatch of commit df58099 (the fifth draw's strata)")
-    ap.add_argument("--bin4", required=True, help="framewatch with commit 4011887's lexicon and model (fourth draw)")
-    ap.add_argument("--bin3", required=True, help="framewatch with commit 52db558's lexicon and model (third draw)")
-    ap.add_argument("--bin1", required=True, help="framewatch with lexicon 1.0 (first draw's F stratum)")
-    ap.add_argument("--shared", default="../shared")
-    ap.add_argument("--sheets")
-    ap.add_argument("--count", action="store_true", help="print the stratum and stop")
+    draw6.arguments(ap)
     here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("--units", default=os.path.join(here, "units.csv"))
     ap.add_argument("--coded", default=os.path.join(here, "coded.csv"))
     args = ap.parse_args()
     if not args.count and not args.sheets:
