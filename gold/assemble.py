@@ -8,6 +8,7 @@
       third reader (the adjudicator).
 
   python3 gold/assemble.py gold --codes C --adjudication A [--keep gold/coded.csv] [--out gold/coded.csv]
+                                [--units gold/units.csv]
       Write the gold file `framewatch validate` reads: one row per unit and
       coder (role `coder`), plus one row per adjudicated unit (role
       `adjudicator`, with the reason in `note`), each with the unit's span,
@@ -19,7 +20,9 @@
       taken from FILE, their design columns (stratum, inclusion
       probability, split, ...) refreshed from gold/units.csv: how a new
       draw's batches join the earlier ones, whose coders' files (which
-      quote the corpora) are not kept.
+      quote the corpora) are not kept. With --units gold/external-units.csv
+      (and --out gold/external-coded.csv), the external check's units, with
+      their `passage` column.
 
 Coder files are C/batch_NN.coder1.csv and C/batch_NN.coder2.csv
 (`unit_id,behavioural,structural,note`); adjudication files are
@@ -72,8 +75,8 @@ def batches(codes):
     return found
 
 
-def units():
-    with open(os.path.join(HERE, "units.csv"), newline="") as f:
+def units(path):
+    with open(path, newline="") as f:
         return {r["unit_id"]: r for r in csv.DictReader(f)}
 
 
@@ -107,7 +110,9 @@ def disagreements(args):
 
 
 def gold(args):
-    meta = units()
+    meta = units(args.units)
+    # The external check's units carry a `passage`, and no era.
+    design = DESIGN + tuple(k for k in ("passage",) if k in next(iter(meta.values())))
     rows = []
     seen = set()
     for b, files in sorted(batches(args.codes).items()):
@@ -125,7 +130,7 @@ def gold(args):
             disagree = (a["behavioural"], a["structural"]) != (z["behavioural"], z["structural"])
             if disagree and uid not in decided:
                 sys.exit(f"batch {b}: unit {uid}: the coders disagree and no adjudication is recorded in {decided_path}")
-            base = {k: u[k] for k in ("unit_id",) + DESIGN}
+            base = {k: u.get(k, "") for k in ("unit_id",) + design}
             for n, c in ((1, a), (2, z)):
                 rows.append(dict(base, coder=f"b{b:02d}-coder{n}", role="coder",
                                  behavioural=c["behavioural"], structural=c["structural"],
@@ -144,8 +149,8 @@ def gold(args):
                     continue
                 u = meta.get(r["unit_id"])
                 if u is None:
-                    sys.exit(f"{args.keep}:{i}: unit {r['unit_id']} is not in gold/units.csv")
-                r.update({k: u[k] for k in DESIGN})
+                    sys.exit(f"{args.keep}:{i}: unit {r['unit_id']} is not in {args.units}")
+                r.update({k: u.get(k, "") for k in design})
                 rows.append(r)
                 seen.add(r["unit_id"])
     missing = set(meta) - seen
@@ -153,7 +158,8 @@ def gold(args):
         print(f"warning: {len(missing)} units of units.csv are in no coded batch", file=sys.stderr)
     rows.sort(key=lambda r: (r["corpus"], r["doc_id"], int(r["byte_start"]), r["role"], r["coder"]))
     fields = ["unit_id", "doc_id", "byte_start", "byte_end", "corpus", "era", "stratum", "inclusion_prob",
-              "split", "batch", "coder", "role", "behavioural", "structural", "weak", "hard_case", "rules"]
+              "split", "batch", *design[len(DESIGN):], "coder", "role", "behavioural", "structural", "weak",
+              "hard_case", "rules"]
     with open(args.out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
         w.writeheader()
@@ -174,6 +180,7 @@ def main():
     g.add_argument("--adjudication", required=True)
     g.add_argument("--keep", help="an earlier gold file: batches not in --codes are taken from it")
     g.add_argument("--out", default=os.path.join(HERE, "coded.csv"))
+    g.add_argument("--units", default=os.path.join(HERE, "units.csv"), help="the units file (default gold/units.csv)")
     args = ap.parse_args()
     {"disagreements": disagreements, "gold": gold}[args.cmd](args)
 

@@ -762,3 +762,55 @@ fn train_then_validate_with_the_model() {
         r.stderr
     );
 }
+
+/// `--cluster COLUMN`: the bootstrap resamples the column's clusters (the
+/// passages of one coded document) instead of documents; the report says
+/// so, and a column the file lacks is an error naming it.
+#[test]
+fn validate_resamples_the_clusters_it_is_given() {
+    let tmp = tempdir();
+    let mut gold = String::from("unit_id,passage,text,structural\n");
+    for i in 0..24 {
+        let (text, coded) = match i % 4 {
+            0 => ("Benefit cuts and low pay pushed families into poverty.", 1),
+            1 => ("Rising rents left households in hardship.", 1),
+            2 => ("The committee met on Tuesday.", 0),
+            _ => ("Austerity was discussed at the meeting.", 0),
+        };
+        gold.push_str(&format!("u{i},p{},{text},{coded}\n", i / 6));
+    }
+    std::fs::write(tmp.path().join("one-doc.csv"), &gold).unwrap();
+    let args = ["validate", "--gold", "one-doc.csv", "--cluster", "passage"];
+    let r = framewatch(tmp.path(), &[&args[..], &["--json"]].concat()).ok();
+    let v = json(&r.stdout);
+    assert_eq!(v["cluster"], "passage");
+    let s = label(&v, "structural");
+    let (lo, hi) = (
+        s["f1_ci"][0].as_f64().unwrap(),
+        s["f1_ci"][1].as_f64().unwrap(),
+    );
+    let f1 = s["f1"].as_f64().unwrap();
+    assert!(lo <= f1 && f1 <= hi, "{s}");
+    let r = framewatch(tmp.path(), &args).ok();
+    assert!(
+        r.stdout
+            .contains("(intervals: bootstrap of `passage` clusters)"),
+        "{}",
+        r.stdout
+    );
+    // Without it, the units (no documents) are resampled one by one and
+    // the JSON has no `cluster`.
+    let r = framewatch(tmp.path(), &["validate", "--gold", "one-doc.csv", "--json"]).ok();
+    assert!(json(&r.stdout).get("cluster").is_none(), "{}", r.stdout);
+    let r = framewatch(
+        tmp.path(),
+        &["validate", "--gold", "one-doc.csv", "--cluster", "page"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("--cluster page: one-doc.csv has no `page` column"),
+        "{}",
+        r.stderr
+    );
+}

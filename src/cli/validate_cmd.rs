@@ -35,6 +35,12 @@ pub struct Args {
     /// units in that stratum together.
     #[arg(long, default_value = "1000", value_name = "N")]
     pub bootstrap: usize,
+    /// Resample clusters of units named by this gold column (passages,
+    /// pages) instead of documents: for units from one or a few documents,
+    /// where resampling documents cannot show how much the figures would
+    /// vary. Every row needs a value.
+    #[arg(long, value_name = "COLUMN")]
+    pub cluster: Option<String>,
     /// Seed of the bootstrap.
     #[arg(long, default_value = "1")]
     pub seed: u64,
@@ -234,15 +240,21 @@ fn print_comparison(m: &Report) {
 
 /// The label table, the stance tables and the errors of one report.
 fn print_labels(r: &Report, show: usize) {
+    let resampled = match &r.cluster {
+        Some(c) => format!("`{c}` clusters"),
+        None => "documents".to_string(),
+    };
     if r.design_weighted {
         println!(
             "  (each label's second row is weighted by 1 / inclusion probability: the estimate for the population sampled{})",
             if r.strata > 0 {
-                format!("; bootstrap of documents within {} strata", r.strata)
+                format!("; bootstrap of {resampled} within {} strata", r.strata)
             } else {
                 String::new()
             }
         );
+    } else if r.cluster.is_some() {
+        println!("  (intervals: bootstrap of {resampled})");
     }
     println!(
         "  {:<32} {:>5} {:>4} {:>4} {:>4} {:>4}  {:<18} {:<18} {:<18} {:>6}",
@@ -352,6 +364,7 @@ pub fn run(args: Args) -> Result<u8> {
             Some(p) => validate::read_design(p)?,
             None => Default::default(),
         },
+        cluster: args.cluster.clone(),
     };
     let gold = Gold::read(&args.gold, lexicon, &opts)?;
     for (label, _) in &args.min_f1 {

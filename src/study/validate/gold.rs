@@ -56,6 +56,9 @@ pub struct Unit {
     pub weight: Option<f64>,
     /// Sampling stratum, when known: bootstrap resamples within strata.
     pub stratum: Option<String>,
+    /// The unit's cluster for the bootstrap, with [`GoldOptions::cluster`]
+    /// (its value in that column); else the bootstrap resamples documents.
+    pub cluster: Option<String>,
 }
 
 /// A parsed gold file.
@@ -73,6 +76,9 @@ pub struct Gold {
     pub adjudicated: u64,
     /// Rows dropped by `--where` filters.
     pub filtered_out: u64,
+    /// The column whose values group units for the bootstrap
+    /// ([`GoldOptions::cluster`]).
+    pub cluster: Option<String>,
 }
 
 /// How to read a gold file.
@@ -86,6 +92,11 @@ pub struct GoldOptions {
     /// Inclusion probability and stratum per unit id, from a design file
     /// (`sample`'s key); a gold file's own `inclusion_prob` column wins.
     pub design: HashMap<String, (f64, Option<String>)>,
+    /// A column whose values group units into the bootstrap's clusters
+    /// (passages, pages) in place of their documents: for a sample from
+    /// one or a few documents, where resampling documents cannot show
+    /// how much the figures would vary.
+    pub cluster: Option<String>,
 }
 
 /// A label cell: `1`/`0` and the like, or a stance (`endorsed`,
@@ -267,6 +278,17 @@ impl Gold {
                 Some("give each unit its text, or the `doc_id` (and `byte_start`, `byte_end`) of a corpus document".to_string()),
             ));
         }
+        if let Some(name) = &opts.cluster
+            && !columns.iter().any(|c| c == name)
+        {
+            return Err(Error::usage(
+                format!(
+                    "--cluster {name}: {shown} has no `{name}` column (it has {})",
+                    columns.join(", ")
+                ),
+                Some("name the gold column that groups units into passages or pages".into()),
+            ));
+        }
         for (name, _) in &opts.filters {
             if !columns.iter().any(|c| c == name) {
                 return Err(Error::usage(
@@ -423,6 +445,17 @@ impl Gold {
             };
             let stratum =
                 get("stratum").or_else(|| opts.design.get(&unit_id).and_then(|(_, s)| s.clone()));
+            let cluster = match &opts.cluster {
+                Some(name) => Some(get(name).ok_or_else(|| {
+                    bad(
+                        &shown,
+                        line,
+                        colno(name),
+                        format!("no `{name}` value: with --cluster {name} every row needs one"),
+                    )
+                })?),
+                None => None,
+            };
             let coding = Coding {
                 coder: coder.clone(),
                 role,
@@ -479,6 +512,17 @@ impl Gold {
                             ),
                         ));
                     }
+                    if unit.cluster != cluster {
+                        return Err(bad(
+                            &shown,
+                            line,
+                            opts.cluster.as_deref().and_then(colno),
+                            format!(
+                                "unit {unit_id:?} is in another cluster than at line {}",
+                                unit.line
+                            ),
+                        ));
+                    }
                     unit.codings.push(coding);
                 }
                 None => {
@@ -492,6 +536,7 @@ impl Gold {
                         codings: vec![coding],
                         weight: prob.map(|p| 1.0 / p),
                         stratum,
+                        cluster,
                     });
                 }
             }
@@ -555,6 +600,7 @@ impl Gold {
             coders: coders.into_iter().collect(),
             adjudicated,
             filtered_out,
+            cluster: opts.cluster.clone(),
         })
     }
 

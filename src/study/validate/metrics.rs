@@ -179,6 +179,10 @@ pub struct Report {
     pub design_weighted: bool,
     /// Sampling strata seen (bootstrap resamples within each).
     pub strata: u64,
+    /// The gold column whose values the bootstrap resampled in place of
+    /// documents (`--cluster`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub resamples: usize,
     pub seed: u64,
     /// Between coders, when more than one coded.
@@ -392,7 +396,8 @@ pub(super) fn reference(gold: &Gold, u: &Unit, label: usize) -> Result<Option<bo
 /// The units a label is scored on: per unit with a reference label (in
 /// the gold file's order), its index, the reference and its design
 /// weight; the bootstrap's strata of them (per stratum, a document's units
-/// together, or a unit without a document alone; indices into `units`);
+/// together, or a cluster's with `--cluster`, or a unit without a document
+/// alone; indices into `units`);
 /// and how many units the coders tied on.
 struct Scored {
     units: Vec<(usize, bool, f64)>,
@@ -417,9 +422,10 @@ fn scored(gold: &Gold, label: usize) -> Scored {
         strata
             .entry(u.stratum.as_deref().unwrap_or(""))
             .or_default()
-            .entry(match &u.doc_id {
-                Some(d) => (true, d.as_str()),
-                None => (false, u.unit_id.as_str()),
+            .entry(match (&u.cluster, &u.doc_id) {
+                (Some(c), _) => (true, c.as_str()),
+                (None, Some(d)) => (true, d.as_str()),
+                (None, None) => (false, u.unit_id.as_str()),
             })
             .or_default()
             .push(units.len());
@@ -552,6 +558,7 @@ pub fn evaluate(
         } else {
             0
         },
+        cluster: gold.cluster.clone(),
         resamples,
         seed,
         coder_agreement,

@@ -406,3 +406,81 @@ fn the_model_against_the_lexicon_is_paired() {
     // A label the gold file lacks is left out.
     assert!(compare(&gold, &lexicon, &model, &["no such".into()], 10, 3).is_empty());
 }
+
+/// `--cluster`: units of one document resampled by passage. All 40 units
+/// are in document `d`; passages p0-p7 hold 5 units each, coded yes in
+/// the first half. Resampling the one document always draws every unit,
+/// so its interval is a point; resampling passages shows the spread.
+#[test]
+fn clusters_stand_in_for_documents_in_the_bootstrap() {
+    let (lex, _) = Lexicon::load(None).unwrap();
+    let mut csv = String::from("unit_id,doc_id,passage,behavioural\n");
+    let mut tool = Vec::new();
+    for i in 0..40 {
+        let coded = i < 20;
+        csv.push_str(&format!("u{i},d,p{},{}\n", i / 5, u8::from(coded)));
+        // Found: half the positives, and the negatives of passage p4.
+        tool.push(ToolUnit {
+            present: vec![(coded && i % 2 == 0) || i / 5 == 4],
+            found: vec![Vec::new()],
+            ..Default::default()
+        });
+    }
+    let read = |cluster: Option<&str>| {
+        let opts = GoldOptions {
+            cluster: cluster.map(str::to_string),
+            ..Default::default()
+        };
+        Gold::parse("g.csv", csv.as_bytes().to_vec(), "csv", &lex, &opts)
+    };
+    let by_doc = evaluate(&read(None).unwrap(), &tool, &lex, 500, 4);
+    let gold = read(Some("passage")).unwrap();
+    assert_eq!(gold.units[7].cluster.as_deref(), Some("p1"));
+    let by_passage = evaluate(&gold, &tool, &lex, 500, 4);
+    let (d, p) = (&by_doc.labels[0], &by_passage.labels[0]);
+    // The same point estimates: P 10/15, R 10/20.
+    assert!(close(p.precision, 10.0 / 15.0) && close(p.recall, 0.5));
+    assert_eq!((d.precision, d.recall, d.f1), (p.precision, p.recall, p.f1));
+    assert_eq!(d.f1_ci.0, d.f1_ci.1, "one document: {:?}", d.f1_ci);
+    let (lo, hi) = (p.f1_ci.0.unwrap(), p.f1_ci.1.unwrap());
+    assert!(
+        lo < p.f1.unwrap() && p.f1.unwrap() < hi && hi - lo > 0.1,
+        "{lo} {hi}"
+    );
+    assert_eq!(by_passage.cluster.as_deref(), Some("passage"));
+    assert_eq!(by_doc.cluster, None);
+    // A column the file lacks, an empty value, and a unit in two clusters
+    // are refused with the file, line and column.
+    let e = read(Some("page")).unwrap_err().to_string();
+    assert!(
+        e.contains("--cluster page") && e.contains("no `page` column"),
+        "{e}"
+    );
+    let gap = csv.replacen("u3,d,p0,", "u3,d,,", 1);
+    let opts = GoldOptions {
+        cluster: Some("passage".into()),
+        ..Default::default()
+    };
+    let e = Gold::parse("g.csv", gap.into_bytes(), "csv", &lex, &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("g.csv:5:3") && e.contains("no `passage` value"),
+        "{e}"
+    );
+    let twice = format!("{csv}u3,d,p1,1\n").replacen("unit_id,", "unit_id,", 1);
+    let twice = twice.replacen("passage,behavioural", "passage,behavioural,coder", 1);
+    let twice: String = twice
+        .lines()
+        .enumerate()
+        .map(|(k, l)| match k {
+            0 => format!("{l}\n"),
+            41 => format!("{l},c2\n"),
+            _ => format!("{l},c1\n"),
+        })
+        .collect();
+    let e = Gold::parse("g.csv", twice.into_bytes(), "csv", &lex, &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("another cluster than at line 5"), "{e}");
+}
