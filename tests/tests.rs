@@ -761,14 +761,8 @@ fn kwic_aligns_filters_samples_and_writes_files() {
     )
     .ok();
     assert!(std::fs::read(&out).unwrap().starts_with(b"PAR1"));
-    let r = framewatch(&dir, &["kwic", ".", "--where", "party=x"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("--where \"party=x\": no such metadata field \"party\""),
-        "{}",
-        r.stderr
-    );
+    framewatch(&dir, &["kwic", ".", "--where", "party=x"])
+        .fails(2, "--where \"party=x\": no such metadata field \"party\"");
 }
 
 #[test]

@@ -112,6 +112,17 @@ impl Run {
         );
         self
     }
+
+    /// Assert the run exited with `code` and said `needle` on stderr.
+    pub fn fails(self, code: i32, needle: &str) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        assert!(self.stderr.contains(needle), "{}", self.stderr);
+        self
+    }
 }
 
 /// A fresh folder under the system's temporary folder, removed when

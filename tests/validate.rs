@@ -210,13 +210,8 @@ fn bad_gold_files_are_named_with_line_and_column() {
     let tmp = tempdir();
     let dup = tmp.path().join("dup.csv");
     std::fs::write(&dup, "unit_id,text,behavioural\na,x,1\na,x,0\n").unwrap();
-    let r = framewatch(tmp.path(), &["validate", "--gold", "dup.csv"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("dup.csv:3: unit \"a\" is coded twice"),
-        "{}",
-        r.stderr
-    );
+    framewatch(tmp.path(), &["validate", "--gold", "dup.csv"])
+        .fails(2, "dup.csv:3: unit \"a\" is coded twice");
     // A sheet straight from `sample`, not yet coded.
     let r = framewatch(tmp.path(), &["sample", "-n", "5", "-o", "sheet.csv"]).ok();
     assert!(r.stderr.contains("drew 5"), "{}", r.stderr);
@@ -802,15 +797,9 @@ fn validate_resamples_the_clusters_it_is_given() {
     // the JSON has no `cluster`.
     let r = framewatch(tmp.path(), &["validate", "--gold", "one-doc.csv", "--json"]).ok();
     assert!(json(&r.stdout).get("cluster").is_none(), "{}", r.stdout);
-    let r = framewatch(
+    framewatch(
         tmp.path(),
         &["validate", "--gold", "one-doc.csv", "--cluster", "page"],
-    );
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("--cluster page: one-doc.csv has no `page` column"),
-        "{}",
-        r.stderr
-    );
+    )
+    .fails(2, "--cluster page: one-doc.csv has no `page` column");
 }
