@@ -38,7 +38,8 @@ pub struct Args {
     /// Resample clusters of units named by this gold column (passages,
     /// pages) instead of documents: for units from one or a few documents,
     /// where resampling documents cannot show how much the figures would
-    /// vary. Every row needs a value.
+    /// vary. A cluster is the units of one document with one value (page
+    /// 1 of two documents is two clusters). Every row needs a value.
     #[arg(long, value_name = "COLUMN")]
     pub cluster: Option<String>,
     /// Seed of the bootstrap.

@@ -396,8 +396,8 @@ pub(super) fn reference(gold: &Gold, u: &Unit, label: usize) -> Result<Option<bo
 /// The units a label is scored on: per unit with a reference label (in
 /// the gold file's order), its index, the reference and its design
 /// weight; the bootstrap's strata of them (per stratum, a document's units
-/// together, or a cluster's with `--cluster`, or a unit without a document
-/// alone; indices into `units`);
+/// together, or with `--cluster` a cluster's units of one document, or a
+/// unit without a document alone; indices into `units`);
 /// and how many units the coders tied on.
 struct Scored {
     units: Vec<(usize, bool, f64)>,
@@ -407,8 +407,9 @@ struct Scored {
 
 fn scored(gold: &Gold, label: usize) -> Scored {
     let mut units = Vec::new();
-    // Stratum -> document (or, without one, the unit alone) -> units.
-    let mut strata: BTreeMap<&str, BTreeMap<(bool, &str), Vec<usize>>> = BTreeMap::new();
+    // Stratum -> document (or, without one, the unit alone), and with
+    // `--cluster` the unit's cluster in it -> units.
+    let mut strata: BTreeMap<&str, BTreeMap<(bool, &str, &str), Vec<usize>>> = BTreeMap::new();
     let mut ties = 0;
     for (i, u) in gold.units.iter().enumerate() {
         let g = match reference(gold, u, label) {
@@ -422,10 +423,10 @@ fn scored(gold: &Gold, label: usize) -> Scored {
         strata
             .entry(u.stratum.as_deref().unwrap_or(""))
             .or_default()
-            .entry(match (&u.cluster, &u.doc_id) {
-                (Some(c), _) => (true, c.as_str()),
-                (None, Some(d)) => (true, d.as_str()),
-                (None, None) => (false, u.unit_id.as_str()),
+            .entry(match (&u.doc_id, &u.cluster) {
+                (Some(d), c) => (true, d.as_str(), c.as_deref().unwrap_or("")),
+                (None, Some(c)) => (false, "", c.as_str()),
+                (None, None) => (false, u.unit_id.as_str(), ""),
             })
             .or_default()
             .push(units.len());
