@@ -407,9 +407,11 @@ struct Scored {
 
 fn scored(gold: &Gold, label: usize) -> Scored {
     let mut units = Vec::new();
-    // Stratum -> document (or, without one, the unit alone), and with
-    // `--cluster` the unit's cluster in it -> units.
-    let mut strata: BTreeMap<&str, BTreeMap<(bool, &str, &str), Vec<usize>>> = BTreeMap::new();
+    // Stratum -> group -> units. A group is (whether the unit has a
+    // document, the document or else the unit alone, and with `--cluster`
+    // the unit's cluster in it).
+    type Group<'a> = (bool, &'a str, &'a str);
+    let mut strata: BTreeMap<&str, BTreeMap<Group<'_>, Vec<usize>>> = BTreeMap::new();
     let mut ties = 0;
     for (i, u) in gold.units.iter().enumerate() {
         let g = match reference(gold, u, label) {
