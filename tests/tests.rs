@@ -1480,7 +1480,7 @@ fn sample_draws_a_reproducible_blind_stratified_sheet() {
     let header = a.lines().next().unwrap();
     assert_eq!(
         header,
-        "unit_id,doc_id,period,source,sentence,byte_start,byte_end,text,behavioural,structural,stance,coder,notes"
+        "unit_id,doc_id,period,source,sentence,page,byte_start,byte_end,text,behavioural,structural,stance,coder,notes"
     );
     assert!(
         !header.contains("fired") && !a.contains("structural.labour_market"),

@@ -1,6 +1,6 @@
 //! `framewatch validate`: metrics checked against hand-computed values.
 
-use crate::util::{fixtures, framewatch, golden, read, tempdir};
+use crate::util::{csv_rows, fixtures, framewatch, golden, read, tempdir};
 
 fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout).expect("validate --json prints JSON")
@@ -802,4 +802,61 @@ fn validate_resamples_the_clusters_it_is_given() {
         &["validate", "--gold", "one-doc.csv", "--cluster", "page"],
     )
     .fails(2, "--cluster page: one-doc.csv has no `page` column");
+}
+
+/// A campaign group's loop on one PDF: `sample` gives each sentence its
+/// page, and `validate --cluster page` resamples the pages.
+#[test]
+fn one_policy_paper_sampled_by_page_and_validated_by_page() {
+    let tmp = tempdir();
+    let pdf = fixtures().join("mixed/policy-paper.pdf");
+    std::fs::copy(&pdf, tmp.path().join("policy-paper.pdf")).unwrap();
+    framewatch(
+        tmp.path(),
+        &[
+            "sample",
+            "policy-paper.pdf",
+            "-n",
+            "1000",
+            "-o",
+            "sheet.csv",
+        ],
+    )
+    .ok();
+    let sheet = csv_rows(&tmp.path().join("sheet.csv"));
+    let pages: Vec<&str> = sheet.iter().map(|r| r["page"].as_str()).collect();
+    assert!(pages.contains(&"1") && pages.contains(&"2"), "{pages:?}");
+    assert!(pages.iter().all(|p| *p == "1" || *p == "2"), "{pages:?}");
+    // Code it: behavioural wherever the text speaks of dependency.
+    let mut coded = String::from("unit_id,doc_id,page,byte_start,byte_end,behavioural\n");
+    for r in &sheet {
+        let yes = r["text"].to_lowercase().contains("dependency");
+        coded.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            r["unit_id"],
+            r["doc_id"],
+            r["page"],
+            r["byte_start"],
+            r["byte_end"],
+            u8::from(yes)
+        ));
+    }
+    std::fs::write(tmp.path().join("coded.csv"), coded).unwrap();
+    let r = framewatch(
+        tmp.path(),
+        &[
+            "validate",
+            "--gold",
+            "coded.csv",
+            "policy-paper.pdf",
+            "--cluster",
+            "page",
+            "--json",
+        ],
+    )
+    .ok();
+    let v = json(&r.stdout);
+    assert_eq!(v["cluster"], "page");
+    assert_eq!(v["standalone_units"], 0, "every unit found in the PDF");
+    assert!(label(&v, "behavioural")["f1"].as_f64().is_some(), "{v}");
 }

@@ -20,6 +20,9 @@ pub struct Unit {
     pub period: String,
     pub source: String,
     pub sentence: u32,
+    /// The 1-based page where the sentence starts, in a paged document
+    /// (PDF): what a coder cites, and a `validate --cluster page` cluster.
+    pub page: Option<u32>,
     pub byte_start: u32,
     pub byte_end: u32,
     pub text: String,
@@ -106,6 +109,7 @@ fn doc_units(
             period: by.label(meta.date),
             source: meta.source.clone().unwrap_or_default(),
             sentence: i as u32,
+            page: crate::model::page_of(v.page_starts, *s),
             byte_start: *s,
             byte_end: *e,
             text: sentence_text,
